@@ -1,0 +1,84 @@
+"""Phone and ID numbers: validated with libraries, shown masked.
+
+* The kiosk never shows a full ID or phone number back (DOMAIN.md §1, from seed 000 篇2 where the guard
+  checks the ID: the check is the guard's, the screen only ever shows a masked form); what callers say is
+  not shown to those who don't need it (seed 003 §2(9) "热线内容需对外遵守保密制度").
+* Validation uses ``phonenumbers`` (CN region) and ``python-stdnum``'s ``cn.ric`` (ENGINEERING.md
+  "Data and time"), never hand-written regexes.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
+from stdnum.cn import ric
+
+MASK = "*"
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in text if not ch.isspace() and ch != "-").upper()
+
+
+def normalise_mobile(text: str | None) -> str | None:
+    """The 11-digit national form of a valid mainland-China mobile number, or ``None``.
+
+    Accepts ``+86``/``0086``/``86`` prefixes, spaces, dashes, brackets and full-width digits (parsed with
+    ``phonenumbers`` in region CN). Rejects landlines (e.g. 021-…), numbers of other countries, and
+    anything ``phonenumbers`` does not consider a valid number.
+    """
+    if not text or not text.strip():
+        return None
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except NumberParseException:
+        return None
+    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.number_type(number) not in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        return None
+    national = str(number.national_number)
+    return national if len(national) == 11 else None
+
+
+def mask_phone(text: str) -> str:
+    """``'13812345678' -> '138****5678'``: the first 3 and last 4 digits, the rest starred.
+
+    A number that normalises to a CN mobile is masked in its 11-digit form (so ``+86 138-1234-5678``
+    shows as ``138****5678`` too). Anything else keeps first 3 / last 4 digits with one star per hidden
+    digit when it has at least 8 digits; shorter strings are starred entirely (too little to hide a part).
+    """
+    mobile = normalise_mobile(text)
+    digits = mobile or "".join(ch for ch in text if ch.isdigit())
+    if len(digits) < 8:
+        return MASK * len(digits)
+    return digits[:3] + MASK * (len(digits) - 7) + digits[-4:]
+
+
+def mask_id(text: str, show_first: int = 3, show_last: int = 4) -> str:
+    """An ID number with only its first ``show_first`` and last ``show_last`` characters shown.
+
+    Default first 3 / last 4 (``'11010519491231002X' -> '110***********002X'``): the first 6 digits of a
+    resident ID name the county of registration and digits 7–14 the birth date, so showing 6 reveals
+    more than needed to tell two visitors apart; 6 may be passed where a guard needs the region. Spaces
+    and dashes are dropped, the check letter is upper-cased; a string too short to hide anything is
+    starred entirely.
+    """
+    if show_first < 0 or show_last < 0:
+        raise ValueError("show_first and show_last must not be negative")
+    compact = _compact(text)
+    if len(compact) <= show_first + show_last:
+        return MASK * len(compact)
+    tail = compact[-show_last:] if show_last else ""
+    return compact[:show_first] + MASK * (len(compact) - show_first - show_last) + tail
+
+
+def is_valid_cn_id(text: str | None) -> bool:
+    """Is this a valid PRC resident identity card number (居民身份证号码)? ``stdnum.cn.ric``.
+
+    Checks length, region/birth-date plausibility and the ISO 7064 check character; accepts a lower-case
+    ``x`` and surrounding spaces.
+    """
+    if not text:
+        return False
+    return bool(ric.is_valid(text.strip()))

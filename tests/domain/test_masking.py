@@ -1,0 +1,101 @@
+"""Phone and ID numbers: validated with libraries, never shown in full (DOMAIN.md §1, seed 003 §2(9))."""
+
+import pytest
+
+from kiosk.domain.masking import is_valid_cn_id, mask_id, mask_phone, normalise_mobile
+
+
+def test_a_mobile_number_is_shown_as_first_three_and_last_four():
+    assert mask_phone("13812345678") == "138****5678"
+
+
+def test_a_formatted_mobile_number_is_masked_in_its_national_form():
+    assert mask_phone("+86 138-1234-5678") == "138****5678"
+
+
+def test_other_numbers_keep_first_three_and_last_four_digits():
+    assert mask_phone("021-6123-4567") == "021****4567"
+    assert mask_phone("0755 8888 66666") == "075******6666"
+
+
+def test_short_numbers_are_starred_entirely():
+    assert mask_phone("12345") == "*****"
+    assert mask_phone("") == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "13812345678",
+        "138 1234 5678",
+        "138-1234-5678",
+        "+86 13812345678",
+        "+86-138-1234-5678",
+        "008613812345678",
+        "(+86) 138 1234 5678",
+        "１３８１２３４５６７８",
+    ],
+)
+def test_normalise_mobile_accepts_common_ways_of_writing_a_cn_mobile(text):
+    assert normalise_mobile(text) == "13812345678"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "",
+        "   ",
+        "abc",
+        "12345678901",  # not a CN mobile prefix
+        "1381234567",  # too short
+        "138123456789",  # too long
+        "021-61234567",  # Shanghai landline
+        "010 6512 3456",  # Beijing landline
+        "+1 650 253 0000",  # not China
+        "+852 9123 4567",  # Hong Kong mobile
+    ],
+)
+def test_normalise_mobile_rejects_landlines_foreign_and_invalid_numbers(text):
+    assert normalise_mobile(text) is None
+
+
+def test_id_number_shows_first_three_and_last_four_by_default():
+    assert mask_id("11010519491231002X") == "110***********002X"
+
+
+def test_id_number_may_show_the_region_code():
+    assert mask_id("11010519491231002X", show_first=6) == "110105********002X"
+
+
+def test_id_masking_drops_spaces_and_upper_cases_the_check_letter():
+    assert mask_id("110105 19491231 002x") == "110***********002X"
+
+
+def test_too_short_id_is_starred_entirely():
+    assert mask_id("1234567") == "*******"
+
+
+def test_negative_mask_widths_are_rejected():
+    with pytest.raises(ValueError):
+        mask_id("11010519491231002X", show_first=-1)
+
+
+@pytest.mark.parametrize("text", ["11010519491231002X", "11010519491231002x", " 11010519491231002X "])
+def test_valid_resident_id_numbers_are_accepted(text):
+    assert is_valid_cn_id(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "",
+        "110105194912310021",  # wrong check character
+        "11010519491231002",  # too short
+        "11010519491331002X",  # month 13
+        "ABCDEFGHIJKLMNOPQR",
+    ],
+)
+def test_invalid_resident_id_numbers_are_rejected(text):
+    assert not is_valid_cn_id(text)
