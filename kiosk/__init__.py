@@ -1,0 +1,67 @@
+"""The customer-service centre app: visitor kiosk, hotline console, task slips and supervisor board."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from kiosk.config import Defaults, instance_secret_key, settings_from_environment
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_object(Defaults)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "kiosk.sqlite3")
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(settings_from_environment(os.environ))
+    else:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from kiosk import cli, errors, security, templating
+
+    errors.register(app)
+    security.register(app)
+    templating.register(app)
+    cli.register(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from kiosk import models  # noqa: F401  (registers the tables)
+    from kiosk.database import configure_engine
+    from kiosk.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from kiosk.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from kiosk.blueprints import admin, auth, main, notifications
+
+    for module in (auth, main, admin, notifications):
+        app.register_blueprint(module.bp)
+    from kiosk.access import public
+
+    public(app.view_functions["static"])

@@ -1,0 +1,148 @@
+"""Administration: staff accounts, departments, the company calendar."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kiosk.access import roles
+from kiosk.clock import SHANGHAI, utcnow
+from kiosk.extensions import db
+from kiosk.forms.admin import CalendarOverrideForm, DepartmentForm, EmptyForm, UserForm
+from kiosk.models.calendar import CalendarOverride
+from kiosk.models.people import Department, Role, User
+from kiosk.rendering import render, see_other
+from kiosk.services import accounts, directory
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _department_choices():
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    return [(0, _("（无）"))] + [(d.id, d.name) for d in departments]
+
+
+@bp.route("/users")
+@roles(Role.ADMIN)
+def users():
+    query = request.args.get("q", "").strip()
+    statement = select(User).order_by(User.username)
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(User.username.ilike(like) | User.display_name.ilike(like))
+    return render("admin/users.html", "user_rows", users=db.session.scalars(statement).all(), q=query)
+
+
+def _user_form(user: User | None):
+    form = UserForm(
+        obj=user, editing=user,
+        taken=lambda name: accounts.username_taken(name, except_id=user.id if user else None),
+    )
+    form.department_id.choices = _department_choices()
+    if request.method == "GET" and user is not None:
+        form.roles.data = sorted(user.roles)
+        form.department_id.data = user.department_id or 0
+    return form
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def user_new():
+    form = _user_form(None)
+    if request.method == "POST":
+        if form.validate():
+            user = accounts.create_user(
+                username=form.username.data, display_name=form.display_name.data,
+                password=form.password.data, roles=form.roles.data,
+                department=db.session.get(Department, form.department_id.data),
+                extension=form.extension.data, now=utcnow(),
+            )
+            flash(_("已创建用户 %(name)s。", name=user.display_name), "success")
+            return see_other(url_for("admin.users"))
+        return render("admin/user_form.html", "user_form", form=form, user=None, status=422)
+    return render("admin/user_form.html", "user_form", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def user_edit(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = _user_form(user)
+    if request.method == "POST":
+        if form.validate():
+            accounts.update_user(
+                user, display_name=form.display_name.data, roles=form.roles.data,
+                department=db.session.get(Department, form.department_id.data),
+                active=form.active.data, extension=form.extension.data, new_password=form.password.data,
+            )
+            flash(_("已保存用户 %(name)s。", name=user.display_name), "success")
+            return see_other(url_for("admin.users"))
+        return render("admin/user_form.html", "user_form", form=form, user=user, status=422)
+    return render("admin/user_form.html", "user_form", form=form, user=user)
+
+
+@bp.route("/departments")
+@roles(Role.ADMIN)
+def departments():
+    rows = db.session.scalars(select(Department).order_by(Department.name)).all()
+    return render("admin/departments.html", departments=rows)
+
+
+@bp.route("/departments/new", methods=["GET", "POST"], defaults={"department_id": None})
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def department_edit(department_id: int | None):
+    department = Department() if department_id is None else (db.session.get(Department, department_id)
+                                                             or abort(404))
+    form = DepartmentForm(
+        obj=department,
+        taken=lambda column, value: directory.department_value_taken(column, value, except_id=department_id),
+    )
+    if request.method == "POST":
+        if form.validate():
+            directory.save_department(
+                department, code=form.code.data, name=form.name.data, phone=form.phone.data or None,
+                location=form.location.data or None, active=form.active.data,
+            )
+            flash(_("已保存部门 %(name)s。", name=department.name), "success")
+            return see_other(url_for("admin.departments"))
+        return render("admin/department_form.html", "department_form", form=form, department=department,
+                      status=422)
+    return render("admin/department_form.html", "department_form", form=form, department=department)
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def calendar():
+    form = CalendarOverrideForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            directory.set_override(form.day.data, form.is_working_day.data == "1", form.note.data or "")
+            flash(_("已保存 %(day)s 的安排。", day=form.day.data.isoformat()), "success")
+            return see_other(url_for("admin.calendar"))
+    today = utcnow().astimezone(SHANGHAI).date()
+    overrides = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
+    working = directory.working_calendar()
+    upcoming = [today + timedelta(days=i) for i in range(21)]
+    return render(
+        "admin/calendar.html", "calendar_form", form=form, overrides=overrides, status=status,
+        days=[(d, working.is_working_day(d)) for d in upcoming]
+    )
+
+
+@bp.route("/calendar/<day>/delete", methods=["POST"])
+@roles(Role.ADMIN)
+def calendar_delete(day: str):
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    if EmptyForm().validate():
+        directory.remove_override(parsed)
+        flash(_("已删除 %(day)s 的公司安排。", day=parsed.isoformat()), "success")
+    return see_other(url_for("admin.calendar"))

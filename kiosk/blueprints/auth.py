@@ -1,0 +1,90 @@
+"""Sign in, sign out, change password."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from kiosk.access import public, signed_in
+from kiosk.clock import utcnow
+from kiosk.forms.auth import LoginForm, PasswordChangeForm
+from kiosk.navigation import home_endpoint
+from kiosk.rendering import render, see_other
+from kiosk.security import mark_signed_in
+from kiosk.services import accounts
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site, never another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user)))
+    form = LoginForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            config = current_app.config
+            result = accounts.sign_in(
+                form.username.data, form.password.data, request.remote_addr or "?", utcnow(),
+                max_failures=config["LOGIN_MAX_FAILURES"],
+                window=timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]),
+            )
+            if result.throttled:
+                status = 429
+                form.form_errors.append(
+                    _("登录失败次数过多，请在 %(minutes)d 分钟后再试。", minutes=result.retry_after_minutes)
+                )
+            elif result.user is None:
+                form.form_errors.append(_("用户名或密码不正确。"))
+            else:
+                session.clear()
+                login_user(result.user)
+                mark_signed_in()
+                target = _safe_next(request.args.get("next")) or url_for(home_endpoint(result.user))
+                return see_other(target)
+    return render("auth/login.html", "login_form", form=form, status=status)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    if current_user.is_authenticated:
+        accounts.sign_out_everywhere(current_user)
+        logout_user()
+    session.clear()
+    flash(_("您已退出登录。"), "info")
+    return see_other(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@signed_in
+def password():
+    form = PasswordChangeForm(current_user)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            user = current_user._get_current_object()
+            accounts.change_password(user, form.new.data)
+            login_user(user)  # this session carries the new token; all others end
+            mark_signed_in()
+            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
+            return see_other(url_for(home_endpoint(current_user)))
+    return render("auth/password.html", "password_form", form=form, status=status)

@@ -1,0 +1,88 @@
+"""Configuration: defaults here, then instance/config.py, then the environment.
+
+Environment variables: ``DATABASE_URL``, ``SECRET_KEY`` and any ``KIOSK_<NAME>`` setting
+(``KIOSK_SESSION_IDLE_MINUTES=30`` sets ``SESSION_IDLE_MINUTES``). Values are parsed as JSON
+when they look like JSON (numbers, true/false), otherwise kept as text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class Defaults:
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Staff sessions end after this much inactivity, and in any case this long after login.
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 12
+    # Login throttling: this many failures for one account (or one address) within the window blocks it.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    MAX_CONTENT_LENGTH = 1 * 1024 * 1024
+    # A kiosk tablet stays open for hours: its CSRF token lives as long as the session cookie.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = True
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+    TIMEZONE = "Asia/Shanghai"
+    # Polling interval of live fragments (bell, boards), in seconds.
+    POLL_SECONDS = 5
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    HOTLINE_NUMBER = "400-800-1234"
+
+
+def _coerce(value: str):
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def settings_from_environment(environ: os._Environ | dict) -> dict:
+    """The settings the environment overrides: DATABASE_URL, SECRET_KEY and KIOSK_* ones."""
+    found: dict = {}
+    if environ.get("DATABASE_URL"):
+        found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
+    if environ.get("SECRET_KEY"):
+        found["SECRET_KEY"] = environ["SECRET_KEY"]
+    for key, value in environ.items():
+        if key.startswith("KIOSK_") and len(key) > len("KIOSK_"):
+            found[key.removeprefix("KIOSK_")] = _coerce(value)
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual ``postgres://`` and ``postgresql://`` forms and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The deployment's secret key, generated once into ``instance/secret_key`` on first run."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        # Several workers may start at once: write aside, then link into place (atomic, first one wins).
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""WTForms (Flask-WTF) classes, one module per feature. Messages are in Chinese via Flask-Babel."""

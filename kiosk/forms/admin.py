@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from kiosk.forms.auth import MIN_PASSWORD
+from kiosk.forms.fields import length_between, max_length, required, strip
+from kiosk.navigation import ROLE_LABELS
+
+USERNAME = re.compile(r"^[a-zA-Z0-9_.-]{2,40}$")
+CODE = re.compile(r"^[a-z0-9_]{2,40}$")
+
+
+def role_choices():
+    return list(ROLE_LABELS.items())
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("用户名"), filters=[strip], validators=[required(), max_length(40)])
+    display_name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(60)])
+    roles = CheckboxList(_l("角色"), choices=role_choices, validate_choice=True)
+    department_id = SelectField(_l("部门"), coerce=int, validate_choice=True)
+    extension = StringField(_l("分机号"), filters=[strip], validators=[Optional(), max_length(20)])
+    password = PasswordField(_l("密码"), validators=[Optional(), length_between(MIN_PASSWORD, 128)])
+    active = BooleanField(_l("启用"), default=True)
+
+    def __init__(self, *args, editing=None, taken=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._editing = editing
+        self._taken = taken
+
+    def validate_username(self, field):
+        if not USERNAME.match(field.data or ""):
+            raise ValidationError(_l("用户名只能包含字母、数字、点、下划线和短横线，2 到 40 个字符。"))
+        if self._taken and self._taken(field.data):
+            raise ValidationError(_l("该用户名已被使用。"))
+
+    def validate_roles(self, field):
+        if not field.data:
+            raise ValidationError(_l("请至少选择一个角色。"))
+
+    def validate_password(self, field):
+        if self._editing is None and not field.data:
+            raise ValidationError(_l("新用户必须设置密码。"))
+
+    def validate_extension(self, field):
+        if field.data and not field.data.isdigit():
+            raise ValidationError(_l("分机号只能是数字。"))
+
+
+class DepartmentForm(FlaskForm):
+    code = StringField(_l("代码"), filters=[strip], validators=[required(), max_length(40)])
+    name = StringField(_l("名称"), filters=[strip], validators=[required(), max_length(80)])
+    phone = StringField(_l("电话"), filters=[strip], validators=[Optional(), max_length(40)])
+    location = StringField(_l("位置"), filters=[strip], validators=[Optional(), max_length(120)])
+    active = BooleanField(_l("启用"), default=True)
+
+    def __init__(self, *args, taken=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._taken = taken
+
+    def validate_code(self, field):
+        if not CODE.match(field.data or ""):
+            raise ValidationError(_l("代码只能包含小写字母、数字和下划线。"))
+        if self._taken and self._taken("code", field.data):
+            raise ValidationError(_l("该代码已被使用。"))
+
+    def validate_name(self, field):
+        if self._taken and self._taken("name", field.data):
+            raise ValidationError(_l("该名称已被使用。"))
+
+
+class CalendarOverrideForm(FlaskForm):
+    day = DateField(_l("日期"), validators=[required()])
+    is_working_day = SelectField(
+        _l("公司安排"),
+        choices=[("1", _l("上班")), ("0", _l("休息"))],
+        validators=[required()],
+    )
+    note = StringField(_l("说明"), filters=[strip], validators=[Optional(), max_length(120)])
+
+
+class EmptyForm(FlaskForm):
+    """CSRF only: for POST buttons."""

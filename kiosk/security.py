@@ -1,0 +1,106 @@
+"""Sessions, sign-in state and the security headers every answer carries."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, flash, g, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+
+from kiosk.access import check_access, login_redirect
+from kiosk.extensions import db, login_manager
+from kiosk.models.people import User
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+@login_manager.user_loader
+def load_user(cookie_id: str) -> User | None:
+    """The cookie holds ``<user id>:<session token>``; a rotated token ends every older session."""
+    user_id, _, token = cookie_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def mark_signed_in() -> None:
+    now = int(time.time())
+    session["login_at"] = now
+    session["seen_at"] = now
+
+
+def passive(view):
+    """Polling views: they do not count as activity for the idle timeout."""
+    view.passive = True
+    return view
+
+
+def _session_expired() -> bool:
+    config = current_app.config
+    now = time.time()
+    login_at = session.get("login_at", 0)
+    seen_at = session.get("seen_at", 0)
+    return (
+        now - login_at > config["SESSION_ABSOLUTE_HOURS"] * 3600
+        or now - seen_at > config["SESSION_IDLE_MINUTES"] * 60
+    )
+
+
+def enforce_session_timeouts():
+    if not current_user.is_authenticated:
+        return None
+    if _session_expired():
+        logout_user()
+        session.clear()
+        flash(_l("登录已超时，请重新登录。"), "warning")
+        return login_redirect()
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "passive", False):
+        session["seen_at"] = int(time.time())
+    return None
+
+
+def set_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if (
+        "Cache-Control" not in headers
+        and response.mimetype == "text/html"
+        and (current_user.is_authenticated or g.get("no_store"))
+    ):
+        # Pages for staff may show personal data: never keep them in a browser or proxy cache.
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def register(app) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+    app.before_request(enforce_session_timeouts)
+    app.before_request(check_access)
+    app.after_request(set_security_headers)

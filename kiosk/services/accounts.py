@@ -1,0 +1,104 @@
+"""Signing in (with throttling), passwords, and managing staff accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from kiosk.database import begin_write
+from kiosk.extensions import db
+from kiosk.models.people import Department, User
+from kiosk.models.security import LoginAttempt
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None = None
+    throttled: bool = False
+    retry_after_minutes: int = 0
+
+
+def sign_in(username: str, password: str, address: str, now: datetime, *, max_failures: int,
+            window: timedelta) -> SignInResult:
+    """Check a password, refusing once an account or an address has failed too often in the window.
+
+    Every attempt is recorded, so the count holds across workers and hosts. A blocked account gets the
+    same answer whether or not the password is right, so the block cannot be used to guess it.
+    """
+    username = username.strip().lower()
+    since = now - window
+    failures = db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > since,
+            or_(LoginAttempt.username == username, LoginAttempt.address == address),
+        )
+    )
+    if failures >= max_failures:
+        oldest = db.session.scalar(
+            select(func.min(LoginAttempt.at)).where(
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.at > since,
+                or_(LoginAttempt.username == username, LoginAttempt.address == address),
+            )
+        )
+        minutes = max(1, int(((oldest + window) - now).total_seconds() // 60) + 1)
+        return SignInResult(throttled=True, retry_after_minutes=minutes)
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username))
+    ok = user is not None and user.active and user.check_password(password)
+    db.session.add(LoginAttempt(username=username[:40], address=address[:64], at=now, succeeded=ok))
+    db.session.commit()
+    return SignInResult(user=user if ok else None)
+
+
+def sign_out_everywhere(user: User) -> None:
+    """A new session token: every cookie issued before it stops working."""
+    user.rotate_session_token()
+    db.session.commit()
+
+
+def change_password(user: User, new_password: str) -> None:
+    user.set_password(new_password)
+    user.rotate_session_token()
+    db.session.commit()
+
+
+def username_taken(username: str, except_id: int | None = None) -> bool:
+    query = select(User.id).where(func.lower(User.username) == username.strip().lower())
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def create_user(*, username: str, display_name: str, password: str, roles, department: Department | None,
+                now: datetime, extension: str | None = None) -> User:
+    begin_write()
+    user = User(
+        username=username.strip(),
+        display_name=display_name.strip(),
+        department=department,
+        extension=extension or None,
+        created_at=now,
+        active=True,
+    )
+    user.set_password(password)
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def update_user(user: User, *, display_name: str, roles, department: Department | None, active: bool,
+                extension: str | None, new_password: str | None) -> None:
+    user.display_name = display_name.strip()
+    user.set_roles(roles)
+    user.department = department
+    user.extension = extension or None
+    if new_password:
+        user.set_password(new_password)
+    if user.active != active or new_password:
+        user.rotate_session_token()  # deactivation or a new password ends every open session
+    user.active = active
+    db.session.commit()

@@ -1,0 +1,51 @@
+"""Departments and the company's calendar overrides."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from kiosk.domain.working_days import WorkingCalendar
+from kiosk.extensions import db
+from kiosk.models.calendar import CalendarOverride
+from kiosk.models.people import Department
+
+
+def department_value_taken(column: str, value: str, except_id: int | None = None) -> bool:
+    attribute = getattr(Department, column)
+    query = select(Department.id).where(func.lower(attribute) == value.strip().lower())
+    if except_id is not None:
+        query = query.where(Department.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def save_department(department: Department, **values) -> Department:
+    for key, value in values.items():
+        setattr(department, key, value.strip() if isinstance(value, str) else value)
+    db.session.add(department)
+    db.session.commit()
+    return department
+
+
+def set_override(day: date, is_working_day: bool, note: str) -> CalendarOverride:
+    """Add or change the company's own arrangement for one day (overrides the public calendar)."""
+    row = db.session.get(CalendarOverride, day) or CalendarOverride(day=day)
+    row.is_working_day = is_working_day
+    row.note = note
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def remove_override(day: date) -> None:
+    row = db.session.get(CalendarOverride, day)
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()
+
+
+def working_calendar() -> WorkingCalendar:
+    """The calendar every deadline uses: Chinese public holidays, make-up workdays, company overrides."""
+    rows = db.session.execute(select(CalendarOverride.day, CalendarOverride.is_working_day)).all()
+    return WorkingCalendar(overrides={day: working for day, working in rows})

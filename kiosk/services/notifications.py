@@ -1,0 +1,83 @@
+"""In-app notifications: write one, count what is unread, mark as read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kiosk.extensions import db
+from kiosk.models.notifications import Notification, NotificationRead
+from kiosk.models.people import Department, User
+
+
+def notify(*, kind: str, title: str, now: datetime, body: str = "", link: str | None = None,
+           level: str = "info", user: User | None = None, role: str | None = None,
+           department: Department | None = None) -> Notification:
+    """Add a notification to the caller's transaction (it is committed with the change it reports)."""
+    if user is None and role is None and department is None:
+        raise ValueError("a notification needs a user, a role or a department")
+    note = Notification(
+        kind=kind, title=title[:200], body=body, link=link, level=level, created_at=now,
+        user_id=user.id if user else None, role=role,
+        department_id=department.id if department else None,
+    )
+    db.session.add(note)
+    return note
+
+
+def _visible_to(user: User):
+    targets = [Notification.user_id == user.id]
+    if user.roles:
+        targets.append(Notification.role.in_(sorted(user.roles)))
+    if user.department_id is not None:
+        targets.append(Notification.department_id == user.department_id)
+    return or_(*targets)
+
+
+def _unread(user: User):
+    read = select(NotificationRead.id).where(
+        NotificationRead.notification_id == Notification.id, NotificationRead.user_id == user.id
+    )
+    return and_(_visible_to(user), ~read.exists())
+
+
+def bell_state(user: User) -> tuple[int, int]:
+    """(newest visible id, unread count) in one query: the bell's ETag and its number."""
+    newest = db.session.scalar(select(func.max(Notification.id)).where(_visible_to(user))) or 0
+    unread = db.session.scalar(select(func.count(Notification.id)).where(_unread(user)))
+    return newest, unread
+
+
+def recent_for(user: User, limit: int = 50) -> list[tuple[Notification, bool]]:
+    """The newest notifications for a user, each with whether it is unread."""
+    read = (
+        select(NotificationRead.id)
+        .where(NotificationRead.notification_id == Notification.id, NotificationRead.user_id == user.id)
+        .exists()
+    )
+    rows = db.session.execute(
+        select(Notification, read).where(_visible_to(user)).order_by(Notification.id.desc()).limit(limit)
+    ).all()
+    return [(note, not was_read) for note, was_read in rows]
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> None:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(NotificationRead).values(rows).on_conflict_do_nothing())
+
+
+def mark_read(user: User, now: datetime, notification_id: int | None = None) -> int:
+    """Mark one notification (or all unread ones) as read; safe when two tabs do it at once."""
+    query = select(Notification.id).where(_unread(user))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    ids = db.session.scalars(query).all()
+    if ids:
+        _insert_ignoring_duplicates(
+            [{"notification_id": i, "user_id": user.id, "read_at": now} for i in ids]
+        )
+    db.session.commit()
+    return len(ids)

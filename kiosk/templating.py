@@ -1,0 +1,24 @@
+"""Template filters and globals shared by every face."""
+
+from __future__ import annotations
+
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+from kiosk.clock import local
+from kiosk.navigation import ROLE_LABELS, navigation_for
+
+
+def shanghai_time(moment, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    if moment is None:
+        return ""
+    return format_datetime(local(moment), fmt)
+
+
+def register(app) -> None:
+    app.jinja_env.filters["local"] = shanghai_time
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["role_labels"] = ROLE_LABELS
+    app.jinja_env.globals["navigation"] = lambda: navigation_for(current_user)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,210 @@
+"""Fixtures shared by every test: the app on a migrated database, clients, users, sign-in.
+
+The database is SQLite in a temporary file unless ``DATABASE_URL`` points elsewhere (CI runs the
+suite a second time on PostgreSQL). The schema is built once per run through the Alembic
+migrations, and every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from itertools import count
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import create_engine, text
+
+from kiosk import create_app
+from kiosk.clock import utcnow
+from kiosk.config import normalise_database_url
+from kiosk.extensions import db
+from kiosk.models.people import Department, User
+
+PASSWORD = "correct-horse-9"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        url = normalise_database_url(url)
+        _reset_postgres(url)
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "kiosk-test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("instance")
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    app.test_client_class = KioskClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url):
+    """Build the schema once, through the migrations (never create_all)."""
+    from flask_migrate import upgrade
+
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        db.engine.dispose()
+    return tables
+
+
+def _empty_tables(tables: list[str]) -> None:
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, migrated, app_config):
+    app = make_app(database_url, **app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables(migrated)
+        db.engine.dispose()
+
+
+class KioskClient(FlaskClient):
+    """The Flask test client, able to send forms with a valid CSRF token and as htmx would.
+
+    Each request runs in an app context of its own, as it does under a real server, so ``g``,
+    the database session and the signed-in user never leak from the test (or an earlier request).
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        app = self.application
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", secrets.token_hex(20))
+        return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def post_form(self, url: str, data: dict | None = None, *, htmx: bool = False, **kwargs):
+        payload = {"csrf_token": self.csrf_token(), **(data or {})}
+        headers = kwargs.pop("headers", {})
+        if htmx:
+            headers = {"HX-Request": "true", **headers}
+        return self.post(url, data=payload, headers=headers, **kwargs)
+
+    def get_htmx(self, url: str, **kwargs):
+        headers = {"HX-Request": "true", **kwargs.pop("headers", {})}
+        return self.get(url, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def client(app) -> KioskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_numbers = count(1)
+
+
+@pytest.fixture
+def make_department(app):
+    def make(code: str | None = None, name: str | None = None) -> Department:
+        n = next(_numbers)
+        department = Department(code=code or f"dept{n}", name=name or f"部门{n}", active=True)
+        db.session.add(department)
+        db.session.commit()
+        return department
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: ``make_user("agent")`` or ``make_user("supervisor", "sales", username="wang")``."""
+
+    def make(*roles: str, username: str | None = None, password: str = PASSWORD, department=None,
+             display_name: str | None = None, active: bool = True) -> User:
+        n = next(_numbers)
+        user = User(
+            username=username or f"user{n}", display_name=display_name or f"员工{n}",
+            department=department, created_at=utcnow(), active=active,
+        )
+        user.set_password(password)
+        user.set_roles(roles or ("agent",))
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client: KioskClient):
+        self._client = client
+
+    def login(self, username: str, password: str = PASSWORD, **kwargs):
+        return self._client.post_form("/auth/login", {"username": username, "password": password}, **kwargs)
+
+    def logout(self):
+        return self._client.post_form("/auth/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def login_as(client, auth, make_user):
+    """Create a user with the given roles and sign the test client in as them."""
+
+    def sign_in(*roles: str, **kwargs) -> User:
+        user = make_user(*roles, **kwargs)
+        response = auth.login(user.username)
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return user
+
+    return sign_in
+
+
+def field_error(html: str, field_id: str) -> str | None:
+    """The message shown beside a field, if any."""
+    match = re.search(rf'<p class="field-error" id="{field_id}-error">([^<]*)</p>', html)
+    return match.group(1) if match else None

@@ -1,0 +1,40 @@
+"""Each demo role signs in through a real browser and lands on its home; also without JavaScript."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from kiosk.demo import DEMO_PASSWORD
+
+HOMES = [
+    ("admin", "/admin/users", "用户"),
+    ("zhuguan", "/workbench", "您好，陈静（客服主管）"),
+    ("kefu1", "/workbench", "您好，李娜"),
+    ("gongcheng", "/workbench", "您好，赵强"),
+    ("xiaoshou1", "/workbench", "您好，王敏"),
+]
+
+
+@pytest.mark.parametrize(("username", "path", "heading"), HOMES)
+def test_each_role_signs_in_and_lands_on_its_home(page, live_server, demo, sign_in, username, path, heading):
+    sign_in(page, username, DEMO_PASSWORD)
+    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+
+
+def test_wrong_password_shows_the_message_beside_the_form(page, live_server, demo, sign_in):
+    sign_in(page, "kefu1", "not-the-password")
+    expect(page.get_by_role("alert")).to_contain_text("用户名或密码不正确")
+    expect(page.get_by_label("用户名")).to_have_value("kefu1")
+
+
+def test_sign_in_works_with_javascript_disabled(browser, live_server, demo, sign_in):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, "kefu1", DEMO_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/workbench$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("您好，李娜")
+    context.close()
