@@ -6,6 +6,7 @@ from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.security import LoginAttempt
+from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, TaskSlip
 
 __all__ = [
     "Building",
@@ -18,6 +19,11 @@ __all__ = [
     "Project",
     "Role",
     "ScriptPhrase",
+    "SlipCounter",
+    "SlipSource",
+    "SlipStatus",
+    "TaskEvent",
+    "TaskSlip",
     "Unit",
     "User",
     "UserRole",
