@@ -27,6 +27,7 @@ def sign_in(username: str, password: str, address: str, now: datetime, *, max_fa
     Every attempt is recorded, so the count holds across workers and hosts. A blocked account gets the
     same answer whether or not the password is right, so the block cannot be used to guess it.
     """
+    begin_write()
     username = username.strip().lower()
     since = now - window
     failures = db.session.scalar(
@@ -55,11 +56,13 @@ def sign_in(username: str, password: str, address: str, now: datetime, *, max_fa
 
 def sign_out_everywhere(user: User) -> None:
     """A new session token: every cookie issued before it stops working."""
+    begin_write()
     user.rotate_session_token()
     db.session.commit()
 
 
 def change_password(user: User, new_password: str) -> None:
+    begin_write()
     user.set_password(new_password)
     user.rotate_session_token()
     db.session.commit()
@@ -92,6 +95,7 @@ def create_user(*, username: str, display_name: str, password: str, roles, depar
 
 def update_user(user: User, *, display_name: str, roles, department: Department | None, active: bool,
                 extension: str | None, new_password: str | None) -> None:
+    begin_write()
     user.display_name = display_name.strip()
     user.set_roles(roles)
     user.department = department
