@@ -11,6 +11,10 @@ export FLASK_APP := kiosk
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
@@ -23,7 +27,6 @@ translations: $(VENV)/.installed
 run: install
 	$(VENV)/bin/flask db upgrade
 	$(VENV)/bin/flask seed-demo --if-empty
-	$(VENV)/bin/flask seed-demo | tail -n +2
 	$(VENV)/bin/flask run --host $(HOST) --port $(PORT)
 
 chromium:
@@ -31,14 +34,14 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-install-test: install chromium
+install-test: install $(VENV)/.installed-test chromium
 
 # The whole test suite (domain rules, web requests, real browser). DATABASE_URL=postgresql://... runs it on PostgreSQL.
 test: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
-lint: install
+lint: install-test
 	$(VENV)/bin/ruff check .
 
 # Production-style: gunicorn on the configured database (set DATABASE_URL and SECRET_KEY).
