@@ -147,3 +147,14 @@ def test_calendar_form_refuses_a_bad_date_beside_the_field(client, login_as):
     response = client.post_form("/admin/calendar", {"day": "2026-13-45", "is_working_day": "0"})
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "day")
+
+
+def test_an_admin_cannot_lock_themselves_out(client, login_as):
+    me = login_as("admin", username="root1")
+    response = client.post_form(
+        f"/admin/users/{me.id}", _user_form(username="root1", roles=["agent"], password="", active="")
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_error(page, "roles") == "不能移除自己的管理员角色，以免无人能管理系统。"
+    assert field_error(page, "active") == "不能停用自己的账号。"
