@@ -30,21 +30,14 @@ def sign_in(username: str, password: str, address: str, now: datetime, *, max_fa
     begin_write()
     username = username.strip().lower()
     since = now - window
-    failures = db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
+    failures, oldest = db.session.execute(
+        select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(
             LoginAttempt.succeeded.is_(False),
             LoginAttempt.at > since,
             or_(LoginAttempt.username == username, LoginAttempt.address == address),
         )
-    )
+    ).one()
     if failures >= max_failures:
-        oldest = db.session.scalar(
-            select(func.min(LoginAttempt.at)).where(
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.at > since,
-                or_(LoginAttempt.username == username, LoginAttempt.address == address),
-            )
-        )
         minutes = max(1, int(((oldest + window) - now).total_seconds() // 60) + 1)
         return SignInResult(throttled=True, retry_after_minutes=minutes)
     user = db.session.scalar(select(User).where(func.lower(User.username) == username))
