@@ -6,11 +6,15 @@ from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.security import LoginAttempt
+from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
 
 __all__ = [
+    "Appointment",
     "Building",
     "CalendarOverride",
     "Department",
+    "Incident",
+    "KioskDevice",
     "LoginAttempt",
     "Notification",
     "NotificationRead",
@@ -21,4 +25,6 @@ __all__ = [
     "Unit",
     "User",
     "UserRole",
+    "Visit",
+    "WatchPerson",
 ]
