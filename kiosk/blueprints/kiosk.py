@@ -50,8 +50,9 @@ def kiosk_post_limit() -> str:
 limit_posts = limiter.limit(kiosk_post_limit, key_func=device_key, methods=["POST"])
 
 
-@bp.before_request
-def tablet_rules():
+@bp.url_value_preprocessor
+def tablet_rules(_endpoint, _values):
+    """Runs before every before_request hook (CSRF reads the form there), so the size limit applies."""
     g.no_store = True
     request.max_content_length = current_app.config["KIOSK_MAX_POST_BYTES"]
 

@@ -85,7 +85,7 @@ class VisitForm(FlaskForm):
     ], validators=[required()])
     organisation = StringField(_l("单位名称"), filters=[strip], validators=[max_length(60)])
     host_department_id = SelectField(_l("拜访部门"), coerce=int, validate_choice=True)
-    host_name = StringField(_l("拜访人姓名"), filters=[strip], validators=[Optional(), max_length(40)])
+    host_name = StringField(_l("拜访人姓名"), filters=[strip], validators=[max_length(40)])
     been_before = RadioField(_l("以前来过吗？"), choices=[("yes", _l("来过")), ("no", _l("第一次来"))],
                              validators=[required()])
     previous_salesperson = StringField(_l("上次接待您的置业顾问"), filters=[strip],
