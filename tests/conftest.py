@@ -235,7 +235,8 @@ def paired_client(app, make_device):
         client = app.test_client()
         response = client.post_form("/kiosk/pair", {"code": code})
         assert response.status_code == 303, response.get_data(as_text=True)[:500]
-        client.device = db.session.get(type(device), device.id)
+        client.device_id = device.id
+        db.session.rollback()  # end this session's read snapshot: the test may write next
         return client
 
     return make

@@ -117,7 +117,7 @@ def test_a_forged_cookie_is_refused(client, paired_client):
 def test_a_revoked_device_stops_at_once(paired_client):
     client = paired_client()
     assert client.get("/kiosk/").status_code == 200
-    devices.revoke(db.session.get(type(client.device), client.device.id))
+    devices.revoke(db.session.get(type_device(), client.device_id))
     page = client.get("/kiosk/")
     assert page.status_code == 403
     assert "此平板已停用" in page.get_data(as_text=True)
@@ -287,7 +287,8 @@ def test_idle_return_clears_the_visit_and_language(paired_client):
 def test_pages_have_the_idle_timer_and_a_no_js_refresh(paired_client):
     html = paired_client().get("/kiosk/visit/repair").get_data(as_text=True)
     assert 'id="kiosk-idle"' in html and "js/kiosk.js" in html
-    assert re.search(r'<noscript><meta http-equiv="refresh" content="\d+;url=/kiosk/\?fresh=1"></noscript>', html)
+    refresh = r'<noscript><meta http-equiv="refresh" content="\d+;url=/kiosk/\?fresh=1"></noscript>'
+    assert re.search(refresh, html)
 
 
 # ---- the visitor stays calm; the right people are alerted ------------------------------------------
@@ -359,7 +360,8 @@ def test_an_ordinary_visit_raises_nothing(paired_client):
 
 def test_a_walk_in_tells_the_department_visited(paired_client, make_department):
     engineering = make_department("engineering", "工程部")
-    sign_in(paired_client(), VisitPurpose.VISITING_PERSON, host_name="", host_department_id=str(engineering.id))
+    sign_in(paired_client(), VisitPurpose.VISITING_PERSON, host_name="",
+            host_department_id=str(engineering.id))
     note = scalar(select(Notification))
     assert note.department_id == engineering.id and note.level == "info"
 
