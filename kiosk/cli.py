@@ -19,15 +19,17 @@ def seed_demo_command(if_empty: bool) -> None:
 
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("Database already has users; demo data not loaded.")
-        return
-    result = seed_demo(utcnow())
-    click.echo(f"Demo data ready ({result['users_added']} users added).")
-    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    for username, name, roles, _department, _ext in STAFF:
-        click.echo(f"  {username:<12} {name}  [{', '.join(r.value for r in roles)}]")
-    click.echo("Kiosk pairing codes (enter one at /kiosk/pair on a tablet; valid 15 minutes):")
-    for device_name, code in result["pairing_codes"].items():
-        click.echo(f"  {device_name:<12} {code}")
+    else:
+        result = seed_demo(utcnow())
+        click.echo(f"Demo data ready ({result['users_added']} users added).")
+        click.echo("Kiosk pairing codes (enter one at /kiosk/pair on a tablet; valid 15 minutes):")
+        for device_name, code in result["pairing_codes"].items():
+            click.echo(f"  {device_name:<12} {code}")
+    demo_usernames = [username for username, *_rest in STAFF]
+    if db.session.scalar(select(func.count(User.id)).where(User.username.in_(demo_usernames))):
+        click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, name, roles, _department, _ext in STAFF:
+            click.echo(f"  {username:<12} {name}  [{', '.join(r.value for r in roles)}]")
 
 
 @click.command("auto-sign-out")

@@ -10,9 +10,10 @@ import logging
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from kiosk.extensions import htmx
+from kiosk.extensions import db, htmx
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,15 @@ def handle_csrf_error(_error: CSRFError):
     return error_response(403, _("页面已过期或请求来源无法验证，请刷新页面后重试。"))
 
 
+def handle_stale_data(_error: StaleDataError):
+    """Someone else saved the same row first (optimistic locking): say so, lose nothing silently."""
+    db.session.rollback()
+    return error_response(409)
+
+
 def handle_unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
+    db.session.rollback()
     try:
         return error_response(InternalServerError.code)
     except Exception:  # the error page itself failed: answer in plain text rather than not at all
@@ -62,5 +70,6 @@ def handle_unexpected(error: Exception):
 
 def register(app) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from kiosk.clock import local
 from kiosk.navigation import ROLE_LABELS, navigation_for
+from kiosk.services.notifications import bell_state
 
 
 def shanghai_time(moment, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -15,8 +16,18 @@ def shanghai_time(moment, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(local(moment), fmt)
 
 
+def weekday(day) -> str:
+    return format_date(day, "EEE")
+
+
+def unread_notifications() -> int:
+    return bell_state(current_user)[1] if current_user.is_authenticated else 0
+
+
 def register(app) -> None:
+    app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.filters["local"] = shanghai_time
+    app.jinja_env.filters["weekday"] = weekday
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["role_labels"] = ROLE_LABELS
     app.jinja_env.globals["navigation"] = lambda: navigation_for(current_user)

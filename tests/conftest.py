@@ -8,11 +8,11 @@ migrations, and every test starts from empty tables.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from itertools import count
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, text
@@ -20,10 +20,10 @@ from sqlalchemy import create_engine, text
 from kiosk import create_app
 from kiosk.clock import utcnow
 from kiosk.config import normalise_database_url
+from kiosk.database import begin_write
 from kiosk.extensions import db
 from kiosk.models.people import Department, User
-
-PASSWORD = "correct-horse-9"
+from tests.support import PASSWORD
 
 
 def _reset_postgres(url: str) -> None:
@@ -101,6 +101,13 @@ def app(database_url, migrated, app_config):
         db.engine.dispose()
 
 
+def _end_test_transaction() -> None:
+    """Commit the test's own session around each request: what the test wrote is visible to the
+    request, and the test then reads what the request wrote (not an old SQLite WAL snapshot)."""
+    if has_app_context():
+        db.session.commit()
+
+
 class KioskClient(FlaskClient):
     """The Flask test client, able to send forms with a valid CSRF token and as htmx would.
 
@@ -109,8 +116,11 @@ class KioskClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        _end_test_transaction()
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        _end_test_transaction()
+        return response
 
     def csrf_token(self) -> str:
         app = self.application
@@ -146,6 +156,7 @@ _numbers = count(1)
 @pytest.fixture
 def make_department(app):
     def make(code: str | None = None, name: str | None = None) -> Department:
+        begin_write()
         n = next(_numbers)
         department = Department(code=code or f"dept{n}", name=name or f"部门{n}", active=True)
         db.session.add(department)
@@ -161,6 +172,7 @@ def make_user(app):
 
     def make(*roles: str, username: str | None = None, password: str = PASSWORD, department=None,
              display_name: str | None = None, active: bool = True) -> User:
+        begin_write()
         n = next(_numbers)
         user = User(
             username=username or f"user{n}", display_name=display_name or f"员工{n}",
@@ -204,11 +216,6 @@ def login_as(client, auth, make_user):
     return sign_in
 
 
-def field_error(html: str, field_id: str) -> str | None:
-    """The message shown beside a field, if any."""
-    match = re.search(rf'<p class="field-error" id="{field_id}-error">([^<]*)</p>', html)
-    return match.group(1) if match else None
-
 
 @pytest.fixture
 def make_device(app):
@@ -236,7 +243,6 @@ def paired_client(app, make_device):
         response = client.post_form("/kiosk/pair", {"code": code})
         assert response.status_code == 303, response.get_data(as_text=True)[:500]
         client.device_id = device.id
-        db.session.rollback()  # end this session's read snapshot: the test may write next
         return client
 
     return make

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk.access import roles
@@ -38,7 +39,7 @@ def users():
 
 def _user_form(user: User | None):
     form = UserForm(
-        obj=user, editing=user,
+        obj=user, editing=user, editing_self=user is not None and user.id == current_user.id,
         taken=lambda name: accounts.username_taken(name, except_id=user.id if user else None),
     )
     form.department_id.choices = _department_choices()
@@ -131,7 +132,7 @@ def calendar():
     upcoming = [today + timedelta(days=i) for i in range(21)]
     return render(
         "admin/calendar.html", "calendar_form", form=form, overrides=overrides, status=status,
-        days=[(d, working.is_working_day(d)) for d in upcoming]
+        days=[(d, working.is_working_day(d), working.holiday_name(d)) for d in upcoming],
     )
 
 

@@ -74,7 +74,11 @@ class WorkingCalendar:
                 raise TypeError(f"override keys must be dates, got {key!r}")
             if not isinstance(value, bool):
                 raise TypeError(f"override for {key} must be True (works) or False (day off), got {value!r}")
-        self._public = public_calendar if public_calendar is not None else holidays.China(years=list(years))
+        self._public = (
+            public_calendar
+            if public_calendar is not None
+            else holidays.China(years=list(years), language="zh_CN")
+        )
         self.tz = tz
 
     @property

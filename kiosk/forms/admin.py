@@ -10,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from kiosk.forms.auth import MIN_PASSWORD
 from kiosk.forms.fields import length_between, max_length, required, strip
+from kiosk.models.people import Role
 from kiosk.navigation import ROLE_LABELS
 
 USERNAME = re.compile(r"^[a-zA-Z0-9_.-]{2,40}$")
@@ -34,10 +35,11 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("密码"), validators=[Optional(), length_between(MIN_PASSWORD, 128)])
     active = BooleanField(_l("启用"), default=True)
 
-    def __init__(self, *args, editing=None, taken=None, **kwargs):
+    def __init__(self, *args, editing=None, taken=None, editing_self=False, **kwargs):
         super().__init__(*args, **kwargs)
         self._editing = editing
         self._taken = taken
+        self._editing_self = editing_self
 
     def validate_username(self, field):
         if not USERNAME.match(field.data or ""):
@@ -48,6 +50,12 @@ class UserForm(FlaskForm):
     def validate_roles(self, field):
         if not field.data:
             raise ValidationError(_l("请至少选择一个角色。"))
+        if self._editing_self and Role.ADMIN.value not in field.data:
+            raise ValidationError(_l("不能移除自己的管理员角色，以免无人能管理系统。"))
+
+    def validate_active(self, field):
+        if self._editing_self and not field.data:
+            raise ValidationError(_l("不能停用自己的账号。"))
 
     def validate_password(self, field):
         if self._editing is None and not field.data:

@@ -6,6 +6,7 @@ from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.security import LoginAttempt
+from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, TaskSlip
 from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
 
 __all__ = [
@@ -22,6 +23,11 @@ __all__ = [
     "Project",
     "Role",
     "ScriptPhrase",
+    "SlipCounter",
+    "SlipSource",
+    "SlipStatus",
+    "TaskEvent",
+    "TaskSlip",
     "Unit",
     "User",
     "UserRole",

@@ -27,23 +27,17 @@ def sign_in(username: str, password: str, address: str, now: datetime, *, max_fa
     Every attempt is recorded, so the count holds across workers and hosts. A blocked account gets the
     same answer whether or not the password is right, so the block cannot be used to guess it.
     """
+    begin_write()
     username = username.strip().lower()
     since = now - window
-    failures = db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
+    failures, oldest = db.session.execute(
+        select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(
             LoginAttempt.succeeded.is_(False),
             LoginAttempt.at > since,
             or_(LoginAttempt.username == username, LoginAttempt.address == address),
         )
-    )
+    ).one()
     if failures >= max_failures:
-        oldest = db.session.scalar(
-            select(func.min(LoginAttempt.at)).where(
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.at > since,
-                or_(LoginAttempt.username == username, LoginAttempt.address == address),
-            )
-        )
         minutes = max(1, int(((oldest + window) - now).total_seconds() // 60) + 1)
         return SignInResult(throttled=True, retry_after_minutes=minutes)
     user = db.session.scalar(select(User).where(func.lower(User.username) == username))
@@ -55,11 +49,13 @@ def sign_in(username: str, password: str, address: str, now: datetime, *, max_fa
 
 def sign_out_everywhere(user: User) -> None:
     """A new session token: every cookie issued before it stops working."""
+    begin_write()
     user.rotate_session_token()
     db.session.commit()
 
 
 def change_password(user: User, new_password: str) -> None:
+    begin_write()
     user.set_password(new_password)
     user.rotate_session_token()
     db.session.commit()
@@ -92,6 +88,7 @@ def create_user(*, username: str, display_name: str, password: str, roles, depar
 
 def update_user(user: User, *, display_name: str, roles, department: Department | None, active: bool,
                 extension: str | None, new_password: str | None) -> None:
+    begin_write()
     user.display_name = display_name.strip()
     user.set_roles(roles)
     user.department = department

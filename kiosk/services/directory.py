@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from kiosk.database import begin_write
 from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
 from kiosk.models.calendar import CalendarOverride
@@ -21,6 +22,7 @@ def department_value_taken(column: str, value: str, except_id: int | None = None
 
 
 def save_department(department: Department, **values) -> Department:
+    begin_write()
     for key, value in values.items():
         setattr(department, key, value.strip() if isinstance(value, str) else value)
     db.session.add(department)
@@ -30,6 +32,7 @@ def save_department(department: Department, **values) -> Department:
 
 def set_override(day: date, is_working_day: bool, note: str) -> CalendarOverride:
     """Add or change the company's own arrangement for one day (overrides the public calendar)."""
+    begin_write()
     row = db.session.get(CalendarOverride, day) or CalendarOverride(day=day)
     row.is_working_day = is_working_day
     row.note = note
@@ -39,6 +42,7 @@ def set_override(day: date, is_working_day: bool, note: str) -> CalendarOverride
 
 
 def remove_override(day: date) -> None:
+    begin_write()
     row = db.session.get(CalendarOverride, day)
     if row is not None:
         db.session.delete(row)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from kiosk.database import begin_write
 from kiosk.extensions import db
 from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, User
@@ -71,6 +72,7 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
 
 def mark_read(user: User, now: datetime, notification_id: int | None = None) -> int:
     """Mark one notification (or all unread ones) as read; safe when two tabs do it at once."""
+    begin_write()
     query = select(Notification.id).where(_unread(user))
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)

@@ -127,7 +127,8 @@ def test_a_class_a_visit_alerts_the_service_centre_supervisor_live(browser, live
 
 def serious(page) -> list[str]:
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {[n['html'] for n in v['nodes']]}" for v in results.response["violations"]
+    return [f"{v['id']} ({v['impact']}): {[n['html'] for n in v['nodes']]}"
+            for v in results.response["violations"]
             if v["impact"] in ("serious", "critical")]
 
 

@@ -10,7 +10,7 @@ from kiosk.domain.classify import VisitPurpose
 from kiosk.extensions import db
 from kiosk.models.notifications import Notification
 from kiosk.models.visits import Incident, Visit
-from tests.web.test_kiosk import visit_data
+from tests.kiosk_support import visit_data
 
 THREADS = 20
 

@@ -14,8 +14,8 @@ from kiosk.domain.classify import VisitPurpose
 from kiosk.extensions import db
 from kiosk.models.notifications import Notification
 from kiosk.models.visits import Appointment, Incident, Visit, WatchPerson
-from tests.conftest import field_error
-from tests.web.test_kiosk import MOBILE, scalar, scalars, sign_in
+from tests.kiosk_support import MOBILE, scalar, scalars, sign_in
+from tests.support import field_error
 
 MASKED = "138****5678"
 

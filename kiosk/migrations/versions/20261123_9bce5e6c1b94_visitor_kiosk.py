@@ -1,8 +1,8 @@
 """visitor kiosk
 
-Revision ID: b3c86a9f41a6
-Revises: 58ade7d267d1
-Create Date: 2026-11-23 09:29:07.296331
+Revision ID: 9bce5e6c1b94
+Revises: 508a26bbb9bf
+Create Date: 2026-11-23 09:49:15.147292
 
 """
 from alembic import op
@@ -12,8 +12,8 @@ import kiosk.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'b3c86a9f41a6'
-down_revision = '58ade7d267d1'
+revision = '9bce5e6c1b94'
+down_revision = '508a26bbb9bf'
 branch_labels = None
 depends_on = None
 

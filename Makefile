@@ -1,0 +1,56 @@
+# Two commands for a fresh machine (see README): `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := kiosk
+
+.PHONY: run test install install-test chromium translations lint serve-prod vendor
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q compile -d kiosk/translations
+
+# Install, migrate, load demo data into an empty database and serve http://127.0.0.1:5000 with the demo logins printed.
+run: install
+	$(VENV)/bin/flask db upgrade
+	$(VENV)/bin/flask seed-demo --if-empty
+	$(VENV)/bin/flask run --host $(HOST) --port $(PORT)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+install-test: install $(VENV)/.installed-test chromium
+
+# The whole test suite (domain rules, web requests, real browser). DATABASE_URL=postgresql://... runs it on PostgreSQL.
+test: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+
+# Production-style: gunicorn on the configured database (set DATABASE_URL and SECRET_KEY).
+serve-prod: install
+	$(VENV)/bin/flask db upgrade
+	$(VENV)/bin/gunicorn --workers 4 --bind $(HOST):$(PORT) wsgi:app
+
+# Refresh vendored front-end files from the npm registry (versions pinned in package.json).
+vendor:
+	npm install --no-audit --no-fund
+	cp node_modules/htmx.org/dist/htmx.min.js kiosk/static/vendor/htmx/htmx.min.js
+	cp node_modules/htmx.org/LICENSE kiosk/static/vendor/htmx/LICENSE

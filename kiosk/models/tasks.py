@@ -1,0 +1,99 @@
+"""Task slips (任务单) and their audit trail.
+
+A slip carries a hotline item, a visit or a staff report to the department that handles it. The
+first-contact owner (首问责任人, seed 003 §2(3)) stays on it until it is closed. Every change of
+state is a ``TaskEvent`` (who, when, from → to, note); the lifecycle itself lives in the tasks service.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kiosk.extensions import db
+from kiosk.models.people import Department, User
+from kiosk.models.types import UTCDateTime
+
+
+class SlipStatus(StrEnum):
+    NEW = "new"
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    IN_PROGRESS = "in_progress"
+    WAITING_ON_OWNER = "waiting_on_owner"
+    RESOLVED = "resolved"
+    CALLED_BACK = "called_back"
+    CLOSED = "closed"
+
+
+class SlipSource(StrEnum):
+    CALL = "call"
+    VISIT = "visit"
+    STAFF = "staff"
+
+
+class TaskSlip(db.Model):
+    __tablename__ = "task_slips"
+    __table_args__ = (
+        Index("ix_task_slips_status_due_at", "status", "due_at"),
+        Index("ix_task_slips_department_status", "department_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    source: Mapped[str] = mapped_column(String(10))
+    source_ref: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=SlipStatus.NEW.value, index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    caller_name: Mapped[str] = mapped_column(String(60), default="")
+    caller_phone: Mapped[str | None] = mapped_column(String(20))
+    location: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    events: Mapped[list[TaskEvent]] = relationship(
+        back_populates="slip", order_by="TaskEvent.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TaskEvent(db.Model):
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slip_id: Mapped[int] = mapped_column(ForeignKey("task_slips.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    slip: Mapped[TaskSlip] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class SlipCounter(db.Model):
+    """Per-day sequence behind readable slip numbers (RW20261123-0007), bumped atomically."""
+
+    __tablename__ = "slip_counters"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
