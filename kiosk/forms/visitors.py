@@ -31,6 +31,13 @@ def _optional_mobile(field):
         field.data = mobile
 
 
+class MobileSearchForm(FlaskForm):
+    mobile = StringField(_l("按手机号码查找"), filters=[strip], validators=[required(), max_length(20)])
+
+    def validate_mobile(self, field):
+        _optional_mobile(field)
+
+
 class DeviceForm(FlaskForm):
     name = StringField(_l("设备名称"), filters=[strip], validators=[required(), max_length(60)])
     place = SelectField(_l("位置"), choices=list(PLACE_LABELS.items()), validators=[required()])

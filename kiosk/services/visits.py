@@ -293,11 +293,14 @@ class LogFilter:
     purpose: str = ""
     incident_class: str = ""
     name: str = ""
+    mobile: str = ""  # normalised; searched over every date (sent by POST, never in a URL)
 
 
 def log_query(f: LogFilter) -> Select:
     query = select(Visit).order_by(Visit.signed_in_at.desc(), Visit.id.desc())
-    if f.on_site:
+    if f.mobile:
+        query = query.where(Visit.mobile == f.mobile)
+    elif f.on_site:
         query = query.where(Visit.signed_out_at.is_(None))
     else:
         start = datetime.combine(f.start, time(0), SHANGHAI)

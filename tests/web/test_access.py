@@ -52,6 +52,7 @@ ACCESS = {
     "kiosk.goodbye": TABLET,
     "visitors.log": SIGNED_IN,
     "visitors.export": SIGNED_IN,
+    "visitors.by_mobile": SIGNED_IN,
     "visitors.on_site": SIGNED_IN,
     "visitors.staff_sign_out": SIGNED_IN,
     "visitors.incident_list": SIGNED_IN,

@@ -268,3 +268,15 @@ def test_purge_anonymises_old_visits_and_keeps_the_counts(runner, paired_client)
     assert rows[1].name == "李四" and rows[1].mobile == MOBILE
     again = runner.invoke(args=["purge-visitors"])
     assert again.exit_code == 0 and "older than 180 days" in again.output
+
+
+def test_search_by_mobile_is_a_post_and_masks_for_agents(client, login_as, visit):
+    login_as("agent")
+    response = client.post_form("/visitors/by-mobile", {"mobile": "+86 138 1234 5678"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "张三" in html and MASKED in html and MOBILE not in html
+    assert "张三" not in client.post_form("/visitors/by-mobile", {"mobile": "13900000000"}).get_data(
+        as_text=True)
+    bad = client.post_form("/visitors/by-mobile", {"mobile": "021-61234567"})
+    assert bad.status_code == 422 and field_error(bad.get_data(as_text=True), "mobile")
+    assert 'value="021-61234567"' in bad.get_data(as_text=True)
