@@ -280,3 +280,15 @@ def test_search_by_mobile_is_a_post_and_masks_for_agents(client, login_as, visit
     bad = client.post_form("/visitors/by-mobile", {"mobile": "021-61234567"})
     assert bad.status_code == 422 and field_error(bad.get_data(as_text=True), "mobile")
     assert 'value="021-61234567"' in bad.get_data(as_text=True)
+
+
+def test_seed_demo_adds_tablets_visits_and_a_watch_entry_once(runner):
+    from kiosk.models.visits import KioskDevice
+
+    first = runner.invoke(args=["seed-demo"])
+    second = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0 and second.exit_code == 0
+    assert "Kiosk pairing codes" in first.output and "客服中心大堂" in first.output
+    assert scalar(select(func.count(KioskDevice.id))) == 2
+    assert scalar(select(func.count(Visit.id))) == 4
+    assert scalar(select(func.count(WatchPerson.id))) == 1
