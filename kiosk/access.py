@@ -7,13 +7,15 @@ hook) enforces it, and the access test walks ``app.url_map`` to prove that every
 - ``@signed_in``: any staff member who is signed in.
 - ``@roles(Role.SUPERVISOR, ...)``: signed-in staff with at least one of the roles;
   admins pass every role rule.
+- ``@device``: a paired, unrevoked kiosk tablet (its credential cookie); no staff login. The device is
+  put in ``g.kiosk_device``. Any other browser gets the "this tablet is not paired" page (403).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from kiosk.extensions import htmx
@@ -42,6 +44,7 @@ def _declare(rule: AccessRule):
 
 public = _declare(AccessRule(public=True))
 signed_in = _declare(AccessRule())
+device = _declare(AccessRule(device=True))
 
 
 def roles(*names: Role):
@@ -63,6 +66,20 @@ def login_redirect():
     return redirect(target)
 
 
+def _check_device():
+    from kiosk.clock import utcnow
+    from kiosk.services import devices
+
+    cookie = request.cookies.get(devices.COOKIE_NAME)
+    paired = devices.authenticate(current_app.secret_key, cookie, utcnow())
+    if paired is None:
+        claimed = devices.device_id_from_cookie(current_app.secret_key, cookie) is not None
+        g.no_store = True
+        return render_template("kiosk/unpaired.html", withdrawn=claimed), 403
+    g.kiosk_device = paired
+    return None
+
+
 def check_access():
     if request.endpoint is None:
         return None  # 404 and 405 answer for themselves
@@ -70,7 +87,9 @@ def check_access():
     if rule is None:
         # A route that forgot to declare its rule is closed, never open by accident.
         abort(403)
-    if rule.public or rule.device:
+    if rule.device:
+        return _check_device()
+    if rule.public:
         return None
     if not current_user.is_authenticated:
         return login_redirect()

@@ -22,11 +22,35 @@ def seed_demo_command(if_empty: bool) -> None:
     else:
         result = seed_demo(utcnow())
         click.echo(f"Demo data ready ({result['users_added']} users added).")
+        click.echo("Kiosk pairing codes (enter one at /kiosk/pair on a tablet; valid 15 minutes):")
+        for device_name, code in result["pairing_codes"].items():
+            click.echo(f"  {device_name:<12} {code}")
     demo_usernames = [username for username, *_rest in STAFF]
     if db.session.scalar(select(func.count(User.id)).where(User.username.in_(demo_usernames))):
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, name, roles, _department, _ext in STAFF:
             click.echo(f"  {username:<12} {name}  [{', '.join(r.value for r in roles)}]")
+
+
+@click.command("auto-sign-out")
+def auto_sign_out_command() -> None:
+    """Sign out visitors still on site after their kiosk's closing time (run it from cron; idempotent)."""
+    from kiosk.services.visits import auto_sign_out
+
+    click.echo(f"Signed out {auto_sign_out(utcnow())} visit(s) automatically.")
+
+
+@click.command("purge-visitors")
+@click.option("--older-than", "days", type=click.IntRange(min=1), default=None,
+              help="Age in days (default: the VISITOR_RETENTION_DAYS setting).")
+def purge_visitors_command(days: int | None) -> None:
+    """Anonymise the personal data of old visits, keeping the counts."""
+    from flask import current_app
+
+    from kiosk.services.visits import purge_visitors
+
+    days = days or current_app.config["VISITOR_RETENTION_DAYS"]
+    click.echo(f"Anonymised {purge_visitors(days, utcnow())} visit(s) older than {days} days.")
 
 
 @click.command("create-user")
@@ -54,3 +78,5 @@ def create_user_command(username, display_name, roles, department_code, password
 def register(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(auto_sign_out_command)
+    app.cli.add_command(purge_visitors_command)

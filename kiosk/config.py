@@ -40,6 +40,12 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     HOTLINE_NUMBER = "400-800-1234"
+    # Visitor kiosk: POSTs per paired tablet, the largest form it may send, the idle return to the start
+    # screen, and how long visitors' personal data is kept before purge-visitors anonymises it.
+    KIOSK_POST_RATE_LIMIT = "30 per minute"
+    KIOSK_MAX_POST_BYTES = 16 * 1024
+    KIOSK_IDLE_SECONDS = 90
+    VISITOR_RETENTION_DAYS = 180
 
 
 def _coerce(value: str):

@@ -5,7 +5,7 @@ Idempotent: running it again adds what is missing and changes nothing that exist
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
@@ -13,6 +13,7 @@ from kiosk.extensions import db
 from kiosk.models.people import Department, Role, User
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
+from kiosk.models.visits import KioskDevice, Visit, WatchPerson
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -77,6 +78,23 @@ OWNERS = [
 ]
 
 
+# Kiosk tablets: name, place, opening hours. seed-demo prints a fresh pairing code for each unpaired one.
+DEVICES = [
+    ("客服中心大堂", "service_centre", time(8, 30), time(18, 0)),
+    ("售楼处前台", "sales_office", time(9, 0), time(18, 30)),
+]
+
+# badge, device, purpose, name, mobile, party, host, minutes ago, signed out?
+VISITS = [
+    ("DMV234", "客服中心大堂", "owner_business", "张建华", "13900000000", 1, None, 95, True),
+    ("DMV235", "客服中心大堂", "repair", "李秀英", "13900017919", 2, None, 40, False),
+    ("DMV236", "售楼处前台", "viewing", "周海", "13512345678", 3, None, 25, False),
+    ("DMV237", "客服中心大堂", "visiting_person", "孙晓", "13698765432", 1, "陈静", 10, False),
+]
+
+WATCH_LIST = [("钱多多", "13311112222", "曾多次到访投诉，情绪激动")]
+
+
 def _get_or_add(model, lookup: dict, **values):
     row = db.session.scalar(select(model).filter_by(**lookup))
     if row is None:
@@ -115,5 +133,30 @@ def seed_demo(now) -> dict[str, int]:
                     _get_or_add(Owner, {"mobile": mobile}, name=owner_name, unit_id=unit.id,
                                 moved_in_on=delivered)
                     owner_index += 1
+    pairing_codes = _seed_kiosk(now, users=db.session.scalars(select(User)).all())
     db.session.commit()
-    return {"users_added": users_added, "owners": owner_index}
+    return {"users_added": users_added, "owners": owner_index, "pairing_codes": pairing_codes}
+
+
+def _seed_kiosk(now, users) -> dict[str, str]:
+    from kiosk.services.devices import issue_pairing_code
+
+    tablets = {
+        name: _get_or_add(KioskDevice, {"name": name}, place=place, opens_at=opens, closes_at=closes,
+                          created_at=now, revoked=False)
+        for name, place, opens, closes in DEVICES
+    }
+    for badge, tablet, purpose, name, mobile, party, host, minutes, out in VISITS:
+        device = tablets[tablet]
+        at = now - timedelta(minutes=minutes)
+        _get_or_add(Visit, {"badge_code": badge}, place=device.place, device_id=device.id, purpose=purpose,
+                    name=name, mobile=mobile, party_size=party, host_name=host, signed_in_at=at,
+                    signed_out_at=now - timedelta(minutes=5) if out else None,
+                    sign_out_method="kiosk" if out else None, anonymised=False,
+                    waiting_for_salesperson=purpose == "viewing")
+    creator = next(u for u in users if u.username == "zhuguan")
+    for name, mobile, note in WATCH_LIST:
+        _get_or_add(WatchPerson, {"name": name}, mobile=mobile, note=note, created_by_id=creator.id,
+                    created_at=now)
+    return {name: issue_pairing_code(device, now) for name, device in tablets.items()
+            if device.credential_hash is None}

@@ -19,6 +19,12 @@ ROLE_LABELS = {
 MENU = [
     ("main.home", _l("工作台"), None),
     ("notifications.index", _l("通知"), None),
+    ("visitors.log", _l("访客登记"), None),
+    ("visitors.incident_list", _l("突发事件"), None),
+    ("visitors.overdue", _l("逾期报告"), {Role.SUPERVISOR}),
+    ("visitors.watch_list", _l("关注名单"), {Role.SUPERVISOR}),
+    ("visitors.appointments", _l("访客预约"), None),
+    ("visitors.device_list", _l("访客终端"), {Role.ADMIN}),
     ("admin.users", _l("用户"), {Role.ADMIN}),
     ("admin.departments", _l("部门"), {Role.ADMIN}),
     ("admin.calendar", _l("工作日历"), {Role.ADMIN}),

@@ -214,3 +214,35 @@ def login_as(client, auth, make_user):
         return user
 
     return sign_in
+
+
+
+@pytest.fixture
+def make_device(app):
+    """Factory: a registered kiosk tablet (not yet paired)."""
+    from datetime import time
+
+    from kiosk.services import devices
+
+    def make(place: str = "service_centre", name: str | None = None, closes_at: time = time(18, 0)):
+        return devices.register_device(name=name or f"平板{next(_numbers)}", place=place, opens_at=time(8, 0),
+                                       closes_at=closes_at, now=utcnow())
+
+    return make
+
+
+@pytest.fixture
+def paired_client(app, make_device):
+    """Factory: a new test client paired as a kiosk tablet through /kiosk/pair, as a tablet would be."""
+    from kiosk.services import devices
+
+    def make(place: str = "service_centre", device=None) -> KioskClient:
+        device = device or make_device(place)
+        code = devices.issue_pairing_code(device, utcnow())
+        client = app.test_client()
+        response = client.post_form("/kiosk/pair", {"code": code})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        client.device_id = device.id
+        return client
+
+    return make

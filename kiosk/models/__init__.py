@@ -7,11 +7,15 @@ from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.security import LoginAttempt
 from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, TaskSlip
+from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
 
 __all__ = [
+    "Appointment",
     "Building",
     "CalendarOverride",
     "Department",
+    "Incident",
+    "KioskDevice",
     "LoginAttempt",
     "Notification",
     "NotificationRead",
@@ -27,4 +31,6 @@ __all__ = [
     "Unit",
     "User",
     "UserRole",
+    "Visit",
+    "WatchPerson",
 ]

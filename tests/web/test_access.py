@@ -11,10 +11,12 @@ import pytest
 from kiosk.models.people import Role
 
 ANONYMOUS = "anonymous"
+DEVICE = "device"  # a paired kiosk tablet: no staff login
 STAFF_ROLES = [r.value for r in Role]
-EVERYONE = {ANONYMOUS, *STAFF_ROLES}
+EVERYONE = {ANONYMOUS, DEVICE, *STAFF_ROLES}
 SIGNED_IN = set(STAFF_ROLES)
 ADMIN = {Role.ADMIN.value}
+TABLET = {DEVICE}
 
 
 def only(*roles: Role) -> set[str]:
@@ -41,6 +43,30 @@ ACCESS = {
     "notifications.index": SIGNED_IN,
     "notifications.bell": SIGNED_IN,
     "notifications.mark_read": SIGNED_IN,
+    "kiosk.pair": EVERYONE,
+    "kiosk.start": TABLET,
+    "kiosk.visit": TABLET,
+    "kiosk.appointment": TABLET,
+    "kiosk.done": TABLET,
+    "kiosk.sign_out": TABLET,
+    "kiosk.goodbye": TABLET,
+    "visitors.log": SIGNED_IN,
+    "visitors.export": SIGNED_IN,
+    "visitors.by_mobile": SIGNED_IN,
+    "visitors.on_site": SIGNED_IN,
+    "visitors.staff_sign_out": SIGNED_IN,
+    "visitors.incident_list": SIGNED_IN,
+    "visitors.overdue": only(Role.SUPERVISOR),
+    "visitors.incident": SIGNED_IN,
+    "visitors.acknowledge": SIGNED_IN,
+    "visitors.file_report": SIGNED_IN,
+    "visitors.case_study": only(Role.SUPERVISOR),
+    "visitors.watch_list": only(Role.SUPERVISOR),
+    "visitors.watch_delete": only(Role.SUPERVISOR),
+    "visitors.appointments": SIGNED_IN,
+    "visitors.device_list": ADMIN,
+    "visitors.pairing_code": ADMIN,
+    "visitors.revoke": ADMIN,
 }
 
 
@@ -61,6 +87,11 @@ def sample_values(app) -> dict[str, object]:
         "user_id": user.id,
         "department_id": department.id,
         "day": "2026-10-01",
+        "purpose": "complaint",
+        "visit_id": 1,
+        "incident_id": 1,
+        "person_id": 1,
+        "device_id": 1,
     }
 
 
@@ -81,14 +112,14 @@ def test_every_view_declares_an_access_rule(app):
     assert undeclared == []
 
 
-@pytest.mark.parametrize("who", [ANONYMOUS, *STAFF_ROLES])
-def test_each_route_answers_each_role_as_declared(app, make_user, make_department, who):
+@pytest.mark.parametrize("who", [ANONYMOUS, DEVICE, *STAFF_ROLES])
+def test_each_route_answers_each_role_as_declared(app, make_user, make_department, paired_client, who):
     department = make_department()
     owner = make_user("agent", department=department)
     values = sample_values(app)
     assert values["user_id"] == owner.id
-    client = app.test_client()
-    if who != ANONYMOUS:
+    client = paired_client() if who == DEVICE else app.test_client()
+    if who not in (ANONYMOUS, DEVICE):
         user = make_user(who, department=department)
         client.post_form("/auth/login", {"username": user.username, "password": "correct-horse-9"})
     wrong = []
@@ -105,12 +136,14 @@ def test_each_route_answers_each_role_as_declared(app, make_user, make_departmen
             ok = status < 500 and status not in (401, 403) and (
                 not sent_to_login or rule.endpoint in LEADS_TO_LOGIN
             )
-        elif who == ANONYMOUS:
+        elif ACCESS[rule.endpoint] == TABLET:
+            ok = status == 403  # the "this tablet is not paired" page; never the login page
+        elif who in (ANONYMOUS, DEVICE):
             ok = sent_to_login
         else:
             ok = status == 403
         if not ok:
             wrong.append((rule.endpoint, method, url, status))
-        if rule.endpoint == "auth.logout" and who != ANONYMOUS:
+        if rule.endpoint == "auth.logout" and who not in (ANONYMOUS, DEVICE):
             client.post_form("/auth/login", {"username": user.username, "password": "correct-horse-9"})
     assert wrong == []

@@ -1,0 +1,210 @@
+"""The visitor's face: a paired tablet at a service centre, management office, sales office or model home.
+
+Start screen (purpose buttons) → the form for that purpose → badge; sign-out by badge code or mobile.
+No staff login: the tablet proves itself with its device cookie (``@device``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kiosk.access import device, public
+from kiosk.clock import utcnow
+from kiosk.domain.classify import Place, VisitPurpose
+from kiosk.domain.masking import normalise_mobile
+from kiosk.extensions import db, limiter
+from kiosk.forms.kiosk import (
+    PLACE_LABELS,
+    PURPOSE_LABELS,
+    AppointmentCodeForm,
+    PairForm,
+    SignOutForm,
+    VisitForm,
+    purposes_at,
+)
+from kiosk.models.people import Department
+from kiosk.models.visits import Appointment, Visit
+from kiosk.rendering import render, see_other
+from kiosk.services import devices, visits
+
+bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+
+VISIT_KEY = "kiosk_visit_id"
+APPOINTMENT_KEY = "kiosk_appointment_id"
+SIGNED_OUT_KEY = "kiosk_signed_out"
+
+
+def device_key() -> str:
+    """Rate-limit key: the device the cookie claims, else the address (pairing attempts)."""
+    cookie = request.cookies.get(devices.COOKIE_NAME)
+    device_id = devices.device_id_from_cookie(current_app.secret_key, cookie)
+    return f"device-{device_id}" if device_id else f"addr-{request.remote_addr}"
+
+
+def kiosk_post_limit() -> str:
+    return current_app.config["KIOSK_POST_RATE_LIMIT"]
+
+
+limit_posts = limiter.limit(kiosk_post_limit, key_func=device_key, methods=["POST"])
+
+
+@bp.url_value_preprocessor
+def tablet_rules(_endpoint, _values):
+    """Runs before every before_request hook (CSRF reads the form there), so the size limit applies."""
+    g.no_store = True
+    request.max_content_length = current_app.config["KIOSK_MAX_POST_BYTES"]
+
+
+@bp.context_processor
+def kiosk_context():
+    return {"purpose_labels": PURPOSE_LABELS, "place_labels": PLACE_LABELS,
+            "idle_seconds": current_app.config["KIOSK_IDLE_SECONDS"]}
+
+
+def _place() -> Place:
+    return Place(g.kiosk_device.place)
+
+
+@bp.route("/pair", methods=["GET", "POST"])
+@public
+@limit_posts
+def pair():
+    form = PairForm()
+    if request.method == "POST":
+        if form.validate():
+            paired = devices.pair(form.code.data, utcnow())
+            if paired is not None:
+                tablet, secret = paired
+                response = see_other(url_for("kiosk.start"))
+                response.set_cookie(
+                    devices.COOKIE_NAME, devices.credential_cookie(current_app.secret_key, tablet, secret),
+                    max_age=devices.COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                    secure=current_app.config["SESSION_COOKIE_SECURE"], path="/",
+                )
+                return response
+            form.code.errors.append(_("配对码不正确或已过期，请向管理员重新获取。"))
+        return render("kiosk/pair.html", "pair_form", form=form, status=422)
+    return render("kiosk/pair.html", "pair_form", form=form)
+
+
+@bp.route("/")
+@device
+def start():
+    if request.args.get("fresh"):
+        # The idle timer brought the tablet back: the next visitor starts clean, in Chinese.
+        for key in (VISIT_KEY, APPOINTMENT_KEY, SIGNED_OUT_KEY, "lang"):
+            session.pop(key, None)
+        return see_other(url_for("kiosk.start"))
+    session.pop(APPOINTMENT_KEY, None)
+    return render("kiosk/start.html", purposes=purposes_at(_place()), place=_place())
+
+
+def _departments():
+    return db.session.scalars(select(Department).where(Department.active.is_(True))
+                              .order_by(Department.name)).all()
+
+
+def _appointment() -> Appointment | None:
+    appointment_id = session.get(APPOINTMENT_KEY)
+    return db.session.get(Appointment, appointment_id) if appointment_id else None
+
+
+@bp.route("/visit/<purpose>", methods=["GET", "POST"])
+@device
+@limit_posts
+def visit(purpose: str):
+    try:
+        chosen = VisitPurpose(purpose)
+    except ValueError:
+        abort(404)
+    appointment = _appointment()
+    if chosen not in purposes_at(_place()) and appointment is None:
+        abort(404)
+    departments = _departments()
+    form = VisitForm(purpose=chosen, departments=departments, appointment=appointment)
+    if request.method == "GET" and appointment is not None:
+        form.name.data = appointment.visitor_name
+    if request.method == "POST":
+        if form.validate():
+            data = _sign_in_data(form, chosen, appointment)
+            record = visits.sign_in_visitor(g.kiosk_device, data, utcnow())
+            session[VISIT_KEY] = record.id
+            session.pop(APPOINTMENT_KEY, None)
+            return see_other(url_for("kiosk.done"))
+        return render("kiosk/visit.html", "visit_form", form=form, purpose=chosen, appointment=appointment,
+                      status=422)
+    return render("kiosk/visit.html", "visit_form", form=form, purpose=chosen, appointment=appointment)
+
+
+def _sign_in_data(form: VisitForm, purpose: VisitPurpose, appointment: Appointment | None) -> visits.SignIn:
+    def value(name):
+        field = getattr(form, name, None)
+        return (field.data or None) if field is not None else None
+
+    mobile = getattr(form, "mobile_normalised", None) or (appointment.mobile if appointment else None)
+    been_before = value("been_before")
+    return visits.SignIn(
+        purpose=purpose, name=form.name.data, mobile=mobile, party_size=int(form.party_size.data),
+        relation=value("relation"), organisation=value("organisation"), host_name=value("host_name"),
+        host_department_id=value("host_department_id"),
+        appointment_id=appointment.id if appointment else None,
+        been_before=None if been_before is None else been_before == "yes",
+        previous_salesperson=value("previous_salesperson"),
+    )
+
+
+@bp.route("/appointment", methods=["GET", "POST"])
+@device
+@limit_posts
+def appointment():
+    form = AppointmentCodeForm()
+    if request.method == "POST":
+        if form.validate():
+            found = visits.find_appointment(form.code.data, utcnow())
+            if found is not None:
+                session[APPOINTMENT_KEY] = found.id
+                return see_other(url_for("kiosk.visit", purpose=found.purpose))
+            form.code.errors.append(_("找不到此预约码，或不在预约时间内。请核对，或返回选择来访事由。"))
+        return render("kiosk/appointment.html", "appointment_form", form=form, status=422)
+    return render("kiosk/appointment.html", "appointment_form", form=form)
+
+
+@bp.route("/done")
+@device
+def done():
+    record = db.session.get(Visit, session.get(VISIT_KEY) or 0)
+    if record is None or record.device_id != g.kiosk_device.id:
+        return see_other(url_for("kiosk.start"))
+    return render("kiosk/done.html", visit=record, qr=_qr(record.badge_code))
+
+
+def _qr(code: str) -> str:
+    import segno
+
+    return segno.make(code, error="m").svg_data_uri(scale=4, border=2)
+
+
+@bp.route("/sign-out", methods=["GET", "POST"])
+@device
+@limit_posts
+def sign_out():
+    form = SignOutForm()
+    if request.method == "POST":
+        if form.validate():
+            mobile = normalise_mobile(form.code.data)
+            if visits.sign_out_at_kiosk(form.code.data, mobile, utcnow()):
+                session[SIGNED_OUT_KEY] = True
+                return see_other(url_for("kiosk.goodbye"))
+            form.code.errors.append(_("没有找到在场的登记记录，请核对胸牌号码或手机号码，或请前台协助。"))
+        return render("kiosk/sign_out.html", "sign_out_form", form=form, status=422)
+    return render("kiosk/sign_out.html", "sign_out_form", form=form)
+
+
+@bp.route("/goodbye")
+@device
+def goodbye():
+    if not session.pop(SIGNED_OUT_KEY, False):
+        return see_other(url_for("kiosk.start"))
+    return render("kiosk/goodbye.html")

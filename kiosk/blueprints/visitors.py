@@ -1,0 +1,350 @@
+"""Staff side of the kiosk: visitor log, on-site roll call, incidents, watch list, appointments, devices."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, abort, flash, make_response, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from kiosk.access import roles, signed_in
+from kiosk.clock import SHANGHAI, local, utcnow
+from kiosk.domain.classify import AlertRole, IncidentClass, Place, VisitPurpose
+from kiosk.domain.masking import mask_phone
+from kiosk.extensions import db
+from kiosk.forms.admin import EmptyForm
+from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS
+from kiosk.forms.visitors import (
+    ALERT_ROLE_LABELS,
+    AppointmentForm,
+    DeviceForm,
+    IncidentForm,
+    MobileSearchForm,
+    WatchPersonForm,
+)
+from kiosk.models.people import Role, User
+from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
+from kiosk.rendering import render, see_other
+from kiosk.services import devices, directory, incidents, visits
+
+bp = Blueprint("visitors", __name__, url_prefix="/visitors")
+
+
+def sees_full_numbers(user) -> bool:
+    """Supervisors and admins call visitors back; everyone else sees 138****5678."""
+    return user.has_role(Role.ADMIN, Role.SUPERVISOR)
+
+
+def shown_mobile(mobile: str | None) -> str:
+    if not mobile:
+        return ""
+    return mobile if sees_full_numbers(current_user) else mask_phone(mobile)
+
+
+@bp.context_processor
+def labels():
+    return {"purpose_labels": PURPOSE_LABELS, "place_labels": PLACE_LABELS,
+            "alert_role_labels": ALERT_ROLE_LABELS, "shown_mobile": shown_mobile}
+
+
+# ---- the visitor log -------------------------------------------------------------------------------
+
+
+def _date_arg(name: str, default: date) -> date:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return default
+
+
+def _choice_arg(name: str, allowed) -> str:
+    value = request.args.get(name, "")
+    return value if value in allowed else ""
+
+
+def _log_filter() -> visits.LogFilter:
+    today = utcnow().astimezone(SHANGHAI).date()
+    start = _date_arg("start", today)
+    end = _date_arg("end", start)
+    if end < start:
+        start, end = end, start
+    return visits.LogFilter(
+        start=start, end=min(end, start + timedelta(days=366)),
+        on_site=request.args.get("scope") == "on_site",
+        place=_choice_arg("place", {p.value for p in Place}),
+        purpose=_choice_arg("purpose", {p.value for p in VisitPurpose}),
+        incident_class=_choice_arg("class", {c.value for c in IncidentClass} | {"none"}),
+        name=request.args.get("q", "").strip()[:40],
+    )
+
+
+@bp.route("/")
+@signed_in
+def log():
+    f = _log_filter()
+    return render("visitors/log.html", "visit_rows", filter=f, visits=visits.visitor_log(f),
+                  search=MobileSearchForm(formdata=None), on_site=visits.on_site_count())
+
+
+@bp.route("/by-mobile", methods=["POST"])
+@signed_in
+def by_mobile():
+    """Search by phone number: a POST, so the number never lands in a URL, a history or a log line."""
+    search = MobileSearchForm()
+    f = _log_filter()
+    if not search.validate():
+        return render("visitors/log.html", filter=f, visits=[], search=search, on_site=visits.on_site_count(),
+                      status=422)
+    found = visits.visitor_log(replace(f, mobile=search.mobile.data))
+    # The results are shown (masked as the role requires); the number is not echoed back into the field.
+    return render("visitors/log.html", filter=f, visits=found, search=MobileSearchForm(formdata=None),
+                  on_site=visits.on_site_count())
+
+
+@bp.route("/export.csv")
+@signed_in
+def export():
+    f = _log_filter()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("胸牌"), _("签到时间"), _("签退时间"), _("地点"), _("事由"), _("姓名"), _("手机号码"),
+                     _("人数"), _("拜访"), _("类别")])
+    for v in visits.visitor_log(f, limit=100_000):
+        writer.writerow([
+            v.badge_code, _fmt(v.signed_in_at), _fmt(v.signed_out_at), PLACE_LABELS[Place(v.place)],
+            PURPOSE_LABELS[VisitPurpose(v.purpose)], _csv_safe(v.name), shown_mobile(v.mobile), v.party_size,
+            _csv_safe(v.host_label), v.incident_class or "",
+        ])
+    response = make_response("\ufeff" + out.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f"attachment; filename=visitors-{f.start}-{f.end}.csv"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _fmt(moment: datetime | None) -> str:
+    return local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _csv_safe(text: str) -> str:
+    """No spreadsheet formulas from what a visitor typed."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@bp.route("/on-site")
+@signed_in
+def on_site():
+    f = visits.LogFilter(start=date.today(), end=date.today(), on_site=True,
+                         place=_choice_arg("place", {p.value for p in Place}))
+    return render("visitors/on_site.html", visits=visits.visitor_log(f, limit=10_000), now=utcnow(),
+                  place=f.place)
+
+
+@bp.route("/<int:visit_id>/sign-out", methods=["POST"])
+@signed_in
+def staff_sign_out(visit_id: int):
+    db.session.get(Visit, visit_id) or abort(404)
+    if EmptyForm().validate():
+        visits.sign_out_by_staff(visit_id, utcnow())
+        flash(_("已为访客签退。"), "success")
+    return see_other(request.referrer if _same_site(request.referrer) else url_for("visitors.log"))
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
+
+
+# ---- incidents -------------------------------------------------------------------------------------
+
+
+def _incident(incident_id: int) -> Incident:
+    incident = db.session.get(Incident, incident_id) or abort(404)
+    if not visits.may_see_incident(current_user, incident):
+        abort(403)
+    return incident
+
+
+@bp.route("/incidents")
+@signed_in
+def incident_list():
+    rows = [i for i in incidents.recent_incidents() if visits.may_see_incident(current_user, i)]
+    return render("visitors/incidents.html", incidents=rows, now=utcnow())
+
+
+@bp.route("/incidents/overdue")
+@roles(Role.SUPERVISOR)
+def overdue():
+    return render("visitors/overdue.html", incidents=incidents.overdue_reports(utcnow()), now=utcnow())
+
+
+@bp.route("/incidents/<int:incident_id>", methods=["GET", "POST"])
+@signed_in
+def incident(incident_id: int):
+    record = _incident(incident_id)
+    form = IncidentForm(obj=record)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if record.closed_at is None and form.validate():
+            incidents.record_handling(
+                record, handled_by=form.handled_by.data or "", actions=form.actions.data or "",
+                outcome=form.outcome.data or "", close=form.close.data, user=current_user, now=utcnow(),
+                calendar=directory.working_calendar(),
+            )
+            flash(_("已保存处理记录。"), "success")
+            return see_other(url_for("visitors.incident", incident_id=record.id))
+    roles_text = [ALERT_ROLE_LABELS[AlertRole(r)] for r in record.alert_roles.split(",") if r]
+    return render("visitors/incident.html", "incident_form", incident=record, form=form, status=status,
+                  alert_roles=roles_text, now=utcnow(), button=EmptyForm())
+
+
+@bp.route("/incidents/<int:incident_id>/acknowledge", methods=["POST"])
+@signed_in
+def acknowledge(incident_id: int):
+    record = _incident(incident_id)
+    if EmptyForm().validate():
+        if incidents.acknowledge(record.id, current_user, utcnow()):
+            flash(_("已确认：由您负责跟进。"), "success")
+        else:
+            flash(_("此事件已由他人确认。"), "warning")
+    return see_other(url_for("visitors.incident", incident_id=incident_id))
+
+
+@bp.route("/incidents/<int:incident_id>/report", methods=["POST"])
+@signed_in
+def file_report(incident_id: int):
+    record = _incident(incident_id)
+    if EmptyForm().validate():
+        incidents.file_report(record, utcnow())
+    return see_other(url_for("visitors.incident", incident_id=incident_id))
+
+
+@bp.route("/incidents/<int:incident_id>/case-study", methods=["POST"])
+@roles(Role.SUPERVISOR)
+def case_study(incident_id: int):
+    record = _incident(incident_id)
+    if EmptyForm().validate():
+        incidents.set_case_study(record, request.form.get("value") == "1")
+    return see_other(url_for("visitors.incident", incident_id=incident_id))
+
+
+# ---- the watch list --------------------------------------------------------------------------------
+
+
+@bp.route("/watch-list", methods=["GET", "POST"], defaults={"person_id": None})
+@bp.route("/watch-list/<int:person_id>", methods=["GET", "POST"])
+@roles(Role.SUPERVISOR)
+def watch_list(person_id: int | None):
+    person = WatchPerson() if person_id is None else (db.session.get(WatchPerson, person_id) or abort(404))
+    form = WatchPersonForm(obj=person if person_id else None)
+    if request.method == "GET" and person_id:
+        form.alert_role.data = person.alert_role or ""
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            values = {"name": form.name.data, "mobile": form.mobile.data or None,
+                      "alert_role": form.alert_role.data or None, "note": form.note.data or ""}
+            if person_id is None:
+                values.update(created_by_id=current_user.id, created_at=utcnow())
+            incidents.save_watch_person(person, **values)
+            flash(_("已保存关注名单。"), "success")
+            return see_other(url_for("visitors.watch_list"))
+    people = db.session.scalars(select(WatchPerson).order_by(WatchPerson.name)).all()
+    return render("visitors/watch_list.html", "watch_form", form=form, person=person, people=people,
+                  status=status, button=EmptyForm())
+
+
+@bp.route("/watch-list/<int:person_id>/delete", methods=["POST"])
+@roles(Role.SUPERVISOR)
+def watch_delete(person_id: int):
+    person = db.session.get(WatchPerson, person_id) or abort(404)
+    if EmptyForm().validate():
+        incidents.remove_watch_person(person)
+        flash(_("已从关注名单删除。"), "success")
+    return see_other(url_for("visitors.watch_list"))
+
+
+# ---- appointments ----------------------------------------------------------------------------------
+
+
+@bp.route("/appointments", methods=["GET", "POST"])
+@signed_in
+def appointments():
+    form = AppointmentForm()
+    hosts = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name)).all()
+    form.host_id.choices = [(u.id, u.display_name) for u in hosts]
+    if request.method == "GET":
+        start = utcnow().astimezone(SHANGHAI).replace(second=0, microsecond=0, tzinfo=None)
+        start += timedelta(hours=1)
+        form.starts_at.data = start.replace(minute=0)
+        form.ends_at.data = start.replace(minute=0) + timedelta(hours=1)
+        form.host_id.data = current_user.id
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            made = visits.create_appointment(
+                visitor_name=form.visitor_name.data, mobile=form.mobile.data or None,
+                purpose=VisitPurpose(form.purpose.data),
+                starts_at=form.starts_at.data.replace(tzinfo=SHANGHAI),
+                ends_at=form.ends_at.data.replace(tzinfo=SHANGHAI),
+                host=db.session.get(User, form.host_id.data), created_by=current_user, now=utcnow(),
+            )
+            flash(_("已登记预约，预约码 %(code)s，请告知访客。", code=made.code), "success")
+            return see_other(url_for("visitors.appointments"))
+    since = datetime.combine(utcnow().astimezone(SHANGHAI).date(), time(0), SHANGHAI)
+    upcoming = db.session.scalars(select(Appointment).where(Appointment.ends_at >= since)
+                                  .order_by(Appointment.starts_at)).all()
+    return render("visitors/appointments.html", "appointment_form", form=form, appointments=upcoming,
+                  status=status)
+
+
+# ---- kiosk devices (admin) -------------------------------------------------------------------------
+
+
+def _devices_page(form, status=200, code=None, coded=None):
+    rows = db.session.scalars(select(KioskDevice).order_by(KioskDevice.name)).all()
+    return render("visitors/devices.html", "device_form", form=form, devices=rows, status=status,
+                  code=code, coded=coded, button=EmptyForm())
+
+
+@bp.route("/devices", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def device_list():
+    form = DeviceForm(taken=devices.device_name_taken)
+    if request.method == "POST":
+        if form.validate():
+            made = devices.register_device(name=form.name.data, place=form.place.data,
+                                           opens_at=form.opens_at.data, closes_at=form.closes_at.data,
+                                           now=utcnow())
+            flash(_("已登记设备 %(name)s，请生成配对码。", name=made.name), "success")
+            return see_other(url_for("visitors.device_list"))
+        return _devices_page(form, status=422)
+    return _devices_page(form)
+
+
+@bp.route("/devices/<int:device_id>/pairing-code", methods=["POST"])
+@roles(Role.ADMIN)
+def pairing_code(device_id: int):
+    tablet = db.session.get(KioskDevice, device_id) or abort(404)
+    if not EmptyForm().validate():
+        return see_other(url_for("visitors.device_list"))
+    code = devices.issue_pairing_code(tablet, utcnow())
+    # Shown once, in this answer only (never flashed into the cookie, never in a URL).
+    return _devices_page(DeviceForm(formdata=None), code=code, coded=tablet)
+
+
+@bp.route("/devices/<int:device_id>/revoke", methods=["POST"])
+@roles(Role.ADMIN)
+def revoke(device_id: int):
+    tablet = db.session.get(KioskDevice, device_id) or abort(404)
+    if EmptyForm().validate():
+        devices.revoke(tablet)
+        flash(_("已停用设备 %(name)s。", name=tablet.name), "success")
+    return see_other(url_for("visitors.device_list"))

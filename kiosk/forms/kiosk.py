@@ -1,0 +1,144 @@
+"""The tablet's forms: pairing, the sign-in form (only the fields a purpose needs), sign-out."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms.validators import Optional, ValidationError
+
+from kiosk.domain.classify import Place, VisitPurpose
+from kiosk.domain.masking import normalise_mobile
+from kiosk.forms.fields import max_length, required, strip
+from kiosk.services.visits import Relation
+
+MAX_PARTY = 50
+NAME_PUNCTUATION = set("·•.-' ")
+
+PURPOSE_LABELS = {
+    VisitPurpose.VIEWING: _l("看房"),
+    VisitPurpose.OWNER_BUSINESS: _l("业主办事"),
+    VisitPurpose.COMPLAINT: _l("投诉"),
+    VisitPurpose.REPAIR: _l("报修"),
+    VisitPurpose.VISITING_PERSON: _l("找人"),
+    VisitPurpose.DELIVERY_PROMOTION: _l("送货/推销"),
+    VisitPurpose.JOB_INTERVIEW: _l("面试"),
+    VisitPurpose.MEDIA_INTERVIEW: _l("媒体采访"),
+    VisitPurpose.GOVERNMENT_INSPECTION: _l("检查（公检法/工商/税务）"),
+    VisitPurpose.FORMER_EMPLOYEE: _l("离职员工"),
+    VisitPurpose.OTHER: _l("其他"),
+}
+
+PLACE_LABELS = {
+    Place.SERVICE_CENTRE: _l("客服中心"),
+    Place.MANAGEMENT_OFFICE: _l("管理处"),
+    Place.SALES_OFFICE: _l("售楼处"),
+    Place.MODEL_HOME: _l("样板间"),
+}
+
+# The fields beyond name, mobile, party size and consent that each purpose asks for.
+PURPOSE_FIELDS: dict[VisitPurpose, tuple[str, ...]] = {
+    VisitPurpose.VIEWING: ("been_before", "previous_salesperson"),
+    VisitPurpose.OWNER_BUSINESS: (),
+    VisitPurpose.COMPLAINT: ("relation",),
+    VisitPurpose.REPAIR: (),
+    VisitPurpose.VISITING_PERSON: ("host_department_id", "host_name"),
+    VisitPurpose.DELIVERY_PROMOTION: ("organisation", "host_department_id"),
+    VisitPurpose.JOB_INTERVIEW: ("host_department_id", "host_name"),
+    VisitPurpose.MEDIA_INTERVIEW: ("organisation", "host_name"),
+    VisitPurpose.GOVERNMENT_INSPECTION: ("organisation", "host_name"),
+    VisitPurpose.FORMER_EMPLOYEE: ("host_department_id",),
+    VisitPurpose.OTHER: ("host_name",),
+}
+OPTIONAL_FIELDS = {name for names in PURPOSE_FIELDS.values() for name in names}
+HOST_FIELDS = {"host_department_id", "host_name"}
+
+
+def purposes_at(place: Place) -> list[VisitPurpose]:
+    """The purpose buttons a kiosk shows: viewing only where there is something to view."""
+    viewing_places = (Place.SALES_OFFICE, Place.MODEL_HOME)
+    return [p for p in VisitPurpose if p is not VisitPurpose.VIEWING or place in viewing_places]
+
+
+def validate_person_name(field) -> None:
+    """Letters (any script), spaces and the dots/hyphens of transliterated names; nothing else."""
+    for ch in field.data or "":
+        if ch in NAME_PUNCTUATION or unicodedata.category(ch)[0] in ("L", "M"):
+            continue
+        raise ValidationError(_l("请只填写文字，不要填写符号或表情。"))
+
+
+class PairForm(FlaskForm):
+    code = StringField(_l("配对码"), filters=[strip], validators=[required(), max_length(20)])
+
+
+class VisitForm(FlaskForm):
+    name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(40)])
+    mobile = StringField(_l("手机号码"), filters=[strip], validators=[required(), max_length(20)])
+    party_size = StringField(_l("来访人数"), default="1", filters=[strip],
+                             validators=[required(), max_length(3)])
+    relation = RadioField(_l("您的身份"), choices=[
+        (Relation.OWNER, _l("业主")), (Relation.FORMER_EMPLOYEE, _l("本公司离职或在职员工")),
+        (Relation.OTHER, _l("其他")),
+    ], validators=[required()])
+    organisation = StringField(_l("单位名称"), filters=[strip], validators=[max_length(60)])
+    host_department_id = SelectField(_l("拜访部门"), coerce=int, validate_choice=True)
+    host_name = StringField(_l("拜访人姓名"), filters=[strip], validators=[max_length(40)])
+    been_before = RadioField(_l("以前来过吗？"), choices=[("yes", _l("来过")), ("no", _l("第一次来"))],
+                             validators=[required()])
+    previous_salesperson = StringField(_l("上次接待您的置业顾问"), filters=[strip],
+                                       validators=[Optional(), max_length(40)])
+    consent = BooleanField(_l("我已阅读并同意上述个人信息说明"), validators=[required()])
+
+    def __init__(self, *args, purpose: VisitPurpose, departments=(), appointment=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.purpose = purpose
+        keep = set(PURPOSE_FIELDS[purpose])
+        if appointment is not None:
+            keep -= HOST_FIELDS
+            if appointment.mobile:
+                del self.mobile
+        for name in OPTIONAL_FIELDS - keep:
+            delattr(self, name)
+        if "host_department_id" in keep:
+            self.host_department_id.choices = [(0, _l("（请选择）"))] + [(d.id, d.name) for d in departments]
+        if purpose in (VisitPurpose.MEDIA_INTERVIEW, VisitPurpose.GOVERNMENT_INSPECTION):
+            self.organisation.validators = [required(), max_length(60)]
+
+    def validate_name(self, field):
+        validate_person_name(field)
+
+    def validate_mobile(self, field):
+        mobile = normalise_mobile(field.data)
+        if mobile is None:
+            raise ValidationError(_l("请填写有效的中国大陆手机号码（11 位）。"))
+        self.mobile_normalised = mobile
+
+    def validate_party_size(self, field):
+        text = field.data or ""
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PARTY:
+            raise ValidationError(_l("请填写 1 到 %(max)d 之间的人数。", max=MAX_PARTY))
+
+    def validate_host_name(self, field):
+        if field.data:
+            validate_person_name(field)
+        elif self.purpose is VisitPurpose.VISITING_PERSON and not self.host_department_id.data:
+            raise ValidationError(_l("请填写您要找的人，或选择部门。"))
+
+    def validate_previous_salesperson(self, field):
+        if field.data:
+            validate_person_name(field)
+
+    def validate_organisation(self, field):
+        if field.data and any(ch in "<>" for ch in field.data):
+            raise ValidationError(_l("请不要填写尖括号等符号。"))
+
+
+class AppointmentCodeForm(FlaskForm):
+    code = StringField(_l("预约码"), filters=[strip], validators=[required(), max_length(12)])
+
+
+class SignOutForm(FlaskForm):
+    code = StringField(_l("胸牌号码或手机号码"), filters=[strip], validators=[required(), max_length(20)])

@@ -1,0 +1,103 @@
+"""Staff forms for the kiosk: devices, the watch list, appointments, incidents."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import Optional, ValidationError
+
+from kiosk.domain.classify import AlertRole, VisitPurpose
+from kiosk.domain.masking import normalise_mobile
+from kiosk.forms.fields import max_length, required, strip
+from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS, validate_person_name
+
+ALERT_ROLE_LABELS = {
+    AlertRole.SERVICE_CENTRE: _l("客服中心（客服主任）"),
+    AlertRole.SERVICE_CENTRE_SUPERVISOR: _l("客服主管"),
+    AlertRole.HR: _l("人力资源部"),
+    AlertRole.HR_OFFICER: _l("人事专管员"),
+    AlertRole.PR_ADMIN: _l("行政公关部"),
+    AlertRole.OFFICE_DIRECTOR: _l("管理处主任"),
+    AlertRole.OFFICE_SERVICE_SUPERVISOR: _l("管理处客服主任"),
+}
+
+
+def _optional_mobile(field):
+    if field.data:
+        mobile = normalise_mobile(field.data)
+        if mobile is None:
+            raise ValidationError(_l("请填写有效的中国大陆手机号码（11 位）。"))
+        field.data = mobile
+
+
+class MobileSearchForm(FlaskForm):
+    mobile = StringField(_l("按手机号码查找"), filters=[strip], validators=[required(), max_length(20)])
+
+    def validate_mobile(self, field):
+        _optional_mobile(field)
+
+
+class DeviceForm(FlaskForm):
+    name = StringField(_l("设备名称"), filters=[strip], validators=[required(), max_length(60)])
+    place = SelectField(_l("位置"), choices=list(PLACE_LABELS.items()), validators=[required()])
+    opens_at = TimeField(_l("开放时间"), validators=[required()])
+    closes_at = TimeField(_l("关闭时间"), validators=[required()])
+
+    def __init__(self, *args, taken=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._taken = taken
+
+    def validate_name(self, field):
+        if self._taken and self._taken(field.data):
+            raise ValidationError(_l("该名称已被使用。"))
+
+    def validate_closes_at(self, field):
+        if field.data and self.opens_at.data and field.data <= self.opens_at.data:
+            raise ValidationError(_l("关闭时间应晚于开放时间。"))
+
+
+class WatchPersonForm(FlaskForm):
+    name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(40)])
+    mobile = StringField(_l("手机号码"), filters=[strip], validators=[Optional(), max_length(20)])
+    alert_role = SelectField(_l("通知对象"), choices=[("", _l("客服主管（默认）"))] + [
+        (role.value, label) for role, label in ALERT_ROLE_LABELS.items()
+    ])
+    note = StringField(_l("说明"), filters=[strip], validators=[Optional(), max_length(200)])
+
+    def validate_name(self, field):
+        validate_person_name(field)
+
+    def validate_mobile(self, field):
+        _optional_mobile(field)
+
+
+class AppointmentForm(FlaskForm):
+    visitor_name = StringField(_l("访客姓名"), filters=[strip], validators=[required(), max_length(40)])
+    mobile = StringField(_l("访客手机号码"), filters=[strip], validators=[Optional(), max_length(20)])
+    purpose = SelectField(_l("来访事由"), choices=list(PURPOSE_LABELS.items()),
+                          default=VisitPurpose.VISITING_PERSON.value)
+    starts_at = DateTimeLocalField(_l("开始时间"), validators=[required()])
+    ends_at = DateTimeLocalField(_l("结束时间"), validators=[required()])
+    host_id = SelectField(_l("接待人"), coerce=int, validate_choice=True)
+
+    def validate_visitor_name(self, field):
+        validate_person_name(field)
+
+    def validate_mobile(self, field):
+        _optional_mobile(field)
+
+    def validate_ends_at(self, field):
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("结束时间应晚于开始时间。"))
+
+
+class IncidentForm(FlaskForm):
+    handled_by = StringField(_l("处理人"), filters=[strip], validators=[Optional(), max_length(100)])
+    actions = TextAreaField(_l("处理经过"), filters=[strip], validators=[Optional(), max_length(4000)])
+    outcome = TextAreaField(_l("处理结果"), filters=[strip], validators=[Optional(), max_length(4000)])
+    close = BooleanField(_l("事件已处理完毕，关闭"))
+
+    def validate_close(self, field):
+        if field.data and not (self.handled_by.data and self.outcome.data):
+            raise ValidationError(_l("关闭前请填写处理人和处理结果。"))

@@ -1,0 +1,132 @@
+"""Kiosk tablets: register, issue a one-time pairing code, pair, recognise, revoke.
+
+The server keeps only SHA-256 hashes of the pairing code and of the device credential. The tablet holds
+its credential in a signed cookie (``<device id>:<secret>``), so a copied database cannot pair a tablet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, time, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select, update
+
+from kiosk.database import begin_write
+from kiosk.domain.classify import Place
+from kiosk.extensions import db
+from kiosk.models.visits import KioskDevice
+
+COOKIE_NAME = "kiosk_device"
+COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
+PAIRING_MINUTES = 15
+PAIRING_DIGITS = 8
+# last_seen is written at most this often, so a busy tablet does not write on every request.
+LAST_SEEN_EVERY = timedelta(minutes=5)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="kiosk-device")
+
+
+def register_device(*, name: str, place: Place | str, opens_at: time, closes_at: time,
+                    now: datetime) -> KioskDevice:
+    device = KioskDevice(name=name.strip(), place=Place(place).value, opens_at=opens_at, closes_at=closes_at,
+                         created_at=now, revoked=False)
+    db.session.add(device)
+    db.session.commit()
+    return device
+
+
+def device_name_taken(name: str) -> bool:
+    return db.session.scalar(select(KioskDevice.id).where(KioskDevice.name == name.strip())) is not None
+
+
+def issue_pairing_code(device: KioskDevice, now: datetime) -> str:
+    """A fresh one-time code (valid ``PAIRING_MINUTES``); pairing again replaces the old credential."""
+    code = "".join(secrets.choice("0123456789") for _ in range(PAIRING_DIGITS))
+    device.pairing_code_hash = _hash(code)
+    device.pairing_expires_at = now + timedelta(minutes=PAIRING_MINUTES)
+    device.revoked = False
+    db.session.commit()
+    return code
+
+
+def pair(code: str, now: datetime) -> tuple[KioskDevice, str] | None:
+    """Redeem a pairing code: (device, credential secret), or None when the code is wrong or expired.
+
+    The code is consumed by a conditional UPDATE, so two tablets typing it at once cannot both win.
+    """
+    code = "".join(ch for ch in code if ch.isdigit())
+    if len(code) != PAIRING_DIGITS:
+        return None
+    begin_write()
+    device = db.session.scalar(select(KioskDevice).where(KioskDevice.pairing_code_hash == _hash(code)))
+    expired = device is None or device.pairing_expires_at is None or device.pairing_expires_at < now
+    if expired or device.revoked:
+        db.session.rollback()
+        return None
+    secret = secrets.token_urlsafe(32)
+    claimed = db.session.execute(
+        update(KioskDevice)
+        .where(KioskDevice.id == device.id, KioskDevice.pairing_code_hash == _hash(code))
+        .values(pairing_code_hash=None, pairing_expires_at=None, credential_hash=_hash(secret),
+                paired_at=now, last_seen=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if claimed != 1:
+        return None
+    db.session.refresh(device)
+    return device, secret
+
+
+def credential_cookie(secret_key: str, device: KioskDevice, secret: str) -> str:
+    return _serializer(secret_key).dumps(f"{device.id}:{secret}")
+
+
+def device_id_from_cookie(secret_key: str, cookie: str | None) -> int | None:
+    """The device id a cookie claims (signature checked, credential not): the rate limiter's key."""
+    if not cookie:
+        return None
+    try:
+        value = _serializer(secret_key).loads(cookie)
+    except BadSignature:
+        return None
+    device_id, _, _secret = str(value).partition(":")
+    return int(device_id) if device_id.isdigit() else None
+
+
+def authenticate(secret_key: str, cookie: str | None, now: datetime) -> KioskDevice | None:
+    """The paired, unrevoked device a cookie proves, or None."""
+    device_id = device_id_from_cookie(secret_key, cookie)
+    if device_id is None:
+        return None
+    secret = str(_serializer(secret_key).loads(cookie)).partition(":")[2]
+    device = db.session.get(KioskDevice, device_id)
+    if device is None or device.revoked or device.credential_hash is None:
+        return None
+    if not hmac.compare_digest(device.credential_hash, _hash(secret)):
+        return None
+    if device.last_seen is None or now - device.last_seen > LAST_SEEN_EVERY:
+        db.session.execute(
+            update(KioskDevice).where(KioskDevice.id == device.id).values(last_seen=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        db.session.refresh(device)
+    return device
+
+
+def revoke(device: KioskDevice) -> None:
+    device.revoked = True
+    device.credential_hash = None
+    device.pairing_code_hash = None
+    device.pairing_expires_at = None
+    db.session.commit()

@@ -1,0 +1,75 @@
+"""Office incidents raised by sign-ins: acknowledge, handle, close, report; and the watch list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from kiosk.database import begin_write
+from kiosk.domain.deadlines import incident_report_due
+from kiosk.domain.working_days import WorkingCalendar
+from kiosk.extensions import db
+from kiosk.models.people import User
+from kiosk.models.visits import Incident, WatchPerson
+
+
+def acknowledge(incident_id: int, user: User, now: datetime) -> bool:
+    """The first named person to acknowledge wins; False when someone already had."""
+    begin_write()
+    done = db.session.execute(
+        update(Incident).where(Incident.id == incident_id, Incident.acknowledged_at.is_(None))
+        .values(acknowledged_by_id=user.id, acknowledged_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return done == 1
+
+
+def record_handling(incident: Incident, *, handled_by: str, actions: str, outcome: str, close: bool,
+                    user: User, now: datetime, calendar: WorkingCalendar) -> None:
+    """Save who handled it, what was done and the outcome; closing sets the report's due date."""
+    incident.handled_by = handled_by
+    incident.actions = actions
+    incident.outcome = outcome
+    if close and incident.closed_at is None:
+        incident.closed_at = now
+        incident.closed_by_id = user.id
+        incident.report_due_at = incident_report_due(now, calendar)
+    db.session.commit()
+
+
+def file_report(incident: Incident, now: datetime) -> None:
+    if incident.closed_at is not None and incident.report_filed_at is None:
+        incident.report_filed_at = now
+        db.session.commit()
+
+
+def set_case_study(incident: Incident, value: bool) -> None:
+    if incident.closed_at is not None:
+        incident.case_study = value
+        db.session.commit()
+
+
+def overdue_reports(now: datetime) -> list[Incident]:
+    return list(db.session.scalars(
+        select(Incident).where(Incident.report_due_at < now, Incident.report_filed_at.is_(None))
+        .order_by(Incident.report_due_at)
+    ).all())
+
+
+def recent_incidents(limit: int = 200) -> list[Incident]:
+    return list(db.session.scalars(select(Incident).order_by(Incident.opened_at.desc()).limit(limit)).all())
+
+
+def save_watch_person(person: WatchPerson, **values) -> WatchPerson:
+    for key, value in values.items():
+        setattr(person, key, value)
+    db.session.add(person)
+    db.session.commit()
+    return person
+
+
+def remove_watch_person(person: WatchPerson) -> None:
+    db.session.delete(person)
+    db.session.commit()

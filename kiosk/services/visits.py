@@ -1,0 +1,365 @@
+"""Visits: sign in (classify, alert, badge), sign out, the staff log, appointments, retention."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from kiosk.clock import SHANGHAI
+from kiosk.database import begin_write
+from kiosk.domain.classify import (
+    AlertRole,
+    Place,
+    VisitPurpose,
+    WatchListEntry,
+    classify_visit,
+    match_watch_list,
+)
+from kiosk.extensions import db
+from kiosk.models.people import Department, Role, User
+from kiosk.models.property import Owner
+from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
+from kiosk.services.notifications import notify
+
+# Badge and appointment codes: no 0/O, 1/I/L, so they can be read aloud and typed on a tablet.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+BADGE_LENGTH = 6
+APPOINTMENT_LENGTH = 6
+ANONYMISED_NAME = "—"
+
+
+class SignOutMethod:
+    KIOSK = "kiosk"
+    STAFF = "staff"
+    AUTOMATIC = "automatic"
+
+
+class Relation:
+    OWNER = "owner"
+    FORMER_EMPLOYEE = "former_employee"
+    OTHER = "other"
+
+
+def new_code(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def normalise_code(text: str | None) -> str:
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What the visitor typed, already validated by the form."""
+
+    purpose: VisitPurpose
+    name: str
+    mobile: str | None
+    party_size: int = 1
+    relation: str | None = None
+    organisation: str | None = None
+    host_name: str | None = None
+    host_department_id: int | None = None
+    appointment_id: int | None = None
+    been_before: bool | None = None
+    previous_salesperson: str | None = None
+
+
+# ---- whom an alert reaches -------------------------------------------------------------------------
+
+# AlertRole -> (department code, only its supervisors?)
+_ALERT_DEPARTMENTS = {
+    AlertRole.SERVICE_CENTRE: ("service_centre", False),
+    AlertRole.SERVICE_CENTRE_SUPERVISOR: ("service_centre", True),
+    AlertRole.HR: ("hr", False),
+    AlertRole.HR_OFFICER: ("hr", False),
+    AlertRole.PR_ADMIN: ("pr_admin", False),
+    AlertRole.OFFICE_DIRECTOR: ("management_office", True),
+    AlertRole.OFFICE_SERVICE_SUPERVISOR: ("management_office", False),
+}
+
+
+def alert_targets(role: AlertRole) -> list[dict]:
+    """``notify`` keyword targets for an alert role: the department, or its supervisors by name.
+
+    Without such a department (a fresh installation) every supervisor is told, so no alert is lost.
+    """
+    code, supervisors_only = _ALERT_DEPARTMENTS[role]
+    department = db.session.scalar(select(Department).where(Department.code == code))
+    if department is None:
+        return [{"role": Role.SUPERVISOR.value}]
+    if supervisors_only:
+        users = [u for u in department.users if u.active and u.has_role(Role.SUPERVISOR)]
+        if users:
+            return [{"user": u} for u in users]
+    return [{"department": department}]
+
+
+def may_see_incident(user: User, incident: Incident) -> bool:
+    """Supervisors and admins see every incident; other staff those alerted to their department."""
+    if user.has_role(Role.ADMIN, Role.SUPERVISOR):
+        return True
+    if user.department is None:
+        return False
+    codes = {_ALERT_DEPARTMENTS[AlertRole(r)][0] for r in incident.alert_roles.split(",") if r}
+    return user.department.code in codes
+
+
+# ---- sign in ---------------------------------------------------------------------------------------
+
+
+def watch_entries() -> list[WatchListEntry]:
+    rows = db.session.scalars(select(WatchPerson)).all()
+    return [WatchListEntry(name=r.name, mobile=r.mobile, alert_role=AlertRole(r.alert_role) if r.alert_role
+                           else None, note_zh=r.note) for r in rows]
+
+
+def _is_owner(data: SignIn) -> bool:
+    if data.relation == Relation.OWNER:
+        return True
+    if not data.mobile:
+        return False
+    return db.session.scalar(select(Owner.id).where(Owner.mobile == data.mobile).limit(1)) is not None
+
+
+def _insert_with_badge(visit: Visit) -> None:
+    for _attempt in range(10):
+        visit.badge_code = new_code(BADGE_LENGTH)
+        try:
+            with db.session.begin_nested():
+                db.session.add(visit)
+        except IntegrityError:
+            continue
+        return
+    raise RuntimeError("no free badge code")
+
+
+def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime) -> Visit:
+    """Record a kiosk sign-in; open an incident and alert the right people when the rules say so."""
+    begin_write()
+    device = db.session.get(KioskDevice, device.id)
+    place = Place(device.place)
+    appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
+    hit = match_watch_list(data.name, data.mobile, watch_entries())
+    outcome = classify_visit(
+        data.purpose, has_appointment=appointment is not None, is_owner=_is_owner(data),
+        is_former_employee=data.relation == Relation.FORMER_EMPLOYEE, place=place, watch_list_match=hit,
+    )
+    visit = Visit(
+        place=place.value, device_id=device.id, purpose=data.purpose.value, name=data.name,
+        mobile=data.mobile,
+        party_size=data.party_size, relation=data.relation, organisation=data.organisation,
+        host_name=data.host_name, host_department_id=data.host_department_id,
+        host_user_id=appointment.host_id if appointment else None,
+        appointment_id=appointment.id if appointment else None,
+        been_before=data.been_before, previous_salesperson=data.previous_salesperson,
+        signed_in_at=now, incident_class=outcome.incident_class.value if outcome.incident_class else None,
+        waiting_for_salesperson=(data.purpose is VisitPurpose.VIEWING
+                                 and place in (Place.SALES_OFFICE, Place.MODEL_HOME)),
+        anonymised=False,
+    )
+    _insert_with_badge(visit)
+    if appointment is not None and appointment.used_at is None:
+        appointment.used_at = now
+    if outcome.alert_roles:
+        _open_incident(visit, outcome, place, now)
+    _tell_host(visit, appointment, now)
+    db.session.commit()
+    return visit
+
+
+def _open_incident(visit: Visit, outcome, place: Place, now: datetime) -> Incident:
+    incident = Incident(
+        visit=visit, incident_class=visit.incident_class, watch_list_hit=outcome.watch_list_hit is not None,
+        rule=outcome.rule[:120], reason=outcome.reason_zh[:300],
+        instruction=outcome.front_desk_instruction_zh,
+        alert_roles=",".join(r.value for r in outcome.alert_roles), opened_at=now,
+        handled_by="", actions="", outcome="", case_study=False,
+    )
+    db.session.add(incident)
+    db.session.flush()
+    kind = f"{visit.incident_class}类突发事件" if visit.incident_class else "关注名单来访"
+    title = f"{kind}：{visit.name}（{place.label_zh}），请立即处理并确认"
+    link = f"/visitors/incidents/{incident.id}"
+    for role in outcome.alert_roles:
+        for target in alert_targets(role):
+            notify(kind="visitor_incident", title=title, body=outcome.reason_zh, link=link, level="urgent",
+                   now=now, **target)
+    return incident
+
+
+def _tell_host(visit: Visit, appointment: Appointment | None, now: datetime) -> None:
+    title = f"您的访客 {visit.name} 已到达（{Place(visit.place).label_zh}，{visit.party_size} 人）"
+    if appointment is not None:
+        notify(kind="visitor_arrived", title=title, user=appointment.host, now=now, link="/visitors/")
+    elif visit.host_department_id is not None:
+        department = db.session.get(Department, visit.host_department_id)
+        notify(kind="visitor_arrived", title=title, department=department, now=now, link="/visitors/")
+
+
+# ---- sign out --------------------------------------------------------------------------------------
+
+
+def _sign_out_where(condition, method: str, now: datetime) -> int:
+    begin_write()
+    count = db.session.execute(
+        update(Visit).where(condition, Visit.signed_out_at.is_(None))
+        .values(signed_out_at=now, sign_out_method=method)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return count
+
+
+def sign_out_at_kiosk(code_or_mobile: str, mobile: str | None, now: datetime) -> int:
+    """Sign out by badge code (typed or scanned from the QR code) or by mobile number."""
+    if mobile:
+        return _sign_out_where(Visit.mobile == mobile, SignOutMethod.KIOSK, now)
+    code = normalise_code(code_or_mobile)
+    if not code:
+        return 0
+    return _sign_out_where(Visit.badge_code == code, SignOutMethod.KIOSK, now)
+
+
+def sign_out_by_staff(visit_id: int, now: datetime) -> int:
+    return _sign_out_where(Visit.id == visit_id, SignOutMethod.STAFF, now)
+
+
+def closing_after(moment: datetime, closes_at: time) -> datetime:
+    """The first closing time (Shanghai wall clock) after ``moment``."""
+    local = moment.astimezone(SHANGHAI)
+    closing = datetime.combine(local.date(), closes_at, SHANGHAI)
+    if closing <= local:
+        closing += timedelta(days=1)
+    return closing
+
+
+def auto_sign_out(now: datetime) -> int:
+    """Sign out everyone still on site whose kiosk has closed since they came (idempotent)."""
+    begin_write()
+    rows = db.session.execute(
+        select(Visit.id, Visit.signed_in_at, KioskDevice.closes_at)
+        .join(KioskDevice, Visit.device_id == KioskDevice.id)
+        .where(Visit.signed_out_at.is_(None))
+    ).all()
+    count = 0
+    for visit_id, signed_in_at, closes_at in rows:
+        closing = closing_after(signed_in_at, closes_at)
+        if closing <= now:
+            count += db.session.execute(
+                update(Visit).where(Visit.id == visit_id, Visit.signed_out_at.is_(None))
+                .values(signed_out_at=closing, sign_out_method=SignOutMethod.AUTOMATIC)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+    db.session.commit()
+    return count
+
+
+# ---- retention -------------------------------------------------------------------------------------
+
+
+def purge_visitors(older_than_days: int, now: datetime) -> int:
+    """Anonymise the personal data of visits older than the period; the rows (and counts) stay."""
+    cutoff = now - timedelta(days=older_than_days)
+    begin_write()
+    count = db.session.execute(
+        update(Visit).where(Visit.signed_in_at < cutoff, Visit.anonymised.is_(False))
+        .values(name=ANONYMISED_NAME, mobile=None, organisation=None, host_name=None,
+                previous_salesperson=None, anonymised=True)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.execute(
+        update(Appointment).where(Appointment.ends_at < cutoff, Appointment.mobile.is_not(None))
+        .values(visitor_name=ANONYMISED_NAME, mobile=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return count
+
+
+# ---- the staff log ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    start: date
+    end: date
+    on_site: bool = False
+    place: str = ""
+    purpose: str = ""
+    incident_class: str = ""
+    name: str = ""
+    mobile: str = ""  # normalised; searched over every date (sent by POST, never in a URL)
+
+
+def log_query(f: LogFilter) -> Select:
+    query = select(Visit).order_by(Visit.signed_in_at.desc(), Visit.id.desc())
+    if f.mobile:
+        query = query.where(Visit.mobile == f.mobile)
+    elif f.on_site:
+        query = query.where(Visit.signed_out_at.is_(None))
+    else:
+        start = datetime.combine(f.start, time(0), SHANGHAI)
+        end = datetime.combine(f.end + timedelta(days=1), time(0), SHANGHAI)
+        query = query.where(Visit.signed_in_at >= start, Visit.signed_in_at < end)
+    if f.place:
+        query = query.where(Visit.place == f.place)
+    if f.purpose:
+        query = query.where(Visit.purpose == f.purpose)
+    if f.incident_class == "none":
+        query = query.where(Visit.incident_class.is_(None))
+    elif f.incident_class:
+        query = query.where(Visit.incident_class == f.incident_class)
+    if f.name:
+        needle = f.name.strip()
+        query = query.where(or_(Visit.name.contains(needle, autoescape=True),
+                                Visit.badge_code == normalise_code(needle)))
+    return query
+
+
+def visitor_log(f: LogFilter, limit: int = 500) -> list[Visit]:
+    return list(db.session.scalars(log_query(f).limit(limit)).all())
+
+
+def on_site_count() -> tuple[int, int]:
+    """(visits, people) on site now."""
+    visits, people = db.session.execute(
+        select(func.count(Visit.id), func.coalesce(func.sum(Visit.party_size), 0))
+        .where(Visit.signed_out_at.is_(None))
+    ).one()
+    return visits, people
+
+
+# ---- appointments ----------------------------------------------------------------------------------
+
+
+def create_appointment(*, visitor_name: str, mobile: str | None, purpose: VisitPurpose, starts_at: datetime,
+                       ends_at: datetime, host: User, created_by: User, now: datetime) -> Appointment:
+    appointment = Appointment(visitor_name=visitor_name, mobile=mobile, purpose=purpose.value,
+                              starts_at=starts_at, ends_at=ends_at, host_id=host.id,
+                              created_by_id=created_by.id, created_at=now)
+    for _attempt in range(10):
+        appointment.code = new_code(APPOINTMENT_LENGTH)
+        try:
+            with db.session.begin_nested():
+                db.session.add(appointment)
+        except IntegrityError:
+            continue
+        db.session.commit()
+        return appointment
+    raise RuntimeError("no free appointment code")
+
+
+def find_appointment(code: str, now: datetime, grace: timedelta = timedelta(hours=2)) -> Appointment | None:
+    """The appointment with this code whose window (give or take ``grace``) contains ``now``."""
+    code = normalise_code(code)
+    if not code:
+        return None
+    appointment = db.session.scalar(select(Appointment).where(Appointment.code == code))
+    if appointment is None or not (appointment.starts_at - grace <= now <= appointment.ends_at + grace):
+        return None
+    return appointment
