@@ -1,6 +1,15 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
 from kiosk.models.calendar import CalendarOverride
+from kiosk.models.calls import (
+    AgentState,
+    AnswerBookEntry,
+    Call,
+    CallEvent,
+    CallPhraseUse,
+    DirectoryEntry,
+    PbxSecret,
+)
 from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
@@ -9,6 +18,13 @@ from kiosk.models.security import LoginAttempt
 from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, TaskSlip
 
 __all__ = [
+    "AgentState",
+    "AnswerBookEntry",
+    "Call",
+    "CallEvent",
+    "CallPhraseUse",
+    "DirectoryEntry",
+    "PbxSecret",
     "Building",
     "CalendarOverride",
     "Department",
