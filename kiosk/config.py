@@ -40,6 +40,8 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     HOTLINE_NUMBER = "400-800-1234"
+    # Seed 003 §2(2)(1) "三声内接听": the ring-to-answer target in seconds (kiosk.domain.call_timer).
+    THREE_RINGS_SECONDS = 15
 
 
 def _coerce(value: str):

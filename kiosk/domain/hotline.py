@@ -98,7 +98,8 @@ def category_priority(category: CallCategory, major: bool = False) -> Priority |
     return None
 
 
-def dispatch_priority(disposition: Disposition, category: CallCategory, major: bool = False) -> Priority | None:
+def dispatch_priority(disposition: Disposition, category: CallCategory,
+                      major: bool = False) -> Priority | None:
     """The priority of the slip an outcome opens, or ``None`` when it opens none.
 
     A complaint outcome is always 24 h and an emergency outcome always the emergency allowance. A plain

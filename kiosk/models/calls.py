@@ -65,6 +65,11 @@ class Call(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def party_number(self) -> str:
+        """The caller's number on an inbound call, the number dialled on an outbound one."""
+        return self.caller_number if self.direction == "in" else self.called_number
+
 
 class CallEvent(db.Model):
     """One switchboard event as received; the unique pair (call id, event) makes a repeat a no-op."""
