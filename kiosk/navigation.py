@@ -21,7 +21,6 @@ MENU = [
     ("notifications.index", _l("通知"), None),
     ("hotline.console", _l("热线"), {Role.AGENT, Role.SUPERVISOR}),
     ("hotline.agents", _l("坐席状态"), {Role.SUPERVISOR}),
-    ("hotline.book", _l("话术与通讯录"), {Role.SUPERVISOR}),
     ("admin.users", _l("用户"), {Role.ADMIN}),
     ("admin.departments", _l("部门"), {Role.ADMIN}),
     ("admin.calendar", _l("工作日历"), {Role.ADMIN}),

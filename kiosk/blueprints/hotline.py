@@ -366,7 +366,6 @@ def _book(kind: str) -> Book:
     return BOOKS.get(kind) or abort(404)
 
 
-@bp.route("/books", defaults={"kind": "phrases"})
 @bp.route("/books/<kind>")
 @roles(Role.SUPERVISOR)
 def book(kind: str):
