@@ -209,6 +209,7 @@ def surname_of(name: str) -> str:
 
 
 def pinyin_initials(name: str) -> str:
-    """``'张建华' -> 'zjh'``: the first letter of each character's pinyin; other letters kept, lower case."""
-    letters = lazy_pinyin(name.strip(), style=Style.FIRST_LETTER, errors="default")
-    return "".join(part for part in letters if part.isascii() and part.isalnum()).lower()
+    """``'张建华' -> 'zjh'``: the first letter of each character's pinyin (of each word in a Latin name)."""
+    parts = lazy_pinyin(name.strip(), style=Style.FIRST_LETTER, errors="default")
+    return "".join(word[0] for part in parts for word in part.split()
+                   if word[0].isascii() and word[0].isalnum()).lower()

@@ -74,8 +74,8 @@ REFUSES_UNSIGNED = {"cti.events"}
 
 def sample_values(app) -> dict[str, object]:
     """A value for every URL argument used by any route (existing rows where one is needed)."""
-    from kiosk.extensions import db
     from kiosk.clock import utcnow
+    from kiosk.extensions import db
     from kiosk.models.calls import Call
     from kiosk.models.people import Department, User
     from kiosk.models.phrases import ScriptPhrase
