@@ -86,8 +86,8 @@ class RecordForm(FlaskForm):
 class OutcomeForm(FlaskForm):
     disposition = RadioField(_l("处理结果"), choices=list(DISPOSITION_LABELS.items()),
                              validators=[required()])
-    answer_text = TextAreaField(_l("答复内容"), filters=[strip], validators=[Optional(), max_length(2000)])
-    department_id = SelectField(_l("部门"), coerce=int, validate_choice=True)
+    answer_text = TextAreaField(_l("答复内容"), filters=[strip], validators=[max_length(2000)])
+    department_id = SelectField(_l("部门"), coerce=int, default=0, validate_choice=True)
     major = BooleanField(_l("重大问题（3 个工作日）"))
 
     def __init__(self, *args, category: str | None = None, **kwargs):

@@ -198,6 +198,9 @@ def answer_call(call_id: int, agent: User, now: datetime) -> Call | None:
         db.session.rollback()
         return None
     call.agent_id = agent.id
+    if call.owner_id is None:
+        owner = caller_profile(call.party_number)
+        call.owner_id = owner.id if owner else None
     _apply_times(call, merge_event(_times(call), CtiEvent.ANSWERED, now))
     _set_agent_state(agent.id, AgentStatus.ON_CALL, now)
     db.session.commit()
