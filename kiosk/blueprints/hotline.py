@@ -214,7 +214,7 @@ def record(call_id: int):
     hotline.save_record(call.id, category=form.category.data, surname=form.caller_surname.data or "",
                         location=form.location.data or "", description=form.description.data,
                         notes=form.notes.data or "")
-    return see_other(url_for("hotline.call", call_id=call.id) + "#confirm")
+    return see_other(url_for("hotline.call", call_id=call.id))
 
 
 @bp.route("/calls/<int:call_id>/confirm", methods=["POST"])
@@ -227,7 +227,7 @@ def confirm(call_id: int):
     if not hotline.confirm_record(call.id, utcnow()):
         form.form_errors.append(_("请先填写类别和来电内容，再复述确认。"))
         return _call_screen(call, "call_record", status=422, confirm_form=form)
-    return see_other(url_for("hotline.call", call_id=call.id) + "#call_outcome")
+    return see_other(url_for("hotline.call", call_id=call.id))
 
 
 @bp.route("/calls/<int:call_id>/outcome", methods=["POST"])
