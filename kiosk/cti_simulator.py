@@ -62,6 +62,15 @@ def post_event(url: str, pbx: str, secret: str, event: dict) -> tuple[int, dict]
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"{}")
+            return response.status, _json(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+        return error.code, _json(error.read())
+
+
+def _json(body: bytes) -> dict:
+    """The server's JSON answer; anything else (another program on the port, a proxy page) as an error."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return {"error": "not a kiosk server"}
+    return answer if isinstance(answer, dict) else {"error": "not a kiosk server"}

@@ -187,9 +187,20 @@ def merge_event(times: CallTimes, event: CtiEvent, at: datetime) -> CallTimes:
     return CallTimes(_earliest(times.ringing_at, at), times.answered_at, _earliest(times.ended_at, at))
 
 
-def agent_status_after(event: CtiEvent) -> AgentStatus | None:
-    """What a switchboard event says about the agent's state: picking up → on a call, hanging up → wrap-up."""
-    return {CtiEvent.ANSWERED: AgentStatus.ON_CALL, CtiEvent.HANGUP: AgentStatus.WRAP_UP}.get(event)
+def agent_status_after(event: CtiEvent, times: CallTimes) -> AgentStatus | None:
+    """The agent's state after a pick-up or hang-up event, judged by the call once the event is merged.
+
+    On a call while it is answered and not ended; wrap-up once an answered call has ended (also when the
+    hangup overtook the answer). A ring, or the hangup of a call nobody answered, says nothing about
+    the agent.
+    """
+    if event is CtiEvent.RINGING:
+        return None
+    if times.state is CallState.ANSWERED:
+        return AgentStatus.ON_CALL
+    if times.state is CallState.ENDED and times.answered_at is not None:
+        return AgentStatus.WRAP_UP
+    return None
 
 
 PLACEHOLDERS = ("{hotline}", "{surname}")

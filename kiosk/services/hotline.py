@@ -151,14 +151,15 @@ def receive_event(payload: CtiPayload, pbx_name: str, now: datetime) -> Call | N
     )
     call.caller_number = call.caller_number or payload.caller
     call.called_number = call.called_number or payload.called
-    _apply_times(call, merge_event(_times(call), payload.event, payload.at))
+    times = merge_event(_times(call), payload.event, payload.at)
+    _apply_times(call, times)
     agent = _agent_by_extension(payload.extension)
     if agent is not None and (call.agent_id is None or payload.event is CtiEvent.ANSWERED):
         call.agent_id = agent.id
     if call.owner_id is None:
         owner = caller_profile(call.party_number)
         call.owner_id = owner.id if owner else None
-    status = agent_status_after(payload.event)
+    status = agent_status_after(payload.event, times)
     if agent is not None and status is not None:
         _set_agent_state(agent.id, status, now)
     db.session.commit()

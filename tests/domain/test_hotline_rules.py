@@ -144,10 +144,18 @@ def test_event_names_follow_ours_and_zammads():
     assert cti_event("transfer") is None
 
 
-def test_events_drive_the_agent_state():
-    assert agent_status_after(CtiEvent.ANSWERED) is AgentStatus.ON_CALL
-    assert agent_status_after(CtiEvent.HANGUP) is AgentStatus.WRAP_UP
-    assert agent_status_after(CtiEvent.RINGING) is None
+def test_events_drive_the_agent_state_by_the_merged_call():
+    ringing = CallTimes(T0)
+    answered = CallTimes(T0, T0 + timedelta(seconds=5))
+    ended = CallTimes(T0, T0 + timedelta(seconds=5), T0 + timedelta(seconds=65))
+    assert agent_status_after(CtiEvent.ANSWERED, answered) is AgentStatus.ON_CALL
+    assert agent_status_after(CtiEvent.HANGUP, ended) is AgentStatus.WRAP_UP
+    # The answer arriving after its hangup: the call is over, the agent is wrapping up.
+    assert agent_status_after(CtiEvent.ANSWERED, ended) is AgentStatus.WRAP_UP
+    assert agent_status_after(CtiEvent.RINGING, answered) is None
+    # A caller who gave up before anyone answered says nothing about the agent.
+    assert agent_status_after(CtiEvent.HANGUP, CallTimes(T0, None, T0 + timedelta(seconds=30))) is None
+    assert agent_status_after(CtiEvent.HANGUP, ringing) is None
 
 
 def test_phrases_fill_their_placeholders():

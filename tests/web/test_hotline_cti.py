@@ -50,11 +50,15 @@ def test_a_repeated_event_is_stored_once(client, pbx):
     assert (_count(Call), _count(CallEvent)) == (1, 1)
 
 
-def test_events_out_of_order_end_in_the_same_call(client, pbx):
+def test_events_out_of_order_end_in_the_same_call(client, pbx, make_user):
+    agent = make_user("agent")
+    agent.extension = "8101"
+    db.session.commit()
     for kind, seconds in (("hangup", 129), ("answered", 9), ("ringing", 0)):
-        assert post_event(client, event(kind, seconds=seconds)).status_code == 200
+        assert post_event(client, event(kind, seconds=seconds, extension="8101")).status_code == 200
     call = _call()
     assert (call.state, call.ring_seconds, call.talk_seconds) == ("ended", 9, 120)
+    assert db.session.get(AgentState, agent.id).state == "wrap_up"  # not on a call that is over
 
 
 def test_an_answer_before_its_ring_is_not_taken_back_by_the_ring(client, pbx):
