@@ -118,3 +118,27 @@ def test_cti_simulate_plays_signed_streams_against_a_running_server(app, live_se
     refused = app.test_cli_runner().invoke(args=["cti-simulate", "--url", live_server, "--secret", "wrong",
                                                  "--calls", "1"])
     assert "401 bad signature" in refused.output
+
+
+def test_the_call_screen_works_without_javascript(browser, live_server, sign_in, switchboard):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    switchboard("ringing", "e2e-nojs", utcnow(), extension="")
+    sign_in(page, "kefu2", DEMO_PASSWORD)
+    page.goto(f"{live_server}/hotline/")
+    page.locator("#ringing_calls").get_by_role("button", name="接听").click()
+    page.get_by_label("来电内容").fill("电梯停在 5 楼不动")
+    page.get_by_role("button", name=re.compile("请问您贵姓")).click()
+    expect(page.get_by_label("通话记录")).to_have_value(re.compile("请问您贵姓"))
+    expect(page.get_by_label("来电内容")).to_have_value("电梯停在 5 楼不动")
+    page.get_by_label("类别").select_option(label="咨询")
+    page.get_by_role("button", name="保存记录").click()
+    page.get_by_role("button", name="确认", exact=True).click()
+    expect(page.locator("#read_back-error")).to_contain_text("请先向来电人复述")
+    page.get_by_label("我已向来电人复述记录，对方确认无误").check()
+    page.get_by_role("button", name="确认", exact=True).click()
+    page.get_by_label("当场答复").check()
+    page.get_by_label("答复内容").fill("已通知工程部，十分钟内到场。")
+    page.get_by_role("button", name="处理并结束").click()
+    expect(page.locator(".outcome-card strong")).to_have_text("当场答复")
+    context.close()
