@@ -58,9 +58,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from kiosk.blueprints import admin, auth, kiosk, main, notifications, visitors
+    from kiosk.blueprints import admin, auth, cti, hotline, kiosk, main, notifications, visitors
 
-    for module in (auth, main, admin, notifications, kiosk, visitors):
+    for module in (auth, main, admin, notifications, kiosk, visitors, hotline, cti):
         app.register_blueprint(module.bp)
     from kiosk.access import public
 

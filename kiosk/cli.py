@@ -7,7 +7,9 @@ from sqlalchemy import func, select
 
 from kiosk.clock import utcnow
 from kiosk.extensions import db
-from kiosk.models.people import Department, Role, User
+from kiosk.models.calls import PbxSecret
+from kiosk.models.people import Department, Role, User, UserRole
+from kiosk.models.property import Owner
 from kiosk.services import accounts
 
 
@@ -15,7 +17,7 @@ from kiosk.services import accounts
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load realistic demo data (idempotent)."""
-    from kiosk.demo import DEMO_PASSWORD, STAFF, seed_demo
+    from kiosk.demo import DEMO_PASSWORD, DEMO_PBX, STAFF, seed_demo
 
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("Database already has users; demo data not loaded.")
@@ -30,6 +32,9 @@ def seed_demo_command(if_empty: bool) -> None:
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, name, roles, _department, _ext in STAFF:
             click.echo(f"  {username:<12} {name}  [{', '.join(r.value for r in roles)}]")
+    secret = db.session.scalar(select(PbxSecret.secret).where(PbxSecret.name == DEMO_PBX))
+    if secret:
+        click.echo(f"Switchboard {DEMO_PBX!r} signs its events (flask cti-simulate --secret) with: {secret}")
 
 
 @click.command("auto-sign-out")
@@ -75,8 +80,39 @@ def create_user_command(username, display_name, roles, department_code, password
     click.echo(f"Created {username}.")
 
 
+@click.command("cti-simulate")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="The running server.")
+@click.option("--secret", required=True, help="The switchboard's secret (seed-demo prints demo-pbx's).")
+@click.option("--pbx", default="demo-pbx", show_default=True, help="The switchboard's name.")
+@click.option("--calls", default=5, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--ringing", default=1, show_default=True, type=click.IntRange(0),
+              help="How many of the calls are left ringing for an agent to answer on the console.")
+@click.option("--seed", default=None, type=int, help="Random seed, for a repeatable run.")
+def cti_simulate_command(url, secret, pbx, calls, ringing, seed) -> None:
+    """Play realistic, signed switchboard event streams against a running server."""
+    import random
+
+    from kiosk.cti_simulator import call_streams, post_event
+
+    owners = db.session.scalars(select(Owner.mobile).where(Owner.mobile.is_not(None))).all()
+    extensions = db.session.scalars(
+        select(User.extension).join(UserRole)
+        .where(UserRole.role == Role.AGENT.value, User.extension.is_not(None))
+    ).all()
+    rng = random.Random(seed)
+    counts: dict[str, int] = {}
+    for event in call_streams(rng, calls=calls, ringing=min(ringing, calls), now=utcnow(), numbers=owners,
+                              extensions=extensions):
+        status, answer = post_event(url, pbx, secret, event)
+        key = f"{status} {answer.get('status', answer.get('error', ''))}"
+        counts[key] = counts.get(key, 0) + 1
+    for key, count in sorted(counts.items()):
+        click.echo(f"{count:>5} × {key}")
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(auto_sign_out_command)
     app.cli.add_command(purge_visitors_command)
+    app.cli.add_command(cti_simulate_command)

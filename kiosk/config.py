@@ -46,6 +46,8 @@ class Defaults:
     KIOSK_MAX_POST_BYTES = 16 * 1024
     KIOSK_IDLE_SECONDS = 90
     VISITOR_RETENTION_DAYS = 180
+    # Seed 003 §2(2)(1) "三声内接听": the ring-to-answer target in seconds (kiosk.domain.call_timer).
+    THREE_RINGS_SECONDS = 15
 
 
 def _coerce(value: str):

@@ -9,6 +9,7 @@ conditional updates in the services do the same job.
 from __future__ import annotations
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from kiosk.extensions import db
@@ -48,3 +49,9 @@ def begin_write() -> None:
             raise RuntimeError("begin_write() called with unsaved changes in the session")
         session.commit()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def dialect_insert(model):
+    """``INSERT`` for the session's database, with its ``ON CONFLICT`` clauses (SQLite or PostgreSQL)."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)

@@ -5,11 +5,14 @@ Idempotent: running it again adds what is missing and changes nothing that exist
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
+from kiosk.domain.hotline import CallTimes
 from kiosk.extensions import db
+from kiosk.models.calls import AnswerBookEntry, Call, DirectoryEntry, PbxSecret
 from kiosk.models.people import Department, Role, User
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
@@ -94,6 +97,44 @@ VISITS = [
 
 WATCH_LIST = [("钱多多", "13311112222", "曾多次到访投诉，情绪激动")]
 
+DEMO_PBX = "demo-pbx"
+
+# The "114" directory (seed 003 §2(7), (8)): floors, departments, numbers, common information.
+DIRECTORY = [
+    ("客服中心", "A座 1 楼大堂东侧", "0731-8800 1000", "8:30–20:00 办理业主事务、钥匙、装修登记"),
+    ("工程部报修", "A座 负一楼", "0731-8800 1010", "水电、电梯、门窗维修；24 小时值班"),
+    ("秩序部监控中心", "A座 1 楼", "0731-8800 1020", "治安、停车、门禁卡；24 小时"),
+    ("环境部", "B座 负一楼", "0731-8800 1030", "保洁、垃圾清运、绿化、消杀"),
+    ("管理处", "B座 1 楼", "0731-8800 1080", "物业费、停车月卡、证明开具"),
+    ("财务部", "A座 6 楼", "0731-8800 1070", "发票、收据；工作日 9:00–17:00"),
+    ("销售部（售楼处）", "售楼处", "0731-8800 1060", "购房咨询、签约、按揭进度"),
+    ("会议中心", "A座 3 楼", "0731-8800 1090", "会议室预订请提前一天登记"),
+    ("供电抢修", "外部", "95598", "国家电网长沙供电服务热线"),
+    ("燃气抢修", "外部", "0731-8422 0000", "燃气泄漏请立即关闭阀门、开窗、勿开关电器"),
+]
+
+# The answer book (答客问): questions callers ask most, with the answer we give.
+ANSWER_BOOK = [
+    ("物业费怎么交？", "可在管理处柜台、业主小程序或银行代扣缴纳；按季度收取，逾期不收滞纳金。"),
+    ("装修需要办什么手续？", "到客服中心办理装修登记，提交图纸与施工队资质，缴纳装修押金，领取施工证。"),
+    ("停车月卡怎么办理？", "携带行驶证、房产证明到管理处办理，月卡 300 元，次月 1 日生效。"),
+    ("家里停水停电怎么办？", "先看楼栋公告；无公告请拨工程部 0731-8800 1010，我们 30 分钟内到场。"),
+    ("垃圾什么时候清运？", "每天 7:00 和 19:00 各清运一次；大件垃圾请预约环境部。"),
+    ("门禁卡丢了怎么补？", "到秩序部监控中心登记，工本费 20 元，当场补办。"),
+    ("快递可以代收吗？", "大堂快递柜 24 小时可用；大件可由客服中心代收保管三天。"),
+    ("宠物有什么规定？", "遛狗请牵绳并清理粪便；犬只需办理登记，禁止进入儿童游乐区。"),
+    ("房屋保修期多久？", "主体结构 50 年，防水 5 年，水电管线 2 年；保修范围内维修免费。"),
+    ("发票怎么开？", "缴费后到财务部或在小程序申请电子发票，3 个工作日内发送到邮箱。"),
+]
+
+# A few past calls: (owner index, days ago, category, description, disposition, answer)
+PAST_CALLS = [
+    (0, 3, "inquiry", "询问物业费缴纳方式", "answered_on_spot", "可在管理处或小程序缴纳。"),
+    (0, 1, "service_request", "厨房水龙头漏水", "transferred", ""),
+    (2, 2, "suggestion", "建议增加儿童游乐设施", "suggestion", ""),
+    (5, 5, "inquiry", "询问停车月卡办理", "answered_on_spot", "携带行驶证到管理处办理。"),
+]
+
 
 def _get_or_add(model, lookup: dict, **values):
     row = db.session.scalar(select(model).filter_by(**lookup))
@@ -134,6 +175,7 @@ def seed_demo(now) -> dict[str, int]:
                                 moved_in_on=delivered)
                     owner_index += 1
     pairing_codes = _seed_kiosk(now, users=db.session.scalars(select(User)).all())
+    _seed_hotline(now)
     db.session.commit()
     return {"users_added": users_added, "owners": owner_index, "pairing_codes": pairing_codes}
 
@@ -160,3 +202,32 @@ def _seed_kiosk(now, users) -> dict[str, str]:
                     created_at=now)
     return {name: issue_pairing_code(device, now) for name, device in tablets.items()
             if device.credential_hash is None}
+
+
+def _seed_hotline(now) -> None:
+    _get_or_add(PbxSecret, {"name": DEMO_PBX}, secret=secrets.token_urlsafe(24))
+    for name, floor, phone, info in DIRECTORY:
+        _get_or_add(DirectoryEntry, {"name": name}, floor=floor, phone=phone, info=info)
+    for question, answer in ANSWER_BOOK:
+        _get_or_add(AnswerBookEntry, {"question": question}, answer=answer)
+    _seed_past_calls(now)
+
+
+def _seed_past_calls(now) -> None:
+    if db.session.scalar(select(Call.id).where(Call.pbx_call_id.like("demo-past-%"))) is not None:
+        return
+    agent = db.session.scalar(select(User).where(User.username == "kefu1"))
+    owners = db.session.scalars(select(Owner).order_by(Owner.id)).all()
+    for n, (owner_index, days_ago, category, description, disposition, answer) in enumerate(PAST_CALLS):
+        owner = owners[owner_index]
+        rang = now - timedelta(days=days_ago, hours=2)
+        times = CallTimes(rang, rang + timedelta(seconds=6 + 4 * n), rang + timedelta(seconds=100 + 30 * n))
+        db.session.add(Call(
+            pbx_call_id=f"demo-past-{n}", direction="in", caller_number=owner.mobile,
+            called_number="4008001234",
+            agent_id=agent.id, owner_id=owner.id, state=times.state.value, ringing_at=times.ringing_at,
+            answered_at=times.answered_at, ended_at=times.ended_at, ring_seconds=times.ring_seconds,
+            talk_seconds=times.talk_seconds, category=category, caller_surname=owner.name[:1],
+            description=description, confirmed_at=times.answered_at, disposition=disposition,
+            disposed_at=times.ended_at, answer_text=answer, created_at=rang,
+        ))

@@ -25,6 +25,8 @@ MENU = [
     ("visitors.watch_list", _l("关注名单"), {Role.SUPERVISOR}),
     ("visitors.appointments", _l("访客预约"), None),
     ("visitors.device_list", _l("访客终端"), {Role.ADMIN}),
+    ("hotline.console", _l("热线"), {Role.AGENT, Role.SUPERVISOR}),
+    ("hotline.agents", _l("坐席状态"), {Role.SUPERVISOR}),
     ("admin.users", _l("用户"), {Role.ADMIN}),
     ("admin.departments", _l("部门"), {Role.ADMIN}),
     ("admin.calendar", _l("工作日历"), {Role.ADMIN}),
@@ -45,4 +47,6 @@ def home_endpoint(user) -> str:
     """Where a person lands after signing in."""
     if user.has_role(Role.ADMIN):
         return "admin.users"
+    if user.has_role(Role.AGENT):
+        return "hotline.console"
     return "main.home"

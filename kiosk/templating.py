@@ -6,6 +6,8 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from kiosk.clock import local
+from kiosk.domain.masking import mask_phone
+from kiosk.models.people import Role
 from kiosk.navigation import ROLE_LABELS, navigation_for
 from kiosk.services.notifications import bell_state
 
@@ -24,8 +26,22 @@ def unread_notifications() -> int:
     return bell_state(current_user)[1] if current_user.is_authenticated else 0
 
 
+#: Who hears what callers say, and sees their full numbers (seed 003 §2(9) 热线内容保密).
+SEES_CALLER_DETAILS = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+
+
+def phone_for_viewer(number: str | None) -> str:
+    """A caller's number in full for the hotline roles, masked for everyone else."""
+    if not number:
+        return ""
+    if current_user.is_authenticated and current_user.has_role(*SEES_CALLER_DETAILS):
+        return number
+    return mask_phone(number)
+
+
 def register(app) -> None:
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    app.jinja_env.filters["phone"] = phone_for_viewer
     app.jinja_env.filters["local"] = shanghai_time
     app.jinja_env.filters["weekday"] = weekday
     app.jinja_env.globals["get_locale"] = get_locale

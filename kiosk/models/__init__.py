@@ -1,6 +1,15 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
 from kiosk.models.calendar import CalendarOverride
+from kiosk.models.calls import (
+    AgentState,
+    AnswerBookEntry,
+    Call,
+    CallEvent,
+    CallPhraseUse,
+    DirectoryEntry,
+    PbxSecret,
+)
 from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
@@ -11,6 +20,13 @@ from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, Watch
 
 __all__ = [
     "Appointment",
+    "AgentState",
+    "AnswerBookEntry",
+    "Call",
+    "CallEvent",
+    "CallPhraseUse",
+    "DirectoryEntry",
+    "PbxSecret",
     "Building",
     "CalendarOverride",
     "Department",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from kiosk.domain.hotline import pinyin_initials
 from kiosk.extensions import db
 
 
@@ -54,9 +55,16 @@ class Owner(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), index=True)
+    # Pinyin initials of the name ("张建华" → "zjh"), kept for the hotline's search by initials.
+    name_initials: Mapped[str] = mapped_column(String(60), default="", index=True)
     mobile: Mapped[str | None] = mapped_column(String(20), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     moved_in_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(String(500), default="")
 
     unit: Mapped[Unit | None] = relationship(back_populates="owners")
+
+    @validates("name")
+    def _keep_initials(self, _key, name: str) -> str:
+        self.name_initials = pinyin_initials(name)
+        return name

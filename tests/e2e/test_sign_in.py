@@ -12,7 +12,7 @@ from kiosk.demo import DEMO_PASSWORD
 HOMES = [
     ("admin", "/admin/users", "用户"),
     ("zhuguan", "/workbench", "您好，陈静（客服主管）"),
-    ("kefu1", "/workbench", "您好，李娜"),
+    ("kefu1", "/hotline/", "热线坐席台"),
     ("gongcheng", "/workbench", "您好，赵强"),
     ("xiaoshou1", "/workbench", "您好，王敏"),
 ]
@@ -35,6 +35,6 @@ def test_sign_in_works_with_javascript_disabled(browser, live_server, demo, sign
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     sign_in(page, "kefu1", DEMO_PASSWORD)
-    expect(page).to_have_url(re.compile(r"/workbench$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("您好，李娜")
+    expect(page).to_have_url(re.compile(r"/hotline/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("热线坐席台")
     context.close()

@@ -9,7 +9,7 @@ from tests.support import PASSWORD, field_error
 
 
 def test_login_lands_on_the_role_home(client, auth, make_user):
-    make_user("agent", username="lina")
+    make_user("staff", username="lina")
     response = auth.login("lina")
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/workbench")
@@ -82,7 +82,7 @@ def test_next_parameter_only_redirects_within_the_site(client, make_user):
     make_user("agent", username="lina")
     data = {"username": "lina", "password": PASSWORD}
     response = client.post_form("/auth/login?next=https://evil.example/x", data)
-    assert response.headers["Location"].endswith("/workbench")
+    assert response.headers["Location"].endswith("/hotline/")
     client.post_form("/auth/logout")
     response = client.post_form("/auth/login?next=/notifications/", data)
     assert response.headers["Location"].endswith("/notifications/")
@@ -92,7 +92,7 @@ def test_htmx_login_redirects_the_whole_page(client, make_user):
     make_user("agent", username="lina")
     response = client.post_form("/auth/login", {"username": "lina", "password": PASSWORD}, htmx=True)
     assert response.status_code == 204
-    assert response.headers["HX-Redirect"].endswith("/workbench")
+    assert response.headers["HX-Redirect"].endswith("/hotline/")
 
 
 def test_htmx_login_error_returns_only_the_form_with_422(client):

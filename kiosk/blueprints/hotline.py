@@ -1,0 +1,403 @@
+"""The hotline console (seed 003): ringing calls, the call screen (caller, phrases, timer, record →
+confirm → outcome), my open items, agents' states, the "114" directory and the answer book."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from kiosk.access import roles
+from kiosk.clock import utcnow
+from kiosk.domain.call_timer import (
+    AMBER_FROM_SECONDS,
+    CALL_LIMIT_SECONDS,
+    answered_within_rings,
+    timer_colour,
+)
+from kiosk.domain.hotline import Disposition, fill_phrase, surname_of
+from kiosk.extensions import db
+from kiosk.forms.admin import EmptyForm
+from kiosk.forms.hotline import (
+    AGENT_STATE_LABELS,
+    CATEGORY_LABELS,
+    DISPOSITION_LABELS,
+    STAGE_LABELS,
+    AgentStateForm,
+    AnswerBookForm,
+    ConfirmForm,
+    DirectoryForm,
+    NewCallerForm,
+    OutcomeForm,
+    PhraseForm,
+    RecordForm,
+    StartCallForm,
+)
+from kiosk.models.calls import AnswerBookEntry, Call, DirectoryEntry
+from kiosk.models.people import Department, Role
+from kiosk.models.phrases import ScriptPhrase
+from kiosk.models.property import Owner, Unit
+from kiosk.rendering import etag_response, render, see_other, wants_fragment
+from kiosk.security import passive
+from kiosk.services import hotline
+from kiosk.services.directory import working_calendar
+
+bp = Blueprint("hotline", __name__, url_prefix="/hotline")
+
+HOTLINE_ROLES = (Role.AGENT, Role.SUPERVISOR)
+
+
+@bp.app_context_processor
+def hotline_labels():
+    return {"category_labels": CATEGORY_LABELS, "disposition_labels": DISPOSITION_LABELS,
+            "agent_state_labels": AGENT_STATE_LABELS, "stage_labels": STAGE_LABELS}
+
+
+# --- the console -----------------------------------------------------------------------------------
+
+
+def _console(status: int = 200, block: str | None = None, **forms):
+    state = hotline.agent_state(current_user)
+    state_form = forms.get("state_form") or AgentStateForm(state=state.state if state else None)
+    return render(
+        "hotline/console.html", block, status=status,
+        ringing=hotline.ringing_for(current_user), current_calls=hotline.my_current_calls(current_user),
+        open_items=hotline.my_open_items(current_user), my_state=state, state_form=state_form,
+        start_form=forms.get("start_form") or StartCallForm(), answer_form=EmptyForm(), now=utcnow(),
+    )
+
+
+@bp.route("/")
+@roles(*HOTLINE_ROLES)
+def console():
+    return _console()
+
+
+@bp.route("/ringing")
+@roles(*HOTLINE_ROLES)
+@passive
+def ringing():
+    kind = "fragment" if wants_fragment() else "page"
+    return etag_response(f"ringing-{kind}-{current_user.id}-{hotline.console_version(current_user)}",
+                         lambda: _console(block="ringing_calls"))
+
+
+@bp.route("/state", methods=["POST"])
+@roles(*HOTLINE_ROLES)
+def set_state():
+    form = AgentStateForm()
+    if not form.validate():
+        return _console(status=422, block="agent_state", state_form=form)
+    hotline.set_agent_state(current_user, form.state.data, utcnow())
+    return see_other(url_for("hotline.console"))
+
+
+@bp.route("/calls/start", methods=["POST"])
+@roles(*HOTLINE_ROLES)
+def start_call():
+    form = StartCallForm()
+    if not form.validate():
+        return _console(status=422, block="start_call", start_form=form)
+    call = hotline.start_call(current_user, form.caller_number.data or "", utcnow())
+    return see_other(url_for("hotline.call", call_id=call.id))
+
+
+@bp.route("/calls/<int:call_id>/answer", methods=["POST"])
+@roles(*HOTLINE_ROLES)
+def answer(call_id: int):
+    if not EmptyForm().validate():
+        abort(400)
+    if hotline.answer_call(call_id, current_user, utcnow()) is None:
+        flash(_("这个来电已由其他坐席接听或已挂断。"), "warning")
+        return see_other(url_for("hotline.console"))
+    return see_other(url_for("hotline.call", call_id=call_id))
+
+
+# --- the call screen -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhraseButton:
+    id: int
+    text: str
+    shortcut: str | None
+
+
+def _phrase_groups(call: Call) -> OrderedDict[str, list[PhraseButton]]:
+    surname = call.caller_surname or (surname_of(call.owner.name) if call.owner else "")
+    hotline_number = current_app.config["HOTLINE_NUMBER"]
+    phrases = db.session.scalars(
+        select(ScriptPhrase).order_by(ScriptPhrase.sort_order, ScriptPhrase.id)).all()
+    by_stage: OrderedDict[str, list[ScriptPhrase]] = OrderedDict((stage, []) for stage in STAGE_LABELS)
+    for phrase in phrases:
+        by_stage.setdefault(phrase.stage, []).append(phrase)
+    shortcuts = iter("1234567890")  # Alt+1 … Alt+0 for the first ten phrases, in stage order
+    return OrderedDict(
+        (stage, [PhraseButton(p.id, fill_phrase(p.text, hotline=hotline_number, surname=surname),
+                              next(shortcuts, None)) for p in items])
+        for stage, items in by_stage.items() if items
+    )
+
+
+def _departments():
+    return db.session.scalars(
+        select(Department).where(Department.active.is_(True)).order_by(Department.name)).all()
+
+
+def _outcome_form(call: Call, formdata=None) -> OutcomeForm:
+    form = OutcomeForm(formdata=formdata, category=call.category)
+    form.department_id.choices = [(0, _("（不派部门）"))] + [(d.id, d.name) for d in _departments()]
+    return form
+
+
+def _new_caller_form(call: Call, formdata=None) -> NewCallerForm:
+    form = NewCallerForm(formdata=formdata, mobile=call.party_number)
+    units = db.session.scalars(select(Unit)).all()
+    form.unit_id.choices = [(0, _("（未知）"))] + sorted(((u.id, u.label) for u in units), key=lambda c: c[1])
+    return form
+
+
+def _record_form(call: Call, formdata=None) -> RecordForm:
+    return RecordForm(formdata=formdata, category=call.category or "", caller_surname=call.caller_surname,
+                      location=call.location, description=call.description, notes=call.notes)
+
+
+def _load_call(call_id: int) -> Call:
+    return db.session.get(Call, call_id) or abort(404)
+
+
+def _call_screen(call: Call, block: str | None = None, status: int = 200, **parts):
+    now = utcnow()
+    target = current_app.config["THREE_RINGS_SECONDS"]
+    elapsed = None
+    if call.answered_at is not None:
+        elapsed = call.talk_seconds if call.ended_at else max(0, (now - call.answered_at).total_seconds())
+    query = parts.pop("q", "")
+    return render(
+        "hotline/call.html", block, status=status, call=call,
+        record_form=parts.get("record_form") or _record_form(call, formdata=None),
+        outcome_form=parts.get("outcome_form") or _outcome_form(call, formdata=None),
+        new_caller_form=parts.get("new_caller_form") or _new_caller_form(call, formdata=None),
+        confirm_form=parts.get("confirm_form") or ConfirmForm(formdata=None),
+        empty_form=EmptyForm(), phrase_groups=_phrase_groups(call),
+        past_calls=hotline.past_calls(call), open_slips=hotline.open_slips_of(call),
+        q=query, results=hotline.search_owners(query) if query else [],
+        elapsed=elapsed, colour=timer_colour(elapsed or 0).value,
+        amber_from=AMBER_FROM_SECONDS, red_after=CALL_LIMIT_SECONDS, ring_target=target,
+        on_time=None if call.ring_seconds is None else answered_within_rings(call.ring_seconds, target),
+        corrections=db.session.scalars(select(Call).where(Call.correction_of_id == call.id)).all(),
+        can_report_wrong=call.disposition == Disposition.ANSWERED_ON_SPOT.value,
+    )
+
+
+@bp.route("/calls/<int:call_id>")
+@roles(*HOTLINE_ROLES)
+def call(call_id: int):
+    return _call_screen(_load_call(call_id))
+
+
+@bp.route("/calls/<int:call_id>/record", methods=["POST"])
+@roles(*HOTLINE_ROLES)
+def record(call_id: int):
+    call = _load_call(call_id)
+    form = _record_form(call, formdata=request.form)
+    if call.disposition is not None:
+        form.form_errors.append(_("这个来电已处理完毕，记录不能再改。"))
+        return _call_screen(call, "call_record", status=422, record_form=form)
+    if not form.validate():
+        return _call_screen(call, "call_record", status=422, record_form=form)
+    hotline.save_record(call.id, category=form.category.data, surname=form.caller_surname.data or "",
+                        location=form.location.data or "", description=form.description.data,
+                        notes=form.notes.data or "")
+    return see_other(url_for("hotline.call", call_id=call.id))
+
+
+@bp.route("/calls/<int:call_id>/confirm", methods=["POST"])
+@roles(*HOTLINE_ROLES)
+def confirm(call_id: int):
+    call = _load_call(call_id)
+    form = ConfirmForm()
+    if not form.validate():
+        return _call_screen(call, "call_record", status=422, confirm_form=form)
+    if not hotline.confirm_record(call.id, utcnow()):
+        form.form_errors.append(_("请先填写类别和来电内容，再复述确认。"))
+        return _call_screen(call, "call_record", status=422, confirm_form=form)
+    return see_other(url_for("hotline.call", call_id=call.id))
+
+
+@bp.route("/calls/<int:call_id>/outcome", methods=["POST"])
+@roles(*HOTLINE_ROLES)
+def outcome(call_id: int):
+    call = _load_call(call_id)
+    form = _outcome_form(call, formdata=request.form)
+    if call.confirmed_at is None:
+        form.form_errors.append(_("请先向来电人复述记录并勾选确认，再处理。"))
+        return _call_screen(call, "call_outcome", status=422, outcome_form=form)
+    if not form.validate():
+        return _call_screen(call, "call_outcome", status=422, outcome_form=form)
+    department = db.session.get(Department, form.department_id.data) if form.department_id.data else None
+    try:
+        settled = hotline.dispose(
+            call.id, current_user, disposition=Disposition(form.disposition.data), now=utcnow(),
+            calendar=working_calendar(), answer_text=form.answer_text.data or "",
+            department=department,
+            major=form.major.data,
+        )
+    except hotline.NotReady:
+        form.form_errors.append(_("这个来电已处理完毕。"))
+        return _call_screen(_load_call(call_id), "call_outcome", status=422, outcome_form=form)
+    flash(_("已处理：%(what)s。", what=DISPOSITION_LABELS[settled.disposition]), "success")
+    return see_other(url_for("hotline.call", call_id=call.id))
+
+
+@bp.route("/calls/<int:call_id>/phrase", methods=["POST"])
+@roles(*HOTLINE_ROLES)
+def phrase(call_id: int):
+    """Record a phrase's use. The script inserts the text itself (204); without it the record form was
+    posted here, so the page comes back with what was typed and the phrase added to the notes."""
+    call = _load_call(call_id)
+    raw = request.form.get("phrase_id", "")
+    chosen = db.session.get(ScriptPhrase, int(raw)) if raw.isdigit() else None
+    if chosen is None or not EmptyForm().validate():
+        abort(400)
+    buttons = [b for group in _phrase_groups(call).values() for b in group if b.id == chosen.id]
+    text = buttons[0].text
+    hotline.record_phrase(call.id, chosen, text, utcnow())
+    if wants_fragment():
+        return "", 204
+    form = _record_form(call, formdata=request.form)
+    form.notes.data = "\n".join(part for part in ((form.notes.data or "").rstrip(), text) if part)
+    return _call_screen(call, record_form=form)
+
+
+@bp.route("/calls/<int:call_id>/callers")
+@roles(*HOTLINE_ROLES)
+def callers(call_id: int):
+    return _call_screen(_load_call(call_id), "caller_results", q=request.args.get("q", "").strip()[:60])
+
+
+@bp.route("/calls/<int:call_id>/caller", methods=["POST"])
+@roles(*HOTLINE_ROLES)
+def link_caller(call_id: int):
+    call = _load_call(call_id)
+    raw = request.form.get("owner_id", "")
+    owner = db.session.get(Owner, int(raw)) if raw.isdigit() else None
+    if owner is None or not EmptyForm().validate():
+        abort(400)
+    hotline.link_owner(call.id, owner)
+    return see_other(url_for("hotline.call", call_id=call.id))
+
+
+@bp.route("/calls/<int:call_id>/new-caller", methods=["POST"])
+@roles(*HOTLINE_ROLES)
+def new_caller(call_id: int):
+    call = _load_call(call_id)
+    form = _new_caller_form(call, formdata=request.form)
+    if not form.validate():
+        return _call_screen(call, "new_caller", status=422, new_caller_form=form)
+    hotline.save_new_caller(call.id, name=form.name.data, mobile=form.mobile.data or None,
+                            unit=db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None)
+    flash(_("已建立业主档案。"), "success")
+    return see_other(url_for("hotline.call", call_id=call.id))
+
+
+@bp.route("/calls/<int:call_id>/wrong-answer", methods=["POST"])
+@roles(*HOTLINE_ROLES)
+def wrong_answer(call_id: int):
+    call = _load_call(call_id)
+    if not EmptyForm().validate():
+        abort(400)
+    correction = hotline.report_wrong_answer(call.id, current_user, utcnow())
+    if correction is None:
+        flash(_("这个来电不能登记答复错误，或纠正回拨已在等待。"), "warning")
+        return see_other(url_for("hotline.call", call_id=call.id))
+    flash(_("已建立纠正回拨，请立即致电纠正并道歉。"), "success")
+    return see_other(url_for("hotline.call", call_id=correction.id))
+
+
+# --- the "114" directory and answer book, searched from the console --------------------------------
+
+
+@bp.route("/search")
+@roles(*HOTLINE_ROLES)
+def search():
+    query = request.args.get("q", "").strip()[:60]
+    entries, answers = hotline.search_books(query)
+    return render("hotline/search.html", "search_results", q=query, entries=entries, answers=answers)
+
+
+# --- supervisors: agents' states and the books ------------------------------------------------------
+
+
+@bp.route("/agents")
+@roles(Role.SUPERVISOR)
+@passive
+def agents():
+    kind = "fragment" if wants_fragment() else "page"
+    return etag_response(f"agents-{kind}-{hotline.agents_version()}",
+                         lambda: render("hotline/agents.html", "agent_rows", rows=hotline.agents_board()))
+
+
+@dataclass(frozen=True)
+class Book:
+    model: type
+    form: type
+    title: object
+    columns: tuple[str, ...]
+    order: tuple
+
+
+BOOKS = {
+    "phrases": Book(ScriptPhrase, PhraseForm, _l("标准话术"), ("stage", "text", "sort_order"),
+                    (ScriptPhrase.stage, ScriptPhrase.sort_order, ScriptPhrase.id)),
+    "directory": Book(DirectoryEntry, DirectoryForm, _l("“114”通讯录"), ("name", "floor", "phone", "info"),
+                      (DirectoryEntry.name, DirectoryEntry.id)),
+    "answers": Book(AnswerBookEntry, AnswerBookForm, _l("答客问"), ("question", "answer"),
+                    (AnswerBookEntry.question, AnswerBookEntry.id)),
+}
+
+
+def _book(kind: str) -> Book:
+    return BOOKS.get(kind) or abort(404)
+
+
+@bp.route("/books/<kind>")
+@roles(Role.SUPERVISOR)
+def book(kind: str):
+    book = _book(kind)
+    rows = db.session.scalars(select(book.model).order_by(*book.order)).all()
+    return render("hotline/book.html", kind=kind, book=book, rows=rows, form=book.form(),
+                  delete_form=EmptyForm())
+
+
+@bp.route("/books/<kind>/new", methods=["GET", "POST"], defaults={"entry_id": None})
+@bp.route("/books/<kind>/<int:entry_id>", methods=["GET", "POST"])
+@roles(Role.SUPERVISOR)
+def book_entry(kind: str, entry_id: int | None):
+    book = _book(kind)
+    row = book.model() if entry_id is None else (db.session.get(book.model, entry_id) or abort(404))
+    form = book.form(obj=row)
+    if request.method == "POST":
+        if form.validate():
+            hotline.save_entry(row, {name: getattr(form, name).data for name in book.columns})
+            flash(_("已保存。"), "success")
+            return see_other(url_for("hotline.book", kind=kind))
+        return render("hotline/book_entry.html", "book_form", status=422, kind=kind, book=book, row=row,
+                      form=form)
+    return render("hotline/book_entry.html", "book_form", kind=kind, book=book, row=row, form=form)
+
+
+@bp.route("/books/<kind>/<int:entry_id>/delete", methods=["POST"])
+@roles(Role.SUPERVISOR)
+def book_delete(kind: str, entry_id: int):
+    book = _book(kind)
+    row = db.session.get(book.model, entry_id) or abort(404)
+    if EmptyForm().validate():
+        hotline.delete_entry(row)
+        flash(_("已删除。"), "success")
+    return see_other(url_for("hotline.book", kind=kind))

@@ -1,0 +1,76 @@
+"""Realistic switchboard event streams for demos, tests and load (``flask --app kiosk cti-simulate``).
+
+Each call rings, is answered after 2–20 s at an agent's extension (now and then at an extension nobody
+has, so it rings for everyone) and hangs up after 40 s–4 min; some callers give up before anyone
+answers. Like a real switchboard, the stream now and then repeats an event or delivers a hangup before
+its answer. The last ``ringing`` calls are left ringing for an agent to pick up on the console.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+
+from kiosk.services.hotline import PBX_HEADER, SIGNATURE_HEADER, sign
+
+HOTLINE = "4008001234"
+
+
+def _event(kind: str, call_id: str, at: datetime, caller: str, extension: str = "") -> dict:
+    return {"event": kind, "call_id": call_id, "from": caller, "to": HOTLINE, "direction": "in",
+            "extension": extension, "timestamp": at.isoformat()}
+
+
+def call_streams(rng: random.Random, *, calls: int, ringing: int, now: datetime, numbers: Sequence[str],
+                 extensions: Sequence[str]) -> Iterator[dict]:
+    """The events of ``calls`` calls, the finished ones first, in the order a switchboard sends them."""
+    batch = f"sim-{now:%Y%m%d%H%M%S}-{rng.randrange(10**6):06d}"
+    finished = calls - ringing
+    for n in range(calls):
+        caller = rng.choice(numbers) if numbers else f"139{rng.randrange(10**8):08d}"
+        call_id = f"{batch}-{n}"
+        start = now - timedelta(minutes=5 * (finished - n)) if n < finished else now
+        extension = rng.choice(extensions) if extensions and rng.random() < 0.85 else "9999"
+        if n >= finished:
+            yield _event("ringing", call_id, start, caller, extension)
+            continue
+        answered = start + timedelta(seconds=rng.randint(2, 20))
+        ended = answered + timedelta(seconds=rng.randint(40, 240))
+        if rng.random() < 0.1:  # the caller gave up before anyone answered
+            stream = [_event("ringing", call_id, start, caller), _event("hangup", call_id, answered, caller)]
+        else:
+            stream = [_event("ringing", call_id, start, caller, extension),
+                      _event("answered", call_id, answered, caller, extension),
+                      _event("hangup", call_id, ended, caller, extension)]
+            if rng.random() < 0.15:
+                stream[1], stream[2] = stream[2], stream[1]  # delivered out of order
+        if rng.random() < 0.15:
+            stream.append(rng.choice(stream))  # the switchboard repeats itself
+        yield from stream
+
+
+def post_event(url: str, pbx: str, secret: str, event: dict) -> tuple[int, dict]:
+    """POST one signed event; the HTTP status and the server's JSON answer."""
+    body = json.dumps(event).encode()
+    request = urllib.request.Request(
+        url.rstrip("/") + "/cti/events", data=body, method="POST",
+        headers={"Content-Type": "application/json", PBX_HEADER: pbx, SIGNATURE_HEADER: sign(secret, body)},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, _json(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, _json(error.read())
+
+
+def _json(body: bytes) -> dict:
+    """The server's JSON answer; anything else (another program on the port, a proxy page) as an error."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return {"error": "not a kiosk server"}
+    return answer if isinstance(answer, dict) else {"error": "not a kiosk server"}

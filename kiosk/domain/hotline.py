@@ -1,0 +1,226 @@
+"""Hotline rules: how a call is classified, which deadline path its outcome takes, how a call's state
+is merged from switchboard events, how phrases are filled in, and when a wrong answer is corrected.
+
+* Seed 003 §2(1): answer → record → confirm (read it back) → handle on the spot or pass on → follow up.
+* Classification (seed 003 §2(2)–(5), DOMAIN.md §3): an **inquiry** is answered at once when possible
+  (no slip, no deadline); a **service request** becomes a task slip, routine (1 working day) or major
+  (3 working days, seed 004 §2); a **complaint** is a slip with the 24-hour answer deadline (seed 003 篇3
+  §12); an **emergency/hazard** is reported at once with the short emergency deadline (seed 003 §2(5));
+  a **suggestion** is thanked and logged (seed 003 篇3 §13).
+* A complaint must be passed on as a complaint and an emergency as an emergency: an agent cannot
+  "answer on the spot" a gas leak (seed 003 §2(4), §2(5)). Other categories may take any outcome.
+* Seed 003 §2(5) "对发现答复错误，立即致电纠正并道歉": a call answered on the spot whose answer proves wrong
+  gets an immediate correction callback, owned by the agent who gave the answer (first-contact
+  responsibility, seed 003 §2(3)); a second report while one correction is still open adds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from pypinyin import Style, lazy_pinyin
+
+from kiosk.domain.deadlines import Priority
+
+
+class CallCategory(StrEnum):
+    INQUIRY = "inquiry"  # 咨询
+    SERVICE_REQUEST = "service_request"  # 报修/服务需求
+    COMPLAINT = "complaint"  # 投诉
+    EMERGENCY = "emergency"  # 应急/隐患
+    SUGGESTION = "suggestion"  # 建议
+    OTHER = "other"
+
+
+class Disposition(StrEnum):
+    ANSWERED_ON_SPOT = "answered_on_spot"
+    SLIP = "slip"
+    TRANSFERRED = "transferred"
+    COMPLAINT = "complaint"
+    EMERGENCY = "emergency"
+    SUGGESTION = "suggestion"
+
+    @property
+    def opens_slip(self) -> bool:
+        return self in (Disposition.SLIP, Disposition.COMPLAINT, Disposition.EMERGENCY)
+
+
+class CallState(StrEnum):
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    ENDED = "ended"
+
+
+class AgentStatus(StrEnum):
+    AVAILABLE = "available"
+    ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"
+    PAUSED = "paused"
+
+
+class CtiEvent(StrEnum):
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    HANGUP = "hangup"
+
+
+#: Zammad's generic CTI API names its events newCall / answer / hangup; both spellings are accepted.
+CTI_EVENT_ALIASES = {"newcall": CtiEvent.RINGING, "answer": CtiEvent.ANSWERED}
+
+
+def cti_event(name: str) -> CtiEvent | None:
+    """The event a switchboard names, or ``None`` for one we do not know."""
+    key = (name or "").strip().lower()
+    if key in CTI_EVENT_ALIASES:
+        return CTI_EVENT_ALIASES[key]
+    try:
+        return CtiEvent(key)
+    except ValueError:
+        return None
+
+
+def category_priority(category: CallCategory, major: bool = False) -> Priority | None:
+    """The deadline path of a call's category (seed 004 §2, seed 003 篇3 §12, seed 003 §2(5)).
+
+    inquiry, suggestion, other → no slip and no deadline of their own; service request → routine
+    (1 working day) or, when the agent marks it major, major (3 working days); complaint → 24 hours;
+    emergency → the emergency allowance.
+    """
+    category = CallCategory(category)
+    if category is CallCategory.SERVICE_REQUEST:
+        return Priority.MAJOR if major else Priority.ROUTINE
+    if category is CallCategory.COMPLAINT:
+        return Priority.COMPLAINT
+    if category is CallCategory.EMERGENCY:
+        return Priority.EMERGENCY
+    return None
+
+
+def dispatch_priority(disposition: Disposition, category: CallCategory,
+                      major: bool = False) -> Priority | None:
+    """The priority of the slip an outcome opens, or ``None`` when it opens none.
+
+    A complaint outcome is always 24 h and an emergency outcome always the emergency allowance. A plain
+    slip takes its category's path; a category without one (an inquiry nobody could answer at once) is
+    routine, or major when marked so.
+    """
+    disposition = Disposition(disposition)
+    if disposition is Disposition.COMPLAINT:
+        return Priority.COMPLAINT
+    if disposition is Disposition.EMERGENCY:
+        return Priority.EMERGENCY
+    if disposition is Disposition.SLIP:
+        return category_priority(category, major) or (Priority.MAJOR if major else Priority.ROUTINE)
+    return None
+
+
+#: Categories that allow only one outcome (seed 003 §2(4), §2(5)).
+REQUIRED_DISPOSITION = {
+    CallCategory.COMPLAINT: Disposition.COMPLAINT,
+    CallCategory.EMERGENCY: Disposition.EMERGENCY,
+}
+
+
+def disposition_allowed(category: CallCategory, disposition: Disposition) -> bool:
+    required = REQUIRED_DISPOSITION.get(CallCategory(category))
+    return required is None or required is Disposition(disposition)
+
+
+def can_report_wrong_answer(disposition: str | None, open_correction: bool) -> bool:
+    """A correction callback is due for a call answered on the spot, unless one is already open."""
+    return disposition == Disposition.ANSWERED_ON_SPOT and not open_correction
+
+
+def correction_owner(answering_agent_id: int | None, reporter_id: int) -> int:
+    """The agent who gave the wrong answer calls back; if the call had no agent, whoever found it."""
+    return answering_agent_id if answering_agent_id is not None else reporter_id
+
+
+@dataclass(frozen=True)
+class CallTimes:
+    ringing_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    @property
+    def state(self) -> CallState:
+        if self.ended_at is not None:
+            return CallState.ENDED
+        if self.answered_at is not None:
+            return CallState.ANSWERED
+        return CallState.RINGING
+
+    @property
+    def ring_seconds(self) -> int | None:
+        """First ring to pick-up; never negative when events carry skewed clocks."""
+        if self.ringing_at is None or self.answered_at is None:
+            return None
+        return max(0, round((self.answered_at - self.ringing_at).total_seconds()))
+
+    @property
+    def talk_seconds(self) -> int | None:
+        if self.answered_at is None or self.ended_at is None:
+            return None
+        return max(0, round((self.ended_at - self.answered_at).total_seconds()))
+
+
+def _earliest(current: datetime | None, new: datetime) -> datetime:
+    return new if current is None else min(current, new)
+
+
+def merge_event(times: CallTimes, event: CtiEvent, at: datetime) -> CallTimes:
+    """Fold one switchboard event into a call's times, whatever order the events arrive in.
+
+    Each event only ever sets its own moment, keeping the earliest report of it, so repeats change
+    nothing and a hangup that overtakes its answer, or an answer that overtakes its ring, still leaves
+    the right state and durations once all have arrived. A call answered without a ring event rang from
+    the moment it was answered (a ring we never saw is not counted against the agent).
+    """
+    if at.tzinfo is None:
+        raise ValueError("event times must be timezone-aware")
+    if event is CtiEvent.RINGING:
+        return CallTimes(_earliest(times.ringing_at, at), times.answered_at, times.ended_at)
+    if event is CtiEvent.ANSWERED:
+        return CallTimes(_earliest(times.ringing_at, at), _earliest(times.answered_at, at), times.ended_at)
+    return CallTimes(_earliest(times.ringing_at, at), times.answered_at, _earliest(times.ended_at, at))
+
+
+def agent_status_after(event: CtiEvent, times: CallTimes) -> AgentStatus | None:
+    """The agent's state after a pick-up or hang-up event, judged by the call once the event is merged.
+
+    On a call while it is answered and not ended; wrap-up once an answered call has ended (also when the
+    hangup overtook the answer). A ring, or the hangup of a call nobody answered, says nothing about
+    the agent.
+    """
+    if event is CtiEvent.RINGING:
+        return None
+    if times.state is CallState.ANSWERED:
+        return AgentStatus.ON_CALL
+    if times.state is CallState.ENDED and times.answered_at is not None:
+        return AgentStatus.WRAP_UP
+    return None
+
+
+PLACEHOLDERS = ("{hotline}", "{surname}")
+
+
+def fill_phrase(text: str, *, hotline: str, surname: str = "") -> str:
+    """A standard phrase with ``{hotline}`` and ``{surname}`` filled in; other braces stay as written.
+
+    Without a known surname the polite form is kept without it ("先生/女士，您别急……").
+    """
+    return text.replace("{hotline}", hotline).replace("{surname}", surname.strip())
+
+
+def surname_of(name: str) -> str:
+    """The surname in a Chinese full name: its first character (two-character surnames are rare)."""
+    return name.strip()[:1]
+
+
+def pinyin_initials(name: str) -> str:
+    """``'张建华' -> 'zjh'``: the first letter of each character's pinyin (of each word in a Latin name)."""
+    parts = lazy_pinyin(name.strip(), style=Style.FIRST_LETTER, errors="default")
+    return "".join(word[0] for part in parts for word in part.split()
+                   if word[0].isascii() and word[0].isalnum()).lower()

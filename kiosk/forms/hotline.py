@@ -1,0 +1,149 @@
+"""Forms of the hotline console and of the books supervisors keep."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+
+from kiosk.domain.hotline import REQUIRED_DISPOSITION, AgentStatus, CallCategory, Disposition
+from kiosk.domain.masking import normalise_mobile
+from kiosk.forms.fields import max_length, required, strip
+
+STAGE_LABELS = {
+    "greeting": _l("问候"),
+    "ask_surname": _l("询问贵姓"),
+    "calming": _l("安抚"),
+    "ask_repeat": _l("请求重复"),
+    "recording": _l("记录"),
+    "waiting": _l("致歉久等"),
+    "anything_else": _l("询问补充"),
+    "transferring": _l("转接"),
+    "complaint_accepted": _l("投诉受理"),
+    "suggestion_thanks": _l("感谢建议"),
+    "goodbye": _l("结束语"),
+}
+
+CATEGORY_LABELS = {
+    CallCategory.INQUIRY.value: _l("咨询"),
+    CallCategory.SERVICE_REQUEST.value: _l("服务需求（报修）"),
+    CallCategory.COMPLAINT.value: _l("投诉"),
+    CallCategory.EMERGENCY.value: _l("应急/隐患"),
+    CallCategory.SUGGESTION.value: _l("建议"),
+    CallCategory.OTHER.value: _l("其他"),
+}
+
+DISPOSITION_LABELS = {
+    Disposition.ANSWERED_ON_SPOT.value: _l("当场答复"),
+    Disposition.SLIP.value: _l("派任务单"),
+    Disposition.TRANSFERRED.value: _l("转相关部门"),
+    Disposition.COMPLAINT.value: _l("投诉受理（24 小时答复）"),
+    Disposition.EMERGENCY.value: _l("应急上报"),
+    Disposition.SUGGESTION.value: _l("感谢建议并登记"),
+}
+
+AGENT_STATE_LABELS = {
+    AgentStatus.AVAILABLE.value: _l("空闲"),
+    AgentStatus.ON_CALL.value: _l("通话中"),
+    AgentStatus.WRAP_UP.value: _l("话后整理"),
+    AgentStatus.PAUSED.value: _l("暂停"),
+}
+
+NEEDS_DEPARTMENT = {Disposition.SLIP.value, Disposition.EMERGENCY.value, Disposition.TRANSFERRED.value}
+
+
+def _phone_or_blank(field) -> None:
+    text = field.data or ""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if text and not (normalise_mobile(text) or 5 <= len(digits) <= 20):
+        raise ValidationError(_l("请输入有效的电话号码。"))
+
+
+class AgentStateForm(FlaskForm):
+    state = SelectField(_l("我的状态"), choices=[
+        (s.value, AGENT_STATE_LABELS[s.value])
+        for s in (AgentStatus.AVAILABLE, AgentStatus.WRAP_UP, AgentStatus.PAUSED)
+    ], validators=[required()])
+
+
+class StartCallForm(FlaskForm):
+    caller_number = StringField(_l("来电号码"), filters=[strip], validators=[Optional(), max_length(30)])
+
+    def validate_caller_number(self, field):
+        _phone_or_blank(field)
+
+
+class RecordForm(FlaskForm):
+    category = SelectField(_l("类别"), choices=[("", _l("请选择"))] + list(CATEGORY_LABELS.items()),
+                           validators=[required()])
+    caller_surname = StringField(_l("来电人贵姓"), filters=[strip], validators=[Optional(), max_length(20)])
+    location = StringField(_l("地点"), filters=[strip], validators=[Optional(), max_length(200)])
+    description = TextAreaField(_l("来电内容"), filters=[strip], validators=[required(), max_length(2000)])
+    notes = TextAreaField(_l("通话记录"), filters=[strip], validators=[Optional(), max_length(5000)])
+
+
+class OutcomeForm(FlaskForm):
+    disposition = RadioField(_l("处理结果"), choices=list(DISPOSITION_LABELS.items()),
+                             validators=[required()])
+    answer_text = TextAreaField(_l("答复内容"), filters=[strip], validators=[max_length(2000)])
+    department_id = SelectField(_l("部门"), coerce=int, default=0, validate_choice=True)
+    major = BooleanField(_l("重大问题（3 个工作日）"))
+
+    def __init__(self, *args, category: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._category = category
+
+    def validate_disposition(self, field):
+        required_one = REQUIRED_DISPOSITION.get(CallCategory(self._category)) if self._category else None
+        if required_one is not None and field.data != required_one.value:
+            what = DISPOSITION_LABELS[required_one.value]
+            raise ValidationError(_l("此类来电只能按“%(what)s”处理。", what=what))
+
+    def validate_answer_text(self, field):
+        if self.disposition.data == Disposition.ANSWERED_ON_SPOT.value and not field.data:
+            raise ValidationError(_l("请填写给来电人的答复。"))
+
+    def validate_department_id(self, field):
+        if self.disposition.data in NEEDS_DEPARTMENT and not field.data:
+            raise ValidationError(_l("请选择部门。"))
+
+
+class NewCallerForm(FlaskForm):
+    name = StringField(_l("业主姓名"), filters=[strip], validators=[required(), max_length(60)])
+    mobile = StringField(_l("手机号"), filters=[strip], validators=[Optional(), max_length(20)])
+    unit_id = SelectField(_l("房号"), coerce=int, validate_choice=True)
+
+    def validate_mobile(self, field):
+        if field.data:
+            mobile = normalise_mobile(field.data)
+            if mobile is None:
+                raise ValidationError(_l("请输入有效的手机号。"))
+            field.data = mobile
+
+
+class PhraseForm(FlaskForm):
+    stage = SelectField(_l("通话阶段"), choices=list(STAGE_LABELS.items()), validators=[required()])
+    text = StringField(_l("话术"), filters=[strip], validators=[required(), max_length(300)],
+                       description=_l("可用占位符：{hotline} 热线号码，{surname} 来电人姓氏。"))
+    sort_order = IntegerField(_l("排序"), default=0, filters=[lambda v: v or 0],
+                              validators=[Optional(), NumberRange(min=0, max=9999)])
+
+
+class DirectoryForm(FlaskForm):
+    name = StringField(_l("部门/场所"), filters=[strip], validators=[required(), max_length(80)])
+    floor = StringField(_l("楼层/位置"), filters=[strip], validators=[Optional(), max_length(40)])
+    phone = StringField(_l("电话"), filters=[strip], validators=[Optional(), max_length(40)])
+    info = TextAreaField(_l("常用信息"), filters=[strip], validators=[Optional(), max_length(500)])
+
+
+class AnswerBookForm(FlaskForm):
+    question = StringField(_l("问题"), filters=[strip], validators=[required(), max_length(200)])
+    answer = TextAreaField(_l("答复"), filters=[strip], validators=[required(), max_length(2000)])
+
+
+class ConfirmForm(FlaskForm):
+    """The read-back tick (seed 003 §2(1) 确认信息)."""
+
+    read_back = BooleanField(_l("我已向来电人复述记录，对方确认无误"),
+                             validators=[DataRequired(message=_l("请先向来电人复述并勾选确认。"))])

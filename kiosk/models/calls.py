@@ -1,0 +1,141 @@
+"""Hotline calls (热线来电), the switchboard events behind them, agents' states, and the books an agent
+keeps at hand: the "114" directory and the answer book (答客问).
+
+A ``Call`` is one conversation, inbound or outbound. Its times come from the switchboard's events
+(``CallEvent``, one row per call and event kind, which makes repeats harmless) or from the agent when no
+switchboard is connected. What the agent records, confirms and decides is on the call too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kiosk.extensions import db
+from kiosk.models.people import Department, User
+from kiosk.models.phrases import ScriptPhrase
+from kiosk.models.property import Owner
+from kiosk.models.types import UTCDateTime
+
+
+class Call(db.Model):
+    __tablename__ = "calls"
+    __table_args__ = (
+        Index("ix_calls_state_agent_id", "state", "agent_id"),
+        Index("ix_calls_caller_number", "caller_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pbx_call_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    direction: Mapped[str] = mapped_column(String(10), default="in")
+    caller_number: Mapped[str] = mapped_column(String(30), default="")
+    called_number: Mapped[str] = mapped_column(String(30), default="")
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    state: Mapped[str] = mapped_column(String(10), default="ringing")
+    ringing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ring_seconds: Mapped[int | None] = mapped_column(Integer)
+    talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(String(20))
+    caller_surname: Mapped[str] = mapped_column(String(20), default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owners.id"), index=True)
+    location: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disposition: Mapped[str | None] = mapped_column(String(20))
+    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_text: Mapped[str] = mapped_column(Text, default="")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    slip_id: Mapped[int | None] = mapped_column(ForeignKey("task_slips.id"))
+    correction_of_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])
+    owner: Mapped[Owner | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+    correction_of: Mapped[Call | None] = relationship(remote_side=[id])
+    phrase_uses: Mapped[list[CallPhraseUse]] = relationship(
+        back_populates="call", order_by="CallPhraseUse.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def party_number(self) -> str:
+        """The caller's number on an inbound call, the number dialled on an outbound one."""
+        return self.caller_number if self.direction == "in" else self.called_number
+
+
+class CallEvent(db.Model):
+    """One switchboard event as received; the unique pair (call id, event) makes a repeat a no-op."""
+
+    __tablename__ = "call_events"
+    __table_args__ = (UniqueConstraint("pbx_call_id", "event"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pbx_call_id: Mapped[str] = mapped_column(String(80))
+    event: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    pbx_name: Mapped[str] = mapped_column(String(40))
+
+
+class CallPhraseUse(db.Model):
+    __tablename__ = "call_phrase_uses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    phrase_id: Mapped[int | None] = mapped_column(ForeignKey("script_phrases.id", ondelete="SET NULL"))
+    stage: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(String(300))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship(back_populates="phrase_uses")
+    phrase: Mapped[ScriptPhrase | None] = relationship()
+
+
+class AgentState(db.Model):
+    __tablename__ = "agent_states"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(10))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class PbxSecret(db.Model):
+    """A connected switchboard and the secret its events are signed with (HMAC-SHA256 of the body)."""
+
+    __tablename__ = "pbx_secrets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    secret: Mapped[str] = mapped_column(String(128))
+
+
+class DirectoryEntry(db.Model):
+    """The "114" directory (seed 003 §2(7), (8)): who is where, on which floor, at which number."""
+
+    __tablename__ = "directory_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    floor: Mapped[str] = mapped_column(String(40), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    info: Mapped[str] = mapped_column(String(500), default="")
+
+
+class AnswerBookEntry(db.Model):
+    """The answer book (答客问): common questions and the answer the centre gives."""
+
+    __tablename__ = "answer_book_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question: Mapped[str] = mapped_column(String(200), index=True)
+    answer: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,512 @@
+"""Hotline verbs: switchboard events, answering and starting calls, record → confirm → outcome, phrases,
+corrections, agents' states, caller look-up and the books at the agent's hand.
+
+Every write begins with ``begin_write()`` and locks the call row it changes (``FOR UPDATE`` on
+PostgreSQL; the write lock of ``BEGIN IMMEDIATE`` on SQLite), so two tabs, two agents or a switchboard
+repeating itself never apply the same change twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+
+from kiosk.database import begin_write, dialect_insert
+from kiosk.domain.hotline import (
+    AgentStatus,
+    CallCategory,
+    CallState,
+    CallTimes,
+    CtiEvent,
+    Disposition,
+    agent_status_after,
+    can_report_wrong_answer,
+    correction_owner,
+    cti_event,
+    dispatch_priority,
+    merge_event,
+)
+from kiosk.domain.masking import normalise_mobile
+from kiosk.domain.working_days import WorkingCalendar
+from kiosk.extensions import db
+from kiosk.models.calls import (
+    AgentState,
+    AnswerBookEntry,
+    Call,
+    CallEvent,
+    CallPhraseUse,
+    DirectoryEntry,
+    PbxSecret,
+)
+from kiosk.models.people import Department, Role, User, UserRole
+from kiosk.models.phrases import ScriptPhrase
+from kiosk.models.property import Building, Owner, Project, Unit
+from kiosk.models.tasks import SlipSource, SlipStatus, TaskSlip
+from kiosk.services.notifications import notify
+from kiosk.services.tasks import open_slip
+
+SIGNATURE_HEADER = "X-Kiosk-Signature"
+PBX_HEADER = "X-Kiosk-Pbx"
+
+
+# --- switchboard events (shaped after Zammad's generic CTI API) ---------------------------------
+
+
+@dataclass(frozen=True)
+class CtiPayload:
+    event: CtiEvent
+    call_id: str
+    at: datetime
+    caller: str = ""
+    called: str = ""
+    direction: str = "in"
+    extension: str = ""
+
+
+class BadEvent(ValueError):
+    pass
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(pbx_name: str, body: bytes, signature: str) -> bool:
+    """Is ``signature`` the HMAC-SHA256 of the raw body under this switchboard's secret?"""
+    if not pbx_name:
+        return False
+    secret = db.session.scalar(select(PbxSecret.secret).where(PbxSecret.name == pbx_name))
+    if not secret or not signature:
+        return False
+    return hmac.compare_digest(sign(secret, body), signature)
+
+
+def _text(data: dict, key: str, limit: int) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise BadEvent(f"{key} must be text")
+    value = str(value).strip()
+    if len(value) > limit:
+        raise BadEvent(f"{key} is too long")
+    return value
+
+
+def parse_event(body: bytes) -> CtiPayload:
+    """The event in a switchboard's JSON body; ``BadEvent`` names what is wrong."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadEvent("body is not JSON") from error
+    if not isinstance(data, dict):
+        raise BadEvent("body must be a JSON object")
+    event = cti_event(_text(data, "event", 20))
+    if event is None:
+        raise BadEvent("unknown event")
+    call_id = _text(data, "call_id", 80)
+    if not call_id:
+        raise BadEvent("call_id is required")
+    try:
+        at = datetime.fromisoformat(_text(data, "timestamp", 40))
+    except ValueError as error:
+        raise BadEvent("timestamp must be ISO 8601") from error
+    if at.tzinfo is None:
+        raise BadEvent("timestamp must carry its UTC offset")
+    direction = _text(data, "direction", 10) or "in"
+    if direction not in ("in", "out"):
+        raise BadEvent("direction must be in or out")
+    return CtiPayload(event=event, call_id=call_id, at=at, caller=_text(data, "from", 30),
+                      called=_text(data, "to", 30), direction=direction,
+                      extension=_text(data, "extension", 20))
+
+
+def receive_event(payload: CtiPayload, pbx_name: str, now: datetime) -> Call | None:
+    """Store one switchboard event and fold it into its call; ``None`` when it is a repeat.
+
+    The (call id, event) pair is inserted first with ``ON CONFLICT DO NOTHING``: of five copies posted
+    at once exactly one goes on. The call row is created the same way and then locked, so events of
+    one call arriving together are applied one after the other, in whatever order, by ``merge_event``.
+    """
+    begin_write()
+    stored = db.session.execute(
+        dialect_insert(CallEvent).values(pbx_call_id=payload.call_id, event=payload.event.value,
+                                         at=payload.at, received_at=now, pbx_name=pbx_name)
+        .on_conflict_do_nothing().returning(CallEvent.id)
+    ).scalar()
+    if stored is None:
+        db.session.rollback()
+        return None
+    db.session.execute(
+        dialect_insert(Call).values(pbx_call_id=payload.call_id, direction=payload.direction,
+                                    state=CallState.RINGING.value, created_at=now)
+        .on_conflict_do_nothing(index_elements=[Call.pbx_call_id])
+    )
+    call = db.session.scalar(
+        select(Call).where(Call.pbx_call_id == payload.call_id).with_for_update().execution_options(
+            populate_existing=True)
+    )
+    call.caller_number = call.caller_number or payload.caller
+    call.called_number = call.called_number or payload.called
+    times = merge_event(_times(call), payload.event, payload.at)
+    _apply_times(call, times)
+    agent = _agent_by_extension(payload.extension)
+    if agent is not None and (call.agent_id is None or payload.event is CtiEvent.ANSWERED):
+        call.agent_id = agent.id
+    if call.owner_id is None:
+        owner = caller_profile(call.party_number)
+        call.owner_id = owner.id if owner else None
+    status = agent_status_after(payload.event, times)
+    if agent is not None and status is not None:
+        _set_agent_state(agent.id, status, now)
+    db.session.commit()
+    return call
+
+
+def _agent_by_extension(extension: str) -> User | None:
+    if not extension:
+        return None
+    return db.session.scalar(select(User).where(User.extension == extension, User.active.is_(True)))
+
+
+def _times(call: Call) -> CallTimes:
+    return CallTimes(call.ringing_at, call.answered_at, call.ended_at)
+
+
+def _apply_times(call: Call, times: CallTimes) -> None:
+    call.ringing_at, call.answered_at, call.ended_at = times.ringing_at, times.answered_at, times.ended_at
+    call.state = times.state.value
+    call.ring_seconds, call.talk_seconds = times.ring_seconds, times.talk_seconds
+
+
+# --- the agent's moves --------------------------------------------------------------------------
+
+
+def _locked_call(call_id: int) -> Call | None:
+    return db.session.scalar(
+        select(Call).where(Call.id == call_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def answer_call(call_id: int, agent: User, now: datetime) -> Call | None:
+    """Take a ringing call (or start a pending callback); ``None`` when someone else was quicker."""
+    begin_write()
+    call = _locked_call(call_id)
+    if call is None or call.state != CallState.RINGING or call.agent_id not in (None, agent.id):
+        db.session.rollback()
+        return None
+    call.agent_id = agent.id
+    if call.owner_id is None:
+        owner = caller_profile(call.party_number)
+        call.owner_id = owner.id if owner else None
+    _apply_times(call, merge_event(_times(call), CtiEvent.ANSWERED, now))
+    _set_agent_state(agent.id, AgentStatus.ON_CALL, now)
+    db.session.commit()
+    return call
+
+
+def start_call(agent: User, caller_number: str, now: datetime) -> Call:
+    """A call taken by hand where no switchboard is connected: answered now, ring time unknown."""
+    begin_write()
+    owner = caller_profile(caller_number)
+    call = Call(direction="in", caller_number=caller_number, agent_id=agent.id,
+                state=CallState.ANSWERED.value, answered_at=now, created_at=now,
+                owner_id=owner.id if owner else None)
+    db.session.add(call)
+    _set_agent_state(agent.id, AgentStatus.ON_CALL, now)
+    db.session.commit()
+    return call
+
+
+def save_record(call_id: int, *, category: str, surname: str, location: str, description: str,
+                notes: str) -> Call:
+    """Save what the agent wrote down; a change to what was read back asks for a new read-back."""
+    begin_write()
+    call = _locked_call(call_id)
+    record = (category, surname, location, description)
+    if record != (call.category, call.caller_surname, call.location, call.description):
+        call.confirmed_at = None
+    call.category, call.caller_surname, call.location, call.description = record
+    call.notes = notes
+    db.session.commit()
+    return call
+
+
+def confirm_record(call_id: int, now: datetime) -> bool:
+    """The read-back tick (seed 003 §2(1) 确认信息): only a recorded call can be confirmed."""
+    begin_write()
+    call = _locked_call(call_id)
+    if not call.category or not call.description:
+        db.session.rollback()
+        return False
+    call.confirmed_at = call.confirmed_at or now
+    db.session.commit()
+    return True
+
+
+def record_phrase(call_id: int, phrase: ScriptPhrase, text: str, now: datetime) -> None:
+    db.session.add(CallPhraseUse(call_id=call_id, phrase_id=phrase.id, stage=phrase.stage, text=text,
+                                 used_at=now))
+    db.session.commit()
+
+
+class NotReady(Exception):
+    """The call is not in a state to take this outcome (not confirmed, or already decided)."""
+
+
+def dispose(call_id: int, agent: User, *, disposition: Disposition, now: datetime, calendar: WorkingCalendar,
+            answer_text: str = "", department: Department | None = None, major: bool = False) -> Call:
+    """Settle a confirmed call: answer it, open its slip, transfer it, log it (seed 003 §2(2)–(5)).
+
+    The agent who took the call owns the slip (首问责任制, seed 003 §2(3)). An emergency also alerts
+    every supervisor at once. A call taken by hand ends when it is settled; a switchboard's call ends
+    with its hangup event.
+    """
+    begin_write()
+    call = _locked_call(call_id)
+    if call.confirmed_at is None or call.disposition is not None:
+        db.session.rollback()
+        raise NotReady
+    disposition = Disposition(disposition)
+    priority = dispatch_priority(disposition, CallCategory(call.category), major)
+    if priority is not None:
+        owner_name = call.owner.name if call.owner else call.caller_surname
+        slip = open_slip(source=SlipSource.CALL, source_ref=call.id, category=call.category,
+                         priority=priority, description=call.description, owner=agent, now=now,
+                         calendar=calendar,
+                         department=department, location=call.location, caller_name=owner_name,
+                         caller_phone=call.party_number or None)
+        call.slip_id = slip.id
+        if disposition is Disposition.EMERGENCY:
+            notify(kind="hotline_emergency", title=f"热线应急：{call.location} {call.description[:40]}",
+                   now=now, role=Role.SUPERVISOR.value, level="urgent", link=f"/hotline/calls/{call.id}")
+    call.disposition, call.disposed_at, call.answer_text = disposition.value, now, answer_text
+    call.department_id = department.id if department else None
+    if call.pbx_call_id is None and call.ended_at is None:
+        _apply_times(call, merge_event(_times(call), CtiEvent.HANGUP, now))
+    db.session.flush()
+    if not _has_live_call(agent.id):
+        _set_agent_state(agent.id, AgentStatus.AVAILABLE, now)
+    db.session.commit()
+    return call
+
+
+def report_wrong_answer(call_id: int, reporter: User, now: datetime) -> Call | None:
+    """Seed 003 §2(5): a wrong answer is corrected by an immediate callback (a new outbound call).
+
+    The callback rings for the agent who gave the answer, who is told at once; ``None`` when the call
+    was not answered on the spot or a correction is already waiting.
+    """
+    begin_write()
+    call = _locked_call(call_id)
+    open_correction = db.session.scalar(
+        select(Call.id).where(Call.correction_of_id == call.id, Call.state != CallState.ENDED.value)
+    ) is not None
+    if not can_report_wrong_answer(call.disposition, open_correction):
+        db.session.rollback()
+        return None
+    agent_id = correction_owner(call.agent_id, reporter.id)
+    correction = Call(direction="out", caller_number="", called_number=call.party_number, agent_id=agent_id,
+                      state=CallState.RINGING.value, ringing_at=now, created_at=now, owner_id=call.owner_id,
+                      caller_surname=call.caller_surname, category=call.category, location=call.location,
+                      correction_of_id=call.id)
+    db.session.add(correction)
+    db.session.flush()
+    notify(kind="correction_callback", title=f"答复有误，请立即回拨纠正并致歉（来电 #{call.id}）", now=now,
+           user=db.session.get(User, agent_id), level="urgent", link=f"/hotline/calls/{correction.id}")
+    db.session.commit()
+    return correction
+
+
+# --- agents' states ------------------------------------------------------------------------------
+
+
+def _set_agent_state(user_id: int, status: AgentStatus, now: datetime) -> None:
+    """Upsert; ``since`` only moves when the state really changes."""
+    statement = dialect_insert(AgentState).values(user_id=user_id, state=status.value, since=now)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[AgentState.user_id], set_={"state": status.value, "since": now},
+        where=AgentState.state != status.value,
+    ))
+
+
+def set_agent_state(user: User, status: AgentStatus, now: datetime) -> None:
+    begin_write()
+    _set_agent_state(user.id, AgentStatus(status), now)
+    db.session.commit()
+
+
+def agent_state(user: User) -> AgentState | None:
+    return db.session.get(AgentState, user.id)
+
+
+def _has_live_call(agent_id: int) -> bool:
+    return db.session.scalar(
+        select(Call.id).where(Call.agent_id == agent_id, Call.state == CallState.ANSWERED.value,
+                              Call.disposition.is_(None))
+    ) is not None
+
+
+def agents_board() -> list[tuple[User, AgentState | None]]:
+    """Every active agent with their state, for the supervisors' panel."""
+    rows = db.session.execute(
+        select(User, AgentState)
+        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.AGENT.value))
+        .outerjoin(AgentState, AgentState.user_id == User.id)
+        .where(User.active.is_(True)).order_by(User.display_name)
+    ).all()
+    return [(user, state) for user, state in rows]
+
+
+def agents_version() -> str:
+    """Cheap 'last change' of the agents' panel: every state change moves ``since``."""
+    count, newest = db.session.execute(
+        select(func.count(AgentState.user_id), func.max(AgentState.since))
+    ).one()
+    return f"{count}-{newest.timestamp() if newest else 0}"
+
+
+# --- the console's panels ------------------------------------------------------------------------
+
+
+def ringing_for(agent: User) -> list[Call]:
+    """Calls ringing for this agent: theirs, and those for nobody in particular."""
+    return db.session.scalars(
+        select(Call).where(Call.state == CallState.RINGING.value,
+                           or_(Call.agent_id.is_(None), Call.agent_id == agent.id))
+        .order_by(Call.ringing_at, Call.id)
+    ).all()
+
+
+def my_current_calls(agent: User) -> list[Call]:
+    """Calls this agent has taken and not yet settled."""
+    return db.session.scalars(
+        select(Call).where(Call.agent_id == agent.id, Call.state != CallState.RINGING.value,
+                           Call.disposition.is_(None)).order_by(Call.id)
+    ).all()
+
+
+def console_version(agent: User) -> str:
+    ringing = [f"{c.id}.{c.version}" for c in ringing_for(agent)]
+    current = [f"{c.id}.{c.version}" for c in my_current_calls(agent)]
+    return "-".join(ringing) + "/" + "-".join(current)
+
+
+def my_open_items(agent: User) -> list[TaskSlip]:
+    """First-contact responsibility (seed 003 §2(3)): every slip I opened, until it is closed."""
+    return db.session.scalars(
+        select(TaskSlip).where(TaskSlip.owner_id == agent.id, TaskSlip.status != SlipStatus.CLOSED.value)
+        .order_by(TaskSlip.due_at)
+    ).all()
+
+
+# --- caller look-up ------------------------------------------------------------------------------
+
+
+def caller_profile(number: str) -> Owner | None:
+    """The owner profile behind a phone number (mobile numbers compared in their 11-digit form)."""
+    if not number:
+        return None
+    key = normalise_mobile(number) or number.strip()
+    return db.session.scalar(select(Owner).where(Owner.mobile == key).order_by(Owner.id))
+
+
+def past_calls(call: Call, limit: int = 10) -> list[Call]:
+    matches = []
+    if call.party_number:
+        matches += [Call.caller_number == call.party_number, Call.called_number == call.party_number]
+    if call.owner_id:
+        matches.append(Call.owner_id == call.owner_id)
+    if not matches:
+        return []
+    return db.session.scalars(
+        select(Call).where(or_(*matches), Call.id != call.id).order_by(Call.id.desc()).limit(limit)
+    ).all()
+
+
+def open_slips_of(call: Call) -> list[TaskSlip]:
+    numbers = {n for n in (call.party_number, call.owner.mobile if call.owner else None) if n}
+    if not numbers:
+        return []
+    return db.session.scalars(
+        select(TaskSlip).where(TaskSlip.caller_phone.in_(sorted(numbers)),
+                               TaskSlip.status != SlipStatus.CLOSED.value).order_by(TaskSlip.due_at)
+    ).all()
+
+
+def search_owners(query: str, limit: int = 20) -> list[Owner]:
+    """Owners matching every word: by name, pinyin initials, unit number, building or project.
+
+    "张建华", "zjh", "201", "3栋 201" and "湘江 3栋 201" all find the owner of 湘江壹号 3栋 201.
+    """
+    words = query.split()[:5]
+    if not words:
+        return []
+    statement = (select(Owner).outerjoin(Unit, Owner.unit_id == Unit.id)
+                 .outerjoin(Building, Unit.building_id == Building.id)
+                 .outerjoin(Project, Building.project_id == Project.id))
+    for word in words:
+        options = [Owner.name.contains(word, autoescape=True), Unit.number == word, Building.name == word,
+                   Project.name.contains(word, autoescape=True)]
+        if word.isascii() and word.isalpha():
+            options.append(Owner.name_initials.startswith(word.lower(), autoescape=True))
+        if word.isdigit() and len(word) >= 4:
+            options.append(Owner.mobile.endswith(word, autoescape=True))
+        statement = statement.where(or_(*options))
+    return db.session.scalars(statement.order_by(Owner.name, Owner.id).limit(limit)).all()
+
+
+def link_owner(call_id: int, owner: Owner) -> None:
+    begin_write()
+    call = _locked_call(call_id)
+    call.owner_id = owner.id
+    db.session.commit()
+
+
+def save_new_caller(call_id: int, *, name: str, mobile: str | None, unit: Unit | None) -> Owner:
+    """A caller we did not know becomes an owner profile, linked to the call."""
+    begin_write()
+    owner = Owner(name=name, mobile=mobile, unit_id=unit.id if unit else None, notes="")
+    db.session.add(owner)
+    db.session.flush()
+    call = _locked_call(call_id)
+    call.owner_id = owner.id
+    db.session.commit()
+    return owner
+
+
+# --- the books: phrase book, "114" directory, answer book -----------------------------------------
+
+
+def save_entry(row, values: dict):
+    """Add or change one entry of a book kept by supervisors."""
+    for key, value in values.items():
+        setattr(row, key, value)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def delete_entry(row) -> None:
+    db.session.delete(row)
+    db.session.commit()
+
+
+def search_books(query: str, limit: int = 10) -> tuple[list[DirectoryEntry], list[AnswerBookEntry]]:
+    """Active search from the console over the "114" directory and the answer book."""
+    words = query.split()[:5]
+    if not words:
+        return [], []
+
+    def matching(model, columns):
+        statement = select(model)
+        for word in words:
+            statement = statement.where(or_(*(c.contains(word, autoescape=True) for c in columns)))
+        return db.session.scalars(statement.order_by(model.id).limit(limit)).all()
+
+    return (matching(DirectoryEntry, [DirectoryEntry.name, DirectoryEntry.floor, DirectoryEntry.phone,
+                                      DirectoryEntry.info]),
+            matching(AnswerBookEntry, [AnswerBookEntry.question, AnswerBookEntry.answer]))
