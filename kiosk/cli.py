@@ -49,6 +49,26 @@ def create_user_command(username, display_name, roles, department_code, password
     click.echo(f"Created {username}.")
 
 
+@click.command("escalate-overdue")
+def escalate_overdue_command() -> None:
+    """Tell people about near-due slips, escalate overdue ones to the supervisors (once each; cron-safe)."""
+    from kiosk.services.tasks import notify_deadlines
+
+    near, late = notify_deadlines(utcnow())
+    click.echo(f"Near due: {near} notified. Overdue: {late} escalated.")
+
+
+@click.command("schedule-callbacks")
+def schedule_callbacks_command() -> None:
+    """Schedule the periodic owner callbacks (monthly in the first year, quarterly after; cron-safe)."""
+    from kiosk.services.tasks import schedule_periodic_callbacks
+
+    added = schedule_periodic_callbacks(utcnow())
+    click.echo(f"Periodic callbacks scheduled: {added}.")
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(escalate_overdue_command)
+    app.cli.add_command(schedule_callbacks_command)
