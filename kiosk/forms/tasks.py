@@ -76,7 +76,7 @@ class OptionalNoteForm(ActionForm):
 class DispatchForm(ActionForm):
     department_id = SelectField(_l("部门"), coerce=int, validate_choice=False)
     assignee_id = SelectField(_l("指定人员"), coerce=int, validate_choice=False, default=0)
-    note = TextAreaField(_l("说明"), filters=[strip], validators=[Optional(), max_length(2000)])
+    note = TextAreaField(_l("说明"), filters=[strip], validators=[max_length(2000)])
 
     def __init__(self, *args, departments=(), people=(), reason_required=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,7 +98,7 @@ class DispatchForm(ActionForm):
 
     def validate_note(self, field):
         if self._reason_required and not field.data:
-            raise ValidationError(_l("改派必须填写原因。"))
+            raise ValidationError(_l("此项必填。"))
 
 
 class PriorityForm(NoteForm):
@@ -136,7 +136,7 @@ class CallbackForm(FlaskForm):
     version = HiddenField(validators=[_version_required()])
     next = HiddenField()
     result = SelectField(_l("回访结果"), choices=list(CALLBACK_LABELS.items()), validators=[required()])
-    note = TextAreaField(_l("回访记录"), filters=[strip], validators=[Optional(), max_length(2000)])
+    note = TextAreaField(_l("回访记录"), filters=[strip], validators=[max_length(2000)])
 
     def validate_version(self, field):
         if not (field.data or "").isdigit():

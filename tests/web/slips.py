@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from kiosk.clock import utcnow
+from kiosk.database import begin_write
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.deadlines import Priority
 from kiosk.extensions import db
@@ -65,6 +66,7 @@ def make_cast(make_department) -> Cast:
 
 def open_one(cast: Cast, *, dispatched: bool = True, priority: Priority = Priority.ROUTINE,
              now: datetime | None = None) -> TaskSlip:
+    begin_write()
     slip = tasks.open_slip(source=SlipSource.CALL, category="repair", priority=priority,
                            description="3栋 201 厨房水管漏水", owner=cast.owner, now=now or utcnow(),
                            calendar=working_calendar(), location="湘江壹号 3栋 201", caller_name="张先生",
