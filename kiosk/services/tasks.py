@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from kiosk.clock import SHANGHAI
@@ -186,8 +187,10 @@ def _recompute_deadline(slip: TaskSlip, now: datetime, calendar: WorkingCalendar
 
 
 def _locked_slip(slip_id: int) -> TaskSlip:
+    # The events are loaded with the slip, so appending one later does not flush half a change early
+    # (one UPDATE, one version step).
     statement = (select(TaskSlip).where(TaskSlip.id == slip_id).with_for_update()
-                 .execution_options(populate_existing=True))
+                 .options(selectinload(TaskSlip.events)).execution_options(populate_existing=True))
     slip = db.session.scalar(statement)
     if slip is None:
         raise LookupError(f"no task slip {slip_id}")
