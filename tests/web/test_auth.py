@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-from conftest import PASSWORD, field_error
-
 from kiosk.extensions import db
+from tests.conftest import PASSWORD, field_error
 
 
 def test_login_lands_on_the_role_home(client, auth, make_user):
