@@ -174,7 +174,7 @@ def _slip_page(slip: TaskSlip, *, status: int = 200, submitted=None, message: st
                callback_form: CallbackForm | None = None):
     user = current_user
     callback = _pending_callback(slip)
-    if callback is not None and not tasks.available_actions(slip, user).count(Action.CALLBACK):
+    if callback is not None and Action.CALLBACK not in tasks.available_actions(slip, user):
         callback = None
     if callback is not None and callback_form is None:
         callback_form = CallbackForm(formdata=None, prefix=f"cb{callback.id}", version=str(callback.version),
