@@ -7,7 +7,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
 from kiosk.access import roles
-from kiosk.blueprints.tasks import action_forms, active_departments, department_staff
+from kiosk.blueprints.tasks import action_forms, active_departments
 from kiosk.clock import utcnow
 from kiosk.extensions import db
 from kiosk.models.people import Role
@@ -21,10 +21,11 @@ bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
 def _board(template_wall: bool, block: str | None = None):
     now = utcnow()
-    context = {"now": now, "wall": template_wall, "departments": active_departments(),
-               "people": department_staff(), "selected": None, "forms": {}}
-    for name in board.PANELS:
-        context.update(board.panel_data(name, now))
+    context = {"now": now, "wall": template_wall, "departments": active_departments(), "selected": None,
+               "forms": {}}
+    if not (block and wants_fragment()):  # the actions beside the panels alone need no panel data
+        for name in board.PANELS:
+            context.update(board.panel_data(name, now))
     raw = request.args.get("slip", "")
     if raw.isdigit():
         selected = db.session.get(TaskSlip, int(raw)) or abort(404)
