@@ -58,9 +58,20 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from kiosk.blueprints import admin, auth, cti, hotline, kiosk, main, notifications, visitors
+    from kiosk.blueprints import (
+        admin,
+        auth,
+        cti,
+        hotline,
+        kiosk,
+        main,
+        notifications,
+        supervisor,
+        tasks,
+        visitors,
+    )
 
-    for module in (auth, main, admin, notifications, kiosk, visitors, hotline, cti):
+    for module in (auth, main, admin, notifications, kiosk, visitors, hotline, cti, tasks, supervisor):
         app.register_blueprint(module.bp)
     from kiosk.access import public
 

@@ -108,6 +108,22 @@ def cti_simulate_command(url, secret, pbx, calls, ringing, seed) -> None:
         counts[key] = counts.get(key, 0) + 1
     for key, count in sorted(counts.items()):
         click.echo(f"{count:>5} × {key}")
+@click.command("escalate-overdue")
+def escalate_overdue_command() -> None:
+    """Tell people about near-due slips, escalate overdue ones to the supervisors (once each; cron-safe)."""
+    from kiosk.services.tasks import notify_deadlines
+
+    near, late = notify_deadlines(utcnow())
+    click.echo(f"Near due: {near} notified. Overdue: {late} escalated.")
+
+
+@click.command("schedule-callbacks")
+def schedule_callbacks_command() -> None:
+    """Schedule the periodic owner callbacks (monthly in the first year, quarterly after; cron-safe)."""
+    from kiosk.services.tasks import schedule_periodic_callbacks
+
+    added = schedule_periodic_callbacks(utcnow())
+    click.echo(f"Periodic callbacks scheduled: {added}.")
 
 
 def register(app) -> None:
@@ -116,3 +132,5 @@ def register(app) -> None:
     app.cli.add_command(auto_sign_out_command)
     app.cli.add_command(purge_visitors_command)
     app.cli.add_command(cti_simulate_command)
+    app.cli.add_command(escalate_overdue_command)
+    app.cli.add_command(schedule_callbacks_command)

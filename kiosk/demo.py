@@ -177,6 +177,7 @@ def seed_demo(now) -> dict[str, int]:
     pairing_codes = _seed_kiosk(now, users=db.session.scalars(select(User)).all())
     _seed_hotline(now)
     db.session.commit()
+    seed_demo_slips(now)
     return {"users_added": users_added, "owners": owner_index, "pairing_codes": pairing_codes}
 
 
@@ -231,3 +232,70 @@ def _seed_past_calls(now) -> None:
             description=description, confirmed_at=times.answered_at, disposition=disposition,
             disposed_at=times.ended_at, answer_text=answer, created_at=rang,
         ))
+
+
+# description, location, priority, category, department code (None: not dispatched), owner, hours ago, steps.
+# Steps: the lifecycle verbs the demo slip goes through, each (verb, username, text).
+SLIPS = [
+    ("3栋 201 厨房水管漏水", "湘江壹号 3栋 201", "routine", "repair", "engineering", "kefu1", 2, []),
+    ("地下车库 B2 照明损坏", "湘江壹号 地下车库 B2", "routine", "repair", "engineering", "kefu2", 5,
+     [("accept", "gongcheng", ""), ("start", "gongcheng", ""), ("note", "gongcheng", "已领灯管，下午更换")]),
+    ("2栋 电梯运行异响", "湘江壹号 2栋 电梯", "major", "repair", "engineering", "kefu1", 20,
+     [("accept", "gongcheng2", ""), ("start", "gongcheng2", ""),
+      ("wait", "gongcheng2", "需业主配合开放机房钥匙")]),
+    ("小区东门道闸无法抬杆", "湘江壹号 东门", "emergency", "security", "security", "kefu2", 3,
+     [("accept", "zhixu", ""), ("resolve", "zhixu", "已重启道闸控制器，恢复正常")]),
+    ("楼道垃圾未及时清运", "麓谷花园 A栋 3楼", "routine", "cleaning", "environment", "kefu3", 30,
+     [("accept", "huanjing", ""), ("resolve", "huanjing", "已清运并加派一次巡查"),
+      ("callback", "kefu3", "satisfied")]),
+    ("物业费发票未收到", "麓谷花园 B栋 202", "routine", "service_request", "engineering", "kefu1", 4,
+     [("reject", "gongcheng", "发票问题应由财务部处理")]),
+    ("业主投诉楼上装修噪音", "湘江壹号 1栋 302", "complaint", "complaint", None, "kefu3", 1, []),
+    ("1栋 102 卫生间渗水至楼下", "湘江壹号 1栋 102", "emergency", "repair", "engineering", "kefu2", 50, []),
+    ("花园喷淋头损坏", "麓谷花园 中心花园", "routine", "repair", None, "kefu1", 1, []),
+    ("绿化带枯枝清理", "麓谷花园 北门", "routine", "cleaning", "environment", "kefu2", 80,
+     [("accept", "huanjing", ""), ("resolve", "huanjing", "已清理"), ("callback", "kefu2", "unsatisfied")]),
+]
+
+
+def seed_demo_slips(now) -> int:
+    """About ten task slips in various states, each opened and moved through the real service verbs."""
+    from kiosk.database import begin_write
+    from kiosk.domain.callbacks import CallbackResult
+    from kiosk.models.callbacks import Callback
+    from kiosk.models.tasks import SlipSource, TaskSlip
+    from kiosk.services import tasks
+    from kiosk.services.directory import working_calendar
+
+    def user(name):
+        return db.session.scalar(select(User).where(User.username == name))
+
+    added = 0
+    for description, location, priority, category, department, owner, hours, steps in SLIPS:
+        if db.session.scalar(select(TaskSlip.id).where(TaskSlip.description == description)):
+            continue
+        at = now - timedelta(hours=hours)
+        begin_write()
+        slip = tasks.open_slip(
+            source=SlipSource.CALL, category=category, priority=priority, description=description,
+            owner=user(owner), now=at, calendar=working_calendar(), location=location, caller_name="业主",
+            department=db.session.scalar(select(Department).where(Department.code == department))
+            if department else None,
+        )
+        db.session.commit()
+        for step, (verb, who, text) in enumerate(steps, start=1):
+            when, actor = at + timedelta(minutes=20 * step), user(who)
+            if verb == "callback":
+                callback = db.session.scalar(select(Callback).where(Callback.slip_id == slip.id))
+                tasks.record_callback(callback.id, actor=actor, now=when, result=CallbackResult(text),
+                                      note="" if text == "satisfied" else "业主反映仍未处理干净")
+                continue
+            verb_function, text_argument = {
+                "accept": (tasks.accept, None), "start": (tasks.start, None),
+                "note": (tasks.add_note, "note"), "wait": (tasks.wait_on_owner, "reason"),
+                "reject": (tasks.reject, "reason"), "resolve": (tasks.resolve, "result"),
+            }[verb]
+            extra = {text_argument: text} if text_argument else {}
+            verb_function(slip.id, actor=actor, now=when, **extra)
+        added += 1
+    return added

@@ -18,6 +18,10 @@ ROLE_LABELS = {
 # (endpoint, label, roles that see it); admins see everything.
 MENU = [
     ("main.home", _l("工作台"), None),
+    ("supervisor.board_page", _l("看板"), {Role.SUPERVISOR}),
+    ("tasks.index", _l("任务单"), {Role.AGENT, Role.SUPERVISOR}),
+    ("tasks.queue", _l("本部门任务单"), {Role.STAFF}),
+    ("tasks.callbacks", _l("我的回访"), {Role.AGENT}),
     ("notifications.index", _l("通知"), None),
     ("visitors.log", _l("访客登记"), None),
     ("visitors.incident_list", _l("突发事件"), None),
@@ -30,6 +34,7 @@ MENU = [
     ("admin.users", _l("用户"), {Role.ADMIN}),
     ("admin.departments", _l("部门"), {Role.ADMIN}),
     ("admin.calendar", _l("工作日历"), {Role.ADMIN}),
+    ("tasks.policy", _l("时限设置"), {Role.ADMIN}),
 ]
 
 
@@ -47,6 +52,8 @@ def home_endpoint(user) -> str:
     """Where a person lands after signing in."""
     if user.has_role(Role.ADMIN):
         return "admin.users"
+    if user.has_role(Role.SUPERVISOR):
+        return "supervisor.board_page"
     if user.has_role(Role.AGENT):
         return "hotline.console"
     return "main.home"

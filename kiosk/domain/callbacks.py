@@ -27,6 +27,23 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 
+class CallbackResult(StrEnum):
+    """What a callback found (seed 004 §2 KPI: satisfaction of valid complaints)."""
+
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    UNSATISFIED = "unsatisfied"  # 不满意: the slip is reopened
+    UNREACHABLE = "unreachable"  # 未接通: tried again per CallbackRetryPolicy
+
+    @property
+    def reached(self) -> bool:
+        return self is not CallbackResult.UNREACHABLE
+
+    @property
+    def reopens(self) -> bool:
+        return self is CallbackResult.UNSATISFIED
+
+
 class CallbackInterval(StrEnum):
     MONTHLY = "monthly"  # 一年内项目每月回访一次
     QUARTERLY = "quarterly"  # 一年以上的项目每季回访一次

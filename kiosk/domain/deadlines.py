@@ -180,11 +180,18 @@ def deadline_state(now: datetime, due: datetime, opened: datetime, policy: Deadl
             raise ValueError(f"{name} must be a timezone-aware datetime")
     if now > due:
         return DeadlineState.OVERDUE
-    left = due - now
+    return DeadlineState.NEAR_DUE if now >= near_due_from(due, opened, policy) else DeadlineState.OK
+
+
+def near_due_from(due: datetime, opened: datetime, policy: DeadlinePolicy) -> datetime:
+    """The moment a slip becomes near due: its deadline less the warning time (see ``deadline_state``).
+
+    Stored beside the deadline so boards can ask "near due now?" with one indexed comparison.
+    """
     warn = max(due - opened, timedelta(0)) * policy.near_due_fraction
     if policy.near_due_minutes is not None:
         warn = max(warn, timedelta(minutes=policy.near_due_minutes))
-    return DeadlineState.NEAR_DUE if left <= warn else DeadlineState.OK
+    return due - warn
 
 
 def incident_report_due(

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
 from kiosk.models.calendar import CalendarOverride
+from kiosk.models.callbacks import Callback, CallbackKind, CallbackStatus
 from kiosk.models.calls import (
     AgentState,
     AnswerBookEntry,
@@ -15,6 +16,7 @@ from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.security import LoginAttempt
+from kiosk.models.settings import Setting
 from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, TaskSlip
 from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
 
@@ -29,6 +31,9 @@ __all__ = [
     "PbxSecret",
     "Building",
     "CalendarOverride",
+    "Callback",
+    "CallbackKind",
+    "CallbackStatus",
     "Department",
     "Incident",
     "KioskDevice",
@@ -39,6 +44,7 @@ __all__ = [
     "Project",
     "Role",
     "ScriptPhrase",
+    "Setting",
     "SlipCounter",
     "SlipSource",
     "SlipStatus",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.extensions import db
@@ -59,6 +59,12 @@ class TaskSlip(db.Model):
     description: Mapped[str] = mapped_column(Text)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When it turns near due (deadlines.near_due_from), kept beside due_at for the board's queries.
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # A supervisor set the deadline by hand: pauses extend it by their length; the policy no longer applies.
+    deadline_set_by_hand: Mapped[bool] = mapped_column(Boolean, default=False)
+    near_due_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result: Mapped[str] = mapped_column(Text, default="")

@@ -66,8 +66,8 @@ def test_agent_answers_a_switchboard_call_records_confirms_and_dispatches_a_slip
     expect(page.locator(".outcome-card strong")).to_have_text("派任务单")
 
     db.session.rollback()  # end the test's own read snapshot, to see what the server wrote
-    slip = db.session.scalar(select(TaskSlip))
     call = db.session.scalar(select(Call).where(Call.pbx_call_id == "e2e-1"))
+    slip = db.session.scalar(select(TaskSlip).where(TaskSlip.source_ref == call.id))
     assert (slip.owner.username, slip.department.code, slip.source_ref) == ("kefu1", "engineering", call.id)
     assert db.session.scalar(select(func.count(CallPhraseUse.id))) == 1
     page.goto(f"{live_server}/hotline/")

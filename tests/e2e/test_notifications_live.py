@@ -18,12 +18,12 @@ def app_config():
 
 
 def test_bell_counts_a_new_notification_live_and_the_list_marks_it_read(page, live_server, demo, sign_in):
-    sign_in(page, "gongcheng", DEMO_PASSWORD)  # department staff land on the workbench (agents: the console)
-    expect(page.get_by_role("heading", level=1)).to_have_text("您好，赵强")
+    sign_in(page, "renli", DEMO_PASSWORD)  # HR staff: no demo slip or visit notifications
+    expect(page.get_by_role("heading", level=1)).to_have_text("您好，郑丽")
     bell = page.locator("#bell")
     expect(bell.locator(".badge")).to_have_count(0)
 
-    agent = db.session.query(User).filter_by(username="gongcheng").one()
+    agent = db.session.query(User).filter_by(username="renli").one()
     notify(kind="test", title="3栋 2 单元电梯停运", now=utcnow(), user=agent, level="urgent")
     db.session.commit()
 

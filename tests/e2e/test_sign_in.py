@@ -11,7 +11,7 @@ from kiosk.demo import DEMO_PASSWORD
 
 HOMES = [
     ("admin", "/admin/users", "用户"),
-    ("zhuguan", "/workbench", "您好，陈静（客服主管）"),
+    ("zhuguan", "/supervisor/", "主管看板"),
     ("kefu1", "/hotline/", "热线坐席台"),
     ("gongcheng", "/workbench", "您好，赵强"),
     ("xiaoshou1", "/workbench", "您好，王敏"),

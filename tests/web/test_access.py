@@ -89,6 +89,17 @@ ACCESS = {
     "hotline.book": only(Role.SUPERVISOR),
     "hotline.book_entry": only(Role.SUPERVISOR),
     "hotline.book_delete": only(Role.SUPERVISOR),
+    "tasks.index": only(Role.AGENT, Role.SUPERVISOR),
+    "tasks.slip": only(Role.AGENT, Role.STAFF, Role.SUPERVISOR),
+    "tasks.act": only(Role.AGENT, Role.STAFF, Role.SUPERVISOR),
+    "tasks.queue": only(Role.STAFF),
+    "tasks.new": only(Role.AGENT, Role.STAFF, Role.SUPERVISOR),
+    "tasks.callbacks": only(Role.AGENT, Role.SUPERVISOR),
+    "tasks.callback_record": only(Role.AGENT, Role.SUPERVISOR),
+    "tasks.policy": ADMIN,
+    "supervisor.board_page": only(Role.SUPERVISOR),
+    "supervisor.wall": only(Role.SUPERVISOR),
+    "supervisor.panel": only(Role.SUPERVISOR),
 }
 
 
@@ -126,7 +137,27 @@ def sample_values(app) -> dict[str, object]:
         "incident_id": 1,
         "person_id": 1,
         "device_id": 1,
+        "slip_id": _sample_slip(owner=user, department=department).id,
+        "action": "note",
+        "callback_id": 1,
+        "name": "unassigned",
     }
+
+
+def _sample_slip(owner, department):
+    """A dispatched slip of the sample department, opened by the first user (an agent)."""
+    from kiosk.clock import utcnow
+    from kiosk.extensions import db
+    from kiosk.models.tasks import TaskSlip
+    from kiosk.services.directory import working_calendar
+    from kiosk.services.tasks import open_slip
+
+    slip = db.session.query(TaskSlip).first()
+    if slip is None:
+        slip = open_slip(source="staff", category="repair", priority="routine", description="样例",
+                         owner=owner, department=department, now=utcnow(), calendar=working_calendar())
+        db.session.commit()
+    return slip
 
 
 def url_for_rule(rule, values: dict) -> str:

@@ -1,0 +1,64 @@
+"""The supervisor board: live panels over task slips (polled, 304 when nothing changed) and the slip
+actions a supervisor takes from it (dispatch, reassign, priority, deadline)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_login import current_user
+
+from kiosk.access import roles
+from kiosk.blueprints.tasks import action_forms, active_departments
+from kiosk.clock import utcnow
+from kiosk.extensions import db
+from kiosk.models.people import Role
+from kiosk.models.tasks import TaskSlip
+from kiosk.rendering import etag_response, render, wants_fragment
+from kiosk.security import passive
+from kiosk.services import board
+
+bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
+
+
+def _board(template_wall: bool, block: str | None = None):
+    now = utcnow()
+    context = {"now": now, "wall": template_wall, "departments": active_departments(), "selected": None,
+               "forms": {}}
+    if not (block and wants_fragment()):  # the actions beside the panels alone need no panel data
+        for name in board.PANELS:
+            context.update(board.panel_data(name, now))
+    raw = request.args.get("slip", "")
+    if raw.isdigit():
+        selected = db.session.get(TaskSlip, int(raw)) or abort(404)
+        context["selected"] = selected
+        context["forms"] = action_forms(selected, current_user, next_url=url_for("supervisor.board_page"))
+    return render("supervisor/board.html", block, **context)
+
+
+@bp.route("/")
+@roles(Role.SUPERVISOR)
+def board_page():
+    return _board(False, "board_actions")
+
+
+@bp.route("/wall")
+@roles(Role.SUPERVISOR)
+def wall():
+    return _board(True)
+
+
+@bp.route("/panels/<name>")
+@roles(Role.SUPERVISOR)
+@passive
+def panel(name: str):
+    if name not in board.PANELS:
+        abort(404)
+    if not wants_fragment():
+        return redirect(url_for("supervisor.board_page"))
+    now = utcnow()
+
+    def produce():
+        context = {"now": now, "wall": request.args.get("wall") == "1", "departments": active_departments()}
+        context.update(board.panel_data(name, now))
+        return render("supervisor/board.html", f"panel_{name}", **context)
+
+    return etag_response(f"{name}-{board.board_version(now)}", produce)

@@ -1,0 +1,387 @@
+"""Task slips: the list, one slip with its timeline and actions, the department's queue, a staff report,
+the callbacks to make and the deadline policy."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import UTC
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from kiosk.access import roles
+from kiosk.blueprints.auth import _safe_next
+from kiosk.clock import SHANGHAI, local, utcnow
+from kiosk.database import begin_write
+from kiosk.domain.callbacks import CallbackResult
+from kiosk.domain.deadlines import DeadlinePolicy, Priority, deadline_state
+from kiosk.domain.masking import mask_phone
+from kiosk.domain.slip_lifecycle import Action, Refused
+from kiosk.extensions import db
+from kiosk.forms.tasks import (
+    CALLBACK_LABELS,
+    CATEGORY_LABELS,
+    DEADLINE_LABELS,
+    EVENT_LABELS,
+    PRIORITY_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    ActionForm,
+    CallbackForm,
+    DeadlineForm,
+    DispatchForm,
+    NewSlipForm,
+    NoteForm,
+    OptionalNoteForm,
+    PolicyForm,
+    PriorityForm,
+)
+from kiosk.models.callbacks import Callback, CallbackStatus
+from kiosk.models.people import Department, Role, User, UserRole
+from kiosk.models.tasks import SlipSource, TaskSlip
+from kiosk.rendering import render, see_other
+from kiosk.services import tasks
+from kiosk.services.directory import working_calendar
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+WORKERS = (Role.AGENT, Role.STAFF, Role.SUPERVISOR)
+
+ACTION_LABELS = {
+    Action.DISPATCH: _l("派单"),
+    Action.REASSIGN: _l("改派"),
+    Action.ACCEPT: _l("签收"),
+    Action.REJECT: _l("退回"),
+    Action.START: _l("开始处理"),
+    Action.WAIT: _l("等待业主（暂停计时）"),
+    Action.RESUME: _l("继续处理"),
+    Action.NOTE: _l("添加进展"),
+    Action.RESOLVE: _l("办结"),
+    Action.CLOSE: _l("关闭"),
+    Action.REOPEN: _l("重新打开"),
+    Action.PRIORITY: _l("调整优先级"),
+    Action.DEADLINE: _l("调整截止时间"),
+}
+NOTE_LABELS = {
+    Action.REJECT: _l("退回原因"),
+    Action.WAIT: _l("等待原因"),
+    Action.NOTE: _l("进展说明"),
+    Action.RESOLVE: _l("处理结果"),
+    Action.REOPEN: _l("重新打开原因"),
+    Action.PRIORITY: _l("调整原因"),
+    Action.DEADLINE: _l("调整原因"),
+    Action.REASSIGN: _l("改派原因"),
+}
+FORM_CLASSES = {
+    Action.DISPATCH: DispatchForm,
+    Action.REASSIGN: DispatchForm,
+    Action.ACCEPT: ActionForm,
+    Action.REJECT: NoteForm,
+    Action.START: ActionForm,
+    Action.WAIT: NoteForm,
+    Action.RESUME: ActionForm,
+    Action.NOTE: NoteForm,
+    Action.RESOLVE: NoteForm,
+    Action.CLOSE: OptionalNoteForm,
+    Action.REOPEN: NoteForm,
+    Action.PRIORITY: PriorityForm,
+    Action.DEADLINE: DeadlineForm,
+}
+WORK_QUEUE = ("dispatched", "accepted", "in_progress", "waiting_on_owner")
+
+
+@bp.app_context_processor
+def slip_labels():
+    return {"slip_labels": {
+        "status": STATUS_LABELS, "priority": PRIORITY_LABELS, "category": CATEGORY_LABELS,
+        "event": EVENT_LABELS, "deadline": DEADLINE_LABELS, "source": SOURCE_LABELS,
+        "action": ACTION_LABELS, "note": NOTE_LABELS, "callback": CALLBACK_LABELS,
+    }}
+
+
+def slip_deadline(slip: TaskSlip, now, policy: DeadlinePolicy) -> str:
+    """ok / near_due / overdue while the clock runs (deadlines.deadline_state); paused; done."""
+    if slip.status == "waiting_on_owner":
+        return "paused"
+    if slip.status in ("resolved", "called_back", "closed"):
+        return "done"
+    return deadline_state(now, slip.due_at, slip.opened_at, policy).value
+
+
+def active_departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).where(Department.active).order_by(Department.name)))
+
+
+def department_staff() -> list[User]:
+    statement = (select(User).join(UserRole, UserRole.user_id == User.id)
+                 .where(UserRole.role == Role.STAFF.value, User.active, User.department_id.is_not(None))
+                 .options(joinedload(User.department)).order_by(User.department_id, User.display_name))
+    return list(db.session.scalars(statement).unique())
+
+
+def action_form(action: Action, slip: TaskSlip, *, submitted: bool = False):
+    cls = FORM_CLASSES[action]
+    kwargs: dict = {"prefix": action.value}
+    if not submitted:
+        kwargs["formdata"] = None
+    if cls is DispatchForm:
+        kwargs.update(departments=active_departments(), people=department_staff(),
+                      reason_required=action is Action.REASSIGN)
+    form = cls(**kwargs)
+    if action in NOTE_LABELS:
+        form.note.label.text = NOTE_LABELS[action]
+    if not submitted:
+        form.version.data = str(slip.version)
+        if cls is DispatchForm:
+            form.department_id.data = slip.department_id or 0
+            form.assignee_id.data = slip.assignee_id or 0
+        elif action is Action.PRIORITY:
+            form.priority.data = slip.priority
+        elif action is Action.DEADLINE:
+            form.due.data = local(slip.due_at).replace(tzinfo=None)
+    return form
+
+
+def action_forms(slip: TaskSlip, user, submitted=None, next_url: str = "") -> dict:
+    """The forms for the actions this viewer may take now (the callback has its own form)."""
+    found = {}
+    for action in tasks.available_actions(slip, user):
+        if action is Action.CALLBACK:
+            continue
+        form = submitted[1] if submitted and submitted[0] is action else action_form(action, slip)
+        form.next.data = next_url
+        found[action] = form
+    return found
+
+
+def _viewable(slip_id: int) -> TaskSlip:
+    slip = db.session.get(TaskSlip, slip_id) or abort(404)
+    if not tasks.may_view(slip, current_user):
+        abort(403)
+    return slip
+
+
+def _pending_callback(slip: TaskSlip) -> Callback | None:
+    return db.session.scalar(select(Callback).where(Callback.slip_id == slip.id,
+                                                    Callback.status == CallbackStatus.PENDING.value))
+
+
+def _slip_page(slip: TaskSlip, *, status: int = 200, submitted=None, message: str | None = None,
+               callback_form: CallbackForm | None = None):
+    user = current_user
+    callback = _pending_callback(slip)
+    if callback is not None and Action.CALLBACK not in tasks.available_actions(slip, user):
+        callback = None
+    if callback is not None and callback_form is None:
+        callback_form = CallbackForm(formdata=None, prefix=f"cb{callback.id}", version=str(callback.version),
+                                     next=url_for("tasks.slip", slip_id=slip.id))
+    shows_phone = bool(tasks.parties(slip, user))
+    phone = slip.caller_phone if shows_phone or not slip.caller_phone else mask_phone(slip.caller_phone)
+    policy = tasks.current_policy()
+    return render("tasks/slip.html", "slip_panel", status=status, slip=slip, phone=phone, message=message,
+                  forms=action_forms(slip, user, submitted, url_for("tasks.slip", slip_id=slip.id)),
+                  deadline=slip_deadline(slip, utcnow(), policy), callback=callback,
+                  callback_form=callback_form)
+
+
+@bp.route("/")
+@roles(Role.AGENT, Role.SUPERVISOR)
+def index():
+    args = request.args
+    status = args.get("status", "") if args.get("status", "") in STATUS_LABELS else ""
+    priority = args.get("priority", "") if args.get("priority", "") in PRIORITY_LABELS else ""
+    department = args.get("department", "")
+    department_id = int(department) if department.isdigit() else None
+    overdue = args.get("overdue") == "1"
+    query = args.get("q", "").strip()[:100]
+    now = utcnow()
+    statement = (select(TaskSlip).options(joinedload(TaskSlip.department), joinedload(TaskSlip.assignee))
+                 .order_by(TaskSlip.id.desc()).limit(200))
+    if status:
+        statement = statement.where(TaskSlip.status == status)
+    if priority:
+        statement = statement.where(TaskSlip.priority == priority)
+    if department_id:
+        statement = statement.where(TaskSlip.department_id == department_id)
+    if overdue:
+        statement = statement.where(TaskSlip.status.in_(tasks.RUNNING_VALUES), TaskSlip.due_at < now)
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(or_(TaskSlip.number.ilike(like), TaskSlip.description.ilike(like),
+                                        TaskSlip.location.ilike(like), TaskSlip.caller_name.ilike(like)))
+    policy = tasks.current_policy()
+    slips = [(slip, slip_deadline(slip, now, policy)) for slip in db.session.scalars(statement)]
+    return render("tasks/index.html", "slip_rows", slips=slips, departments=active_departments(),
+                  filters={"status": status, "priority": priority, "department": department_id,
+                           "overdue": overdue, "q": query})
+
+
+@bp.route("/<int:slip_id>")
+@roles(*WORKERS)
+def slip(slip_id: int):
+    return _slip_page(_viewable(slip_id))
+
+
+def _perform(action: Action, slip: TaskSlip, form, now):
+    actor = current_user._get_current_object()
+    common = {"actor": actor, "now": now, "version": int(form.version.data)}
+    note = getattr(form, "note", None)
+    text = note.data if note is not None else ""
+    if action in (Action.DISPATCH, Action.REASSIGN):
+        department = db.session.get(Department, form.department_id.data)
+        assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
+        if action is Action.DISPATCH:
+            return tasks.dispatch(slip.id, department=department, assignee=assignee, note=text, **common)
+        return tasks.reassign(slip.id, department=department, assignee=assignee, reason=text, **common)
+    if action is Action.PRIORITY:
+        return tasks.change_priority(slip.id, priority=Priority(form.priority.data), reason=text, **common)
+    if action is Action.DEADLINE:
+        due = form.due.data.replace(tzinfo=SHANGHAI).astimezone(UTC)
+        return tasks.change_deadline(slip.id, due=due, reason=text, **common)
+    verbs = {
+        Action.ACCEPT: tasks.accept, Action.START: tasks.start, Action.RESUME: tasks.resume,
+        Action.REJECT: lambda i, **kw: tasks.reject(i, reason=text, **kw),
+        Action.WAIT: lambda i, **kw: tasks.wait_on_owner(i, reason=text, **kw),
+        Action.NOTE: lambda i, **kw: tasks.add_note(i, note=text, **kw),
+        Action.RESOLVE: lambda i, **kw: tasks.resolve(i, result=text, **kw),
+        Action.CLOSE: lambda i, **kw: tasks.close(i, note=text, **kw),
+        Action.REOPEN: lambda i, **kw: tasks.reopen(i, reason=text, **kw),
+    }
+    return verbs[action](slip.id, **common)
+
+
+def _conflict(slip_id: int, message: str):
+    db.session.rollback()
+    return _slip_page(db.session.get(TaskSlip, slip_id), status=409, message=message)
+
+
+@bp.route("/<int:slip_id>/<action>", methods=["POST"])
+@roles(*WORKERS)
+def act(slip_id: int, action: str):
+    slip = _viewable(slip_id)
+    try:
+        action = Action(action)
+    except ValueError:
+        abort(404)
+    if action not in FORM_CLASSES:
+        abort(404)
+    form = action_form(action, slip, submitted=True)
+    now = utcnow()
+    valid = form.validate()
+    if valid and action is Action.DEADLINE and form.due.data.replace(tzinfo=SHANGHAI) <= now:
+        form.due.errors.append(_("新的截止时间必须晚于现在。"))
+        valid = False
+    if not valid:
+        return _slip_page(slip, status=422, submitted=(action, form))
+    try:
+        _perform(action, slip, form, now)
+    except tasks.SlipConflict:
+        return _conflict(slip_id, _("该任务单刚被其他人修改，您的操作未执行。"
+                                    "下面是最新状态，请确认后再操作。"))
+    except Refused as refused:
+        if refused.because == "role":
+            abort(403)
+        return _conflict(slip_id, _("任务单当前状态不能执行“%(action)s”，下面是最新状态。",
+                                    action=ACTION_LABELS[action]))
+    slip = db.session.get(TaskSlip, slip_id)
+    flash(_("任务单 %(number)s：%(action)s。", number=slip.number, action=ACTION_LABELS[action]), "success")
+    return see_other(_safe_next(form.next.data) or url_for("tasks.slip", slip_id=slip_id))
+
+
+@bp.route("/queue")
+@roles(Role.STAFF)
+def queue():
+    user = current_user
+    slips = []
+    if user.department_id is not None:
+        statement = (select(TaskSlip).options(joinedload(TaskSlip.assignee))
+                     .where(TaskSlip.department_id == user.department_id, TaskSlip.status.in_(WORK_QUEUE))
+                     .order_by(TaskSlip.due_at))
+        policy, now = tasks.current_policy(), utcnow()
+        slips = [(slip, slip_deadline(slip, now, policy), tasks.available_actions(slip, user))
+                 for slip in db.session.scalars(statement)]
+    return render("tasks/queue.html", "queue_rows", slips=slips)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(*WORKERS)
+def new():
+    form = NewSlipForm(departments=active_departments())
+    if request.method == "POST":
+        if form.validate():
+            begin_write()
+            chosen = form.department_id.data
+            department = db.session.get(Department, chosen) if chosen else None
+            slip = tasks.open_slip(
+                source=SlipSource.STAFF, category=form.category.data, priority=Priority(form.priority.data),
+                description=form.description.data, owner=current_user._get_current_object(), now=utcnow(),
+                calendar=working_calendar(), department=department, location=form.location.data,
+                caller_name=form.caller_name.data or "", caller_phone=form.caller_phone.data or None,
+            )
+            db.session.commit()
+            flash(_("已开单 %(number)s。", number=slip.number), "success")
+            return see_other(url_for("tasks.slip", slip_id=slip.id))
+        return render("tasks/new.html", "slip_form", form=form, status=422)
+    return render("tasks/new.html", "slip_form", form=form)
+
+
+def _callbacks_page(*, status: int = 200, submitted: tuple[int, CallbackForm] | None = None,
+                    message: str | None = None):
+    items = tasks.my_callbacks(current_user)
+    forms = {}
+    for callback in items:
+        if submitted and submitted[0] == callback.id:
+            forms[callback.id] = submitted[1]
+        else:
+            forms[callback.id] = CallbackForm(formdata=None, prefix=f"cb{callback.id}",
+                                              version=str(callback.version))
+    return render("tasks/callbacks.html", "callback_rows", status=status, items=items, forms=forms,
+                  now=utcnow(), message=message)
+
+
+@bp.route("/callbacks")
+@roles(Role.AGENT, Role.SUPERVISOR)
+def callbacks():
+    return _callbacks_page()
+
+
+@bp.route("/callbacks/<int:callback_id>", methods=["POST"])
+@roles(Role.AGENT, Role.SUPERVISOR)
+def callback_record(callback_id: int):
+    callback = db.session.get(Callback, callback_id) or abort(404)
+    form = CallbackForm(prefix=f"cb{callback.id}")
+    back = _safe_next(form.next.data)
+    if not form.validate():
+        if callback.slip is not None and back:
+            return _slip_page(callback.slip, status=422, callback_form=form)
+        return _callbacks_page(status=422, submitted=(callback.id, form))
+    try:
+        tasks.record_callback(callback.id, actor=current_user._get_current_object(), now=utcnow(),
+                              result=CallbackResult(form.result.data), note=form.note.data or "",
+                              version=int(form.version.data))
+    except tasks.CallbackConflict:
+        db.session.rollback()
+        return _callbacks_page(status=409, message=_("这条回访刚被其他人记录，下面是最新列表。"))
+    except Refused:
+        abort(403)
+    flash(_("已记录回访：%(result)s。", result=CALLBACK_LABELS[CallbackResult(form.result.data)]), "success")
+    return see_other(back or url_for("tasks.callbacks"))
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def policy():
+    names = [f.name for f in fields(DeadlinePolicy)]
+    if request.method == "POST":
+        form = PolicyForm()
+        if form.validate():
+            tasks.save_policy(DeadlinePolicy(**{name: form[name].data for name in names}), now=utcnow())
+            flash(_("已保存时限设置。"), "success")
+            return see_other(url_for("tasks.policy"))
+        return render("tasks/policy.html", "policy_form", form=form, status=422)
+    form = PolicyForm(data=asdict(tasks.current_policy()))
+    return render("tasks/policy.html", "policy_form", form=form)

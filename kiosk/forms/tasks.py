@@ -1,0 +1,200 @@
+"""Forms for task slips: the lifecycle actions, a staff report, callbacks and the deadline policy."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+
+from kiosk.domain.callbacks import CallbackResult
+from kiosk.domain.deadlines import Priority
+from kiosk.forms.fields import max_length, required, strip
+
+PRIORITY_LABELS = {
+    Priority.ROUTINE: _l("常规"),
+    Priority.MAJOR: _l("重大"),
+    Priority.EMERGENCY: _l("应急/隐患"),
+    Priority.COMPLAINT: _l("投诉"),
+}
+CATEGORY_LABELS = {
+    "repair": _l("维修"),
+    "cleaning": _l("保洁"),
+    "security": _l("秩序/安全"),
+    "complaint": _l("投诉"),
+    "service_request": _l("服务需求"),
+    "other": _l("其他"),
+}
+CALLBACK_LABELS = {
+    CallbackResult.SATISFIED: _l("满意"),
+    CallbackResult.BASICALLY_SATISFIED: _l("基本满意"),
+    CallbackResult.UNSATISFIED: _l("不满意（重新打开）"),
+    CallbackResult.UNREACHABLE: _l("未接通"),
+}
+
+
+def _version_required():
+    return InputRequired(message=_l("页面已过期，请刷新后重试。"))
+
+
+class ActionForm(FlaskForm):
+    """A lifecycle button: carries the slip's version (so a stale page is refused, not applied).
+
+    Several of these share a page, each with its own prefix; the CSRF token is checked for every POST
+    by ``CSRFProtect`` (a plain ``csrf_token`` field), so the forms do not carry a prefixed copy.
+    """
+
+    class Meta:
+        csrf = False
+
+    version = HiddenField(validators=[_version_required()])
+    next = HiddenField()
+
+    def validate_version(self, field):
+        if not (field.data or "").isdigit():
+            raise ValidationError(_l("页面已过期，请刷新后重试。"))
+
+
+class NoteForm(ActionForm):
+    """An action that needs a text: a reason, a progress note or the result."""
+
+    note = TextAreaField(_l("说明"), filters=[strip], validators=[required(), max_length(2000)])
+
+
+class OptionalNoteForm(ActionForm):
+    note = TextAreaField(_l("备注"), filters=[strip], validators=[Optional(), max_length(2000)])
+
+
+class DispatchForm(ActionForm):
+    department_id = SelectField(_l("部门"), coerce=int, validate_choice=False)
+    assignee_id = SelectField(_l("指定人员"), coerce=int, validate_choice=False, default=0)
+    note = TextAreaField(_l("说明"), filters=[strip], validators=[max_length(2000)])
+
+    def __init__(self, *args, departments=(), people=(), reason_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.department_id.choices = [(0, _l("请选择部门"))] + [(d.id, d.name) for d in departments]
+        self.assignee_id.choices = [(0, _l("（部门自行签收）"))] + [
+            (u.id, f"{u.department.name if u.department else ''} · {u.display_name}") for u in people
+        ]
+        self._people = {u.id: u for u in people}
+        self._reason_required = reason_required
+
+    def validate_department_id(self, field):
+        if field.data not in {value for value, _label in field.choices if value}:
+            raise ValidationError(_l("请选择部门。"))
+
+    def validate_assignee_id(self, field):
+        person = self._people.get(field.data)
+        if field.data and (person is None or person.department_id != self.department_id.data):
+            raise ValidationError(_l("指定人员必须属于所选部门。"))
+
+    def validate_note(self, field):
+        if self._reason_required and not field.data:
+            raise ValidationError(_l("此项必填。"))
+
+
+class PriorityForm(NoteForm):
+    priority = SelectField(_l("优先级"), choices=list(PRIORITY_LABELS.items()), validators=[required()])
+
+
+class DeadlineForm(NoteForm):
+    due = DateTimeLocalField(_l("新的截止时间"), format="%Y-%m-%dT%H:%M",
+                             validators=[InputRequired(message=_l("请填写日期和时间。"))])
+
+
+class NewSlipForm(FlaskForm):
+    category = SelectField(_l("类别"), choices=list(CATEGORY_LABELS.items()), validators=[required()])
+    priority = SelectField(_l("优先级"), choices=list(PRIORITY_LABELS.items()), validators=[required()],
+                           default=Priority.ROUTINE.value)
+    department_id = SelectField(_l("派往部门"), coerce=int, validate_choice=True, default=0)
+    location = StringField(_l("位置"), filters=[strip], validators=[required(), max_length(200)])
+    caller_name = StringField(_l("报事人"), filters=[strip], validators=[Optional(), max_length(60)])
+    caller_phone = StringField(_l("联系电话"), filters=[strip], validators=[Optional(), max_length(20)])
+    description = TextAreaField(_l("事项描述"), filters=[strip], validators=[required(), max_length(2000)])
+
+    def __init__(self, *args, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.department_id.choices = [(0, _l("暂不派单"))] + [(d.id, d.name) for d in departments]
+
+    def validate_caller_phone(self, field):
+        if field.data and not field.data.replace("-", "").replace(" ", "").isdigit():
+            raise ValidationError(_l("电话只能包含数字和短横线。"))
+
+
+class CallbackForm(FlaskForm):
+    class Meta:
+        csrf = False  # one per row, prefixed; CSRFProtect checks the page's token
+
+    version = HiddenField(validators=[_version_required()])
+    next = HiddenField()
+    result = SelectField(_l("回访结果"), choices=list(CALLBACK_LABELS.items()), validators=[required()])
+    note = TextAreaField(_l("回访记录"), filters=[strip], validators=[max_length(2000)])
+
+    def validate_version(self, field):
+        if not (field.data or "").isdigit():
+            raise ValidationError(_l("页面已过期，请刷新后重试。"))
+
+    def validate_note(self, field):
+        if self.result.data == CallbackResult.UNSATISFIED and not field.data:
+            raise ValidationError(_l("不满意时请记录业主的意见。"))
+
+
+def _whole(label, low: int, high: int):
+    return IntegerField(label, validators=[InputRequired(message=_l("此项必填。")),
+                                           NumberRange(min=low, max=high,
+                                                       message=_l("应在 %(min)s 到 %(max)s 之间。"))])
+
+
+class PolicyForm(FlaskForm):
+    routine_working_days = _whole(_l("常规问题（工作日）"), 0, 30)
+    major_working_days = _whole(_l("重大问题（工作日）"), 0, 60)
+    complaint_hours = _whole(_l("服务质量投诉（小时）"), 0, 240)
+    emergency_minutes = _whole(_l("应急/隐患（分钟）"), 0, 1440)
+    incident_report_working_days = _whole(_l("突发事件报告（工作日）"), 0, 30)
+    near_due_fraction = FloatField(_l("临期提醒：剩余时限比例"), validators=[
+        InputRequired(message=_l("此项必填。")),
+        NumberRange(min=0, max=1, message=_l("应在 %(min)s 到 %(max)s 之间。"))])
+    near_due_minutes = IntegerField(_l("临期提醒：至少提前（分钟）"), validators=[
+        Optional(), NumberRange(min=0, max=10080, message=_l("应在 %(min)s 到 %(max)s 之间。"))])
+
+STATUS_LABELS = {
+    "new": _l("待派单"),
+    "dispatched": _l("已派单"),
+    "accepted": _l("已签收"),
+    "rejected": _l("已退回"),
+    "in_progress": _l("处理中"),
+    "waiting_on_owner": _l("等待业主"),
+    "resolved": _l("已办结"),
+    "called_back": _l("已回访"),
+    "closed": _l("已关闭"),
+}
+EVENT_LABELS = {
+    "opened": _l("开单"),
+    "dispatch": _l("派单"),
+    "reassign": _l("改派"),
+    "accept": _l("签收"),
+    "reject": _l("退回"),
+    "start": _l("开始处理"),
+    "wait": _l("等待业主"),
+    "resume": _l("继续处理"),
+    "note": _l("进展"),
+    "resolve": _l("办结"),
+    "callback": _l("回访"),
+    "callback_attempt": _l("回访未接通"),
+    "close": _l("关闭"),
+    "reopen": _l("重新打开"),
+    "priority": _l("调整优先级"),
+    "deadline": _l("调整截止时间"),
+    "escalated": _l("超时升级"),
+}
+DEADLINE_LABELS = {"ok": _l("正常"), "near_due": _l("临期"), "overdue": _l("已超时"), "paused": _l("已暂停"),
+                   "done": _l("已办结")}
+SOURCE_LABELS = {"call": _l("来电"), "visit": _l("来访"), "staff": _l("员工报事")}
