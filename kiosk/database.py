@@ -42,7 +42,7 @@ def begin_write() -> None:
     Ends the read-only transaction that loading the signed-in user opened, then begins again with
     the write lock taken up front on SQLite (``BEGIN IMMEDIATE``); on PostgreSQL a plain BEGIN.
     """
-    session = db.session
+    session = db.session()
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() called with unsaved changes in the session")
