@@ -95,10 +95,7 @@ def test_each_route_answers_each_role_as_declared(app, make_user, make_departmen
     for rule in app.url_map.iter_rules():
         url = url_for_rule(rule, values)
         method = "GET" if "GET" in rule.methods else "POST"
-        if method == "GET":
-            response = client.get(url)
-        else:
-            response = client.post_form(url, {})
+        response = client.get(url) if method == "GET" else client.post_form(url, {})
         allowed = who in ACCESS[rule.endpoint]
         status = response.status_code
         sent_to_login = status in (302, 303, 401) and "/auth/login" in response.headers.get(
