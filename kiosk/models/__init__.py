@@ -5,6 +5,7 @@ from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
+from kiosk.models.rotation import RotationDay, RotationEvent
 from kiosk.models.security import LoginAttempt
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "Owner",
     "Project",
     "Role",
+    "RotationDay",
+    "RotationEvent",
     "ScriptPhrase",
     "Unit",
     "User",
