@@ -58,9 +58,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from kiosk.blueprints import admin, auth, main, notifications
+    from kiosk.blueprints import admin, auth, main, notifications, rotation
 
-    for module in (auth, main, admin, notifications):
+    for module in (auth, main, admin, notifications, rotation):
         app.register_blueprint(module.bp)
     from kiosk.access import public
 

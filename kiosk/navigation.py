@@ -19,6 +19,8 @@ ROLE_LABELS = {
 MENU = [
     ("main.home", _l("工作台"), None),
     ("notifications.index", _l("通知"), None),
+    ("rotation.index", _l("轮值表"), {Role.SALES, Role.SUPERVISOR}),
+    ("rotation.report", _l("接待统计"), {Role.SALES, Role.SUPERVISOR}),
     ("admin.users", _l("用户"), {Role.ADMIN}),
     ("admin.departments", _l("部门"), {Role.ADMIN}),
     ("admin.calendar", _l("工作日历"), {Role.ADMIN}),
@@ -39,4 +41,6 @@ def home_endpoint(user) -> str:
     """Where a person lands after signing in."""
     if user.has_role(Role.ADMIN):
         return "admin.users"
+    if user.has_role(Role.SALES):
+        return "rotation.index"
     return "main.home"

@@ -325,6 +325,7 @@ class LogLine:
     """One event of the day with the engine's decision, who recorded it and why."""
 
     seq: int
+    group_id: str | None
     decision: Decision
     actor: str | None
     reason: str
@@ -357,10 +358,10 @@ class DayView:
         return [(p, self.name(p)) for p in self.state.queue]
 
 
-def day_etag(office: str, day: date) -> str:
-    """The ETag of a day without replaying it: its id and newest event's sequence number."""
+def day_etag(office: str, day: date) -> str | None:
+    """The ETag of a day without replaying it: its id and newest event's sequence number (None: not open)."""
     row = _find_day(office, day, lock=False)
-    return f"rotation-{row.id}-{row.last_seq}" if row else f"rotation-none-{day.isoformat()}"
+    return f"rotation-{row.id}-{row.last_seq}" if row else None
 
 
 def current_state(office: str, day: date) -> DayView | None:
@@ -373,8 +374,8 @@ def current_state(office: str, day: date) -> DayView | None:
     actors = {e.actor_id for e in row.events if e.actor_id}
     actor_names = dict(db.session.execute(
         select(User.id, User.display_name).where(User.id.in_(actors))).all()) if actors else {}
-    lines = [LogLine(e.seq, d, actor_names.get(e.actor_id), e.reason) for e, d in zip(row.events, state.log,
-                                                                                         strict=True)]
+    lines = [LogLine(e.seq, e.payload.get("group_id"), d, actor_names.get(e.actor_id), e.reason)
+             for e, d in zip(row.events, state.log, strict=True)]
     return DayView(row, state, names, lines)
 
 
