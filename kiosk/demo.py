@@ -9,10 +9,12 @@ from datetime import date
 
 from sqlalchemy import select
 
+from kiosk.clock import local
 from kiosk.extensions import db
 from kiosk.models.people import Department, Role, User
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
+from kiosk.services import rotation
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -116,4 +118,15 @@ def seed_demo(now) -> dict[str, int]:
                                 moved_in_on=delivered)
                     owner_index += 1
     db.session.commit()
-    return {"users_added": users_added, "owners": owner_index}
+    return {"users_added": users_added, "owners": owner_index, "receptions": seed_rotation(now)}
+
+
+def seed_rotation(now) -> int:
+    """Today's rotation table for the demo sales team with two walk-in receptions (only on an empty day)."""
+    day = local(now).date()
+    view = rotation.current_state(rotation.DEFAULT_OFFICE, day)
+    if view is not None and view.row.last_seq:
+        return 0
+    for n in (1, 2):
+        rotation.receive_customer(rotation.DEFAULT_OFFICE, f"demo-{day.isoformat()}-{n}", now=now)
+    return 2

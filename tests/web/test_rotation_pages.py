@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, date, datetime
 
 import pytest
 from conftest import field_error
 from flask import url_for
 from sqlalchemy import select
 
-from kiosk.clock import local, utcnow
 from kiosk.extensions import db
 from kiosk.models.rotation import RotationEvent
 from kiosk.navigation import home_endpoint
 from kiosk.services import rotation
 from kiosk.services.rotation import DEFAULT_OFFICE as OFFICE
 from kiosk.services.rotation import sid
+
+# Views read the clock; the tests fix it at 10:00 in Shanghai, inside the default working hours.
+TEN = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+DAY = date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def ten_oclock(monkeypatch):
+    monkeypatch.setattr("kiosk.blueprints.rotation.utcnow", lambda: TEN)
 
 
 @pytest.fixture
@@ -25,7 +34,7 @@ def team(make_user):
 
 
 def receive(group: str):
-    return rotation.receive_customer(OFFICE, group, now=utcnow())
+    return rotation.receive_customer(OFFICE, group, now=TEN)
 
 
 def events() -> list[RotationEvent]:
@@ -107,7 +116,7 @@ def test_supervisor_actions_are_stored_with_actor_and_reason(client, login_as, t
                                         "AssistRecorded", "Reassigned", "Reordered", "HoursSet"]
     assert all(e.actor_id == boss.id for e in stored[1:])
     assert stored[1].reason == "去银行办按揭" and stored[4].reason == "客户要求更换"
-    view = rotation.current_state(OFFICE, local(utcnow()).date())
+    view = rotation.current_state(OFFICE, DAY)
     assert view.state.queue[0] == yang and view.state.received("visit-1").receiver == yang
     page = client.get("/rotation/").get_data(as_text=True)
     assert "制度1 第16条" in page and "客户要求更换" in page and "08:30–20:00" in page
@@ -202,7 +211,7 @@ def test_report_as_page_fragment_and_csv(client, login_as, team):
     login_as("supervisor")
     receive("visit-1")
     receive("visit-2")
-    day = local(utcnow()).date().isoformat()
+    day = DAY.isoformat()
     page = client.get(f"/rotation/report?period=week&day={day}").get_data(as_text=True)
     assert "<html" in page and "王敏" in page and "visit-2" in page
     fragment = client.get_htmx("/rotation/report?period=month").get_data(as_text=True)

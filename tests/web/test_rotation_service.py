@@ -170,3 +170,14 @@ def test_ten_groups_from_three_tablets_at_once_get_ten_distinct_rule_correct_rec
     assert [rotation.uid(a.receiver) for a in state.assignments] == [order[i % 3] for i in range(10)]
     counts = reception_counts(state).values()
     assert max(counts) - min(counts) <= 1
+
+
+def test_demo_seeds_todays_table_for_the_sales_team_once(app):
+    from kiosk.demo import seed_demo
+
+    assert seed_demo(TEN)["receptions"] == 2
+    assert seed_demo(TEN)["receptions"] == 0
+    view = rotation.current_state(OFFICE, DAY)
+    names = [name for _, name in view.people()]
+    assert sorted(names) == sorted(["何军（销售主管）", "王敏", "张伟", "杨帆"])
+    assert len(view.received_groups()) == 2 and names[-2:] == ["何军（销售主管）", "王敏"]
