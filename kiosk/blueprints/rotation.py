@@ -248,10 +248,16 @@ def reassign():
                 lambda f, at, _v: Reassigned(at, f.group_id.data, f.salesperson.data, f.reason.data))
 
 
-def _reorder_event(form, at, view):
-    queue = [p for p in view.state.queue if p != form.salesperson.data]
-    queue.insert(form.position.data - 1, form.salesperson.data)
-    return Reordered(at, tuple(queue), form.reason.data)
+def _reorder_event(form, at, _view):
+    """Built from the queue as it is under the lock, so a reception stored meanwhile is kept."""
+    person, position, reason = form.salesperson.data, form.position.data, form.reason.data
+
+    def build(state):
+        queue = [p for p in state.queue if p != person]
+        queue.insert(position - 1, person)
+        return Reordered(at, tuple(queue), reason)
+
+    return build
 
 
 @bp.route("/reorder", methods=["POST"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from enum import Enum
@@ -235,15 +236,21 @@ def _append(row: RotationDay, event: Event, actor: User | None, reason: str) -> 
     ))
 
 
-def record(office: str, event: Event, *, actor: User | None, now: datetime, reason: str = "") -> Decision:
+def record(office: str, event: Event | Callable[[DayState], Event], *, actor: User | None, now: datetime,
+           reason: str = "") -> Decision:
     """Store a supervisor's or salesperson's event on today's table and return the engine's decision.
 
-    ``event.at`` is the moment in Shanghai time (``kiosk.clock.local(now)``). An event the engine refuses
-    is not stored: :class:`RotationRefused` carries the refusal and its article.
+    ``event`` has its moment in Shanghai time (``kiosk.clock.local(now)``); it may also be a function of
+    the day's current state that builds the event under the lock (a reorder computed from the live queue
+    must not undo a reception another tablet stored meanwhile). An event the engine refuses is not
+    stored: :class:`RotationRefused` carries the refusal and its article.
     """
     begin_write()
-    row = _locked_day(office, event.at.date(), now)
-    decision = apply(replay_day(row), event).log[-1]
+    row = _locked_day(office, local(now).date(), now)
+    state = replay_day(row)
+    if callable(event):
+        event = event(state)
+    decision = apply(state, event).log[-1]
     if not decision.accepted:
         db.session.rollback()
         raise RotationRefused(decision)

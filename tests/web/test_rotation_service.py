@@ -181,3 +181,18 @@ def test_demo_seeds_todays_table_for_the_sales_team_once(app):
     names = [name for _, name in view.people()]
     assert sorted(names) == sorted(["何军（销售主管）", "王敏", "张伟", "杨帆"])
     assert len(view.received_groups()) == 2 and names[-2:] == ["何军（销售主管）", "王敏"]
+
+
+def test_an_event_built_from_the_state_sees_what_another_tablet_stored_meanwhile(app, team):
+    seen = []
+
+    def move_last_to_front(state):
+        seen.append(state.queue)
+        return Reordered(rotation.local(TEN), (state.queue[-1], *state.queue[:-1]), "现场调整")
+
+    rotation.receive_customer(OFFICE, "v1", now=TEN)  # stored between the page and the POST
+    rotation.record(OFFICE, move_last_to_front, actor=team[2], now=at(1))
+    assert seen == [(sid(team[1].id), sid(team[2].id), sid(team[0].id))]
+    view = rotation.current_state(OFFICE, DAY)
+    assert view.state.queue == (sid(team[0].id), sid(team[1].id), sid(team[2].id))
+    assert view.state.received("v1").receiver == sid(team[0].id)
