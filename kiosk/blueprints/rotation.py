@@ -32,7 +32,6 @@ from kiosk.domain.rotation import (
     Reordered,
     SalespersonLeft,
     reception_counts,
-    up_next,
 )
 from kiosk.forms.rotation import (
     AssistForm,
@@ -152,7 +151,7 @@ def _context(view: rotation.DayView) -> dict:
         }
         for i, (p, name) in enumerate(view.people())
     ]
-    up = [(UP_LABELS[i], view.name(p)) for i, p in enumerate(up_next(state, 3))]
+    up = list(zip(UP_LABELS, view.up_next_names(len(UP_LABELS)), strict=False))
     return {"view": view, "rows": rows, "up": up}
 
 

@@ -49,6 +49,7 @@ from kiosk.domain.rotation import (
     assign,
     next_day_order,
     replay,
+    up_next,
 )
 from kiosk.extensions import db
 from kiosk.models.people import Role, User, UserRole
@@ -359,6 +360,10 @@ class DayView:
 
     def received_groups(self) -> list[Assignment]:
         return [a for a in self.state.assignments if a.outcome is Outcome.RECEIVED]
+
+    def up_next_names(self, n: int = 3) -> list[str]:
+        """一接、二接、三接…: names of the next ``n`` available salespeople (seed 001 制度2 第1条)."""
+        return [self.name(p) for p in up_next(self.state, n)]
 
     def people(self) -> list[tuple[str, str]]:
         """(engine id, name) of everyone on today's table, in queue order."""

@@ -196,3 +196,14 @@ def test_an_event_built_from_the_state_sees_what_another_tablet_stored_meanwhile
     view = rotation.current_state(OFFICE, DAY)
     assert view.state.queue == (sid(team[0].id), sid(team[1].id), sid(team[2].id))
     assert view.state.received("v1").receiver == sid(team[0].id)
+
+
+def test_week_and_month_reports_add_up_the_days(app, team):
+    rotation.receive_customer(OFFICE, "mon", now=TEN)
+    rotation.receive_customer(OFFICE, "tue", now=TEN + timedelta(days=1))  # 张伟 first up on Tuesday (art. 7)
+    rotation.receive_customer(OFFICE, "next-mon", now=TEN + timedelta(days=7))
+    week = {p.name: p.counted for p in rotation.report(OFFICE, *rotation.period_bounds("week", DAY)).people}
+    assert week == {"王敏": 1, "张伟": 1, "杨帆": 0}
+    month = rotation.report(OFFICE, *rotation.period_bounds("month", DAY))
+    assert [line.group_id for line in month.lines] == ["mon", "tue", "next-mon"]
+    assert {p.name: p.counted for p in month.people} == {"王敏": 1, "张伟": 1, "杨帆": 1}
