@@ -31,7 +31,6 @@ from kiosk.domain.rotation import (
     Reassigned,
     Reordered,
     SalespersonLeft,
-    reception_counts,
 )
 from kiosk.forms.rotation import (
     AssistForm,
@@ -80,22 +79,21 @@ def _today() -> date:
     return local(utcnow()).date()
 
 
+def _opened_today() -> date:
+    """Today, its table opened if nobody has yet (like writing the table on the board in the morning)."""
+    day = _today()
+    if rotation.day_etag(OFFICE, day) is None:
+        rotation.open_day(OFFICE, day, utcnow())
+    return day
+
+
 def _day_view() -> rotation.DayView:
-    """Today's table; looking at it opens it (like writing the table on the board in the morning)."""
-    view = rotation.current_state(OFFICE, _today())
-    if view is None:
-        rotation.open_day(OFFICE, _today(), utcnow())
-        view = rotation.current_state(OFFICE, _today())
-    return view
+    return rotation.current_state(OFFICE, _opened_today())
 
 
 def _etag() -> str:
-    """Today's version for the polls (id and last event), opening the day if nobody has yet."""
-    etag = rotation.day_etag(OFFICE, _today())
-    if etag is None:
-        rotation.open_day(OFFICE, _today(), utcnow())
-        etag = rotation.day_etag(OFFICE, _today())
-    return etag
+    """Today's version for the polls: the day's id and its newest event's sequence number."""
+    return rotation.day_etag(OFFICE, _opened_today())
 
 
 def _is_supervisor() -> bool:
@@ -134,20 +132,12 @@ def _forms(view: rotation.DayView, bound: str | None = None) -> dict:
 
 
 def _context(view: rotation.DayView) -> dict:
-    state = view.state
-    counts = reception_counts(state)
-    assists: dict[str, int] = {}
-    for assist in state.assists:
-        assists[assist.assistant] = assists.get(assist.assistant, 0) + 1
-    uncounted: dict[str, int] = {}
-    for a in view.received_groups():
-        if not a.counts and a.receiver:
-            uncounted[a.receiver] = uncounted.get(a.receiver, 0) + 1
+    state, totals = view.state, view.totals()
     rows = [
         {
             "position": i + 1, "name": name, "me": p == sid(current_user.id),
             "presence": PRESENCE_LABELS[state.presence_of(p)], "available": state.is_available(p),
-            "counts": counts.get(p, 0), "uncounted": uncounted.get(p, 0), "assists": assists.get(p, 0),
+            "counts": totals[p].counted, "uncounted": totals[p].uncounted_total, "assists": totals[p].assists,
         }
         for i, (p, name) in enumerate(view.people())
     ]

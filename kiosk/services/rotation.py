@@ -329,6 +329,58 @@ def _names(state: DayState) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class ReceptionLine:
+    """One reception in the report, with the rule that decided whether it counts."""
+
+    day: date
+    at: datetime | None
+    group_id: str
+    salesperson: str
+    counts: bool
+    article: str
+    count_article: str
+    explanation: str
+
+
+@dataclass
+class PersonTotals:
+    name: str
+    counted: int = 0
+    uncounted: Counter = field(default_factory=Counter)  # count article -> how many
+    assists: int = 0
+
+    @property
+    def uncounted_total(self) -> int:
+        return sum(self.uncounted.values())
+
+
+def _tally(day: date, state: DayState, names: dict[str, str], totals: dict[str, PersonTotals],
+           lines: list[ReceptionLine]) -> None:
+    """Add one day's receptions and assists to ``totals`` and ``lines`` (制度1 第六章 第42–50条)."""
+
+    def person(p: str) -> PersonTotals:
+        if p not in totals:
+            totals[p] = PersonTotals(names.get(p, p))
+        return totals[p]
+
+    for p in state.queue:
+        person(p)
+    for a in state.assignments:
+        if a.outcome is not Outcome.RECEIVED or a.receiver is None:
+            continue
+        entry = person(a.receiver)
+        if a.counts:
+            entry.counted += 1
+        else:
+            entry.uncounted[a.count_article] += 1
+        explanation = _SID.sub(lambda m: names.get(m.group(0), m.group(0)), a.explanation_zh)
+        lines.append(ReceptionLine(day, a.at, a.group_id, entry.name, a.counts, a.article, a.count_article,
+                                   explanation))
+    for assist in state.assists:
+        person(assist.assistant).assists += 1
+
+
+@dataclass(frozen=True)
 class LogLine:
     """One event of the day with the engine's decision, who recorded it and why."""
 
@@ -348,10 +400,6 @@ class DayView:
     names: dict[str, str]
     lines: list[LogLine] = field(default_factory=list)
 
-    @property
-    def etag(self) -> str:
-        return f"rotation-{self.row.id}-{self.row.last_seq}"
-
     def name(self, salesperson: str | None) -> str:
         return "" if salesperson is None else self.names.get(salesperson, salesperson)
 
@@ -364,6 +412,12 @@ class DayView:
     def up_next_names(self, n: int = 3) -> list[str]:
         """一接、二接、三接…: names of the next ``n`` available salespeople (seed 001 制度2 第1条)."""
         return [self.name(p) for p in up_next(self.state, n)]
+
+    def totals(self) -> dict[str, PersonTotals]:
+        """Per salesperson (engine id): today's counted and uncounted receptions and assists."""
+        totals: dict[str, PersonTotals] = {}
+        _tally(self.row.day, self.state, self.names, totals, [])
+        return totals
 
     def people(self) -> list[tuple[str, str]]:
         """(engine id, name) of everyone on today's table, in queue order."""
@@ -411,32 +465,6 @@ def period_bounds(period: str, day: date) -> tuple[date, date]:
 
 
 @dataclass(frozen=True)
-class ReceptionLine:
-    """One reception in the report, with the rule that decided whether it counts."""
-
-    day: date
-    at: datetime | None
-    group_id: str
-    salesperson: str
-    counts: bool
-    article: str
-    count_article: str
-    explanation: str
-
-
-@dataclass
-class PersonTotals:
-    name: str
-    counted: int = 0
-    uncounted: Counter = field(default_factory=Counter)  # count article -> how many
-    assists: int = 0
-
-    @property
-    def uncounted_total(self) -> int:
-        return sum(self.uncounted.values())
-
-
-@dataclass(frozen=True)
 class Report:
     start: date
     end: date
@@ -453,29 +481,9 @@ def report(office: str, start: date, end: date) -> Report:
     totals: dict[str, PersonTotals] = {}
     lines: list[ReceptionLine] = []
     names: dict[str, str] = {}
-
-    def person(p: str) -> PersonTotals:
-        if p not in totals:
-            totals[p] = PersonTotals(names.get(p, p))
-        return totals[p]
-
     for row in days:
         state = replay_day(row)
         names.update(_names(state))
-        for p in state.queue:
-            person(p)
-        for a in state.assignments:
-            if a.outcome is not Outcome.RECEIVED or a.receiver is None:
-                continue
-            entry = person(a.receiver)
-            if a.counts:
-                entry.counted += 1
-            else:
-                entry.uncounted[a.count_article] += 1
-            explanation = _SID.sub(lambda m: names.get(m.group(0), m.group(0)), a.explanation_zh)
-            lines.append(ReceptionLine(row.day, a.at, a.group_id, entry.name, a.counts, a.article,
-                                       a.count_article, explanation))
-        for assist in state.assists:
-            person(assist.assistant).assists += 1
+        _tally(row.day, state, names, totals, lines)
     people = sorted(totals.values(), key=lambda t: (-t.counted, t.name))
     return Report(start, end, people, lines)
