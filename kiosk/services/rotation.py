@@ -147,7 +147,8 @@ def decode(row: RotationEvent) -> Event:
 
 
 def roster_of(row: RotationDay) -> Roster:
-    on_call = (row.on_call_start, row.on_call_end) if row.on_call_start and row.on_call_end else None
+    has_shift = row.on_call_start is not None and row.on_call_end is not None
+    on_call = (row.on_call_start, row.on_call_end) if has_shift else None
     return Roster(
         date=row.day,
         order=tuple(sid(i) for i in row.opening_order),

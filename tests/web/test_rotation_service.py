@@ -145,8 +145,11 @@ def test_report_counts_per_person_with_the_rule_behind_each_uncounted(app, team)
     assert rotation.period_bounds("week", DAY) == (date(2026, 11, 23), date(2026, 11, 29))
 
 
-def test_ten_groups_from_three_tablets_at_once_get_ten_distinct_rule_correct_receptions(app, team):
-    rotation.open_day(OFFICE, DAY, TEN)
+@pytest.mark.parametrize("opened_before", [True, False], ids=["day-open", "first-groups-open-the-day"])
+def test_ten_groups_from_three_tablets_at_once_get_ten_distinct_rule_correct_receptions(app, team,
+                                                                                        opened_before):
+    if opened_before:
+        rotation.open_day(OFFICE, DAY, TEN)
 
     def tablet(n: int) -> tuple[str, int]:
         with app.app_context():
@@ -160,6 +163,7 @@ def test_ten_groups_from_three_tablets_at_once_get_ten_distinct_rule_correct_rec
 
     assert sorted(g for g, _ in results) == sorted(f"group-{n}" for n in range(10))
     row = db.session.scalar(select(RotationDay))
+    assert db.session.query(RotationDay).count() == 1
     assert [e.seq for e in row.events] == list(range(1, 11))
     state = rotation.replay_day(row)
     # Replay gives every group the receiver its tablet was told, and each group exactly one.
