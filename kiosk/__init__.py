@@ -66,12 +66,15 @@ def _register_blueprints(app: Flask) -> None:
         kiosk,
         main,
         notifications,
+        rotation,
         supervisor,
         tasks,
         visitors,
     )
 
-    for module in (auth, main, admin, notifications, kiosk, visitors, hotline, cti, tasks, supervisor):
+    faces = (kiosk, visitors, hotline, cti, tasks, supervisor, rotation)
+    blueprints = (auth, main, admin, notifications, *faces)
+    for module in blueprints:
         app.register_blueprint(module.bp)
     from kiosk.access import public
 

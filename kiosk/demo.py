@@ -10,6 +10,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
+from kiosk.clock import local
 from kiosk.domain.hotline import CallTimes
 from kiosk.extensions import db
 from kiosk.models.calls import AnswerBookEntry, Call, DirectoryEntry, PbxSecret
@@ -17,6 +18,7 @@ from kiosk.models.people import Department, Role, User
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.visits import KioskDevice, Visit, WatchPerson
+from kiosk.services import rotation
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -178,7 +180,8 @@ def seed_demo(now) -> dict[str, int]:
     _seed_hotline(now)
     db.session.commit()
     seed_demo_slips(now)
-    return {"users_added": users_added, "owners": owner_index, "pairing_codes": pairing_codes}
+    return {"users_added": users_added, "owners": owner_index, "pairing_codes": pairing_codes,
+            "receptions": seed_rotation(now)}
 
 
 def _seed_kiosk(now, users) -> dict[str, str]:
@@ -299,3 +302,14 @@ def seed_demo_slips(now) -> int:
             verb_function(slip.id, actor=actor, now=when, **extra)
         added += 1
     return added
+
+
+def seed_rotation(now) -> int:
+    """Today's rotation table for the demo sales team with two walk-in receptions (only on an empty day)."""
+    day = local(now).date()
+    view = rotation.current_state(rotation.DEFAULT_OFFICE, day)
+    if view is not None and view.row.last_seq:
+        return 0
+    for n in (1, 2):
+        rotation.receive_customer(rotation.DEFAULT_OFFICE, f"demo-{day.isoformat()}-{n}", now=now)
+    return 2

@@ -31,6 +31,8 @@ MENU = [
     ("visitors.device_list", _l("访客终端"), {Role.ADMIN}),
     ("hotline.console", _l("热线"), {Role.AGENT, Role.SUPERVISOR}),
     ("hotline.agents", _l("坐席状态"), {Role.SUPERVISOR}),
+    ("rotation.index", _l("轮值表"), {Role.SALES, Role.SUPERVISOR}),
+    ("rotation.report", _l("接待统计"), {Role.SALES, Role.SUPERVISOR}),
     ("admin.users", _l("用户"), {Role.ADMIN}),
     ("admin.departments", _l("部门"), {Role.ADMIN}),
     ("admin.calendar", _l("工作日历"), {Role.ADMIN}),
@@ -52,6 +54,8 @@ def home_endpoint(user) -> str:
     """Where a person lands after signing in."""
     if user.has_role(Role.ADMIN):
         return "admin.users"
+    if user.has_role(Role.SALES):
+        return "rotation.index"
     if user.has_role(Role.SUPERVISOR):
         return "supervisor.board_page"
     if user.has_role(Role.AGENT):

@@ -71,6 +71,7 @@ __all__ = [
     "DayState",
     "Decision",
     "Event",
+    "HoursSet",
     "MakeUpGranted",
     "MissedTurn",
     "OnLeave",
@@ -302,6 +303,20 @@ class Reassigned:
     reason: str = "客户要求更换销售人员"
 
 
+@dataclass(frozen=True)
+class HoursSet:
+    """The supervisor sets the working hours and the on-call shift (制度1 第4、43、48条).
+
+    It changes the day's roster from this moment on: receptions already decided keep their decision,
+    so a replay of the day gives the same answers whatever is set later.
+    """
+
+    at: datetime
+    working_hours: tuple[time, time]
+    on_call_shift: tuple[time, time] | None = None
+    on_call_salesperson: str | None = None
+
+
 Event = (
     SalespersonArrived
     | SalespersonLeft
@@ -315,6 +330,7 @@ Event = (
     | Reordered
     | AssistRecorded
     | Reassigned
+    | HoursSet
 )
 
 
@@ -753,6 +769,8 @@ def apply(state: DayState, event: Event) -> DayState:
         return _log(replace(state, assists=(*state.assists, assist)), event, "制度1 第46条", why)
     if isinstance(event, Reassigned):
         return _reassign(state, event)
+    if isinstance(event, HoursSet):
+        return _set_hours(state, event)
     raise TypeError(f"unknown rotation event: {event!r}")
 
 
@@ -768,6 +786,21 @@ def _make_up(state: DayState, ev: MakeUpGranted) -> DayState:
     queue = (ev.salesperson, *(p for p in state.queue if p != ev.salesperson))
     why = f"销售主管为 {ev.salesperson} 补充轮值,排为一接。{ev.reason}".strip()
     return _log(replace(state, queue=queue, missed_turns=tuple(missed)), ev, "制度1 第8条", why)
+
+
+def _set_hours(state: DayState, ev: HoursSet) -> DayState:
+    """制度1 第4、43、48条: new working hours / on-call shift apply to the receptions that follow."""
+    start, end = ev.working_hours
+    if start >= end:
+        return _log(state, ev, "制度1 第43条", "工作时间的开始必须早于结束,未采用。", accepted=False)
+    roster = replace(state.roster, working_hours=ev.working_hours, on_call_shift=ev.on_call_shift,
+                     on_call_salesperson=ev.on_call_salesperson)
+    why = f"销售主管设定工作时间 {start:%H:%M}–{end:%H:%M},工作时间以外接待不计入接待次数(制度1 第43条)"
+    if ev.on_call_shift is not None:
+        who = ev.on_call_salesperson or "当值销售人员"
+        why += (f";值班 {ev.on_call_shift[0]:%H:%M}–{ev.on_call_shift[1]:%H:%M} 由 {who} 接待,"
+                "不计入接待次数(制度1 第48条)")
+    return _log(replace(state, roster=roster), ev, "制度1 第4条", why + "。")
 
 
 def _reassign(state: DayState, ev: Reassigned) -> DayState:

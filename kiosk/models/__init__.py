@@ -15,6 +15,7 @@ from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
+from kiosk.models.rotation import RotationDay, RotationEvent
 from kiosk.models.security import LoginAttempt
 from kiosk.models.settings import Setting
 from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, TaskSlip
@@ -43,6 +44,8 @@ __all__ = [
     "Owner",
     "Project",
     "Role",
+    "RotationDay",
+    "RotationEvent",
     "ScriptPhrase",
     "Setting",
     "SlipCounter",

@@ -9,6 +9,7 @@ from kiosk.domain.rotation import (
     BusyWithOtherWork,
     CustomerArrived,
     CustomerKind,
+    HoursSet,
     MakeUpGranted,
     OnLeave,
     Outcome,
@@ -328,6 +329,22 @@ def test_art_48_on_call_shift_receptions_go_to_the_on_call_person_and_do_not_cou
     assert state.queue == TEAM
     state = apply(state, CustomerArrived(at(13, 30), "after"))
     assert last_assignment(state).receiver == "甲" and last_assignment(state).counts
+
+
+def test_art_43_48_hours_and_on_call_set_during_the_day_apply_from_then_on_and_are_logged():
+    state = replay(roster(), [
+        CustomerArrived(at(18, 30), "late-before"),
+        HoursSet(at(18, 40), (time(9), time(20)), (time(12), time(13)), "丙"),
+        CustomerArrived(at(18, 50), "late-after"),
+        CustomerArrived(at(12, 10), "noon"),
+    ])
+    before, after, noon = state.assignments
+    assert (before.counts, before.count_article) == (False, "制度1 第43条")
+    assert after.counts and after.receiver == "甲"
+    assert (noon.receiver, noon.counts, noon.count_article) == ("丙", False, "制度1 第48条")
+    assert state.log[1].article == "制度1 第4条" and "20:00" in state.log[1].explanation_zh
+    refused = apply(state, HoursSet(at(19), (time(18), time(9))))
+    assert refused.roster == state.roster and not refused.log[-1].accepted
 
 
 def test_art_49_new_customer_brought_by_old_one_counts_for_the_named_or_in_turn():

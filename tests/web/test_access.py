@@ -100,6 +100,18 @@ ACCESS = {
     "supervisor.board_page": only(Role.SUPERVISOR),
     "supervisor.wall": only(Role.SUPERVISOR),
     "supervisor.panel": only(Role.SUPERVISOR),
+    "rotation.index": only(Role.SALES, Role.SUPERVISOR),
+    "rotation.live": only(Role.SALES, Role.SUPERVISOR),
+    "rotation.front_desk": only(Role.SALES, Role.SUPERVISOR),
+    "rotation.report": only(Role.SALES, Role.SUPERVISOR),
+    "rotation.report_csv": only(Role.SALES, Role.SUPERVISOR),
+    "rotation.presence": only(Role.SUPERVISOR),
+    "rotation.make_up": only(Role.SUPERVISOR),
+    "rotation.assist": only(Role.SUPERVISOR),
+    "rotation.reassign": only(Role.SUPERVISOR),
+    "rotation.reorder": only(Role.SUPERVISOR),
+    "rotation.hours": only(Role.SUPERVISOR),
+    "rotation.my_status": only(Role.SALES),
 }
 
 

@@ -1,0 +1,331 @@
+"""The sales-office rotation page (轮值表), its live fragments, the supervisor's actions and the report.
+
+Who may do what (our reading of seed 001 制度1 第4、8条, which give the adjustments to the 销售主管):
+salespeople (Role.SALES) and supervisors see the page; only supervisors (Role.SUPERVISOR, any department:
+a deployment has one sales office and few supervisors, and every action is stored with its actor and
+reason) adjust the rotation; a salesperson marks only themselves back at the desk or busy.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from kiosk.access import roles
+from kiosk.clock import local, utcnow
+from kiosk.domain.rotation import (
+    AssistRecorded,
+    AwayOnCompanyBusiness,
+    BackAtDesk,
+    BusyWithOtherWork,
+    HoursSet,
+    MakeUpGranted,
+    OnLeave,
+    Presence,
+    Reassigned,
+    Reordered,
+    SalespersonLeft,
+)
+from kiosk.forms.rotation import (
+    AssistForm,
+    HoursForm,
+    MakeUpForm,
+    PresenceForm,
+    ReassignForm,
+    ReorderForm,
+    SelfStatusForm,
+)
+from kiosk.models.people import Role
+from kiosk.rendering import etag_response, render, see_other, wants_fragment
+from kiosk.security import passive
+from kiosk.services import rotation
+from kiosk.services.rotation import DEFAULT_OFFICE as OFFICE
+from kiosk.services.rotation import RotationRefused, sid
+
+bp = Blueprint("rotation", __name__, url_prefix="/rotation")
+
+PRESENCE_LABELS = {
+    Presence.AT_DESK: _l("在岗"),
+    Presence.LEFT: _l("不在现场"),
+    Presence.ON_LEAVE: _l("请假/休假"),
+    Presence.ON_COMPANY_BUSINESS: _l("公务外出"),
+    Presence.BUSY_OWN_WORK: _l("处理工作事务"),
+    Presence.BUSY_LEADER_ASSIGNED: _l("处理领导安排的工作"),
+}
+UP_LABELS = (_l("一接"), _l("二接"), _l("三接"))
+PERIOD_LABELS = {"day": _l("日"), "week": _l("周"), "month": _l("月")}
+
+FORMS = {
+    "presence_form": PresenceForm,
+    "make_up_form": MakeUpForm,
+    "assist_form": AssistForm,
+    "reassign_form": ReassignForm,
+    "reorder_form": ReorderForm,
+    "hours_form": HoursForm,
+}
+
+
+def _prefix(form_name: str) -> str:
+    return form_name.removesuffix("_form").replace("_", "-")
+
+
+def _today() -> date:
+    return local(utcnow()).date()
+
+
+def _opened_today() -> date:
+    """Today, its table opened if nobody has yet (like writing the table on the board in the morning)."""
+    day = _today()
+    if rotation.day_etag(OFFICE, day) is None:
+        rotation.open_day(OFFICE, day, utcnow())
+    return day
+
+
+def _day_view() -> rotation.DayView:
+    return rotation.current_state(OFFICE, _opened_today())
+
+
+def _etag() -> str:
+    """Today's version for the polls: the day's id and its newest event's sequence number."""
+    return rotation.day_etag(OFFICE, _opened_today())
+
+
+def _is_supervisor() -> bool:
+    return current_user.has_role(Role.ADMIN, Role.SUPERVISOR)
+
+
+def _prepare(forms: dict, view: rotation.DayView) -> dict:
+    people = view.people()
+    groups = [(a.group_id, f"{a.group_id} · {view.name(a.receiver)}") for a in view.received_groups()]
+    forms["presence_form"].set_people(people, "salesperson")
+    forms["make_up_form"].set_people(people, "salesperson")
+    forms["assist_form"].set_people(people, "salesperson")
+    forms["assist_form"].set_groups(groups)
+    forms["reassign_form"].set_people(people, "salesperson")
+    forms["reassign_form"].set_groups(groups)
+    forms["reorder_form"].set_people(people, "salesperson")
+    forms["reorder_form"].set_size(len(people))
+    forms["hours_form"].set_people(people, "on_call_person")
+    return forms
+
+
+def _forms(view: rotation.DayView, bound: str | None = None) -> dict:
+    """Every supervisor form; ``bound`` is the one filled from this POST, the others start empty."""
+    forms = {
+        name: cls(prefix=_prefix(name)) if name == bound else cls(formdata=None, prefix=_prefix(name))
+        for name, cls in FORMS.items()
+    }
+    hours = forms["hours_form"]
+    if bound != "hours_form":
+        roster = view.state.roster
+        hours.work_start.data, hours.work_end.data = roster.working_hours
+        if roster.on_call_shift:
+            hours.on_call_start.data, hours.on_call_end.data = roster.on_call_shift
+        hours.on_call_person.data = roster.on_call_salesperson or ""
+    return _prepare(forms, view)
+
+
+def _context(view: rotation.DayView) -> dict:
+    state, totals = view.state, view.totals()
+    rows = [
+        {
+            "position": i + 1, "name": name, "me": p == sid(current_user.id),
+            "presence": PRESENCE_LABELS[state.presence_of(p)], "available": state.is_available(p),
+            "counts": totals[p].counted, "uncounted": totals[p].uncounted_total, "assists": totals[p].assists,
+        }
+        for i, (p, name) in enumerate(view.people())
+    ]
+    up = list(zip(UP_LABELS, view.up_next_names(len(UP_LABELS)), strict=False))
+    return {"view": view, "rows": rows, "up": up}
+
+
+def _page(view: rotation.DayView, block: str | None = None, *, status: int = 200, forms: dict | None = None,
+          self_error: str | None = None):
+    return render(
+        "rotation/index.html", block, status=status, forms=forms or _forms(view),
+        self_form=SelfStatusForm(formdata=None), self_error=self_error, is_supervisor=_is_supervisor(),
+        is_sales=current_user.has_role(Role.SALES), **_context(view),
+    )
+
+
+@bp.route("/")
+@roles(Role.SALES, Role.SUPERVISOR)
+def index():
+    return _page(_day_view(), "rotation_live")
+
+
+@bp.route("/live")
+@roles(Role.SALES, Role.SUPERVISOR)
+@passive
+def live():
+    return etag_response(_etag(), lambda: _page(_day_view(), "rotation_live"))
+
+
+@bp.route("/front-desk")
+@roles(Role.SALES, Role.SUPERVISOR)
+@passive
+def front_desk():
+    """一接/二接/三接 for the front-desk screen (later the kiosk); htmx polls get 304 when unchanged."""
+
+    def produce():
+        view = _day_view()
+        return render("rotation/front_desk.html", "front_desk_up", **_context(view))
+
+    if wants_fragment():
+        return etag_response(_etag(), produce)
+    return produce()
+
+
+def _act(name: str, build_event, *, reason_field: str = "reason", refusal_field: str = "salesperson"):
+    """Validate the named form; store the event it builds; 422 with messages beside the fields if not."""
+    view = _day_view()
+    forms = _forms(view, bound=name)
+    form = forms[name]
+    if form.validate():
+        now = utcnow()
+        try:
+            decision = rotation.record(OFFICE, build_event(form, local(now), view), actor=current_user,
+                                       now=now, reason=getattr(form, reason_field).data or "")
+        except RotationRefused as refused:
+            getattr(form, refusal_field).errors.append(view.explain(refused.decision.explanation_zh))
+        else:
+            flash(view.explain(decision.explanation_zh), "success")
+            return see_other(url_for("rotation.index"))
+    return _page(view, name, status=422, forms=forms)
+
+
+def _presence_event(form, at, _view):
+    person, reason = form.salesperson.data, form.reason.data or ""
+    return {
+        "on_leave": lambda: OnLeave(at, person, reason or "请假"),
+        "company_business": lambda: AwayOnCompanyBusiness(at, person, reason or "公务"),
+        "busy_own": lambda: BusyWithOtherWork(at, person, assigned_by_leader=False),
+        "busy_leader": lambda: BusyWithOtherWork(at, person, assigned_by_leader=True),
+        "left": lambda: SalespersonLeft(at, person),
+        "back": lambda: BackAtDesk(at, person),
+    }[form.status.data]()
+
+
+@bp.route("/presence", methods=["POST"])
+@roles(Role.SUPERVISOR)
+def presence():
+    return _act("presence_form", _presence_event)
+
+
+@bp.route("/make-up", methods=["POST"])
+@roles(Role.SUPERVISOR)
+def make_up():
+    return _act("make_up_form", lambda f, at, _v: MakeUpGranted(at, f.salesperson.data, f.reason.data))
+
+
+@bp.route("/assist", methods=["POST"])
+@roles(Role.SUPERVISOR)
+def assist():
+    return _act("assist_form", lambda f, at, _v: AssistRecorded(at, f.salesperson.data, f.group_id.data))
+
+
+@bp.route("/reassign", methods=["POST"])
+@roles(Role.SUPERVISOR)
+def reassign():
+    return _act("reassign_form",
+                lambda f, at, _v: Reassigned(at, f.group_id.data, f.salesperson.data, f.reason.data))
+
+
+def _reorder_event(form, at, _view):
+    """Built from the queue as it is under the lock, so a reception stored meanwhile is kept."""
+    person, position, reason = form.salesperson.data, form.position.data, form.reason.data
+
+    def build(state):
+        queue = [p for p in state.queue if p != person]
+        queue.insert(position - 1, person)
+        return Reordered(at, tuple(queue), reason)
+
+    return build
+
+
+@bp.route("/reorder", methods=["POST"])
+@roles(Role.SUPERVISOR)
+def reorder():
+    return _act("reorder_form", _reorder_event)
+
+
+def _hours_event(form, at, _view):
+    shift = (form.on_call_start.data, form.on_call_end.data) if form.on_call_start.data else None
+    person = (form.on_call_person.data or None) if shift else None
+    return HoursSet(at, (form.work_start.data, form.work_end.data), shift, person)
+
+
+@bp.route("/hours", methods=["POST"])
+@roles(Role.SUPERVISOR)
+def hours():
+    return _act("hours_form", _hours_event, refusal_field="work_end")
+
+
+@bp.route("/me", methods=["POST"])
+@roles(Role.SALES)
+def my_status():
+    """A salesperson marks themselves back at the desk or busy with other work (制度2 第6、7条)."""
+    form = SelfStatusForm()
+    error = _("只有销售顾问可以标记自己的状态。")
+    if current_user.has_role(Role.SALES):
+        if form.validate():
+            now = utcnow()
+            me = sid(current_user.id)
+            event = (BackAtDesk(local(now), me) if form.status.data == "back"
+                     else BusyWithOtherWork(local(now), me, assigned_by_leader=False))
+            decision = rotation.record(OFFICE, event, actor=current_user, now=now)
+            flash(rotation.current_state(OFFICE, _today()).explain(decision.explanation_zh), "success")
+            return see_other(url_for("rotation.index"))
+        error = _("请选择有效的状态。")
+    return _page(_day_view(), "self_status", status=422, self_error=error)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Counts and fairness report (制度1 第六章)
+# ----------------------------------------------------------------------------------------------------
+
+
+def _report_args() -> tuple[str, date]:
+    period = request.args.get("period", "day")
+    if period not in rotation.PERIODS:
+        period = "day"
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        day = _today()
+    return period, day
+
+
+@bp.route("/report")
+@roles(Role.SALES, Role.SUPERVISOR)
+def report():
+    period, day = _report_args()
+    result = rotation.report(OFFICE, *rotation.period_bounds(period, day))
+    return render("rotation/report.html", "report_body", result=result, period=period, day=day,
+                  periods=PERIOD_LABELS)
+
+
+@bp.route("/report.csv")
+@roles(Role.SALES, Role.SUPERVISOR)
+def report_csv():
+    period, day = _report_args()
+    result = rotation.report(OFFICE, *rotation.period_bounds(period, day))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("日期"), _("时间"), _("客户组"), _("销售顾问"), _("计入接待次数"), _("接待依据"),
+                     _("计数依据"), _("说明")])
+    for line in result.lines:
+        writer.writerow([
+            line.day.isoformat(), local(line.at).strftime("%H:%M") if line.at else "", line.group_id,
+            line.salesperson, _("是") if line.counts else _("否"), line.article, line.count_article,
+            line.explanation,
+        ])
+    name = f"rotation-{period}-{day.isoformat()}.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
