@@ -423,3 +423,20 @@ def test_caller_numbers_are_masked_for_roles_that_do_not_need_them(app, make_use
     with app.test_request_context():
         login_user(user)
         assert render_template_string("{{ n|phone }}", n="13900001234") == shown
+
+
+def test_my_open_items_link_to_their_slips(client, login_as, make_department):
+    from kiosk.clock import utcnow
+    from kiosk.domain.deadlines import Priority
+    from kiosk.extensions import db
+    from kiosk.models.tasks import SlipSource
+    from kiosk.services.directory import working_calendar
+    from kiosk.services.tasks import open_slip
+
+    agent = login_as("agent")
+    slip = open_slip(source=SlipSource.CALL, category="service_request", priority=Priority.ROUTINE,
+                     description="2栋 电梯运行异响", owner=agent, department=make_department(), now=utcnow(),
+                     calendar=working_calendar())
+    db.session.commit()
+    page = client.get("/hotline/").get_data(as_text=True)
+    assert f'<a href="/tasks/{slip.id}">{slip.number}</a>' in page
