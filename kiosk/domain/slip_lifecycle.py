@@ -26,7 +26,7 @@ from kiosk.domain.callbacks import CallbackResult
 
 
 class Status(StrEnum):
-    """The same values as ``kiosk.models.tasks.SlipStatus``."""
+    """A slip's states; the models use this enum as ``kiosk.models.tasks.SlipStatus``."""
 
     NEW = "new"
     DISPATCHED = "dispatched"

@@ -13,21 +13,10 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kiosk.domain.slip_lifecycle import Status as SlipStatus
 from kiosk.extensions import db
 from kiosk.models.people import Department, User
 from kiosk.models.types import UTCDateTime
-
-
-class SlipStatus(StrEnum):
-    NEW = "new"
-    DISPATCHED = "dispatched"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    IN_PROGRESS = "in_progress"
-    WAITING_ON_OWNER = "waiting_on_owner"
-    RESOLVED = "resolved"
-    CALLED_BACK = "called_back"
-    CLOSED = "closed"
 
 
 class SlipSource(StrEnum):
