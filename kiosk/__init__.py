@@ -42,7 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from kiosk import models  # noqa: F401  (registers the tables)
-    from kiosk.database import configure_engine
+    from kiosk.database import configure_engine, end_session
     from kiosk.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
     from kiosk.i18n import select_locale
 
@@ -55,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    app.teardown_appcontext(end_session)  # registered after db.init_app's, so it runs first
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -64,15 +65,19 @@ def _register_blueprints(app: Flask) -> None:
         cti,
         hotline,
         kiosk,
+        kpi,
         main,
+        model_home,
+        model_homes,
         notifications,
         rotation,
+        sales,
         supervisor,
         tasks,
         visitors,
     )
 
-    faces = (kiosk, visitors, hotline, cti, tasks, supervisor, rotation)
+    faces = (kiosk, visitors, hotline, cti, tasks, supervisor, rotation, sales, model_home, model_homes, kpi)
     blueprints = (auth, main, admin, notifications, *faces)
     for module in blueprints:
         app.register_blueprint(module.bp)

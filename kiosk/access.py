@@ -9,6 +9,9 @@ hook) enforces it, and the access test walks ``app.url_map`` to prove that every
   admins pass every role rule.
 - ``@device``: a paired, unrevoked kiosk tablet (its credential cookie); no staff login. The device is
   put in ``g.kiosk_device``. Any other browser gets the "this tablet is not paired" page (403).
+- ``@roles(..., devices_at=(Place.SALES_OFFICE,))``: the staff rule, or a paired tablet at one of those
+  places (a read-only screen such as the sales office's front-desk order). Other browsers meet the staff
+  rule: the login page, or 403.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class AccessRule:
     public: bool = False
     roles: frozenset[str] | None = None  # None: any signed-in user
     device: bool = False  # a paired kiosk device (no staff login)
+    device_places: frozenset[str] = frozenset()  # ... or, besides the staff rule, a device at these places
 
     def admits_user(self, user) -> bool:
         if self.roles is None:
@@ -47,8 +51,9 @@ signed_in = _declare(AccessRule())
 device = _declare(AccessRule(device=True))
 
 
-def roles(*names: Role):
-    return _declare(AccessRule(roles=frozenset(Role(n).value for n in names)))
+def roles(*names: Role, devices_at: tuple[str, ...] = ()):
+    return _declare(AccessRule(roles=frozenset(Role(n).value for n in names),
+                               device_places=frozenset(str(p) for p in devices_at)))
 
 
 def rule_for_endpoint(app, endpoint: str) -> AccessRule | None:
@@ -66,12 +71,27 @@ def login_redirect():
     return redirect(target)
 
 
-def _check_device():
+def _paired_device():
     from kiosk.clock import utcnow
     from kiosk.services import devices
 
+    return devices.authenticate(current_app.secret_key, request.cookies.get(devices.COOKIE_NAME), utcnow())
+
+
+def _device_admitted(places: frozenset[str]) -> bool:
+    """A paired tablet at one of ``places`` (put in ``g.kiosk_device``)."""
+    paired = _paired_device()
+    if paired is None or paired.place not in places:
+        return False
+    g.kiosk_device = paired
+    return True
+
+
+def _check_device():
+    from kiosk.services import devices
+
     cookie = request.cookies.get(devices.COOKIE_NAME)
-    paired = devices.authenticate(current_app.secret_key, cookie, utcnow())
+    paired = _paired_device()
     if paired is None:
         claimed = devices.device_id_from_cookie(current_app.secret_key, cookie) is not None
         g.no_store = True
@@ -90,6 +110,8 @@ def check_access():
     if rule.device:
         return _check_device()
     if rule.public:
+        return None
+    if rule.device_places and not current_user.is_authenticated and _device_admitted(rule.device_places):
         return None
     if not current_user.is_authenticated:
         return login_redirect()

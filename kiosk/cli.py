@@ -17,16 +17,20 @@ from kiosk.services import accounts
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load realistic demo data (idempotent)."""
-    from kiosk.demo import DEMO_PASSWORD, DEMO_PBX, STAFF, seed_demo
+    from kiosk.demo import DEMO_PASSWORD, DEMO_PBX, STAFF, seed_demo, seed_history
 
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("Database already has users; demo data not loaded.")
     else:
         result = seed_demo(utcnow())
         click.echo(f"Demo data ready ({result['users_added']} users added).")
+        history = seed_history(utcnow())
+        if history:
+            click.echo(f"A year of history for the KPI page: {history} calls with their slips and callbacks.")
         click.echo("Kiosk pairing codes (enter one at /kiosk/pair on a tablet; valid 15 minutes):")
         for device_name, code in result["pairing_codes"].items():
             click.echo(f"  {device_name:<12} {code}")
+        click.echo("A tablet paired at the sales office also shows /rotation/front-desk (一接/二接/三接).")
     demo_usernames = [username for username, *_rest in STAFF]
     if db.session.scalar(select(func.count(User.id)).where(User.username.in_(demo_usernames))):
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
@@ -126,6 +130,61 @@ def schedule_callbacks_command() -> None:
     click.echo(f"Periodic callbacks scheduled: {added}.")
 
 
+@click.command("report-missed-payments")
+def report_missed_payments_command() -> None:
+    """Tell the project manager of down payments whose due date passed unpaid (once each; cron-safe)."""
+    from kiosk.services.sales import report_missed_payments
+
+    click.echo(f"Missed down payments reported: {report_missed_payments(utcnow())}.")
+
+
+@click.command("check-model-home-rounds")
+def check_model_home_rounds_command() -> None:
+    """Alert the supervisor of model-home rounds not done by their time (once each; cron-safe)."""
+    from kiosk.services.model_home import alert_missed_rounds
+
+    click.echo(f"Missed model-home rounds alerted: {alert_missed_rounds(utcnow())}.")
+
+
+@click.command("report")
+@click.option("--period", "label", default=None, metavar="PERIOD",
+              help="A month (2026-10: the 服务监督报告) or a reporting week (2026-W43: Saturday to "
+                   "Friday, named after the ISO week of its Friday). Default: the last complete month.")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write it (default: service-report-2026-10.xlsx or weekly-report-2026-W43.xlsx "
+                   "in the current directory).")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
+              help="xlsx or csv (default: from --out's extension, else xlsx).")
+def report_command(label: str | None, out: str | None, fmt: str | None) -> None:
+    """Write the monthly service supervision report (or a weekly report) to a file, for cron and mail."""
+    from pathlib import Path
+
+    from kiosk import reports
+    from kiosk.clock import local
+    from kiosk.domain.kpi import PeriodKind, parse_period, supervision_report_period
+    from kiosk.exports import csv_text, xlsx_bytes
+    from kiosk.services import kpi
+
+    now = utcnow()
+    try:
+        period = parse_period(label) if label else supervision_report_period(local(now).date())
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--period") from None
+    if period.kind is PeriodKind.DAY:
+        raise click.BadParameter("a report covers a month (2026-10) or a week (2026-W43)",
+                                 param_hint="--period")
+    fmt = fmt or (Path(out).suffix.lstrip(".").lower() if out else "xlsx")
+    if fmt not in ("xlsx", "csv"):
+        raise click.BadParameter("--out must end in .xlsx or .csv, or give --format", param_hint="--out")
+    data = kpi.report(period, now)
+    target = Path(out or reports.filename(data, fmt))
+    if fmt == "xlsx":
+        target.write_bytes(xlsx_bytes(reports.sheets(data)))
+    else:
+        target.write_text(csv_text(reports.csv_rows(data)), encoding="utf-8")
+    click.echo(f"{reports.report_title(period)} {period.label} → {target}")
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
@@ -134,3 +193,6 @@ def register(app) -> None:
     app.cli.add_command(cti_simulate_command)
     app.cli.add_command(escalate_overdue_command)
     app.cli.add_command(schedule_callbacks_command)
+    app.cli.add_command(report_missed_payments_command)
+    app.cli.add_command(check_model_home_rounds_command)
+    app.cli.add_command(report_command)

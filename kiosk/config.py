@@ -15,7 +15,10 @@ from pathlib import Path
 
 
 class Defaults:
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # pool_pre_ping: a connection the database dropped (restart, cut link) is replaced before use, so the
+    # app serves again by itself; hide_parameters: a failed statement is logged without its values
+    # (visitors' phone numbers never reach a log line).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -20,7 +20,7 @@ from kiosk.services.hotline import PBX_HEADER, SIGNATURE_HEADER, sign
 HOTLINE = "4008001234"
 
 
-def _event(kind: str, call_id: str, at: datetime, caller: str, extension: str = "") -> dict:
+def pbx_event(kind: str, call_id: str, at: datetime, caller: str, extension: str = "") -> dict:
     return {"event": kind, "call_id": call_id, "from": caller, "to": HOTLINE, "direction": "in",
             "extension": extension, "timestamp": at.isoformat()}
 
@@ -36,16 +36,17 @@ def call_streams(rng: random.Random, *, calls: int, ringing: int, now: datetime,
         start = now - timedelta(minutes=5 * (finished - n)) if n < finished else now
         extension = rng.choice(extensions) if extensions and rng.random() < 0.85 else "9999"
         if n >= finished:
-            yield _event("ringing", call_id, start, caller, extension)
+            yield pbx_event("ringing", call_id, start, caller, extension)
             continue
         answered = start + timedelta(seconds=rng.randint(2, 20))
         ended = answered + timedelta(seconds=rng.randint(40, 240))
         if rng.random() < 0.1:  # the caller gave up before anyone answered
-            stream = [_event("ringing", call_id, start, caller), _event("hangup", call_id, answered, caller)]
+            stream = [pbx_event("ringing", call_id, start, caller),
+                      pbx_event("hangup", call_id, answered, caller)]
         else:
-            stream = [_event("ringing", call_id, start, caller, extension),
-                      _event("answered", call_id, answered, caller, extension),
-                      _event("hangup", call_id, ended, caller, extension)]
+            stream = [pbx_event("ringing", call_id, start, caller, extension),
+                      pbx_event("answered", call_id, answered, caller, extension),
+                      pbx_event("hangup", call_id, ended, caller, extension)]
             if rng.random() < 0.15:
                 stream[1], stream[2] = stream[2], stream[1]  # delivered out of order
         if rng.random() < 0.15:

@@ -8,13 +8,18 @@ conditional updates in the services do the same job.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from kiosk.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+
+log = logging.getLogger(__name__)
 
 
 def configure_engine(engine: Engine) -> None:
@@ -55,3 +60,19 @@ def dialect_insert(model):
     """``INSERT`` for the session's database, with its ``ON CONFLICT`` clauses (SQLite or PostgreSQL)."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def end_session(_error=None) -> None:
+    """Close the request's session; a connection the database dropped meanwhile is not the answer's fault.
+
+    The answer is made by then. Closing rolls back what the request left open (often only a read); if the
+    connection was cut in the meantime (a database restart, ``pg_terminate_backend``), that rollback fails,
+    and without this the server would turn an answer already made into a 500. The pool replaces the dead
+    connection (``pool_pre_ping``). Runs before Flask-SQLAlchemy's own teardown, which then has nothing
+    left to close.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        log.warning("connection lost while closing the session: %s", type(error.orig).__name__)
+        db.session.registry.clear()

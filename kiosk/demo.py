@@ -6,19 +6,28 @@ Idempotent: running it again adds what is missing and changes nothing that exist
 from __future__ import annotations
 
 import secrets
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from kiosk.clock import local
+from kiosk.clock import SHANGHAI, local
+from kiosk.domain.callbacks import scheduled_periodic_callback
+from kiosk.domain.deadlines import DeadlinePolicy, Priority, due_at, incident_report_due, near_due_from
 from kiosk.domain.hotline import CallTimes
+from kiosk.domain.rotation import BackAtDesk, BusyWithOtherWork, CustomerArrived
 from kiosk.extensions import db
+from kiosk.models.callbacks import Callback
 from kiosk.models.calls import AnswerBookEntry, Call, DirectoryEntry, PbxSecret
 from kiosk.models.people import Department, Role, User
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
-from kiosk.models.visits import KioskDevice, Visit, WatchPerson
+from kiosk.models.rotation import RotationDay
+from kiosk.models.tasks import TaskEvent, TaskSlip
+from kiosk.models.visits import Incident, KioskDevice, Visit, WatchPerson
 from kiosk.services import rotation
+from kiosk.services.directory import working_calendar
+
+OFFICE = rotation.DEFAULT_OFFICE
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -47,11 +56,12 @@ STAFF = [
     ("huanjing", "吴敏", [Role.STAFF], "environment", "8401"),
     ("renli", "郑丽", [Role.STAFF], "hr", "8501"),
     ("gongguan", "冯涛", [Role.STAFF], "pr_admin", "8601"),
-    ("xiaoshouzg", "何军（销售主管）", [Role.SUPERVISOR, Role.SALES], "sales", "8701"),
+    ("xiaoshouzg", "何军", [Role.SUPERVISOR, Role.SALES], "sales", "8701"),
     ("xiaoshou1", "王敏", [Role.SALES], "sales", "8711"),
     ("xiaoshou2", "张伟", [Role.SALES], "sales", "8712"),
     ("xiaoshou3", "杨帆", [Role.SALES], "sales", "8713"),
     ("zhuren", "黄建国（管理处主任）", [Role.SUPERVISOR, Role.STAFF], "management_office", "8801"),
+    ("caiwu", "钱芳（财务）", [Role.STAFF], "finance", "8901"),
 ]
 
 # Seed 003 §2(12): the hotline's standard phrases, grouped by the stage of the call they serve.
@@ -87,6 +97,7 @@ OWNERS = [
 DEVICES = [
     ("客服中心大堂", "service_centre", time(8, 30), time(18, 0)),
     ("售楼处前台", "sales_office", time(9, 0), time(18, 30)),
+    ("样板间A户型", "model_home", time(8, 30), time(19, 0)),
 ]
 
 # badge, device, purpose, name, mobile, party, host, minutes ago, signed out?
@@ -180,8 +191,12 @@ def seed_demo(now) -> dict[str, int]:
     _seed_hotline(now)
     db.session.commit()
     seed_demo_slips(now)
+    seed_demo_board(now)
+    receptions = seed_rotation(now)
+    seed_sales(now)
+    seed_model_home(now)
     return {"users_added": users_added, "owners": owner_index, "pairing_codes": pairing_codes,
-            "receptions": seed_rotation(now)}
+            "receptions": receptions}
 
 
 def _seed_kiosk(now, users) -> dict[str, str]:
@@ -273,15 +288,21 @@ def seed_demo_slips(now) -> int:
     def user(name):
         return db.session.scalar(select(User).where(User.username == name))
 
+    # The caller of each slip: the owner of the unit it names, else one of the demo owners (so a
+    # callback has a number to dial and the caller's profile comes up).
+    owners = db.session.scalars(select(Owner).order_by(Owner.id)).all()
+    by_unit = {o.unit.label: o for o in owners if o.unit}
     added = 0
-    for description, location, priority, category, department, owner, hours, steps in SLIPS:
+    for n, (description, location, priority, category, department, owner, hours, steps) in enumerate(SLIPS):
         if db.session.scalar(select(TaskSlip.id).where(TaskSlip.description == description)):
             continue
         at = now - timedelta(hours=hours)
+        caller = by_unit.get(location) or owners[(3 * n) % len(owners)]
         begin_write()
         slip = tasks.open_slip(
             source=SlipSource.CALL, category=category, priority=priority, description=description,
-            owner=user(owner), now=at, calendar=working_calendar(), location=location, caller_name="业主",
+            owner=user(owner), now=at, calendar=working_calendar(), location=location,
+            caller_name=caller.name, caller_phone=caller.mobile,
             department=db.session.scalar(select(Department).where(Department.code == department))
             if department else None,
         )
@@ -304,6 +325,72 @@ def seed_demo_slips(now) -> int:
     return added
 
 
+# The hotline as the supervisor's board sees it: (username, state, minutes in that state).
+AGENT_STATES = [("kefu1", "available", 20), ("kefu2", "on_call", 2), ("kefu3", "available", 6)]
+# Calls going on: (switchboard id, owner index, agent, answered how many seconds ago or None if ringing,
+# seconds it has been ringing). kefu3's extension is ringing; kefu2 is nearing the three minutes.
+LIVE_CALLS = [("demo-live-1", 3, "kefu2", 150, 7), ("demo-ringing-1", 6, "kefu3", None, 9)]
+# Sign-ins that raised office incidents (seed 000 §3): name, mobile, purpose, relation, organisation,
+# minutes ago, closed minutes ago (None: still open), acknowledged by.
+INCIDENT_VISITS = [
+    ("王志强", "13900025838", "complaint", "owner", None, 12, None, None),
+    ("林记者", "13611112222", "media_interview", None, "长沙晚报", 26 * 60, 25 * 60, "zhuguan"),
+    ("赵科长", "13722223333", "government_inspection", None, "市场监管局", 11520, 11430, "gongguan"),
+]
+
+
+def seed_demo_board(now) -> None:
+    """Something on every panel of the supervisor's board: agents' states, a call in progress and one
+    ringing, an open incident, incident reports due and overdue (visitors on site come from VISITS)."""
+    from kiosk.services import hotline
+
+    def user(name):
+        return db.session.scalar(select(User).where(User.username == name))
+
+    for username, state, minutes in AGENT_STATES:
+        hotline.set_agent_state(user(username), state, now - timedelta(minutes=minutes))
+    owners = db.session.scalars(select(Owner).order_by(Owner.id)).all()
+    for pbx_id, owner_index, agent, answered_ago, rang_for in LIVE_CALLS:
+        if db.session.scalar(select(Call.id).where(Call.pbx_call_id == pbx_id)) is not None:
+            continue
+        answered = now - timedelta(seconds=answered_ago) if answered_ago is not None else None
+        rang = (answered or now) - timedelta(seconds=rang_for)
+        times = CallTimes(rang, answered, None)
+        owner = owners[owner_index]
+        db.session.add(Call(pbx_call_id=pbx_id, direction="in", caller_number=owner.mobile,
+                            called_number="4008001234", agent_id=user(agent).id, owner_id=owner.id,
+                            state=times.state.value, ringing_at=rang, answered_at=answered,
+                            ring_seconds=times.ring_seconds, created_at=rang,
+                            category="service_request" if answered else None))
+    db.session.commit()
+    _seed_incidents(now, user)
+
+
+def _seed_incidents(now, user) -> None:
+    from kiosk.domain.classify import VisitPurpose
+    from kiosk.models.visits import Incident
+    from kiosk.services import incidents, visits
+    from kiosk.services.directory import working_calendar
+
+    desk = db.session.scalar(select(KioskDevice).where(KioskDevice.place == "service_centre"))
+    for name, mobile, purpose, relation, organisation, minutes, closed, acknowledger in INCIDENT_VISITS:
+        if db.session.scalar(select(Visit.id).where(Visit.name == name, Visit.purpose == purpose)):
+            continue
+        at = now - timedelta(minutes=minutes)
+        typed = visits.SignIn(purpose=VisitPurpose(purpose), name=name, mobile=mobile, relation=relation,
+                              organisation=organisation)
+        visit = visits.sign_in_visitor(desk, typed, at)
+        incident = db.session.scalar(select(Incident).where(Incident.visit_id == visit.id))
+        if closed is None:
+            continue
+        handler, closed_at = user(acknowledger), now - timedelta(minutes=closed)
+        incidents.acknowledge(incident.id, handler, at + timedelta(minutes=3))
+        visits.sign_out_by_staff(visit.id, closed_at)
+        incidents.record_handling(db.session.get(Incident, incident.id), handled_by=handler.display_name,
+                                  actions="引导至会议室，奉茶，耐心倾听", outcome="来访者满意离开",
+                                  close=True, user=handler, now=closed_at, calendar=working_calendar())
+
+
 def seed_rotation(now) -> int:
     """Today's rotation table for the demo sales team with two walk-in receptions (only on an empty day)."""
     day = local(now).date()
@@ -313,3 +400,335 @@ def seed_rotation(now) -> int:
     for n in (1, 2):
         rotation.receive_customer(rotation.DEFAULT_OFFICE, f"demo-{day.isoformat()}-{n}", now=now)
     return 2
+
+
+# A project on sale (seed 000 篇3): its units have no owners yet.
+ON_SALE = ("梅溪湖·云著", "长沙市岳麓区梅溪湖路 9 号", ["5栋", "6栋"], range(10, 13), (1, 2))
+
+# Buyer files: customer, mobile, salesperson, the step reached, days ago, and (for subscriptions) the down
+# payment due in this many days from today; for mortgages, the appointment in this many days.
+BUYERS = [
+    ("刘建国", "13607310001", "xiaoshou1", "subscription", 2, 5),  # first reminder today (5 days before)
+    ("陈晓梅", "13607310002", "xiaoshou1", "mortgage", 6, 3),  # second mortgage reminder today
+    ("赵志刚", "13607310003", "xiaoshou1", "deposit", 1, None),
+    ("孙丽", "13607310004", "xiaoshou2", "subscription", 9, -1),  # due yesterday, unpaid: reported
+    ("吴海波", "13607310005", "xiaoshou2", "handover", 40, None),
+    ("郑佳", None, "xiaoshou3", "registered", 0, None),
+]
+
+# The phone register (来电登记): salesperson, minutes ago, caller, mobile, question, heard from.
+ENQUIRIES = [
+    ("xiaoshou1", 95, "黄女士", "13807310011", "三房户型还有哪些楼层？", "朋友介绍"),
+    ("xiaoshou1", 40, "", None, "问首付比例和按揭银行", "网络广告"),
+    ("xiaoshou2", 20, "林先生", "13807310012", "周末样板间几点开放？", "路过看到"),
+]
+
+
+def seed_sales(now) -> int:
+    """A project on sale, buyer files at every step (reminders due today), and today's phone register."""
+    from kiosk.domain.sales_pipeline import ReminderOutcome
+    from kiosk.models.sales import BuyerFile
+    from kiosk.services import sales
+
+    project = _get_or_add(Project, {"name": ON_SALE[0]}, address=ON_SALE[1], delivered_on=None)
+    for building_name in ON_SALE[2]:
+        building = _get_or_add(Building, {"project_id": project.id, "name": building_name})
+        for floor in ON_SALE[3]:
+            for door in ON_SALE[4]:
+                _get_or_add(Unit, {"building_id": building.id, "number": f"{floor}0{door}"})
+    db.session.commit()
+    if db.session.scalar(select(BuyerFile.id).limit(1)) is not None:
+        return 0
+
+    def user(name):
+        return db.session.scalar(select(User).where(User.username == name))
+
+    manager, cashier = user("xiaoshouzg"), user("caiwu")
+    units = sales.units_for_sale()
+    today = local(now).date()
+    for n, (name, mobile, seller, step, days_ago, due_in) in enumerate(BUYERS):
+        at = now - timedelta(days=days_ago)
+        salesperson = user(seller)
+        file = sales.register(salesperson=salesperson, customer_name=name, mobile=mobile, group_id=None,
+                              now=at)
+        _walk_demo_file(file, step, salesperson, manager, cashier, units[n], at, today, due_in)
+        for reminder in sales.reminders_of(file):
+            if reminder.remind_on < today:  # the calls already made
+                made = datetime.combine(reminder.remind_on, time(10), SHANGHAI)
+                sales.tick_reminder(reminder.id, outcome=ReminderOutcome.NOTIFIED, note="", actor=salesperson,
+                                    now=made)
+    for seller, minutes, caller, mobile, question, heard in ENQUIRIES:
+        sales.log_enquiry(salesperson=user(seller), now=now - timedelta(minutes=minutes), caller_name=caller,
+                          mobile=mobile, question=question, heard_from=heard, callback_on=today)
+    sales.report_missed_payments(now)
+    return len(BUYERS)
+
+
+def _walk_demo_file(file, step, salesperson, manager, cashier, unit, at, today, due_in) -> None:
+    from kiosk.domain.sales_pipeline import PipelineStep as S
+    from kiosk.services import sales
+
+    order = [S.DEPOSIT, S.SUBSCRIPTION, S.DOWN_PAYMENT, S.PURCHASE_CONTRACT, S.MORTGAGE, S.HANDOVER]
+    if step == "registered":
+        return
+    day = local(at).date()
+    common = {"actor": salesperson, "now": at}
+    for taken in order[: order.index(S(step)) + 1]:
+        version = db.session.get(type(file), file.id).version
+        if taken is S.DEPOSIT:
+            sales.record_deposit(file.id, version, sales.Deposit(
+                unit=unit, amount=20000, receipt_no=f"DJ{file.id:05d}", collected_by=cashier,
+                second_person=salesperson, checked_with=manager, received_on=day), **common)
+        elif taken is S.SUBSCRIPTION:
+            due = today + timedelta(days=due_in) if step == "subscription" else day + timedelta(days=7)
+            sales.sign_subscription(file.id, version, sales.Subscription(
+                unit=unit, document_no=f"RG{file.id:05d}", signed_on=day, signed_by_agent=False,
+                agent_name="",
+                notarised=False, id_copy_kept=True, reviewed_by=manager, down_payment_due_on=due,
+                down_payment_amount=380000), **common)
+        elif taken is S.DOWN_PAYMENT:
+            sales.record_down_payment(file.id, version, paid_on=day, amount=380000,
+                                      receipt_no=f"SF{file.id:05d}",
+                                      **common)
+        elif taken is S.PURCHASE_CONTRACT:
+            sales.sign_contract(file.id, version, contract_no=f"HT{file.id:05d}", signed_on=day,
+                                documents_checked=True, paid_by_other=False, statement_kept=False, **common)
+        elif taken is S.MORTGAGE:
+            appointment = today + timedelta(days=due_in) if step == "mortgage" else day + timedelta(days=7)
+            sales.arrange_mortgage(file.id, version, appointment_on=appointment, place="建设银行长沙岳麓支行",
+                                   documents=["身份证", "户口本", "婚姻状况证明", "收入证明",
+                                              "近六个月银行流水"],
+                                   **common)
+        else:
+            sales.hand_over(file.id, version, handed_over_on=day, congratulated=True,
+                            note="已带客户到管理处办理入伙",
+                            **common)
+
+
+def seed_model_home(now) -> int:
+    """The model home's checklists, its supervisor, the rounds already due today and one asset record."""
+    from kiosk.domain.model_home import AssetEvent, DamageCause
+    from kiosk.models.model_home import AssetRecord, ModelHomeRound
+    from kiosk.services import model_home
+
+    model_home.ensure_default_checks()
+    tablet = db.session.scalar(select(KioskDevice).where(KioskDevice.name == "样板间A户型"))
+    if tablet is None or db.session.scalar(select(ModelHomeRound.id).limit(1)) is not None:
+        return 0
+    model_home.set_supervisor(tablet, db.session.scalar(select(User).where(User.username == "zhuguan")))
+    done = 0
+    for due in model_home.day_rounds(tablet, local(now).date())[:3]:
+        moment = due.due_at - timedelta(minutes=5)
+        if moment > now:
+            break
+        checks = model_home.checklist(due.kind)
+        results = [model_home.CheckResult(check, True, "") for check in checks]
+        if done == 1:  # the first hourly round finds a flickering light
+            results[-1] = model_home.CheckResult(checks[-1], False, "B 卧室筒灯闪烁")
+        model_home.complete_round(tablet, due, butler_name="李管家", results=results, now=moment)
+        done += 1
+    if db.session.scalar(select(AssetRecord.id).limit(1)) is None:
+        model_home.record_asset_event(tablet, model_home.AssetReport(
+            item="儿童房毛绒玩具", event=AssetEvent.DAMAGED, happened="参观儿童拉扯，玩具耳朵开线",
+            occurred_at=now - timedelta(days=1), cause=DamageCause.BY_A_PERSON, person="访客家长（已登记）",
+            compensation=120, management_fault=False, reported_by="李管家"), [], photo_dir=None, now=now)
+    return done
+
+
+# ---- A year of history, so the KPI page and the reports have trends to show ------------------------
+
+HISTORY_DAYS = 365
+ROTATION_HISTORY_DAYS = 14
+_HISTORY_CALL = "demo-hist-"
+# Call categories with their weight, and the slip priority each opens (None: answered on the spot).
+_CALL_MIX = [("inquiry", 45, None), ("service_request", 30, "routine"), ("complaint", 12, "complaint"),
+             ("emergency", 3, "emergency"), ("suggestion", 6, None), ("other", 4, None)]
+_SLIP_DEPARTMENT = {"service_request": "engineering", "complaint": "service_centre", "emergency": "security"}
+_ANSWERS = ["satisfied"] * 16 + ["basically_satisfied"] * 3 + ["unsatisfied"]
+
+
+def seed_history(now) -> int:
+    """A year of past calls, slips, callbacks and incidents, and two weeks of sales-office rotation.
+
+    Random but repeatable (seeded), shaped like a busy service centre: a few calls an hour, most picked up
+    within three rings and kept within three minutes, most slips done in time, owners called back
+    monthly (a project in its first year) or quarterly. Added once: nothing when the history is there.
+    Returns the number of calls added. ``flask seed-demo`` adds it (``seed_demo`` alone does not: the
+    browser tests start from the small set), so the KPI page and the reports have a year to chart.
+    """
+    if db.session.scalar(select(Call.id).where(Call.pbx_call_id.like(f"{_HISTORY_CALL}%")).limit(1)):
+        return 0
+    import random
+
+    rng = random.Random(2026)
+    today = local(now).date()
+    agents = db.session.scalars(select(User).where(User.username.in_(["kefu1", "kefu2", "kefu3"]))).all()
+    owners = db.session.scalars(select(Owner).order_by(Owner.id)).all()
+    departments = {d.code: d for d in db.session.scalars(select(Department))}
+    calls = _history_calls(rng, today, agents, owners, departments)
+    _history_owner_callbacks(rng, today, owners, agents)
+    _history_incidents(rng, today)
+    db.session.commit()
+    _history_rotation(rng, today)
+    return calls
+
+
+def _at(day: date, hour: float) -> datetime:
+    """``hour`` hours after Shanghai midnight of ``day``, in UTC."""
+    return (datetime.combine(day, time(0), tzinfo=SHANGHAI) + timedelta(hours=hour)).astimezone(UTC)
+
+
+def _history_calls(rng, today, agents, owners, departments) -> int:
+    """Inbound calls; each service request, complaint or emergency with its slip and the slip's callback.
+
+    Written with bulk INSERTs (a year is a few thousand rows): calls, then their slips, then the slips'
+    events and callbacks, then each call's link to its slip.
+    """
+    calendar, policy = working_calendar(), DeadlinePolicy()
+    categories = [c for c, weight, _ in _CALL_MIX for _ in range(weight)]
+    priority_of = {c: p for c, _, p in _CALL_MIX}
+    calls, slips = [], []  # slips: (index of its call, priority, department, agent)
+    for back in range(HISTORY_DAYS, 0, -1):
+        day = today - timedelta(days=back)
+        for _ in range(rng.randint(3, 9)):
+            rang = _at(day, rng.uniform(8.5, 20))
+            owner = rng.choice(owners) if rng.random() < 0.8 else None
+            ring = rng.choice([rng.randint(2, 14)] * 15 + [rng.randint(16, 30)])
+            row = dict(pbx_call_id=f"{_HISTORY_CALL}{len(calls)}", direction="in", called_number="4008001234",
+                       caller_number=owner.mobile if owner else "13800000000", ringing_at=rang,
+                       created_at=rang, owner_id=owner.id if owner else None, state="ended", agent_id=None,
+                       answered_at=None,
+                       ended_at=None, ring_seconds=None, talk_seconds=None, category=None,
+                       caller_surname=owner.name[:1] if owner else "", description="历史来电",
+                       confirmed_at=None, disposition=None, disposed_at=None, version=1)
+            calls.append(row)
+            if rng.random() < 0.04:  # the caller gave up
+                row["ended_at"] = rang + timedelta(seconds=ring + rng.randint(5, 25))
+                continue
+            agent, category = rng.choice(agents), rng.choice(categories)
+            answered = rang + timedelta(seconds=ring)
+            times = CallTimes(rang, answered, answered + timedelta(
+                seconds=rng.choice([rng.randint(40, 175)] * 9 + [rng.randint(181, 320)])))
+            row.update(agent_id=agent.id, state=times.state.value, category=category, answered_at=answered,
+                       ended_at=times.ended_at, confirmed_at=answered, ring_seconds=times.ring_seconds,
+                       talk_seconds=times.talk_seconds, disposed_at=times.ended_at,
+                       disposition={"complaint": "complaint", "emergency": "emergency"}.get(
+                           category, "answered_on_spot" if priority_of[category] is None else "slip"))
+            if priority_of[category] is not None:
+                major = category == "service_request" and rng.random() < 0.12
+                slips.append((len(calls) - 1, Priority("major" if major else priority_of[category]),
+                              departments[_SLIP_DEPARTMENT[category]], agent))
+    call_ids = _insert_returning_ids(Call, calls)
+    slip_rows, resolved_at = [], []
+    for index, priority, department, agent in slips:
+        call = calls[index]
+        opened = call["ended_at"]
+        due = due_at(opened, priority, policy, calendar)
+        late = rng.random() < 0.1  # one in ten done late
+        resolved = due + (due - opened) * rng.uniform(0.05, 0.6) if late else \
+            opened + (due - opened) * rng.uniform(0.2, 0.95)
+        resolved_at.append(resolved)
+        slip_rows.append(dict(
+            number=f"RW{local(opened):%Y%m%d}-H{index % 1000:03d}", source="call", source_ref=call_ids[index],
+            category=call["category"], priority=priority.value, status="closed", department_id=department.id,
+            assignee_id=None, owner_id=agent.id, caller_name="来电业主", caller_phone=call["caller_number"],
+            location="", description="历史工单", opened_at=opened, due_at=due,
+            warn_at=near_due_from(due, opened, policy), deadline_set_by_hand=False, resolved_at=resolved,
+            closed_at=resolved + timedelta(hours=3), result="已处理", version=1))
+    slip_ids = _insert_returning_ids(TaskSlip, slip_rows)
+    events, callbacks = [], []
+    for slip_id, row, resolved in zip(slip_ids, slip_rows, resolved_at, strict=True):
+        agent_id, reached = row["owner_id"], rng.random() < 0.93
+        events += [dict(slip_id=slip_id, at=row["opened_at"], actor_id=agent_id, kind="opened",
+                        from_status=None, to_status="dispatched", note=""),
+                   dict(slip_id=slip_id, at=resolved, actor_id=agent_id, kind="resolve",
+                        from_status="in_progress", to_status="resolved", note="已处理")]
+        callbacks.append(dict(
+            kind="slip", slip_id=slip_id, property_owner_id=None, agent_id=agent_id,
+            due_at=resolved + timedelta(hours=2), status="done" if reached else "unreachable",
+            attempts=1 if reached else 3, result=rng.choice(_ANSWERS) if reached else "unreachable",
+            done_at=resolved + timedelta(hours=rng.uniform(2, 20)), done_by_id=agent_id, note="",
+            created_at=resolved, version=1))
+    db.session.execute(TaskEvent.__table__.insert(), events)
+    db.session.execute(Callback.__table__.insert(), callbacks)
+    calls_table = Call.__table__
+    db.session.execute(calls_table.update().where(calls_table.c.id == bindparam("call_id"))
+                       .values(slip_id=bindparam("new_slip_id")),
+                       [{"call_id": call_ids[index], "new_slip_id": slip_id}
+                        for (index, *_rest), slip_id in zip(slips, slip_ids, strict=True)])
+    return len(calls)
+
+
+def _insert_returning_ids(model, rows: list[dict]) -> list[int]:
+    """Insert the rows in one go (Core ``INSERT``, executemany) and return their ids in order."""
+    table = model.__table__
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    return list(db.session.execute(statement, rows).scalars())
+
+
+def _history_owner_callbacks(rng, today, owners, agents) -> None:
+    """Periodic owner callbacks (seed 001 制度3 §5): monthly in a project's first year, quarterly after."""
+    start = today - timedelta(days=HISTORY_DAYS)
+    for owner in owners:
+        delivered = owner.unit.building.project.delivered_on if owner.unit else None
+        last = None
+        while delivered is not None:
+            day = scheduled_periodic_callback(delivered, last)
+            if day >= today:
+                break
+            last = day
+            if day < start:
+                continue
+            due, made = _at(day, 9), rng.random() < 0.9
+            db.session.add(Callback(kind="periodic", property_owner_id=owner.id, due_at=due,
+                                    status="done" if made else "unreachable", attempts=1 if made else 3,
+                                    result="satisfied" if made else "unreachable",
+                                    done_at=due + timedelta(hours=rng.uniform(0.5, 8)),
+                                    done_by_id=rng.choice(agents).id, created_at=due - timedelta(days=1)))
+
+
+def _history_incidents(rng, today) -> None:
+    """About two office incidents a month, each with its report (《突发事件处理记录表》, seed 000 §5 C5)."""
+    calendar = working_calendar()
+    device = db.session.scalar(select(KioskDevice).where(KioskDevice.place == "service_centre"))
+    for n in range(HISTORY_DAYS // 15):
+        day = today - timedelta(days=HISTORY_DAYS - 15 * n - rng.randint(0, 10))
+        opened = _at(day, rng.uniform(9, 17))
+        closed = opened + timedelta(minutes=rng.randint(20, 120))
+        due = incident_report_due(closed, calendar)
+        if rng.random() < 0.85:
+            filed = closed + (due - closed) * rng.uniform(0.1, 0.9)
+        else:
+            filed = due + timedelta(hours=rng.randint(2, 48))
+        visit = Visit(place="service_centre", device_id=device.id if device else None, purpose="complaint",
+                      name="历史访客", party_size=1, relation="owner", badge_code=f"DH{n:04d}",
+                      signed_in_at=opened, signed_out_at=closed, sign_out_method="staff", incident_class="A",
+                      anonymised=False)
+        db.session.add(visit)
+        db.session.add(Incident(
+            visit=visit, incident_class="A", rule="seed 000 §3 A", reason="业主无预约投诉来访",
+            instruction="引导至会客室，奉茶，耐心倾听", alert_roles="service_centre", opened_at=opened,
+            handled_by="陈静", actions="接待并记录诉求", outcome="已安抚", closed_at=closed,
+            report_due_at=due, report_filed_at=filed))
+
+
+def _history_rotation(rng, today) -> None:
+    """The sales office's last two weeks: walk-ins in table order, now and then someone busy.
+
+    Stored after today's table, which keeps the opening order it was given.
+    """
+    first = today - timedelta(days=ROTATION_HISTORY_DAYS)
+    past = select(RotationDay.id).where(RotationDay.day.between(first, today - timedelta(days=1))).limit(1)
+    if db.session.scalar(past):
+        return
+    people = rotation.sales_user_ids()
+    for back in range(ROTATION_HISTORY_DAYS, 0, -1):
+        day = today - timedelta(days=back)
+        busy = rng.choice(people) if rng.random() < 0.3 else None
+        for n in range(rng.randint(4, 9)):
+            at = _at(day, 9.5 + n * 0.9)
+            if busy is not None and n in (2, 4):
+                event = BusyWithOtherWork if n == 2 else BackAtDesk
+                rotation.record(OFFICE, event(local(at), rotation.sid(busy)), actor=None, now=at)
+            group = f"hist-{day.isoformat()}-{n}"
+            rotation.record(OFFICE, CustomerArrived(local(at), group), actor=None, now=at)

@@ -31,7 +31,9 @@ def etag_response(etag: str, produce):
     """Answer a poll with 304 when the client already holds ``etag``; otherwise ``produce()``."""
     response = make_response("", 304) if etag in request.if_none_match else produce()
     response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
+    # Polled fragments show personal data (callers' numbers, visitors' names): no browser keeps them.
+    # The page's script sends the ETag of the last answer itself (app.js), so a poll still gets its 304.
+    response.headers["Cache-Control"] = "no-store"
     response.vary.add("HX-Request")
     return response
 

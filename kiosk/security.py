@@ -52,6 +52,12 @@ def passive(view):
     return view
 
 
+def passive_polls(view):
+    """A page whose own htmx polls do not count as activity for the idle timeout (opening it does)."""
+    view.passive = "polls"
+    return view
+
+
 def _session_expired() -> bool:
     config = current_app.config
     now = time.time()
@@ -72,7 +78,8 @@ def enforce_session_timeouts():
         flash(_l("登录已超时，请重新登录。"), "warning")
         return login_redirect()
     view = current_app.view_functions.get(request.endpoint or "")
-    if not getattr(view, "passive", False):
+    passive_view = getattr(view, "passive", False)
+    if not (passive_view is True or (passive_view == "polls" and request.headers.get("HX-Request"))):
         session["seen_at"] = int(time.time())
     return None
 
@@ -88,10 +95,11 @@ def set_security_headers(response):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if (
         "Cache-Control" not in headers
-        and response.mimetype == "text/html"
-        and (current_user.is_authenticated or g.get("no_store"))
+        and request.endpoint != "static"
+        and (g.get("no_store") or current_user.is_authenticated)
     ):
-        # Pages for staff may show personal data: never keep them in a browser or proxy cache.
+        # Answers for staff and tablets may show personal data (pages, fragments, exports): never keep
+        # them in a browser or proxy cache (ASVS 14.3.2).
         headers["Cache-Control"] = "no-store"
     return response
 

@@ -27,7 +27,7 @@ def fresh(row):
 def visit_data(purpose: VisitPurpose, **extra) -> dict:
     data = {"name": "张三", "mobile": MOBILE, "party_size": "1", "consent": "y"}
     data.update({
-        VisitPurpose.VIEWING: {"been_before": "yes", "previous_salesperson": "王敏"},
+        VisitPurpose.VIEWING: {"buyer_says": "before", "salesperson": "0"},
         VisitPurpose.COMPLAINT: {"relation": "other"},
         VisitPurpose.VISITING_PERSON: {"host_name": "李娜", "host_department_id": "0"},
         VisitPurpose.JOB_INTERVIEW: {"host_name": "", "host_department_id": "0"},

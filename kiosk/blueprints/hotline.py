@@ -20,9 +20,12 @@ from kiosk.domain.call_timer import (
     answered_within_rings,
     timer_colour,
 )
+from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.hotline import Disposition, fill_phrase, surname_of
+from kiosk.domain.slip_lifecycle import Refused
 from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
+from kiosk.forms.fields import row_id_or_none
 from kiosk.forms.hotline import (
     AGENT_STATE_LABELS,
     CATEGORY_LABELS,
@@ -38,13 +41,14 @@ from kiosk.forms.hotline import (
     RecordForm,
     StartCallForm,
 )
+from kiosk.forms.tasks import CALLBACK_LABELS, CallbackForm
 from kiosk.models.calls import AnswerBookEntry, Call, DirectoryEntry
 from kiosk.models.people import Department, Role
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Owner, Unit
 from kiosk.rendering import etag_response, render, see_other, wants_fragment
 from kiosk.security import passive
-from kiosk.services import hotline
+from kiosk.services import hotline, tasks
 from kiosk.services.directory import working_calendar
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
@@ -178,8 +182,13 @@ def _call_screen(call: Call, block: str | None = None, status: int = 200, **part
     if call.answered_at is not None:
         elapsed = call.talk_seconds if call.ended_at else max(0, (now - call.answered_at).total_seconds())
     query = parts.pop("q", "")
+    callback_form = parts.get("callback_form")
+    if callback_form is None and call.callback is not None:
+        callback_form = CallbackForm(formdata=None, prefix=f"cb{call.callback.id}",
+                                     version=str(call.callback.version))
     return render(
-        "hotline/call.html", block, status=status, call=call,
+        "hotline/call.html", block, status=status, call=call, callback_form=callback_form,
+        callback_message=parts.get("callback_message"),
         record_form=parts.get("record_form") or _record_form(call, formdata=None),
         outcome_form=parts.get("outcome_form") or _outcome_form(call, formdata=None),
         new_caller_form=parts.get("new_caller_form") or _new_caller_form(call, formdata=None),
@@ -261,8 +270,8 @@ def phrase(call_id: int):
     """Record a phrase's use. The script inserts the text itself (204); without it the record form was
     posted here, so the page comes back with what was typed and the phrase added to the notes."""
     call = _load_call(call_id)
-    raw = request.form.get("phrase_id", "")
-    chosen = db.session.get(ScriptPhrase, int(raw)) if raw.isdigit() else None
+    phrase_id = row_id_or_none(request.form.get("phrase_id", ""))
+    chosen = db.session.get(ScriptPhrase, phrase_id) if phrase_id is not None else None
     if chosen is None or not EmptyForm().validate():
         abort(400)
     buttons = [b for group in _phrase_groups(call).values() for b in group if b.id == chosen.id]
@@ -285,8 +294,8 @@ def callers(call_id: int):
 @roles(*HOTLINE_ROLES)
 def link_caller(call_id: int):
     call = _load_call(call_id)
-    raw = request.form.get("owner_id", "")
-    owner = db.session.get(Owner, int(raw)) if raw.isdigit() else None
+    owner_id = row_id_or_none(request.form.get("owner_id", ""))
+    owner = db.session.get(Owner, owner_id) if owner_id is not None else None
     if owner is None or not EmptyForm().validate():
         abort(400)
     hotline.link_owner(call.id, owner)
@@ -318,6 +327,30 @@ def wrong_answer(call_id: int):
         return see_other(url_for("hotline.call", call_id=call.id))
     flash(_("已建立纠正回拨，请立即致电纠正并道歉。"), "success")
     return see_other(url_for("hotline.call", call_id=correction.id))
+
+
+@bp.route("/calls/<int:call_id>/callback", methods=["POST"])
+@roles(*HOTLINE_ROLES)
+def callback_result(call_id: int):
+    """The result of a callback made as this call (回访): recorded on the callback, and the call ends."""
+    call = _load_call(call_id)
+    if call.callback is None or call.disposition is not None:
+        abort(409)
+    form = CallbackForm(prefix=f"cb{call.callback.id}")
+    if not form.validate():
+        return _call_screen(call, "call_callback", status=422, callback_form=form)
+    try:
+        hotline.record_callback_result(call.callback.id, actor=current_user._get_current_object(),
+                                       now=utcnow(), result=CallbackResult(form.result.data),
+                                       note=form.note.data or "", version=int(form.version.data))
+    except tasks.CallbackConflict:
+        db.session.rollback()
+        return _call_screen(_load_call(call_id), "call_callback", status=409,
+                            callback_message=_("这条回访刚被其他人记录，请核对。"))
+    except Refused:
+        abort(403)
+    flash(_("已记录回访：%(result)s。", result=CALLBACK_LABELS[CallbackResult(form.result.data)]), "success")
+    return see_other(url_for("hotline.call", call_id=call.id))
 
 
 # --- the "114" directory and answer book, searched from the console --------------------------------
@@ -366,13 +399,21 @@ def _book(kind: str) -> Book:
     return BOOKS.get(kind) or abort(404)
 
 
+@bp.route("/books/")
+@roles(*HOTLINE_ROLES)
+def books():
+    """Where the supervisor's menu leads: the books, the phrase book open first."""
+    return book("phrases")
+
+
 @bp.route("/books/<kind>")
-@roles(Role.SUPERVISOR)
+@roles(*HOTLINE_ROLES)
 def book(kind: str):
+    """A book to read (agents: the whole "114" directory and answer book) or to keep (supervisors)."""
     book = _book(kind)
     rows = db.session.scalars(select(book.model).order_by(*book.order)).all()
     return render("hotline/book.html", kind=kind, book=book, rows=rows, form=book.form(),
-                  delete_form=EmptyForm())
+                  delete_form=EmptyForm(), can_edit=current_user.has_role(Role.ADMIN, Role.SUPERVISOR))
 
 
 @bp.route("/books/<kind>/new", methods=["GET", "POST"], defaults={"entry_id": None})
@@ -384,9 +425,13 @@ def book_entry(kind: str, entry_id: int | None):
     form = book.form(obj=row)
     if request.method == "POST":
         if form.validate():
-            hotline.save_entry(row, {name: getattr(form, name).data for name in book.columns})
-            flash(_("已保存。"), "success")
-            return see_other(url_for("hotline.book", kind=kind))
+            try:
+                hotline.save_entry(row, {name: getattr(form, name).data for name in book.columns})
+            except hotline.DuplicateEntry:
+                form.form_errors.append(_("已有相同的条目，请修改后再保存。"))
+            else:
+                flash(_("已保存。"), "success")
+                return see_other(url_for("hotline.book", kind=kind))
         return render("hotline/book_entry.html", "book_form", status=422, kind=kind, book=book, row=row,
                       form=form)
     return render("hotline/book_entry.html", "book_form", kind=kind, book=book, row=row, form=form)

@@ -14,6 +14,7 @@ from kiosk.access import device, public
 from kiosk.clock import utcnow
 from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
+from kiosk.domain.rotation import BuyerSays
 from kiosk.extensions import db, limiter
 from kiosk.forms.kiosk import (
     PLACE_LABELS,
@@ -27,7 +28,7 @@ from kiosk.forms.kiosk import (
 from kiosk.models.people import Department
 from kiosk.models.visits import Appointment, Visit
 from kiosk.rendering import render, see_other
-from kiosk.services import devices, visits
+from kiosk.services import devices, rotation, sales_desk, visits
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -123,13 +124,18 @@ def visit(purpose: str):
     if chosen not in purposes_at(_place()) and appointment is None:
         abort(404)
     departments = _departments()
-    form = VisitForm(purpose=chosen, departments=departments, appointment=appointment)
+    people = rotation.salespeople() if chosen is VisitPurpose.VIEWING else []
+    form = VisitForm(purpose=chosen, departments=departments, salespeople=people, appointment=appointment)
     if request.method == "GET" and appointment is not None:
         form.name.data = appointment.visitor_name
     if request.method == "POST":
         if form.validate():
-            data = _sign_in_data(form, chosen, appointment)
-            record = visits.sign_in_visitor(g.kiosk_device, data, utcnow())
+            data = _sign_in_data(form, chosen, appointment, dict(people))
+            now = utcnow()
+            record = visits.sign_in_visitor(g.kiosk_device, data, now)
+            if sales_desk.hands_off(_place(), chosen):
+                sales_desk.hand_off(record.id, BuyerSays(form.buyer_says.data), form.salesperson.data or None,
+                                    now=now, secret=current_app.secret_key)
             session[VISIT_KEY] = record.id
             session.pop(APPOINTMENT_KEY, None)
             return see_other(url_for("kiosk.done"))
@@ -138,20 +144,21 @@ def visit(purpose: str):
     return render("kiosk/visit.html", "visit_form", form=form, purpose=chosen, appointment=appointment)
 
 
-def _sign_in_data(form: VisitForm, purpose: VisitPurpose, appointment: Appointment | None) -> visits.SignIn:
+def _sign_in_data(form: VisitForm, purpose: VisitPurpose, appointment: Appointment | None,
+                  salespeople: dict[int, str]) -> visits.SignIn:
     def value(name):
         field = getattr(form, name, None)
         return (field.data or None) if field is not None else None
 
     mobile = getattr(form, "mobile_normalised", None) or (appointment.mobile if appointment else None)
-    been_before = value("been_before")
+    says = value("buyer_says")
     return visits.SignIn(
         purpose=purpose, name=form.name.data, mobile=mobile, party_size=int(form.party_size.data),
         relation=value("relation"), organisation=value("organisation"), host_name=value("host_name"),
         host_department_id=value("host_department_id"),
         appointment_id=appointment.id if appointment else None,
-        been_before=None if been_before is None else been_before == "yes",
-        previous_salesperson=value("previous_salesperson"),
+        been_before=None if says is None else says != BuyerSays.FIRST_VISIT.value,
+        previous_salesperson=salespeople.get(value("salesperson")),
     )
 
 
@@ -177,7 +184,10 @@ def done():
     record = db.session.get(Visit, session.get(VISIT_KEY) or 0)
     if record is None or record.device_id != g.kiosk_device.id:
         return see_other(url_for("kiosk.start"))
-    return render("kiosk/done.html", visit=record, qr=_qr(record.badge_code))
+    handed_off = sales_desk.hands_off(Place(record.place), VisitPurpose(record.purpose))
+    salesperson = sales_desk.receiver_for(record) if handed_off else None
+    return render("kiosk/done.html", visit=record, qr=_qr(record.badge_code), handed_off=handed_off,
+                  salesperson=salesperson)
 
 
 def _qr(code: str) -> str:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from kiosk.access import signed_in
 from kiosk.clock import utcnow
 from kiosk.forms.admin import EmptyForm
+from kiosk.forms.fields import row_id_or_none
 from kiosk.rendering import etag_response, render, see_other, wants_fragment
 from kiosk.security import passive
 from kiosk.services import notifications
@@ -39,7 +40,7 @@ def mark_read():
     form = EmptyForm()
     if form.validate():
         raw = request.form.get("id", "")
-        notifications.mark_read(current_user, utcnow(), int(raw) if raw.isdigit() else None)
+        notifications.mark_read(current_user, utcnow(), row_id_or_none(raw))
     if wants_fragment():
         return index()
     return see_other(url_for("notifications.index"))

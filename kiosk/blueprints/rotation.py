@@ -12,13 +12,14 @@ import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, flash, request, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kiosk.access import roles
 from kiosk.clock import local, utcnow
+from kiosk.domain.classify import Place
 from kiosk.domain.rotation import (
     AssistRecorded,
     AwayOnCompanyBusiness,
@@ -30,8 +31,11 @@ from kiosk.domain.rotation import (
     Presence,
     Reassigned,
     Reordered,
+    SalesCall,
     SalespersonLeft,
+    up_next,
 )
+from kiosk.forms.admin import EmptyForm
 from kiosk.forms.rotation import (
     AssistForm,
     HoursForm,
@@ -131,26 +135,39 @@ def _forms(view: rotation.DayView, bound: str | None = None) -> dict:
     return _prepare(forms, view)
 
 
+def _me() -> str | None:
+    """The signed-in person as the engine's salesperson id (None for a front-desk tablet)."""
+    return sid(current_user.id) if current_user.is_authenticated else None
+
+
+def _may_log_call(view: rotation.DayView) -> bool:
+    """Supervisors, and the salespeople at the front desk (一接–三接, 制度2 第11、12条), log sales calls."""
+    if not current_user.is_authenticated:
+        return False
+    return _is_supervisor() or _me() in up_next(view.state, len(UP_LABELS))
+
+
 def _context(view: rotation.DayView) -> dict:
     state, totals = view.state, view.totals()
     rows = [
         {
-            "position": i + 1, "name": name, "me": p == sid(current_user.id),
+            "position": i + 1, "name": name, "me": p == _me(),
             "presence": PRESENCE_LABELS[state.presence_of(p)], "available": state.is_available(p),
             "counts": totals[p].counted, "uncounted": totals[p].uncounted_total, "assists": totals[p].assists,
         }
         for i, (p, name) in enumerate(view.people())
     ]
     up = list(zip(UP_LABELS, view.up_next_names(len(UP_LABELS)), strict=False))
-    return {"view": view, "rows": rows, "up": up}
+    return {"view": view, "rows": rows, "up": up, "call_answerer": view.name(view.last_in_rotation()),
+            "may_log_call": _may_log_call(view)}
 
 
 def _page(view: rotation.DayView, block: str | None = None, *, status: int = 200, forms: dict | None = None,
-          self_error: str | None = None):
+          self_error: str | None = None, call_error: str | None = None):
     return render(
         "rotation/index.html", block, status=status, forms=forms or _forms(view),
         self_form=SelfStatusForm(formdata=None), self_error=self_error, is_supervisor=_is_supervisor(),
-        is_sales=current_user.has_role(Role.SALES), **_context(view),
+        is_sales=current_user.has_role(Role.SALES), call_error=call_error, **_context(view),
     )
 
 
@@ -168,10 +185,13 @@ def live():
 
 
 @bp.route("/front-desk")
-@roles(Role.SALES, Role.SUPERVISOR)
+@roles(Role.SALES, Role.SUPERVISOR, devices_at=(Place.SALES_OFFICE,))
 @passive
 def front_desk():
-    """一接/二接/三接 for the front-desk screen (later the kiosk); htmx polls get 304 when unchanged."""
+    """一接/二接/三接 for the front-desk screen: staff, or a tablet paired at the sales office (制度2 第1条).
+
+    htmx polls get 304 while the day is unchanged.
+    """
 
     def produce():
         view = _day_view()
@@ -265,6 +285,30 @@ def _hours_event(form, at, _view):
 @roles(Role.SUPERVISOR)
 def hours():
     return _act("hours_form", _hours_event, refusal_field="work_end")
+
+
+@bp.route("/sales-call", methods=["POST"])
+@roles(Role.SALES, Role.SUPERVISOR)
+def sales_call():
+    """A sales phone call rings: recorded, and answered by the last in rotation (seed 001 制度1 第38条).
+
+    Logged by a supervisor or a salesperson at the front desk (制度2 第12条: the front desk keeps the call
+    record); the queue does not move.
+    """
+    if not EmptyForm().validate():
+        abort(400)
+    view = _day_view()
+    error = _("只有前台（一接至三接）的销售顾问或主管可以登记来电。")
+    if _may_log_call(view):
+        now = utcnow()
+        try:
+            decision = rotation.record(OFFICE, SalesCall(local(now)), actor=current_user, now=now)
+        except RotationRefused as refused:
+            error = view.explain(refused.decision.explanation_zh)
+        else:
+            flash(f"{view.explain(decision.explanation_zh)}（{decision.article}）", "success")
+            return see_other(url_for("rotation.index"))
+    return _page(view, "rotation_live", status=422, call_error=error)
 
 
 @bp.route("/me", methods=["POST"])

@@ -1,15 +1,19 @@
-"""The supervisor board: live panels over task slips (polled, 304 when nothing changed) and the slip
-actions a supervisor takes from it (dispatch, reassign, priority, deadline)."""
+"""The supervisor board: live panels over agents, calls, task slips, incidents and visitors (each polled,
+304 when nothing changed) and the slip actions a supervisor takes from it (dispatch, reassign,
+priority, deadline)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from kiosk.access import roles
 from kiosk.blueprints.tasks import action_forms, active_departments
 from kiosk.clock import utcnow
+from kiosk.domain.masking import mask_phone
 from kiosk.extensions import db
+from kiosk.forms.fields import row_id_or_none
+from kiosk.forms.kiosk import PLACE_LABELS
 from kiosk.models.people import Role
 from kiosk.models.tasks import TaskSlip
 from kiosk.rendering import etag_response, render, wants_fragment
@@ -19,16 +23,27 @@ from kiosk.services import board
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
 
+@bp.context_processor
+def board_labels():
+    # The board is a shared screen: visitors' and callers' numbers are always masked on it.
+    return {"place_labels": {place.value: label for place, label in PLACE_LABELS.items()},
+            "masked": lambda number: mask_phone(number) if number else ""}
+
+
+def _panel_data(name: str, now) -> dict:
+    return board.panel_data(name, now, ring_target_seconds=current_app.config["THREE_RINGS_SECONDS"])
+
+
 def _board(template_wall: bool, block: str | None = None):
     now = utcnow()
     context = {"now": now, "wall": template_wall, "departments": active_departments(), "selected": None,
                "forms": {}}
     if not (block and wants_fragment()):  # the actions beside the panels alone need no panel data
         for name in board.PANELS:
-            context.update(board.panel_data(name, now))
-    raw = request.args.get("slip", "")
-    if raw.isdigit():
-        selected = db.session.get(TaskSlip, int(raw)) or abort(404)
+            context.update(_panel_data(name, now))
+    slip_id = row_id_or_none(request.args.get("slip", ""))
+    if slip_id is not None:
+        selected = db.session.get(TaskSlip, slip_id) or abort(404)
         context["selected"] = selected
         context["forms"] = action_forms(selected, current_user, next_url=url_for("supervisor.board_page"))
     return render("supervisor/board.html", block, **context)
@@ -57,8 +72,9 @@ def panel(name: str):
     now = utcnow()
 
     def produce():
-        context = {"now": now, "wall": request.args.get("wall") == "1", "departments": active_departments()}
-        context.update(board.panel_data(name, now))
+        context = {"now": now, "wall": request.args.get("wall") == "1",
+                   "departments": active_departments() if name == "unassigned" else []}
+        context.update(_panel_data(name, now))
         return render("supervisor/board.html", f"panel_{name}", **context)
 
-    return etag_response(f"{name}-{board.board_version(now)}", produce)
+    return etag_response(f"{name}-{board.panel_version(name, now)}", produce)

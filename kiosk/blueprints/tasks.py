@@ -22,6 +22,8 @@ from kiosk.domain.deadlines import DeadlinePolicy, Priority, deadline_state
 from kiosk.domain.masking import mask_phone
 from kiosk.domain.slip_lifecycle import Action, Refused
 from kiosk.extensions import db
+from kiosk.forms.admin import EmptyForm
+from kiosk.forms.fields import row_id_or_none
 from kiosk.forms.tasks import (
     CALLBACK_LABELS,
     CATEGORY_LABELS,
@@ -43,8 +45,9 @@ from kiosk.forms.tasks import (
 from kiosk.models.callbacks import Callback, CallbackStatus
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.tasks import SlipSource, TaskSlip
-from kiosk.rendering import render, see_other
-from kiosk.services import tasks
+from kiosk.rendering import etag_response, render, see_other, wants_fragment
+from kiosk.security import passive_polls
+from kiosk.services import hotline, tasks
 from kiosk.services.directory import working_calendar
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -91,7 +94,6 @@ FORM_CLASSES = {
     Action.PRIORITY: PriorityForm,
     Action.DEADLINE: DeadlineForm,
 }
-WORK_QUEUE = ("dispatched", "accepted", "in_progress", "waiting_on_owner")
 
 
 @bp.app_context_processor
@@ -194,8 +196,7 @@ def index():
     args = request.args
     status = args.get("status", "") if args.get("status", "") in STATUS_LABELS else ""
     priority = args.get("priority", "") if args.get("priority", "") in PRIORITY_LABELS else ""
-    department = args.get("department", "")
-    department_id = int(department) if department.isdigit() else None
+    department_id = row_id_or_none(args.get("department", ""))
     overdue = args.get("overdue") == "1"
     query = args.get("q", "").strip()[:100]
     now = utcnow()
@@ -294,17 +295,23 @@ def act(slip_id: int, action: str):
 
 @bp.route("/queue")
 @roles(Role.STAFF)
+@passive_polls
 def queue():
-    user = current_user
-    slips = []
-    if user.department_id is not None:
-        statement = (select(TaskSlip).options(joinedload(TaskSlip.assignee))
-                     .where(TaskSlip.department_id == user.department_id, TaskSlip.status.in_(WORK_QUEUE))
-                     .order_by(TaskSlip.due_at))
-        policy, now = tasks.current_policy(), utcnow()
-        slips = [(slip, slip_deadline(slip, now, policy), tasks.available_actions(slip, user))
-                 for slip in db.session.scalars(statement)]
-    return render("tasks/queue.html", "queue_rows", slips=slips)
+    """The department's queue; its list polls itself (304 until the queue or a deadline state changes)."""
+    user, now = current_user, utcnow()
+
+    def produce():
+        slips = []
+        if user.department_id is not None:
+            policy = tasks.current_policy()
+            slips = [(slip, slip_deadline(slip, now, policy), tasks.available_actions(slip, user))
+                     for slip in tasks.department_queue(user.department_id)]
+        return render("tasks/queue.html", "queue_rows", slips=slips)
+
+    if wants_fragment() and user.department_id is not None:
+        version = tasks.queue_version(user.department_id, now)
+        return etag_response(f"queue-{user.id}-{user.department_id}-{version}", produce)
+    return produce()
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -340,7 +347,7 @@ def _callbacks_page(*, status: int = 200, submitted: tuple[int, CallbackForm] | 
             forms[callback.id] = CallbackForm(formdata=None, prefix=f"cb{callback.id}",
                                               version=str(callback.version))
     return render("tasks/callbacks.html", "callback_rows", status=status, items=items, forms=forms,
-                  now=utcnow(), message=message)
+                  now=utcnow(), message=message, open_calls=hotline.open_callback_calls(items))
 
 
 @bp.route("/callbacks")
@@ -360,9 +367,9 @@ def callback_record(callback_id: int):
             return _slip_page(callback.slip, status=422, callback_form=form)
         return _callbacks_page(status=422, submitted=(callback.id, form))
     try:
-        tasks.record_callback(callback.id, actor=current_user._get_current_object(), now=utcnow(),
-                              result=CallbackResult(form.result.data), note=form.note.data or "",
-                              version=int(form.version.data))
+        hotline.record_callback_result(callback.id, actor=current_user._get_current_object(), now=utcnow(),
+                                       result=CallbackResult(form.result.data), note=form.note.data or "",
+                                       version=int(form.version.data))
     except tasks.CallbackConflict:
         db.session.rollback()
         return _callbacks_page(status=409, message=_("这条回访刚被其他人记录，下面是最新列表。"))
@@ -370,6 +377,21 @@ def callback_record(callback_id: int):
         abort(403)
     flash(_("已记录回访：%(result)s。", result=CALLBACK_LABELS[CallbackResult(form.result.data)]), "success")
     return see_other(back or url_for("tasks.callbacks"))
+
+
+@bp.route("/callbacks/<int:callback_id>/start", methods=["POST"])
+@roles(Role.AGENT, Role.SUPERVISOR)
+def callback_start(callback_id: int):
+    """Start a callback as an outbound call and open its call screen (timer, phrases, record)."""
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        call = hotline.start_callback(callback_id, current_user._get_current_object(), utcnow())
+    except hotline.CallbackClosed:
+        return _callbacks_page(status=409, message=_("这条回访刚被其他人记录，下面是最新列表。"))
+    except Refused:
+        abort(403)
+    return see_other(url_for("hotline.call", call_id=call.id))
 
 
 @bp.route("/policy", methods=["GET", "POST"])

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, make_response, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +14,7 @@ from kiosk.access import roles, signed_in
 from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.domain.classify import AlertRole, IncidentClass, Place, VisitPurpose
 from kiosk.domain.masking import mask_phone
+from kiosk.exports import csv_download
 from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS
@@ -30,7 +29,7 @@ from kiosk.forms.visitors import (
 from kiosk.models.people import Role, User
 from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
 from kiosk.rendering import render, see_other
-from kiosk.services import devices, directory, incidents, visits
+from kiosk.services import devices, directory, incidents, sales_desk, visits
 
 bp = Blueprint("visitors", __name__, url_prefix="/visitors")
 
@@ -83,12 +82,26 @@ def _log_filter() -> visits.LogFilter:
     )
 
 
+def _host(visit: Visit, salespeople: dict[int, User]) -> str:
+    """Whom the visitor came to see; for a buyer, the salesperson the rotation gave them (制度1 第3条)."""
+    salesperson = salespeople.get(visit.id)
+    if salesperson is None:
+        return visit.host_label
+    return _("置业顾问 %(name)s", name=salesperson.display_name)
+
+
+def _log_page(f: visits.LogFilter, found: list[Visit], search: MobileSearchForm, status: int = 200):
+    salespeople = sales_desk.receivers_for(found)
+    return render("visitors/log.html", "visit_rows", filter=f, visits=found, search=search,
+                  hosts={v.id: _host(v, salespeople) for v in found}, on_site=visits.on_site_count(),
+                  status=status)
+
+
 @bp.route("/")
 @signed_in
 def log():
     f = _log_filter()
-    return render("visitors/log.html", "visit_rows", filter=f, visits=visits.visitor_log(f),
-                  search=MobileSearchForm(formdata=None), on_site=visits.on_site_count())
+    return _log_page(f, visits.visitor_log(f), MobileSearchForm(formdata=None))
 
 
 @bp.route("/by-mobile", methods=["POST"])
@@ -98,42 +111,30 @@ def by_mobile():
     search = MobileSearchForm()
     f = _log_filter()
     if not search.validate():
-        return render("visitors/log.html", filter=f, visits=[], search=search, on_site=visits.on_site_count(),
-                      status=422)
+        return _log_page(f, [], search, status=422)
     found = visits.visitor_log(replace(f, mobile=search.mobile.data))
     # The results are shown (masked as the role requires); the number is not echoed back into the field.
-    return render("visitors/log.html", filter=f, visits=found, search=MobileSearchForm(formdata=None),
-                  on_site=visits.on_site_count())
+    return _log_page(f, found, MobileSearchForm(formdata=None))
 
 
 @bp.route("/export.csv")
 @signed_in
 def export():
     f = _log_filter()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("胸牌"), _("签到时间"), _("签退时间"), _("地点"), _("事由"), _("姓名"), _("手机号码"),
-                     _("人数"), _("拜访"), _("类别")])
-    for v in visits.visitor_log(f, limit=100_000):
-        writer.writerow([
-            v.badge_code, _fmt(v.signed_in_at), _fmt(v.signed_out_at), PLACE_LABELS[Place(v.place)],
-            PURPOSE_LABELS[VisitPurpose(v.purpose)], _csv_safe(v.name), shown_mobile(v.mobile), v.party_size,
-            _csv_safe(v.host_label), v.incident_class or "",
-        ])
-    response = make_response("\ufeff" + out.getvalue())
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f"attachment; filename=visitors-{f.start}-{f.end}.csv"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    header = [_("胸牌"), _("签到时间"), _("签退时间"), _("地点"), _("事由"), _("姓名"), _("手机号码"),
+              _("人数"), _("拜访"), _("类别")]
+    found = visits.visitor_log(f, limit=100_000)
+    salespeople = sales_desk.receivers_for(found)
+    rows = [[
+        v.badge_code, _fmt(v.signed_in_at), _fmt(v.signed_out_at), PLACE_LABELS[Place(v.place)],
+        PURPOSE_LABELS[VisitPurpose(v.purpose)], v.name, shown_mobile(v.mobile), v.party_size,
+        _host(v, salespeople), v.incident_class or "",
+    ] for v in found]
+    return csv_download([header, *rows], f"visitors-{f.start}-{f.end}.csv")
 
 
 def _fmt(moment: datetime | None) -> str:
     return local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def _csv_safe(text: str) -> str:
-    """No spreadsheet formulas from what a visitor typed."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @bp.route("/on-site")

@@ -8,13 +8,20 @@
   a time target: in China the ring-back cadence is 1 s on / 4 s off, a 5-second cycle, so three rings
   ≈ **15 seconds** (``THREE_RINGS_SECONDS``), a setting the caller may pass differently.
 
+* A call still ringing is judged against the same target while the caller waits (the supervisor board):
+  calm during the first rings, amber once the last ring within the target has started (with 15 s and
+  5-second cycles: from 10 s, the third ring), red once the target has passed -- the moment
+  ``answered_within_rings`` would say "late".
+
 Elapsed time comes from the server timestamp the browser ticks from (ENGINEERING.md "Live updates");
-these functions only judge a number of seconds.
+these functions only judge a number of seconds. Each colour rule is a pair of thresholds (``Thresholds``)
+that the page hands to the browser's ticking script, so the thresholds live here only.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from enum import StrEnum
 
 #: Seed 003 §2(11): calls kept within three minutes.
@@ -33,17 +40,51 @@ class TimerColour(StrEnum):
     RED = "red"
 
 
+@dataclass(frozen=True)
+class Thresholds:
+    """Calm below ``amber_from`` seconds, amber from there up to and including ``red_after``, red beyond."""
+
+    amber_from: float
+    red_after: float
+
+    def colour(self, seconds: float) -> TimerColour:
+        if seconds < self.amber_from:
+            return TimerColour.CALM
+        if seconds <= self.red_after:
+            return TimerColour.AMBER
+        return TimerColour.RED
+
+
+#: Seed 003 §2(11): the call timer.
+CALL_TIMER = Thresholds(AMBER_FROM_SECONDS, CALL_LIMIT_SECONDS)
+
+
 def timer_colour(elapsed_seconds: float) -> TimerColour:
     """The colour of the call timer (seed 003 §2(11), the three-minute rule).
 
     calm below 150 s; amber from 150 s up to and including 180 s (still within three minutes); red
     beyond 180 s. A slightly negative value (browser/server clock skew) counts as 0, i.e. calm.
     """
-    if elapsed_seconds < AMBER_FROM_SECONDS:
-        return TimerColour.CALM
-    if elapsed_seconds <= CALL_LIMIT_SECONDS:
-        return TimerColour.AMBER
-    return TimerColour.RED
+    return CALL_TIMER.colour(elapsed_seconds)
+
+
+def ring_wait_thresholds(target_seconds: float = THREE_RINGS_SECONDS,
+                         ring_cycle_seconds: float = RING_CYCLE_SECONDS) -> Thresholds:
+    """How long a ringing caller has waited, judged against the three-ring target (seed 003 §2(2)(1)).
+
+    Amber from the start of the last ring still within the target (target minus one ring cycle: 10 s for
+    15 s), red once the target has passed (16 s is late, as in ``answered_within_rings``).
+    """
+    if ring_cycle_seconds <= 0:
+        raise ValueError("ring_cycle_seconds must be positive")
+    if target_seconds < 0:
+        raise ValueError(f"target_seconds must not be negative, got {target_seconds!r}")
+    return Thresholds(max(0.0, target_seconds - ring_cycle_seconds), target_seconds)
+
+
+def ring_wait_colour(waited_seconds: float, target_seconds: float = THREE_RINGS_SECONDS) -> TimerColour:
+    """The colour of a ringing call's waiting time (seed 003 §2(2)(1)); see ``ring_wait_thresholds``."""
+    return ring_wait_thresholds(target_seconds).colour(waited_seconds)
 
 
 def is_over_three_minutes(duration_seconds: float) -> bool:

@@ -41,6 +41,8 @@ class Disposition(StrEnum):
     COMPLAINT = "complaint"
     EMERGENCY = "emergency"
     SUGGESTION = "suggestion"
+    # An outbound callback (回访, seed 003 §2(1) 结果跟踪回访): settled by the callback's result.
+    CALLBACK = "callback"
 
     @property
     def opens_slip(self) -> bool:

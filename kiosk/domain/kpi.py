@@ -19,6 +19,12 @@ Reporting periods (``Period``) are whole **Asia/Shanghai** local days; each also
   fall in some week). It is named after the ISO week of its Friday: ``2026-W43`` is Saturday 2026-10-17 to
   Friday 2026-10-23. A holiday Friday does not move the week; the report is read on the next working day
   (``weekly_report_day``).
+
+Counting one item (``Verdict``): the SQL in ``kiosk.services.kpi`` counts rows by the rules written here
+one item at a time (``deadline_verdict``, ``three_rings_verdict`` ...); a service test runs both on the
+same random rows and expects the same counts. An item is *met*, *missed*, or *not counted* (not judged
+yet, or it cannot be judged) -- an item that is not counted is in neither the numerator nor the
+denominator.
 """
 
 from __future__ import annotations
@@ -33,8 +39,17 @@ from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 
-from kiosk.domain.call_timer import CALL_LIMIT_SECONDS
-from kiosk.domain.callbacks import add_months
+from kiosk.domain.call_timer import CALL_LIMIT_SECONDS, THREE_RINGS_SECONDS, is_over_three_minutes
+from kiosk.domain.callbacks import CallbackResult, add_months
+from kiosk.domain.deadlines import Priority
+from kiosk.domain.rotation import (
+    AwayOnCompanyBusiness,
+    BusyWithOtherWork,
+    DayState,
+    OnLeave,
+    Outcome,
+    SalespersonLeft,
+)
 from kiosk.domain.working_days import SHANGHAI, WorkingCalendar
 
 # ---- rates ------------------------------------------------------------------------------------------
@@ -183,6 +198,139 @@ def meets_target(kpi: Kpi, value: Rate | float | int | None) -> bool | None:
     return exact <= kpi.target
 
 
+class KpiStatus(StrEnum):
+    """The colour a KPI shows against its target: met (green), missed (red), no data (grey)."""
+
+    MET = "met"
+    MISSED = "missed"
+    NO_DATA = "no_data"
+
+
+def status_of(kpi: Kpi, value: Rate | float | int | None) -> KpiStatus:
+    met = meets_target(kpi, value)
+    if met is None:
+        return KpiStatus.NO_DATA
+    return KpiStatus.MET if met else KpiStatus.MISSED
+
+
+# ---- judging one item ---------------------------------------------------------------------------------
+
+
+class Verdict(StrEnum):
+    """How one call, slip, callback or report counts in its KPI."""
+
+    MET = "met"
+    MISSED = "missed"
+    NOT_COUNTED = "not_counted"  # not judged yet, or cannot be judged: in neither part of the rate
+
+
+def tally(verdicts: Iterable[Verdict]) -> tuple[int, int]:
+    """``(met, counted)`` where ``counted`` = met + missed; items not counted are left out."""
+    met = missed = 0
+    for verdict in verdicts:
+        met += verdict is Verdict.MET
+        missed += verdict is Verdict.MISSED
+    return met, met + missed
+
+
+def three_rings_verdict(*, inbound: bool, answered: bool, ended: bool, ring_seconds: float | None) -> Verdict:
+    """One call against "来电时，应在三声内接听" (seed 003 §2(2)(1)) for the three-rings rate.
+
+    ``ring_seconds`` runs from the first ring to the pick-up (answered) or to the caller's hang-up (not
+    answered).
+
+    * outbound calls are not counted (we rang; nobody waited for us);
+    * answered with a known ring time: met within ``THREE_RINGS_SECONDS`` (15 s, inclusive), else missed;
+    * answered with no ring time (taken by hand, no switchboard): not counted -- it cannot be judged;
+    * not answered and ended: missed when the caller rang longer than 15 s; a caller who gave up within
+      three rings could not have been answered in time and is not counted;
+    * still ringing: not counted yet.
+    """
+    if not inbound:
+        return Verdict.NOT_COUNTED
+    if answered:
+        if ring_seconds is None:
+            return Verdict.NOT_COUNTED
+        return Verdict.MET if ring_seconds <= THREE_RINGS_SECONDS else Verdict.MISSED
+    if ended and ring_seconds is not None and ring_seconds > THREE_RINGS_SECONDS:
+        return Verdict.MISSED
+    return Verdict.NOT_COUNTED
+
+
+def three_minutes_verdict(talk_seconds: float | None) -> Verdict:
+    """One answered, finished call against "通话时间控制在三分钟之内" (seed 003 §2(11)).
+
+    Met within ``CALL_LIMIT_SECONDS`` (exactly 180 s is within), missed beyond; a call not answered or
+    still going has no talk time and is not counted. The *missed* calls are the numerator of
+    ``over_three_minutes_share``; their talk times are the durations of ``handling_time_stats``.
+    """
+    if talk_seconds is None:
+        return Verdict.NOT_COUNTED
+    return Verdict.MISSED if is_over_three_minutes(talk_seconds) else Verdict.MET
+
+
+def deadline_verdict(due: datetime, done_at: datetime | None, now: datetime, *,
+                     paused_since: datetime | None = None) -> Verdict:
+    """Anything with a deadline -- a slip, a complaint, an incident report -- judged at ``now``.
+
+    * done at or before ``due``: met ("within one day" includes its last instant, as
+      ``deadlines.deadline_state``); done after it: missed;
+    * not done and ``now`` past ``due``: missed -- unless it is waiting on the owner since before the
+      deadline (``paused_since <= due``): its clock stopped, and it is judged once the wait ends, against
+      the deadline the pause extends (``deadlines.due_at``); a pause that began after the deadline rescues
+      nothing;
+    * not done and not yet due: not counted yet.
+
+    Periods count items by their deadline: an item is in the period its (final) deadline falls in.
+    """
+    for name, value in (("due", due), ("done_at", done_at), ("now", now), ("paused_since", paused_since)):
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"{name} must be a timezone-aware datetime")
+    if done_at is not None:
+        return Verdict.MET if done_at <= due else Verdict.MISSED
+    if now <= due or (paused_since is not None and paused_since <= due):
+        return Verdict.NOT_COUNTED
+    return Verdict.MISSED
+
+
+def is_complaint(category: str | None, priority: str) -> bool:
+    """A complaint (投诉): recorded as one, or running on the complaint deadline (seed 003 篇3 §12)."""
+    return category == "complaint" or priority == Priority.COMPLAINT
+
+
+def is_major(priority: str) -> bool:
+    """A major issue (重大问题, seed 004 §2): answered within three working days; all else is routine."""
+    return priority == Priority.MAJOR
+
+
+#: Answers that count as satisfied for 满意率: 满意 and 基本满意 (the usual reading of a satisfaction rate).
+SATISFIED_RESULTS = frozenset({CallbackResult.SATISFIED, CallbackResult.BASICALLY_SATISFIED})
+
+
+def satisfaction_verdict(result: str | None) -> Verdict:
+    """One complaint callback's answer: satisfied or basically satisfied → met, unsatisfied → missed.
+
+    Owners not reached (or a callback not made yet) give no answer and are not counted here; they show
+    in ``callback_coverage``. Each answered callback counts: a complaint reopened after "unsatisfied"
+    and later closed "satisfied" counts once each way -- the first handling did not satisfy.
+    """
+    if result is None or result == CallbackResult.UNREACHABLE:
+        return Verdict.NOT_COUNTED
+    return Verdict.MET if CallbackResult(result) in SATISFIED_RESULTS else Verdict.MISSED
+
+
+def callback_verdict(reached: bool | None, due: datetime, now: datetime) -> Verdict:
+    """One callback due (回访, seed 003 §2(1), seed 001 制度3 §5) for ``callback_coverage``.
+
+    ``reached``: True when it was made and the caller reached, False when it was given up as unreachable
+    after the last attempt, None while it is pending. Made → met; given up → missed; pending past its
+    due time → missed (due and not made); pending and not yet due → not counted.
+    """
+    if reached is not None:
+        return Verdict.MET if reached else Verdict.MISSED
+    return Verdict.MISSED if now > due else Verdict.NOT_COUNTED
+
+
 # ---- hotline ------------------------------------------------------------------------------------------
 
 
@@ -229,11 +377,35 @@ def percentile_nearest_rank(values: Sequence[float], p: float) -> float:
     """
     if not values:
         raise ValueError("no values")
+    return sorted(values)[nearest_rank(len(values), p) - 1]
+
+
+def nearest_rank(n: int, p: float) -> int:
+    """The 1-based rank of the nearest-rank ``p``-th percentile of ``n`` values: ``ceil(p/100 × n)``, ≥ 1.
+
+    Exact (no float rounding): p90 of 10 values is rank 9, of 11 values rank 10. The SQL takes the row at
+    this rank (``ORDER BY`` the duration, ``OFFSET rank - 1``, or ``ROW_NUMBER() = rank`` per group).
+    """
     if not 0 < p <= 100:
         raise ValueError(f"p must be within (0, 100], got {p!r}")
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p * len(ordered) / 100))
-    return ordered[rank - 1]
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    return max(1, math.ceil(Fraction(p) * n / 100))
+
+
+def average_handling_time(total_seconds: float, calls: int) -> float | None:
+    """平均通话时长 from a database sum: ``total_seconds / calls`` (seed 003 §2(11)); ``None`` with no calls.
+
+    The same mean as ``handling_time_stats(durations).mean_seconds``, for callers that sum in SQL.
+    """
+    _count(calls, "calls")
+    if total_seconds < 0:
+        raise ValueError(f"total_seconds must not be negative, got {total_seconds!r}")
+    if calls == 0:
+        if total_seconds:
+            raise ValueError(f"{total_seconds} seconds but no calls")
+        return None
+    return total_seconds / calls
 
 
 def handling_time_stats(durations: Iterable[float]) -> HandlingTimeStats | None:
@@ -312,6 +484,10 @@ def annual_visit_coverage(visits: int, households: int) -> Rate | None:
     Formula: ``visits / households`` where ``visits`` counts owner visits/callbacks made in the year (every
     visit, not distinct households -- a target above 100 % only makes sense that way: 1.2 visits per
     household per year). May exceed 1. ``None`` when there are no households.
+
+    Counted (``kiosk.services.kpi``): the periodic owner callbacks that reached the owner (the centre's
+    own visits, seed 001 制度3 §5) over the year ending with the period (``trailing_year``), per home
+    with an owner on file. The callback after a slip answers the owner's own request and is not a visit.
     """
     _count(visits, "visits")
     _count(households, "households")
@@ -373,6 +549,45 @@ def rotation_fairness(counts: Mapping[str, int]) -> int | None:
     for person, n in counts.items():
         _count(n, f"count of {person}")
     return max(counts.values()) - min(counts.values())
+
+
+_ABSENCES = (SalespersonLeft, OnLeave, AwayOnCompanyBusiness, BusyWithOtherWork)
+
+
+def present_all_day(state: DayState, events: Iterable[object]) -> frozenset[str]:
+    """Salespeople at the desk when the day opened who never left it: no personal absence, leave, company
+    business or other work recorded for them that day (制度1 第9条, 制度2 第7条)."""
+    roster = state.roster
+    opening = set(roster.order if roster.present_at_opening is None else roster.present_at_opening)
+    away = {e.salesperson for e in events if isinstance(e, _ABSENCES)}
+    return frozenset(opening - away)
+
+
+def rotation_turns(state: DayState) -> dict[str, int]:
+    """Rotation turns taken per salesperson that day: receptions that used the receiver's turn and sent
+    them to the end of the queue (``Assignment.took_turn``, 制度1 第27条)."""
+    turns: dict[str, int] = {}
+    for a in state.assignments:
+        if a.outcome is Outcome.RECEIVED and a.took_turn and a.receiver is not None:
+            turns[a.receiver] = turns.get(a.receiver, 0) + 1
+    return turns
+
+
+def day_rotation_spread(state: DayState, events: Iterable[object]) -> int | None:
+    """轮值接待差 of one day: ``rotation_fairness`` over the turns of those present all day.
+
+    The rotation is fair when everyone who stood at the desk all day took turns within one of each other
+    (DOMAIN.md §2, 制度1 第3、6、27条). Turns forfeited by absence (第9条) and receptions that do not use a
+    turn -- a named salesperson (第11、12条), visits handled by the last in rotation (第29条) -- are the
+    rules at work, not unfairness, so only those present all day and only turns are compared. ``None``
+    when nobody was at the desk all day.
+
+    A week or a month is as fair as its worst day (``rotation_fairness`` of a period = the largest daily
+    spread): each day's table starts afresh from the day before (第7条).
+    """
+    present = present_all_day(state, events)
+    turns = rotation_turns(state)
+    return rotation_fairness({p: turns.get(p, 0) for p in present})
 
 
 # ---- periods ------------------------------------------------------------------------------------------
@@ -525,6 +740,28 @@ def supervision_report_period(today: date) -> Period:
     return month if today == month.end else month.previous()
 
 
+#: How many periods a trend chart shows: two weeks of days, a quarter of weeks, a year of months.
+TREND_LENGTH: Mapping[PeriodKind, int] = MappingProxyType(
+    {PeriodKind.DAY: 14, PeriodKind.WEEK: 12, PeriodKind.MONTH: 12}
+)
+
+
+def trend_periods(period: Period) -> list[Period]:
+    """The periods of ``period``'s trend chart, oldest first, ending with ``period`` (``TREND_LENGTH``)."""
+    return previous_periods(period, TREND_LENGTH[period.kind])
+
+
+def trailing_year(period: Period) -> tuple[datetime, datetime]:
+    """The year ending with ``period``, as a half-open UTC range: the window of ``annual_visit_coverage``.
+
+    The seed's coverage is annual (对客户年度访问覆盖率, seed 004 §2), so every period -- a day, a week, a
+    month -- is judged on the twelve months up to its last day: October 2026 on 1 Nov 2025 .. 31 Oct 2026.
+    """
+    start = add_months(period.end + ONE_DAY, -12)
+    start_utc = datetime.combine(start, time(0), tzinfo=SHANGHAI).astimezone(UTC)
+    return start_utc, period.end_utc
+
+
 def previous_periods(period: Period, n: int) -> list[Period]:
     """The ``n`` periods of ``period``'s kind ending with ``period`` itself, oldest first (for trend charts).
 
@@ -542,6 +779,25 @@ def previous_periods(period: Period, n: int) -> list[Period]:
 
 __all__ = [
     "KPIS",
+    "SATISFIED_RESULTS",
+    "TREND_LENGTH",
+    "KpiStatus",
+    "Verdict",
+    "callback_verdict",
+    "day_rotation_spread",
+    "deadline_verdict",
+    "is_complaint",
+    "is_major",
+    "nearest_rank",
+    "present_all_day",
+    "rotation_turns",
+    "satisfaction_verdict",
+    "status_of",
+    "tally",
+    "three_minutes_verdict",
+    "three_rings_verdict",
+    "trailing_year",
+    "trend_periods",
     "PROFILE_REQUIRED_FIELDS",
     "ComplaintTimeliness",
     "Direction",
@@ -553,6 +809,7 @@ __all__ = [
     "Rate",
     "Unit",
     "annual_visit_coverage",
+    "average_handling_time",
     "answered_within_three_rings_rate",
     "callback_coverage",
     "complaint_timeliness",

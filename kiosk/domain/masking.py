@@ -9,11 +9,15 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberType
+from phonenumbers import Leniency, NumberParseException, PhoneNumberMatcher, PhoneNumberType
 from stdnum.cn import ric
 
 MASK = "*"
+# Where a resident ID number could stand in free text (18 characters); ``ric`` decides whether it is one.
+_ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
 
 
 def _compact(text: str) -> str:
@@ -82,3 +86,20 @@ def is_valid_cn_id(text: str | None) -> bool:
     if not text:
         return False
     return bool(ric.is_valid(text.strip()))
+
+
+def mask_personal_numbers(text: str) -> str:
+    """Free text (a log line, a traceback) with every mobile number and resident ID number in it masked.
+
+    ASVS 16.2.5: logs hold no personal data. Numbers are found by ``phonenumbers``' matcher (region CN)
+    and kept only when :func:`normalise_mobile` takes them; ID numbers when ``stdnum.cn.ric`` validates
+    them. Dates, times and other digits stay as they are.
+    """
+    text = _ID_CANDIDATE.sub(lambda m: mask_id(m.group(0)) if ric.is_valid(m.group(0)) else m.group(0), text)
+    for match in reversed(list(PhoneNumberMatcher(text, "CN", leniency=Leniency.POSSIBLE))):
+        if normalise_mobile(match.raw_string):
+            # The match may take a bracket around the number with it ("(13812345678"): keep it.
+            start = match.start + len(match.raw_string) - len(match.raw_string.lstrip("(（"))
+            end = match.end - (len(match.raw_string) - len(match.raw_string.rstrip(")）")))
+            text = text[:start] + mask_phone(text[start:end]) + text[end:]
+    return text

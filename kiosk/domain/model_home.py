@@ -50,33 +50,39 @@ class RoundKind(StrEnum):
 
 @dataclass(frozen=True)
 class ChecklistItem:
+    """One check of a round. ``department``: the code of the department a failed check is sent to as a task
+    slip (engineering for lights and power, environment for cleaning, carpet and plants, security for the
+    night handover, fire equipment, doors and windows); ``None``: the model-home supervisor deals with it
+    (items missing or out of place, shoe covers: "如发现问题及时与主管人员联系")."""
+
     code: str
     text_zh: str
+    department: str | None = None
 
 
 #: The default checklist of each round, in the seed's words (seed 002 §1, §2, §4).
 CHECKLISTS: Mapping[RoundKind, tuple[ChecklistItem, ...]] = MappingProxyType(
     {
         RoundKind.OPENING: (
-            ChecklistItem("night_handover", "与值夜班的安管员做好交接记录"),
+            ChecklistItem("night_handover", "与值夜班的安管员做好交接记录", "security"),
             ChecklistItem("items_in_place", "核对样板房内的物品是否齐全、摆放如初"),
-            ChecklistItem("entrance", "检查入口处及入口通道"),
-            ChecklistItem("carpet", "地毯摆放平坦、干净"),
-            ChecklistItem("lights", "灯全部开启"),
-            ChecklistItem("hygiene", "卫生情况达标"),
-            ChecklistItem("plants", "绿植设施摆放到位"),
+            ChecklistItem("entrance", "检查入口处及入口通道", "environment"),
+            ChecklistItem("carpet", "地毯摆放平坦、干净", "environment"),
+            ChecklistItem("lights", "灯全部开启", "engineering"),
+            ChecklistItem("hygiene", "卫生情况达标", "environment"),
+            ChecklistItem("plants", "绿植设施摆放到位", "environment"),
             ChecklistItem("shoe_covers", "鞋套数量备齐,按双放入自封袋,注意鞋套大小、正反"),
         ),
         RoundKind.HOURLY: (
             ChecklistItem("items", "清点大堂内物品,检查房内物品是否完好齐全"),
-            ChecklistItem("facilities", "所有设施是否有异常"),
-            ChecklistItem("fire_extinguishers", "灭火器材是否完好,有无封条"),
-            ChecklistItem("lighting", "照明系统是否明亮"),
+            ChecklistItem("facilities", "所有设施是否有异常", "engineering"),
+            ChecklistItem("fire_extinguishers", "灭火器材是否完好,有无封条", "security"),
+            ChecklistItem("lighting", "照明系统是否明亮", "engineering"),
         ),
         RoundKind.CLOSING: (
-            ChecklistItem("doors_windows", "关好门窗"),
+            ChecklistItem("doors_windows", "关好门窗", "security"),
             ChecklistItem("items_back", "对房内物品进行清点、归位摆放,检查是否完好齐全"),
-            ChecklistItem("power_off", "离开前关闭所有电源"),
+            ChecklistItem("power_off", "离开前关闭所有电源", "engineering"),
         ),
     }
 )
@@ -129,6 +135,12 @@ def earliest_start(kind: RoundKind, due_at: datetime, grace: timedelta = DEFAULT
     if kind is RoundKind.HOURLY:
         return due_at - grace
     return due_at
+
+
+def can_start(kind: RoundKind, due_at: datetime, now: datetime, grace: timedelta = DEFAULT_GRACE) -> bool:
+    """May the butler record this round now? From its earliest start on (module docstring); a late round
+    may still be recorded, and then shows as late."""
+    return now >= earliest_start(RoundKind(kind), due_at, grace)
 
 
 def _require_aware(moment: datetime, name: str) -> None:

@@ -65,6 +65,7 @@ __all__ = [
     "AwayOnCompanyBusiness",
     "BackAtDesk",
     "BusyWithOtherWork",
+    "BuyerSays",
     "CallAnswer",
     "CustomerArrived",
     "CustomerKind",
@@ -86,11 +87,13 @@ __all__ = [
     "apply",
     "assign",
     "first_up",
+    "kind_from_kiosk",
     "last_in_rotation",
     "next_day_order",
     "reception_counts",
     "replay",
     "start_day",
+    "table_in_force",
     "up_next",
 ]
 
@@ -130,6 +133,37 @@ class CustomerKind(Enum):
     LOOKING_FOR_SOMEONE = "找人"  # 第44条
     PROMOTION = "推销"  # 第44条
     COMPANY_STAFF = "公司及关联单位人员"  # 第45条
+
+
+class BuyerSays(Enum):
+    """What a buyer answers on the sales-office tablet: have you been here before, and with whom?
+
+    The tablet asks the on-duty salesperson's first question for them (seed 001 制度1 第12条: "需第一时间
+    询问客户是否曾经到访并由谁接待过"); the salesperson the buyer names, if any, is asked separately.
+    """
+
+    FIRST_VISIT = "first"  # 第一次来
+    BEEN_BEFORE = "before"  # 以前来过 (第11、12、17条)
+    REFERRED = "referred"  # 老客户介绍来的 (第13、49条)
+    PEER = "peer"  # 同行 (第29条)
+
+
+_KIND_FROM_KIOSK = {
+    BuyerSays.FIRST_VISIT: CustomerKind.NEW_WALK_IN,
+    BuyerSays.BEEN_BEFORE: CustomerKind.RETURNING,
+    BuyerSays.REFERRED: CustomerKind.BROUGHT_BY_OLD_CUSTOMER,
+    BuyerSays.PEER: CustomerKind.PEER,
+}
+
+
+def kind_from_kiosk(answer: BuyerSays) -> CustomerKind:
+    """The seed's customer category for a buyer's answer on the tablet (制度1 第12、13、29、42、49条).
+
+    Whether a salesperson is named is decided by the engine per kind: a first visit naming someone is a
+    phoned-ahead customer (第39条), a returning one is handed over (第12条), a referred one counts for the
+    named salesperson (第49条), a peer is received in turn whoever they name (第29条).
+    """
+    return _KIND_FROM_KIOSK[BuyerSays(answer)]
 
 
 #: Visits handled by the last in rotation (on-duty keeps their place), with the counting article.
@@ -486,6 +520,18 @@ def _in_window(window: tuple[time, time] | None, at: datetime) -> bool:
     if start <= end:
         return start <= t < end
     return t >= start or t < end  # a shift across midnight
+
+
+def table_in_force(roster: Roster, at: datetime) -> bool:
+    """Is the day's table in force at ``at``: in the working hours or the on-call shift (制度1 第43、48条)?
+
+    Our reading for the kiosk: outside both, the people on the table may have gone home, so a tablet
+    must not name one of them; the reception desk receives the buyer and the sales supervisor, who sees
+    that every visitor is received (制度1 第4条), is told. A reception stored outside the hours (by
+    hand) is still decided by 第43条.
+    """
+    start, end = roster.working_hours
+    return start <= at.time() < end or _in_window(roster.on_call_shift, at)
 
 
 def _add_month(d: date) -> date:

@@ -12,6 +12,11 @@ Choices where the seed is silent:
 * Reminders are in **calendar days**: the seed says "提前五天 / 提前两天" (step 14) and "提前七天 / 提前三天 /
   提前一天" (step 16), not working days; the sales office works weekends and a phone reminder needs no
   working day. A reminder is never moved off a weekend or holiday.
+* A reminder is ticked off with its outcome (:class:`ReminderOutcome`). "The customer says they cannot pay
+  on time" is reported to the project manager at once (第十四步 5)); so is a due date that passes unpaid.
+* What the customer brings and the words to use (第十四步 3) 4), 第十六步 1)) are :func:`reminder_brief`:
+  the down payment itself with the subscription and ID, and the mortgage papers prepared early; for the
+  mortgage appointment, the papers, the place and the time recorded with the appointment.
 """
 
 from __future__ import annotations
@@ -216,3 +221,70 @@ def is_payment_missed(due_date: date, paid_on: date | None, today: date) -> bool
     if paid_on is not None:
         return paid_on > due_date
     return today > due_date
+
+
+def reminder_schedule(step: PipelineStep | str, due_date: date, today: date) -> list[tuple[int, date]]:
+    """The reminders to schedule now, as (days before, day), earliest first: a reminder whose day has
+    already passed when the date is set (a subscription signed three days before the due date) is not
+    made up."""
+    return [((due_date - day).days, day) for day in pending_reminders(step, due_date, today)]
+
+
+class ReminderOutcome(StrEnum):
+    """How a reminder call went; each ticks the reminder off."""
+
+    NOTIFIED = "notified"  # 已通知，客户确认
+    NOT_REACHED = "not_reached"  # 未联系上（已留言/短信）
+    CANNOT_MAKE_IT = "cannot_make_it"  # 客户表示不能按期 → 即时报告项目经理
+
+    @property
+    def reports_to_project_manager(self) -> bool:
+        """第十四步 5) "客户因故不能按期交纳房款或首期款,即时报告项目经理"."""
+        return self is ReminderOutcome.CANNOT_MAKE_IT
+
+
+#: 第十四步 3) "提醒客户准备按揭所需资料": the usual papers a bank asks for.
+MORTGAGE_DOCUMENTS = ("身份证", "户口本", "婚姻状况证明", "收入证明", "近六个月银行流水", "首付款收据")
+
+
+@dataclass(frozen=True)
+class ReminderBrief:
+    """What the salesperson says and what the customer is asked to bring."""
+
+    bring: tuple[str, ...]
+    phrase: str
+
+
+def _yuan(amount: int | None) -> str:
+    return f"{amount:,} 元" if amount else ""
+
+
+def reminder_brief(step: PipelineStep | str, *, days_before: int, due_date: date, customer: str,
+                   salesperson: str, project: str, unit: str, amount: int | None = None,
+                   place: str = "", documents: tuple[str, ...] = ()) -> ReminderBrief:
+    """The reminder's words and the list to bring (seed 000 篇3 第十四步, 第十六步).
+
+    The phrase opens with the project's greeting (第一步 "您好!**(项目)!") and the salesperson's name
+    (第五步), keeps a courteous tone (第十四步 4) "提醒时注意方式和语气") and names the date, the amount or
+    the
+    place, and the papers.
+    """
+    step = PipelineStep(step)
+    when = f"{due_date.month}月{due_date.day}日"
+    opening = f"{customer}您好！我是{project}的置业顾问{salesperson}。"
+    if step is PipelineStep.DOWN_PAYMENT:
+        papers = [d for d in MORTGAGE_DOCUMENTS if d not in ("身份证", "首付款收据")]
+        bring = ("首期款" + (f"（{_yuan(amount)}）" if amount else ""), "认购书", "身份证原件",
+                 "按揭所需资料：" + "、".join(papers))
+        nth = "温馨提醒" if days_before >= 5 else "再次提醒"
+        phrase = (f"{opening}{nth}您：您认购的{unit}首期款{_yuan(amount)}将于{when}到期，"
+                  "请您安排时间按期交纳，并带上认购书和身份证原件；按揭所需资料也请提前准备好。"
+                  "如有任何不便，请随时告诉我，我来帮您协调。")
+        return ReminderBrief(bring, phrase)
+    if step is PipelineStep.MORTGAGE:
+        bring = tuple(documents) or MORTGAGE_DOCUMENTS
+        where = f"到{place}" if place else ""
+        phrase = (f"{opening}提醒您：{unit}的按揭手续约在{when}{where}办理，"
+                  f"请您带齐{'、'.join(bring)}。如时间不方便，请提前告诉我，我来帮您改约。")
+        return ReminderBrief(bring, phrase)
+    raise ValueError(f"no reminders for step {step}")

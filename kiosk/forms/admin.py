@@ -9,7 +9,7 @@ from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kiosk.forms.auth import MIN_PASSWORD
-from kiosk.forms.fields import length_between, max_length, required, strip
+from kiosk.forms.fields import length_between, max_length, required, row_id, strip
 from kiosk.models.people import Role
 from kiosk.navigation import ROLE_LABELS
 
@@ -30,7 +30,7 @@ class UserForm(FlaskForm):
     username = StringField(_l("用户名"), filters=[strip], validators=[required(), max_length(40)])
     display_name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(60)])
     roles = CheckboxList(_l("角色"), choices=role_choices, validate_choice=True)
-    department_id = SelectField(_l("部门"), coerce=int, validate_choice=True)
+    department_id = SelectField(_l("部门"), coerce=row_id, validate_choice=True)
     extension = StringField(_l("分机号"), filters=[strip], validators=[Optional(), max_length(20)])
     password = PasswordField(_l("密码"), validators=[Optional(), length_between(MIN_PASSWORD, 128)])
     active = BooleanField(_l("启用"), default=True)

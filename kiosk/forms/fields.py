@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, Length
 
+#: The largest id a row can have (PostgreSQL ``integer``).
+MAX_ROW_ID = 2**31 - 1
+
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
@@ -16,6 +19,32 @@ def required():
 
 def max_length(n: int):
     return Length(max=n, message=_l("最多 %(max)d 个字符。", max=n))
+
+
+def row_id(value) -> int:
+    """A row id (or a version, a count) as sent by a form or a query string; ``ValueError`` otherwise.
+
+    ``str.isdigit`` admits "²" and numbers of 5000 digits, which ``int()`` or the database then refuse
+    with a 500; this takes ASCII digits only, within what a database column holds. Also a ``coerce``
+    for select fields, so an impossible choice is a message beside the field.
+    """
+    if isinstance(value, bool):
+        raise ValueError("not a row id")
+    if not isinstance(value, int):
+        text = str(value)
+        if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ROW_ID))):
+            raise ValueError("not a row id")
+        value = int(text)
+    if not 0 <= value <= MAX_ROW_ID:
+        raise ValueError("not a row id")
+    return value
+
+
+def row_id_or_none(value) -> int | None:
+    try:
+        return row_id(value)
+    except ValueError:
+        return None
 
 
 def length_between(lo: int, hi: int):

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 
 from kiosk.domain.hotline import REQUIRED_DISPOSITION, AgentStatus, CallCategory, Disposition
 from kiosk.domain.masking import normalise_mobile
-from kiosk.forms.fields import max_length, required, strip
+from kiosk.forms.fields import max_length, required, row_id, strip
 
 STAGE_LABELS = {
     "greeting": _l("问候"),
@@ -41,6 +41,7 @@ DISPOSITION_LABELS = {
     Disposition.COMPLAINT.value: _l("投诉受理（24 小时答复）"),
     Disposition.EMERGENCY.value: _l("应急上报"),
     Disposition.SUGGESTION.value: _l("感谢建议并登记"),
+    Disposition.CALLBACK.value: _l("回访"),
 }
 
 AGENT_STATE_LABELS = {
@@ -84,10 +85,11 @@ class RecordForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    disposition = RadioField(_l("处理结果"), choices=list(DISPOSITION_LABELS.items()),
-                             validators=[required()])
+    disposition = RadioField(_l("处理结果"), validators=[required()], choices=[
+        (value, label) for value, label in DISPOSITION_LABELS.items() if value != Disposition.CALLBACK.value
+    ])
     answer_text = TextAreaField(_l("答复内容"), filters=[strip], validators=[max_length(2000)])
-    department_id = SelectField(_l("部门"), coerce=int, default=0, validate_choice=True)
+    department_id = SelectField(_l("部门"), coerce=row_id, default=0, validate_choice=True)
     major = BooleanField(_l("重大问题（3 个工作日）"))
 
     def __init__(self, *args, category: str | None = None, **kwargs):
@@ -112,7 +114,7 @@ class OutcomeForm(FlaskForm):
 class NewCallerForm(FlaskForm):
     name = StringField(_l("业主姓名"), filters=[strip], validators=[required(), max_length(60)])
     mobile = StringField(_l("手机号"), filters=[strip], validators=[Optional(), max_length(20)])
-    unit_id = SelectField(_l("房号"), coerce=int, validate_choice=True)
+    unit_id = SelectField(_l("房号"), coerce=row_id, validate_choice=True)
 
     def validate_mobile(self, field):
         if field.data:

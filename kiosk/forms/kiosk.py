@@ -11,7 +11,8 @@ from wtforms.validators import Optional, ValidationError
 
 from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
-from kiosk.forms.fields import max_length, required, strip
+from kiosk.domain.rotation import BuyerSays
+from kiosk.forms.fields import max_length, required, row_id, row_id_or_none, strip
 from kiosk.services.visits import Relation
 
 MAX_PARTY = 50
@@ -40,7 +41,7 @@ PLACE_LABELS = {
 
 # The fields beyond name, mobile, party size and consent that each purpose asks for.
 PURPOSE_FIELDS: dict[VisitPurpose, tuple[str, ...]] = {
-    VisitPurpose.VIEWING: ("been_before", "previous_salesperson"),
+    VisitPurpose.VIEWING: ("buyer_says", "salesperson"),
     VisitPurpose.OWNER_BUSINESS: (),
     VisitPurpose.COMPLAINT: ("relation",),
     VisitPurpose.REPAIR: (),
@@ -84,15 +85,18 @@ class VisitForm(FlaskForm):
         (Relation.OTHER, _l("其他")),
     ], validators=[required()])
     organisation = StringField(_l("单位名称"), filters=[strip], validators=[max_length(60)])
-    host_department_id = SelectField(_l("拜访部门"), coerce=int, validate_choice=True)
+    host_department_id = SelectField(_l("拜访部门"), coerce=row_id, validate_choice=True)
     host_name = StringField(_l("拜访人姓名"), filters=[strip], validators=[max_length(40)])
-    been_before = RadioField(_l("以前来过吗？"), choices=[("yes", _l("来过")), ("no", _l("第一次来"))],
-                             validators=[required()])
-    previous_salesperson = StringField(_l("上次接待您的置业顾问"), filters=[strip],
-                                       validators=[Optional(), max_length(40)])
+    # A buyer answers the on-duty salesperson's first question (seed 001 制度1 第12条).
+    buyer_says = RadioField(_l("您是……"), choices=[
+        (BuyerSays.FIRST_VISIT.value, _l("第一次来")), (BuyerSays.BEEN_BEFORE.value, _l("以前来过")),
+        (BuyerSays.REFERRED.value, _l("老客户介绍来的")), (BuyerSays.PEER.value, _l("同行交流")),
+    ], validators=[required()])
+    salesperson = RadioField(_l("您的置业顾问"), coerce=row_id, default=0, validators=[Optional()])
     consent = BooleanField(_l("我已阅读并同意上述个人信息说明"), validators=[required()])
 
-    def __init__(self, *args, purpose: VisitPurpose, departments=(), appointment=None, **kwargs):
+    def __init__(self, *args, purpose: VisitPurpose, departments=(), salespeople=(), appointment=None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.purpose = purpose
         keep = set(PURPOSE_FIELDS[purpose])
@@ -102,6 +106,8 @@ class VisitForm(FlaskForm):
                 del self.mobile
         for name in OPTIONAL_FIELDS - keep:
             delattr(self, name)
+        if "salesperson" in keep:
+            self.salesperson.choices = [(0, _l("没有／不记得"))] + list(salespeople)
         if "host_department_id" in keep:
             self.host_department_id.choices = [(0, _l("（请选择）"))] + [(d.id, d.name) for d in departments]
         if purpose in (VisitPurpose.MEDIA_INTERVIEW, VisitPurpose.GOVERNMENT_INSPECTION):
@@ -117,8 +123,8 @@ class VisitForm(FlaskForm):
         self.mobile_normalised = mobile
 
     def validate_party_size(self, field):
-        text = field.data or ""
-        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PARTY:
+        size = row_id_or_none(field.data or "")
+        if size is None or not 1 <= size <= MAX_PARTY:
             raise ValidationError(_l("请填写 1 到 %(max)d 之间的人数。", max=MAX_PARTY))
 
     def validate_host_name(self, field):
@@ -126,10 +132,6 @@ class VisitForm(FlaskForm):
             validate_person_name(field)
         elif self.purpose is VisitPurpose.VISITING_PERSON and not self.host_department_id.data:
             raise ValidationError(_l("请填写您要找的人，或选择部门。"))
-
-    def validate_previous_salesperson(self, field):
-        if field.data:
-            validate_person_name(field)
 
     def validate_organisation(self, field):
         if field.data and any(ch in "<>" for ch in field.data):

@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.deadlines import Priority
-from kiosk.forms.fields import max_length, required, strip
+from kiosk.forms.fields import max_length, required, row_id, row_id_or_none, strip
 
 PRIORITY_LABELS = {
     Priority.ROUTINE: _l("常规"),
@@ -59,7 +59,7 @@ class ActionForm(FlaskForm):
     next = HiddenField()
 
     def validate_version(self, field):
-        if not (field.data or "").isdigit():
+        if row_id_or_none(field.data) is None:
             raise ValidationError(_l("页面已过期，请刷新后重试。"))
 
 
@@ -74,8 +74,8 @@ class OptionalNoteForm(ActionForm):
 
 
 class DispatchForm(ActionForm):
-    department_id = SelectField(_l("部门"), coerce=int, validate_choice=False)
-    assignee_id = SelectField(_l("指定人员"), coerce=int, validate_choice=False, default=0)
+    department_id = SelectField(_l("部门"), coerce=row_id, validate_choice=False)
+    assignee_id = SelectField(_l("指定人员"), coerce=row_id, validate_choice=False, default=0)
     note = TextAreaField(_l("说明"), filters=[strip], validators=[max_length(2000)])
 
     def __init__(self, *args, departments=(), people=(), reason_required=False, **kwargs):
@@ -114,7 +114,7 @@ class NewSlipForm(FlaskForm):
     category = SelectField(_l("类别"), choices=list(CATEGORY_LABELS.items()), validators=[required()])
     priority = SelectField(_l("优先级"), choices=list(PRIORITY_LABELS.items()), validators=[required()],
                            default=Priority.ROUTINE.value)
-    department_id = SelectField(_l("派往部门"), coerce=int, validate_choice=True, default=0)
+    department_id = SelectField(_l("派往部门"), coerce=row_id, validate_choice=True, default=0)
     location = StringField(_l("位置"), filters=[strip], validators=[required(), max_length(200)])
     caller_name = StringField(_l("报事人"), filters=[strip], validators=[Optional(), max_length(60)])
     caller_phone = StringField(_l("联系电话"), filters=[strip], validators=[Optional(), max_length(20)])
@@ -139,7 +139,7 @@ class CallbackForm(FlaskForm):
     note = TextAreaField(_l("回访记录"), filters=[strip], validators=[max_length(2000)])
 
     def validate_version(self, field):
-        if not (field.data or "").isdigit():
+        if row_id_or_none(field.data) is None:
             raise ValidationError(_l("页面已过期，请刷新后重试。"))
 
     def validate_note(self, field):

@@ -9,7 +9,7 @@ from wtforms.validators import Optional, ValidationError
 
 from kiosk.domain.classify import AlertRole, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
-from kiosk.forms.fields import max_length, required, strip
+from kiosk.forms.fields import max_length, required, row_id, strip
 from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS, validate_person_name
 
 ALERT_ROLE_LABELS = {
@@ -79,7 +79,7 @@ class AppointmentForm(FlaskForm):
                           default=VisitPurpose.VISITING_PERSON.value)
     starts_at = DateTimeLocalField(_l("开始时间"), validators=[required()])
     ends_at = DateTimeLocalField(_l("结束时间"), validators=[required()])
-    host_id = SelectField(_l("接待人"), coerce=int, validate_choice=True)
+    host_id = SelectField(_l("接待人"), coerce=row_id, validate_choice=True)
 
     def validate_visitor_name(self, field):
         validate_person_name(field)

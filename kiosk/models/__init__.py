@@ -11,11 +11,13 @@ from kiosk.models.calls import (
     DirectoryEntry,
     PbxSecret,
 )
+from kiosk.models.model_home import AssetRecord, ModelHome, ModelHomeCheck, ModelHomeRound, RoundCheck
 from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.rotation import RotationDay, RotationEvent
+from kiosk.models.sales import BuyerFile, BuyerReminder, BuyerStep, PhoneEnquiry, UnitLock
 from kiosk.models.security import LoginAttempt
 from kiosk.models.settings import Setting
 from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, TaskSlip
@@ -58,4 +60,15 @@ __all__ = [
     "UserRole",
     "Visit",
     "WatchPerson",
+    # sales follow-through and model homes
+    "AssetRecord",
+    "BuyerFile",
+    "BuyerReminder",
+    "BuyerStep",
+    "ModelHome",
+    "ModelHomeCheck",
+    "ModelHomeRound",
+    "PhoneEnquiry",
+    "RoundCheck",
+    "UnitLock",
 ]

@@ -39,6 +39,11 @@ class Callback(db.Model):
         Index("uq_callbacks_pending_owner", "property_owner_id", unique=True,
               sqlite_where=PENDING_ONLY, postgresql_where=PENDING_ONLY),
         Index("ix_callbacks_status_due_at", "status", "due_at"),
+        # The KPIs count callbacks due in a period, and callbacks made in one, from these covering indexes.
+        Index("ix_callbacks_kpi_due", "due_at", "status", "kind", "agent_id", "done_by_id", "slip_id",
+              "property_owner_id"),
+        Index("ix_callbacks_kpi_done", "status", "kind", "done_at", "result", "slip_id", "property_owner_id",
+              "agent_id", "done_by_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -30,6 +30,10 @@ class TaskSlip(db.Model):
     __table_args__ = (
         Index("ix_task_slips_status_due_at", "status", "due_at"),
         Index("ix_task_slips_department_status", "department_id", "status"),
+        # KPIs count slips by the period their deadline falls in, from this covering index alone.
+        Index("ix_task_slips_kpi", "due_at", "status", "resolved_at", "priority", "category", "owner_id",
+              "department_id", "source", "source_ref"),
+        Index("ix_task_slips_opened_at", "opened_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 
 from kiosk.database import begin_write
 from kiosk.extensions import db
-from kiosk.models.people import Department, User
+from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.security import LoginAttempt
 
 
@@ -99,3 +99,12 @@ def update_user(user: User, *, display_name: str, roles, department: Department 
         user.rotate_session_token()  # deactivation or a new password ends every open session
     user.active = active
     db.session.commit()
+
+
+def active_users(role: Role | None = None) -> list[User]:
+    """Active staff, by name; only those with ``role`` when one is given (for the pickers of a form)."""
+    statement = select(User).where(User.active.is_(True)).order_by(User.display_name, User.id)
+    if role is not None:
+        holders = select(UserRole.user_id).where(UserRole.role == Role(role).value)
+        statement = statement.where(User.id.in_(holders))
+    return list(db.session.scalars(statement))

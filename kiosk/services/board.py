@@ -1,44 +1,56 @@
-"""What the supervisor board shows about task slips, and the cheap version check its panels poll.
+"""What the supervisor board shows, panel by panel, and the cheap version check each panel polls.
 
-Every panel asks ``board_version`` first (one statement over indexed columns): the newest audit event
-and how many running slips are near due or overdue right now. Any change to a slip writes an event;
-time passing moves the two counts. Same version → the panel answers 304 without rendering.
+Every poll asks its panel's version first (``panel_version``); same version → 304 without rendering.
+
+* Task slips (``board_version``, one statement of three index look-ups): the newest audit event, the next
+  moment a slip turns near due and the next deadline of a running slip. Any change to a slip writes an
+  event; when time passes one of those moments, the next one takes its place. (Counting the near-due and
+  overdue slips would do too, but reads as many index entries as there are overdue slips; these read a
+  few whatever the backlog.)
+* Calls (``calls_version``): the id and row version of each call ringing or in progress (an indexed
+  look-up of a handful of rows; every change to a call bumps its version). Agents add their states'
+  count and newest change. The timers on these panels tick in the browser from the answer or ring time,
+  so time passing alone never changes the version.
+* Incidents (``incidents_version``): the newest opening, acknowledgement, closing and report filed, and
+  how many reports are overdue now.
+* Visitors on site (``visitors_version``): how many visits are open and the newest of them (a sign-in
+  raises the newest id, a sign-out lowers the count), over the on-site index.
 """
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
+from kiosk.domain.call_timer import CALL_TIMER, Thresholds, TimerColour, ring_wait_thresholds
+from kiosk.domain.hotline import CallState
 from kiosk.extensions import db
-from kiosk.models.people import Department
+from kiosk.models.calls import AgentState, Call
+from kiosk.models.people import Department, User
 from kiosk.models.tasks import TaskEvent, TaskSlip
-from kiosk.services.tasks import OPEN_VALUES, RUNNING_VALUES
+from kiosk.models.visits import Incident, Visit
+from kiosk.services import hotline
+from kiosk.services.tasks import OPEN_VALUES, RUNNING_VALUES, near_due_condition, overdue_condition
 
-PANELS = ("unassigned", "near_due", "overdue", "by_department", "activity")
+#: In the order the laptop page shows them (the wallboard places them in its own grid).
+PANELS = ("agents", "live_calls", "ringing", "unassigned", "overdue", "near_due", "incidents", "visitors",
+          "by_department", "activity")
 UNASSIGNED = ("new", "rejected")
-
-
-def _running():
-    return TaskSlip.status.in_(RUNNING_VALUES)
-
-
-def _near_due(now: datetime):
-    return _running() & (TaskSlip.warn_at <= now) & (TaskSlip.due_at >= now)
-
-
-def _overdue(now: datetime):
-    return _running() & (TaskSlip.due_at < now)
+LIVE_CALL_STATES = (CallState.RINGING.value, CallState.ANSWERED.value)
 
 
 def board_version(now: datetime) -> str:
     newest = select(func.max(TaskEvent.id)).scalar_subquery()
-    near = select(func.count(TaskSlip.id)).where(_near_due(now)).scalar_subquery()
-    late = select(func.count(TaskSlip.id)).where(_overdue(now)).scalar_subquery()
-    row = db.session.execute(select(newest, near, late)).one()
-    return "-".join(str(value or 0) for value in row)
+    # Any slip's next warning (a finished slip's costs one needless render): one step along warn_at's index.
+    next_warning = select(func.min(TaskSlip.warn_at)).where(TaskSlip.warn_at >= now).scalar_subquery()
+    next_deadline = (select(func.min(TaskSlip.due_at))
+                     .where(TaskSlip.status.in_(RUNNING_VALUES), TaskSlip.due_at >= now).scalar_subquery())
+    row = db.session.execute(select(newest, next_warning, next_deadline)).one()
+    return _digest("|".join(str(value or 0) for value in row))
 
 
 def _slips(condition, order, limit: int) -> list[TaskSlip]:
@@ -52,17 +64,17 @@ def unassigned(limit: int = 30) -> list[TaskSlip]:
 
 
 def near_due(now: datetime, limit: int = 30) -> list[TaskSlip]:
-    return _slips(_near_due(now), TaskSlip.due_at, limit)
+    return _slips(near_due_condition(now), TaskSlip.due_at, limit)
 
 
 def overdue(now: datetime, limit: int = 30) -> list[TaskSlip]:
-    return _slips(_overdue(now), TaskSlip.due_at, limit)
+    return _slips(overdue_condition(now), TaskSlip.due_at, limit)
 
 
 def by_department(now: datetime) -> list[tuple[str, int, int, int]]:
     """(department, open slips, near due, overdue) for every department with open slips."""
-    near = func.sum(case((_near_due(now), 1), else_=0))
-    late = func.sum(case((_overdue(now), 1), else_=0))
+    near = func.sum(case((near_due_condition(now), 1), else_=0))
+    late = func.sum(case((overdue_condition(now), 1), else_=0))
     rows = db.session.execute(
         select(Department.name, func.count(TaskSlip.id), near, late)
         .join(TaskSlip, TaskSlip.department_id == Department.id)
@@ -78,11 +90,164 @@ def recent_activity(limit: int = 15) -> list[TaskEvent]:
     return list(db.session.scalars(statement))
 
 
-def panel_data(name: str, now: datetime) -> dict:
+# --- calls and agents --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A clock the browser ticks on from ``started_at``; the colour and time are the server's at render."""
+
+    started_at: datetime
+    seconds: int
+    colour: TimerColour
+    thresholds: Thresholds
+
+
+def _clock(started_at: datetime, now: datetime, thresholds: Thresholds) -> Clock:
+    seconds = max(0, int((now - started_at).total_seconds()))
+    return Clock(started_at, seconds, thresholds.colour(seconds), thresholds)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def calls_version() -> str:
+    rows = db.session.execute(
+        select(Call.id, Call.version).where(Call.state.in_(LIVE_CALL_STATES)).order_by(Call.id)).all()
+    return _digest(",".join(f"{call_id}.{version}" for call_id, version in rows))
+
+
+def _live_calls() -> list[Call]:
+    return list(db.session.scalars(
+        select(Call).where(Call.state == CallState.ANSWERED.value)
+        .options(joinedload(Call.agent)).order_by(Call.answered_at, Call.id)))
+
+
+@dataclass(frozen=True)
+class LiveCall:
+    call: Call
+    clock: Clock
+
+
+def live_calls(now: datetime) -> list[LiveCall]:
+    """Calls in progress, the longest first, each with its three-minute timer (seed 003 §2(11))."""
+    return [LiveCall(call, _clock(call.answered_at, now, CALL_TIMER)) for call in _live_calls()]
+
+
+def ringing(now: datetime, target_seconds: float) -> list[LiveCall]:
+    """Inbound calls ringing, the longest wait first, judged against the three-ring target."""
+    thresholds = ring_wait_thresholds(target_seconds)
+    calls = db.session.scalars(
+        select(Call).where(Call.state == CallState.RINGING.value, Call.direction == "in")
+        .options(joinedload(Call.agent)).order_by(Call.ringing_at, Call.id))
+    return [LiveCall(call, _clock(call.ringing_at or call.created_at, now, thresholds)) for call in calls]
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    user: User
+    state: AgentState | None
+    call: LiveCall | None
+
+
+def agents(now: datetime) -> list[AgentRow]:
+    """Every agent with their state, since when, and the call they are on (with its timer)."""
+    current = {}
+    for row in live_calls(now):
+        current.setdefault(row.call.agent_id, row)
+    return [AgentRow(user, state, current.get(user.id)) for user, state in hotline.agents_board()]
+
+
+# --- incidents ------------------------------------------------------------------------------------------
+
+
+def incidents_version(now: datetime) -> str:
+    late = func.sum(case(((Incident.report_filed_at.is_(None)) & (Incident.report_due_at < now), 1), else_=0))
+    row = db.session.execute(select(
+        func.count(Incident.id), func.max(Incident.opened_at), func.max(Incident.acknowledged_at),
+        func.max(Incident.closed_at), func.max(Incident.report_filed_at), late)).one()
+    return _digest("|".join(str(value or 0) for value in row))
+
+
+@dataclass(frozen=True)
+class IncidentBoard:
+    open: list[Incident]
+    reports_due: list[Incident]
+    reports_overdue: int
+
+
+def incidents(now: datetime, limit: int = 20) -> IncidentBoard:
+    """Incidents still open (unacknowledged first), and incident reports due, the most overdue first."""
+    still_open = db.session.scalars(
+        select(Incident).where(Incident.closed_at.is_(None))
+        .options(joinedload(Incident.visit), joinedload(Incident.acknowledged_by))
+        .order_by(Incident.acknowledged_at.is_not(None), Incident.opened_at).limit(limit))
+    reports = list(db.session.scalars(
+        select(Incident).where(Incident.closed_at.is_not(None), Incident.report_filed_at.is_(None))
+        .options(joinedload(Incident.visit)).order_by(Incident.report_due_at).limit(limit)))
+    return IncidentBoard(list(still_open), reports, sum(1 for i in reports if i.report_due_at < now))
+
+
+# --- visitors on site -----------------------------------------------------------------------------------
+
+
+def visitors_version() -> str:
+    row = db.session.execute(select(func.count(Visit.id), func.max(Visit.id))
+                             .where(Visit.signed_out_at.is_(None))).one()
+    return "-".join(str(value or 0) for value in row)
+
+
+@dataclass(frozen=True)
+class OnSite:
+    by_place: list[tuple[str, int, int]]  # (place, visits, people)
+    visits: list[Visit]
+
+    @property
+    def groups(self) -> int:
+        return sum(count for _place, count, _people in self.by_place)
+
+    @property
+    def people(self) -> int:
+        return sum(people for _place, _count, people in self.by_place)
+
+
+def visitors(limit: int = 30) -> OnSite:
+    """Who is on site now: groups and people by place, and the latest arrivals."""
+    on_site = Visit.signed_out_at.is_(None)
+    by_place = db.session.execute(
+        select(Visit.place, func.count(Visit.id), func.coalesce(func.sum(Visit.party_size), 0))
+        .where(on_site).group_by(Visit.place).order_by(Visit.place)).all()
+    latest = db.session.scalars(
+        select(Visit).where(on_site).order_by(Visit.signed_in_at.desc(), Visit.id.desc()).limit(limit))
+    return OnSite([tuple(row) for row in by_place], list(latest))
+
+
+# --- the panels -----------------------------------------------------------------------------------------
+
+
+def panel_version(name: str, now: datetime) -> str:
+    """The version a poll of this panel compares with the ETag it holds."""
+    versions = {
+        "agents": lambda: f"{hotline.agents_version()}-{calls_version()}",
+        "live_calls": calls_version,
+        "ringing": calls_version,
+        "incidents": lambda: incidents_version(now),
+        "visitors": visitors_version,
+    }
+    return versions.get(name, lambda: board_version(now))()
+
+
+def panel_data(name: str, now: datetime, *, ring_target_seconds: float) -> dict:
     producers = {
+        "agents": lambda: agents(now),
+        "live_calls": lambda: live_calls(now),
+        "ringing": lambda: ringing(now, ring_target_seconds),
         "unassigned": lambda: unassigned(),
         "near_due": lambda: near_due(now),
         "overdue": lambda: overdue(now),
+        "incidents": lambda: incidents(now),
+        "visitors": lambda: visitors(),
         "by_department": lambda: by_department(now),
         "activity": lambda: recent_activity(),
     }

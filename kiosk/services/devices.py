@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, time, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from kiosk.database import begin_write
 from kiosk.domain.classify import Place
@@ -115,9 +115,14 @@ def authenticate(secret_key: str, cookie: str | None, now: datetime) -> KioskDev
     if not hmac.compare_digest(device.credential_hash, _hash(secret)):
         return None
     if device.last_seen is None or now - device.last_seen > LAST_SEEN_EVERY:
+        # A write after the reads above: take the write lock first (SQLite would refuse to upgrade a
+        # read transaction while another tablet writes), and let one of several requests at once do it.
+        begin_write()
         db.session.execute(
-            update(KioskDevice).where(KioskDevice.id == device.id).values(last_seen=now)
-            .execution_options(synchronize_session=False)
+            update(KioskDevice)
+            .where(KioskDevice.id == device.id,
+                   or_(KioskDevice.last_seen.is_(None), KioskDevice.last_seen < now - LAST_SEEN_EVERY))
+            .values(last_seen=now).execution_options(synchronize_session=False)
         )
         db.session.commit()
         db.session.refresh(device)

@@ -12,11 +12,13 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from kiosk.database import begin_write, dialect_insert
+from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.hotline import (
     AgentStatus,
     CallCategory,
@@ -30,10 +32,13 @@ from kiosk.domain.hotline import (
     cti_event,
     dispatch_priority,
     merge_event,
+    surname_of,
 )
 from kiosk.domain.masking import normalise_mobile
+from kiosk.domain.slip_lifecycle import Action, Refused, Status
 from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
+from kiosk.models.callbacks import Callback, CallbackStatus
 from kiosk.models.calls import (
     AgentState,
     AnswerBookEntry,
@@ -47,10 +52,14 @@ from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.tasks import SlipSource, SlipStatus, TaskSlip
+from kiosk.services import tasks
 from kiosk.services.notifications import notify
-from kiosk.services.tasks import open_slip
 
 SIGNATURE_HEADER = "X-Kiosk-Signature"
+# Moments a switchboard event may carry: anything else cannot be stored or reckoned with (durations
+# between year 1 and year 9999 overflow), and no switchboard of ours ever sent it.
+MIN_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_EVENT_TIME = datetime(2100, 1, 1, tzinfo=UTC)
 PBX_HEADER = "X-Kiosk-Pbx"
 
 
@@ -116,6 +125,12 @@ def parse_event(body: bytes) -> CtiPayload:
         raise BadEvent("timestamp must be ISO 8601") from error
     if at.tzinfo is None:
         raise BadEvent("timestamp must carry its UTC offset")
+    try:
+        at = at.astimezone(UTC)
+    except OverflowError as error:  # 0001-01-01T00:00+01:00 has no UTC time
+        raise BadEvent("timestamp out of range") from error
+    if not MIN_EVENT_TIME <= at <= MAX_EVENT_TIME:
+        raise BadEvent("timestamp out of range")
     direction = _text(data, "direction", 10) or "in"
     if direction not in ("in", "out"):
         raise BadEvent("direction must be in or out")
@@ -274,7 +289,7 @@ def dispose(call_id: int, agent: User, *, disposition: Disposition, now: datetim
     priority = dispatch_priority(disposition, CallCategory(call.category), major)
     if priority is not None:
         owner_name = call.owner.name if call.owner else call.caller_surname
-        slip = open_slip(source=SlipSource.CALL, source_ref=call.id, category=call.category,
+        slip = tasks.open_slip(source=SlipSource.CALL, source_ref=call.id, category=call.category,
                          priority=priority, description=call.description, owner=agent, now=now,
                          calendar=calendar,
                          department=department, location=call.location, caller_name=owner_name,
@@ -319,6 +334,87 @@ def report_wrong_answer(call_id: int, reporter: User, now: datetime) -> Call | N
            user=db.session.get(User, agent_id), level="urgent", link=f"/hotline/calls/{correction.id}")
     db.session.commit()
     return correction
+
+
+# --- callbacks made as calls (回访, seed 003 §2(1)) -------------------------------------------------
+
+
+class CallbackClosed(Exception):
+    """The callback is no longer pending (recorded or withdrawn meanwhile)."""
+
+
+def _callback_party(callback: Callback) -> tuple[str, Owner | None, str, str]:
+    """(number to dial, owner profile, caller's name, location) of a callback."""
+    if callback.slip is not None:
+        slip = callback.slip
+        number = slip.caller_phone or ""
+        return number, caller_profile(number), slip.caller_name or "", slip.location or ""
+    owner = callback.property_owner
+    return (owner.mobile or "") if owner else "", owner, owner.name if owner else "", ""
+
+
+def start_callback(callback_id: int, agent: User, now: datetime) -> Call:
+    """An agent starts a callback from their list: an outbound call linked to it, its timer from now.
+
+    The call reaches the caller of the slip (or the owner of a periodic callback) and is answered at
+    once, so the call screen's timer, phrases and record work as for a call taken in. While that call is
+    open, starting the callback again returns it (a double tap opens one call). Raises
+    ``CallbackClosed`` when the callback is no longer pending, ``Refused`` when the agent may not make it.
+    """
+    begin_write()
+    callback = db.session.scalar(select(Callback).where(Callback.id == callback_id).with_for_update()
+                                 .execution_options(populate_existing=True))
+    if callback is None or callback.status != CallbackStatus.PENDING:
+        db.session.rollback()
+        raise CallbackClosed(callback_id)
+    if not tasks.may_record_callback(callback, agent):
+        db.session.rollback()
+        raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
+    call = db.session.scalar(select(Call).where(Call.callback_id == callback.id, Call.disposition.is_(None)))
+    if call is None:
+        number, owner, name, location = _callback_party(callback)
+        call = Call(direction="out", caller_number="", called_number=number, agent_id=agent.id,
+                    state=CallState.ANSWERED.value, answered_at=now, created_at=now,
+                    owner_id=owner.id if owner else None, caller_surname=surname_of(name)[:20],
+                    location=location[:200], callback_id=callback.id)
+        db.session.add(call)
+        _set_agent_state(agent.id, AgentStatus.ON_CALL, now)
+    db.session.commit()
+    return call
+
+
+def record_callback_result(callback_id: int, *, actor: User, now: datetime, result: CallbackResult,
+                           note: str = "", version: int | None = None) -> Callback:
+    """Record a callback's result (``tasks.record_callback``); the call it was made on, if still open,
+    ends with that result in the same transaction, and its agent is free again."""
+    result = CallbackResult(result)
+
+    def settle(callback: Callback) -> None:
+        calls = db.session.scalars(
+            select(Call).where(Call.callback_id == callback.id, Call.disposition.is_(None)).with_for_update()
+        ).all()
+        label = tasks.CALLBACK_RESULT_LABELS[result]
+        for call in calls:
+            call.disposition, call.disposed_at = Disposition.CALLBACK.value, now
+            call.answer_text = f"{label}：{note}" if note else label
+            if call.ended_at is None:
+                _apply_times(call, merge_event(_times(call), CtiEvent.HANGUP, now))
+        db.session.flush()
+        for agent_id in {c.agent_id for c in calls if c.agent_id}:
+            if not _has_live_call(agent_id):
+                _set_agent_state(agent_id, AgentStatus.AVAILABLE, now)
+
+    return tasks.record_callback(callback_id, actor=actor, now=now, result=result, note=note,
+                                 version=version, also=settle)
+
+
+def open_callback_calls(callbacks: list[Callback]) -> dict[int, Call]:
+    """The open call of each callback that has one (callback id → call)."""
+    ids = [c.id for c in callbacks]
+    if not ids:
+        return {}
+    calls = db.session.scalars(select(Call).where(Call.callback_id.in_(ids), Call.disposition.is_(None)))
+    return {call.callback_id: call for call in calls}
 
 
 # --- agents' states ------------------------------------------------------------------------------
@@ -481,12 +577,20 @@ def save_new_caller(call_id: int, *, name: str, mobile: str | None, unit: Unit |
 # --- the books: phrase book, "114" directory, answer book -----------------------------------------
 
 
+class DuplicateEntry(Exception):
+    """The book already has this entry (the same phrase at the same stage)."""
+
+
 def save_entry(row, values: dict):
-    """Add or change one entry of a book kept by supervisors."""
+    """Add or change one entry of a book kept by supervisors; ``DuplicateEntry`` if it is there already."""
     for key, value in values.items():
         setattr(row, key, value)
     db.session.add(row)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise DuplicateEntry from error
     return row
 
 

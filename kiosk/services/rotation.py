@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from enum import Enum
@@ -47,6 +47,7 @@ from kiosk.domain.rotation import (
     SalespersonLeft,
     apply,
     assign,
+    last_in_rotation,
     next_day_order,
     replay,
     up_next,
@@ -54,6 +55,7 @@ from kiosk.domain.rotation import (
 from kiosk.extensions import db
 from kiosk.models.people import Role, User, UserRole
 from kiosk.models.rotation import RotationDay, RotationEvent
+from kiosk.services import accounts
 from kiosk.services.notifications import notify
 
 #: The one sales office of a deployment for now; the key leaves room for more.
@@ -285,12 +287,13 @@ class Reception:
 def receive_customer(office: str, group_id: str, kind: CustomerKind = CustomerKind.NEW_WALK_IN,
                      named_salesperson_id: int | None = None, *, together_with: str | None = None,
                      customer_key: str | None = None, last_contact: date | None = None,
-                     actor: User | None = None, now: datetime) -> Reception:
+                     actor: User | None = None, label: str | None = None, now: datetime) -> Reception:
     """A customer group walks in: decide who receives them by the rules, store it, notify the receiver.
 
     Serialised per office and day (row lock / immediate transaction), so concurrent tablets never give one
     group to two people. The caller must have committed its own changes first (this commits). A group id
-    already received returns the same receiver again (制度1 第10条) and notifies nobody.
+    already received returns the same receiver again (制度1 第10条) and notifies nobody. ``label`` names
+    the group in the receiver's notification (the kiosk gives the visitor's name and party size).
     """
     begin_write()
     at = local(now)
@@ -307,13 +310,48 @@ def receive_customer(office: str, group_id: str, kind: CustomerKind = CustomerKi
     explanation = _SID.sub(lambda m: names.get(m.group(0), m.group(0)), assignment.explanation_zh)
     receiver = db.session.get(User, uid(assignment.receiver)) if assignment.receiver else None
     if assignment.outcome is Outcome.RECEIVED and receiver is not None:
-        notify(kind="rotation", title=f"请接待客户 {group_id}", body=explanation, link=PAGE_PATH,
+        notify(kind="rotation", title=f"请接待客户 {label or group_id}", body=explanation, link=PAGE_PATH,
                level="urgent", user=receiver, now=now)
     elif assignment.outcome is Outcome.NOBODY_AVAILABLE:
-        notify(kind="rotation", title="售楼处有客户无人接待", body=explanation, link=PAGE_PATH,
-               level="urgent", role=Role.SUPERVISOR.value, now=now)
+        tell_sales_supervisors(f"售楼处有客户无人接待：{label or group_id}", explanation, now)
     db.session.commit()
     return Reception(assignment, receiver, explanation)
+
+
+def tell_sales_supervisors(title: str, body: str, now: datetime) -> None:
+    """An urgent notice to the sales supervisors (supervisors who are also salespeople, 销售主管) in the
+    caller's transaction; to every supervisor when there is none, so the notice is never lost."""
+    both = (
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.SUPERVISOR.value, User.active.is_(True),
+               User.id.in_(select(UserRole.user_id).where(UserRole.role == Role.SALES.value)))
+        .order_by(User.id)
+    )
+    supervisors = db.session.scalars(both).all()
+    targets = [{"user": u} for u in supervisors] or [{"role": Role.SUPERVISOR.value}]
+    for target in targets:
+        notify(kind="rotation", title=title, body=body, link=PAGE_PATH, level="urgent", now=now, **target)
+
+
+def receivers_of(office: str, day: date, group_ids: Iterable[str]) -> dict[str, User]:
+    """Who received each of ``group_ids`` on ``day`` (after any reassignment, 制度1 第16条), from one replay.
+
+    A group nobody received is left out.
+    """
+    row = _find_day(office, day, lock=False)
+    if row is None:
+        return {}
+    state = replay_day(row)
+    ids = {g: uid(r.receiver) for g in group_ids if (r := state.received(g)) and r.receiver}
+    if not ids:
+        return {}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(set(ids.values()))))}
+    return {g: users[i] for g, i in ids.items()}
+
+
+def salespeople() -> list[tuple[int, str]]:
+    """(user id, name) of the active salespeople, by name: whom a customer may name at the kiosk."""
+    return [(user.id, user.display_name) for user in accounts.active_users(Role.SALES)]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -409,6 +447,10 @@ class DayView:
 
     def received_groups(self) -> list[Assignment]:
         return [a for a in self.state.assignments if a.outcome is Outcome.RECEIVED]
+
+    def last_in_rotation(self) -> str | None:
+        """末位: who answers a sales call now (制度1 第38条)."""
+        return last_in_rotation(self.state)
 
     def up_next_names(self, n: int = 3) -> list[str]:
         """一接、二接、三接…: names of the next ``n`` available salespeople (seed 001 制度2 第1条)."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -117,6 +117,8 @@ def save_policy(policy: DeadlinePolicy, *, now: datetime) -> None:
 
 OPEN_VALUES = sorted(s.value for s in lifecycle.OPEN)
 RUNNING_VALUES = sorted(s.value for s in lifecycle.CLOCK_RUNNING)
+#: What a department works on: dispatched to it and not yet resolved.
+WORK_QUEUE = ("dispatched", "accepted", "in_progress", "waiting_on_owner")
 
 
 def parties(slip: TaskSlip, user: User) -> set[Party]:
@@ -375,18 +377,21 @@ class CallbackConflict(Exception):
     """The callback was recorded (or retried) by someone else since the form was shown."""
 
 
-def _may_record(callback: Callback, user: User) -> bool:
+def may_record_callback(callback: Callback, user: User) -> bool:
+    """The slip's parties who may call back (its owner, a supervisor); any agent for a periodic one."""
     if callback.slip is not None:
         return lifecycle.may(Action.CALLBACK, Status(callback.slip.status), parties(callback.slip, user))
     return user.has_role(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 
 
 def record_callback(callback_id: int, *, actor: User, now: datetime, result: CallbackResult, note: str = "",
-                    version: int | None = None, retry: CallbackRetryPolicy | None = None) -> Callback:
+                    version: int | None = None, retry: CallbackRetryPolicy | None = None,
+                    also: Callable[[Callback], None] | None = None) -> Callback:
     """Record one callback attempt. Reached: done, and the slip is closed (or reopened when unsatisfied).
 
     Unreachable: tried again after ``retry.retry_after``, up to ``retry.max_attempts``; then the callback
-    is given up, the slip closed as unreachable and the supervisors told.
+    is given up, the slip closed as unreachable and the supervisors told. ``also(callback)`` runs in the
+    same transaction (the hotline settles the call the callback was made on).
     """
     result, note = CallbackResult(result), (note or "").strip()
     try:
@@ -397,7 +402,7 @@ def record_callback(callback_id: int, *, actor: User, now: datetime, result: Cal
             raise LookupError(f"no callback {callback_id}")
         if (version is not None and callback.version != version) or callback.status != CallbackStatus.PENDING:
             raise CallbackConflict(callback_id)
-        if not _may_record(callback, actor):
+        if not may_record_callback(callback, actor):
             raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
         callback.attempts += 1
         callback.last_attempt_at = now
@@ -414,6 +419,8 @@ def record_callback(callback_id: int, *, actor: User, now: datetime, result: Cal
             link = f"/tasks/{callback.slip_id}" if callback.slip_id else None
             notify(kind="callback_unreachable", title=f"回访多次未接通：{_callback_subject(callback)}",
                    now=now, role=Role.SUPERVISOR.value, link=link)
+        if also is not None:
+            also(callback)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -506,6 +513,16 @@ def my_callbacks(user: User, limit: int = 200) -> list[Callback]:
 # --- Deadlines: near due and overdue (run from cron) -------------------------------------------
 
 
+def near_due_condition(now: datetime):
+    """Running slips (the clock not paused) past their near-due moment and not yet due."""
+    return TaskSlip.status.in_(RUNNING_VALUES) & (TaskSlip.warn_at <= now) & (TaskSlip.due_at >= now)
+
+
+def overdue_condition(now: datetime):
+    """Running slips past their deadline."""
+    return TaskSlip.status.in_(RUNNING_VALUES) & (TaskSlip.due_at < now)
+
+
 def notify_deadlines(now: datetime) -> tuple[int, int]:
     """Tell people once when a running slip turns near due, and escalate once when it is overdue.
 
@@ -514,8 +531,8 @@ def notify_deadlines(now: datetime) -> tuple[int, int]:
     bumped: this does not change anything a person edits.) Returns (near due, escalated).
     """
     begin_write()
-    near = _claim(now, TaskSlip.near_due_notified_at, (TaskSlip.warn_at <= now) & (TaskSlip.due_at >= now))
-    late = _claim(now, TaskSlip.escalated_at, TaskSlip.due_at < now)
+    near = _claim(now, TaskSlip.near_due_notified_at, near_due_condition(now))
+    late = _claim(now, TaskSlip.escalated_at, overdue_condition(now))
     for slip in near:
         title = f"任务单 {slip.number} 即将超时（{slip.due_at.astimezone(SHANGHAI):%m-%d %H:%M} 截止）"
         _tell_slip_people(slip, now, "slip_near_due", title, "info")
@@ -531,8 +548,7 @@ def notify_deadlines(now: datetime) -> tuple[int, int]:
 
 
 def _claim(now: datetime, flag, condition) -> list[TaskSlip]:
-    candidates = db.session.scalars(select(TaskSlip.id).where(
-        TaskSlip.status.in_(RUNNING_VALUES), flag.is_(None), condition)).all()
+    candidates = db.session.scalars(select(TaskSlip.id).where(flag.is_(None), condition)).all()
     claimed = [slip_id for slip_id in candidates
                if db.session.execute(update(TaskSlip).where(TaskSlip.id == slip_id, flag.is_(None))
                                      .values({flag.key: now})).rowcount == 1]
@@ -547,3 +563,32 @@ def _tell_slip_people(slip: TaskSlip, now: datetime, kind: str, title: str, leve
         notify(kind=kind, title=title, now=now, department=slip.department, link=link, level=level)
     if slip.owner_id != slip.assignee_id:
         notify(kind=kind, title=title, now=now, user=slip.owner, link=link, level=level)
+
+
+# --- A department's queue -------------------------------------------------------------------------
+
+
+def _in_queue(department_id: int):
+    return (TaskSlip.department_id == department_id) & TaskSlip.status.in_(WORK_QUEUE)
+
+
+def department_queue(department_id: int) -> list[TaskSlip]:
+    return list(db.session.scalars(
+        select(TaskSlip).options(selectinload(TaskSlip.assignee)).where(_in_queue(department_id))
+        .order_by(TaskSlip.due_at)))
+
+
+def queue_version(department_id: int, now: datetime) -> str:
+    """The cheap "last change" of a department's queue, for its page's poll (one statement).
+
+    A slip joining the queue brings the newest event, one leaving it lowers the count, any change to a
+    slip in it writes an event; time passing moves the near-due and overdue counts.
+    """
+    newest = (select(func.max(TaskEvent.id)).join(TaskSlip, TaskEvent.slip_id == TaskSlip.id)
+              .where(_in_queue(department_id)).scalar_subquery())
+    row = db.session.execute(select(
+        newest, func.count(TaskSlip.id),
+        func.sum(case((near_due_condition(now), 1), else_=0)),
+        func.sum(case((overdue_condition(now), 1), else_=0)),
+    ).where(_in_queue(department_id))).one()
+    return "-".join(str(value or 0) for value in row)

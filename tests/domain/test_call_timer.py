@@ -5,10 +5,14 @@ import pytest
 from kiosk.domain.call_timer import (
     AMBER_FROM_SECONDS,
     CALL_LIMIT_SECONDS,
+    CALL_TIMER,
     THREE_RINGS_SECONDS,
+    Thresholds,
     TimerColour,
     answered_within_rings,
     is_over_three_minutes,
+    ring_wait_colour,
+    ring_wait_thresholds,
     rings_before_answer,
     timer_colour,
 )
@@ -83,3 +87,29 @@ def test_rings_heard_agrees_with_the_three_ring_rule():
     for tenth in range(0, 400):
         seconds = tenth / 10
         assert answered_within_rings(seconds) is (rings_before_answer(seconds) <= 3)
+
+
+# --- a caller still waiting, on the supervisor's board (seed 003 §2(2)(1)) ---------------------------
+
+
+@pytest.mark.parametrize(("waited", "colour"), [(0, "calm"), (9.9, "calm"), (10, "amber"), (15, "amber"),
+                                               (15.1, "red"), (40, "red")])
+def test_a_ringing_caller_is_calm_for_two_rings_amber_on_the_third_and_red_past_the_target(waited, colour):
+    assert ring_wait_colour(waited) == colour
+
+
+def test_red_on_the_board_is_exactly_late_by_the_three_ring_rule():
+    for waited in (14, 15, 15.5, 16, 30):
+        assert (ring_wait_colour(waited) is TimerColour.RED) is not answered_within_rings(waited)
+
+
+def test_the_ring_thresholds_follow_the_target_setting():
+    assert ring_wait_thresholds(20) == Thresholds(15, 20)
+    assert ring_wait_thresholds(3) == Thresholds(0, 3)  # a target shorter than one ring: amber at once
+    with pytest.raises(ValueError):
+        ring_wait_thresholds(-1)
+
+
+def test_the_call_timer_thresholds_are_the_three_minute_rule():
+    assert Thresholds(AMBER_FROM_SECONDS, CALL_LIMIT_SECONDS) == CALL_TIMER
+    assert [CALL_TIMER.colour(s) for s in (149, 150, 180, 181)] == ["calm", "amber", "amber", "red"]

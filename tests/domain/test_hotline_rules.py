@@ -74,6 +74,7 @@ def test_category_deadlines_on_the_chinese_calendar(category, major, due):
     (Disposition.SLIP, CallCategory.INQUIRY, True, Priority.MAJOR),
     (Disposition.COMPLAINT, CallCategory.COMPLAINT, False, Priority.COMPLAINT),
     (Disposition.EMERGENCY, CallCategory.EMERGENCY, False, Priority.EMERGENCY),
+    (Disposition.CALLBACK, CallCategory.INQUIRY, False, None),  # a callback's result, never a new slip
 ])
 def test_outcome_decides_whether_a_slip_is_opened_and_its_priority(disposition, category, major, expected):
     assert dispatch_priority(disposition, category, major) is expected

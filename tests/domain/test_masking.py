@@ -2,7 +2,7 @@
 
 import pytest
 
-from kiosk.domain.masking import is_valid_cn_id, mask_id, mask_phone, normalise_mobile
+from kiosk.domain.masking import is_valid_cn_id, mask_id, mask_personal_numbers, mask_phone, normalise_mobile
 
 
 def test_a_mobile_number_is_shown_as_first_three_and_last_four():
@@ -99,3 +99,22 @@ def test_valid_resident_id_numbers_are_accepted(text):
 )
 def test_invalid_resident_id_numbers_are_rejected(text):
     assert not is_valid_cn_id(text)
+
+
+@pytest.mark.parametrize(("line", "masked"), [
+    ("DETAIL:  Failing row contains (5, 13712340001, null, t).",
+     "DETAIL:  Failing row contains (5, 137****0001, null, t)."),
+    ("Key (mobile)=(13712340001) already exists.", "Key (mobile)=(137****0001) already exists."),
+    ("[parameters: ('张三', '+86 137-1234-0001', 1)]", "[parameters: ('张三', '137****0001', 1)]"),
+    ("visitor 11010519491231002X at the door", "visitor 110***********002X at the door"),
+])
+def test_log_lines_carry_no_mobile_or_id_number(line, masked):
+    assert mask_personal_numbers(line) == masked
+
+
+@pytest.mark.parametrize("line", [
+    "GET /tasks/?day=2026-11-23 200 13.5ms", "slip RW20261123-0007 due 2026-11-24T09:00:00+08:00",
+    "call #12345678901234567 ended", "hotline 400-800-1234",
+])
+def test_dates_slip_numbers_and_other_digits_stay(line):
+    assert mask_personal_numbers(line) == line

@@ -15,6 +15,7 @@ from kiosk.domain.model_home import (
     RoundKind,
     RoundStatus,
     asset_handling,
+    can_start,
     missed_rounds,
     round_statuses,
     rounds_due,
@@ -120,3 +121,20 @@ def test_asset_loss_and_damage():
     assert h.file_loss_damage_record and not h.management_penalty
     with pytest.raises(ValueError):
         asset_handling(AssetEvent.DAMAGED, None, management_fault=False)
+
+
+def test_a_round_may_be_recorded_from_its_earliest_start_and_late_after_it():
+    assert can_start(RoundKind.OPENING, sh(8, 30), sh(8, 0))  # half an hour before opening
+    assert not can_start(RoundKind.OPENING, sh(8, 30), sh(7, 59))
+    assert can_start(RoundKind.HOURLY, sh(10, 30), sh(10, 15)) and not can_start(RoundKind.HOURLY, sh(10, 30),
+                                                                                  sh(10, 14))
+    assert not can_start(RoundKind.CLOSING, sh(19), sh(18, 59))
+    assert can_start(RoundKind.CLOSING, sh(19), sh(21))
+
+
+def test_a_failed_check_goes_to_the_department_that_fixes_it():
+    by_code = {i.code: i.department for kind in RoundKind for i in CHECKLISTS[kind]}
+    assert by_code["lights"] == by_code["lighting"] == by_code["power_off"] == "engineering"
+    assert by_code["hygiene"] == by_code["carpet"] == "environment"
+    assert by_code["fire_extinguishers"] == by_code["night_handover"] == "security"
+    assert by_code["items_in_place"] is None  # the model-home supervisor

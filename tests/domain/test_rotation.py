@@ -7,6 +7,7 @@ from kiosk.domain.rotation import (
     AwayOnCompanyBusiness,
     BackAtDesk,
     BusyWithOtherWork,
+    BuyerSays,
     CustomerArrived,
     CustomerKind,
     HoursSet,
@@ -23,11 +24,13 @@ from kiosk.domain.rotation import (
     apply,
     assign,
     first_up,
+    kind_from_kiosk,
     last_in_rotation,
     next_day_order,
     reception_counts,
     replay,
     start_day,
+    table_in_force,
     up_next,
 )
 
@@ -427,6 +430,45 @@ def test_variant2_art_8_same_customer_several_times_a_day_counts_once():
 def test_variant2_art_9_questions_unrelated_to_sales_are_not_a_reception():
     a = assign(start_day(roster()), CustomerArrived(at(10), "q", CustomerKind.UNRELATED_TO_SALES))
     assert (a.receiver, a.counts, a.count_article) == ("丁", False, "制度2 第9条")
+
+
+# --- the sales-office tablet asks the on-duty salesperson's first question (制度1 第12条) ----------------
+
+
+def arrives_by_kiosk(state, group: str, answer: BuyerSays, named: str | None = None, hour: int = 10):
+    return apply(state, CustomerArrived(at(hour), group, kind_from_kiosk(answer), named_salesperson=named))
+
+
+def test_kiosk_first_visit_is_a_new_customer_for_first_up_or_the_one_they_phoned():
+    state = arrives_by_kiosk(start_day(roster()), "k1", BuyerSays.FIRST_VISIT)
+    assert (last_assignment(state).receiver, last_assignment(state).article) == ("甲", "制度1 第6条")
+    state = arrives_by_kiosk(state, "k2", BuyerSays.FIRST_VISIT, named="丁")
+    assert (last_assignment(state).receiver, last_assignment(state).article) == ("丁", "制度1 第39条")
+
+
+def test_kiosk_been_before_naming_a_salesperson_is_handed_over_and_without_one_goes_in_turn():
+    state = arrives_by_kiosk(start_day(roster()), "k1", BuyerSays.BEEN_BEFORE, named="丙")
+    a = last_assignment(state)
+    assert (a.receiver, a.counts, a.article) == ("丙", False, "制度1 第12条")
+    assert state.assists[-1].assistant == "甲"  # the on-duty person's hand-over is an assist
+    state = arrives_by_kiosk(state, "k2", BuyerSays.BEEN_BEFORE)
+    assert (last_assignment(state).receiver, last_assignment(state).count_article) == ("甲", "制度1 第42条")
+
+
+def test_kiosk_referred_counts_for_the_named_salesperson_and_a_peer_goes_in_turn_whoever_they_name():
+    state = arrives_by_kiosk(start_day(roster()), "k1", BuyerSays.REFERRED, named="乙")
+    assert (last_assignment(state).receiver, last_assignment(state).counts) == ("乙", True)
+    state = arrives_by_kiosk(state, "k2", BuyerSays.PEER, named="丁")
+    a = last_assignment(state)
+    assert (a.receiver, a.counts, a.count_article) == ("甲", True, "制度1 第29条")
+
+
+def test_kiosk_names_someone_only_while_the_table_is_in_force():
+    plain = roster()
+    assert table_in_force(plain, at(9)) and table_in_force(plain, at(17, 59))
+    assert not table_in_force(plain, at(8, 59)) and not table_in_force(plain, at(18))
+    evening = roster(on_call_shift=(time(18), time(21)), on_call_salesperson="丙")
+    assert table_in_force(evening, at(20, 30)) and not table_in_force(evening, at(21))
 
 
 # --- audit -------------------------------------------------------------------------------------

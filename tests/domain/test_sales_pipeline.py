@@ -8,9 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.domain.sales_pipeline import (
+    MORTGAGE_DOCUMENTS,
     NEXT_STEPS,
     REQUIREMENTS,
     PipelineStep,
+    ReminderOutcome,
     Role,
     advance,
     allowed_next_steps,
@@ -19,7 +21,9 @@ from kiosk.domain.sales_pipeline import (
     is_payment_missed,
     missing_records,
     pending_reminders,
+    reminder_brief,
     reminder_dates,
+    reminder_schedule,
     subscription_problems,
 )
 
@@ -123,3 +127,55 @@ def test_reminders_are_before_the_due_date_and_ordered(due, step):
     days = reminder_dates(step, due)
     assert days == sorted(days)
     assert all(due - timedelta(days=7) <= d < due for d in days)
+
+
+def test_reminders_fall_on_weekends_too():
+    # down payment due Tuesday 24 Nov 2026 → Thursday 19 Nov and Sunday 22 Nov (a Sunday is kept)
+    days = reminder_dates(S.DOWN_PAYMENT, date(2026, 11, 24))
+    assert days == [date(2026, 11, 19), date(2026, 11, 22)]
+    assert days[1].weekday() == 6
+    # mortgage appointment Monday 30 Nov 2026 → Monday 23, Friday 27 and Sunday 29 Nov
+    days = reminder_dates(S.MORTGAGE, date(2026, 11, 30))
+    assert days == [date(2026, 11, 23), date(2026, 11, 27), date(2026, 11, 29)]
+    assert [d.weekday() for d in days] == [0, 4, 6]
+
+
+def test_the_schedule_carries_the_offset_and_skips_days_already_past():
+    # subscription signed 17 Nov, down payment due 20 Nov: the 5-day reminder (15 Nov) is already past
+    schedule = reminder_schedule(S.DOWN_PAYMENT, date(2026, 11, 20), date(2026, 11, 17))
+    assert schedule == [(2, date(2026, 11, 18))]
+    assert reminder_schedule(S.MORTGAGE, date(2026, 12, 10), date(2026, 11, 1)) == [
+        (7, date(2026, 12, 3)), (3, date(2026, 12, 7)), (1, date(2026, 12, 9))]
+    assert reminder_schedule(S.HANDOVER, date(2026, 12, 10), date(2026, 11, 1)) == []
+
+
+def test_only_a_customer_who_cannot_pay_on_time_is_reported_at_once():
+    assert ReminderOutcome.CANNOT_MAKE_IT.reports_to_project_manager
+    assert not ReminderOutcome.NOTIFIED.reports_to_project_manager
+    assert not ReminderOutcome.NOT_REACHED.reports_to_project_manager
+
+
+def test_the_down_payment_reminder_names_the_amount_the_date_and_the_mortgage_papers():
+    brief = reminder_brief(S.DOWN_PAYMENT, days_before=5, due_date=date(2026, 11, 20), customer="周先生",
+                           salesperson="王敏", project="云著", unit="5栋 1201", amount=350000)
+    assert brief.bring[:3] == ("首期款（350,000 元）", "认购书", "身份证原件")
+    assert brief.bring[3] == "按揭所需资料：户口本、婚姻状况证明、收入证明、近六个月银行流水"
+    assert brief.phrase.startswith("周先生您好！我是云著的置业顾问王敏。")
+    assert "11月20日" in brief.phrase and "按揭所需资料" in brief.phrase
+    second = reminder_brief(S.DOWN_PAYMENT, days_before=2, due_date=date(2026, 11, 20), customer="周先生",
+                            salesperson="王敏", project="云著", unit="5栋 1201", amount=350000)
+    assert "再次提醒" in second.phrase
+
+
+def test_the_mortgage_reminder_says_what_to_bring_where_and_when():
+    brief = reminder_brief(S.MORTGAGE, days_before=7, due_date=date(2026, 12, 3), customer="周先生",
+                           salesperson="王敏", project="云著", unit="5栋 1201", place="建设银行岳麓支行",
+                           documents=("身份证", "户口本"))
+    assert brief.bring == ("身份证", "户口本")
+    assert "12月3日到建设银行岳麓支行" in brief.phrase and "身份证、户口本" in brief.phrase
+    default = reminder_brief(S.MORTGAGE, days_before=1, due_date=date(2026, 12, 3), customer="周先生",
+                             salesperson="王敏", project="云著", unit="5栋 1201")
+    assert default.bring == MORTGAGE_DOCUMENTS
+    with pytest.raises(ValueError):
+        reminder_brief(S.HANDOVER, days_before=1, due_date=date(2026, 12, 3), customer="周先生",
+                       salesperson="王敏", project="云著", unit="5栋 1201")

@@ -1,5 +1,8 @@
 """A slip's whole journey in real browsers: it appears on the supervisor's board without a reload, is
-dispatched from there, accepted and resolved on the department's queue, and closed by the agent's callback."""
+dispatched from there, appears on the department's queue without a reload, is accepted and resolved
+there, and closed by the agent's callback (started from "my callbacks" as an outbound call, its result
+recorded on the call). And a ringing call shows on the wallboard by itself, its waiting clock ticking in the
+browser, and moves to the live calls when an agent answers."""
 
 from __future__ import annotations
 
@@ -14,9 +17,11 @@ from kiosk.database import begin_write
 from kiosk.demo import DEMO_PASSWORD
 from kiosk.domain.deadlines import Priority
 from kiosk.extensions import db
+from kiosk.models.calls import Call
 from kiosk.models.people import User
 from kiosk.models.tasks import SlipSource
 from kiosk.services.directory import working_calendar
+from kiosk.services.hotline import answer_call
 from kiosk.services.tasks import open_slip
 
 
@@ -38,16 +43,20 @@ def test_new_slip_to_board_to_queue_to_callback_to_closed(browser, live_server, 
     db.session.commit()
     number = slip.number
 
+    staff = browser.new_context().new_page()
+    sign_in(staff, "gongcheng", DEMO_PASSWORD)
+    staff.get_by_role("link", name="本部门任务单").click()
+    expect(staff.get_by_role("heading", name="本部门任务单")).to_be_visible()
+    expect(staff.get_by_role("article", name=number)).to_have_count(0)
+
     row = boss.locator("#panel_unassigned tr", has_text=number)
     expect(row).to_be_visible()  # arrived by polling: no reload
     row.get_by_label("派往部门").select_option(label="工程部")
     row.get_by_role("button", name="派单").click()
     expect(boss.locator("#panel_unassigned")).not_to_contain_text(number)
 
-    staff = browser.new_context().new_page()
-    sign_in(staff, "gongcheng", DEMO_PASSWORD)
-    staff.get_by_role("link", name="本部门任务单").click()
     item = staff.get_by_role("article", name=number)
+    expect(item).to_be_visible()  # the queue polled it in: no reload
     item.get_by_role("button", name="签收").click()
     item = staff.get_by_role("article", name=number)
     expect(item).to_contain_text("已签收")
@@ -60,11 +69,47 @@ def test_new_slip_to_board_to_queue_to_callback_to_closed(browser, live_server, 
     sign_in(agent, "kefu1", DEMO_PASSWORD)
     agent.get_by_role("link", name="我的回访").click()
     callback = agent.locator("article.callback", has_text=number)
-    callback.get_by_label("回访结果").select_option(label="满意")
-    callback.get_by_role("button", name="记录回访").click()
+    callback.get_by_role("button", name="开始回访（外呼）").click()  # an outbound call: timer, phrases
+    expect(agent.locator("#call-timer")).to_be_visible()
+    agent.get_by_label("回访结果").select_option(label="满意")
+    agent.get_by_role("button", name="记录回访结果并结束通话").click()
+    # The form's own options say "满意" too: wait until the form has gone and the result is on the call.
+    expect(agent.locator("#call_callback")).to_have_count(0)
+    expect(agent.locator(".outcome-card .pre")).to_have_text("满意")
+    agent.get_by_role("link", name="我的回访").click()
     expect(agent.locator("article.callback", has_text=number)).to_have_count(0)
 
     agent.goto(f"{live_server}/tasks/{slip.id}")
     expect(agent.locator(".card-head .status")).to_have_text("已关闭")
     expect(agent.locator(".timeline")).to_contain_text("已疏通地漏")
     expect(boss.locator("#panel_activity")).to_contain_text(re.compile(f"{number} · 关闭"))
+
+
+def test_a_ringing_call_appears_on_the_wallboard_and_its_clock_ticks(browser, live_server, demo, sign_in):
+    wall = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    sign_in(wall, "zhuguan", DEMO_PASSWORD)
+    expect(wall.get_by_role("heading", name="主管看板")).to_be_visible()
+    wall.get_by_role("link", name="大屏模式").click()
+    ringing = wall.locator("#panel_ringing")
+    expect(ringing).to_contain_text("刘洋")  # the demo's call ringing at kefu3's extension
+    expect(ringing).not_to_contain_text("137****0000")
+
+    agent = db.session.scalar(select(User).where(User.username == "kefu1"))
+    call = Call(direction="in", caller_number="13711110000", state="ringing", ringing_at=utcnow(),
+                created_at=utcnow())
+    db.session.add(call)
+    db.session.commit()
+    row = ringing.locator("tr", has_text="137****0000")
+    expect(row).to_be_visible()  # arrived by polling: no reload
+    expect(row).to_contain_text("全部坐席")
+    clock = row.get_by_role("timer")
+    first = clock.inner_text()
+    expect(clock).not_to_have_text(first)  # ticking in the browser, no request needed
+    expect(clock).to_have_class(re.compile(r"\btimer-(amber|red)\b"), timeout=20000)
+
+    assert answer_call(call.id, agent, utcnow()) is not None
+    expect(wall.locator("#panel_ringing")).not_to_contain_text("137****0000")
+    live = wall.locator("#panel_live_calls tr", has_text="137****0000")
+    expect(live).to_contain_text("李娜")
+    expect(wall.locator("#panel_agents tr", has_text="李娜")).to_contain_text("通话中")
+    assert wall.evaluate("document.documentElement.scrollHeight") <= 1080  # the wall never scrolls

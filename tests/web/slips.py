@@ -39,9 +39,10 @@ def _password_hash() -> str:
     return generate_password_hash(PASSWORD)
 
 
-def quick_user(*roles: str, display_name: str, department: Department | None = None) -> User:
+def quick_user(*roles: str, display_name: str, department: Department | None = None,
+               username: str | None = None) -> User:
     """Like the ``make_user`` fixture, with the password hashed once per run (hashing is slow on purpose)."""
-    user = User(username=f"u{next(_numbers)}", display_name=display_name, department=department,
+    user = User(username=username or f"u{next(_numbers)}", display_name=display_name, department=department,
                 created_at=utcnow(), active=True, password_hash=_password_hash())
     user.set_roles(roles)
     db.session.add(user)

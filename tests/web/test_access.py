@@ -12,11 +12,13 @@ from kiosk.models.people import Role
 
 ANONYMOUS = "anonymous"
 DEVICE = "device"  # a paired kiosk tablet: no staff login
+SALES_DEVICE = "sales_device"  # a tablet paired at the sales office (also shows the front-desk order)
+DEVICES = (DEVICE, SALES_DEVICE)
 STAFF_ROLES = [r.value for r in Role]
-EVERYONE = {ANONYMOUS, DEVICE, *STAFF_ROLES}
+EVERYONE = {ANONYMOUS, *DEVICES, *STAFF_ROLES}
 SIGNED_IN = set(STAFF_ROLES)
 ADMIN = {Role.ADMIN.value}
-TABLET = {DEVICE}
+TABLET = set(DEVICES)
 
 
 def only(*roles: Role) -> set[str]:
@@ -86,7 +88,7 @@ ACCESS = {
     "hotline.wrong_answer": HOTLINE,
     "hotline.search": HOTLINE,
     "hotline.agents": only(Role.SUPERVISOR),
-    "hotline.book": only(Role.SUPERVISOR),
+    "hotline.book": HOTLINE,
     "hotline.book_entry": only(Role.SUPERVISOR),
     "hotline.book_delete": only(Role.SUPERVISOR),
     "tasks.index": only(Role.AGENT, Role.SUPERVISOR),
@@ -102,7 +104,7 @@ ACCESS = {
     "supervisor.panel": only(Role.SUPERVISOR),
     "rotation.index": only(Role.SALES, Role.SUPERVISOR),
     "rotation.live": only(Role.SALES, Role.SUPERVISOR),
-    "rotation.front_desk": only(Role.SALES, Role.SUPERVISOR),
+    "rotation.front_desk": only(Role.SALES, Role.SUPERVISOR) | {SALES_DEVICE},
     "rotation.report": only(Role.SALES, Role.SUPERVISOR),
     "rotation.report_csv": only(Role.SALES, Role.SUPERVISOR),
     "rotation.presence": only(Role.SUPERVISOR),
@@ -112,6 +114,37 @@ ACCESS = {
     "rotation.reorder": only(Role.SUPERVISOR),
     "rotation.hours": only(Role.SUPERVISOR),
     "rotation.my_status": only(Role.SALES),
+    # Hand-off (issues 4 and 6): sales calls on the rotation page, callbacks started as calls. (Changed
+    # above: a sales-office tablet sees rotation.front_desk; agents read hotline.book.)
+    "rotation.sales_call": only(Role.SALES, Role.SUPERVISOR),
+    "tasks.callback_start": only(Role.AGENT, Role.SUPERVISOR),
+    "hotline.callback_result": HOTLINE,
+    "hotline.books": HOTLINE,
+    # Sales follow-through (seed 000 篇3) and model homes (seed 002)
+    "sales.today": only(Role.SALES),
+    "sales.tick": only(Role.SALES, Role.SUPERVISOR),
+    "sales.log_call": only(Role.SALES),
+    "sales.buyers": only(Role.SALES, Role.SUPERVISOR),
+    "sales.register": only(Role.SALES),
+    "sales.buyer": only(Role.SALES, Role.SUPERVISOR),
+    "sales.take_step": only(Role.SALES, Role.SUPERVISOR),
+    "model_home.index": TABLET,
+    "model_home.round_page": TABLET,
+    "model_home.call_salesperson": TABLET,
+    "model_home.asset": TABLET,
+    "model_homes.rounds": only(Role.SUPERVISOR),
+    "model_homes.assets": only(Role.SUPERVISOR),
+    "model_homes.asset": only(Role.SUPERVISOR),
+    "model_homes.photo": only(Role.SUPERVISOR),
+    "model_homes.checks": ADMIN,
+    "model_homes.check_edit": ADMIN,
+    "model_homes.set_supervisor": ADMIN,
+    # KPIs and reports (issue 7)
+    "kpi.index": only(Role.SUPERVISOR),
+    "kpi.drill": only(Role.SUPERVISOR),
+    "kpi.report": only(Role.SUPERVISOR),
+    "kpi.report_xlsx": only(Role.SUPERVISOR),
+    "kpi.report_csv": only(Role.SUPERVISOR),
 }
 
 
@@ -153,6 +186,17 @@ def sample_values(app) -> dict[str, object]:
         "action": "note",
         "callback_id": 1,
         "name": "unassigned",
+        # sales follow-through and model homes
+        "reminder_id": 1,
+        "file_id": 1,
+        "step": "deposit",
+        "round_kind": "opening",
+        "slot": "0830",
+        "record_id": 1,
+        "n": 0,
+        "check_id": 1,
+        "kpi_code": "slips_overdue",
+        "label": "2026-10",
     }
 
 
@@ -189,14 +233,15 @@ def test_every_view_declares_an_access_rule(app):
     assert undeclared == []
 
 
-@pytest.mark.parametrize("who", [ANONYMOUS, DEVICE, *STAFF_ROLES])
+@pytest.mark.parametrize("who", [ANONYMOUS, *DEVICES, *STAFF_ROLES])
 def test_each_route_answers_each_role_as_declared(app, make_user, make_department, paired_client, who):
     department = make_department()
     owner = make_user("agent", department=department)
     values = sample_values(app)
     assert values["user_id"] == owner.id
-    client = paired_client() if who == DEVICE else app.test_client()
-    if who not in (ANONYMOUS, DEVICE):
+    devices = {DEVICE: lambda: paired_client(), SALES_DEVICE: lambda: paired_client("sales_office")}
+    client = devices.get(who, app.test_client)()
+    if who not in (ANONYMOUS, *DEVICES):
         user = make_user(who, department=department)
         client.post_form("/auth/login", {"username": user.username, "password": "correct-horse-9"})
     wrong = []
@@ -217,12 +262,12 @@ def test_each_route_answers_each_role_as_declared(app, make_user, make_departmen
             )
         elif ACCESS[rule.endpoint] == TABLET:
             ok = status == 403  # the "this tablet is not paired" page; never the login page
-        elif who in (ANONYMOUS, DEVICE):
+        elif who in (ANONYMOUS, *DEVICES):
             ok = sent_to_login
         else:
             ok = status == 403
         if not ok:
             wrong.append((rule.endpoint, method, url, status))
-        if rule.endpoint == "auth.logout" and who not in (ANONYMOUS, DEVICE):
+        if rule.endpoint == "auth.logout" and who not in (ANONYMOUS, *DEVICES):
             client.post_form("/auth/login", {"username": user.username, "password": "correct-horse-9"})
     assert wrong == []

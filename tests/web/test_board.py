@@ -75,6 +75,14 @@ def test_time_passing_into_overdue_changes_the_version(app, cast):
     assert before != after
 
 
+def test_time_passing_into_near_due_changes_the_version_and_nothing_else_does(app, cast):
+    from kiosk.services import board
+
+    slip = open_one(cast)
+    assert board.board_version(utcnow()) == board.board_version(slip.warn_at - timedelta(minutes=1))
+    assert board.board_version(utcnow()) != board.board_version(slip.warn_at + timedelta(minutes=1))
+
+
 def test_the_supervisor_dispatches_from_the_board(boss, cast):
     slip = open_one(cast, dispatched=False)
     response = boss.post_form(f"/tasks/{slip.id}/dispatch", {

@@ -58,6 +58,20 @@ def test_a_phrase_needs_a_known_stage_and_a_sensible_order(client, supervisor):
     assert response.status_code == 422 and field_error(html, "stage") and field_error(html, "sort_order")
 
 
+def test_the_same_phrase_twice_is_refused_with_a_message_not_a_500(client, supervisor):
+    """Found by the bad-input suite: the second copy broke the phrase book's unique (stage, text)."""
+    phrase = {"stage": "goodbye", "text": "再见。", "sort_order": "1"}
+    assert client.post_form("/hotline/books/phrases/new", phrase).status_code == 303
+    again = client.post_form("/hotline/books/phrases/new", phrase, htmx=True)
+    assert again.status_code == 422 and "已有相同的条目" in again.get_data(as_text=True)
+    other = client.post_form("/hotline/books/phrases/new", {**phrase, "text": "您好。"})
+    row_id = db.session.scalar(select(ScriptPhrase.id).where(ScriptPhrase.text == "您好。"))
+    assert other.status_code == 303
+    assert client.post_form(f"/hotline/books/phrases/{row_id}", phrase).status_code == 422
+    db.session.expire_all()
+    assert sorted(db.session.scalars(select(ScriptPhrase.text))) == ["再见。", "您好。"]
+
+
 def test_an_unknown_book_or_entry_is_not_found(client, supervisor):
     assert client.get("/hotline/books/recipes").status_code == 404
     assert client.get("/hotline/books/phrases/999").status_code == 404
@@ -78,3 +92,34 @@ def test_agents_search_the_directory_and_answer_book_from_the_console(client, lo
     page = client.get("/hotline/search?q=发票").get_data(as_text=True)
     assert "<html" in page and "财务部" in page and "工程部报修" not in page
     assert "没有找到" not in client.get_htmx("/hotline/search?q=").get_data(as_text=True)
+
+
+# --- where people find the books (issue 4 hand-off) -----------------------------------------------
+
+
+def test_supervisors_reach_the_books_from_their_menu_and_board(client, supervisor):
+    home = client.get("/supervisor/").get_data(as_text=True)
+    assert 'href="/hotline/books/"' in home  # the menu
+    for kind in ("phrases", "directory", "answers"):
+        assert f'href="/hotline/books/{kind}"' in home  # the board's header
+    books = client.get("/hotline/books/").get_data(as_text=True)
+    assert "标准话术" in books and 'href="/hotline/books/phrases/new"' in books
+
+
+def test_agents_read_the_directory_and_answer_book_but_do_not_edit_them(client, login_as):
+    db.session.add_all([
+        DirectoryEntry(name="工程部报修", floor="A座 负一楼", phone="0731-8800 1010", info=""),
+        AnswerBookEntry(question="物业费怎么交？", answer="管理处柜台或小程序。"),
+    ])
+    db.session.commit()
+    entry_id = db.session.scalar(select(DirectoryEntry.id))
+    login_as("agent")
+    console = client.get("/hotline/").get_data(as_text=True)
+    assert 'href="/hotline/books/directory"' in console and 'href="/hotline/books/answers"' in console
+    assert 'href="/hotline/books/phrases"' not in console
+    directory = client.get("/hotline/books/directory").get_data(as_text=True)
+    assert "0731-8800 1010" in directory and "/new" not in directory and "删除" not in directory
+    assert "管理处柜台或小程序" in client.get("/hotline/books/answers").get_data(as_text=True)
+    assert client.get(f"/hotline/books/directory/{entry_id}").status_code == 403
+    assert client.post_form(f"/hotline/books/directory/{entry_id}/delete").status_code == 403
+    assert db.session.get(DirectoryEntry, entry_id) is not None

@@ -91,6 +91,9 @@ def test_an_unsigned_event_is_refused(client, pbx):
     b'{"event": "ringing", "call_id": "x", "timestamp": "2026-11-23T01:00:00"}',
     b'{"event": "ringing", "call_id": "x", "timestamp": "2026-11-23T01:00:00+00:00", "direction": "up"}',
     b'{"event": "ringing", "call_id": {"a": 1}, "timestamp": "2026-11-23T01:00:00+00:00"}',
+    # Found by the bad-input suite: moments with no UTC time, or too far out to reckon durations with.
+    b'{"event": "ringing", "call_id": "x", "timestamp": "0001-01-01T00:00:00+01:00"}',
+    b'{"event": "hangup", "call_id": "x", "timestamp": "9999-12-31T23:59:59-05:00"}',
 ])
 def test_a_signed_but_malformed_event_is_refused(client, pbx, body):
     response = post_event(client, body)
@@ -113,7 +116,7 @@ def test_a_call_ringing_at_one_agent_is_not_offered_to_another(client, pbx, make
     db.session.commit()
     post_event(client, event("ringing", extension="8101"))
     auth.login(second.username)
-    assert "/answer" not in client.get("/hotline/").get_data(as_text=True)
+    assert f"/hotline/calls/{_call().id}/answer" not in client.get("/hotline/").get_data(as_text=True)
 
 
 def test_the_same_event_posted_by_five_threads_at_once_stores_one_call(app, pbx):

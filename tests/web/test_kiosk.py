@@ -132,7 +132,7 @@ def test_start_screen_offers_viewing_only_where_there_is_something_to_view(paire
 
 
 FIELDS_SHOWN = {
-    VisitPurpose.VIEWING: {"been_before", "previous_salesperson"},
+    VisitPurpose.VIEWING: {"buyer_says", "salesperson"},
     VisitPurpose.OWNER_BUSINESS: set(),
     VisitPurpose.COMPLAINT: {"relation"},
     VisitPurpose.REPAIR: set(),

@@ -58,6 +58,9 @@ def test_many_accepting_the_same_version_exactly_one_succeeds(app, cast):
     slip = open_one(cast)
     people = [cast.staff.id] + [quick_user("staff", department=cast.department, display_name=f"员工{i}").id
                                 for i in range(7)]
+    # Read in this thread, before the race: the main session's objects are expired by the commits above,
+    # and a worker touching them would reload them (through this thread's session) after a winner's commit.
+    slip_id, version = slip.id, slip.version
     barrier = Barrier(len(people))
 
     def accept(user_id):
@@ -65,7 +68,7 @@ def test_many_accepting_the_same_version_exactly_one_succeeds(app, cast):
             actor = db.session.get(User, user_id)
             barrier.wait()
             try:
-                tasks.accept(slip.id, actor=actor, now=utcnow(), version=slip.version)
+                tasks.accept(slip_id, actor=actor, now=utcnow(), version=version)
                 return "won"
             except tasks.SlipConflict:
                 return "conflict"
@@ -83,12 +86,13 @@ def test_many_accepting_the_same_version_exactly_one_succeeds(app, cast):
 
 def test_notes_added_at_once_are_all_kept(app, cast):
     slip = bring_to(cast, "in_progress")
+    slip_id, staff_id = slip.id, cast.staff.id
 
     def note(i):
         with app.app_context():
-            actor = db.session.get(User, cast.staff.id)
+            actor = db.session.get(User, staff_id)
             try:
-                tasks.add_note(slip.id, actor=actor, now=utcnow(), note=f"进展 {i}")
+                tasks.add_note(slip_id, actor=actor, now=utcnow(), note=f"进展 {i}")
             finally:
                 db.session.remove()
 
@@ -103,13 +107,14 @@ def test_notes_added_at_once_are_all_kept(app, cast):
 def test_resolve_and_reassign_race_leaves_one_consistent_result(app, cast):
     slip = bring_to(cast, "in_progress")
     version, other_id = slip.version, cast.other_department.id
+    slip_id, staff_id, supervisor_id = slip.id, cast.staff.id, cast.supervisor.id
     barrier = Barrier(2)
 
     def resolve():
         with app.app_context():
             barrier.wait()
             try:
-                tasks.resolve(slip.id, actor=db.session.get(User, cast.staff.id), now=utcnow(),
+                tasks.resolve(slip_id, actor=db.session.get(User, staff_id), now=utcnow(),
                               result="修好了", version=version)
                 return "resolved"
             except (tasks.SlipConflict, Refused):
@@ -121,7 +126,7 @@ def test_resolve_and_reassign_race_leaves_one_consistent_result(app, cast):
         with app.app_context():
             barrier.wait()
             try:
-                tasks.reassign(slip.id, actor=db.session.get(User, cast.supervisor.id), now=utcnow(),
+                tasks.reassign(slip_id, actor=db.session.get(User, supervisor_id), now=utcnow(),
                                department=db.session.get(Department, other_id), reason="改派",
                                version=version)
                 return "reassigned"
@@ -144,14 +149,15 @@ def test_resolve_and_reassign_race_leaves_one_consistent_result(app, cast):
 def test_one_callback_recorded_twice_at_once_counts_once(app, cast):
     slip = bring_to(cast, "resolved")
     callback = pending_callback(slip.id)
+    callback_id, version, owner_id = callback.id, callback.version, cast.owner.id
     barrier = Barrier(2)
 
     def record(result):
         with app.app_context():
             barrier.wait()
             try:
-                tasks.record_callback(callback.id, actor=db.session.get(User, cast.owner.id), now=utcnow(),
-                                      result=result, version=callback.version)
+                tasks.record_callback(callback_id, actor=db.session.get(User, owner_id), now=utcnow(),
+                                      result=result, version=version)
                 return "recorded"
             except tasks.CallbackConflict:
                 return "conflict"

@@ -34,4 +34,23 @@
       document.querySelectorAll(".flash-offline").forEach(function (el) { el.remove(); });
     }
   });
+
+  // Polled fragments (boards, ringing calls, the bell) come with an ETag and "Cache-Control: no-store":
+  // they may show personal data, so the browser keeps no copy. This script keeps the ETag of the last
+  // answer per URL and sends it back, so an unchanged fragment still gets a real 304, which htmx leaves
+  // alone (responseHandling in base.html) instead of swapping the same HTML in and closing a half-filled form.
+  var etags = {};
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var tag = event.detail.verb === "get" && etags[event.detail.path];
+    if (tag) event.detail.headers["If-None-Match"] = tag;
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var config = event.detail.requestConfig;
+    if (!config || config.verb !== "get") return;
+    var tag = event.detail.xhr.getResponseHeader("ETag");
+    if (tag) etags[config.path] = tag;
+    else delete etags[config.path];
+  });
 })();

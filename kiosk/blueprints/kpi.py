@@ -1,0 +1,162 @@
+"""KPIs and reports for supervisors: the KPI page with its period picker, trend charts and breakdowns;
+the rows behind a number; the weekly report and the monthly 服务监督报告 as printable pages, XLSX and CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from kiosk import reports
+from kiosk.access import roles
+from kiosk.clock import local, utcnow
+from kiosk.domain.kpi import KPIS, KpiCode, Period, PeriodKind, Verdict, parse_period, period_for
+from kiosk.exports import csv_download, xlsx_download
+from kiosk.forms.fields import row_id_or_none
+from kiosk.forms.hotline import CATEGORY_LABELS as CALL_CATEGORY_LABELS
+from kiosk.forms.tasks import CALLBACK_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from kiosk.models.people import Role
+from kiosk.rendering import render
+from kiosk.services import kpi
+
+bp = Blueprint("kpi", __name__, url_prefix="/kpi")
+
+#: The report's sections after summary, trends and volume: one per breakdown, then the rotation.
+SECTION_NUMBERS = [_l("四、"), _l("五、"), _l("六、"), _l("七、"), _l("八、")]
+VERDICT_LABELS = {Verdict.MET: _l("达标"), Verdict.MISSED: _l("未达标"), Verdict.NOT_COUNTED: _l("不计")}
+
+#: Periods outside these years are refused (their UTC bounds would not fit a datetime).
+YEARS = range(2000, 2101)
+
+
+@bp.context_processor
+def labels():
+    return {"kpi_labels": reports.KPI_LABELS, "kpi_notes": reports.KPI_NOTES, "kpis": KPIS,
+            "kpi_codes": list(KpiCode), "status_labels": reports.STATUS_LABELS,
+            "dimension_labels": reports.DIMENSION_LABELS, "period_kinds": reports.PERIOD_KIND_LABELS,
+            "value_text": reports.value_text, "target_text": reports.target_text,
+            "basis_text": reports.basis_text, "row_name": reports.row_name,
+            "period_title": reports.period_title, "report_title": reports.report_title,
+            "seconds_text": reports.seconds_text, "drillable": kpi.drillable, "report_links": report_links}
+
+
+def _today() -> date:
+    return local(utcnow()).date()
+
+
+def _sane(period: Period | None) -> Period | None:
+    return period if period is not None and period.start.year in YEARS and period.end.year in YEARS else None
+
+
+def _period_from_args() -> Period:
+    """``?period=2026-10`` (2026-W43, 2026-10-23), else ``?kind=month&day=2026-10-15``; default this month."""
+    try:
+        chosen = _sane(parse_period(request.args.get("period", "")))
+    except ValueError:
+        chosen = None
+    if chosen is not None:
+        return chosen
+    kind = request.args.get("kind", PeriodKind.MONTH.value)
+    kind = kind if kind in PeriodKind.__members__.values() else PeriodKind.MONTH.value
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        day = _today()
+    return _sane(period_for(kind, day)) or period_for(kind, _today())
+
+
+def _report_period(label: str) -> Period:
+    try:
+        period = _sane(parse_period(label))
+    except ValueError:
+        period = None
+    if period is None or period.kind is PeriodKind.DAY:
+        abort(404)
+    return period
+
+
+def _page_context(report: kpi.KpiReport) -> dict:
+    period, today = report.period, _today()
+    return {"report": report, "period": period, "charts": reports.charts(report),
+            "previous": period.previous(), "next": period.next(),
+            # the picker's date: today inside the period, else its last day (switching to a week keeps it)
+            "picker_day": today if period.start <= today <= period.end else period.end}
+
+
+@bp.route("/")
+@roles(Role.SUPERVISOR)
+def index():
+    report = kpi.report(_period_from_args(), utcnow())
+    return render("kpi/index.html", "kpi_body", **_page_context(report))
+
+
+@bp.route("/drill/<kpi_code>")
+@roles(Role.SUPERVISOR)
+def drill(kpi_code: str):
+    """The calls, slips, callbacks, reports or owners behind one number, 50 to a page."""
+    if kpi_code not in KpiCode.__members__.values():
+        abort(404)
+    code = KpiCode(kpi_code)
+    dimension = request.args.get("dim") or None
+    if not kpi.drillable(code, dimension):
+        abort(404)
+    raw_key = request.args.get("key", "")
+    key = None if raw_key == "" else (raw_key if dimension == "class" else _int_or_404(raw_key))
+    only_missed = request.args.get("missed") == "1"
+    period = _period_from_args()
+    page = kpi.drill(code, period, utcnow(), dimension=dimension, key=key, only_missed=only_missed,
+                     page=_int_or_404(request.args.get("page", "1")))
+    filter_args = {k: v for k, v in (("period", period.label), ("dim", dimension), ("key", raw_key or None))
+                   if v is not None}
+    args = {**filter_args, "missed": "1"} if only_missed else filter_args
+    return render("kpi/drill.html", "drill_rows", code=code, period=period, page=page, dimension=dimension,
+                  only_missed=only_missed, args=args, filter_args=filter_args,
+                  row_label=_row_label(dimension, key), verdict_labels=VERDICT_LABELS,
+                  call_categories=CALL_CATEGORY_LABELS, priority_labels=PRIORITY_LABELS,
+                  slip_statuses=STATUS_LABELS, callback_results=CALLBACK_LABELS)
+
+
+def _row_label(dimension: str | None, key) -> str | None:
+    if dimension is None:
+        return None
+    return reports.row_name(dimension, kpi.dimension_name(dimension, key), key)
+
+
+def _int_or_404(text: str) -> int:
+    number = row_id_or_none(text)
+    if number is None:
+        abort(404)
+    return number
+
+
+@bp.route("/reports/<label>")
+@roles(Role.SUPERVISOR)
+def report(label: str):
+    """The weekly report (a week, ``2026-W43``) or the monthly 服务监督报告 (``2026-10``), printable on A4."""
+    data = kpi.report(_report_period(label), utcnow())
+    return render("kpi/report.html", **_page_context(data), section_numbers=SECTION_NUMBERS,
+                  slip_categories=reports.CATEGORY_LABELS)
+
+
+@bp.route("/reports/<label>.xlsx")
+@roles(Role.SUPERVISOR)
+def report_xlsx(label: str):
+    data = kpi.report(_report_period(label), utcnow())
+    return xlsx_download(reports.sheets(data), reports.filename(data, "xlsx"))
+
+
+@bp.route("/reports/<label>.csv")
+@roles(Role.SUPERVISOR)
+def report_csv(label: str):
+    data = kpi.report(_report_period(label), utcnow())
+    return csv_download(reports.csv_rows(data), reports.filename(data, "csv"))
+
+
+def report_links(period: Period) -> dict[str, str] | None:
+    """The printable report and its downloads for a week or a month; none for a day."""
+    if period.kind is PeriodKind.DAY:
+        return None
+    return {name: url_for(endpoint, label=period.label) for name, endpoint in
+            (("page", "kpi.report"), ("xlsx", "kpi.report_xlsx"), ("csv", "kpi.report_csv"))}
+

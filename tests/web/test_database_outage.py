@@ -1,0 +1,139 @@
+"""When the database goes away: a readable 503, nothing half-written, and service again by itself.
+
+On PostgreSQL the connection is really cut: every connection to the test database is terminated and new
+ones are refused for a moment (``ALLOW_CONNECTIONS false`` binds superusers too), then allowed again;
+the next request is served without anyone restarting anything (``pool_pre_ping`` replaces the dead
+connections). ``bench/load.py --faults`` does the same under load.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
+
+from kiosk.domain.classify import VisitPurpose
+from kiosk.extensions import db
+from kiosk.models.visits import Visit
+from tests.kiosk_support import MOBILE, sign_in
+
+
+@pytest.fixture
+def app_config():
+    return {"PROPAGATE_EXCEPTIONS": False}
+
+
+def _connection_lost(*_args, **_kwargs):
+    raise OperationalError("UPDATE …", {}, Exception("server closed the connection unexpectedly"))
+
+
+def test_a_lost_connection_mid_sign_in_answers_503_and_stores_nothing(app, paired_client, monkeypatch):
+    tablet = paired_client()
+    monkeypatch.setattr("kiosk.services.visits._tell_host", _connection_lost)  # after the visit's INSERT
+    response = sign_in(tablet, VisitPurpose.REPAIR)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and "系统暂时无法连接数据库" in page
+    assert response.headers["Retry-After"] and response.headers["Cache-Control"] == "no-store"
+    assert db.session.scalar(select(func.count(Visit.id))) == 0
+    monkeypatch.undo()
+    assert sign_in(tablet, VisitPurpose.REPAIR).status_code == 303
+
+
+def test_a_connection_closed_under_the_driver_is_a_503_too(app, client, login_as, monkeypatch):
+    """psycopg's InterfaceError on a connection the server closed: SQLAlchemy marks it a disconnect."""
+    login_as("agent")
+
+    def closed(*_args, **_kwargs):
+        raise InterfaceError("SELECT …", {}, Exception("connection already closed"),
+                             connection_invalidated=True)
+
+    monkeypatch.setattr("kiosk.services.hotline.ringing_for", closed)
+    assert client.get("/hotline/").status_code == 503
+
+
+def test_any_other_driver_error_is_a_500_and_logged(app, client, login_as, monkeypatch, caplog):
+    login_as("agent")
+
+    def bug(*_args, **_kwargs):
+        raise IntegrityError("INSERT …", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr("kiosk.services.hotline.ringing_for", bug)
+    assert client.get("/hotline/").status_code == 500
+    assert any("unhandled error on GET /hotline/" in r.getMessage() for r in caplog.records)
+
+
+def test_a_connection_cut_after_the_answer_is_made_does_not_turn_it_into_a_500(app, client, login_as,
+                                                                               monkeypatch):
+    """Found by ``bench/load.py --faults``: the session's closing rollback failed on the cut connection
+    and gunicorn answered 500 for a request that had succeeded."""
+    login_as("agent")
+    real_close = Session.close
+    cut = []
+
+    def close_on_a_cut_connection(session):
+        real_close(session)  # hand the (live) test connection back, or it would hold its locks
+        if not cut:
+            cut.append(True)
+            raise OperationalError("ROLLBACK", {}, Exception("terminating connection: administrator command"))
+
+    monkeypatch.setattr(Session, "close", close_on_a_cut_connection)
+    assert client.get("/hotline/").status_code == 200 and cut
+    assert client.get("/hotline/").status_code == 200
+
+
+def test_an_htmx_request_gets_the_message_in_its_flash_area(app, client, login_as, monkeypatch):
+    login_as("agent")
+    monkeypatch.setattr("kiosk.services.hotline.ringing_for", _connection_lost)
+    response = client.get_htmx("/hotline/ringing")
+    assert response.status_code == 503 and response.headers["HX-Retarget"] == "#flash"
+    assert "系统暂时无法连接数据库" in response.get_data(as_text=True)
+
+
+def test_engine_checks_connections_and_keeps_values_out_of_error_messages(app):
+    assert db.engine.pool._pre_ping
+    assert db.engine.hide_parameters
+
+
+@pytest.fixture
+def postgres(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a server to cut off: PostgreSQL only (SQLite is a file in the app's own process)")
+    name = db.engine.url.database
+    admin = create_engine(db.engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def cut():
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+
+    def restore():
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+
+    yield cut, restore
+    restore()
+    admin.dispose()
+
+
+def test_cut_off_and_back_without_a_manual_step(app, client, login_as, paired_client, postgres):
+    cut, restore = postgres
+    tablet = paired_client()
+    login_as("supervisor")
+    assert client.get("/supervisor/").status_code == 200
+    cut()
+    try:
+        page, fragment = client.get("/supervisor/"), client.get_htmx("/hotline/agents")
+        refused = sign_in(tablet, VisitPurpose.REPAIR, mobile="13912340009")
+        for response in (page, fragment, refused):
+            assert response.status_code == 503
+            assert "系统暂时无法连接数据库" in response.get_data(as_text=True)
+        assert "<html" in page.get_data(as_text=True)  # the error page itself needs no database
+        assert fragment.headers["HX-Retarget"] == "#flash"
+    finally:
+        restore()
+    assert client.get("/supervisor/").status_code == 200
+    assert sign_in(tablet, VisitPurpose.REPAIR).status_code == 303
+    mobiles = db.session.scalars(select(Visit.mobile)).all()
+    assert mobiles == [MOBILE]
