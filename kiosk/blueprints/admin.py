@@ -13,6 +13,7 @@ from kiosk.access import roles
 from kiosk.clock import SHANGHAI, utcnow
 from kiosk.extensions import db
 from kiosk.forms.admin import CalendarOverrideForm, DepartmentForm, EmptyForm, UserForm
+from kiosk.forms.fields import options
 from kiosk.models.calendar import CalendarOverride
 from kiosk.models.people import Department, Role, User
 from kiosk.rendering import render, see_other
@@ -23,7 +24,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _department_choices():
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
-    return [(0, _("（无）"))] + [(d.id, d.name) for d in departments]
+    return options([(0, _("（无）"))] + [(d.id, d.name) for d in departments])
 
 
 @bp.route("/users")

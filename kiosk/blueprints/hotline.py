@@ -25,7 +25,7 @@ from kiosk.domain.hotline import Disposition, fill_phrase, surname_of
 from kiosk.domain.slip_lifecycle import Refused
 from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
-from kiosk.forms.fields import row_id_or_none
+from kiosk.forms.fields import options, row_id_or_none
 from kiosk.forms.hotline import (
     AGENT_STATE_LABELS,
     CATEGORY_LABELS,
@@ -155,14 +155,15 @@ def _departments():
 
 def _outcome_form(call: Call, formdata=None) -> OutcomeForm:
     form = OutcomeForm(formdata=formdata, category=call.category)
-    form.department_id.choices = [(0, _("（不派部门）"))] + [(d.id, d.name) for d in _departments()]
+    form.department_id.choices = options([(0, _("（不派部门）"))] + [(d.id, d.name) for d in _departments()])
     return form
 
 
 def _new_caller_form(call: Call, formdata=None) -> NewCallerForm:
     form = NewCallerForm(formdata=formdata, mobile=call.party_number)
     units = db.session.scalars(select(Unit)).all()
-    form.unit_id.choices = [(0, _("（未知）"))] + sorted(((u.id, u.label) for u in units), key=lambda c: c[1])
+    form.unit_id.choices = options(
+        [(0, _("（未知）"))] + sorted(((u.id, u.label) for u in units), key=lambda c: c[1]))
     return form
 
 

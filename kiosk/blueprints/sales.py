@@ -15,6 +15,7 @@ from kiosk.clock import local, utcnow
 from kiosk.domain.masking import mask_phone, normalise_mobile
 from kiosk.domain.sales_pipeline import REQUIREMENTS, PipelineStep, ReminderOutcome, allowed_next_steps
 from kiosk.extensions import db
+from kiosk.forms.fields import offered
 from kiosk.forms.sales import (
     OUTCOME_LABELS,
     SIGNER_CHOICES,
@@ -135,7 +136,7 @@ def _group_label(group_id: str) -> str:
 def register():
     form = RegisterForm()
     form.set_groups([(g, _group_label(g)) for g in sales.received_groups(_me(), _today())])
-    if request.method == "GET" and request.args.get("group") in dict(form.group_id.choices):
+    if request.method == "GET" and request.args.get("group") in offered(form.group_id):
         form.group_id.data = request.args["group"]
         visit = sales.visit_of_group(form.group_id.data)
         if visit is not None:

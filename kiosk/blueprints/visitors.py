@@ -17,6 +17,7 @@ from kiosk.domain.masking import mask_phone
 from kiosk.exports import csv_download
 from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
+from kiosk.forms.fields import options
 from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS
 from kiosk.forms.visitors import (
     ALERT_ROLE_LABELS,
@@ -279,7 +280,7 @@ def watch_delete(person_id: int):
 def appointments():
     form = AppointmentForm()
     hosts = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name)).all()
-    form.host_id.choices = [(u.id, u.display_name) for u in hosts]
+    form.host_id.choices = options((u.id, u.display_name) for u in hosts)
     if request.method == "GET":
         start = utcnow().astimezone(SHANGHAI).replace(second=0, microsecond=0, tzinfo=None)
         start += timedelta(hours=1)

@@ -9,7 +9,7 @@ from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kiosk.forms.auth import MIN_PASSWORD
-from kiosk.forms.fields import length_between, max_length, required, row_id, strip
+from kiosk.forms.fields import length_between, max_length, options, required, row_id, strip
 from kiosk.models.people import Role
 from kiosk.navigation import ROLE_LABELS
 
@@ -18,7 +18,7 @@ CODE = re.compile(r"^[a-z0-9_]{2,40}$")
 
 
 def role_choices():
-    return list(ROLE_LABELS.items())
+    return options(ROLE_LABELS.items())
 
 
 class CheckboxList(SelectMultipleField):
@@ -92,7 +92,7 @@ class CalendarOverrideForm(FlaskForm):
     day = DateField(_l("日期"), validators=[required()])
     is_working_day = SelectField(
         _l("公司安排"),
-        choices=[("1", _l("上班")), ("0", _l("休息"))],
+        choices=options([("1", _l("上班")), ("0", _l("休息"))]),
         validators=[required()],
     )
     note = StringField(_l("说明"), filters=[strip], validators=[Optional(), max_length(120)])

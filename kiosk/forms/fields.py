@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 #: The largest id a row can have (PostgreSQL ``integer``).
 MAX_ROW_ID = 2**31 - 1
+
+
+def options(pairs, optgroup: str | None = None) -> list[SelectChoice]:
+    """Select and radio options from ``(value, label)`` pairs (WTForms 3.3 deprecates bare tuples)."""
+    return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]
+
+
+def offered(field) -> set:
+    """The values a select offers, leaving out the empty "please choose" one (0 or "")."""
+    return {choice.value for choice in field.choices if choice.value}
 
 
 def strip(value):

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 
 from kiosk.domain.hotline import REQUIRED_DISPOSITION, AgentStatus, CallCategory, Disposition
 from kiosk.domain.masking import normalise_mobile
-from kiosk.forms.fields import max_length, required, row_id, strip
+from kiosk.forms.fields import max_length, options, required, row_id, strip
 
 STAGE_LABELS = {
     "greeting": _l("问候"),
@@ -62,10 +62,10 @@ def _phone_or_blank(field) -> None:
 
 
 class AgentStateForm(FlaskForm):
-    state = SelectField(_l("我的状态"), choices=[
+    state = SelectField(_l("我的状态"), choices=options(
         (s.value, AGENT_STATE_LABELS[s.value])
         for s in (AgentStatus.AVAILABLE, AgentStatus.WRAP_UP, AgentStatus.PAUSED)
-    ], validators=[required()])
+    ), validators=[required()])
 
 
 class StartCallForm(FlaskForm):
@@ -76,7 +76,7 @@ class StartCallForm(FlaskForm):
 
 
 class RecordForm(FlaskForm):
-    category = SelectField(_l("类别"), choices=[("", _l("请选择"))] + list(CATEGORY_LABELS.items()),
+    category = SelectField(_l("类别"), choices=options([("", _l("请选择"))] + list(CATEGORY_LABELS.items())),
                            validators=[required()])
     caller_surname = StringField(_l("来电人贵姓"), filters=[strip], validators=[Optional(), max_length(20)])
     location = StringField(_l("地点"), filters=[strip], validators=[Optional(), max_length(200)])
@@ -85,9 +85,9 @@ class RecordForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    disposition = RadioField(_l("处理结果"), validators=[required()], choices=[
+    disposition = RadioField(_l("处理结果"), validators=[required()], choices=options(
         (value, label) for value, label in DISPOSITION_LABELS.items() if value != Disposition.CALLBACK.value
-    ])
+    ))
     answer_text = TextAreaField(_l("答复内容"), filters=[strip], validators=[max_length(2000)])
     department_id = SelectField(_l("部门"), coerce=row_id, default=0, validate_choice=True)
     major = BooleanField(_l("重大问题（3 个工作日）"))
@@ -125,7 +125,7 @@ class NewCallerForm(FlaskForm):
 
 
 class PhraseForm(FlaskForm):
-    stage = SelectField(_l("通话阶段"), choices=list(STAGE_LABELS.items()), validators=[required()])
+    stage = SelectField(_l("通话阶段"), choices=options(STAGE_LABELS.items()), validators=[required()])
     text = StringField(_l("话术"), filters=[strip], validators=[required(), max_length(300)],
                        description=_l("可用占位符：{hotline} 热线号码，{surname} 来电人姓氏。"))
     sort_order = IntegerField(_l("排序"), default=0, filters=[lambda v: v or 0],

@@ -12,7 +12,7 @@ from wtforms.validators import Optional, ValidationError
 from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
 from kiosk.domain.rotation import BuyerSays
-from kiosk.forms.fields import max_length, required, row_id, row_id_or_none, strip
+from kiosk.forms.fields import max_length, options, required, row_id, row_id_or_none, strip
 from kiosk.services.visits import Relation
 
 MAX_PARTY = 50
@@ -80,18 +80,18 @@ class VisitForm(FlaskForm):
     mobile = StringField(_l("手机号码"), filters=[strip], validators=[required(), max_length(20)])
     party_size = StringField(_l("来访人数"), default="1", filters=[strip],
                              validators=[required(), max_length(3)])
-    relation = RadioField(_l("您的身份"), choices=[
+    relation = RadioField(_l("您的身份"), choices=options([
         (Relation.OWNER, _l("业主")), (Relation.FORMER_EMPLOYEE, _l("本公司离职或在职员工")),
         (Relation.OTHER, _l("其他")),
-    ], validators=[required()])
+    ]), validators=[required()])
     organisation = StringField(_l("单位名称"), filters=[strip], validators=[max_length(60)])
     host_department_id = SelectField(_l("拜访部门"), coerce=row_id, validate_choice=True)
     host_name = StringField(_l("拜访人姓名"), filters=[strip], validators=[max_length(40)])
     # A buyer answers the on-duty salesperson's first question (seed 001 制度1 第12条).
-    buyer_says = RadioField(_l("您是……"), choices=[
+    buyer_says = RadioField(_l("您是……"), choices=options([
         (BuyerSays.FIRST_VISIT.value, _l("第一次来")), (BuyerSays.BEEN_BEFORE.value, _l("以前来过")),
         (BuyerSays.REFERRED.value, _l("老客户介绍来的")), (BuyerSays.PEER.value, _l("同行交流")),
-    ], validators=[required()])
+    ]), validators=[required()])
     salesperson = RadioField(_l("您的置业顾问"), coerce=row_id, default=0, validators=[Optional()])
     consent = BooleanField(_l("我已阅读并同意上述个人信息说明"), validators=[required()])
 
@@ -107,9 +107,10 @@ class VisitForm(FlaskForm):
         for name in OPTIONAL_FIELDS - keep:
             delattr(self, name)
         if "salesperson" in keep:
-            self.salesperson.choices = [(0, _l("没有／不记得"))] + list(salespeople)
+            self.salesperson.choices = options([(0, _l("没有／不记得"))] + list(salespeople))
         if "host_department_id" in keep:
-            self.host_department_id.choices = [(0, _l("（请选择）"))] + [(d.id, d.name) for d in departments]
+            self.host_department_id.choices = options(
+                [(0, _l("（请选择）"))] + [(d.id, d.name) for d in departments])
         if purpose in (VisitPurpose.MEDIA_INTERVIEW, VisitPurpose.GOVERNMENT_INSPECTION):
             self.organisation.validators = [required(), max_length(60)]
 

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from kiosk.domain.model_home import AssetEvent, DamageCause, RoundKind
-from kiosk.forms.fields import max_length, required, row_id, strip
+from kiosk.forms.fields import max_length, options, required, row_id, strip
 
 KIND_LABELS = {
     RoundKind.OPENING: _l("开店检查（8:30 上岗）"),
@@ -27,7 +27,7 @@ KIND_LABELS = {
 }
 EVENT_LABELS = {AssetEvent.LOST: _l("丢失"), AssetEvent.DAMAGED: _l("损坏")}
 CAUSE_LABELS = {DamageCause.NOT_BY_A_PERSON: _l("非人为损坏"), DamageCause.BY_A_PERSON: _l("人为损坏")}
-RESULT_CHOICES = [("ok", _l("正常")), ("problem", _l("有问题"))]
+RESULT_CHOICES = options([("ok", _l("正常")), ("problem", _l("有问题"))])
 
 #: Photos of a loss or damage: at most this many, each at most this big, of these kinds (by content).
 MAX_PHOTOS = 3
@@ -81,10 +81,10 @@ def round_form(checks, formdata=None):
 
 class AssetForm(FlaskForm):
     item = StringField(_l("物品名称"), filters=[strip], validators=[required(), max_length(100)])
-    event = RadioField(_l("情况"), choices=list(EVENT_LABELS.items()), validate_choice=True,
+    event = RadioField(_l("情况"), choices=options(EVENT_LABELS.items()), validate_choice=True,
                        validators=[InputRequired(message=_l("请选择丢失或损坏。"))])
     # Checked in validate_cause (a loss has none); no Optional(), which would skip that check.
-    cause = RadioField(_l("损坏原因"), choices=list(CAUSE_LABELS.items()), validate_choice=False)
+    cause = RadioField(_l("损坏原因"), choices=options(CAUSE_LABELS.items()), validate_choice=False)
     happened = TextAreaField(_l("经过"), filters=[strip], validators=[required(), max_length(2000)])
     occurred_at = DateTimeLocalField(_l("发生时间"), format="%Y-%m-%dT%H:%M",
                                      validators=[InputRequired(message=_l("请填写日期和时间。"))])
@@ -132,7 +132,7 @@ class CheckForm(FlaskForm):
     class Meta:
         csrf = False  # one per row, prefixed; CSRFProtect checks the page's token
 
-    kind = SelectField(_l("巡查"), choices=list(KIND_LABELS.items()), validate_choice=True)
+    kind = SelectField(_l("巡查"), choices=options(KIND_LABELS.items()), validate_choice=True)
     text = StringField(_l("检查项"), filters=[strip], validators=[required(), max_length(200)])
     department_id = SelectField(_l("发现问题派往"), coerce=row_id, validate_choice=True, default=0)
     position = IntegerField(_l("顺序"), default=100, validators=[
@@ -141,7 +141,8 @@ class CheckForm(FlaskForm):
     active = BooleanField(_l("启用"), default=True)
 
     def set_departments(self, departments) -> None:
-        self.department_id.choices = [(0, _l("样板间主管处理"))] + [(d.id, d.name) for d in departments]
+        self.department_id.choices = options(
+            [(0, _l("样板间主管处理"))] + [(d.id, d.name) for d in departments])
 
 
 class SupervisorForm(FlaskForm):
@@ -151,4 +152,5 @@ class SupervisorForm(FlaskForm):
     supervisor_id = SelectField(_l("样板间主管"), coerce=row_id, validate_choice=True, default=0)
 
     def set_people(self, people) -> None:
-        self.supervisor_id.choices = [(0, _l("（全体主管）"))] + [(u.id, u.display_name) for u in people]
+        self.supervisor_id.choices = options(
+            [(0, _l("（全体主管）"))] + [(u.id, u.display_name) for u in people])

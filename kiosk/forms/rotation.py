@@ -10,17 +10,17 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TimeField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from kiosk.forms.fields import max_length, required, strip
+from kiosk.forms.fields import max_length, options, required, strip
 
-PRESENCE_CHOICES = [
+PRESENCE_CHOICES = options([
     ("on_leave", _l("请假/休假")),
     ("company_business", _l("公务外出")),
     ("busy_own", _l("处理工作事务")),
     ("busy_leader", _l("处理领导安排的工作")),
     ("left", _l("个人原因离开现场")),
     ("back", _l("回到前台")),
-]
-SELF_CHOICES = [("back", _l("我已回到前台")), ("busy", _l("我在处理工作事务"))]
+])
+SELF_CHOICES = options([("back", _l("我已回到前台")), ("busy", _l("我在处理工作事务"))])
 
 
 def _reason(optional: bool = True):
@@ -37,10 +37,10 @@ class _RotationForm(FlaskForm):
 
     def set_people(self, people: list[tuple[str, str]], *names: str) -> None:
         for name in names:
-            getattr(self, name).choices = [("", _l("（请选择）")), *people]
+            getattr(self, name).choices = options([("", _l("（请选择）")), *people])
 
     def set_groups(self, groups: list[tuple[str, str]]) -> None:
-        self.group_id.choices = [("", _l("（请选择）")), *groups]
+        self.group_id.choices = options([("", _l("（请选择）")), *groups])
 
 
 def _person(label):

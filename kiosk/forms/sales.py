@@ -15,6 +15,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -23,7 +24,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from kiosk.domain.masking import normalise_mobile
 from kiosk.domain.sales_pipeline import MORTGAGE_DOCUMENTS, PipelineStep, ReminderOutcome
-from kiosk.forms.fields import max_length, required, row_id, row_id_or_none, strip
+from kiosk.forms.fields import max_length, offered, options, required, row_id, row_id_or_none, strip
 
 STEP_LABELS = {
     PipelineStep.REGISTERED: _l("客户登记"),
@@ -73,7 +74,7 @@ class _StepForm(FlaskForm):
 
     @staticmethod
     def people(field, users):
-        field.choices = [(0, _l("（请选择）"))] + [(u.id, u.display_name) for u in users]
+        field.choices = options([(0, _l("（请选择）"))] + [(u.id, u.display_name) for u in users])
 
 
 def _person(label):
@@ -81,7 +82,7 @@ def _person(label):
 
 
 def _chosen(field, message):
-    if not field.data or field.data not in {value for value, _ in field.choices if value}:
+    if not field.data or field.data not in offered(field):
         raise ValidationError(message)
 
 
@@ -92,7 +93,7 @@ class RegisterForm(FlaskForm):
                          description=_l("客户执意不留电话，不得勉强。"))
 
     def set_groups(self, groups: list[tuple[str, str]]) -> None:
-        self.group_id.choices = [("", _l("（来电或其他客户，不关联）"))] + groups
+        self.group_id.choices = options([("", _l("（来电或其他客户，不关联）"))] + groups)
 
     def validate_mobile(self, field):
         _mobile_check(field)
@@ -105,11 +106,10 @@ class UnitChoice:
     def fill(field, units, allowed: set[int]) -> None:
         """Offer ``units`` (those for sale); accept any of ``allowed`` (units nobody owns), so a unit another
         subscription sealed a moment ago reaches the service, which says who has it."""
-        groups: dict[str, list[tuple[int, str]]] = {}
-        for unit in units:
-            label = f"{unit.building.project.name} {unit.building.name}"
-            groups.setdefault(label, []).append((unit.id, unit.number))
-        field.choices = {"": [(0, _l("（请选择房号）"))], **groups}
+        field.choices = options([(0, _l("（请选择房号）"))]) + [
+            SelectChoice(unit.id, unit.number, optgroup=f"{unit.building.project.name} {unit.building.name}")
+            for unit in units
+        ]
         field.allowed = allowed
 
 
@@ -149,7 +149,7 @@ SIGNER_CHOICES = [("buyer", _l("买方本人签署")), ("agent", _l("买方书�
 class SubscriptionForm(_UnitStepForm):
     document_no = _text(_l("认购书编号"), 40)
     signed_on = _date(_l("签署日期"))
-    signer = RadioField(_l("签署人"), choices=SIGNER_CHOICES, default="buyer", validate_choice=True)
+    signer = RadioField(_l("签署人"), choices=options(SIGNER_CHOICES), default="buyer", validate_choice=True)
     # No Optional(): it would stop the chain before validate_agent_name.
     agent_name = StringField(_l("代理人姓名"), filters=[strip], validators=[max_length(40)])
     notarised = BooleanField(_l("委托书已经公证"))
@@ -235,7 +235,7 @@ class ReminderForm(FlaskForm):
     class Meta:
         csrf = False  # one per reminder, prefixed; CSRFProtect checks the page's token
 
-    outcome = RadioField(_l("提醒结果"), choices=list(OUTCOME_LABELS.items()), validate_choice=True,
+    outcome = RadioField(_l("提醒结果"), choices=options(OUTCOME_LABELS.items()), validate_choice=True,
                          validators=[InputRequired(message=_l("请选择提醒结果。"))])
     note = StringField(_l("备注"), filters=[strip], validators=[max_length(300)])
 

@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.deadlines import Priority
-from kiosk.forms.fields import max_length, required, row_id, row_id_or_none, strip
+from kiosk.forms.fields import max_length, offered, options, required, row_id, row_id_or_none, strip
 
 PRIORITY_LABELS = {
     Priority.ROUTINE: _l("常规"),
@@ -80,15 +80,15 @@ class DispatchForm(ActionForm):
 
     def __init__(self, *args, departments=(), people=(), reason_required=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.department_id.choices = [(0, _l("请选择部门"))] + [(d.id, d.name) for d in departments]
-        self.assignee_id.choices = [(0, _l("（部门自行签收）"))] + [
+        self.department_id.choices = options([(0, _l("请选择部门"))] + [(d.id, d.name) for d in departments])
+        self.assignee_id.choices = options([(0, _l("（部门自行签收）"))] + [
             (u.id, f"{u.department.name if u.department else ''} · {u.display_name}") for u in people
-        ]
+        ])
         self._people = {u.id: u for u in people}
         self._reason_required = reason_required
 
     def validate_department_id(self, field):
-        if field.data not in {value for value, _label in field.choices if value}:
+        if field.data not in offered(field):
             raise ValidationError(_l("请选择部门。"))
 
     def validate_assignee_id(self, field):
@@ -102,7 +102,7 @@ class DispatchForm(ActionForm):
 
 
 class PriorityForm(NoteForm):
-    priority = SelectField(_l("优先级"), choices=list(PRIORITY_LABELS.items()), validators=[required()])
+    priority = SelectField(_l("优先级"), choices=options(PRIORITY_LABELS.items()), validators=[required()])
 
 
 class DeadlineForm(NoteForm):
@@ -111,8 +111,8 @@ class DeadlineForm(NoteForm):
 
 
 class NewSlipForm(FlaskForm):
-    category = SelectField(_l("类别"), choices=list(CATEGORY_LABELS.items()), validators=[required()])
-    priority = SelectField(_l("优先级"), choices=list(PRIORITY_LABELS.items()), validators=[required()],
+    category = SelectField(_l("类别"), choices=options(CATEGORY_LABELS.items()), validators=[required()])
+    priority = SelectField(_l("优先级"), choices=options(PRIORITY_LABELS.items()), validators=[required()],
                            default=Priority.ROUTINE.value)
     department_id = SelectField(_l("派往部门"), coerce=row_id, validate_choice=True, default=0)
     location = StringField(_l("位置"), filters=[strip], validators=[required(), max_length(200)])
@@ -122,7 +122,7 @@ class NewSlipForm(FlaskForm):
 
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.department_id.choices = [(0, _l("暂不派单"))] + [(d.id, d.name) for d in departments]
+        self.department_id.choices = options([(0, _l("暂不派单"))] + [(d.id, d.name) for d in departments])
 
     def validate_caller_phone(self, field):
         if field.data and not field.data.replace("-", "").replace(" ", "").isdigit():
@@ -135,7 +135,7 @@ class CallbackForm(FlaskForm):
 
     version = HiddenField(validators=[_version_required()])
     next = HiddenField()
-    result = SelectField(_l("回访结果"), choices=list(CALLBACK_LABELS.items()), validators=[required()])
+    result = SelectField(_l("回访结果"), choices=options(CALLBACK_LABELS.items()), validators=[required()])
     note = TextAreaField(_l("回访记录"), filters=[strip], validators=[max_length(2000)])
 
     def validate_version(self, field):

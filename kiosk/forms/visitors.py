@@ -9,7 +9,7 @@ from wtforms.validators import Optional, ValidationError
 
 from kiosk.domain.classify import AlertRole, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
-from kiosk.forms.fields import max_length, required, row_id, strip
+from kiosk.forms.fields import max_length, options, required, row_id, strip
 from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS, validate_person_name
 
 ALERT_ROLE_LABELS = {
@@ -40,7 +40,7 @@ class MobileSearchForm(FlaskForm):
 
 class DeviceForm(FlaskForm):
     name = StringField(_l("设备名称"), filters=[strip], validators=[required(), max_length(60)])
-    place = SelectField(_l("位置"), choices=list(PLACE_LABELS.items()), validators=[required()])
+    place = SelectField(_l("位置"), choices=options(PLACE_LABELS.items()), validators=[required()])
     opens_at = TimeField(_l("开放时间"), validators=[required()])
     closes_at = TimeField(_l("关闭时间"), validators=[required()])
 
@@ -60,9 +60,9 @@ class DeviceForm(FlaskForm):
 class WatchPersonForm(FlaskForm):
     name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(40)])
     mobile = StringField(_l("手机号码"), filters=[strip], validators=[Optional(), max_length(20)])
-    alert_role = SelectField(_l("通知对象"), choices=[("", _l("客服主管（默认）"))] + [
+    alert_role = SelectField(_l("通知对象"), choices=options([("", _l("客服主管（默认）"))] + [
         (role.value, label) for role, label in ALERT_ROLE_LABELS.items()
-    ])
+    ]))
     note = StringField(_l("说明"), filters=[strip], validators=[Optional(), max_length(200)])
 
     def validate_name(self, field):
@@ -75,7 +75,7 @@ class WatchPersonForm(FlaskForm):
 class AppointmentForm(FlaskForm):
     visitor_name = StringField(_l("访客姓名"), filters=[strip], validators=[required(), max_length(40)])
     mobile = StringField(_l("访客手机号码"), filters=[strip], validators=[Optional(), max_length(20)])
-    purpose = SelectField(_l("来访事由"), choices=list(PURPOSE_LABELS.items()),
+    purpose = SelectField(_l("来访事由"), choices=options(PURPOSE_LABELS.items()),
                           default=VisitPurpose.VISITING_PERSON.value)
     starts_at = DateTimeLocalField(_l("开始时间"), validators=[required()])
     ends_at = DateTimeLocalField(_l("结束时间"), validators=[required()])
