@@ -47,8 +47,10 @@ def test_agent_answers_a_switchboard_call_records_confirms_and_dispatches_a_slip
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("通话 #")
     expect(page.locator(".caller-profile")).to_contain_text("湘江壹号")
-    page.get_by_role("button", name=re.compile("您好，这里是400-800-1234服务热线")).click()
+    phrase = page.get_by_role("button", name=re.compile("您好，这里是400-800-1234服务热线"))
+    phrase.click()
     expect(page.get_by_label("通话记录")).to_have_value(re.compile("您好，这里是400-800-1234服务热线"))
+    expect(phrase).to_have_class(re.compile(r"\bused\b"))  # the server has recorded the phrase's use
     page.get_by_label("类别").select_option(label="服务需求（报修）")
     page.get_by_label("来电人贵姓").fill("张")
     page.get_by_label("地点").fill("湘江壹号 1栋 101")

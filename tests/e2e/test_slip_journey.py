@@ -63,6 +63,7 @@ def test_new_slip_to_board_to_queue_to_callback_to_closed(browser, live_server, 
     item.get_by_text("办结", exact=True).click()
     item.get_by_label("处理结果").fill("已疏通地漏")
     item.get_by_role("button", name="提交：办结").click()
+    staff.wait_for_load_state("domcontentloaded")  # a count of 0 on a half-parsed page proves nothing
     expect(staff.get_by_role("article", name=number)).to_have_count(0)
 
     agent = browser.new_context().new_page()
@@ -77,6 +78,7 @@ def test_new_slip_to_board_to_queue_to_callback_to_closed(browser, live_server, 
     expect(agent.locator("#call_callback")).to_have_count(0)
     expect(agent.locator(".outcome-card .pre")).to_have_text("满意")
     agent.get_by_role("link", name="我的回访").click()
+    agent.wait_for_load_state("domcontentloaded")
     expect(agent.locator("article.callback", has_text=number)).to_have_count(0)
 
     agent.goto(f"{live_server}/tasks/{slip.id}")
