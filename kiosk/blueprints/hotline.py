@@ -343,7 +343,7 @@ def callback_result(call_id: int):
     try:
         hotline.record_callback_result(call.callback.id, actor=current_user._get_current_object(),
                                        now=utcnow(), result=CallbackResult(form.result.data),
-                                       note=form.note.data or "", version=int(form.version.data))
+                                       note=form.note.data or "", version=form.version.data)
     except tasks.CallbackConflict:
         db.session.rollback()
         return _call_screen(_load_call(call_id), "call_callback", status=409,

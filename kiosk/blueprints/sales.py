@@ -221,7 +221,7 @@ def _user(form_field) -> User | None:
 def _take(step: PipelineStep, form, file: BuyerFile) -> None:
     """Call the service verb of ``step`` with the form's values (raises what the service raises)."""
     common = {"actor": _me(), "now": utcnow()}
-    version = int(form.version.data)
+    version = form.version.data
     if step is S.DEPOSIT:
         sales.record_deposit(file.id, version, sales.Deposit(
             unit=db.session.get(Unit, form.unit_id.data), amount=form.amount.data,

@@ -229,7 +229,7 @@ def slip(slip_id: int):
 
 def _perform(action: Action, slip: TaskSlip, form, now):
     actor = current_user._get_current_object()
-    common = {"actor": actor, "now": now, "version": int(form.version.data)}
+    common = {"actor": actor, "now": now, "version": form.version.data}
     note = getattr(form, "note", None)
     text = note.data if note is not None else ""
     if action in (Action.DISPATCH, Action.REASSIGN):
@@ -369,7 +369,7 @@ def callback_record(callback_id: int):
     try:
         hotline.record_callback_result(callback.id, actor=current_user._get_current_object(), now=utcnow(),
                                        result=CallbackResult(form.result.data), note=form.note.data or "",
-                                       version=int(form.version.data))
+                                       version=form.version.data)
     except tasks.CallbackConflict:
         db.session.rollback()
         return _callbacks_page(status=409, message=_("这条回访刚被其他人记录，下面是最新列表。"))

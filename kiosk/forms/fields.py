@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, SelectChoice
+from wtforms.validators import DataRequired, Length, StopValidation
 
 #: The largest id a row can have (PostgreSQL ``integer``).
 MAX_ROW_ID = 2**31 - 1
@@ -56,6 +56,23 @@ def row_id_or_none(value) -> int | None:
         return row_id(value)
     except ValueError:
         return None
+
+
+class VersionField(HiddenField):
+    """The version of the row a page was shown with (optimistic locking), as an ``int``.
+
+    A missing or malformed value (a hand-made or truncated request) is the "page has expired" message,
+    so the person reloads and sees the current state; a well-formed but old one is the service's conflict.
+    """
+
+    EXPIRED = _l("页面已过期，请刷新后重试。")
+
+    def process_formdata(self, valuelist):
+        self.data = row_id_or_none(valuelist[0]) if valuelist else None
+
+    def pre_validate(self, form):
+        if self.data is None:
+            raise StopValidation(self.EXPIRED)
 
 
 def length_between(lo: int, hi: int):

@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -24,7 +23,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from kiosk.domain.masking import normalise_mobile
 from kiosk.domain.sales_pipeline import MORTGAGE_DOCUMENTS, PipelineStep, ReminderOutcome
-from kiosk.forms.fields import max_length, offered, options, required, row_id, row_id_or_none, strip
+from kiosk.forms.fields import VersionField, max_length, offered, options, required, row_id, strip
 
 STEP_LABELS = {
     PipelineStep.REGISTERED: _l("客户登记"),
@@ -66,11 +65,7 @@ class _StepForm(FlaskForm):
     class Meta:
         csrf = False
 
-    version = HiddenField(validators=[InputRequired(message=_l("页面已过期，请刷新后重试。"))])
-
-    def validate_version(self, field):
-        if row_id_or_none(field.data) is None:
-            raise ValidationError(_l("页面已过期，请刷新后重试。"))
+    version = VersionField()
 
     @staticmethod
     def people(field, users):

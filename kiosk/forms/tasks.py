@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.deadlines import Priority
-from kiosk.forms.fields import max_length, offered, options, required, row_id, row_id_or_none, strip
+from kiosk.forms.fields import VersionField, max_length, offered, options, required, row_id, strip
 
 PRIORITY_LABELS = {
     Priority.ROUTINE: _l("常规"),
@@ -41,10 +41,6 @@ CALLBACK_LABELS = {
 }
 
 
-def _version_required():
-    return InputRequired(message=_l("页面已过期，请刷新后重试。"))
-
-
 class ActionForm(FlaskForm):
     """A lifecycle button: carries the slip's version (so a stale page is refused, not applied).
 
@@ -55,12 +51,8 @@ class ActionForm(FlaskForm):
     class Meta:
         csrf = False
 
-    version = HiddenField(validators=[_version_required()])
+    version = VersionField()
     next = HiddenField()
-
-    def validate_version(self, field):
-        if row_id_or_none(field.data) is None:
-            raise ValidationError(_l("页面已过期，请刷新后重试。"))
 
 
 class NoteForm(ActionForm):
@@ -133,14 +125,10 @@ class CallbackForm(FlaskForm):
     class Meta:
         csrf = False  # one per row, prefixed; CSRFProtect checks the page's token
 
-    version = HiddenField(validators=[_version_required()])
+    version = VersionField()
     next = HiddenField()
     result = SelectField(_l("回访结果"), choices=options(CALLBACK_LABELS.items()), validators=[required()])
     note = TextAreaField(_l("回访记录"), filters=[strip], validators=[max_length(2000)])
-
-    def validate_version(self, field):
-        if row_id_or_none(field.data) is None:
-            raise ValidationError(_l("页面已过期，请刷新后重试。"))
 
     def validate_note(self, field):
         if self.result.data == CallbackResult.UNSATISFIED and not field.data:
