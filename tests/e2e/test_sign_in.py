@@ -38,3 +38,23 @@ def test_sign_in_works_with_javascript_disabled(browser, live_server, demo, sign
     expect(page).to_have_url(re.compile(r"/hotline/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("热线坐席台")
     context.close()
+
+
+def test_a_supervisor_reaches_a_page_through_the_menus_drop_down(page, live_server, demo, sign_in):
+    sign_in(page, "zhuguan", DEMO_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("主管看板")
+    menu = page.get_by_role("navigation", name="主导航")
+    expect(menu.locator("a, summary").filter(visible=True)).to_have_count(9)  # one line, not two
+
+    menu.locator("summary", has_text="访客").click()
+    expect(menu.get_by_role("link", name="关注名单")).to_be_visible()
+    menu.locator("summary", has_text="热线").click()  # one drop-down open at a time
+    expect(menu.get_by_role("link", name="关注名单")).to_be_hidden()
+    expect(menu.get_by_role("link", name="话术与资料")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(menu.get_by_role("link", name="话术与资料")).to_be_hidden()
+
+    menu.locator("summary", has_text="访客").click()
+    menu.get_by_role("link", name="关注名单").click()
+    expect(page).to_have_url(re.compile(r"/visitors/watch-list$"))
+    expect(menu.locator("summary.current")).to_have_text("访客")

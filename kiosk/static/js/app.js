@@ -16,6 +16,24 @@
     if (flash) flash.remove();
   });
 
+  // The menu's drop-downs (<details>): one open at a time; a click elsewhere or Escape closes it.
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu-group[open]").forEach(function (group) {
+      if (group !== except) group.open = false;
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest("details.menu-group"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details.menu-group[open]");
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
+
   document.addEventListener("DOMContentLoaded", function () { settleFlashes(document); });
   document.addEventListener("htmx:afterSettle", function () { settleFlashes(document); });
 
