@@ -7,6 +7,10 @@ import re
 PASSWORD = "correct-horse-9"
 
 
+#: The message beside a date field given a date outside the years the app keeps (2000-2099).
+OUT_OF_YEARS = "请填写 2000 年至 2099 年之间的日期。"
+
+
 def field_error(html: str, field_id: str) -> str | None:
     """The message shown beside a field, if any."""
     match = re.search(rf'<p class="field-error" id="{field_id}-error">([^<]*)</p>', html)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -13,7 +13,7 @@ from kiosk.access import roles
 from kiosk.clock import SHANGHAI, utcnow
 from kiosk.extensions import db
 from kiosk.forms.admin import CalendarOverrideForm, DepartmentForm, EmptyForm, UserForm
-from kiosk.forms.fields import options
+from kiosk.forms.fields import day_arg, options
 from kiosk.models.calendar import CalendarOverride
 from kiosk.models.people import Department, Role, User
 from kiosk.rendering import render, see_other
@@ -140,9 +140,8 @@ def calendar():
 @bp.route("/calendar/<day>/delete", methods=["POST"])
 @roles(Role.ADMIN)
 def calendar_delete(day: str):
-    try:
-        parsed = date.fromisoformat(day)
-    except ValueError:
+    parsed = day_arg(day, None)
+    if parsed is None:
         abort(404)
     if EmptyForm().validate():
         directory.remove_override(parsed)

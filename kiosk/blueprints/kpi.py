@@ -13,7 +13,7 @@ from kiosk.access import roles
 from kiosk.clock import local, utcnow
 from kiosk.domain.kpi import KPIS, KpiCode, Period, PeriodKind, Verdict, parse_period, period_for
 from kiosk.exports import csv_download, xlsx_download
-from kiosk.forms.fields import row_id_or_none
+from kiosk.forms.fields import day_arg, row_id_or_none
 from kiosk.forms.hotline import CATEGORY_LABELS as CALL_CATEGORY_LABELS
 from kiosk.forms.tasks import CALLBACK_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from kiosk.models.people import Role
@@ -59,10 +59,7 @@ def _period_from_args() -> Period:
         return chosen
     kind = request.args.get("kind", PeriodKind.MONTH.value)
     kind = kind if kind in PeriodKind.__members__.values() else PeriodKind.MONTH.value
-    try:
-        day = date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        day = _today()
+    day = day_arg(request.args.get("day"), _today())
     return _sane(period_for(kind, day)) or period_for(kind, _today())
 
 

@@ -15,6 +15,7 @@ from kiosk.clock import local, utcnow
 from kiosk.domain.classify import Place
 from kiosk.domain.model_home import RoundKind
 from kiosk.extensions import db
+from kiosk.forms.fields import day_arg
 from kiosk.forms.model_home import CAUSE_LABELS, EVENT_LABELS, KIND_LABELS, CheckForm, SupervisorForm
 from kiosk.models.model_home import AssetRecord, ModelHomeCheck
 from kiosk.models.people import Department, Role, User
@@ -31,10 +32,7 @@ def labels():
 
 
 def _day() -> date:
-    try:
-        return date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        return local(utcnow()).date()
+    return day_arg(request.args.get("day"), local(utcnow()).date())
 
 
 @bp.route("/")

@@ -36,6 +36,7 @@ from kiosk.domain.rotation import (
     up_next,
 )
 from kiosk.forms.admin import EmptyForm
+from kiosk.forms.fields import day_arg
 from kiosk.forms.rotation import (
     AssistForm,
     HoursForm,
@@ -339,11 +340,7 @@ def _report_args() -> tuple[str, date]:
     period = request.args.get("period", "day")
     if period not in rotation.PERIODS:
         period = "day"
-    try:
-        day = date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        day = _today()
-    return period, day
+    return period, day_arg(request.args.get("day"), _today())
 
 
 @bp.route("/report")

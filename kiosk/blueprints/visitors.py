@@ -17,7 +17,7 @@ from kiosk.domain.masking import mask_phone
 from kiosk.exports import csv_download
 from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
-from kiosk.forms.fields import options
+from kiosk.forms.fields import day_arg, options
 from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS
 from kiosk.forms.visitors import (
     ALERT_ROLE_LABELS,
@@ -55,13 +55,6 @@ def labels():
 # ---- the visitor log -------------------------------------------------------------------------------
 
 
-def _date_arg(name: str, default: date) -> date:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return default
-
-
 def _choice_arg(name: str, allowed) -> str:
     value = request.args.get(name, "")
     return value if value in allowed else ""
@@ -69,8 +62,8 @@ def _choice_arg(name: str, allowed) -> str:
 
 def _log_filter() -> visits.LogFilter:
     today = utcnow().astimezone(SHANGHAI).date()
-    start = _date_arg("start", today)
-    end = _date_arg("end", start)
+    start = day_arg(request.args.get("start"), today)
+    end = day_arg(request.args.get("end"), start)
     if end < start:
         start, end = end, start
     return visits.LogFilter(

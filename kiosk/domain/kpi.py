@@ -675,6 +675,8 @@ def period_at(kind: PeriodKind | str, moment: datetime) -> Period:
     return period_for(kind, moment.astimezone(SHANGHAI).date())
 
 
+PARSED_YEARS = range(1900, 3000)
+_YEAR = re.compile(r"(\d{4})-")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _WEEK = re.compile(r"(\d{4})-[Ww](\d{2})")
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -685,11 +687,14 @@ def parse_period(text: str) -> Period:
     """Parse ``2026-10`` (month), ``2026-W43`` (the week whose Friday is in ISO week 43), ``2026-10-23``.
 
     Surrounding whitespace is ignored and ``w`` may be lower case; anything else raises ``ValueError``
-    with a message naming the accepted forms.
+    with a message naming the accepted forms. So does a year outside ``PARSED_YEARS``: near the ends of
+    the calendar (year 1, year 9999) a period's UTC bounds cannot be computed.
     """
     if not isinstance(text, str):
         raise ValueError(f"expected a period like {_FORMATS}, got {text!r}")
     s = text.strip()
+    if (m := _YEAR.match(s)) and int(m[1]) not in PARSED_YEARS:
+        raise ValueError(f"{s!r}: the year must be {PARSED_YEARS.start}..{PARSED_YEARS.stop - 1}")
     if m := _DAY.fullmatch(s):
         try:
             return period_for(PeriodKind.DAY, date(int(m[1]), int(m[2]), int(m[3])))

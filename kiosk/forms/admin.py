@@ -9,7 +9,7 @@ from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kiosk.forms.auth import MIN_PASSWORD
-from kiosk.forms.fields import length_between, max_length, options, required, row_id, strip
+from kiosk.forms.fields import length_between, max_length, options, required, row_id, strip, within_years
 from kiosk.models.people import Role
 from kiosk.navigation import ROLE_LABELS
 
@@ -89,7 +89,7 @@ class DepartmentForm(FlaskForm):
 
 
 class CalendarOverrideForm(FlaskForm):
-    day = DateField(_l("日期"), validators=[required()])
+    day = DateField(_l("日期"), validators=[required(), within_years()])
     is_working_day = SelectField(
         _l("公司安排"),
         choices=options([("1", _l("上班")), ("0", _l("休息"))]),

@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectChoice
-from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 #: The largest id a row can have (PostgreSQL ``integer``).
 MAX_ROW_ID = 2**31 - 1
+
+
+#: The years a date typed into a form or a link may fall in. Outside them a date is a typing slip, and
+#: year 1 or 9999 would overflow the conversion to UTC or a reminder's offset (a 500, not a message).
+YEARS = range(2000, 2100)
+
+
+def in_years(day: date) -> bool:
+    return day.year in YEARS
+
+
+def within_years():
+    """Validator: the date or date-time lies in ``YEARS``; otherwise a message beside the field."""
+    def check(form, field):
+        if field.data is not None and not in_years(field.data):
+            raise ValidationError(_l("请填写 %(first)d 年至 %(last)d 年之间的日期。",
+                                     first=YEARS.start, last=YEARS.stop - 1))
+    return check
+
+
+def day_arg(text: str | None, default: date) -> date:
+    """A ``YYYY-MM-DD`` from a link's query string; ``default`` when missing, malformed or out of range."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return default
+    return day if in_years(day) else default
 
 
 def options(pairs, optgroup: str | None = None) -> list[SelectChoice]:

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from kiosk.domain.model_home import AssetEvent, DamageCause, RoundKind
-from kiosk.forms.fields import max_length, options, required, row_id, strip
+from kiosk.forms.fields import max_length, options, required, row_id, strip, within_years
 
 KIND_LABELS = {
     RoundKind.OPENING: _l("开店检查（8:30 上岗）"),
@@ -86,8 +86,8 @@ class AssetForm(FlaskForm):
     # Checked in validate_cause (a loss has none); no Optional(), which would skip that check.
     cause = RadioField(_l("损坏原因"), choices=options(CAUSE_LABELS.items()), validate_choice=False)
     happened = TextAreaField(_l("经过"), filters=[strip], validators=[required(), max_length(2000)])
-    occurred_at = DateTimeLocalField(_l("发生时间"), format="%Y-%m-%dT%H:%M",
-                                     validators=[InputRequired(message=_l("请填写日期和时间。"))])
+    occurred_at = DateTimeLocalField(_l("发生时间"), format="%Y-%m-%dT%H:%M", validators=[
+        InputRequired(message=_l("请填写日期和时间。")), within_years()])
     person = StringField(_l("损坏人"), filters=[strip], validators=[Optional(), max_length(60)])
     compensation = IntegerField(_l("照价赔偿金额（元）"), validators=[
         Optional(), NumberRange(min=0, max=10_000_000, message=_l("金额应为不小于 0 的整数（元）。"))])

@@ -23,7 +23,16 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from kiosk.domain.masking import normalise_mobile
 from kiosk.domain.sales_pipeline import MORTGAGE_DOCUMENTS, PipelineStep, ReminderOutcome
-from kiosk.forms.fields import VersionField, max_length, offered, options, required, row_id, strip
+from kiosk.forms.fields import (
+    VersionField,
+    max_length,
+    offered,
+    options,
+    required,
+    row_id,
+    strip,
+    within_years,
+)
 
 STEP_LABELS = {
     PipelineStep.REGISTERED: _l("客户登记"),
@@ -42,7 +51,7 @@ OUTCOME_LABELS = {
 
 
 def _date(label):
-    return DateField(label, validators=[InputRequired(message=_l("请填写日期。"))])
+    return DateField(label, validators=[InputRequired(message=_l("请填写日期。")), within_years()])
 
 
 def _yuan(label):
@@ -244,7 +253,7 @@ class EnquiryForm(FlaskForm):
     mobile = StringField(_l("联系电话"), filters=[strip], validators=[Optional(), max_length(20)])
     question = TextAreaField(_l("咨询内容"), filters=[strip], validators=[required(), max_length(300)])
     heard_from = _text(_l("获知渠道"), 60, optional=True)
-    callback_on = DateField(_l("计划回访日期"), validators=[Optional()])
+    callback_on = DateField(_l("计划回访日期"), validators=[Optional(), within_years()])
 
     def validate_mobile(self, field):
         _mobile_check(field)

@@ -17,7 +17,16 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.deadlines import Priority
-from kiosk.forms.fields import VersionField, max_length, offered, options, required, row_id, strip
+from kiosk.forms.fields import (
+    VersionField,
+    max_length,
+    offered,
+    options,
+    required,
+    row_id,
+    strip,
+    within_years,
+)
 
 PRIORITY_LABELS = {
     Priority.ROUTINE: _l("常规"),
@@ -99,7 +108,7 @@ class PriorityForm(NoteForm):
 
 class DeadlineForm(NoteForm):
     due = DateTimeLocalField(_l("新的截止时间"), format="%Y-%m-%dT%H:%M",
-                             validators=[InputRequired(message=_l("请填写日期和时间。"))])
+                             validators=[InputRequired(message=_l("请填写日期和时间。")), within_years()])
 
 
 class NewSlipForm(FlaskForm):

@@ -9,7 +9,7 @@ from wtforms.validators import Optional, ValidationError
 
 from kiosk.domain.classify import AlertRole, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
-from kiosk.forms.fields import max_length, options, required, row_id, strip
+from kiosk.forms.fields import max_length, options, required, row_id, strip, within_years
 from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS, validate_person_name
 
 ALERT_ROLE_LABELS = {
@@ -77,8 +77,8 @@ class AppointmentForm(FlaskForm):
     mobile = StringField(_l("访客手机号码"), filters=[strip], validators=[Optional(), max_length(20)])
     purpose = SelectField(_l("来访事由"), choices=options(PURPOSE_LABELS.items()),
                           default=VisitPurpose.VISITING_PERSON.value)
-    starts_at = DateTimeLocalField(_l("开始时间"), validators=[required()])
-    ends_at = DateTimeLocalField(_l("结束时间"), validators=[required()])
+    starts_at = DateTimeLocalField(_l("开始时间"), validators=[required(), within_years()])
+    ends_at = DateTimeLocalField(_l("结束时间"), validators=[required(), within_years()])
     host_id = SelectField(_l("接待人"), coerce=row_id, validate_choice=True)
 
     def validate_visitor_name(self, field):

@@ -356,13 +356,23 @@ def record_asset_event(device: KioskDevice, report: AssetReport, photos: list[Ph
                        photo_dir: Path | None, now: datetime) -> AssetRecord:
     """File the 备案表 and report it to the head butler, the supervisor (seed 002 二 2) "应及时上报
     大管家")."""
-    handling = asset_handling(report.event, report.cause, report.management_fault)
     stored = []
     for photo in photos:
         photo_dir.mkdir(parents=True, exist_ok=True)
         name = f"{secrets.token_hex(16)}.{photo.extension}"
         (photo_dir / name).write_bytes(photo.data)
         stored.append({"file": name, "type": photo.mime})
+    try:
+        return _file_asset_record(device, report, stored, now)
+    except BaseException:
+        for photo in stored:  # a record that was not filed leaves no photos behind
+            (photo_dir / photo["file"]).unlink(missing_ok=True)
+        raise
+
+
+def _file_asset_record(device: KioskDevice, report: AssetReport, stored: list[dict],
+                       now: datetime) -> AssetRecord:
+    handling = asset_handling(report.event, report.cause, report.management_fault)
     begin_write()
     record = AssetRecord(
         device_id=device.id, item=report.item, event=report.event.value,

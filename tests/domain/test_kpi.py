@@ -275,6 +275,9 @@ def test_labels_round_trip(text):
         ("2026-W00", "has no ISO week 00"),
         ("October", "expected a period like 2026-10"),
         ("2026/10", "expected a period like"),
+        ("0001-01", "the year must be 1900..2999"),
+        ("0001-W01", "the year must be 1900..2999"),
+        ("9999-12-31", "the year must be 1900..2999"),
         ("", "expected a period like"),
     ],
 )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kiosk.extensions import db
 from kiosk.models.people import User
 from kiosk.services.directory import working_calendar
-from tests.support import field_error
+from tests.support import OUT_OF_YEARS, field_error
 
 
 def _user_form(**overrides):
@@ -147,6 +147,14 @@ def test_calendar_form_refuses_a_bad_date_beside_the_field(client, login_as):
     response = client.post_form("/admin/calendar", {"day": "2026-13-45", "is_working_day": "0"})
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "day")
+
+
+def test_calendar_dates_outside_the_years_we_keep_are_refused(client, login_as):
+    login_as("admin")
+    response = client.post_form("/admin/calendar", {"day": "0001-01-01", "is_working_day": "0"})
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "day") == OUT_OF_YEARS
+    assert client.post_form("/admin/calendar/0001-01-01/delete").status_code == 404
 
 
 def test_an_admin_cannot_lock_themselves_out(client, login_as):

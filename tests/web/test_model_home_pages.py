@@ -18,7 +18,7 @@ from kiosk.models.notifications import Notification
 from kiosk.models.tasks import TaskSlip
 from kiosk.models.visits import KioskDevice
 from kiosk.services import devices, model_home, rotation
-from tests.support import field_error
+from tests.support import OUT_OF_YEARS, field_error
 
 # Monday 23 November 2026 in Shanghai (UTC+8).
 DAY_START = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)
@@ -310,6 +310,26 @@ def test_an_asset_record_with_a_photo_is_listed_for_the_supervisor_only(app, tab
     assert photo.status_code == 200 and photo.data == PNG and photo.mimetype == "image/png"
     assert "no-store" in photo.headers["Cache-Control"]
     assert client.get(f"/model-homes/assets/{record.id}/photos/1").status_code == 404
+
+
+def test_an_asset_record_dated_outside_the_calendar_is_a_message_not_a_crash(tablet):
+    response = tablet.post_form("/model-home/assets/new", asset_data(occurred_at="0001-01-01T00:00"))
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "occurred_at") == OUT_OF_YEARS
+
+
+def test_a_record_that_cannot_be_filed_leaves_no_photo_behind(app, tablet, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("kiosk.services.model_home._tell_supervisor", broken)
+    response = tablet.post_form("/model-home/assets/new",
+                                {**asset_data(), "photos": [(io.BytesIO(PNG), "vase.png")]},
+                                content_type="multipart/form-data")
+    assert response.status_code == 500
+    assert list((tmp_path / "photos").glob("*")) == []
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(AssetRecord)) == 0
 
 
 def test_a_loss_needs_no_cause(tablet):

@@ -16,7 +16,7 @@ from kiosk.models.sales import BuyerReminder, BuyerStep, PhoneEnquiry, UnitLock
 from kiosk.models.visits import Visit
 from kiosk.services import rotation, sales
 from tests.sales_support import S, fresh_file, make_team, make_units, new_file, walk
-from tests.support import field_error
+from tests.support import OUT_OF_YEARS, field_error
 
 # Monday 23 November 2026, 10:00 in Shanghai.
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -218,6 +218,54 @@ def test_a_subscription_needs_review_the_id_copy_and_a_notarised_agent(client, s
     assert field_error(html, "subscription-reviewed_by") == "签完的认购书须经项目经理或指定人员审核。"
     assert field_error(html, "subscription-down_payment_due_on") == "交纳期限不能早于签署日期。"
     assert db.session.get(UnitLock, units[0].id) is None
+
+
+def test_a_subscription_whose_payment_date_is_out_of_any_calendar_is_a_message_not_a_crash(client, signed_in,
+                                                                                             units):
+    team = signed_in
+    file = walk(new_file(team, NOW), S.DEPOSIT, team, units[0], NOW)
+    response = client.post_form(f"/sales/buyers/{file.id}/subscription", {
+        "subscription-version": str(file.version), "subscription-unit_id": str(units[0].id),
+        "subscription-document_no": "RG-1", "subscription-signed_on": "0001-01-01",
+        "subscription-signer": "buyer", "subscription-id_copy_kept": "y",
+        "subscription-reviewed_by": str(team.manager.id), "subscription-down_payment_due_on": "0001-01-02",
+        "subscription-down_payment_amount": "350000"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_error(html, "subscription-down_payment_due_on") == OUT_OF_YEARS
+    assert field_error(html, "subscription-signed_on") == OUT_OF_YEARS
+    assert 'value="RG-1"' in html
+    assert fresh_file(file.id).step == "deposit" and db.session.get(UnitLock, units[0].id) is None
+
+
+# Each later step: the step before, what is sent, the fields that answer and how, a typed value kept.
+LATER_STEPS = {
+    "down_payment": (S.SUBSCRIPTION, {"paid_on": "", "amount": "-5", "receipt_no": "SQ-9"},
+                     [("paid_on", "请填写日期。"), ("amount", "金额应为正整数（元）。")], 'value="SQ-9"'),
+    "purchase_contract": (S.DOWN_PAYMENT, {"contract_no": "HT-9", "signed_on": "2026-11-23",
+                                           "paid_by_other": "y"},
+                          [("documents_checked", "签约前须协助客户检查按揭所需资料是否齐备。"),
+                           ("statement_kept", "代替购房人交楼款者必须出具书面证明。")], 'value="HT-9"'),
+    "mortgage": (S.PURCHASE_CONTRACT, {"appointment_on": "9999-12-31", "place": "", "documents": "身份证"},
+                 [("appointment_on", OUT_OF_YEARS), ("place", "此项必填。")],
+                 "身份证"),
+    "handover": (S.MORTGAGE, {"handed_over_on": "2027-03-01", "note": "钥匙两把"},
+                 [("congratulated", "一定要向客户表示祝贺。")], 'value="钥匙两把"'),
+}
+
+
+@pytest.mark.parametrize("step", list(LATER_STEPS))
+def test_bad_input_on_each_later_step_is_shown_beside_the_field_and_kept(client, signed_in, units, step):
+    before, sent, errors, kept = LATER_STEPS[step]
+    file = walk(new_file(signed_in, NOW), before, signed_in, units[0], NOW)
+    data = {f"{step}-{name}": value for name, value in sent.items()} | {f"{step}-version": str(file.version)}
+    response = client.post_form(f"/sales/buyers/{file.id}/{step}", data, htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and html.lstrip().startswith(f'<form id="step_{step}"')
+    for name, message in errors:
+        assert field_error(html, f"{step}-{name}") == message
+    assert kept in html
+    assert fresh_file(file.id).step == before.value
 
 
 def test_a_sealed_unit_cannot_be_subscribed_again(client, signed_in, units):

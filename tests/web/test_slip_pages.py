@@ -14,7 +14,7 @@ from kiosk.domain.slip_lifecycle import RULES, Action, may
 from kiosk.extensions import db
 from kiosk.models.tasks import TaskSlip
 from kiosk.services import tasks
-from tests.support import field_error
+from tests.support import OUT_OF_YEARS, field_error
 from tests.web.slips import bring_to, client_for, make_cast, open_one, pending_callback
 
 STATUSES = ["new", "dispatched", "rejected", "accepted", "in_progress", "waiting_on_owner", "resolved",
@@ -137,6 +137,14 @@ def test_a_deadline_in_the_past_is_refused_beside_the_field(app, cast):
     response = client_for(app, cast.supervisor).post_form(f"/tasks/{slip.id}/deadline", data)
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "deadline-due") == "新的截止时间必须晚于现在。"
+
+
+def test_a_deadline_beyond_the_calendar_is_refused_beside_the_field(app, cast):
+    slip = open_one(cast)
+    data = action_data(Action.DEADLINE, slip, cast) | {"deadline-due": "9999-12-31T23:59"}
+    response = client_for(app, cast.supervisor).post_form(f"/tasks/{slip.id}/deadline", data)
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "deadline-due") == OUT_OF_YEARS
 
 
 @pytest.mark.parametrize("bad", [{"accept-version": "abc"}, {}, {"accept-version": "99999999999999999999"}])

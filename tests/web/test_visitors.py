@@ -15,7 +15,7 @@ from kiosk.extensions import db
 from kiosk.models.notifications import Notification
 from kiosk.models.visits import Appointment, Incident, Visit, WatchPerson
 from tests.kiosk_support import MOBILE, scalar, scalars, sign_in
-from tests.support import field_error
+from tests.support import OUT_OF_YEARS, field_error
 
 MASKED = "138****5678"
 
@@ -216,6 +216,18 @@ def test_appointment_form_errors(client, login_as):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert field_error(html, "visitor_name") and field_error(html, "host_id")
+
+
+def test_an_appointment_in_year_one_is_a_message_beside_the_field(client, login_as, make_user):
+    login_as("agent")
+    host = make_user("staff")
+    response = client.post_form("/visitors/appointments", {
+        "visitor_name": "张三", "purpose": "visiting_person", "starts_at": "0001-01-01T00:00",
+        "ends_at": "0001-01-01T01:00", "host_id": str(host.id)}, htmx=True)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "starts_at") == OUT_OF_YEARS
+    assert 'value="张三"' in html
 
 
 def test_a_media_interview_by_appointment_is_no_incident(app, make_user, paired_client):
