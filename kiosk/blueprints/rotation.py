@@ -8,11 +8,10 @@ reason) adjust the rotation; a salesperson marks only themselves back at the des
 
 from __future__ import annotations
 
-import csv
-import io
+import secrets
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -25,6 +24,7 @@ from kiosk.domain.rotation import (
     AwayOnCompanyBusiness,
     BackAtDesk,
     BusyWithOtherWork,
+    CustomerKind,
     HoursSet,
     MakeUpGranted,
     OnLeave,
@@ -35,10 +35,12 @@ from kiosk.domain.rotation import (
     SalespersonLeft,
     up_next,
 )
+from kiosk.exports import csv_download
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import day_arg
 from kiosk.forms.rotation import (
     AssistForm,
+    GroupForm,
     HoursForm,
     MakeUpForm,
     PresenceForm,
@@ -67,6 +69,7 @@ UP_LABELS = (_l("一接"), _l("二接"), _l("三接"))
 PERIOD_LABELS = {"day": _l("日"), "week": _l("周"), "month": _l("月")}
 
 FORMS = {
+    "group_form": GroupForm,
     "presence_form": PresenceForm,
     "make_up_form": MakeUpForm,
     "assist_form": AssistForm,
@@ -108,6 +111,8 @@ def _is_supervisor() -> bool:
 def _prepare(forms: dict, view: rotation.DayView) -> dict:
     people = view.people()
     groups = [(a.group_id, f"{a.group_id} · {view.name(a.receiver)}") for a in view.received_groups()]
+    forms["group_form"].set_people(people, "named")
+    forms["group_form"].set_groups(groups)
     forms["presence_form"].set_people(people, "salesperson")
     forms["make_up_form"].set_people(people, "salesperson")
     forms["assist_form"].set_people(people, "salesperson")
@@ -219,6 +224,25 @@ def _act(name: str, build_event, *, reason_field: str = "reason", refusal_field:
             flash(view.explain(decision.explanation_zh), "success")
             return see_other(url_for("rotation.index"))
     return _page(view, name, status=422, forms=forms)
+
+
+@bp.route("/group", methods=["POST"])
+@roles(Role.SUPERVISOR)
+def group():
+    """A group the front desk received without the tablet, of any kind the rules know (制度1 第11–17、
+    29、42–50条): the rules name the receiver, who is notified; the log line carries the deciding article."""
+    view = _day_view()
+    forms = _forms(view, bound="group_form")
+    form = forms["group_form"]
+    if not form.validate():
+        return _page(view, "group_form", status=422, forms=forms)
+    reception = rotation.receive_customer(
+        OFFICE, f"desk-{secrets.token_hex(4)}", CustomerKind[form.kind.data],
+        rotation.uid(form.named.data) if form.named.data else None,
+        together_with=form.together_with.data or None, last_contact=form.last_contact.data,
+        actor=current_user, label=form.label.data, now=utcnow())
+    flash(f"{form.label.data}：{reception.explanation}（{reception.assignment.article}）", "success")
+    return see_other(url_for("rotation.index"))
 
 
 def _presence_event(form, at, _view):
@@ -357,16 +381,15 @@ def report():
 def report_csv():
     period, day = _report_args()
     result = rotation.report(OFFICE, *rotation.period_bounds(period, day))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("日期"), _("时间"), _("客户组"), _("销售顾问"), _("计入接待次数"), _("接待依据"),
-                     _("计数依据"), _("说明")])
-    for line in result.lines:
-        writer.writerow([
-            line.day.isoformat(), local(line.at).strftime("%H:%M") if line.at else "", line.group_id,
-            line.salesperson, _("是") if line.counts else _("否"), line.article, line.count_article,
-            line.explanation,
-        ])
-    name = f"rotation-{period}-{day.isoformat()}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    rows = [[_("接待次数汇总"), result.start.isoformat(), result.end.isoformat()],
+            [_("销售顾问"), _("接待次数"), _("不计数接待"), _("不计数的依据"), _("协助接待")]]
+    rows += [[person.name, person.counted, person.uncounted_total,
+              "; ".join(f"{article} × {n}" for article, n in sorted(person.uncounted.items())),
+              person.assists] for person in result.people]
+    rows += [[_("最多与最少相差"), result.spread], [],
+             [_("日期"), _("时间"), _("客户组"), _("销售顾问"), _("计入接待次数"), _("接待依据"),
+              _("计数依据"), _("说明")]]
+    rows += [[line.day.isoformat(), local(line.at).strftime("%H:%M") if line.at else "", line.group_id,
+              line.salesperson, _("是") if line.counts else _("否"), line.article, line.count_article,
+              line.explanation] for line in result.lines]
+    return csv_download(rows, f"rotation-{period}-{day.isoformat()}.csv")

@@ -43,9 +43,15 @@ Readings chosen where the seed is ambiguous (each is tested)
 * Peers (同行): 制度1 第29条 counts them in rotation; 制度2 第7条 says peer research is received by
   the last and not counted. 制度1 is the default; a roster can opt into the 制度2 reading with
   ``peer_research_by_last=True``.
+* Old customers: 制度1 第44条 says a returning customer's visit does not count; 制度2 第8条 counts an
+  old customer who has paid no 意向金/封樓費/定金 (phone appointments included) once for their
+  salesperson. The engine follows 制度1 (the chapter the counting rules live in): whether a deposit was
+  taken is not known when the group walks in, and the 制度2 reading would reward booking appointments
+  over receiving walk-ins. A named new customer (an appointment made by phone) does count (第39条).
 * Same customer again today (制度2 第8条, keyed by ``customer_key``) and a group that came together
   with an earlier group (制度1 第50条) go to the salesperson who already has them and do not count
-  again.
+  again. "仍算接待一次" is once, not never: a later visit of the same customer counts when no earlier
+  one that day did (it came outside the working hours, say).
 * Company staff (第45条): the seed only says it does not count; handling by the last in rotation is
   our choice.
 """
@@ -675,11 +681,16 @@ def _plan(state: DayState, ev: CustomerArrived) -> _Plan:
             return _Plan(plan, state.queue)
 
     if ev.customer_key is not None:
-        earlier = next((a for a in state.assignments if a.customer_key == ev.customer_key
-                        and a.outcome is Outcome.RECEIVED and a.receiver is not None), None)
-        if earlier is not None and earlier.receiver is not None:
-            return _named(state, ev, earlier.receiver, False, "制度2 第8条", "制度2 第8条",
-                          "同一客户当天再次来访,同一天接待同一客户多次仍算一次")
+        visits = [a for a in state.assignments if a.customer_key == ev.customer_key
+                  and a.outcome is Outcome.RECEIVED and a.receiver is not None]
+        if visits:
+            # "仍算接待一次": once, not never -- when no earlier visit today counted (it came outside the
+            # working hours, say), this one may.
+            if any(a.counts for a in visits):
+                return _named(state, ev, visits[0].receiver, False, "制度2 第8条", "制度2 第8条",
+                              "同一客户当天再次来访,同一天接待同一客户多次仍算一次")
+            return _named(state, ev, visits[0].receiver, True, "制度2 第8条", "制度2 第8条",
+                          "同一客户当天再次来访,当天早先的接待未计数,本次计为当天的一次接待")
 
     kind = ev.kind
     if kind in _HANDLED_BY_LAST:
@@ -827,6 +838,10 @@ def _make_up(state: DayState, ev: MakeUpGranted) -> DayState:
     if idx is None:
         why = f"{ev.salesperson} 没有因公错过的轮值;请假或个人原因错过的不予补充轮值。"
         return _log(state, ev, "制度1 第9条", why, accepted=False)
+    if not state.is_available(ev.salesperson):
+        # A make-up placed while the person is still away would be skipped by the next group and lost.
+        why = f"{ev.salesperson} 尚未回到岗位;回到岗位后再补充轮值。"
+        return _log(state, ev, "制度1 第8条", why, accepted=False)
     missed = list(state.missed_turns)
     missed[idx] = replace(missed[idx], made_up=True)
     queue = (ev.salesperson, *(p for p in state.queue if p != ev.salesperson))

@@ -514,6 +514,13 @@ class Report:
     people: list[PersonTotals]
     lines: list[ReceptionLine]
 
+    @property
+    def spread(self) -> int:
+        """How many more receptions the busiest salesperson counted than the least busy (制度1 第六章's
+        fairness at a glance; 0 with fewer than two people)."""
+        counts = [person.counted for person in self.people]
+        return max(counts) - min(counts) if len(counts) > 1 else 0
+
 
 def report(office: str, start: date, end: date) -> Report:
     """Receptions per salesperson between two days (inclusive), replaying each stored day."""

@@ -131,6 +131,16 @@ def test_art_9_leave_forfeits_without_make_up_but_company_business_may_be_made_u
     assert not again.log[-1].accepted
 
 
+def test_art_8_a_make_up_waits_until_the_person_is_back_at_the_desk():
+    away = replay(roster(), [AwayOnCompanyBusiness(at(9), "甲"), *walk_ins(1)])
+    early = apply(away, MakeUpGranted(at(10, 30), "甲"))
+    assert not early.log[-1].accepted and early.log[-1].article == "制度1 第8条"
+    assert not early.missed_turns[0].made_up  # still owed
+    back = apply(early, BackAtDesk(at(11), "甲"))
+    granted = apply(back, MakeUpGranted(at(11, 5), "甲"))
+    assert granted.log[-1].accepted and first_up(granted) == "甲"
+
+
 # --- 第三章 接待规则 -------------------------------------------------------------------------------
 
 
@@ -425,6 +435,19 @@ def test_variant2_art_8_same_customer_several_times_a_day_counts_once():
     assert (second.receiver, second.counts, second.count_article) == ("甲", False, "制度2 第8条")
     assert reception_counts(state)["甲"] == 1
     assert first_up(state) == "乙"
+
+
+def test_variant2_art_8_a_customer_first_seen_outside_the_hours_counts_once_when_back_inside_them():
+    state = replay(roster(), [
+        CustomerArrived(at(8), "v1", customer_key="138****5678"),  # before 9:00: 制度1 第43条
+        CustomerArrived(at(15), "v2", customer_key="138****5678"),
+    ])
+    first, second = state.assignments
+    assert (first.receiver, first.counts, first.count_article) == ("甲", False, "制度1 第43条")
+    assert (second.receiver, second.counts, second.count_article) == ("甲", True, "制度2 第8条")
+    assert reception_counts(state)["甲"] == 1
+    state = apply(state, CustomerArrived(at(16), "v3", customer_key="138****5678"))
+    assert not last_assignment(state).counts and reception_counts(state)["甲"] == 1
 
 
 def test_variant2_art_9_questions_unrelated_to_sales_are_not_a_reception():

@@ -107,6 +107,7 @@ ACCESS = {
     "rotation.front_desk": only(Role.SALES, Role.SUPERVISOR) | {SALES_DEVICE},
     "rotation.report": only(Role.SALES, Role.SUPERVISOR),
     "rotation.report_csv": only(Role.SALES, Role.SUPERVISOR),
+    "rotation.group": only(Role.SUPERVISOR),
     "rotation.presence": only(Role.SUPERVISOR),
     "rotation.make_up": only(Role.SUPERVISOR),
     "rotation.assist": only(Role.SUPERVISOR),

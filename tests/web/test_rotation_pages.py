@@ -16,7 +16,7 @@ from kiosk.navigation import home_endpoint
 from kiosk.services import rotation
 from kiosk.services.rotation import DEFAULT_OFFICE as OFFICE
 from kiosk.services.rotation import sid
-from tests.support import field_error
+from tests.support import OUT_OF_YEARS, field_error
 
 # Views read the clock; the tests fix it at 10:00 in Shanghai, inside the default working hours.
 TEN = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -55,8 +55,8 @@ def test_salesperson_sees_the_order_as_full_page_and_as_fragment(client, login_a
 def test_supervisor_sees_every_action_form(client, login_as, team):
     login_as("supervisor")
     page = client.get("/rotation/").get_data(as_text=True)
-    for form_id in ("presence_form", "make_up_form", "assist_form", "reassign_form", "reorder_form",
-                    "hours_form"):
+    for form_id in ("group_form", "presence_form", "make_up_form", "assist_form", "reassign_form",
+                    "reorder_form", "hours_form"):
         assert f'id="{form_id}"' in page
     assert 'id="self_status"' not in page
 
@@ -122,6 +122,52 @@ def test_supervisor_actions_are_stored_with_actor_and_reason(client, login_as, t
     assert "制度1 第16条" in page and "客户要求更换" in page and "08:30–20:00" in page
 
 
+def group(client, label: str, kind: str, **extra):
+    data = {"group-label": label, "group-kind": kind} | {f"group-{k}": v for k, v in extra.items()}
+    return client.post_form("/rotation/group", data)
+
+
+def test_the_supervisor_records_groups_of_every_kind_and_the_rules_decide(client, login_as, team):
+    login_as("supervisor")
+    wang, zhang, yang = (sid(u.id) for u in team)
+    assert group(client, "李先生", "NEW_WALK_IN").status_code == 303  # 王敏, counted, to the end
+    follow = client.get("/rotation/").get_data(as_text=True)
+    assert "李先生：" in follow and "制度1 第6条" in follow
+    group(client, "快递员", "LOOKING_FOR_SOMEONE")  # the last in rotation, not counted
+    group(client, "刘女士", "RETURNING_RECOGNISED", named=yang)  # 杨帆 saw her come in
+    group(client, "李先生的朋友", "NEW_WALK_IN", together_with=events()[0].payload["group_id"])
+    group(client, "陈先生", "RETURNING", named=yang, last_contact="2026-09-01")  # lapsed: a new customer
+    state = rotation.current_state(OFFICE, DAY).state
+    decided = [(a.receiver, a.counts, a.count_article) for a in state.assignments]
+    assert decided == [
+        (wang, True, "制度1 第42条"),
+        (wang, False, "制度1 第44条"),  # 找人: the last in rotation (王敏 after his turn)
+        (yang, False, "制度1 第44条"),
+        (wang, False, "制度1 第50条"),
+        (zhang, True, "制度1 第17条"),
+    ]
+    stored = events()
+    assert all(e.type == "CustomerArrived" and e.payload["group_id"].startswith("desk-") for e in stored)
+    assert len({e.payload["group_id"] for e in stored}) == 5
+
+
+def test_bad_group_input_is_shown_beside_the_field_and_kept(client, login_as, team):
+    login_as("supervisor")
+    response = client.post_form("/rotation/group", {"group-label": "", "group-kind": "MARTIAN",
+                                                    "group-last_contact": "0001-01-01"}, htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and html.lstrip().startswith('<form id="group_form"')
+    assert field_error(html, "group-label") == "此项必填。"
+    assert field_error(html, "group-kind")
+    assert field_error(html, "group-last_contact") == OUT_OF_YEARS
+    recognised = client.post_form("/rotation/group", {"group-label": "刘女士",
+                                                      "group-kind": "RETURNING_RECOGNISED"}, htmx=True)
+    recognised = recognised.get_data(as_text=True)
+    assert field_error(recognised, "group-named") == "请选择认出或原来接待该客户的销售顾问。"
+    assert 'value="刘女士"' in recognised
+    assert events() == []
+
+
 def test_make_up_after_company_business_is_granted(client, login_as, team):
     login_as("supervisor")
     zhang = sid(team[1].id)
@@ -129,6 +175,7 @@ def test_make_up_after_company_business_is_granted(client, login_as, team):
     client.post_form("/rotation/presence",
                      {"presence-salesperson": zhang, "presence-status": "company_business"})
     receive("visit-2")  # 张伟 away on business: 杨帆 receives, 张伟 missed a turn that may be made up
+    client.post_form("/rotation/presence", {"presence-salesperson": zhang, "presence-status": "back"})
     response = client.post_form("/rotation/make-up",
                                 {"make-up-salesperson": zhang, "make-up-reason": "公司派出"})
     assert response.status_code == 303
@@ -220,8 +267,25 @@ def test_report_as_page_fragment_and_csv(client, login_as, team):
     response = client.get(f"/rotation/report.csv?period=day&day={day}")
     assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][0] == "日期" and {r[2] for r in rows[1:]} == {"visit-1", "visit-2"}
-    assert all(r[6] for r in rows[1:])
+    assert rows[0] == ["接待次数汇总", day, day]
+    assert rows[1][:5] == ["销售顾问", "接待次数", "不计数接待", "不计数的依据", "协助接待"]
+    totals = {r[0]: r[1:] for r in rows[2:5]}
+    assert {name: counts[:2] for name, counts in totals.items()} == {
+        "王敏": ["1", "0"], "张伟": ["1", "0"], "杨帆": ["0", "0"]}
+    assert rows[5] == ["最多与最少相差", "1"] and rows[6] == []
+    lines = rows[8:]
+    assert rows[7][0] == "日期" and {r[2] for r in lines} == {"visit-1", "visit-2"}
+    assert all(r[6] for r in lines)
+
+
+def test_the_report_csv_cannot_carry_a_formula_in_a_name(client, login_as, make_user):
+    login_as("supervisor")
+    make_user("sales", display_name="=HYPERLINK(1)")
+    receive("visit-1")
+    response = client.get(f"/rotation/report.csv?period=day&day={DAY.isoformat()}")
+    body = response.get_data(as_text=True)
+    assert "'=HYPERLINK(1)" in body and ",=HYPERLINK" not in body
+    assert "no-store" in response.headers["Cache-Control"]
 
 
 def test_notification_link_is_the_rotation_page(app):
