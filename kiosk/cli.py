@@ -1,4 +1,4 @@
-"""Command-line verbs: ``flask --app kiosk seed-demo``, ``create-user``."""
+"""Command-line verbs: ``flask --app kiosk seed-demo``, ``seed-phrases``, ``create-user`` ..."""
 
 from __future__ import annotations
 
@@ -39,6 +39,18 @@ def seed_demo_command(if_empty: bool) -> None:
     secret = db.session.scalar(select(PbxSecret.secret).where(PbxSecret.name == DEMO_PBX))
     if secret:
         click.echo(f"Switchboard {DEMO_PBX!r} signs its events (flask cti-simulate --secret) with: {secret}")
+
+
+@click.command("seed-phrases")
+def seed_phrases_command() -> None:
+    """Load the standard phrase book (seed 003 §2(12)) when it is empty; a book in use is left alone."""
+    from kiosk.services.hotline import load_standard_phrases
+
+    added = load_standard_phrases()
+    if added:
+        click.echo(f"Standard phrases loaded: {added}.")
+    else:
+        click.echo("The phrase book already has phrases; nothing loaded.")
 
 
 @click.command("auto-sign-out")
@@ -159,6 +171,8 @@ def report_command(label: str | None, out: str | None, fmt: str | None) -> None:
     """Write the monthly service supervision report (or a weekly report) to a file, for cron and mail."""
     from pathlib import Path
 
+    from flask import current_app
+
     from kiosk import reports
     from kiosk.clock import local
     from kiosk.domain.kpi import PeriodKind, parse_period, supervision_report_period
@@ -176,7 +190,7 @@ def report_command(label: str | None, out: str | None, fmt: str | None) -> None:
     fmt = fmt or (Path(out).suffix.lstrip(".").lower() if out else "xlsx")
     if fmt not in ("xlsx", "csv"):
         raise click.BadParameter("--out must end in .xlsx or .csv, or give --format", param_hint="--out")
-    data = kpi.report(period, now)
+    data = kpi.report(period, now, ring_target_seconds=current_app.config["THREE_RINGS_SECONDS"])
     target = Path(out or reports.filename(data, fmt))
     if fmt == "xlsx":
         target.write_bytes(xlsx_bytes(reports.sheets(data)))
@@ -187,6 +201,7 @@ def report_command(label: str | None, out: str | None, fmt: str | None) -> None:
 
 def register(app) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_phrases_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(auto_sign_out_command)
     app.cli.add_command(purge_visitors_command)

@@ -1,4 +1,5 @@
-"""Demo data for a first look: departments, about fifteen staff, two projects with owners, the phrase book.
+"""Demo data for a first look: departments, about fifteen staff, two projects with owners, the phrase book
+(the standard one, as ``flask seed-phrases`` loads it).
 
 Idempotent: running it again adds what is missing and changes nothing that exists.
 """
@@ -19,7 +20,6 @@ from kiosk.extensions import db
 from kiosk.models.callbacks import Callback
 from kiosk.models.calls import AnswerBookEntry, Call, DirectoryEntry, PbxSecret
 from kiosk.models.people import Department, Role, User
-from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.rotation import RotationDay
 from kiosk.models.tasks import TaskEvent, TaskSlip
@@ -62,24 +62,6 @@ STAFF = [
     ("xiaoshou3", "杨帆", [Role.SALES], "sales", "8713"),
     ("zhuren", "黄建国（管理处主任）", [Role.SUPERVISOR, Role.STAFF], "management_office", "8801"),
     ("caiwu", "钱芳（财务）", [Role.STAFF], "finance", "8901"),
-]
-
-# Seed 003 §2(12): the hotline's standard phrases, grouped by the stage of the call they serve.
-PHRASES = [
-    ("greeting", "您好，这里是{hotline}服务热线，请问需要什么服务？请讲……"),
-    ("ask_repeat", "对不起，您可以讲慢点吗？"),
-    ("ask_surname", "请问您贵姓？"),
-    ("calming", "{surname}先生/女士，您别急，慢慢说……"),
-    ("ask_repeat", "不好意思，有些问题没有听清楚，请您再说一遍。"),
-    ("recording", "您稍等，我正在记录您的问题。"),
-    ("waiting", "不好意思，让您久等了。"),
-    ("anything_else", "您还有什么需要补充的吗？请讲……"),
-    ("transferring", "不好意思，这个问题我给您转相关部门主管，他会给您详细解答，请稍等……"),
-    ("complaint_accepted", "您的投诉已经受理，我们会尽快办理，并尽快给您答复。"),
-    ("suggestion_thanks", "谢谢，我们做得还不够，请多提宝贵意见。"),
-    ("suggestion_thanks", "非常感谢您提出的宝贵意见，我们一定认真改正。"),
-    ("suggestion_thanks", "您的建议很好，我们一定尽力去做。"),
-    ("goodbye", "谢谢您拨打服务热线，再见。"),
 ]
 
 PROJECTS = [
@@ -159,6 +141,8 @@ def _get_or_add(model, lookup: dict, **values):
 
 
 def seed_demo(now) -> dict[str, int]:
+    from kiosk.services.hotline import load_standard_phrases
+
     departments = {
         code: _get_or_add(Department, {"code": code}, name=name, phone=phone, location=where, active=True)
         for code, name, phone, where in DEPARTMENTS
@@ -172,8 +156,6 @@ def seed_demo(now) -> dict[str, int]:
             user.set_roles(roles)
             db.session.add(user)
             users_added += 1
-    for order, (stage, text) in enumerate(PHRASES):
-        _get_or_add(ScriptPhrase, {"stage": stage, "text": text}, sort_order=order)
     owner_index = 0
     for name, address, delivered, buildings in PROJECTS:
         project = _get_or_add(Project, {"name": name}, address=address, delivered_on=delivered)
@@ -190,6 +172,7 @@ def seed_demo(now) -> dict[str, int]:
     pairing_codes = _seed_kiosk(now, users=db.session.scalars(select(User)).all())
     _seed_hotline(now)
     db.session.commit()
+    load_standard_phrases()
     seed_demo_slips(now)
     seed_demo_board(now)
     receptions = seed_rotation(now)

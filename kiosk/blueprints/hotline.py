@@ -28,7 +28,6 @@ from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import options, row_id_or_none
 from kiosk.forms.hotline import (
     AGENT_STATE_LABELS,
-    CATEGORY_LABELS,
     DISPOSITION_LABELS,
     STAGE_LABELS,
     AgentStateForm,
@@ -41,7 +40,7 @@ from kiosk.forms.hotline import (
     RecordForm,
     StartCallForm,
 )
-from kiosk.forms.tasks import CALLBACK_LABELS, CallbackForm
+from kiosk.forms.tasks import CALLBACK_LABELS, CATEGORY_LABELS, CallbackForm
 from kiosk.models.calls import AnswerBookEntry, Call, DirectoryEntry
 from kiosk.models.people import Department, Role
 from kiosk.models.phrases import ScriptPhrase
@@ -176,6 +175,14 @@ def _load_call(call_id: int) -> Call:
     return db.session.get(Call, call_id) or abort(404)
 
 
+def _call_to_work_on(call_id: int) -> Call:
+    """The call, if the signed-in user may work on it (first-contact responsibility): 403 otherwise."""
+    call = _load_call(call_id)
+    if not hotline.may_work_on(call, current_user):
+        abort(403)
+    return call
+
+
 def _call_screen(call: Call, block: str | None = None, status: int = 200, **parts):
     now = utcnow()
     target = current_app.config["THREE_RINGS_SECONDS"]
@@ -214,23 +221,31 @@ def call(call_id: int):
 @bp.route("/calls/<int:call_id>/record", methods=["POST"])
 @roles(*HOTLINE_ROLES)
 def record(call_id: int):
-    call = _load_call(call_id)
+    call = _call_to_work_on(call_id)
     form = _record_form(call, formdata=request.form)
     if call.disposition is not None:
-        form.form_errors.append(_("这个来电已处理完毕，记录不能再改。"))
-        return _call_screen(call, "call_record", status=422, record_form=form)
+        return _record_refused(call, form, status=422)
     if not form.validate():
         return _call_screen(call, "call_record", status=422, record_form=form)
-    hotline.save_record(call.id, category=form.category.data, surname=form.caller_surname.data or "",
-                        location=form.location.data or "", description=form.description.data,
-                        notes=form.notes.data or "")
+    try:
+        hotline.save_record(call.id, category=form.category.data, surname=form.caller_surname.data or "",
+                            location=form.location.data or "", description=form.description.data,
+                            notes=form.notes.data or "")
+    except hotline.NotReady:  # settled meanwhile, from another tab
+        return _record_refused(_load_call(call_id), form, status=409)
     return see_other(url_for("hotline.call", call_id=call.id))
+
+
+def _record_refused(call: Call, form: RecordForm, status: int):
+    """A settled call's record stays as it was settled: the screen again, with what was typed and why."""
+    form.form_errors.append(_("这个来电已处理完毕，记录不能再改。"))
+    return _call_screen(call, "call_record", status=status, record_form=form)
 
 
 @bp.route("/calls/<int:call_id>/confirm", methods=["POST"])
 @roles(*HOTLINE_ROLES)
 def confirm(call_id: int):
-    call = _load_call(call_id)
+    call = _call_to_work_on(call_id)
     form = ConfirmForm()
     if not form.validate():
         return _call_screen(call, "call_record", status=422, confirm_form=form)
@@ -243,7 +258,7 @@ def confirm(call_id: int):
 @bp.route("/calls/<int:call_id>/outcome", methods=["POST"])
 @roles(*HOTLINE_ROLES)
 def outcome(call_id: int):
-    call = _load_call(call_id)
+    call = _call_to_work_on(call_id)
     form = _outcome_form(call, formdata=request.form)
     if call.confirmed_at is None:
         form.form_errors.append(_("请先向来电人复述记录并勾选确认，再处理。"))
@@ -270,7 +285,7 @@ def outcome(call_id: int):
 def phrase(call_id: int):
     """Record a phrase's use. The script inserts the text itself (204); without it the record form was
     posted here, so the page comes back with what was typed and the phrase added to the notes."""
-    call = _load_call(call_id)
+    call = _call_to_work_on(call_id)
     phrase_id = row_id_or_none(request.form.get("phrase_id", ""))
     chosen = db.session.get(ScriptPhrase, phrase_id) if phrase_id is not None else None
     if chosen is None or not EmptyForm().validate():

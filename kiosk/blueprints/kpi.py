@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from kiosk import reports
@@ -14,8 +14,7 @@ from kiosk.clock import local, utcnow
 from kiosk.domain.kpi import KPIS, KpiCode, Period, PeriodKind, Verdict, parse_period, period_for
 from kiosk.exports import csv_download, xlsx_download
 from kiosk.forms.fields import day_arg, row_id_or_none
-from kiosk.forms.hotline import CATEGORY_LABELS as CALL_CATEGORY_LABELS
-from kiosk.forms.tasks import CALLBACK_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from kiosk.forms.tasks import CALLBACK_LABELS, CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from kiosk.models.people import Role
 from kiosk.rendering import render
 from kiosk.services import kpi
@@ -32,13 +31,18 @@ YEARS = range(2000, 2101)
 
 @bp.context_processor
 def labels():
-    return {"kpi_labels": reports.KPI_LABELS, "kpi_notes": reports.KPI_NOTES, "kpis": KPIS,
+    return {"kpi_labels": reports.KPI_LABELS, "kpi_notes": reports.kpi_notes(_ring_target()), "kpis": KPIS,
             "kpi_codes": list(KpiCode), "status_labels": reports.STATUS_LABELS,
             "dimension_labels": reports.DIMENSION_LABELS, "period_kinds": reports.PERIOD_KIND_LABELS,
             "value_text": reports.value_text, "target_text": reports.target_text,
             "basis_text": reports.basis_text, "row_name": reports.row_name,
             "period_title": reports.period_title, "report_title": reports.report_title,
             "seconds_text": reports.seconds_text, "drillable": kpi.drillable, "report_links": report_links}
+
+
+def _ring_target() -> float:
+    """The three-ring target the calls are judged by: the same setting as the call screen's."""
+    return current_app.config["THREE_RINGS_SECONDS"]
 
 
 def _today() -> date:
@@ -84,7 +88,7 @@ def _page_context(report: kpi.KpiReport) -> dict:
 @bp.route("/")
 @roles(Role.SUPERVISOR)
 def index():
-    report = kpi.report(_period_from_args(), utcnow())
+    report = kpi.report(_period_from_args(), utcnow(), ring_target_seconds=_ring_target())
     return render("kpi/index.html", "kpi_body", **_page_context(report))
 
 
@@ -102,15 +106,15 @@ def drill(kpi_code: str):
     key = None if raw_key == "" else (raw_key if dimension == "class" else _int_or_404(raw_key))
     only_missed = request.args.get("missed") == "1"
     period = _period_from_args()
-    page = kpi.drill(code, period, utcnow(), dimension=dimension, key=key, only_missed=only_missed,
-                     page=_int_or_404(request.args.get("page", "1")))
+    page = kpi.drill(code, period, utcnow(), ring_target_seconds=_ring_target(), dimension=dimension, key=key,
+                     only_missed=only_missed, page=_int_or_404(request.args.get("page", "1")))
     filter_args = {k: v for k, v in (("period", period.label), ("dim", dimension), ("key", raw_key or None))
                    if v is not None}
     args = {**filter_args, "missed": "1"} if only_missed else filter_args
     return render("kpi/drill.html", "drill_rows", code=code, period=period, page=page, dimension=dimension,
                   only_missed=only_missed, args=args, filter_args=filter_args,
                   row_label=_row_label(dimension, key), verdict_labels=VERDICT_LABELS,
-                  call_categories=CALL_CATEGORY_LABELS, priority_labels=PRIORITY_LABELS,
+                  call_categories=CATEGORY_LABELS, priority_labels=PRIORITY_LABELS,
                   slip_statuses=STATUS_LABELS, callback_results=CALLBACK_LABELS)
 
 
@@ -131,22 +135,22 @@ def _int_or_404(text: str) -> int:
 @roles(Role.SUPERVISOR)
 def report(label: str):
     """The weekly report (a week, ``2026-W43``) or the monthly 服务监督报告 (``2026-10``), printable on A4."""
-    data = kpi.report(_report_period(label), utcnow())
+    data = kpi.report(_report_period(label), utcnow(), ring_target_seconds=_ring_target())
     return render("kpi/report.html", **_page_context(data), section_numbers=SECTION_NUMBERS,
-                  slip_categories=reports.CATEGORY_LABELS)
+                  slip_categories=CATEGORY_LABELS)
 
 
 @bp.route("/reports/<label>.xlsx")
 @roles(Role.SUPERVISOR)
 def report_xlsx(label: str):
-    data = kpi.report(_report_period(label), utcnow())
+    data = kpi.report(_report_period(label), utcnow(), ring_target_seconds=_ring_target())
     return xlsx_download(reports.sheets(data), reports.filename(data, "xlsx"))
 
 
 @bp.route("/reports/<label>.csv")
 @roles(Role.SUPERVISOR)
 def report_csv(label: str):
-    data = kpi.report(_report_period(label), utcnow())
+    data = kpi.report(_report_period(label), utcnow(), ring_target_seconds=_ring_target())
     return csv_download(reports.csv_rows(data), reports.filename(data, "csv"))
 
 

@@ -9,9 +9,13 @@ is merged from switchboard events, how phrases are filled in, and when a wrong a
   a **suggestion** is thanked and logged (seed 003 篇3 §13).
 * A complaint must be passed on as a complaint and an emergency as an emergency: an agent cannot
   "answer on the spot" a gas leak (seed 003 §2(4), §2(5)). Other categories may take any outcome.
+* First-contact responsibility (首问责任制, seed 003 §2(3), DOMAIN.md §3): the agent who took the call owns
+  what it leads to (its slip, its correction callback) until it is closed. Another agent does not work on
+  that call; a supervisor may, and the call's agent stays the owner.
 * Seed 003 §2(5) "对发现答复错误，立即致电纠正并道歉": a call answered on the spot whose answer proves wrong
-  gets an immediate correction callback, owned by the agent who gave the answer (first-contact
-  responsibility, seed 003 §2(3)); a second report while one correction is still open adds nothing.
+  gets an immediate correction callback, owned by the agent who gave the answer; a second report while
+  one correction is still open adds nothing.
+* Seed 003 §2(12): the standard phrases (``STANDARD_PHRASES``) a new phrase book starts with.
 """
 
 from __future__ import annotations
@@ -135,9 +139,16 @@ def can_report_wrong_answer(disposition: str | None, open_correction: bool) -> b
     return disposition == Disposition.ANSWERED_ON_SPOT and not open_correction
 
 
-def correction_owner(answering_agent_id: int | None, reporter_id: int) -> int:
-    """The agent who gave the wrong answer calls back; if the call had no agent, whoever found it."""
-    return answering_agent_id if answering_agent_id is not None else reporter_id
+def first_contact_owner(call_agent_id: int | None, acting_id: int) -> int:
+    """Who owns what a call leads to (its slip, its correction callback): the agent who took the call,
+    whoever settles it or finds the wrong answer; a call nobody took belongs to whoever acts on it."""
+    return call_agent_id if call_agent_id is not None else acting_id
+
+
+def may_work_on_call(call_agent_id: int | None, user_id: int, *, supervises: bool) -> bool:
+    """Record, confirm, settle a call or use a phrase on it: its own agent, or anyone while it has none;
+    a supervisor on any call. Another agent's call is not theirs to work on."""
+    return supervises or call_agent_id is None or call_agent_id == user_id
 
 
 @dataclass(frozen=True)
@@ -189,23 +200,43 @@ def merge_event(times: CallTimes, event: CtiEvent, at: datetime) -> CallTimes:
     return CallTimes(_earliest(times.ringing_at, at), times.answered_at, _earliest(times.ended_at, at))
 
 
-def agent_status_after(event: CtiEvent, times: CallTimes) -> AgentStatus | None:
+def agent_status_after(event: CtiEvent, times: CallTimes, *, settled: bool) -> AgentStatus | None:
     """The agent's state after a pick-up or hang-up event, judged by the call once the event is merged.
 
-    On a call while it is answered and not ended; wrap-up once an answered call has ended (also when the
-    hangup overtook the answer). A ring, or the hangup of a call nobody answered, says nothing about
-    the agent.
+    On a call while it is answered and not ended. Once an answered call has ended (also when the hangup
+    overtook the answer): wrap-up while the call is still to be settled, available when the agent
+    settled it before the caller hung up (nothing is left to write up). A ring, or the hangup of a call
+    nobody answered, says nothing about the agent.
     """
     if event is CtiEvent.RINGING:
         return None
     if times.state is CallState.ANSWERED:
         return AgentStatus.ON_CALL
     if times.state is CallState.ENDED and times.answered_at is not None:
-        return AgentStatus.WRAP_UP
+        return AgentStatus.AVAILABLE if settled else AgentStatus.WRAP_UP
     return None
 
 
 PLACEHOLDERS = ("{hotline}", "{surname}")
+
+#: Seed 003 §2(12): the standard phrases a phrase book starts with, as (stage, text) in the order of a
+#: call. Supervisors edit the book afterwards (``flask seed-phrases`` loads these into an empty one).
+STANDARD_PHRASES = (
+    ("greeting", "您好，这里是{hotline}服务热线，请问需要什么服务？请讲……"),
+    ("ask_repeat", "对不起，您可以讲慢点吗？"),
+    ("ask_surname", "请问您贵姓？"),
+    ("calming", "{surname}先生/女士，您别急，慢慢说……"),
+    ("ask_repeat", "不好意思，有些问题没有听清楚，请您再说一遍。"),
+    ("recording", "您稍等，我正在记录您的问题。"),
+    ("waiting", "不好意思，让您久等了。"),
+    ("anything_else", "您还有什么需要补充的吗？请讲……"),
+    ("transferring", "不好意思，这个问题我给您转相关部门主管，他会给您详细解答，请稍等……"),
+    ("complaint_accepted", "您的投诉已经受理，我们会尽快办理，并尽快给您答复。"),
+    ("suggestion_thanks", "谢谢，我们做得还不够，请多提宝贵意见。"),
+    ("suggestion_thanks", "非常感谢您提出的宝贵意见，我们一定认真改正。"),
+    ("suggestion_thanks", "您的建议很好，我们一定尽力去做。"),
+    ("goodbye", "谢谢您拨打服务热线，再见。"),
+)
 
 
 def fill_phrase(text: str, *, hotline: str, surname: str = "") -> str:

@@ -233,17 +233,18 @@ def tally(verdicts: Iterable[Verdict]) -> tuple[int, int]:
     return met, met + missed
 
 
-def three_rings_verdict(*, inbound: bool, answered: bool, ended: bool, ring_seconds: float | None) -> Verdict:
+def three_rings_verdict(*, inbound: bool, answered: bool, ended: bool, ring_seconds: float | None,
+                        target_seconds: float = THREE_RINGS_SECONDS) -> Verdict:
     """One call against "来电时，应在三声内接听" (seed 003 §2(2)(1)) for the three-rings rate.
 
     ``ring_seconds`` runs from the first ring to the pick-up (answered) or to the caller's hang-up (not
-    answered).
+    answered); ``target_seconds`` is the three-ring target (the ``THREE_RINGS_SECONDS`` setting, 15 s).
 
     * outbound calls are not counted (we rang; nobody waited for us);
-    * answered with a known ring time: met within ``THREE_RINGS_SECONDS`` (15 s, inclusive), else missed;
+    * answered with a known ring time: met within the target (inclusive), else missed;
     * answered with no ring time (taken by hand, no switchboard): not counted -- it cannot be judged;
-    * not answered and ended: missed when the caller rang longer than 15 s; a caller who gave up within
-      three rings could not have been answered in time and is not counted;
+    * not answered and ended: missed when the caller rang longer than the target; a caller who gave up
+      within three rings could not have been answered in time and is not counted;
     * still ringing: not counted yet.
     """
     if not inbound:
@@ -251,8 +252,8 @@ def three_rings_verdict(*, inbound: bool, answered: bool, ended: bool, ring_seco
     if answered:
         if ring_seconds is None:
             return Verdict.NOT_COUNTED
-        return Verdict.MET if ring_seconds <= THREE_RINGS_SECONDS else Verdict.MISSED
-    if ended and ring_seconds is not None and ring_seconds > THREE_RINGS_SECONDS:
+        return Verdict.MET if ring_seconds <= target_seconds else Verdict.MISSED
+    if ended and ring_seconds is not None and ring_seconds > target_seconds:
         return Verdict.MISSED
     return Verdict.NOT_COUNTED
 

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 from kiosk.domain.hotline import REQUIRED_DISPOSITION, AgentStatus, CallCategory, Disposition
 from kiosk.domain.masking import normalise_mobile
 from kiosk.forms.fields import max_length, options, required, row_id, strip
+from kiosk.forms.tasks import CATEGORY_LABELS
 
 STAGE_LABELS = {
     "greeting": _l("问候"),
@@ -23,15 +24,6 @@ STAGE_LABELS = {
     "complaint_accepted": _l("投诉受理"),
     "suggestion_thanks": _l("感谢建议"),
     "goodbye": _l("结束语"),
-}
-
-CATEGORY_LABELS = {
-    CallCategory.INQUIRY.value: _l("咨询"),
-    CallCategory.SERVICE_REQUEST.value: _l("服务需求（报修）"),
-    CallCategory.COMPLAINT.value: _l("投诉"),
-    CallCategory.EMERGENCY.value: _l("应急/隐患"),
-    CallCategory.SUGGESTION.value: _l("建议"),
-    CallCategory.OTHER.value: _l("其他"),
 }
 
 DISPOSITION_LABELS = {
@@ -76,8 +68,9 @@ class StartCallForm(FlaskForm):
 
 
 class RecordForm(FlaskForm):
-    category = SelectField(_l("类别"), choices=options([("", _l("请选择"))] + list(CATEGORY_LABELS.items())),
-                           validators=[required()])
+    category = SelectField(_l("类别"), choices=options(
+        [("", _l("请选择"))] + [(c.value, CATEGORY_LABELS[c.value]) for c in CallCategory]),
+        validators=[required()])
     caller_surname = StringField(_l("来电人贵姓"), filters=[strip], validators=[Optional(), max_length(20)])
     location = StringField(_l("地点"), filters=[strip], validators=[Optional(), max_length(200)])
     description = TextAreaField(_l("来电内容"), filters=[strip], validators=[required(), max_length(2000)])

@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.deadlines import Priority
+from kiosk.domain.hotline import CallCategory
 from kiosk.forms.fields import (
     VersionField,
     max_length,
@@ -34,14 +35,23 @@ PRIORITY_LABELS = {
     Priority.EMERGENCY: _l("应急/隐患"),
     Priority.COMPLAINT: _l("投诉"),
 }
+#: Every category a slip can have, with its label: the one table of them, for every page, form and report.
+#: Slips opened from a call carry the call's category (``CallCategory``); staff choose from
+#: ``STAFF_CATEGORIES``; a model home's failed check is repair, cleaning, security or other.
 CATEGORY_LABELS = {
     "repair": _l("维修"),
     "cleaning": _l("保洁"),
     "security": _l("秩序/安全"),
-    "complaint": _l("投诉"),
-    "service_request": _l("服务需求"),
-    "other": _l("其他"),
+    CallCategory.INQUIRY.value: _l("咨询"),
+    CallCategory.SERVICE_REQUEST.value: _l("服务需求（报修）"),
+    CallCategory.COMPLAINT.value: _l("投诉"),
+    CallCategory.EMERGENCY.value: _l("应急/隐患"),
+    CallCategory.SUGGESTION.value: _l("建议"),
+    CallCategory.OTHER.value: _l("其他"),
 }
+#: The categories of a slip staff open by hand (the hotline's own come with its calls).
+STAFF_CATEGORIES = ("repair", "cleaning", "security", CallCategory.COMPLAINT.value,
+                    CallCategory.SERVICE_REQUEST.value, CallCategory.OTHER.value)
 CALLBACK_LABELS = {
     CallbackResult.SATISFIED: _l("满意"),
     CallbackResult.BASICALLY_SATISFIED: _l("基本满意"),
@@ -112,7 +122,8 @@ class DeadlineForm(NoteForm):
 
 
 class NewSlipForm(FlaskForm):
-    category = SelectField(_l("类别"), choices=options(CATEGORY_LABELS.items()), validators=[required()])
+    category = SelectField(_l("类别"), choices=options((c, CATEGORY_LABELS[c]) for c in STAFF_CATEGORIES),
+                           validators=[required()])
     priority = SelectField(_l("优先级"), choices=options(PRIORITY_LABELS.items()), validators=[required()],
                            default=Priority.ROUTINE.value)
     department_id = SelectField(_l("派往部门"), coerce=row_id, validate_choice=True, default=0)

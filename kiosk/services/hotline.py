@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.database import begin_write, dialect_insert
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.hotline import (
+    STANDARD_PHRASES,
     AgentStatus,
     CallCategory,
     CallState,
@@ -28,9 +29,10 @@ from kiosk.domain.hotline import (
     Disposition,
     agent_status_after,
     can_report_wrong_answer,
-    correction_owner,
     cti_event,
     dispatch_priority,
+    first_contact_owner,
+    may_work_on_call,
     merge_event,
     surname_of,
 )
@@ -174,7 +176,7 @@ def receive_event(payload: CtiPayload, pbx_name: str, now: datetime) -> Call | N
     if call.owner_id is None:
         owner = caller_profile(call.party_number)
         call.owner_id = owner.id if owner else None
-    status = agent_status_after(payload.event, times)
+    status = agent_status_after(payload.event, times, settled=call.disposition is not None)
     if agent is not None and status is not None:
         _set_agent_state(agent.id, status, now)
     db.session.commit()
@@ -204,6 +206,12 @@ def _locked_call(call_id: int) -> Call | None:
     return db.session.scalar(
         select(Call).where(Call.id == call_id).with_for_update().execution_options(populate_existing=True)
     )
+
+
+def may_work_on(call: Call, user: User) -> bool:
+    """First-contact responsibility (seed 003 §2(3)): the call's own agent works on it (record, read back,
+    settle, phrases), or a supervisor; another agent is refused."""
+    return may_work_on_call(call.agent_id, user.id, supervises=user.has_role(Role.ADMIN, Role.SUPERVISOR))
 
 
 def answer_call(call_id: int, agent: User, now: datetime) -> Call | None:
@@ -236,11 +244,23 @@ def start_call(agent: User, caller_number: str, now: datetime) -> Call:
     return call
 
 
+class NotReady(Exception):
+    """The call is not in a state for this move (an outcome before the read-back; a record or an outcome
+    once it is settled)."""
+
+
 def save_record(call_id: int, *, category: str, surname: str, location: str, description: str,
                 notes: str) -> Call:
-    """Save what the agent wrote down; a change to what was read back asks for a new read-back."""
+    """Save what the agent wrote down; a change to what was read back asks for a new read-back.
+
+    Raises ``NotReady`` when the call was settled meanwhile (an outcome posted at the same moment from
+    another tab): a settled call's record is what it was settled on and is never rewritten.
+    """
     begin_write()
     call = _locked_call(call_id)
+    if call.disposition is not None:
+        db.session.rollback()
+        raise NotReady
     record = (category, surname, location, description)
     if record != (call.category, call.caller_surname, call.location, call.description):
         call.confirmed_at = None
@@ -262,29 +282,32 @@ def confirm_record(call_id: int, now: datetime) -> bool:
     return True
 
 
+#: A phrase use keeps the phrase as said, up to its column's length: a phrase of the book's full length
+#: grows when ``{hotline}`` is filled in.
+PHRASE_USE_LENGTH = CallPhraseUse.__table__.c.text.type.length
+
+
 def record_phrase(call_id: int, phrase: ScriptPhrase, text: str, now: datetime) -> None:
-    db.session.add(CallPhraseUse(call_id=call_id, phrase_id=phrase.id, stage=phrase.stage, text=text,
-                                 used_at=now))
+    db.session.add(CallPhraseUse(call_id=call_id, phrase_id=phrase.id, stage=phrase.stage,
+                                 text=text[:PHRASE_USE_LENGTH], used_at=now))
     db.session.commit()
 
 
-class NotReady(Exception):
-    """The call is not in a state to take this outcome (not confirmed, or already decided)."""
-
-
-def dispose(call_id: int, agent: User, *, disposition: Disposition, now: datetime, calendar: WorkingCalendar,
+def dispose(call_id: int, actor: User, *, disposition: Disposition, now: datetime, calendar: WorkingCalendar,
             answer_text: str = "", department: Department | None = None, major: bool = False) -> Call:
     """Settle a confirmed call: answer it, open its slip, transfer it, log it (seed 003 §2(2)–(5)).
 
-    The agent who took the call owns the slip (首问责任制, seed 003 §2(3)). An emergency also alerts
+    The agent who took the call owns the slip until it is closed (首问责任制, seed 003 §2(3)), also when a
+    supervisor settles it; ``actor`` owns it only when the call has no agent. An emergency also alerts
     every supervisor at once. A call taken by hand ends when it is settled; a switchboard's call ends
-    with its hangup event.
+    with its hangup event. The call's agent is free again unless on another call.
     """
     begin_write()
     call = _locked_call(call_id)
     if call.confirmed_at is None or call.disposition is not None:
         db.session.rollback()
         raise NotReady
+    agent = db.session.get(User, first_contact_owner(call.agent_id, actor.id))
     disposition = Disposition(disposition)
     priority = dispatch_priority(disposition, CallCategory(call.category), major)
     if priority is not None:
@@ -323,7 +346,7 @@ def report_wrong_answer(call_id: int, reporter: User, now: datetime) -> Call | N
     if not can_report_wrong_answer(call.disposition, open_correction):
         db.session.rollback()
         return None
-    agent_id = correction_owner(call.agent_id, reporter.id)
+    agent_id = first_contact_owner(call.agent_id, reporter.id)
     correction = Call(direction="out", caller_number="", called_number=call.party_number, agent_id=agent_id,
                       state=CallState.RINGING.value, ringing_at=now, created_at=now, owner_id=call.owner_id,
                       caller_surname=call.caller_surname, category=call.category, location=call.location,
@@ -597,6 +620,25 @@ def save_entry(row, values: dict):
 def delete_entry(row) -> None:
     db.session.delete(row)
     db.session.commit()
+
+
+def load_standard_phrases() -> int:
+    """Fill an empty phrase book with the standard phrases (seed 003 §2(12)); how many were added.
+
+    A book that has any phrase is the supervisors' and is left as it is, so running it again (or on a
+    book they edited) adds nothing.
+    """
+    begin_write()
+    if db.session.scalar(select(ScriptPhrase.id).limit(1)) is not None:
+        db.session.rollback()
+        return 0
+    added = db.session.execute(
+        dialect_insert(ScriptPhrase).values([{"stage": stage, "text": text, "sort_order": order}
+                                             for order, (stage, text) in enumerate(STANDARD_PHRASES)])
+        .on_conflict_do_nothing().returning(ScriptPhrase.id)
+    ).scalars().all()
+    db.session.commit()
+    return len(added)
 
 
 def search_books(query: str, limit: int = 10) -> tuple[list[DirectoryEntry], list[AnswerBookEntry]]:

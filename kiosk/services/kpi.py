@@ -12,7 +12,8 @@ breakdown. No query returns one row per call or slip, except the drill-down, one
 The rules as SQL (each mirrors a verdict of the domain module; ``tests/web/test_kpi_service.py`` runs
 both on the same random rows):
 
-* calls (``three_rings_verdict``, ``three_minutes_verdict``): by ``created_at`` (the first ring);
+* calls (``three_rings_verdict``, ``three_minutes_verdict``): by ``created_at`` (the first ring); the
+  three-ring target is the ``THREE_RINGS_SECONDS`` setting, passed in by the caller like the call screen's;
 * slips and complaints (``deadline_verdict``): by their deadline ``due_at``, which already carries the
   pauses that ended; a slip waiting on the owner since before its deadline is not judged yet;
 * callbacks due (``callback_verdict``): by ``due_at``; complaint satisfaction (``satisfaction_verdict``):
@@ -40,7 +41,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Float
 
 from kiosk.domain import kpi as rules
-from kiosk.domain.call_timer import CALL_LIMIT_SECONDS, THREE_RINGS_SECONDS
+from kiosk.domain.call_timer import CALL_LIMIT_SECONDS
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.deadlines import Priority
 from kiosk.domain.kpi import KPIS, KpiCode, KpiStatus, Period, PeriodKind, Rate
@@ -92,12 +93,25 @@ def _counted(condition) -> ColumnElement:
 
 _INBOUND = Call.direction == "in"
 _ANSWERED = Call.answered_at.is_not(None)
-RING_MET = and_(_INBOUND, _ANSWERED, Call.ring_seconds.is_not(None), Call.ring_seconds <= THREE_RINGS_SECONDS)
-RING_LATE = and_(_INBOUND, _ANSWERED, Call.ring_seconds > THREE_RINGS_SECONDS)
-# Rounded to whole seconds like CallTimes.ring_seconds of an answered call.
-RING_ABANDONED = and_(_INBOUND, Call.answered_at.is_(None), Call.ended_at.is_not(None),
-                      Call.ringing_at.is_not(None),
-                      func.round(seconds_between(Call.ended_at, Call.ringing_at)) > THREE_RINGS_SECONDS)
+
+
+def ring_met(target_seconds: float) -> ColumnElement:
+    """Answered within the three-ring target (``target_seconds``, inclusive)."""
+    return and_(_INBOUND, _ANSWERED, Call.ring_seconds.is_not(None), Call.ring_seconds <= target_seconds)
+
+
+def ring_late(target_seconds: float) -> ColumnElement:
+    return and_(_INBOUND, _ANSWERED, Call.ring_seconds > target_seconds)
+
+
+def ring_abandoned(target_seconds: float) -> ColumnElement:
+    """Not answered, and the caller rang longer than the target before hanging up (rounded to whole
+    seconds like ``CallTimes.ring_seconds`` of an answered call)."""
+    rang = func.round(seconds_between(Call.ended_at, Call.ringing_at))
+    unanswered = and_(_INBOUND, Call.answered_at.is_(None), Call.ended_at.is_not(None))
+    return and_(unanswered, Call.ringing_at.is_not(None), rang > target_seconds)
+
+
 TALKED = Call.talk_seconds.is_not(None)
 OVER_THREE_MINUTES = Call.talk_seconds > CALL_LIMIT_SECONDS
 
@@ -405,10 +419,11 @@ def _span(column, start: datetime, end: datetime) -> list[ColumnElement]:
     return [column >= start, column < end]
 
 
-def call_counts(grouping: Grouping, start: datetime, end: datetime) -> dict:
+def call_counts(grouping: Grouping, start: datetime, end: datetime, ring_target_seconds: float) -> dict:
+    target = ring_target_seconds
     measures = {
-        "ring_met": _counted(RING_MET), "ring_late": _counted(RING_LATE),
-        "ring_abandoned": _counted(RING_ABANDONED), "talked": _counted(TALKED),
+        "ring_met": _counted(ring_met(target)), "ring_late": _counted(ring_late(target)),
+        "ring_abandoned": _counted(ring_abandoned(target)), "talked": _counted(TALKED),
         "over": _counted(OVER_THREE_MINUTES), "talk_total": func.sum(Call.talk_seconds),
     }
     return _grouped(measures, grouping, Call, [], Call.created_at, start, end)
@@ -628,6 +643,7 @@ class Volume:
 class KpiReport:
     period: Period
     now: datetime
+    ring_target_seconds: float  # the three-ring target the calls were judged by
     values: dict[KpiCode, KpiValue]
     trend: dict[KpiCode, list[TrendPoint]]
     breakdowns: list[Breakdown]
@@ -652,10 +668,10 @@ def _merge(*parts: dict) -> dict[object, Counts]:
     return merged
 
 
-def _trend(periods: list[Period], now: datetime) -> list[Counts]:
+def _trend(periods: list[Period], now: datetime, ring_target_seconds: float) -> list[Counts]:
     start, end = periods[0].start_utc, periods[-1].end_utc
     by = ByPeriods(periods)
-    merged = _merge(call_counts(by, start, end), slip_counts(by, start, end, now),
+    merged = _merge(call_counts(by, start, end, ring_target_seconds), slip_counts(by, start, end, now),
                     callback_counts(by, start, end, now), answer_counts(by, start, end),
                     report_counts(by, start, end, now))
     visits = visit_counts([rules.trailing_year(p) for p in periods])
@@ -683,16 +699,16 @@ def _breakdown(dimension: str, codes: tuple[KpiCode, ...], merged: dict[object, 
     return Breakdown(dimension, codes, rows)
 
 
-def breakdowns(period: Period, now: datetime) -> list[Breakdown]:
+def breakdowns(period: Period, now: datetime, *, ring_target_seconds: float) -> list[Breakdown]:
     start, end = period.start_utc, period.end_utc
-    agents = _merge(call_counts(_by("calls", "agent"), start, end),
+    agents = _merge(call_counts(_by("calls", "agent"), start, end, ring_target_seconds),
                     p90_talk(_by("calls", "agent"), start, end),
                     slip_counts(_by("slips", "agent"), start, end, now),
                     callback_counts(_by("callbacks", "agent"), start, end, now))
     departments = _merge(slip_counts(_by("slips", "department"), start, end, now),
                          answer_counts(_by("answers", "department"), start, end))
     window = rules.trailing_year(period)
-    projects = _merge(call_counts(_by("calls", "project"), start, end),
+    projects = _merge(call_counts(_by("calls", "project"), start, end, ring_target_seconds),
                       slip_counts(_by("slips", "project"), start, end, now),
                       callback_counts(_by("callbacks", "project"), start, end, now),
                       visit_counts([window], _by("visits", "project"))[0],
@@ -726,10 +742,11 @@ def rotation_window(period: Period) -> list[Period]:
     return [rules.period_for(PeriodKind.DAY, period.start + timedelta(days=i)) for i in range(period.days)]
 
 
-def report(period: Period, now: datetime) -> KpiReport:
-    """Every KPI for ``period`` with its trend (``trend_periods``) and its breakdowns, judged at ``now``."""
+def report(period: Period, now: datetime, *, ring_target_seconds: float) -> KpiReport:
+    """Every KPI for ``period`` with its trend (``trend_periods``) and its breakdowns, judged at ``now``;
+    calls against the three-ring target ``ring_target_seconds`` (the ``THREE_RINGS_SECONDS`` setting)."""
     periods = rules.trend_periods(period)
-    counts = _trend(periods, now)
+    counts = _trend(periods, now, ring_target_seconds)
     codes = [c for c in KpiCode if c is not KpiCode.ROTATION_FAIRNESS]
     trend = {code: [] for code in KpiCode}
     for p, group in zip(periods, counts, strict=True):
@@ -742,7 +759,8 @@ def report(period: Period, now: datetime) -> KpiReport:
     in_period = [s for d, s in rotation_data.spreads.items() if period.start <= d <= period.end]
     values = {code: points[-1].value for code, points in trend.items()}
     values[KpiCode.ROTATION_FAIRNESS] = _fairness(in_period)
-    return KpiReport(period, now, values, trend, breakdowns(period, now), rotation_data.people,
+    return KpiReport(period, now, ring_target_seconds, values, trend,
+                     breakdowns(period, now, ring_target_seconds=ring_target_seconds), rotation_data.people,
                      _complaint_split(counts[-1]))
 
 
@@ -767,13 +785,14 @@ def _verdict_column(met, missed) -> ColumnElement:
                 else_=rules.Verdict.NOT_COUNTED.value)
 
 
-def _drill_query(code: KpiCode, period: Period, now: datetime):
+def _drill_query(code: KpiCode, period: Period, now: datetime, ring_target_seconds: float):
     """(model, the verdict column, the WHERE, the joins, the order) of the rows behind ``code``."""
     start, end = period.start_utc, period.end_utc
     if code is KpiCode.ANSWERED_WITHIN_THREE_RINGS:
-        missed = or_(RING_LATE, RING_ABANDONED)
-        return (Call, _verdict_column(RING_MET, missed),
-                [or_(RING_MET, missed), *_span(Call.created_at, start, end)], lambda s: s,
+        met = ring_met(ring_target_seconds)
+        missed = or_(ring_late(ring_target_seconds), ring_abandoned(ring_target_seconds))
+        return (Call, _verdict_column(met, missed),
+                [or_(met, missed), *_span(Call.created_at, start, end)], lambda s: s,
                 [Call.created_at.desc()])
     if code in (KpiCode.OVER_THREE_MINUTES, KpiCode.AVERAGE_HANDLING_TIME, KpiCode.P90_HANDLING_TIME):
         return (Call, _verdict_column(~OVER_THREE_MINUTES, OVER_THREE_MINUTES),
@@ -836,9 +855,10 @@ def drillable(code: KpiCode, dimension: str | None = None) -> bool:
     return family != "rotation" and (dimension is None or dimension in DIMENSIONS[family])
 
 
-def drill(code: KpiCode, period: Period, now: datetime, *, dimension: str | None = None, key=None,
-          only_missed: bool = False, page: int = 1) -> DrillPage:
-    """One page of the rows behind ``code`` in ``period``, each with its verdict, newest (or worst) first.
+def drill(code: KpiCode, period: Period, now: datetime, *, ring_target_seconds: float,
+          dimension: str | None = None, key=None, only_missed: bool = False, page: int = 1) -> DrillPage:
+    """One page of the rows behind ``code`` in ``period``, each with its verdict, newest (or worst) first;
+    calls judged by the three-ring target ``ring_target_seconds``.
 
     ``dimension``/``key`` narrow it to one row of a breakdown (``key`` None: the "nobody"/"no project"
     row); ``only_missed`` keeps the rows that count against the target.
@@ -846,7 +866,7 @@ def drill(code: KpiCode, period: Period, now: datetime, *, dimension: str | None
     if not drillable(code, dimension):
         raise LookupError(f"{code} cannot be listed by {dimension}")
     family = FAMILY[code]
-    model, verdict, where, join, order = _drill_query(code, period, now)
+    model, verdict, where, join, order = _drill_query(code, period, now, ring_target_seconds)
     if dimension is not None:
         d = DIMENSIONS[family][dimension]
         join = _then(join, d.join)

@@ -11,6 +11,7 @@ from kiosk.config import Defaults
 from kiosk.domain.call_timer import THREE_RINGS_SECONDS, TimerColour, answered_within_rings, timer_colour
 from kiosk.domain.deadlines import DeadlinePolicy, Priority, due_at
 from kiosk.domain.hotline import (
+    STANDARD_PHRASES,
     AgentStatus,
     CallCategory,
     CallState,
@@ -20,11 +21,12 @@ from kiosk.domain.hotline import (
     agent_status_after,
     can_report_wrong_answer,
     category_priority,
-    correction_owner,
     cti_event,
     dispatch_priority,
     disposition_allowed,
     fill_phrase,
+    first_contact_owner,
+    may_work_on_call,
     merge_event,
     pinyin_initials,
     surname_of,
@@ -94,8 +96,22 @@ def test_a_wrong_answer_is_corrected_once_by_the_agent_who_gave_it():
     assert not can_report_wrong_answer(Disposition.ANSWERED_ON_SPOT, open_correction=True)
     assert not can_report_wrong_answer(Disposition.SLIP, open_correction=False)
     assert not can_report_wrong_answer(None, open_correction=False)
-    assert correction_owner(7, reporter_id=3) == 7
-    assert correction_owner(None, reporter_id=3) == 3
+    assert first_contact_owner(7, acting_id=3) == 7
+    assert first_contact_owner(None, acting_id=3) == 3
+
+
+def test_the_agent_who_took_the_call_owns_what_it_leads_to_whoever_settles_it():
+    """首问责任制 (seed 003 §2(3)): the slip of agent 7's call is agent 7's, also when supervisor 9
+    settles it; a call nobody took belongs to whoever settles it."""
+    assert first_contact_owner(7, acting_id=9) == 7
+    assert first_contact_owner(None, acting_id=9) == 9
+
+
+def test_only_the_calls_own_agent_or_a_supervisor_works_on_a_call():
+    assert may_work_on_call(7, 7, supervises=False)
+    assert not may_work_on_call(7, 8, supervises=False)  # another agent's call is not theirs
+    assert may_work_on_call(7, 9, supervises=True)
+    assert may_work_on_call(None, 8, supervises=False)  # nobody has taken it yet
 
 
 EVENTS = [(CtiEvent.RINGING, T0), (CtiEvent.ANSWERED, T0 + timedelta(seconds=9)),
@@ -149,14 +165,22 @@ def test_events_drive_the_agent_state_by_the_merged_call():
     ringing = CallTimes(T0)
     answered = CallTimes(T0, T0 + timedelta(seconds=5))
     ended = CallTimes(T0, T0 + timedelta(seconds=5), T0 + timedelta(seconds=65))
-    assert agent_status_after(CtiEvent.ANSWERED, answered) is AgentStatus.ON_CALL
-    assert agent_status_after(CtiEvent.HANGUP, ended) is AgentStatus.WRAP_UP
+    assert agent_status_after(CtiEvent.ANSWERED, answered, settled=False) is AgentStatus.ON_CALL
+    assert agent_status_after(CtiEvent.HANGUP, ended, settled=False) is AgentStatus.WRAP_UP
     # The answer arriving after its hangup: the call is over, the agent is wrapping up.
-    assert agent_status_after(CtiEvent.ANSWERED, ended) is AgentStatus.WRAP_UP
-    assert agent_status_after(CtiEvent.RINGING, answered) is None
+    assert agent_status_after(CtiEvent.ANSWERED, ended, settled=False) is AgentStatus.WRAP_UP
+    assert agent_status_after(CtiEvent.RINGING, answered, settled=False) is None
     # A caller who gave up before anyone answered says nothing about the agent.
-    assert agent_status_after(CtiEvent.HANGUP, CallTimes(T0, None, T0 + timedelta(seconds=30))) is None
-    assert agent_status_after(CtiEvent.HANGUP, ringing) is None
+    missed = CallTimes(T0, None, T0 + timedelta(seconds=30))
+    assert agent_status_after(CtiEvent.HANGUP, missed, settled=False) is None
+    assert agent_status_after(CtiEvent.HANGUP, ringing, settled=False) is None
+
+
+def test_a_call_settled_before_the_caller_hangs_up_leaves_nothing_to_wrap_up():
+    ended = CallTimes(T0, T0 + timedelta(seconds=5), T0 + timedelta(seconds=65))
+    assert agent_status_after(CtiEvent.HANGUP, ended, settled=True) is AgentStatus.AVAILABLE
+    assert agent_status_after(CtiEvent.ANSWERED, ended, settled=True) is AgentStatus.AVAILABLE
+    assert agent_status_after(CtiEvent.HANGUP, ended, settled=False) is AgentStatus.WRAP_UP
 
 
 def test_phrases_fill_their_placeholders():
@@ -165,6 +189,16 @@ def test_phrases_fill_their_placeholders():
     assert fill_phrase("{surname}先生/女士，您别急", hotline="x", surname="张") == "张先生/女士，您别急"
     assert fill_phrase("{surname}先生/女士，您别急", hotline="x") == "先生/女士，您别急"
     assert fill_phrase("{其他}不动", hotline="x") == "{其他}不动"
+
+
+def test_the_standard_phrases_serve_every_stage_of_a_call_the_seed_names():
+    """Seed 003 §2(12): greeting, asking the surname, calming, asking to repeat, recording, apologising for
+    the wait, asking for more, transferring, complaint accepted, thanks for suggestions, goodbye."""
+    stages = ["greeting", "ask_surname", "calming", "ask_repeat", "recording", "waiting", "anything_else",
+              "transferring", "complaint_accepted", "suggestion_thanks", "goodbye"]
+    assert {stage for stage, _text in STANDARD_PHRASES} == set(stages)
+    assert len(set(STANDARD_PHRASES)) == len(STANDARD_PHRASES)  # a phrase once per stage
+    assert STANDARD_PHRASES[0][0] == "greeting" and STANDARD_PHRASES[-1][0] == "goodbye"
 
 
 def test_names_give_surname_and_pinyin_initials():

@@ -12,12 +12,15 @@ from sqlalchemy import select
 
 from kiosk.clock import utcnow
 from kiosk.domain.deadlines import DeadlinePolicy, Priority, due_at
+from kiosk.domain.hotline import Disposition, fill_phrase
 from kiosk.extensions import db
 from kiosk.models.calls import AgentState, Call, CallPhraseUse
 from kiosk.models.notifications import Notification
+from kiosk.models.people import User
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Owner
 from kiosk.models.tasks import TaskSlip
+from kiosk.services import hotline
 from kiosk.services.directory import working_calendar
 from tests.support import field_error
 from tests.web.hotline_support import OWNER_MOBILE, add_owner
@@ -234,6 +237,23 @@ def test_an_unknown_phrase_is_refused(client, agent):
     assert client.post_form(f"/hotline/calls/{call.id}/phrase", {"phrase_id": "999"}).status_code == 400
 
 
+def test_a_phrase_of_the_books_full_length_is_kept_on_the_call_up_to_the_records_length(client, agent):
+    """A phrase may be 300 characters in the book; filled in, {hotline} makes it longer than the record of
+    its use can hold, so the record keeps its first 300 characters (and PostgreSQL does not refuse it)."""
+    text = "{surname}" + "您好{hotline}" * 10 + "请" * 181
+    assert len(text) == 300
+    phrase = ScriptPhrase(stage="greeting", text=text, sort_order=0)
+    db.session.add(phrase)
+    db.session.commit()
+    add_owner()
+    call = _answered(client)
+    said = fill_phrase(text, hotline="400-800-1234", surname="张")
+    assert len(said) > 300
+    response = client.post_form(f"/hotline/calls/{call.id}/phrase", {"phrase_id": phrase.id}, htmx=True)
+    assert response.status_code == 204
+    assert db.session.scalar(select(CallPhraseUse.text)) == said[:300]
+
+
 # --- record, confirm ------------------------------------------------------------------------------
 
 
@@ -359,12 +379,73 @@ def test_a_settled_call_cannot_be_settled_again_or_rewritten(client, agent):
     assert response.status_code == 422
 
 
+def test_a_record_posted_as_the_call_is_settled_does_not_rewrite_it(client, agent, monkeypatch):
+    """The outcome from another tab lands between the record's checks and its write: the record is refused
+    and the call stays as it was settled."""
+    call = _recorded(client, category="suggestion", description="建议增加儿童游乐设施")
+    save_record = hotline.save_record
+
+    def settled_meanwhile(call_id, **record):
+        hotline.dispose(call_id, db.session.get(User, agent.id), disposition=Disposition.SUGGESTION,
+                        now=utcnow(), calendar=working_calendar())
+        return save_record(call_id, **record)
+
+    monkeypatch.setattr(hotline, "save_record", settled_meanwhile)
+    response = client.post_form(f"/hotline/calls/{call.id}/record", {
+        "category": "complaint", "caller_surname": "张", "location": "3栋 201", "description": "改成投诉",
+    })
+    assert response.status_code == 409 and "这个来电已处理完毕" in response.get_data(as_text=True)
+    db.session.expire_all()
+    call = db.session.get(Call, call.id)
+    assert (call.disposition, call.category, call.description) == (
+        "suggestion", "suggestion", "建议增加儿童游乐设施")
+
+
 def test_my_open_items_list_the_slips_i_own_with_number_and_deadline(client, agent, department):
     call = _recorded(client)
     _settle(client, call, disposition="slip", department_id=department.id)
     slip = db.session.scalar(select(TaskSlip))
     page = client.get("/hotline/").get_data(as_text=True)
     assert slip.number in page and slip.due_at.isoformat() in page
+
+
+# --- first-contact responsibility (首问责任制, seed 003 §2(3)) -----------------------------------------
+
+
+def test_a_supervisor_settling_an_agents_call_leaves_the_slip_with_that_agent(client, agent, auth, login_as,
+                                                                              department):
+    call = _recorded(client)
+    auth.logout()
+    supervisor = login_as("supervisor")
+    assert _settle(client, call, disposition="slip", department_id=department.id).status_code == 303
+    slip = db.session.scalar(select(TaskSlip))
+    assert slip.owner_id == agent.id != supervisor.id
+    db.session.expire_all()
+    assert db.session.get(AgentState, agent.id).state == "available"  # the call's agent is free again
+
+
+MOVES = {
+    "record": {"category": "complaint", "caller_surname": "王", "location": "5栋", "description": "改写"},
+    "confirm": {"read_back": "y"},
+    "outcome": {"disposition": "suggestion"},
+    "phrase": {},
+}
+
+
+@pytest.mark.parametrize("move", list(MOVES))
+def test_another_agent_may_not_work_on_a_call_that_is_not_theirs(client, agent, auth, login_as, phrases,
+                                                                  move):
+    call = _recorded(client, category="suggestion", confirm=move != "confirm")
+    read_back_at = call.confirmed_at
+    auth.logout()
+    login_as("agent")
+    data = {**MOVES[move], "phrase_id": phrases[0].id} if move == "phrase" else MOVES[move]
+    assert client.post_form(f"/hotline/calls/{call.id}/{move}", data).status_code == 403
+    db.session.expire_all()
+    after = db.session.get(Call, call.id)
+    assert (after.category, after.description, after.confirmed_at, after.disposition) == (
+        "suggestion", "厨房水管漏水", read_back_at, None)
+    assert db.session.scalar(select(CallPhraseUse)) is None and db.session.scalar(select(TaskSlip)) is None
 
 
 # --- corrections ----------------------------------------------------------------------------------

@@ -43,6 +43,21 @@ def test_events_in_order_make_one_call_with_its_times_and_agent(client, pbx, mak
     assert db.session.get(AgentState, agent.id).state == "wrap_up"
 
 
+def test_an_agent_who_settled_the_call_before_the_hangup_is_available_after_it(client, pbx, login_as):
+    agent = login_as("agent")
+    agent.extension = "8101"
+    db.session.commit()
+    for kind, seconds in (("ringing", 0), ("answered", 9)):
+        post_event(client, event(kind, seconds=seconds, extension="8101"))
+    screen = f"/hotline/calls/{_call().id}"
+    client.post_form(f"{screen}/record", {"category": "suggestion", "description": "建议加装路灯"})
+    client.post_form(f"{screen}/confirm", {"read_back": "y"})
+    assert client.post_form(f"{screen}/outcome", {"disposition": "suggestion"}).status_code == 303
+    assert post_event(client, event("hangup", seconds=129, extension="8101")).status_code == 200
+    assert _call().state == "ended"
+    assert db.session.get(AgentState, agent.id).state == "available"  # nothing left to write up
+
+
 def test_a_repeated_event_is_stored_once(client, pbx):
     assert post_event(client, event("ringing")).json["status"] == "stored"
     again = post_event(client, event("ringing"))

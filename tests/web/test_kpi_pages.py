@@ -31,6 +31,11 @@ def at(hour: int, minute: int = 0, day=DAY) -> datetime:
 
 
 @pytest.fixture
+def app_config(request):
+    return getattr(request, "param", {})
+
+
+@pytest.fixture
 def supervisor(login_as):
     return login_as("supervisor")
 
@@ -288,6 +293,22 @@ def test_the_report_command_writes_the_monthly_xlsx(runner, month_of_work, tmp_p
     assert "服务监督报告" in result.output
     sheet = xlsx_summary(out.read_bytes())
     assert shown(*sheet["answered_within_three_rings"]) == "80.0%"
+
+
+@pytest.mark.parametrize("app_config", [{"THREE_RINGS_SECONDS": 20}], indirect=True)
+def test_the_three_rings_kpi_follows_the_setting_like_the_call_screen(client, supervisor, month_of_work,
+                                                                      runner, tmp_path, app_config):
+    """With a 20-second target, 李娜's call answered after 20 s is within three rings: 5 of 5, everywhere."""
+    html = text(client.get(f"/kpi/?period={LAST_MONTH.label}"))
+    card = html[html.index('id="kpi-answered_within_three_rings"'):html.index('id="kpi-over_three_minutes"')]
+    assert "100.0%" in card and "5 / 5" in card and "20 秒内接起" in card
+    missed = text(client.get(f"/kpi/drill/answered_within_three_rings?period={LAST_MONTH.label}&missed=1"))
+    assert drill_total(missed) == 0
+    assert page_summary(text(client.get(f"/kpi/reports/{LAST_MONTH.label}")))[
+        "answered_within_three_rings"] == "100.0%"
+    out = tmp_path / "report.xlsx"
+    assert runner.invoke(args=["report", "--period", LAST_MONTH.label, "--out", str(out)]).exit_code == 0
+    assert shown(*xlsx_summary(out.read_bytes())["answered_within_three_rings"]) == "100.0%"
 
 
 def test_the_report_command_names_its_file(runner, month_of_work, tmp_path, monkeypatch):

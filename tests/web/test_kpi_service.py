@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from kiosk.clock import SHANGHAI
+from kiosk.config import Defaults
 from kiosk.domain import kpi as rules
 from kiosk.domain.kpi import KpiCode, Rate, Verdict, parse_period
 from kiosk.extensions import db
@@ -25,6 +26,7 @@ from kiosk.services import kpi
 
 PERIOD = parse_period("2026-06")
 NOW = datetime(2026, 6, 20, 12, tzinfo=SHANGHAI).astimezone(UTC)
+RING = Defaults.THREE_RINGS_SECONDS  # the three-ring target, as the app passes its setting
 SPAN_START = datetime(2025, 5, 1, tzinfo=SHANGHAI)
 SPAN_DAYS = 440
 
@@ -195,7 +197,7 @@ def in_period(moment, period) -> bool:
 
 def ring_verdict(c) -> Verdict:
     return rules.three_rings_verdict(inbound=c["inbound"], answered=c["answered"], ended=c["ended"],
-                                     ring_seconds=c["ring"])
+                                     ring_seconds=c["ring"], target_seconds=RING)
 
 
 def slip_verdict(s) -> Verdict:
@@ -255,7 +257,7 @@ def as_counted(value: kpi.KpiValue) -> tuple:
 
 
 def test_every_trend_point_agrees_with_the_rows(world):
-    report = kpi.report(PERIOD, NOW)
+    report = kpi.report(PERIOD, NOW, ring_target_seconds=RING)
     assert [p.label for p in report.periods][-1] == "2026-06" and len(report.periods) == 12
     for index, period in enumerate(report.periods):
         want = expected(world, period)
@@ -272,7 +274,7 @@ def test_every_trend_point_agrees_with_the_rows(world):
 
 
 def test_profile_completeness_is_the_profiles_as_they_are(world):
-    report = kpi.report(PERIOD, NOW)
+    report = kpi.report(PERIOD, NOW, ring_target_seconds=RING)
     assert report.values[KpiCode.OWNER_PROFILE_COMPLETENESS].value == Rate(*world.profiles)
     assert all(p.value.value is None for p in report.trend[KpiCode.OWNER_PROFILE_COMPLETENESS][:-1])
 
@@ -286,7 +288,8 @@ def test_profile_completeness_is_the_profiles_as_they_are(world):
                             KpiCode.COMPLAINT_TIMELINESS, KpiCode.CALLBACK_COVERAGE)),
 ])
 def test_each_breakdown_row_agrees_with_the_rows(world, dimension, key, codes):
-    breakdown = next(b for b in kpi.breakdowns(PERIOD, NOW) if b.dimension == dimension)
+    breakdowns = kpi.breakdowns(PERIOD, NOW, ring_target_seconds=RING)
+    breakdown = next(b for b in breakdowns if b.dimension == dimension)
     assert breakdown.rows
     for row in breakdown.rows:
         want = expected(world, PERIOD, key, row.key)
@@ -295,7 +298,8 @@ def test_each_breakdown_row_agrees_with_the_rows(world, dimension, key, codes):
 
 
 def test_project_visit_coverage_and_households(world):
-    breakdown = next(b for b in kpi.breakdowns(PERIOD, NOW) if b.dimension == "project")
+    breakdowns = kpi.breakdowns(PERIOD, NOW, ring_target_seconds=RING)
+    breakdown = next(b for b in breakdowns if b.dimension == "project")
     for row in breakdown.rows:
         value = row.values[KpiCode.ANNUAL_VISIT_COVERAGE]
         if row.key is None:
@@ -307,12 +311,12 @@ def test_project_visit_coverage_and_households(world):
 
 
 def test_the_drill_down_lists_exactly_the_rows_behind_each_number(world):
-    report = kpi.report(PERIOD, NOW)
+    report = kpi.report(PERIOD, NOW, ring_target_seconds=RING)
     for code in KpiCode:
         if not kpi.drillable(code):
             continue
         value = report.values[code]
-        page = kpi.drill(code, PERIOD, NOW)
+        page = kpi.drill(code, PERIOD, NOW, ring_target_seconds=RING)
         counted = [v for _, v in page.items if v is not Verdict.NOT_COUNTED]
         if code is KpiCode.ANNUAL_VISIT_COVERAGE:
             assert page.total == value.numerator
@@ -321,7 +325,7 @@ def test_the_drill_down_lists_exactly_the_rows_behind_each_number(world):
         else:
             assert page.total == value.basis, code
             assert len(counted) == len(page.items) == min(value.basis, kpi.PER_PAGE)
-        missed = kpi.drill(code, PERIOD, NOW, only_missed=True)
+        missed = kpi.drill(code, PERIOD, NOW, only_missed=True, ring_target_seconds=RING)
         assert all(v is Verdict.MISSED for _, v in missed.items)
         if code in (KpiCode.SLIPS_OVERDUE, KpiCode.OVER_THREE_MINUTES):
             assert missed.total == value.numerator
@@ -330,31 +334,34 @@ def test_the_drill_down_lists_exactly_the_rows_behind_each_number(world):
 
 
 def test_a_breakdown_row_drills_to_its_own_rows(world):
-    agents = next(b for b in kpi.breakdowns(PERIOD, NOW) if b.dimension == "agent")
+    breakdowns = kpi.breakdowns(PERIOD, NOW, ring_target_seconds=RING)
+    agents = next(b for b in breakdowns if b.dimension == "agent")
     for row in agents.rows:
         value = row.values[KpiCode.SLIPS_OVERDUE]
-        page = kpi.drill(KpiCode.SLIPS_OVERDUE, PERIOD, NOW, dimension="agent", key=row.key)
+        page = kpi.drill(KpiCode.SLIPS_OVERDUE, PERIOD, NOW, ring_target_seconds=RING, dimension="agent",
+                         key=row.key)
         assert page.total == value.basis
-    projects = next(b for b in kpi.breakdowns(PERIOD, NOW) if b.dimension == "project")
+    projects = next(b for b in breakdowns if b.dimension == "project")
     nobody = next(r for r in projects.rows if r.key is None)
-    page = kpi.drill(KpiCode.ANSWERED_WITHIN_THREE_RINGS, PERIOD, NOW, dimension="project", key=None)
+    page = kpi.drill(KpiCode.ANSWERED_WITHIN_THREE_RINGS, PERIOD, NOW, ring_target_seconds=RING,
+                     dimension="project", key=None)
     assert page.total == nobody.values[KpiCode.ANSWERED_WITHIN_THREE_RINGS].basis
 
 
 def test_drill_pages_are_fifty_rows_and_stay_in_range(world):
     year = parse_period("2026-06")
-    first = kpi.drill(KpiCode.ANSWERED_WITHIN_THREE_RINGS, year, NOW, page=1)
+    first = kpi.drill(KpiCode.ANSWERED_WITHIN_THREE_RINGS, year, NOW, page=1, ring_target_seconds=RING)
     assert first.page == 1 and len(first.items) <= kpi.PER_PAGE
-    beyond = kpi.drill(KpiCode.ANSWERED_WITHIN_THREE_RINGS, year, NOW, page=999)
+    beyond = kpi.drill(KpiCode.ANSWERED_WITHIN_THREE_RINGS, year, NOW, page=999, ring_target_seconds=RING)
     assert beyond.page == beyond.pages
     with pytest.raises(LookupError):
-        kpi.drill(KpiCode.ROTATION_FAIRNESS, year, NOW)
+        kpi.drill(KpiCode.ROTATION_FAIRNESS, year, NOW, ring_target_seconds=RING)
     with pytest.raises(LookupError):
-        kpi.drill(KpiCode.INCIDENT_REPORTS_ON_TIME, year, NOW, dimension="agent")
+        kpi.drill(KpiCode.INCIDENT_REPORTS_ON_TIME, year, NOW, dimension="agent", ring_target_seconds=RING)
 
 
 def test_an_empty_database_is_no_data_everywhere(app):
-    report = kpi.report(PERIOD, NOW)
+    report = kpi.report(PERIOD, NOW, ring_target_seconds=RING)
     for code, value in report.values.items():
         assert value.value is None, code
         assert value.status is rules.KpiStatus.NO_DATA
@@ -381,13 +388,14 @@ def test_a_slip_waiting_on_the_owner_through_the_real_verbs(app, make_user, make
     tasks.wait_on_owner(slip_id, actor=staff, now=opened + timedelta(hours=2), reason="业主不在家")
     wednesday = datetime(2026, 6, 17, 12, tzinfo=SHANGHAI)  # past the first deadline, still waiting
     day = parse_period("2026-06-16")
-    assert kpi.report(day, wednesday).values[KpiCode.SLIPS_OVERDUE].basis == 0
+    assert kpi.report(day, wednesday, ring_target_seconds=RING).values[KpiCode.SLIPS_OVERDUE].basis == 0
     tasks.resume(slip_id, actor=staff, now=wednesday, calendar=calendar)
     tasks.resolve(slip_id, actor=staff, now=wednesday + timedelta(hours=1), result="已修好")
     moved = db.session.get(TaskSlip, slip_id).due_at
     assert moved > datetime(2026, 6, 17, 10, tzinfo=SHANGHAI)  # pushed by the 50 h of waiting
     period = rules.period_at("day", moved)
-    value = kpi.report(period, wednesday + timedelta(days=3)).values[KpiCode.SLIPS_OVERDUE]
+    later = wednesday + timedelta(days=3)
+    value = kpi.report(period, later, ring_target_seconds=RING).values[KpiCode.SLIPS_OVERDUE]
     assert (value.numerator, value.basis) == (0, 1)
 
 
@@ -405,7 +413,7 @@ def test_rotation_days_are_replayed_into_turns_and_spreads(app, make_user):
     assert result.spreads == {date(2026, 6, 10): 1}  # 2, 2, 1
     assert sorted(p.turns for p in result.people) == [1, 2, 2]
     assert {p.name for p in result.people} == {"甲", "乙", "丙"}
-    month = kpi.report(PERIOD, NOW)
+    month = kpi.report(PERIOD, NOW, ring_target_seconds=RING)
     assert month.values[KpiCode.ROTATION_FAIRNESS].value == 1
     assert len(month.trend[KpiCode.ROTATION_FAIRNESS]) == 30  # every day of June
 
@@ -420,7 +428,7 @@ def test_calls_are_counted_by_shanghai_days(app, make_user):
                             ended_at=at + timedelta(seconds=60), ring_seconds=3, talk_seconds=57,
                             state="ended"))
     db.session.commit()
-    report = kpi.report(PERIOD, NOW)
+    report = kpi.report(PERIOD, NOW, ring_target_seconds=RING)
     assert [p.value.basis for p in report.trend[KpiCode.OVER_THREE_MINUTES][-2:]] == [1, 1]
 
 
@@ -431,7 +439,7 @@ def test_volume_counts_what_came_in(world):
 
 
 def test_dimension_names(world, app):
-    agents = next(b for b in kpi.breakdowns(PERIOD, NOW) if b.dimension == "agent")
+    agents = next(b for b in kpi.breakdowns(PERIOD, NOW, ring_target_seconds=RING) if b.dimension == "agent")
     row = next(r for r in agents.rows if r.key is not None)
     assert kpi.dimension_name("agent", row.key) == row.name
     assert kpi.dimension_name("class", "A") == "A"
@@ -439,7 +447,7 @@ def test_dimension_names(world, app):
 
 
 def test_breakdown_rows_with_nothing_to_show_are_left_out(world):
-    for breakdown in kpi.breakdowns(PERIOD, NOW):
+    for breakdown in kpi.breakdowns(PERIOD, NOW, ring_target_seconds=RING):
         for row in breakdown.rows:
             assert any(v.value is not None for v in row.values.values())
 
@@ -472,10 +480,10 @@ def test_the_edges_are_counted_like_the_rules(app, make_user):
         db.session.add(slip)
     db.session.add(Callback(kind="slip", due_at=NOW, status="pending", created_at=at))  # due now: not late
     db.session.commit()
-    values = kpi.report(parse_period("2026-06-10"), NOW).values
+    values = kpi.report(parse_period("2026-06-10"), NOW, ring_target_seconds=RING).values
     assert as_counted(values[KpiCode.ANSWERED_WITHIN_THREE_RINGS]) == (1, 3)
     assert as_counted(values[KpiCode.OVER_THREE_MINUTES]) == (1, 2)
     assert as_counted(values[KpiCode.SLIPS_OVERDUE]) == (1, 2)
     assert as_counted(values[KpiCode.COMPLAINT_TIMELINESS]) == (1, 2)
-    today = kpi.report(rules.period_at("day", NOW), NOW).values
+    today = kpi.report(rules.period_at("day", NOW), NOW, ring_target_seconds=RING).values
     assert as_counted(today[KpiCode.CALLBACK_COVERAGE]) == (0, 0)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from kiosk import create_app
 from kiosk.config import normalise_database_url, settings_from_environment
 from kiosk.demo import DEMO_PASSWORD, STAFF
+from kiosk.domain.hotline import STANDARD_PHRASES
 from kiosk.extensions import db
 from kiosk.models.people import User
 from kiosk.models.phrases import ScriptPhrase
@@ -85,7 +86,31 @@ def test_seed_demo_loads_staff_projects_owners_and_phrases_and_is_idempotent(run
         db.session.scalar(select(func.count()).select_from(m)) for m in (User, Project, Owner, ScriptPhrase)
     ]
     assert again == counts
+    assert phrase_book() == list(STANDARD_PHRASES)  # the same standard phrases as seed-phrases loads
     assert "already has users" in runner.invoke(args=["seed-demo", "--if-empty"]).output
+
+
+def phrase_book() -> list[tuple[str, str]]:
+    db.session.expire_all()
+    return [(p.stage, p.text) for p in db.session.scalars(
+        select(ScriptPhrase).order_by(ScriptPhrase.sort_order, ScriptPhrase.id))]
+
+
+def test_seed_phrases_gives_a_new_install_the_standard_phrase_book_once(runner):
+    first = runner.invoke(args=["seed-phrases"])
+    assert first.exit_code == 0 and f"Standard phrases loaded: {len(STANDARD_PHRASES)}." in first.output
+    assert phrase_book() == list(STANDARD_PHRASES)
+    second = runner.invoke(args=["seed-phrases"])
+    assert second.exit_code == 0 and "nothing loaded" in second.output
+    assert phrase_book() == list(STANDARD_PHRASES)
+
+
+def test_seed_phrases_leaves_a_phrase_book_in_use_as_it_is(runner):
+    db.session.add(ScriptPhrase(stage="greeting", text="您好，湘江物业{hotline}，请讲。", sort_order=0))
+    db.session.commit()
+    result = runner.invoke(args=["seed-phrases"])
+    assert result.exit_code == 0 and "nothing loaded" in result.output
+    assert phrase_book() == [("greeting", "您好，湘江物业{hotline}，请讲。")]
 
 
 def test_demo_staff_cover_every_role_and_department():

@@ -3,6 +3,7 @@ timeline, conflicts answered with the fresh state, the list, the queue, a staff 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,8 +11,10 @@ from sqlalchemy import select
 
 from kiosk.clock import SHANGHAI, utcnow
 from kiosk.database import begin_write
+from kiosk.domain.hotline import CallCategory
 from kiosk.domain.slip_lifecycle import RULES, Action, may
 from kiosk.extensions import db
+from kiosk.forms.tasks import STAFF_CATEGORIES
 from kiosk.models.tasks import TaskSlip
 from kiosk.services import tasks
 from tests.support import OUT_OF_YEARS, field_error
@@ -104,6 +107,21 @@ def test_the_caller_phone_is_masked_for_agents_who_do_not_own_the_slip(app, cast
     assert "13812345678" in client_for(app, cast.owner).get(f"/tasks/{slip.id}").get_data(as_text=True)
     other = client_for(app, cast.other_agent).get(f"/tasks/{slip.id}").get_data(as_text=True)
     assert "13812345678" not in other and "138****5678" in other
+
+
+#: Every category a slip can have: a call's (slips opened from the hotline) and those staff choose from.
+SLIP_CATEGORIES = sorted({c.value for c in CallCategory} | set(STAFF_CATEGORIES))
+
+
+def test_every_category_a_slip_can_have_is_shown_by_its_chinese_name(app, cast):
+    client = client_for(app, cast.owner)
+    for category in SLIP_CATEGORIES:
+        slip = open_one(cast)
+        slip.category = category
+        db.session.commit()
+        page = client.get(f"/tasks/{slip.id}").get_data(as_text=True)
+        shown = re.search(r"<dt>类别</dt><dd>([^<]*)</dd>", page).group(1)
+        assert re.search(r"[\u4e00-\u9fff]", shown) and category not in shown, (category, shown)
 
 
 def test_a_stale_form_gets_409_with_the_fresh_state_and_changes_nothing(app, cast):
