@@ -347,7 +347,8 @@ def _callbacks_page(*, status: int = 200, submitted: tuple[int, CallbackForm] | 
             forms[callback.id] = CallbackForm(formdata=None, prefix=f"cb{callback.id}",
                                               version=str(callback.version))
     return render("tasks/callbacks.html", "callback_rows", status=status, items=items, forms=forms,
-                  now=utcnow(), message=message, open_calls=hotline.open_callback_calls(items))
+                  now=utcnow(), message=message, open_calls=hotline.open_callback_calls(items),
+                  everyone=current_user.has_role(Role.SUPERVISOR, Role.ADMIN))
 
 
 @bp.route("/callbacks")

@@ -315,10 +315,15 @@ SLIP_CALLBACK_AFTER = timedelta(hours=2)
 
 
 def resolve(slip_id: int, *, actor: User, now: datetime, result: str, version: int | None = None) -> TaskSlip:
-    """Done, with the result; a callback to the caller is scheduled for the first-contact owner."""
+    """Done, with the result; a callback to the caller is scheduled for the first-contact owner.
+
+    When the owner is not an agent (staff reported it themselves), the callback is shared by the agents,
+    who make the calls, instead of waiting on a list its owner cannot open.
+    """
     def apply(slip, note):
         slip.result, slip.resolved_at = note, now
-        db.session.add(Callback(kind=CallbackKind.SLIP.value, slip=slip, agent_id=slip.owner_id,
+        caller = slip.owner_id if slip.owner is not None and slip.owner.has_role(Role.AGENT) else None
+        db.session.add(Callback(kind=CallbackKind.SLIP.value, slip=slip, agent_id=caller,
                                 due_at=now + SLIP_CALLBACK_AFTER, created_at=now))
         notify(kind="slip_resolved", title=f"任务单 {slip.number} 已办结，请回访", now=now, user=slip.owner,
                link=f"/tasks/{slip.id}")
@@ -378,8 +383,10 @@ class CallbackConflict(Exception):
 
 
 def may_record_callback(callback: Callback, user: User) -> bool:
-    """The slip's parties who may call back (its owner, a supervisor); any agent for a periodic one."""
+    """The slip's parties who may call back (its owner, a supervisor); any agent for a shared one."""
     if callback.slip is not None:
+        if callback.agent_id is None and user.has_role(Role.AGENT):
+            return lifecycle.may(Action.CALLBACK, Status(callback.slip.status), {Party.OWNER})
         return lifecycle.may(Action.CALLBACK, Status(callback.slip.status), parties(callback.slip, user))
     return user.has_role(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 
@@ -502,11 +509,12 @@ PERIODIC_CALLBACK_TIME = time(9, 0)
 
 
 def my_callbacks(user: User, limit: int = 200) -> list[Callback]:
-    """Pending callbacks for an agent: their own slips' callbacks and the shared periodic ones."""
-    mine = Callback.agent_id == user.id
-    shared = (Callback.agent_id.is_(None)) & (Callback.kind == CallbackKind.PERIODIC.value)
-    statement = (select(Callback).where(Callback.status == CallbackStatus.PENDING.value, mine | shared)
-                 .order_by(Callback.due_at, Callback.id).limit(limit))
+    """Pending callbacks for an agent: their own slips' callbacks and the shared ones (periodic callbacks,
+    slips reported by staff). A supervisor sees everyone's, so none is left unmade."""
+    statement = select(Callback).where(Callback.status == CallbackStatus.PENDING.value)
+    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        statement = statement.where((Callback.agent_id == user.id) | Callback.agent_id.is_(None))
+    statement = statement.order_by(Callback.due_at, Callback.id).limit(limit)
     return list(db.session.scalars(statement))
 
 

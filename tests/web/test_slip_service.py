@@ -7,14 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from kiosk.database import begin_write
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.deadlines import DeadlinePolicy, Priority
 from kiosk.domain.slip_lifecycle import Refused
 from kiosk.extensions import db
 from kiosk.models.callbacks import Callback
 from kiosk.models.notifications import Notification
-from kiosk.models.tasks import TaskSlip
+from kiosk.models.tasks import SlipSource, TaskSlip
 from kiosk.services import tasks
+from kiosk.services.directory import working_calendar
 from tests.web.slips import bring_to, make_cast, open_one, pending_callback
 
 # Monday 2026-11-16 10:00 in Shanghai.
@@ -138,6 +140,32 @@ def test_resolving_schedules_a_callback_for_the_owner(cast):
     assert callback.due_at == MONDAY + tasks.SLIP_CALLBACK_AFTER
     assert tasks.my_callbacks(cast.owner) == [callback]
     assert tasks.my_callbacks(cast.other_agent) == []
+
+
+def test_a_slip_staff_reported_is_called_back_by_any_agent_and_seen_by_the_supervisor(cast):
+    begin_write()
+    slip = tasks.open_slip(source=SlipSource.STAFF, category="repair", priority=Priority.ROUTINE,
+                           description="大堂灯不亮", owner=cast.other_staff, now=MONDAY,
+                           calendar=working_calendar(), location="3栋大堂", caller_name="李先生",
+                           caller_phone="13812345678", department=cast.department)
+    db.session.commit()
+    for action in ("accept", "start"):
+        getattr(tasks, action)(slip.id, actor=cast.staff, now=MONDAY)
+    tasks.resolve(slip.id, actor=cast.staff, now=MONDAY, result="已换灯管")
+    callback = pending_callback(slip.id)
+    assert callback.agent_id is None  # staff do not make callbacks: the agents share it
+    assert tasks.my_callbacks(cast.other_agent) == [callback] == tasks.my_callbacks(cast.owner)
+    assert tasks.my_callbacks(cast.supervisor) == [callback]
+    assert tasks.may_record_callback(callback, cast.other_agent)
+    assert not tasks.may_record_callback(callback, cast.staff)  # the department does not call back
+    tasks.record_callback(callback.id, actor=cast.other_agent, now=MONDAY + HOUR,
+                          result=CallbackResult.SATISFIED)
+    assert db.session.get(TaskSlip, slip.id).status == "closed"
+
+
+def test_the_supervisor_sees_every_pending_callback(cast):
+    slip = bring_to(cast, "resolved", now=MONDAY)
+    assert tasks.my_callbacks(cast.supervisor) == [pending_callback(slip.id)]
 
 
 def test_an_unsatisfied_callback_reopens_the_slip_for_the_department(cast):
