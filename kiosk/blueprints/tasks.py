@@ -18,12 +18,14 @@ from kiosk.blueprints.auth import _safe_next
 from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.database import begin_write
 from kiosk.domain.callbacks import CallbackResult
+from kiosk.domain.classify import VisitPurpose
 from kiosk.domain.deadlines import DeadlinePolicy, Priority, deadline_state
 from kiosk.domain.masking import mask_phone
 from kiosk.domain.slip_lifecycle import Action, Refused
 from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import row_id_or_none
+from kiosk.forms.kiosk import PURPOSE_LABELS
 from kiosk.forms.tasks import (
     CALLBACK_LABELS,
     CATEGORY_LABELS,
@@ -32,6 +34,8 @@ from kiosk.forms.tasks import (
     PRIORITY_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
+    VISIT_SLIP_DEFAULTS,
+    VISIT_SLIP_OTHERWISE,
     ActionForm,
     CallbackForm,
     DeadlineForm,
@@ -45,6 +49,7 @@ from kiosk.forms.tasks import (
 from kiosk.models.callbacks import Callback, CallbackStatus
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.tasks import SlipSource, TaskSlip
+from kiosk.models.visits import Visit
 from kiosk.rendering import etag_response, render, see_other, wants_fragment
 from kiosk.security import passive_polls
 from kiosk.services import hotline, tasks
@@ -317,23 +322,37 @@ def queue():
 @bp.route("/new", methods=["GET", "POST"])
 @roles(*WORKERS)
 def new():
+    """A slip reported by staff, or opened from a visit in the visitor log (``?visit=<id>``): then the
+    visitor is the caller, their number is taken from the visit (not shown to roles that see it masked)
+    and the slip's source is the visit."""
     form = NewSlipForm(departments=active_departments())
+    visit_id = form.visit_id.data if request.method == "POST" else row_id_or_none(request.args.get("visit"))
+    visit = db.session.get(Visit, visit_id) if visit_id else None
     if request.method == "POST":
         if form.validate():
             begin_write()
             chosen = form.department_id.data
             department = db.session.get(Department, chosen) if chosen else None
             slip = tasks.open_slip(
-                source=SlipSource.STAFF, category=form.category.data, priority=Priority(form.priority.data),
+                source=SlipSource.VISIT if visit else SlipSource.STAFF,
+                source_ref=visit.id if visit else None,
+                category=form.category.data, priority=Priority(form.priority.data),
                 description=form.description.data, owner=current_user._get_current_object(), now=utcnow(),
                 calendar=working_calendar(), department=department, location=form.location.data,
-                caller_name=form.caller_name.data or "", caller_phone=form.caller_phone.data or None,
+                caller_name=form.caller_name.data or "",
+                caller_phone=form.caller_phone.data or (visit.mobile if visit else None),
             )
             db.session.commit()
             flash(_("已开单 %(number)s。", number=slip.number), "success")
             return see_other(url_for("tasks.slip", slip_id=slip.id))
-        return render("tasks/new.html", "slip_form", form=form, status=422)
-    return render("tasks/new.html", "slip_form", form=form)
+        return render("tasks/new.html", "slip_form", form=form, visit=visit, visit_purposes=PURPOSE_LABELS,
+                      status=422)
+    if visit is not None:
+        form.visit_id.data = visit.id
+        form.caller_name.data = visit.name
+        form.category.data, form.priority.data = VISIT_SLIP_DEFAULTS.get(VisitPurpose(visit.purpose),
+                                                                         VISIT_SLIP_OTHERWISE)
+    return render("tasks/new.html", "slip_form", form=form, visit=visit, visit_purposes=PURPOSE_LABELS)
 
 
 def _callbacks_page(*, status: int = 200, submitted: tuple[int, CallbackForm] | None = None,

@@ -88,7 +88,7 @@ def _log_page(f: visits.LogFilter, found: list[Visit], search: MobileSearchForm,
     salespeople = sales_desk.receivers_for(found)
     return render("visitors/log.html", "visit_rows", filter=f, visits=found, search=search,
                   hosts={v.id: _host(v, salespeople) for v in found}, on_site=visits.on_site_count(),
-                  status=status)
+                  may_open_slip=current_user.has_role(Role.AGENT, Role.STAFF, Role.SUPERVISOR), status=status)
 
 
 @bp.route("/")

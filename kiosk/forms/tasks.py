@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from kiosk.domain.callbacks import CallbackResult
+from kiosk.domain.classify import VisitPurpose
 from kiosk.domain.deadlines import Priority
 from kiosk.domain.hotline import CallCategory
 from kiosk.forms.fields import (
@@ -25,6 +26,7 @@ from kiosk.forms.fields import (
     options,
     required,
     row_id,
+    row_id_or_none,
     strip,
     within_years,
 )
@@ -52,6 +54,14 @@ CATEGORY_LABELS = {
 #: The categories of a slip staff open by hand (the hotline's own come with its calls).
 STAFF_CATEGORIES = ("repair", "cleaning", "security", CallCategory.COMPLAINT.value,
                     CallCategory.SERVICE_REQUEST.value, CallCategory.OTHER.value)
+#: What a slip opened from a visit starts as: a complaint visit is a quality complaint with its 24-hour
+#: answer (seed 003 篇3 §12), a repair or an owner's errand a service request; anything else "other".
+VISIT_SLIP_DEFAULTS = {
+    VisitPurpose.COMPLAINT: (CallCategory.COMPLAINT.value, Priority.COMPLAINT.value),
+    VisitPurpose.REPAIR: (CallCategory.SERVICE_REQUEST.value, Priority.ROUTINE.value),
+    VisitPurpose.OWNER_BUSINESS: (CallCategory.SERVICE_REQUEST.value, Priority.ROUTINE.value),
+}
+VISIT_SLIP_OTHERWISE = (CallCategory.OTHER.value, Priority.ROUTINE.value)
 CALLBACK_LABELS = {
     CallbackResult.SATISFIED: _l("满意"),
     CallbackResult.BASICALLY_SATISFIED: _l("基本满意"),
@@ -131,6 +141,8 @@ class NewSlipForm(FlaskForm):
     caller_name = StringField(_l("报事人"), filters=[strip], validators=[Optional(), max_length(60)])
     caller_phone = StringField(_l("联系电话"), filters=[strip], validators=[Optional(), max_length(20)])
     description = TextAreaField(_l("事项描述"), filters=[strip], validators=[required(), max_length(2000)])
+    # The visit the slip comes from (opened from the visitor log), if any; an unknown id is ignored.
+    visit_id = HiddenField(filters=[row_id_or_none])
 
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)

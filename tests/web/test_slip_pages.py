@@ -16,6 +16,7 @@ from kiosk.domain.slip_lifecycle import RULES, Action, may
 from kiosk.extensions import db
 from kiosk.forms.tasks import STAFF_CATEGORIES
 from kiosk.models.tasks import TaskSlip
+from kiosk.models.visits import Visit
 from kiosk.services import tasks
 from tests.support import OUT_OF_YEARS, field_error
 from tests.web.slips import bring_to, client_for, make_cast, open_one, pending_callback
@@ -241,6 +242,55 @@ def test_staff_open_a_slip_from_the_new_slip_form(app, cast):
     slip = db.session.scalar(select(TaskSlip).where(TaskSlip.description == "电梯异响"))
     assert (slip.source, slip.status, slip.owner_id, slip.department_id) == (
         "staff", "dispatched", cast.staff.id, cast.department.id)
+
+
+def complaint_visit() -> Visit:
+    begin_write()
+    visit = Visit(place="service_centre", purpose="complaint", name="赵女士", mobile="13912345678",
+                  party_size=2, badge_code="V7QX2K", signed_in_at=utcnow())
+    db.session.add(visit)
+    db.session.commit()
+    return visit
+
+
+def test_a_complaint_visit_becomes_a_complaint_slip_from_the_visitor_log(app, cast):
+    visit = complaint_visit()
+    agent = client_for(app, cast.owner)
+    log = agent.get("/visitors/").get_data(as_text=True)
+    assert f'href="/tasks/new?visit={visit.id}"' in log
+    form = agent.get(f"/tasks/new?visit={visit.id}").get_data(as_text=True)
+    assert 'value="赵女士"' in form and "来自来访登记：赵女士" in form
+    assert re.search(r'<option (selected value="complaint"|value="complaint" selected)', form)
+    assert "13912345678" not in form  # the number comes from the visit, not through the page
+    response = agent.post_form("/tasks/new", {
+        "visit_id": str(visit.id), "category": "complaint", "priority": "complaint",
+        "department_id": cast.department.id, "location": "客服中心", "caller_name": "赵女士",
+        "description": "物业费账单有误，当面投诉"})
+    assert response.status_code == 303
+    db.session.rollback()
+    slip = db.session.scalar(select(TaskSlip).where(TaskSlip.description == "物业费账单有误，当面投诉"))
+    assert (slip.source, slip.source_ref, slip.caller_phone, slip.owner_id) == (
+        "visit", visit.id, "13912345678", cast.owner.id)
+    assert "来访" in agent.get(f"/tasks/{slip.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("visit", ["999999", "abc", "-1", "9" * 40])
+def test_an_unknown_visit_opens_an_ordinary_slip(app, cast, visit):
+    client = client_for(app, cast.staff)
+    assert client.get(f"/tasks/new?visit={visit}").status_code == 200
+    response = client.post_form("/tasks/new", {"visit_id": visit, "category": "repair",
+                                               "priority": "routine", "department_id": 0, "location": "B座",
+                                               "description": "门禁坏了"})
+    assert response.status_code == 303
+    db.session.rollback()
+    slip = db.session.scalar(select(TaskSlip).where(TaskSlip.description == "门禁坏了"))
+    assert (slip.source, slip.source_ref) == ("staff", None)
+
+
+def test_salespeople_get_no_slip_link_in_the_visitor_log(app, cast, make_user):
+    complaint_visit()
+    page = client_for(app, make_user("sales")).get("/visitors/").get_data(as_text=True)
+    assert "/tasks/new?visit=" not in page
 
 
 def test_the_agent_records_a_callback_from_their_list(app, cast):
