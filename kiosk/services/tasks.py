@@ -227,13 +227,16 @@ def _change(slip_id: int, action: Action, *, actor: User, now: datetime, version
         slip.status = after.value
         slip.events.append(TaskEvent(at=now, actor_id=actor.id, kind=action.value, from_status=before,
                                      to_status=after.value, note=note))
-        if before == SlipStatus.WAITING_ON_OWNER and after != Status.WAITING_ON_OWNER:
-            pause_start = next(e.at for e in reversed(slip.events[:-1])
-                               if e.to_status == SlipStatus.WAITING_ON_OWNER)
-            _recompute_deadline(slip, now, calendar or working_calendar(), policy or current_policy(),
-                                ended_pause=(pause_start, now))
-        if apply is not None:
-            apply(slip, note)
+        # The policy, calendar and notification look-ups below must not flush half the change: one
+        # UPDATE, one version step.
+        with db.session.no_autoflush:
+            if before == SlipStatus.WAITING_ON_OWNER and after != Status.WAITING_ON_OWNER:
+                pause_start = next(e.at for e in reversed(slip.events[:-1])
+                                   if e.to_status == SlipStatus.WAITING_ON_OWNER)
+                _recompute_deadline(slip, now, calendar or working_calendar(), policy or current_policy(),
+                                    ended_pause=(pause_start, now))
+            if apply is not None:
+                apply(slip, note)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

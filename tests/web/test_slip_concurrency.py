@@ -6,6 +6,7 @@ Threads against the file (SQLite) or server (PostgreSQL) database, each with its
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from threading import Barrier
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 
 from kiosk.clock import utcnow
 from kiosk.domain.callbacks import CallbackResult
+from kiosk.domain.deadlines import Priority
 from kiosk.domain.slip_lifecycle import Refused
 from kiosk.extensions import db
 from kiosk.models.people import Department, User
@@ -190,3 +192,41 @@ def test_escalation_runs_overlapping_escalate_each_slip_once(app, cast):
     assert sum(escalated) == 5
     db.session.rollback()
     assert db.session.scalar(select(func.count(TaskEvent.id)).where(TaskEvent.kind == "escalated")) == 5
+
+
+def test_two_supervisors_editing_priority_and_deadline_at_once_one_wins_and_the_other_change_is_not_lost(
+        app, cast):
+    """Both read the same version: one change is applied, the other is refused (not silently overwritten),
+    so the refused supervisor sees the fresh slip and decides again."""
+    other = quick_user("supervisor", display_name="钱主管")
+    slip = open_one(cast)
+    slip_id, version, due = slip.id, slip.version, slip.due_at
+    barrier = Barrier(2)
+
+    def edit(i):
+        with app.app_context():
+            actor = db.session.get(User, (cast.supervisor.id, other.id)[i])
+            barrier.wait()
+            try:
+                if i == 0:
+                    tasks.change_priority(slip_id, actor=actor, now=utcnow(), priority=Priority.MAJOR,
+                                          reason="业主多次来电", version=version)
+                else:
+                    tasks.change_deadline(slip_id, actor=actor, now=utcnow(), due=due + timedelta(days=2),
+                                          reason="等配件", version=version)
+                return "won"
+            except tasks.SlipConflict:
+                return "conflict"
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(edit, range(2)))
+    assert sorted(outcomes) == ["conflict", "won"]
+    db.session.rollback()
+    stored = db.session.get(TaskSlip, slip_id)
+    assert stored.version == version + 1  # one change, one version step
+    assert [e.kind for e in stored.events][1:] in (["priority"], ["deadline"])
+    winner = outcomes.index("won")
+    assert (stored.priority == "major") == (winner == 0)
+    assert (stored.due_at == due + timedelta(days=2)) == (winner == 1)
