@@ -30,10 +30,13 @@ class Call(db.Model):
         # counted from the index alone (kiosk.services.kpi).
         Index("ix_calls_kpi", "created_at", "direction", "answered_at", "ended_at", "ringing_at",
               "ring_seconds", "talk_seconds", "agent_id", "owner_id"),
+        # A call id is the switchboard's own: two switchboards may use the same one.
+        UniqueConstraint("pbx_name", "pbx_call_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pbx_call_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    pbx_name: Mapped[str | None] = mapped_column(String(40))
+    pbx_call_id: Mapped[str | None] = mapped_column(String(80))
     direction: Mapped[str] = mapped_column(String(10), default="in")
     caller_number: Mapped[str] = mapped_column(String(30), default="")
     called_number: Mapped[str] = mapped_column(String(30), default="")
@@ -81,10 +84,10 @@ class Call(db.Model):
 
 
 class CallEvent(db.Model):
-    """One switchboard event as received; the unique pair (call id, event) makes a repeat a no-op."""
+    """One switchboard event as received; the unique (switchboard, call id, event) makes a repeat a no-op."""
 
     __tablename__ = "call_events"
-    __table_args__ = (UniqueConstraint("pbx_call_id", "event"),)
+    __table_args__ = (UniqueConstraint("pbx_name", "pbx_call_id", "event"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pbx_call_id: Mapped[str] = mapped_column(String(80))

@@ -144,9 +144,10 @@ def parse_event(body: bytes) -> CtiPayload:
 def receive_event(payload: CtiPayload, pbx_name: str, now: datetime) -> Call | None:
     """Store one switchboard event and fold it into its call; ``None`` when it is a repeat.
 
-    The (call id, event) pair is inserted first with ``ON CONFLICT DO NOTHING``: of five copies posted
-    at once exactly one goes on. The call row is created the same way and then locked, so events of
-    one call arriving together are applied one after the other, in whatever order, by ``merge_event``.
+    The (switchboard, call id, event) triple is inserted first with ``ON CONFLICT DO NOTHING``: of five
+    copies posted at once exactly one goes on. The call row is created the same way and then locked, so
+    events of one call arriving together are applied one after the other, in whatever order, by
+    ``merge_event``.
     """
     begin_write()
     stored = db.session.execute(
@@ -158,13 +159,14 @@ def receive_event(payload: CtiPayload, pbx_name: str, now: datetime) -> Call | N
         db.session.rollback()
         return None
     db.session.execute(
-        dialect_insert(Call).values(pbx_call_id=payload.call_id, direction=payload.direction,
-                                    state=CallState.RINGING.value, created_at=now)
-        .on_conflict_do_nothing(index_elements=[Call.pbx_call_id])
+        dialect_insert(Call).values(pbx_name=pbx_name, pbx_call_id=payload.call_id,
+                                    direction=payload.direction, state=CallState.RINGING.value,
+                                    created_at=now)
+        .on_conflict_do_nothing(index_elements=[Call.pbx_name, Call.pbx_call_id])
     )
     call = db.session.scalar(
-        select(Call).where(Call.pbx_call_id == payload.call_id).with_for_update().execution_options(
-            populate_existing=True)
+        select(Call).where(Call.pbx_name == pbx_name, Call.pbx_call_id == payload.call_id).with_for_update()
+        .execution_options(populate_existing=True)
     )
     call.caller_number = call.caller_number or payload.caller
     call.called_number = call.called_number or payload.called

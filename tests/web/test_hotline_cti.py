@@ -65,6 +65,18 @@ def test_a_repeated_event_is_stored_once(client, pbx):
     assert (_count(Call), _count(CallEvent)) == (1, 1)
 
 
+def test_two_switchboards_may_use_the_same_call_id(client, pbx):
+    add_pbx("branch-pbx")
+    for name in ("test-pbx", "branch-pbx"):
+        assert post_event(client, event("ringing"), pbx=name).json["status"] == "stored"
+    assert post_event(client, event("ringing"), pbx="branch-pbx").json["status"] == "duplicate"
+    assert post_event(client, event("answered", seconds=5), pbx="branch-pbx").json["status"] == "stored"
+    db.session.expire_all()
+    calls = {c.pbx_name: c for c in db.session.scalars(select(Call))}
+    assert set(calls) == {"test-pbx", "branch-pbx"} and _count(CallEvent) == 3
+    assert (calls["test-pbx"].state, calls["branch-pbx"].state) == ("ringing", "answered")
+
+
 def test_events_out_of_order_end_in_the_same_call(client, pbx, make_user):
     agent = make_user("agent")
     agent.extension = "8101"
