@@ -4,7 +4,7 @@ the callbacks to make and the deadline policy."""
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +17,7 @@ from kiosk.access import roles
 from kiosk.blueprints.auth import _safe_next
 from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.database import begin_write
-from kiosk.domain.callbacks import CallbackResult
+from kiosk.domain.callbacks import CallbackResult, CallbackRetryPolicy
 from kiosk.domain.classify import VisitPurpose
 from kiosk.domain.deadlines import DeadlinePolicy, Priority, deadline_state
 from kiosk.domain.masking import mask_phone
@@ -421,9 +421,15 @@ def policy():
     if request.method == "POST":
         form = PolicyForm()
         if form.validate():
-            tasks.save_policy(DeadlinePolicy(**{name: form[name].data for name in names}), now=utcnow())
+            retry = CallbackRetryPolicy(form.callback_attempts.data,
+                                        timedelta(minutes=form.callback_retry_minutes.data))
+            tasks.save_policy(DeadlinePolicy(**{name: form[name].data for name in names}), now=utcnow(),
+                              retry=retry)
             flash(_("已保存时限设置。"), "success")
             return see_other(url_for("tasks.policy"))
         return render("tasks/policy.html", "policy_form", form=form, status=422)
-    form = PolicyForm(data=asdict(tasks.current_policy()))
+    retry = tasks.current_retry_policy()
+    form = PolicyForm(data=asdict(tasks.current_policy()) | {
+        "callback_attempts": retry.max_attempts,
+        "callback_retry_minutes": retry.retry_after // timedelta(minutes=1)})
     return render("tasks/policy.html", "policy_form", form=form)

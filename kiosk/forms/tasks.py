@@ -184,6 +184,8 @@ class PolicyForm(FlaskForm):
         NumberRange(min=0, max=1, message=_l("应在 %(min)s 到 %(max)s 之间。"))])
     near_due_minutes = IntegerField(_l("临期提醒：至少提前（分钟）"), validators=[
         Optional(), NumberRange(min=0, max=10080, message=_l("应在 %(min)s 到 %(max)s 之间。"))])
+    callback_attempts = _whole(_l("回访未接通：最多拨打（次）"), 1, 10)
+    callback_retry_minutes = _whole(_l("回访未接通：间隔（分钟）"), 0, 10080)
 
 STATUS_LABELS = {
     "new": _l("待派单"),

@@ -98,12 +98,32 @@ def current_policy() -> DeadlinePolicy:
     return DeadlinePolicy(**json.loads(row.value)) if row else DeadlinePolicy()
 
 
-def save_policy(policy: DeadlinePolicy, *, now: datetime) -> None:
-    """Store the policy. Deadlines already promised stay; the near-due moments of open slips follow it."""
-    begin_write()
-    row = db.session.get(Setting, POLICY_KEY) or Setting(key=POLICY_KEY)
-    row.value, row.updated_at = json.dumps(asdict(policy)), now
+RETRY_KEY = "callback_retry_policy"
+
+
+def current_retry_policy() -> CallbackRetryPolicy:
+    """How often and how far apart an unreachable owner is called again: the admin's setting, or ours."""
+    row = db.session.get(Setting, RETRY_KEY)
+    if row is None:
+        return CallbackRetryPolicy()
+    stored = json.loads(row.value)
+    return CallbackRetryPolicy(stored["max_attempts"], timedelta(minutes=stored["retry_after_minutes"]))
+
+
+def _store_setting(key: str, value: dict, now: datetime) -> None:
+    row = db.session.get(Setting, key) or Setting(key=key)
+    row.value, row.updated_at = json.dumps(value), now
     db.session.add(row)
+
+
+def save_policy(policy: DeadlinePolicy, *, now: datetime, retry: CallbackRetryPolicy | None = None) -> None:
+    """Store the policy (and the callback retries, when given). Deadlines already promised stay; the
+    near-due moments of open slips follow it; pending callbacks keep the time they were given."""
+    begin_write()
+    _store_setting(POLICY_KEY, asdict(policy), now)
+    if retry is not None:
+        _store_setting(RETRY_KEY, {"max_attempts": retry.max_attempts,
+                                   "retry_after_minutes": retry.retry_after // timedelta(minutes=1)}, now)
     open_slips = db.session.execute(
         select(TaskSlip.id, TaskSlip.due_at, TaskSlip.opened_at).where(TaskSlip.status.in_(OPEN_VALUES))
     ).all()
@@ -416,7 +436,8 @@ def record_callback(callback_id: int, *, actor: User, now: datetime, result: Cal
             raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
         callback.attempts += 1
         callback.last_attempt_at = now
-        retry_at = None if result.reached else next_callback_attempt(callback.attempts, now, retry)
+        retry_at = None if result.reached else next_callback_attempt(callback.attempts, now,
+                                                                     retry or current_retry_policy())
         if retry_at is not None:
             callback.due_at = retry_at
         else:

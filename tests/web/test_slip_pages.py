@@ -330,10 +330,15 @@ def test_the_admin_edits_the_deadline_policy(app, make_user, auth, client):
     assert "1" in client.get("/tasks/policy").get_data(as_text=True)
     fields = {"routine_working_days": 2, "major_working_days": 3, "complaint_hours": 24,
               "emergency_minutes": 45, "incident_report_working_days": 2, "near_due_fraction": 0.25,
-              "near_due_minutes": ""}
-    bad = client.post_form("/tasks/policy", fields | {"near_due_fraction": 3}, htmx=True)
+              "near_due_minutes": "", "callback_attempts": 5, "callback_retry_minutes": 30}
+    bad = client.post_form("/tasks/policy", fields | {"near_due_fraction": 3, "callback_attempts": 0},
+                           htmx=True)
     assert bad.status_code == 422 and field_error(bad.get_data(as_text=True), "near_due_fraction")
+    assert field_error(bad.get_data(as_text=True), "callback_attempts") == "应在 1 到 10 之间。"
     assert client.post_form("/tasks/policy", fields).status_code == 303
     db.session.rollback()
     policy = tasks.current_policy()
     assert (policy.routine_working_days, policy.emergency_minutes, policy.near_due_fraction) == (2, 45, 0.25)
+    retry = tasks.current_retry_policy()
+    assert (retry.max_attempts, retry.retry_after) == (5, timedelta(minutes=30))
+    assert 'value="5"' in client.get("/tasks/policy").get_data(as_text=True)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.database import begin_write
-from kiosk.domain.callbacks import CallbackResult
+from kiosk.domain.callbacks import CallbackResult, CallbackRetryPolicy
 from kiosk.domain.deadlines import DeadlinePolicy, Priority
 from kiosk.domain.slip_lifecycle import Refused
 from kiosk.extensions import db
@@ -161,6 +161,18 @@ def test_a_slip_staff_reported_is_called_back_by_any_agent_and_seen_by_the_super
     tasks.record_callback(callback.id, actor=cast.other_agent, now=MONDAY + HOUR,
                           result=CallbackResult.SATISFIED)
     assert db.session.get(TaskSlip, slip.id).status == "closed"
+
+
+def test_an_unreachable_owner_is_called_again_as_the_admin_set(cast):
+    tasks.save_policy(tasks.current_policy(), now=MONDAY,
+                      retry=CallbackRetryPolicy(max_attempts=2, retry_after=timedelta(minutes=30)))
+    slip = bring_to(cast, "resolved", now=MONDAY)
+    callback = pending_callback(slip.id)
+    tasks.record_callback(callback.id, actor=cast.owner, now=MONDAY, result=CallbackResult.UNREACHABLE)
+    again = db.session.get(Callback, callback.id)
+    assert (again.status, again.due_at) == ("pending", MONDAY + timedelta(minutes=30))
+    tasks.record_callback(callback.id, actor=cast.owner, now=MONDAY + HOUR, result=CallbackResult.UNREACHABLE)
+    assert db.session.get(Callback, callback.id).status == "unreachable"  # two attempts, as set
 
 
 def test_the_supervisor_sees_every_pending_callback(cast):
