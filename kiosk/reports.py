@@ -14,7 +14,7 @@ from kiosk.charts import Chart, Point, bar_chart
 from kiosk.domain.kpi import KPIS, Direction, KpiCode, KpiStatus, Period, PeriodKind, Unit
 from kiosk.exports import Number, Sheet
 from kiosk.forms.tasks import CATEGORY_LABELS
-from kiosk.services.kpi import Breakdown, KpiReport, KpiValue
+from kiosk.services.kpi import Breakdown, KpiReport, KpiValue, NoBreakdown
 
 KPI_LABELS = {
     KpiCode.ANSWERED_WITHIN_THREE_RINGS: _l("三声内接听率"),
@@ -55,7 +55,8 @@ KPI_NOTES = {
     KpiCode.OVER_THREE_MINUTES: _l("通话超过 180 秒的占比。"),
     KpiCode.AVERAGE_HANDLING_TIME: _l("已接通话的平均时长。"),
     KpiCode.P90_HANDLING_TIME: _l("九成通话不超过此时长。"),
-    KpiCode.COMPLAINT_TIMELINESS: _l("截止时间在本期的投诉：常规一天内处理，重大三天内答复。"),
+    KpiCode.COMPLAINT_TIMELINESS: _l("截止时间在本期的投诉：常规一天内处理，重大三天内答复"
+                                     "（均以任务单办结时间为准）。"),
     KpiCode.VALID_COMPLAINT_SATISFACTION: _l("本期投诉回访中满意与基本满意的占比。"),
     KpiCode.CALLBACK_COVERAGE: _l("本期到期的回访中已完成的占比。"),
     KpiCode.ANNUAL_VISIT_COVERAGE: _l("截至本期末的十二个月内，定期回访到业主的次数 ÷ 户数。"),
@@ -84,12 +85,45 @@ DIMENSION_LABELS = {
 #: The row of a breakdown whose key is empty.
 NOBODY_LABELS = {
     "agent": _l("未分派"),
-    "department": _l("未派单"),
+    # slips sent to no department, and calls, callbacks and incidents of people in none
+    "department": _l("无部门（含未派单）"),
     "project": _l("未关联项目"),
     "class": _l("关注名单"),
 }
+#: Whom each breakdown counts a row for (``kiosk.services.kpi``'s module docstring has the rules).
+DIMENSION_NOTES = {
+    "agent": _l("通话按接听坐席；任务单、投诉及其满意率按首问责任人；回访按回访人；"
+                "突发事件记录表按关闭事件的人。"),
+    "department": _l("任务单、投诉及其满意率按派往的部门；通话、回访和突发事件记录表按坐席"
+                     "（关闭事件的人）所属部门。"),
+    "project": _l("通话按来电业主的房号；任务单、投诉及其满意率按来电开单的业主；回访按所访业主；"
+                  "访问覆盖率和建档率按业主房号。"),
+}
+#: Why a breakdown leaves a KPI out (``kiosk.services.kpi.NOT_BROKEN_DOWN``).
+NO_BREAKDOWN_REASONS = {
+    NoBreakdown.HOUSEHOLDS_BY_PROJECT: _l("分母是户数，户属于项目，不属于某个人或部门。"),
+    NoBreakdown.NO_PROFILE_KEEPER: _l("业主档案没有记录由谁建档、维护。"),
+    NoBreakdown.SPREAD_BETWEEN_SALESPEOPLE: _l("接待差是销售顾问之间的差，一个人没有差；"
+                                               "每人的轮值接待见“销售轮值”表。"),
+    NoBreakdown.ONE_SALES_TEAM: _l("只有售楼处的销售顾问参加轮值，按部门即是指标本身。"),
+    NoBreakdown.ROTATION_BY_OFFICE: _l("轮值表按售楼处记录，不关联项目。"),
+    NoBreakdown.VISIT_RECORDS_PLACE: _l("突发事件来自来访登记，登记只记录地点（客服中心、售楼处、样板间），"
+                                        "不记录项目。"),
+}
 STATUS_LABELS = {KpiStatus.MET: _l("达标"), KpiStatus.MISSED: _l("未达标"), KpiStatus.NO_DATA: _l("无数据")}
 PERIOD_KIND_LABELS = {PeriodKind.DAY: _l("日"), PeriodKind.WEEK: _l("周"), PeriodKind.MONTH: _l("月")}
+
+
+def dimension_note(dimension: str) -> str | None:
+    """Whom a breakdown counts each row for; None for the incident classes (nothing to explain)."""
+    note = DIMENSION_NOTES.get(dimension)
+    return None if note is None else str(note)
+
+
+def not_broken_down(breakdown: Breakdown) -> list[tuple[str, str]]:
+    """The KPIs a breakdown leaves out, as (name, why) -- shown under the table and in the downloads."""
+    return [(str(KPI_LABELS[code]), str(NO_BREAKDOWN_REASONS[reason]))
+            for code, reason in breakdown.not_applicable.items()]
 
 
 def row_name(dimension: str, name: str | None, key) -> str:
@@ -227,11 +261,21 @@ def rotation_sheet(report: KpiReport) -> Sheet:
 
 
 def breakdown_sheet(breakdown: Breakdown) -> Sheet:
+    """A breakdown's rows; under them, after an empty row, whom rows are counted for and the KPIs it
+    leaves out with the reason (as the page says under its table)."""
     title = str(DIMENSION_LABELS[breakdown.dimension])
     sheet = Sheet(title, [title, *(str(KPI_LABELS[c]) for c in breakdown.codes)])
     for row in breakdown.rows:
         sheet.rows.append([row_name(breakdown.dimension, row.name, row.key),
                            *(_figure(row.values.get(c)) for c in breakdown.codes)])
+    note, left_out = dimension_note(breakdown.dimension), not_broken_down(breakdown)
+    if note or left_out:
+        sheet.rows.append([])
+    if note:
+        sheet.rows.append([_("说明"), note])
+    if left_out:
+        sheet.rows.append([_("不按%(dimension)s统计的指标", dimension=title), _("原因")])
+        sheet.rows += [[name, why] for name, why in left_out]
     return sheet
 
 

@@ -37,7 +37,9 @@ def labels():
             "value_text": reports.value_text, "target_text": reports.target_text,
             "basis_text": reports.basis_text, "row_name": reports.row_name,
             "period_title": reports.period_title, "report_title": reports.report_title,
-            "seconds_text": reports.seconds_text, "drillable": kpi.drillable, "report_links": report_links}
+            "seconds_text": reports.seconds_text, "drillable": kpi.drillable, "report_links": report_links,
+            "dimension_note": reports.dimension_note, "not_broken_down": reports.not_broken_down,
+            "rotation_report_link": rotation_report_link}
 
 
 def _ring_target() -> float:
@@ -161,3 +163,12 @@ def report_links(period: Period) -> dict[str, str] | None:
     return {name: url_for(endpoint, label=period.label) for name, endpoint in
             (("page", "kpi.report"), ("xlsx", "kpi.report_xlsx"), ("csv", "kpi.report_csv"))}
 
+
+def rotation_report_link(period: Period) -> str:
+    """The rotation's reception report (接待统计) for the same kind of period, opened on a day inside it.
+
+    That report takes ``?period=day|week|month&day=``; its week is the ISO week, Monday to Sunday, while
+    the KPI week is the reporting week, Saturday to Friday. A KPI week links to the ISO week of its
+    Friday, which shares the Monday-to-Friday with it (the page says the weekend differs)."""
+    day = period.end if period.kind is PeriodKind.WEEK else period.start
+    return url_for("rotation.report", period=period.kind.value, day=day.isoformat())

@@ -300,7 +300,9 @@ def is_complaint(category: str | None, priority: str) -> bool:
 
 
 def is_major(priority: str) -> bool:
-    """A major issue (重大问题, seed 004 §2): answered within three working days; all else is routine."""
+    """A major issue (重大问题, seed 004 §2): answered within three working days; all else is routine.
+
+    "Answered" is judged by the slip's resolved time (see ``complaint_timeliness``)."""
     return priority == Priority.MAJOR
 
 
@@ -453,6 +455,12 @@ def complaint_timeliness(
     ``(routine_on_time + major_on_time) / (routine_total + major_total)`` -- pooled, not the mean of the two
     rates, so a single major complaint does not weigh as much as fifty routine ones. The total counts
     complaints *due* in the period (deadline inside it), including those still open past their deadline.
+
+    **Both are judged by when the complaint's task slip was resolved** (``TaskSlip.resolved_at``, the
+    slip's ``deadline_verdict``): the app records no separate first reply to the owner, so "major issues
+    answered within three days" (重大问题三天内有回复) is read as "the slip resolved -- the owner given the
+    result -- within three working days". Notes, acceptance or a progress call before the deadline do not
+    make a major complaint on time; resolving it after the deadline makes it late.
     """
     routine = _share(routine_on_time, routine_total, "routine_on_time", "routine_total")
     major = _share(major_on_time, major_total, "major_on_time", "major_total")

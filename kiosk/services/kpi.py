@@ -23,6 +23,32 @@ both on the same random rows):
 * owner profiles: the profiles as they are now (no history is kept);
 * rotation fairness: each day of the sales office replayed by the engine (event-sourced; a month is at
   most 31 replays), ``day_rotation_spread``.
+
+Breakdowns (``DIMENSIONS``; one ``GROUP BY`` statement per family and dimension, merged by key):
+
+* **per agent** -- calls by the agent who took them; slips and complaint timeliness by the slip's owner
+  (首问责任人, ``TaskSlip.owner_id``); complaint satisfaction by the owner of the complaint's slip;
+  callbacks by whoever made them (else the agent they were given to); incident reports by the person who
+  closed the incident (closing starts the two-working-day clock; the app records no separate filer).
+* **per department** -- slips, complaint timeliness and satisfaction by the department the slip was sent
+  to (``TaskSlip.department_id``); calls, callbacks and incident reports by the department of the agent
+  (or closer) above. Rows without a department are one "no department" row.
+* **per project** -- calls by the caller's home; slips, complaints and their satisfaction by the home of
+  the caller whose call opened the slip; callbacks by the owner called; visit coverage and profile
+  completeness by the owner's home.
+* **per incident class** (A/B/C) -- incident reports.
+
+What no breakdown shows, and why (``NOT_BROKEN_DOWN``; the page and the downloads say it too):
+
+* annual visit coverage per agent or department: its denominator is households, and households belong
+  to projects; an agent's visits over all households would not be a coverage to hold against 120 %;
+* owner-profile completeness per agent or department: a profile records nobody who keeps it;
+* rotation fairness per agent: it is the spread *between* salespeople (one person has no spread); each
+  salesperson's turns and receptions are in the sales rotation table instead; per department: only the
+  sales office's salespeople take turns, so the one department's spread is the KPI itself; per project:
+  the rotation is kept per sales office (``RotationDay.office``), which records no project;
+* incident reports per project: an incident comes from a visit, which records the place (service
+  centre, sales office, model home), not a project.
 """
 
 from __future__ import annotations
@@ -31,6 +57,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from functools import cached_property
 
 from sqlalchemy import Select, and_, case, func, literal, literal_column, or_, select, union_all
@@ -219,12 +246,19 @@ def _user_dimension(user_id) -> Dimension:
     return Dimension(User.id, User.display_name, lambda s: s.outerjoin(User, User.id == user_id))
 
 
+def _users_department(user_id) -> Dimension:
+    """The department of the user in ``user_id`` (an agent's own department, not a slip's)."""
+    return Dimension(Department.id, Department.name, lambda s: s.outerjoin(User, User.id == user_id)
+                     .outerjoin(Department, Department.id == User.department_id))
+
+
 _PROJECT = (Project.id, Project.name)
 _CALLBACK_AGENT = func.coalesce(Callback.done_by_id, Callback.agent_id)
 
 DIMENSIONS: dict[str, dict[str, Dimension]] = {
     "calls": {
         "agent": _user_dimension(Call.agent_id),
+        "department": _users_department(Call.agent_id),
         "project": Dimension(*_PROJECT, lambda s: _project_of_owner(s, Call.owner_id)),
     },
     "slips": {
@@ -235,15 +269,20 @@ DIMENSIONS: dict[str, dict[str, Dimension]] = {
     },
     "callbacks": {
         "agent": _user_dimension(_CALLBACK_AGENT),
+        "department": _users_department(_CALLBACK_AGENT),
         "project": Dimension(*_PROJECT, _callback_project),
     },
     "answers": {},
     "visits": {"project": Dimension(*_PROJECT, _owner_home)},
     "owners": {"project": Dimension(*_PROJECT, _owner_home)},
-    "incidents": {"class": Dimension(Incident.incident_class, Incident.incident_class, lambda s: s)},
+    "incidents": {
+        "agent": _user_dimension(Incident.closed_by_id),
+        "department": _users_department(Incident.closed_by_id),
+        "class": Dimension(Incident.incident_class, Incident.incident_class, lambda s: s),
+    },
 }
-# Answers are slips answered on the spot: the slips' own agent and department.
-DIMENSIONS["answers"] = {key: DIMENSIONS["slips"][key] for key in ("agent", "department")}
+# A complaint's satisfaction answer belongs to its slip: the slip's agent, department and project.
+DIMENSIONS["answers"] = dict(DIMENSIONS["slips"])
 
 #: The family of rows behind each KPI (and so its drill-down and its dimensions).
 FAMILY = {
@@ -594,11 +633,45 @@ def _fairness(spreads: Iterable[int | None]) -> KpiValue:
 # The report: a period, its trend and its breakdowns
 # ----------------------------------------------------------------------------------------------------
 
-AGENT_CODES = (KpiCode.ANSWERED_WITHIN_THREE_RINGS, KpiCode.OVER_THREE_MINUTES, KpiCode.AVERAGE_HANDLING_TIME,
-               KpiCode.P90_HANDLING_TIME, KpiCode.SLIPS_OVERDUE, KpiCode.CALLBACK_COVERAGE)
-DEPARTMENT_CODES = (KpiCode.SLIPS_OVERDUE, KpiCode.COMPLAINT_TIMELINESS, KpiCode.VALID_COMPLAINT_SATISFACTION)
-PROJECT_CODES = (KpiCode.ANSWERED_WITHIN_THREE_RINGS, KpiCode.SLIPS_OVERDUE, KpiCode.COMPLAINT_TIMELINESS,
-                 KpiCode.CALLBACK_COVERAGE, KpiCode.ANNUAL_VISIT_COVERAGE, KpiCode.OWNER_PROFILE_COMPLETENESS)
+class NoBreakdown(StrEnum):
+    """Why a KPI has no breakdown by a dimension (the page and the downloads say it; see the module doc)."""
+
+    HOUSEHOLDS_BY_PROJECT = "households_by_project"  # its denominator, households, belong to projects
+    NO_PROFILE_KEEPER = "no_profile_keeper"  # an owner profile records nobody who keeps it
+    SPREAD_BETWEEN_SALESPEOPLE = "spread_between_salespeople"  # a spread is between people, not of one
+    ONE_SALES_TEAM = "one_sales_team"  # only the sales office's salespeople take turns
+    ROTATION_BY_OFFICE = "rotation_by_office"  # the rotation is kept per sales office, not per project
+    VISIT_RECORDS_PLACE = "visit_records_place"  # a visit records the place, not the project
+
+
+#: The KPIs each breakdown leaves out, and why; every other KPI is in it (``breakdown_codes``).
+NOT_BROKEN_DOWN: dict[str, dict[KpiCode, NoBreakdown]] = {
+    "agent": {
+        KpiCode.ANNUAL_VISIT_COVERAGE: NoBreakdown.HOUSEHOLDS_BY_PROJECT,
+        KpiCode.OWNER_PROFILE_COMPLETENESS: NoBreakdown.NO_PROFILE_KEEPER,
+        KpiCode.ROTATION_FAIRNESS: NoBreakdown.SPREAD_BETWEEN_SALESPEOPLE,
+    },
+    "department": {
+        KpiCode.ANNUAL_VISIT_COVERAGE: NoBreakdown.HOUSEHOLDS_BY_PROJECT,
+        KpiCode.OWNER_PROFILE_COMPLETENESS: NoBreakdown.NO_PROFILE_KEEPER,
+        KpiCode.ROTATION_FAIRNESS: NoBreakdown.ONE_SALES_TEAM,
+    },
+    "project": {
+        KpiCode.INCIDENT_REPORTS_ON_TIME: NoBreakdown.VISIT_RECORDS_PLACE,
+        KpiCode.ROTATION_FAIRNESS: NoBreakdown.ROTATION_BY_OFFICE,
+    },
+}
+
+
+def breakdown_codes(dimension: str) -> tuple[KpiCode, ...]:
+    """The KPIs of an agent, department or project breakdown, in ``KpiCode`` order."""
+    return tuple(code for code in KpiCode if code not in NOT_BROKEN_DOWN[dimension])
+
+
+AGENT_CODES = breakdown_codes("agent")
+DEPARTMENT_CODES = breakdown_codes("department")
+PROJECT_CODES = breakdown_codes("project")
+#: Incident classes (A/B/C, seed 000 §3): a fourth breakdown, of the incident reports only.
 CLASS_CODES = (KpiCode.INCIDENT_REPORTS_ON_TIME,)
 
 
@@ -614,6 +687,8 @@ class Breakdown:
     dimension: str  # agent / department / project / class
     codes: tuple[KpiCode, ...]
     rows: list[BreakdownRow]
+    #: The KPIs this breakdown leaves out, and why (in ``KpiCode`` order).
+    not_applicable: dict[KpiCode, NoBreakdown] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -696,20 +771,30 @@ def _breakdown(dimension: str, codes: tuple[KpiCode, ...], merged: dict[object, 
         if any(v.value is not None for v in values.values()):
             rows.append(BreakdownRow(key, counts.values.get("name"), values))
     rows.sort(key=lambda r: (r.key is None, r.name or "", str(r.key)))
-    return Breakdown(dimension, codes, rows)
+    return Breakdown(dimension, codes, rows, dict(NOT_BROKEN_DOWN.get(dimension, {})))
+
+
+def _people_counts(dimension: str, start: datetime, end: datetime, now: datetime,
+                   ring_target_seconds: float) -> dict[object, Counts]:
+    """Everything counted per agent or per department: calls, talk-time p90, slips and complaints,
+    complaint answers, callbacks, incident reports -- one ``GROUP BY`` statement each."""
+    return _merge(call_counts(_by("calls", dimension), start, end, ring_target_seconds),
+                  p90_talk(_by("calls", dimension), start, end),
+                  slip_counts(_by("slips", dimension), start, end, now),
+                  answer_counts(_by("answers", dimension), start, end),
+                  callback_counts(_by("callbacks", dimension), start, end, now),
+                  report_counts(_by("incidents", dimension), start, end, now))
 
 
 def breakdowns(period: Period, now: datetime, *, ring_target_seconds: float) -> list[Breakdown]:
     start, end = period.start_utc, period.end_utc
-    agents = _merge(call_counts(_by("calls", "agent"), start, end, ring_target_seconds),
-                    p90_talk(_by("calls", "agent"), start, end),
-                    slip_counts(_by("slips", "agent"), start, end, now),
-                    callback_counts(_by("callbacks", "agent"), start, end, now))
-    departments = _merge(slip_counts(_by("slips", "department"), start, end, now),
-                         answer_counts(_by("answers", "department"), start, end))
+    agents = _people_counts("agent", start, end, now, ring_target_seconds)
+    departments = _people_counts("department", start, end, now, ring_target_seconds)
     window = rules.trailing_year(period)
     projects = _merge(call_counts(_by("calls", "project"), start, end, ring_target_seconds),
+                      p90_talk(_by("calls", "project"), start, end),
                       slip_counts(_by("slips", "project"), start, end, now),
+                      answer_counts(_by("answers", "project"), start, end),
                       callback_counts(_by("callbacks", "project"), start, end, now),
                       visit_counts([window], _by("visits", "project"))[0],
                       household_counts(_by("visits", "project")),

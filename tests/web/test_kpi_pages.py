@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from openpyxl import load_workbook
 
 from kiosk.clock import SHANGHAI, local, utcnow
-from kiosk.domain.kpi import KPIS, KpiCode, PeriodKind, period_for, supervision_report_period
+from kiosk.domain.kpi import KPIS, KpiCode, PeriodKind, Unit, period_for, supervision_report_period
 from kiosk.extensions import db
 from kiosk.models.calls import Call
 from kiosk.models.tasks import TaskSlip
 from kiosk.reports import KPI_LABELS
+from tests.web.kpi_support import PERIOD as WORLD_MONTH
+from tests.web.kpi_support import build, parse_html, read_kpi_page, read_report_page
 
 LAST_MONTH = supervision_report_period(local(utcnow()).date())
 if LAST_MONTH.end == local(utcnow()).date():  # on a month's last day the report covers that month
@@ -116,6 +120,42 @@ def test_previous_and_next(client, supervisor):
     assert "/kpi/reports/" not in day_html  # a day has no report
 
 
+@pytest.mark.parametrize("kind", ["day", "week", "month"])
+def test_the_rotation_link_opens_the_same_kind_of_period(client, supervisor, kind):
+    """The reception report (接待统计) takes ?period=day|week|month&day=; its week is Monday to Sunday,
+    the KPI week Saturday to Friday. A KPI week opens the calendar week sharing its Monday to Friday, and
+    the page says the weekends differ."""
+    period = period_for(kind, DAY)
+    html = text(client.get(f"/kpi/?period={period.label}"))
+    body = parse_html(html).find("div", id="kpi_body")
+    links = [a.attrs["href"] for a in body.find_all("a")
+             if a.attrs.get("href", "").startswith("/rotation/report")]
+    assert len(links) == 1
+    link = links[0]
+    query = parse_qs(urlsplit(link).query)
+    assert query["period"] == [kind]
+    day = date.fromisoformat(query["day"][0])
+    assert period.start <= day <= period.end
+    opened = text(client.get(link))
+    if kind == "week":
+        monday, sunday = period.start + timedelta(days=2), period.end + timedelta(days=2)
+        assert day - timedelta(days=day.weekday()) == monday
+        assert f"{monday.isoformat()} – {sunday.isoformat()}" in opened
+        assert "周一至周日" in html and "周六至周五" in html
+    else:
+        shown = period.start.isoformat() if kind == "day" else \
+            f"{period.start.isoformat()} – {period.end.isoformat()}"
+        assert f"<h2>{shown}</h2>" in opened
+        assert "周一至周日" not in html
+
+
+def test_the_page_says_complaints_are_judged_by_the_slips_resolved_time(client, supervisor):
+    """重大问题三天内有回复: the app records no separate first reply, so the slip's resolved time decides."""
+    page = parse_html(text(client.get(f"/kpi/?period={LAST_MONTH.label}")))
+    card = page.find("article", id="kpi-complaint_timeliness")
+    assert "以任务单办结时间为准" in card.find("p", css="hint").text
+
+
 @pytest.mark.parametrize("query", ["?period=nonsense", "?kind=year&day=2026-01-01", "?day=garbage",
                                    "?period=0001-01", "?period=9999-W01", "?kind=day&day=0001-01-01"])
 def test_nonsense_periods_fall_back_to_a_sane_one(client, supervisor, query):
@@ -188,7 +228,8 @@ def test_drill_pages_of_fifty(client, supervisor, make_user):
 
 @pytest.mark.parametrize("url", [
     "/kpi/drill/nope", "/kpi/drill/rotation_fairness", "/kpi/drill/slips_overdue?dim=moon",
-    "/kpi/drill/slips_overdue?dim=agent&key=x", "/kpi/drill/incident_reports_on_time?dim=agent",
+    "/kpi/drill/slips_overdue?dim=agent&key=x", "/kpi/drill/incident_reports_on_time?dim=project",
+    "/kpi/drill/annual_visit_coverage?dim=agent",
     "/kpi/drill/slips_overdue?page=-1",
 ])
 def test_drill_refuses_what_it_cannot_list(client, supervisor, url):
@@ -244,34 +285,199 @@ def shown(value, number_format: str) -> str:
     return str(value)
 
 
-@pytest.mark.parametrize("period", [LAST_MONTH, WEEK])
-def test_the_xlsx_holds_the_numbers_of_the_page(client, supervisor, month_of_work, period):
-    page = page_summary(text(client.get(f"/kpi/reports/{period.label}")))
+# ---- the downloads hold what the page shows -------------------------------------------------------------
+
+WORLD_WEEK = period_for(PeriodKind.WEEK, date(2026, 6, 10))  # Saturday 6 June to Friday 12 June 2026
+CODE_OF_LABEL = {str(label): code for code, label in KPI_LABELS.items()}
+BREAKDOWN_SHEETS = {"agent": "坐席", "department": "部门", "project": "项目", "class": "突发事件类别"}
+
+
+@pytest.fixture
+def world(app, make_user, make_department):
+    """Calls, slips, callbacks, incidents, owners and walk-ins: data behind every KPI in June 2026."""
+    return build(random.Random(7), make_user, make_department)
+
+
+def figure_shown(cell, code: KpiCode) -> str:
+    """An XLSX number cell as the page writes that KPI's number: "97.5%", "2分13秒", "1"; "—" if empty."""
+    if cell.value is None:
+        return "—"
+    assert isinstance(cell.value, int | float) and not isinstance(cell.value, bool), (code, cell.value)
+    unit = KPIS[code].unit
+    if unit is Unit.PERCENT:
+        assert cell.number_format == "0.0%", code
+        return f"{cell.value * 100:.1f}%"
+    assert isinstance(cell.value, int), (code, cell.value)
+    if unit is Unit.SECONDS:
+        return f"{cell.value // 60}分{cell.value % 60:02d}秒"
+    return str(cell.value)
+
+
+def assert_cell_shows(cell, code: KpiCode, page_text: str, where) -> None:
+    """The cell holds the page's number: a number wherever the page shows one, empty only for "—"."""
+    if page_text != "—":
+        assert cell.value is not None, (where, code, page_text)
+    assert figure_shown(cell, code) == page_text, (where, code)
+
+
+def blocks(rows: list[list]) -> list[list[list]]:
+    """Rows (of values or of XLSX cells) split at empty rows."""
+    out: list[list[list]] = [[]]
+    for row in rows:
+        if all(getattr(v, "value", v) in (None, "") for v in row):
+            out.append([])
+        else:
+            out[-1].append(row)
+    return out
+
+
+def sheet_cells(workbook, title: str) -> list[list]:
+    return [[c for c in row] for row in workbook[title].iter_rows()]
+
+
+def values_of(row) -> list:
+    return [c.value for c in row]
+
+
+SHEETS = ["指标汇总", "趋势", "本期概况", "坐席", "部门", "项目", "突发事件类别", "轮值公平"]
+
+
+def csv_section(rows: list[list[str]], title: str) -> list[list[str]]:
+    """The CSV rows of one sheet: its header and rows, up to the next sheet's title."""
+    def starts_sheet(i: int, name: str | None = None) -> bool:
+        return rows[i - 1] == [] and len(rows[i]) == 1 and rows[i][0] in ([name] if name else SHEETS)
+
+    start = next(i for i in range(1, len(rows)) if starts_sheet(i, title))
+    end = next((i - 1 for i in range(start + 1, len(rows)) if starts_sheet(i)), len(rows))
+    return rows[start + 1:end]
+
+
+def note_rows(page, dimension: str) -> list[list[str]]:
+    """What a download writes under a breakdown: the note, then the KPIs left out and why."""
+    rows = []
+    if dimension in page.notes:
+        rows.append(["说明", page.notes[dimension]])
+    if page.not_broken_down.get(dimension):
+        rows.append([f"不按{BREAKDOWN_SHEETS[dimension]}统计的指标", "原因"])
+        rows += [[name, why] for name, why in page.not_broken_down[dimension].items()]
+    return rows
+
+
+@pytest.mark.parametrize("period", [WORLD_MONTH, WORLD_WEEK], ids=["month", "week"])
+def test_the_xlsx_holds_every_number_of_the_kpi_page(client, supervisor, world, period):
+    page = read_kpi_page(text(client.get(f"/kpi/?period={period.label}")))
     response = client.get(f"/kpi/reports/{period.label}.xlsx")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     assert f"{period.label}.xlsx" in response.headers["Content-Disposition"]
-    sheet = xlsx_summary(response.data)
-    for code, (value, number_format) in sheet.items():
-        if KPIS[KpiCode(code)].unit.value == "seconds":
-            minutes_seconds = re.fullmatch(r"(\d+)分(\d+)秒", page[code])
-            assert value is None or value == int(minutes_seconds[1]) * 60 + int(minutes_seconds[2]), code
-        else:
-            assert shown(value, number_format) == page[code], code
     workbook = load_workbook(io.BytesIO(response.data))
-    assert workbook.sheetnames == ["指标汇总", "趋势", "本期概况", "坐席", "部门", "项目", "突发事件类别",
-                                   "轮值公平"]
+    assert workbook.sheetnames == SHEETS
+    if period is WORLD_MONTH:  # the world has data behind every KPI in June
+        assert "—" not in page.values.values(), page.values
+
+    summary = sheet_cells(workbook, "指标汇总")
+    assert values_of(summary[0]) == SHEET_HEADER
+    assert {CODE_OF_LABEL[row[0].value] for row in summary[1:]} == set(KpiCode)
+    for row in summary[1:]:
+        code = CODE_OF_LABEL[row[0].value]
+        assert_cell_shows(row[1], code, page.values[code.value], "summary")
+
+    trend = sheet_cells(workbook, "趋势")
+    periods = values_of(trend[0])[1:]
+    assert len(trend) - 1 == len(KpiCode) - 1  # every KPI but the rotation, which has a sheet of days
+    for row in trend[1:]:
+        code = CODE_OF_LABEL[row[0].value]
+        assert [label for label, _ in page.trends[code.value]] == periods, code
+        for cell, (label, shown) in zip(row[1:], page.trends[code.value], strict=True):
+            assert_cell_shows(cell, code, shown, ("trend", label))
+
+    days, people = blocks(sheet_cells(workbook, "轮值公平")[1:])
+    rotation = page.trends[KpiCode.ROTATION_FAIRNESS.value]
+    assert [row[0].value for row in days] == [label for label, _ in rotation]
+    for row, (label, shown) in zip(days, rotation, strict=True):
+        assert_cell_shows(row[1], KpiCode.ROTATION_FAIRNESS, shown, ("rotation", label))
+    assert values_of(people[0]) == page.salespeople.header
+    assert [[str(v) for v in values_of(row)] for row in people[1:]] == page.salespeople.rows
+    assert page.salespeople.rows  # the walk-ins of the world
+
+    for dimension, title in BREAKDOWN_SHEETS.items():
+        table = page.breakdowns[dimension]
+        rows, *notes = blocks(sheet_cells(workbook, title))
+        assert values_of(rows[0]) == table.header, dimension
+        codes = [CODE_OF_LABEL[label] for label in table.header[1:]]
+        assert [row[0].value for row in rows[1:]] == [r[0] for r in table.rows], dimension
+        for row, shown in zip(rows[1:], table.rows, strict=True):
+            for cell, code, text_ in zip(row[1:], codes, shown[1:], strict=True):
+                assert_cell_shows(cell, code, text_, (dimension, shown[0]))
+        assert [[v for v in values_of(r) if v is not None] for block in notes for r in block] == \
+            note_rows(page, dimension), dimension
 
 
-def test_the_csv_holds_the_numbers_of_the_page(client, supervisor, month_of_work):
-    page = page_summary(text(client.get(f"/kpi/reports/{LAST_MONTH.label}")))
-    response = client.get(f"/kpi/reports/{LAST_MONTH.label}.csv")
+@pytest.mark.parametrize("period", [WORLD_MONTH, WORLD_WEEK], ids=["month", "week"])
+def test_the_csv_holds_every_number_of_the_kpi_page(client, supervisor, world, period):
+    page = read_kpi_page(text(client.get(f"/kpi/?period={period.label}")))
+    response = client.get(f"/kpi/reports/{period.label}.csv")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(text(response).lstrip("\ufeff"))))
-    start = rows.index(SHEET_HEADER)
-    by_label = {str(label): code.value for code, label in KPI_LABELS.items()}
-    for row in rows[start + 1:start + 1 + len(KpiCode)]:
-        assert row[1] == page[by_label[row[0]]]
+
+    summary = csv_section(rows, "指标汇总")
+    assert summary[0] == SHEET_HEADER
+    assert {CODE_OF_LABEL[row[0]]: row[1] for row in summary[1:]} == \
+        {code: page.values[code.value] for code in KpiCode}
+
+    trend = csv_section(rows, "趋势")
+    for row in trend[1:]:
+        code = CODE_OF_LABEL[row[0]]
+        assert list(zip(trend[0][1:], row[1:], strict=True)) == page.trends[code.value], code
+
+    days, people = blocks(csv_section(rows, "轮值公平")[1:])
+    assert [tuple(row) for row in days] == page.trends[KpiCode.ROTATION_FAIRNESS.value]
+    assert people == [page.salespeople.header, *page.salespeople.rows]
+
+    for dimension, title in BREAKDOWN_SHEETS.items():
+        table = page.breakdowns[dimension]
+        breakdown, *notes = blocks(csv_section(rows, title))
+        assert breakdown == [table.header, *table.rows], dimension
+        assert [row for block in notes for row in block] == note_rows(page, dimension), dimension
+
+
+@pytest.mark.parametrize("period", [WORLD_MONTH, WORLD_WEEK], ids=["month", "week"])
+def test_the_printable_report_shows_what_the_kpi_page_shows(client, supervisor, world, period):
+    page = read_kpi_page(text(client.get(f"/kpi/?period={period.label}")))
+    report = read_report_page(text(client.get(f"/kpi/reports/{period.label}")))
+    assert report.values == page.values
+    assert report.trends == {f"{KPI_LABELS[KpiCode(code)]} 趋势": bars for code, bars in page.trends.items()}
+    assert report.breakdowns == page.breakdowns
+    assert report.notes == page.notes and report.not_broken_down == page.not_broken_down
+    assert report.salespeople == page.salespeople
+    workbook = load_workbook(io.BytesIO(client.get(f"/kpi/reports/{period.label}.xlsx").data))
+    volume = {row[0].value: str(row[1].value) for row in sheet_cells(workbook, "本期概况")[1:]
+              if not str(row[0].value).startswith(" ")}
+    assert volume == report.volume
+
+
+@pytest.mark.parametrize("dimension", ["agent", "department", "project"])
+def test_each_breakdown_shows_every_kpi_or_says_why_not(client, supervisor, world, dimension):
+    """Issue 7 asks for each KPI per agent, per department and per project: a KPI the data cannot split
+    that way is named under the table with the reason, never silently left out."""
+    page = read_kpi_page(text(client.get(f"/kpi/?period={WORLD_MONTH.label}")))
+    columns = {CODE_OF_LABEL[label] for label in page.breakdowns[dimension].header[1:]}
+    left_out = {CODE_OF_LABEL[name] for name in page.not_broken_down.get(dimension, {})}
+    assert columns | left_out == set(KpiCode) and not columns & left_out
+    assert all(page.not_broken_down[dimension].values())  # each with its reason
+    for column, code in enumerate(page.breakdowns[dimension].header[1:], start=1):  # data in every column
+        assert any(row[column] != "—" for row in page.breakdowns[dimension].rows), code
+
+
+def test_complaints_and_satisfaction_per_agent_department_and_project(client, supervisor, world):
+    page = read_kpi_page(text(client.get(f"/kpi/?period={WORLD_MONTH.label}")))
+    for dimension in ("agent", "department", "project"):
+        header = page.breakdowns[dimension].header
+        assert "投诉处理及时率" in header and "有效投诉处理满意率" in header, dimension
+    assert "平均通话时长" in page.breakdowns["department"].header  # calls by the agent's department
+    assert "突发事件记录表按时率" in page.breakdowns["agent"].header  # by whoever closed the incident
+    assert "突发事件记录表按时率" in page.not_broken_down["project"]
+    assert "轮值接待差" in page.not_broken_down["agent"]
 
 
 def test_a_name_that_looks_like_a_formula_stays_text(client, supervisor, month_of_work):
