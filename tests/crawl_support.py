@@ -1,35 +1,50 @@
 """A populated world for the tests that walk every route, and a crawler.
 
 The world has a row behind every URL argument (the access table's ``sample_values`` plus a visit, an
-incident, a watch-list entry, a callback), somebody in every role, and personal data with known values,
-so a test can look for them in pages, links and logs. The crawler opens, as one person, every GET route
-and the pages those link to, as a browser would. Routes added later are walked without more work: they
-come from ``app.url_map``, and their URL arguments from ``sample_values`` (which the access test makes
-every new route fill in).
+incident, a watch-list entry, a callback; the salesperson's buyer files, a reminder due today and a phone
+enquiry; a model home's tablet, its checklists and an asset record with a photo), somebody in every role,
+and personal data with known values, so a test can look for them in pages, links and logs. The crawler
+opens, as one person, every GET route and the pages those link to, as a browser would. Routes added later
+are walked without more work: they come from ``app.url_map``, and their URL arguments from
+``sample_values`` (which the access test makes every new route fill in).
+
+Two tablets are paired: one at the service centre, one in a model home, whose pages answer 404 to any
+other tablet; the device identity sends each request to the tablet its route needs. The model-home pages
+read a clock stopped at 10:00 today (Shanghai), so the 8:30 opening round can be recorded whatever the
+hour the tests run.
 """
 
 from __future__ import annotations
 
 import os
-import time
+import time as clock
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from kiosk.access import rule_for_endpoint
-from kiosk.clock import utcnow
-from kiosk.domain.classify import VisitPurpose
+from kiosk.clock import SHANGHAI, local, utcnow
+from kiosk.domain.classify import Place, VisitPurpose
+from kiosk.domain.model_home import AssetEvent, DamageCause
 from kiosk.extensions import db
+from kiosk.forms.sales import STEP_FORMS
 from kiosk.models.callbacks import Callback
+from kiosk.models.model_home import ModelHomeCheck
 from kiosk.models.people import Role, User
+from kiosk.models.sales import BuyerReminder
 from kiosk.models.visits import WatchPerson
+from kiosk.services import devices, model_home, sales
 from tests.html_support import Form, read_page
 from tests.kiosk_support import sign_in
+from tests.sales_support import S, Team, make_units, walk
 from tests.web.hotline_support import add_owner
 from tests.web.slips import quick_user
 from tests.web.test_access import sample_values, url_for_rule
@@ -38,27 +53,77 @@ VISITOR_MOBILE = "13712340001"  # signed in at the kiosk
 CALLER_MOBILE = "18612340002"  # rang the hotline; its slip went to engineering
 OWNER_MOBILE = "13912340003"  # an owner's profile
 WATCH_MOBILE = "13312340004"  # on the watch list
+BUYER_MOBILE = "13512340011"  # a buyer's file, kept by the world's salesperson
+ENQUIRY_MOBILE = "15912340012"  # rang the sales office: in the salesperson's phone register
 ID_NUMBER = "11010519491231002X"  # a valid resident ID number, in a caller's notes
 
 ANONYMOUS, DEVICE = "anonymous", "device"
 STAFF_ELSEWHERE = "staff_elsewhere"  # department staff, but not of the slip's department
-IDENTITIES = [ANONYMOUS, DEVICE, *(r.value for r in Role), STAFF_ELSEWHERE]
+SALES_ELSEWHERE = "sales_elsewhere"  # a salesperson, but not the one who keeps the buyer files
+IDENTITIES = [ANONYMOUS, DEVICE, *(r.value for r in Role), STAFF_ELSEWHERE, SALES_ELSEWHERE]
 #: Never opened by a crawl: the static files, a language switch (the tests read Chinese), signing out.
 NOT_CRAWLED = {"static", "main.set_language", "auth.logout"}
+#: Device routes answered only by a tablet standing in a given place, by blueprint (others: the service
+#: centre's tablet).
+TABLET_PLACES = {"model_home": Place.MODEL_HOME.value}
+#: Whose sample rows a route acts on (by endpoint prefix), tried first: the buyer files, reminders and
+#: phone register are the salesperson's; the sample incident alerts the supervisors, not the agents.
+OWNERS = {"sales.": Role.SALES, "visitors.incident": Role.SUPERVISOR, "visitors.acknowledge": Role.SUPERVISOR,
+          "visitors.file_report": Role.SUPERVISOR}
+#: Routes whose one URL pattern leads to several forms, and the name of each: each step of the buyer
+#: pipeline is posted to ``/sales/buyers/<file>/<step>``, on a file waiting at the step before it.
+VARIANTS = {"sales.take_step": [step.value for step in STEP_FORMS]}
+#: The model-home pages' clock: 10:00 today in Shanghai (the opening round is due at 8:30).
+MODEL_HOME_HOUR = time(10, 0)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def place_for(endpoint: str | None) -> str:
+    """Where the tablet stands that a device route needs."""
+    return TABLET_PLACES.get((endpoint or "").partition(".")[0], Place.SERVICE_CENTRE.value)
+
+
+class Tablets:
+    """The world's paired tablets as one browser: each request goes to the tablet standing where its route
+    needs one (the model-home pages answer 404 to the service centre's tablet, as they should)."""
+
+    def __init__(self, app: Flask, by_place: dict):
+        self.app, self.by_place = app, by_place
+
+    def for_endpoint(self, endpoint: str | None):
+        return self.by_place[place_for(endpoint)]
+
+    def _for(self, url: str, method: str):
+        return self.for_endpoint(endpoint_of(self.app, url, method))
+
+    def get(self, url: str, **kwargs):
+        return self._for(url, "GET").get(url, **kwargs)
+
+    def get_htmx(self, url: str, **kwargs):
+        return self._for(url, "GET").get_htmx(url, **kwargs)
+
+    def post(self, url: str, **kwargs):
+        return self._for(url, "POST").post(url, **kwargs)
 
 
 @dataclass
 class World:
     values: dict
     users: dict
-    tablet: object  # the paired kiosk test client
+    tablet: object  # the paired service-centre tablet (a test client)
+    tablets: Tablets  # both tablets, each request to the one its route needs
+    variants: dict = field(default_factory=dict)  # endpoint -> variant name -> the URL values it needs
+
+    def values_for(self, endpoint: str, variant: str | None = None) -> dict:
+        """The URL values to reach ``endpoint``'s form named ``variant`` (see ``VARIANTS``)."""
+        return {**self.values, **self.variants.get(endpoint, {}).get(variant, {})}
 
 
 def _person(username: str, role: str, department=None) -> User:
     return quick_user(role, username=username, display_name=f"{username}员工", department=department)
 
 
-def build_world(app: Flask, make_department, paired_client) -> World:
+def build_world(app: Flask, make_department, paired_client, monkeypatch, tmp_path: Path) -> World:
     engineering = make_department("engineering", "工程部")
     owner = _person("agent", Role.AGENT.value, engineering)  # the sample slip's owner
     values = sample_values(app)
@@ -70,6 +135,7 @@ def build_world(app: Flask, make_department, paired_client) -> World:
         Role.STAFF.value: _person("staff", Role.STAFF.value, engineering),
         Role.SALES.value: _person("sales", Role.SALES.value),
         STAFF_ELSEWHERE: _person("elsewhere", Role.STAFF.value, centre),
+        SALES_ELSEWHERE: _person("colleague", Role.SALES.value),
     }
     tablet = paired_client()
     assert sign_in(tablet, VisitPurpose.COMPLAINT, relation="owner", mobile=VISITOR_MOBILE).status_code == 303
@@ -81,7 +147,10 @@ def build_world(app: Flask, make_department, paired_client) -> World:
     db.session.add(Callback(kind="slip", slip_id=values["slip_id"], agent_id=owner.id, due_at=now,
                             created_at=now))
     db.session.commit()
-    return World(values, users, tablet)
+    variants = {"sales.take_step": _buyer_files(users, values, now)}
+    home = _model_home(app, paired_client, monkeypatch, tmp_path, values)
+    tablets = Tablets(app, {Place.SERVICE_CENTRE.value: tablet, Place.MODEL_HOME.value: home})
+    return World(values, users, tablet, tablets, variants)
 
 
 def _call_with_slip(agent, department) -> None:
@@ -97,33 +166,90 @@ def _call_with_slip(agent, department) -> None:
                     department=department)
 
 
-def client_for(app: Flask, world: World, identity: str):
-    """A test client as this person: signed in (staff), the paired tablet, or nobody.
+def _buyer_files(users: dict, values: dict, now: datetime) -> dict[str, dict]:
+    """The salesperson's buyer files: the sample one, its down payment due in five days (so its first
+    reminder is today's), and one waiting at the step before each step form; a phone enquiry to call back
+    today. Fills in the sample values and returns each step form's (``VARIANTS``)."""
+    salesperson, supervisor = users[Role.SALES.value], users[Role.SUPERVISOR.value]
+    # The supervisor plays the project manager: takes the deposit, checks the unit, reviews the subscription.
+    team = Team(sales_department=None, finance_department=None, salesperson=salesperson,
+                colleague=users[SALES_ELSEWHERE], manager=supervisor, cashier=supervisor)
+    units = iter(make_units(len(STEP_FORMS) + 1))
 
-    Staff are signed in by writing the session a login writes (the login itself is tested in
+    def file_at(step: S, name: str, mobile: str | None = None, due_in_days: int = 10):
+        file = sales.register(salesperson=salesperson, customer_name=name, mobile=mobile, group_id=None,
+                              now=now)
+        if step is S.REGISTERED:
+            return file
+        return walk(file, step, team, next(units), now, due_in_days=due_in_days)
+
+    sample = file_at(S.SUBSCRIPTION, "周海", BUYER_MOBILE, due_in_days=5)
+    before = {S.DEPOSIT: S.REGISTERED, S.SUBSCRIPTION: S.DEPOSIT, S.DOWN_PAYMENT: S.SUBSCRIPTION,
+              S.PURCHASE_CONTRACT: S.DOWN_PAYMENT, S.MORTGAGE: S.PURCHASE_CONTRACT, S.HANDOVER: S.MORTGAGE}
+    variants = {step.value: {"file_id": file_at(before[step], f"客户{n}").id, "step": step.value}
+                for n, step in enumerate(STEP_FORMS, start=1)}
+    today = local(now).date()
+    reminder = db.session.scalars(select(BuyerReminder).where(
+        BuyerReminder.file_id == sample.id, BuyerReminder.remind_on == today)).one()
+    sales.log_enquiry(salesperson=salesperson, now=now, caller_name="赵先生", mobile=ENQUIRY_MOBILE,
+                      question="两房还有吗", heard_from="朋友介绍", callback_on=today)
+    values.update(file_id=sample.id, step=S.DOWN_PAYMENT.value, reminder_id=reminder.id)
+    return variants
+
+
+def _model_home(app: Flask, paired_client, monkeypatch, tmp_path: Path, values: dict):
+    """The model home's tablet (open 8:30–19:00, as in seed 002), its default checklists and an asset
+    record with a photo; the model-home pages' clock stopped at 10:00 today. Returns the paired tablet."""
+    stopped = datetime.combine(local(utcnow()).date(), MODEL_HOME_HOUR, SHANGHAI).astimezone(UTC)
+    for module in ("kiosk.blueprints.model_home", "kiosk.blueprints.model_homes"):
+        monkeypatch.setattr(f"{module}.utcnow", lambda: stopped)
+    monkeypatch.setitem(app.config, "ASSET_PHOTO_DIR", str(tmp_path / "asset_photos"))
+    device = devices.register_device(name="样板间A户型", place=Place.MODEL_HOME.value, opens_at=time(8, 30),
+                                     closes_at=time(19, 0), now=utcnow())
+    client = paired_client(device=device)
+    model_home.ensure_default_checks()
+    report = model_home.AssetReport(
+        item="青瓷花瓶", event=AssetEvent.DAMAGED, happened="参观客户的小孩碰倒",
+        occurred_at=stopped - timedelta(hours=1), cause=DamageCause.BY_A_PERSON, person="李先生",
+        compensation=800, management_fault=False, reported_by="陈管家")
+    record = model_home.record_asset_event(device, report, [model_home.Photo(PNG, "png", "image/png")],
+                                           photo_dir=Path(app.config["ASSET_PHOTO_DIR"]), now=stopped)
+    first_check = db.session.scalars(select(ModelHomeCheck.id).order_by(ModelHomeCheck.id)).first()
+    values.update(device_id=device.id, round_kind="opening", slot="0830", record_id=record.id, n=0,
+                  check_id=first_check)
+    return client
+
+
+def client_for(app: Flask, world: World, identity: str, endpoint: str | None = None):
+    """A test client as this person: signed in (staff), a paired tablet, or nobody.
+
+    The device identity is the tablet that ``endpoint`` needs, or without one, both tablets as one browser
+    (``Tablets``). Staff are signed in by writing the session a login writes (the login itself is tested in
     test_auth.py): checking a password costs a tenth of a second, and these tests sign in hundreds of times.
     """
     if identity == DEVICE:
-        return world.tablet
+        return world.tablets.for_endpoint(endpoint) if endpoint else world.tablets
     client = app.test_client()
     if identity != ANONYMOUS:
         user = db.session.get(User, world.users[identity].id)
         with client.session_transaction() as session:
             session["_user_id"], session["_fresh"] = user.get_id(), True
-            session["login_at"] = session["seen_at"] = int(time.time())
+            session["login_at"] = session["seen_at"] = int(clock.time())
     return client
 
 
 def identity_for(app: Flask, world: World, endpoint: str) -> str:
-    """Somebody the route's access rule lets in: the sample slip's owner if possible (an agent, a party
-    to the slips), else a supervisor, staff, sales, the admin; the tablet or nobody for device and
-    public routes."""
+    """Somebody the route's access rule lets in: the owner of its sample rows (``OWNERS``), else the
+    sample slip's owner if possible (an agent, a party to the slips), else a supervisor, staff, sales,
+    the admin; the tablet or nobody for device and public routes."""
     rule = rule_for_endpoint(app, endpoint)
     if rule.device:
         return DEVICE
     if rule.public:
         return ANONYMOUS
-    for role in (Role.AGENT, Role.SUPERVISOR, Role.STAFF, Role.SALES, Role.ADMIN):
+    owners = [role for prefix, role in OWNERS.items() if endpoint.startswith(prefix)]
+    for role in (*owners, Role.AGENT, Role.SUPERVISOR, Role.STAFF, Role.SALES,
+                 Role.ADMIN):
         if rule.admits_user(world.users[role.value]):
             return role.value
     raise AssertionError(f"nobody may use {endpoint}")

@@ -4,7 +4,9 @@ links to, and the CSRF token. Used by the bad-input and privacy tests and by ``b
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from html.parser import HTMLParser
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
@@ -13,6 +15,13 @@ URL_ATTRIBUTES = ("href", "src", "action", "formaction", "hx-get", "hx-post", "h
                   "hx-push-url", "data-url")
 NOT_SENT = ("submit", "button", "reset", "image", "file")
 TEXT_KINDS = ("text", "textarea", "search", "tel", "email", "number", "password")
+#: Where a person types what they like (a phone number, an email, a number or a password is checked).
+FREE_TEXT_KINDS = ("text", "textarea", "search")
+#: What a person types into an empty field of these kinds, on a given day.
+BLANK_FILLS = {"date": date.isoformat, "datetime-local": lambda day: f"{day.isoformat()}T09:00",
+               "time": lambda _day: "09:00", "month": lambda day: day.strftime("%Y-%m"),
+               "number": lambda _day: "1"}
+NOTHING_CHOSEN = ("", "0")  # a select's "(please choose)"
 
 
 @dataclass
@@ -49,6 +58,38 @@ class Form:
 
     def text_fields(self) -> list[str]:
         return [f.name for f in self.fields.values() if f.kind in TEXT_KINDS]
+
+    def free_text_fields(self, validated: Iterable[str] = ()) -> list[str]:
+        return [f.name for f in self.fields.values() if f.kind in FREE_TEXT_KINDS and f.name not in validated]
+
+    def filled(self, text: str, today: date, *, validated: Iterable[str] = (), typed: dict | None = None,
+               ticked: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """What a person sends who fills the form in: ``text`` in every free-text field (not the
+        ``validated`` ones, a username or a code); the ``typed`` values where the page left those fields
+        empty; a choice in every radio group and select left unchosen (a different one in each select, as
+        a deposit needs two people); a date, a time or a number where the page left one empty; the
+        ``ticked`` boxes ticked. Everything else as the page gave it."""
+        typed, ticked = typed or {}, set(ticked)
+        free = set(self.free_text_fields({*validated, *typed}))
+        pairs, used = [], set()
+        for f in self.fields.values():
+            if f.kind in NOT_SENT:
+                continue
+            chosen = [v for v in f.chosen if f.kind != "select" or v not in NOTHING_CHOSEN]
+            if f.name in free:
+                chosen = [text]
+            elif f.name in typed and not any(chosen):
+                chosen = [typed[f.name]]
+            elif not chosen and (f.kind == "radio" or f.kind == "checkbox" and f.name in ticked):
+                chosen = f.values[:1]
+            elif f.kind == "select" and not chosen:
+                offered = [v for v in f.values if v not in NOTHING_CHOSEN]
+                chosen = ([v for v in offered if v not in used] or offered or f.values)[:1]
+                used.update(chosen)
+            elif f.kind in BLANK_FILLS and not any(chosen):
+                chosen = [BLANK_FILLS[f.kind](today)]
+            pairs += [(f.name, value) for value in chosen]
+        return pairs
 
 
 @dataclass
