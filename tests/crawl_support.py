@@ -69,7 +69,9 @@ TABLET_PLACES = {"model_home": Place.MODEL_HOME.value}
 #: Whose sample rows a route acts on (by endpoint prefix), tried first: the buyer files, reminders and
 #: phone register are the salesperson's; the sample incident alerts the supervisors, not the agents.
 OWNERS = {"sales.": Role.SALES, "visitors.incident": Role.SUPERVISOR, "visitors.acknowledge": Role.SUPERVISOR,
-          "visitors.file_report": Role.SUPERVISOR}
+          "visitors.file_report": Role.SUPERVISOR,
+          # the sample deposit's collector (the world's cashier is its supervisor) signs it off
+          "sales.sign_off": Role.SUPERVISOR}
 #: Routes whose one URL pattern leads to several forms, and the name of each: each step of the buyer
 #: pipeline is posted to ``/sales/buyers/<file>/<step>``, on a file waiting at the step before it.
 VARIANTS = {"sales.take_step": [step.value for step in STEP_FORMS]}
@@ -193,7 +195,8 @@ def _buyer_files(users: dict, values: dict, now: datetime) -> dict[str, dict]:
         BuyerReminder.file_id == sample.id, BuyerReminder.remind_on == today)).one()
     sales.log_enquiry(salesperson=salesperson, now=now, caller_name="赵先生", mobile=ENQUIRY_MOBILE,
                       question="两房还有吗", heard_from="朋友介绍", callback_on=today)
-    values.update(file_id=sample.id, step=S.DOWN_PAYMENT.value, reminder_id=reminder.id)
+    deposit = next(row for row in sample.steps if row.step == S.DEPOSIT)  # waits for the collector
+    values.update(file_id=sample.id, step=S.DOWN_PAYMENT.value, reminder_id=reminder.id, step_id=deposit.id)
     return variants
 
 
@@ -247,7 +250,9 @@ def identity_for(app: Flask, world: World, endpoint: str) -> str:
         return DEVICE
     if rule.public:
         return ANONYMOUS
-    owners = [role for prefix, role in OWNERS.items() if endpoint.startswith(prefix)]
+    # the longest matching prefix first: "sales.sign_off" before "sales."
+    owners = [role for prefix, role in sorted(OWNERS.items(), key=lambda item: -len(item[0]))
+              if endpoint.startswith(prefix)]
     for role in (*owners, Role.AGENT, Role.SUPERVISOR, Role.STAFF, Role.SALES,
                  Role.ADMIN):
         if rule.admits_user(world.users[role.value]):

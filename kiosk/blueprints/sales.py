@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from kiosk.access import roles
+from kiosk.access import roles, signed_in
 from kiosk.clock import local, utcnow
 from kiosk.domain.masking import mask_phone, normalise_mobile
 from kiosk.domain.sales_pipeline import REQUIREMENTS, PipelineStep, ReminderOutcome, allowed_next_steps
 from kiosk.extensions import db
+from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import offered
 from kiosk.forms.sales import (
     OUTCOME_LABELS,
@@ -39,7 +40,7 @@ S = PipelineStep
 @bp.app_context_processor
 def sales_labels():
     return {"step_labels": STEP_LABELS, "outcome_labels": OUTCOME_LABELS,
-            "signer_labels": dict(SIGNER_CHOICES)}
+            "signer_labels": dict(SIGNER_CHOICES), "signer_of": sales.signer_of}
 
 
 def _today() -> date:
@@ -72,6 +73,29 @@ def _today_page(*, status: int = 200, block: str | None = None, enquiry_form: En
 @roles(Role.SALES)
 def today():
     return _today_page()
+
+
+@bp.route("/sign-offs")
+@signed_in
+def sign_offs():
+    """The deposits a collector and the subscriptions a reviewer is named on, waiting for their sign-off."""
+    rows = sales.sign_offs_awaiting(_me())
+    return render("sales/sign_offs.html", rows=rows, users=_step_people(rows))
+
+
+@bp.route("/sign-offs/<int:step_id>", methods=["POST"])
+@signed_in
+def sign_off(step_id: int):
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        row = sales.sign_off(step_id, actor=_me(), now=utcnow())
+    except sales.PipelineRefused as refused:
+        flash(refused.message, "warning")
+    else:
+        flash(_("已确认：%(customer)s，%(step)s。", customer=row.file.customer_name,
+                step=STEP_LABELS[S(row.step)]), "success")
+    return see_other(url_for("sales.sign_offs"))
 
 
 @bp.route("/reminders/<int:reminder_id>", methods=["POST"])
@@ -199,11 +223,12 @@ def _buyer_page(file: BuyerFile, *, status: int = 200, block: str | None = None,
     pipeline = [(s, "current" if s == file.step else "done" if s in recorded else "todo") for s in S]
     return render("sales/buyer.html", block, status=status, file=file, forms=forms, pipeline=pipeline,
                   requirements=REQUIREMENTS, reminders=sales.reminders_of(file), mask=mask_phone,
-                  group_label=_group_label(file.group_id) if file.group_id else "", users=_step_people(file))
+                  group_label=_group_label(file.group_id) if file.group_id else "",
+                  users=_step_people(file.steps))
 
 
-def _step_people(file: BuyerFile) -> dict[int, str]:
-    ids = {i for row in file.steps
+def _step_people(steps) -> dict[int, str]:
+    ids = {i for row in steps
            for i in (row.collected_by_id, row.second_person_id, row.checked_by_id, row.recorded_by_id) if i}
     return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
 

@@ -66,6 +66,9 @@ class BuyerStep(db.Model):
     # Deposit: the PM or 销控 the unit was checked with; subscription: the PM or designee who reviewed it.
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The sign-off of the person the step names (deposit: its collector; subscription: its reviewer), given
+    # in their own session; at once when they recorded the step themselves.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     file: Mapped[BuyerFile] = relationship(back_populates="steps")
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])

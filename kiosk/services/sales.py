@@ -231,11 +231,63 @@ def _step(file_id: int, version: int, target: PipelineStep, *, actor: User, now:
         apply(file, row)
         file.steps.append(row)
         file.step, file.updated_at = target.value, now
+        _ask_sign_off(file, row, actor, now)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return file
+
+
+#: Who signs a step off in their own session: the deposit's collector confirms the money came into their
+#: hands (第十二步 "定金一定由财务人员或项目经理收取"); the subscription's reviewer confirms the review
+#: (第十三步 "签完的认购书须经项目经理或指定人员审核"). The salesperson only names them.
+SIGNED_OFF_BY = {S.DEPOSIT: "collected_by_id", S.SUBSCRIPTION: "checked_by_id"}
+SIGN_OFF_PAGE = "/sales/sign-offs"
+
+
+def signer_of(row: BuyerStep) -> int | None:
+    attribute = SIGNED_OFF_BY.get(PipelineStep(row.step))
+    return getattr(row, attribute) if attribute else None
+
+
+def _ask_sign_off(file: BuyerFile, row: BuyerStep, actor: User, now: datetime) -> None:
+    signer = signer_of(row)
+    if signer is None:
+        return
+    if signer == actor.id:
+        row.confirmed_at = now
+        return
+    what = (f"定金 {row.amount:,} 元（收据 {row.document_no}）" if row.step == S.DEPOSIT
+            else f"认购书 {row.document_no} 的审核")
+    notify(kind="sales_sign_off", title=f"请确认：客户 {file.customer_name} 的{what}",
+           body=f"{actor.display_name} 登记，请核对后在“待我确认”中确认。", link=SIGN_OFF_PAGE, now=now,
+           user=db.session.get(User, signer))
+
+
+def sign_offs_awaiting(user: User) -> list[BuyerStep]:
+    """The steps that name ``user`` and wait for their sign-off, oldest first."""
+    waiting = [getattr(BuyerStep, attribute) == user.id for attribute in SIGNED_OFF_BY.values()]
+    return list(db.session.scalars(
+        select(BuyerStep).where(BuyerStep.confirmed_at.is_(None), waiting[0] | waiting[1])
+        .options(selectinload(BuyerStep.file)).order_by(BuyerStep.recorded_at, BuyerStep.id)))
+
+
+def sign_off(step_id: int, *, actor: User, now: datetime) -> BuyerStep:
+    """The named person confirms the step; nobody else may. A second confirmation changes nothing."""
+    begin_write()
+    row = db.session.scalar(select(BuyerStep).where(BuyerStep.id == step_id).with_for_update()
+                            .execution_options(populate_existing=True))
+    if row is None or signer_of(row) != actor.id:
+        db.session.rollback()
+        raise PipelineRefused("只有登记中指定的收取人或审核人可以确认。")
+    if row.confirmed_at is None:
+        row.confirmed_at = now
+        file = db.session.get(BuyerFile, row.file_id)
+        notify(kind="sales_sign_off", title=f"{actor.display_name} 已确认客户 {file.customer_name} 的登记",
+               link=file_link(file.id), now=now, user=file.salesperson)
+    db.session.commit()
+    return row
 
 
 def _schedule(file: BuyerFile, step: PipelineStep, due: date, today: date) -> None:

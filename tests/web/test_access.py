@@ -123,6 +123,8 @@ ACCESS = {
     "hotline.books": HOTLINE,
     # Sales follow-through (seed 000 篇3) and model homes (seed 002)
     "sales.today": only(Role.SALES),
+    "sales.sign_offs": SIGNED_IN,
+    "sales.sign_off": SIGNED_IN,
     "sales.tick": only(Role.SALES, Role.SUPERVISOR),
     "sales.log_call": only(Role.SALES),
     "sales.buyers": only(Role.SALES, Role.SUPERVISOR),
@@ -189,6 +191,7 @@ def sample_values(app) -> dict[str, object]:
         "name": "unassigned",
         # sales follow-through and model homes
         "reminder_id": 1,
+        "step_id": 1,
         "file_id": 1,
         "step": "deposit",
         "round_kind": "opening",

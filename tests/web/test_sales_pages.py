@@ -193,6 +193,51 @@ def test_a_deposit_needs_finance_or_the_project_manager_and_a_second_person(clie
     assert field_error(html, "deposit-second_person") == "第二人不能与收取人是同一人。"
 
 
+def test_the_collector_and_the_reviewer_sign_off_what_the_salesperson_recorded(client, auth, signed_in,
+                                                                                units):
+    """第十二步 / 第十三步: the salesperson names who took the deposit and who reviewed the subscription;
+    those people confirm it in their own session, and nobody else can."""
+    team = signed_in
+    file = walk(new_file(team, NOW), S.SUBSCRIPTION, team, units[0], NOW)
+    steps = {row.step: row for row in fresh_file(file.id).steps}
+    deposit, subscription = steps["deposit"], steps["subscription"]
+    assert deposit.confirmed_at is None and subscription.confirmed_at is None
+    page = client.get(f"/sales/buyers/{file.id}").get_data(as_text=True)
+    assert "待 钱会计 确认" in page and "待 何军 确认" in page
+    asked = {n.user_id: n.title for n in db.session.scalars(
+        select(Notification).where(Notification.kind == "sales_sign_off"))}
+    assert "定金 20,000 元（收据 SJ-001）" in asked[team.cashier.id]
+    assert "认购书 RG-001 的审核" in asked[team.manager.id]
+
+    refused = client.post_form(f"/sales/sign-offs/{deposit.id}")  # the salesperson cannot sign for them
+    assert refused.status_code == 303
+    shown = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "只有登记中指定的收取人或审核人可以确认" in shown
+    assert db.session.get(BuyerStep, deposit.id).confirmed_at is None
+
+    auth.logout()
+    auth.login(team.cashier.username)
+    listed = client.get("/sales/sign-offs").get_data(as_text=True)
+    assert "周海" in listed and "20,000" in listed and "RG-001" not in listed  # only what names them
+    assert client.post_form(f"/sales/sign-offs/{deposit.id}").status_code == 303
+    assert client.post_form(f"/sales/sign-offs/{deposit.id}").status_code == 303  # twice: no change
+    db.session.rollback()
+    assert db.session.get(BuyerStep, deposit.id).confirmed_at == NOW
+    assert "没有等待您确认的登记" in client.get("/sales/sign-offs").get_data(as_text=True)
+    told = db.session.scalars(select(Notification).where(Notification.user_id == team.salesperson.id,
+                                                         Notification.kind == "sales_sign_off")).all()
+    assert len(told) == 1 and "钱会计 已确认" in told[0].title
+
+
+def test_a_project_manager_who_records_the_review_themselves_has_signed_it_off(app, team, units):
+    file = walk(new_file(team, NOW), S.DEPOSIT, team, units[0], NOW)
+    sales.sign_subscription(file.id, fresh_file(file.id).version, sales.Subscription(
+        unit=units[0], document_no="RG-9", signed_on=TODAY, signed_by_agent=False, agent_name="",
+        notarised=False, id_copy_kept=True, reviewed_by=team.manager,
+        down_payment_due_on=TODAY + timedelta(10), down_payment_amount=1), actor=team.manager, now=NOW)
+    assert fresh_file(file.id).steps[-1].confirmed_at == NOW
+
+
 def test_the_service_refuses_a_deposit_a_salesperson_takes_alone(app, team, units):
     file = new_file(team, NOW)
     deposit = sales.Deposit(unit=units[0], amount=1, receipt_no="x", collected_by=team.colleague,
