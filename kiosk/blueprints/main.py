@@ -9,7 +9,7 @@ from kiosk.access import public, signed_in
 from kiosk.blueprints.auth import _safe_next
 from kiosk.navigation import home_endpoint
 from kiosk.rendering import render, see_other
-from kiosk.services import notifications
+from kiosk.services import notifications, sales
 
 bp = Blueprint("main", __name__)
 
@@ -25,7 +25,8 @@ def index():
 @bp.route("/workbench")
 @signed_in
 def home():
-    return render("main/home.html", items=notifications.recent_for(current_user, limit=10))
+    return render("main/home.html", items=notifications.recent_for(current_user, limit=10),
+                  sign_offs=sales.sign_offs_count(current_user))
 
 
 @bp.route("/lang/<code>", methods=["POST"])

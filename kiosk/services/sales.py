@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -265,12 +265,20 @@ def _ask_sign_off(file: BuyerFile, row: BuyerStep, actor: User, now: datetime) -
            user=db.session.get(User, signer))
 
 
+def _awaiting(user: User):
+    named = [getattr(BuyerStep, attribute) == user.id for attribute in SIGNED_OFF_BY.values()]
+    return BuyerStep.confirmed_at.is_(None) & or_(*named)
+
+
 def sign_offs_awaiting(user: User) -> list[BuyerStep]:
     """The steps that name ``user`` and wait for their sign-off, oldest first."""
-    waiting = [getattr(BuyerStep, attribute) == user.id for attribute in SIGNED_OFF_BY.values()]
     return list(db.session.scalars(
-        select(BuyerStep).where(BuyerStep.confirmed_at.is_(None), waiting[0] | waiting[1])
-        .options(selectinload(BuyerStep.file)).order_by(BuyerStep.recorded_at, BuyerStep.id)))
+        select(BuyerStep).where(_awaiting(user)).options(selectinload(BuyerStep.file))
+        .order_by(BuyerStep.recorded_at, BuyerStep.id)))
+
+
+def sign_offs_count(user: User) -> int:
+    return db.session.scalar(select(func.count(BuyerStep.id)).where(_awaiting(user)))
 
 
 def sign_off(step_id: int, *, actor: User, now: datetime) -> BuyerStep:

@@ -217,6 +217,7 @@ def test_the_collector_and_the_reviewer_sign_off_what_the_salesperson_recorded(c
 
     auth.logout()
     auth.login(team.cashier.username)
+    assert "待我确认的定金和认购书：1 项" in client.get("/workbench").get_data(as_text=True)
     listed = client.get("/sales/sign-offs").get_data(as_text=True)
     assert "周海" in listed and "20,000" in listed and "RG-001" not in listed  # only what names them
     assert client.post_form(f"/sales/sign-offs/{deposit.id}").status_code == 303
@@ -224,6 +225,7 @@ def test_the_collector_and_the_reviewer_sign_off_what_the_salesperson_recorded(c
     db.session.rollback()
     assert db.session.get(BuyerStep, deposit.id).confirmed_at == NOW
     assert "没有等待您确认的登记" in client.get("/sales/sign-offs").get_data(as_text=True)
+    assert "待我确认" not in client.get("/workbench").get_data(as_text=True)
     told = db.session.scalars(select(Notification).where(Notification.user_id == team.salesperson.id,
                                                          Notification.kind == "sales_sign_off")).all()
     assert len(told) == 1 and "钱会计 已确认" in told[0].title
