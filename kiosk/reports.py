@@ -67,7 +67,6 @@ KPI_NOTES = {
 }
 
 
-
 def kpi_notes(ring_target_seconds: float) -> dict[KpiCode, str]:
     """``KPI_NOTES`` as shown: the three-ring note names the target the calls were judged by (the setting)."""
     notes = {code: str(note) for code, note in KPI_NOTES.items()}

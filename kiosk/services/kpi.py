@@ -774,28 +774,27 @@ def _breakdown(dimension: str, codes: tuple[KpiCode, ...], merged: dict[object, 
     return Breakdown(dimension, codes, rows, dict(NOT_BROKEN_DOWN.get(dimension, {})))
 
 
-def _people_counts(dimension: str, start: datetime, end: datetime, now: datetime,
-                   ring_target_seconds: float) -> dict[object, Counts]:
-    """Everything counted per agent or per department: calls, talk-time p90, slips and complaints,
-    complaint answers, callbacks, incident reports -- one ``GROUP BY`` statement each."""
-    return _merge(call_counts(_by("calls", dimension), start, end, ring_target_seconds),
-                  p90_talk(_by("calls", dimension), start, end),
-                  slip_counts(_by("slips", dimension), start, end, now),
-                  answer_counts(_by("answers", dimension), start, end),
-                  callback_counts(_by("callbacks", dimension), start, end, now),
-                  report_counts(_by("incidents", dimension), start, end, now))
+def _work_counts(dimension: str, start: datetime, end: datetime, now: datetime,
+                 ring_target_seconds: float) -> list[dict]:
+    """What every agent, department and project breakdown counts: calls, talk-time p90, slips and
+    complaints, complaint answers, callbacks -- one ``GROUP BY`` statement each."""
+    return [call_counts(_by("calls", dimension), start, end, ring_target_seconds),
+            p90_talk(_by("calls", dimension), start, end),
+            slip_counts(_by("slips", dimension), start, end, now),
+            answer_counts(_by("answers", dimension), start, end),
+            callback_counts(_by("callbacks", dimension), start, end, now)]
 
 
 def breakdowns(period: Period, now: datetime, *, ring_target_seconds: float) -> list[Breakdown]:
     start, end = period.start_utc, period.end_utc
-    agents = _people_counts("agent", start, end, now, ring_target_seconds)
-    departments = _people_counts("department", start, end, now, ring_target_seconds)
+
+    def work(dimension: str) -> list[dict]:
+        return _work_counts(dimension, start, end, now, ring_target_seconds)
+
+    agents = _merge(*work("agent"), report_counts(_by("incidents", "agent"), start, end, now))
+    departments = _merge(*work("department"), report_counts(_by("incidents", "department"), start, end, now))
     window = rules.trailing_year(period)
-    projects = _merge(call_counts(_by("calls", "project"), start, end, ring_target_seconds),
-                      p90_talk(_by("calls", "project"), start, end),
-                      slip_counts(_by("slips", "project"), start, end, now),
-                      answer_counts(_by("answers", "project"), start, end),
-                      callback_counts(_by("callbacks", "project"), start, end, now),
+    projects = _merge(*work("project"),
                       visit_counts([window], _by("visits", "project"))[0],
                       household_counts(_by("visits", "project")),
                       profile_counts(_by("owners", "project")))
