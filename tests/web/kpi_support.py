@@ -359,16 +359,10 @@ def _notes_by_dimension(page: Element) -> dict[str, str]:
 
 
 @dataclass
-class ReportPage:
-    """What the printable report shows: the summary table (code → number), the trend charts, the
-    breakdowns as on the KPI page, and the volume table (label → count)."""
+class ReportPage(KpiPage):
+    """What the printable report shows: what the KPI page shows (its summary table as the values, its
+    trend charts as the trends), and the volume table (label → count)."""
 
-    values: dict[str, str]
-    trends: dict[str, list[tuple[str, str]]]
-    breakdowns: dict[str, Table]
-    notes: dict[str, str]
-    not_broken_down: dict[str, dict[str, str]]
-    salespeople: Table
     volume: dict[str, str]
 
 

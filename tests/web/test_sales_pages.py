@@ -108,6 +108,16 @@ def deposit_data(team, unit, **extra):
     return data
 
 
+def subscription_data(team, file, unit, **extra):
+    """A complete subscription form for ``file`` (signed by the buyer, reviewed by the manager);
+    ``extra`` replaces fields by their bare names."""
+    data = {"version": str(file.version), "unit_id": str(unit.id), "document_no": "RG-0007",
+            "signed_on": "2026-11-23", "signer": "buyer", "id_copy_kept": "y",
+            "reviewed_by": str(team.manager.id), "down_payment_due_on": "2026-11-30",
+            "down_payment_amount": "350000"} | extra
+    return {f"subscription-{name}": value for name, value in data.items()}
+
+
 def test_each_step_records_who_when_and_the_amount_or_document(client, signed_in, units):
     team, unit = signed_in, units[0]
     file = new_file(team, NOW)
@@ -124,12 +134,7 @@ def test_each_step_records_who_when_and_the_amount_or_document(client, signed_in
         team.cashier.id, team.salesperson.id, team.manager.id)
     assert deposit.recorded_by_id == team.salesperson.id and deposit.recorded_at == NOW
 
-    response = client.post_form(f"{url}/subscription", {
-        "subscription-version": str(file.version), "subscription-unit_id": str(unit.id),
-        "subscription-document_no": "RG-0007", "subscription-signed_on": "2026-11-23",
-        "subscription-signer": "buyer", "subscription-id_copy_kept": "y",
-        "subscription-reviewed_by": str(team.manager.id), "subscription-down_payment_due_on": "2026-11-30",
-        "subscription-down_payment_amount": "350000"})
+    response = client.post_form(f"{url}/subscription", subscription_data(team, file, unit))
     assert response.status_code == 303
     file = fresh_file(file.id)
     assert file.step == "subscription" and file.down_payment_due_on == date(2026, 11, 30)
@@ -271,12 +276,8 @@ def test_a_subscription_whose_payment_date_is_out_of_any_calendar_is_a_message_n
                                                                                              units):
     team = signed_in
     file = walk(new_file(team, NOW), S.DEPOSIT, team, units[0], NOW)
-    response = client.post_form(f"/sales/buyers/{file.id}/subscription", {
-        "subscription-version": str(file.version), "subscription-unit_id": str(units[0].id),
-        "subscription-document_no": "RG-1", "subscription-signed_on": "0001-01-01",
-        "subscription-signer": "buyer", "subscription-id_copy_kept": "y",
-        "subscription-reviewed_by": str(team.manager.id), "subscription-down_payment_due_on": "0001-01-02",
-        "subscription-down_payment_amount": "350000"})
+    response = client.post_form(f"/sales/buyers/{file.id}/subscription", subscription_data(
+        team, file, units[0], document_no="RG-1", signed_on="0001-01-01", down_payment_due_on="0001-01-02"))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert field_error(html, "subscription-down_payment_due_on") == OUT_OF_YEARS
@@ -320,12 +321,8 @@ def test_a_sealed_unit_cannot_be_subscribed_again(client, signed_in, units):
     mine = walk(new_file(team, NOW), S.DEPOSIT, team, units[1], NOW)
     theirs = walk(new_file(team, NOW, "李芳", salesperson=team.colleague), S.SUBSCRIPTION, team, units[1],
                   NOW)
-    response = client.post_form(f"/sales/buyers/{mine.id}/subscription", {
-        "subscription-version": str(mine.version), "subscription-unit_id": str(units[1].id),
-        "subscription-document_no": "RG-2", "subscription-signed_on": "2026-11-23",
-        "subscription-signer": "buyer", "subscription-id_copy_kept": "y",
-        "subscription-reviewed_by": str(team.manager.id), "subscription-down_payment_due_on": "2026-11-30",
-        "subscription-down_payment_amount": "350000"})
+    response = client.post_form(f"/sales/buyers/{mine.id}/subscription",
+                                subscription_data(team, mine, units[1], document_no="RG-2"))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "不能重复认购" in field_error(html, "subscription-unit_id") and "李芳" in html
