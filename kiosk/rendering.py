@@ -7,6 +7,8 @@ they fill. Every answer carries ``Vary: HX-Request`` so caches keep the two apar
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
@@ -36,6 +38,33 @@ def etag_response(etag: str, produce):
     response.headers["Cache-Control"] = "no-store"
     response.vary.add("HX-Request")
     return response
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else ``None`` (the caller then goes to its own default).
+
+    Every redirect to a place a person supplied (``?next=``, a form's ``next``, the Referer) goes
+    through here. Accepted: a single leading ``/`` followed by no second ``/``, no backslash anywhere
+    (browsers read ``/\\host`` and ``/\\/host`` as ``//host``), no control character or space (browsers
+    drop tabs and newlines, and a CR/LF would split the ``HX-Redirect`` header), and neither scheme
+    nor host once parsed.
+    """
+    if not isinstance(target, str) or not target.startswith("/") or target[1:2] == "/":
+        return None
+    if "\\" in target or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def same_site_path(url: str | None) -> str | None:
+    """The path of ``url`` when it is an address on this site (a Referer, say), checked as ``local_path``."""
+    root = request.host_url
+    if not url or not url.startswith(root):
+        return None
+    return local_path("/" + url.removeprefix(root))
 
 
 def see_other(location: str):

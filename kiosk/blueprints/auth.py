@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -13,21 +12,11 @@ from kiosk.access import public, signed_in
 from kiosk.clock import utcnow
 from kiosk.forms.auth import LoginForm, PasswordChangeForm
 from kiosk.navigation import home_endpoint
-from kiosk.rendering import render, see_other
+from kiosk.rendering import local_path, render, see_other
 from kiosk.security import mark_signed_in
 from kiosk.services import accounts
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site, never another host."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,7 +46,7 @@ def login():
                 session.clear()
                 login_user(result.user)
                 mark_signed_in()
-                target = _safe_next(request.args.get("next")) or url_for(home_endpoint(result.user))
+                target = local_path(request.args.get("next")) or url_for(home_endpoint(result.user))
                 return see_other(target)
     return render("auth/login.html", "login_form", form=form, status=status)
 

@@ -6,9 +6,8 @@ from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from kiosk.access import public, signed_in
-from kiosk.blueprints.auth import _safe_next
 from kiosk.navigation import home_endpoint
-from kiosk.rendering import render, see_other
+from kiosk.rendering import local_path, render, see_other
 from kiosk.services import notifications, sales
 
 bp = Blueprint("main", __name__)
@@ -34,4 +33,4 @@ def home():
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    return see_other(_safe_next(request.form.get("next")) or url_for("main.index"))
+    return see_other(local_path(request.form.get("next")) or url_for("main.index"))

@@ -14,7 +14,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from kiosk.access import roles
-from kiosk.blueprints.auth import _safe_next
 from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.database import begin_write
 from kiosk.domain.callbacks import CallbackResult, CallbackRetryPolicy
@@ -50,7 +49,7 @@ from kiosk.models.callbacks import Callback, CallbackStatus
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.tasks import SlipSource, TaskSlip
 from kiosk.models.visits import Visit
-from kiosk.rendering import etag_response, render, see_other, wants_fragment
+from kiosk.rendering import etag_response, local_path, render, see_other, wants_fragment
 from kiosk.security import passive_polls
 from kiosk.services import hotline, tasks
 from kiosk.services.directory import working_calendar
@@ -295,7 +294,7 @@ def act(slip_id: int, action: str):
                                     action=ACTION_LABELS[action]))
     slip = db.session.get(TaskSlip, slip_id)
     flash(_("任务单 %(number)s：%(action)s。", number=slip.number, action=ACTION_LABELS[action]), "success")
-    return see_other(_safe_next(form.next.data) or url_for("tasks.slip", slip_id=slip_id))
+    return see_other(local_path(form.next.data) or url_for("tasks.slip", slip_id=slip_id))
 
 
 @bp.route("/queue")
@@ -381,7 +380,7 @@ def callbacks():
 def callback_record(callback_id: int):
     callback = db.session.get(Callback, callback_id) or abort(404)
     form = CallbackForm(prefix=f"cb{callback.id}")
-    back = _safe_next(form.next.data)
+    back = local_path(form.next.data)
     if not form.validate():
         if callback.slip is not None and back:
             return _slip_page(callback.slip, status=422, callback_form=form)

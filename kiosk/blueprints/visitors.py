@@ -29,7 +29,7 @@ from kiosk.forms.visitors import (
 )
 from kiosk.models.people import Role, User
 from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
-from kiosk.rendering import render, see_other
+from kiosk.rendering import render, same_site_path, see_other
 from kiosk.services import devices, directory, incidents, sales_desk, visits
 
 bp = Blueprint("visitors", __name__, url_prefix="/visitors")
@@ -147,11 +147,7 @@ def staff_sign_out(visit_id: int):
     if EmptyForm().validate():
         visits.sign_out_by_staff(visit_id, utcnow())
         flash(_("已为访客签退。"), "success")
-    return see_other(request.referrer if _same_site(request.referrer) else url_for("visitors.log"))
-
-
-def _same_site(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)
+    return see_other(same_site_path(request.referrer) or url_for("visitors.log"))
 
 
 # ---- incidents -------------------------------------------------------------------------------------
