@@ -130,10 +130,14 @@ def unowned_unit_ids() -> set[int]:
     return set(db.session.scalars(select(Unit.id).where(_unowned())))
 
 
-def _sealed_message(lock: UnitLock) -> str:
+def _sealed_message(lock: UnitLock, viewer: User) -> str:
+    """Why a unit cannot be taken. Whose customer holds it is said only to someone who may open that
+    customer's file (its salesperson or a supervisor): a refusal never shows another salesperson's
+    customer to a person who could not look them up."""
     holder = lock.file
-    return (f"该房号已于 {local(lock.locked_at):%m-%d %H:%M} 由{holder.salesperson.display_name}的客户"
-            f"{holder.customer_name}签署认购书并销控，不能重复认购，请另选房号。")
+    who = (f"由{holder.salesperson.display_name}的客户{holder.customer_name}"
+           if may_handle(holder, viewer) else "")
+    return f"该房号已于 {local(lock.locked_at):%m-%d %H:%M} {who}签署认购书并销控，不能重复认购，请另选房号。"
 
 
 # ---- files ---------------------------------------------------------------------------------------
@@ -328,7 +332,7 @@ def record_deposit(file_id: int, version: int, deposit: Deposit, *, actor: User,
             raise PipelineRefused("房号须报项目经理或其指定的销控人员核查。", "checked_with")
         lock = unit_sealed_by(deposit.unit.id)
         if lock is not None and lock.file_id != file.id:
-            raise PipelineRefused(_sealed_message(lock), "unit_id")
+            raise PipelineRefused(_sealed_message(lock, actor), "unit_id")
         _check_recorded(S.DEPOSIT, {
             "unit": deposit.unit.id, "amount": deposit.amount, "receipt_no": deposit.receipt_no,
             "collected_by": deposit.collected_by.id, "second_person": deposit.second_person.id,
@@ -368,7 +372,7 @@ def sign_subscription(file_id: int, version: int, sub: Subscription, *, actor: U
             raise PipelineRefused("；".join(problems), field)
         lock = unit_sealed_by(sub.unit.id)
         if lock is not None:
-            raise PipelineRefused(_sealed_message(lock), "unit_id")
+            raise PipelineRefused(_sealed_message(lock, actor), "unit_id")
         _check_recorded(S.SUBSCRIPTION, {
             "unit": sub.unit.id, "signed_by": sub.agent_name if sub.signed_by_agent else "本人",
             "reviewed_by": sub.reviewed_by.id, "id_copy_kept": sub.id_copy_kept or None, "unit_sealed": True})
@@ -377,7 +381,7 @@ def sign_subscription(file_id: int, version: int, sub: Subscription, *, actor: U
                 db.session.add(UnitLock(unit_id=sub.unit.id, file_id=file.id, locked_at=now,
                                         locked_by_id=actor.id))
         except IntegrityError:
-            raise PipelineRefused(_sealed_message(unit_sealed_by(sub.unit.id)), "unit_id") from None
+            raise PipelineRefused(_sealed_message(unit_sealed_by(sub.unit.id), actor), "unit_id") from None
         file.unit_id = sub.unit.id
         file.down_payment_due_on, file.down_payment_amount = sub.down_payment_due_on, sub.down_payment_amount
         row.unit_id, row.document_no, row.on_date = sub.unit.id, sub.document_no, sub.signed_on
@@ -395,7 +399,7 @@ def sign_subscription(file_id: int, version: int, sub: Subscription, *, actor: U
         lock = unit_sealed_by(sub.unit.id)
         if lock is None or lock.file_id == file_id:
             raise
-        raise PipelineRefused(_sealed_message(lock), "unit_id") from None
+        raise PipelineRefused(_sealed_message(lock, actor), "unit_id") from None
 
 
 def record_down_payment(file_id: int, version: int, *, paid_on: date, amount: int, receipt_no: str,

@@ -17,6 +17,7 @@ from kiosk.models.visits import Visit
 from kiosk.services import rotation, sales
 from tests.sales_support import S, fresh_file, make_team, make_units, new_file, walk
 from tests.support import OUT_OF_YEARS, field_error
+from tests.web.slips import client_for
 
 # Monday 23 November 2026, 10:00 in Shanghai.
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -325,11 +326,23 @@ def test_a_sealed_unit_cannot_be_subscribed_again(client, signed_in, units):
                                 subscription_data(team, mine, units[1], document_no="RG-2"))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "不能重复认购" in field_error(html, "subscription-unit_id") and "李芳" in html
+    assert "不能重复认购" in field_error(html, "subscription-unit_id")
+    # Another salesperson's customer is not named to someone who may not open that file.
+    assert "李芳" not in html and team.colleague.display_name not in html
     assert fresh_file(mine.id).step == "deposit"
     assert db.session.get(UnitLock, units[1].id).file_id == theirs.id
     # The sealed unit is no longer offered.
     assert f'value="{units[1].id}"' not in client.get(f"/sales/buyers/{mine.id}").get_data(as_text=True)
+
+
+def test_the_project_manager_is_told_whose_customer_holds_a_sealed_unit(app, signed_in, units):
+    team = signed_in
+    mine = walk(new_file(team, NOW), S.DEPOSIT, team, units[1], NOW)
+    walk(new_file(team, NOW, "李芳", salesperson=team.colleague), S.SUBSCRIPTION, team, units[1], NOW)
+    response = client_for(app, team.manager).post_form(f"/sales/buyers/{mine.id}/subscription",
+                                                       subscription_data(team, mine, units[1]))
+    message = field_error(response.get_data(as_text=True), "subscription-unit_id")
+    assert response.status_code == 422 and "张伟的客户李芳" in message
 
 
 def test_a_page_shown_before_someone_else_recorded_the_step_is_refused(client, signed_in, units):
