@@ -20,7 +20,7 @@ import os
 import time as clock
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,6 +45,7 @@ from kiosk.services import devices, model_home, sales
 from tests.html_support import Form, read_page
 from tests.kiosk_support import sign_in
 from tests.sales_support import S, Team, make_units, walk
+from tests.support import freeze_clock
 from tests.web.hotline_support import add_owner
 from tests.web.slips import quick_user
 from tests.web.test_access import sample_values, url_for_rule
@@ -139,6 +140,9 @@ def build_world(app: Flask, make_department, paired_client, monkeypatch, tmp_pat
         STAFF_ELSEWHERE: _person("elsewhere", Role.STAFF.value, centre),
         SALES_ELSEWHERE: _person("colleague", Role.SALES.value),
     }
+    # Every page reads one moment, 10:00 today (the model home is open), so a run across midnight in
+    # Shanghai still finds "today's" visits, reminders and rounds.
+    freeze_clock(monkeypatch, datetime.combine(local(utcnow()).date(), MODEL_HOME_HOUR, SHANGHAI))
     tablet = paired_client()
     assert sign_in(tablet, VisitPurpose.COMPLAINT, relation="owner", mobile=VISITOR_MOBILE).status_code == 303
     add_owner(mobile=OWNER_MOBILE)
@@ -202,10 +206,7 @@ def _buyer_files(users: dict, values: dict, now: datetime) -> dict[str, dict]:
 
 def _model_home(app: Flask, paired_client, monkeypatch, tmp_path: Path, values: dict):
     """The model home's tablet (open 8:30–19:00, as in seed 002), its default checklists and an asset
-    record with a photo; the model-home pages' clock stopped at 10:00 today. Returns the paired tablet."""
-    stopped = datetime.combine(local(utcnow()).date(), MODEL_HOME_HOUR, SHANGHAI).astimezone(UTC)
-    for module in ("kiosk.blueprints.model_home", "kiosk.blueprints.model_homes"):
-        monkeypatch.setattr(f"{module}.utcnow", lambda: stopped)
+    record with a photo. Returns the paired tablet."""
     monkeypatch.setitem(app.config, "ASSET_PHOTO_DIR", str(tmp_path / "asset_photos"))
     device = devices.register_device(name="样板间A户型", place=Place.MODEL_HOME.value, opens_at=time(8, 30),
                                      closes_at=time(19, 0), now=utcnow())
@@ -213,10 +214,10 @@ def _model_home(app: Flask, paired_client, monkeypatch, tmp_path: Path, values: 
     model_home.ensure_default_checks()
     report = model_home.AssetReport(
         item="青瓷花瓶", event=AssetEvent.DAMAGED, happened="参观客户的小孩碰倒",
-        occurred_at=stopped - timedelta(hours=1), cause=DamageCause.BY_A_PERSON, person="李先生",
+        occurred_at=utcnow() - timedelta(hours=1), cause=DamageCause.BY_A_PERSON, person="李先生",
         compensation=800, management_fault=False, reported_by="陈管家")
     record = model_home.record_asset_event(device, report, [model_home.Photo(PNG, "png", "image/png")],
-                                           photo_dir=Path(app.config["ASSET_PHOTO_DIR"]), now=stopped)
+                                           photo_dir=Path(app.config["ASSET_PHOTO_DIR"]), now=utcnow())
     first_check = db.session.scalars(select(ModelHomeCheck.id).order_by(ModelHomeCheck.id)).first()
     values.update(device_id=device.id, round_kind="opening", slot="0830", record_id=record.id, n=0,
                   check_id=first_check)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 PASSWORD = "correct-horse-9"
 
@@ -15,3 +16,18 @@ def field_error(html: str, field_id: str) -> str | None:
     """The message shown beside a field, if any."""
     match = re.search(rf'<p class="field-error" id="{field_id}-error">([^<]*)</p>', html)
     return match.group(1) if match else None
+
+
+def freeze_clock(monkeypatch, moment: datetime) -> None:
+    """Stop the app's one clock (``kiosk.clock.utcnow``) at ``moment`` for every module that reads it.
+
+    A test whose world is built "today" and then read a second later sees the same day even when it runs
+    across midnight in Shanghai."""
+    import kiosk.clock
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return moment.astimezone(tz)
+
+    monkeypatch.setattr(kiosk.clock, "datetime", Frozen)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -134,7 +134,8 @@ def _fmt(moment: datetime | None) -> str:
 @bp.route("/on-site")
 @signed_in
 def on_site():
-    f = visits.LogFilter(start=date.today(), end=date.today(), on_site=True,
+    today = local(utcnow()).date()
+    f = visits.LogFilter(start=today, end=today, on_site=True,
                          place=_choice_arg("place", {p.value for p in Place}))
     return render("visitors/on_site.html", visits=visits.visitor_log(f, limit=10_000), now=utcnow(),
                   place=f.place)

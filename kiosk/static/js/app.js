@@ -71,4 +71,7 @@
     if (tag) etags[config.path] = tag;
     else delete etags[config.path];
   });
+
+  // Every behaviour above is bound: tests (and anything else that must not act too early) wait for this.
+  document.documentElement.dataset.appReady = "true";
 })();
