@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := kiosk
 
-.PHONY: run test install install-test chromium translations lint serve-prod vendor
+.PHONY: run test install install-test chromium nginx translations lint serve-prod check-deploy vendor
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-production: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[production]'
 	touch $@
 
 install: $(VENV)/.installed translations
@@ -34,7 +38,13 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-install-test: install $(VENV)/.installed-test chromium
+# The deploy tests put Debian's nginx in front of two gunicorn instances.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  echo "Installing Debian's nginx for the deploy tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+
+install-test: install $(VENV)/.installed-test chromium nginx
 
 # The whole test suite (domain rules, web requests, real browser). DATABASE_URL=postgresql://... runs it on PostgreSQL.
 test: install-test
@@ -44,10 +54,14 @@ test: install-test
 lint: install-test
 	$(VENV)/bin/ruff check .
 
-# Production-style: gunicorn on the configured database (set DATABASE_URL and SECRET_KEY).
-serve-prod: install
+# Production: the settings come from the environment (README "Production"). The preflight names every
+# problem; gunicorn's own start (kiosk/gunicorn_conf.py) refuses the fatal ones.
+check-deploy: $(VENV)/.installed-production translations
+	$(VENV)/bin/flask check-deploy
+
+serve-prod: $(VENV)/.installed-production translations
 	$(VENV)/bin/flask db upgrade
-	$(VENV)/bin/gunicorn --workers 4 --bind $(HOST):$(PORT) wsgi:app
+	$(VENV)/bin/gunicorn --config python:kiosk.gunicorn_conf --workers 4 --bind $(HOST):$(PORT) wsgi:app
 
 # Refresh vendored front-end files from the npm registry (versions pinned in package.json).
 vendor:

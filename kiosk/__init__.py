@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from kiosk.config import Defaults, instance_secret_key, settings_from_environment
+from kiosk.proxies import trust_proxies
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -24,7 +25,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
+        # Fine on one machine; ``flask check-deploy`` and gunicorn's start refuse it in production, where
+        # every host must sign sessions and tablet cookies with the same key.
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+        app.config["SECRET_KEY_GENERATED"] = True
+    trust_proxies(app)
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -199,6 +199,22 @@ def report_command(label: str | None, out: str | None, fmt: str | None) -> None:
     click.echo(f"{reports.report_title(period)} {period.label} → {target}")
 
 
+@click.command("check-deploy")
+def check_deploy_command() -> None:
+    """Preflight before going live: names every production misconfiguration; exits 1 if there is any."""
+    from flask import current_app
+
+    from kiosk.deploy_checks import configuration_problems, describe, environment_problems
+    from kiosk.services.deployment import gather_facts
+
+    config = current_app.config
+    problems = configuration_problems(config) + environment_problems(config, gather_facts())
+    if problems:
+        click.echo(describe(problems), err=True)
+        raise click.exceptions.Exit(1)
+    click.echo("部署检查通过。 / Deployment checks passed.")
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_phrases_command)
@@ -211,3 +227,4 @@ def register(app) -> None:
     app.cli.add_command(report_missed_payments_command)
     app.cli.add_command(check_model_home_rounds_command)
     app.cli.add_command(report_command)
+    app.cli.add_command(check_deploy_command)

@@ -40,8 +40,14 @@ class Defaults:
     TIMEZONE = "Asia/Shanghai"
     # Polling interval of live fragments (bell, boards), in seconds.
     POLL_SECONDS = 5
+    # Where the rate limits count: "memory://" counts per worker process, so production sets a shared
+    # store (``redis://host:6379/0``); ``flask check-deploy`` and gunicorn's start insist on it.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app. Their X-Forwarded-For,
+    # -Proto and -Host headers are believed for that many hops (Werkzeug's ProxyFix); 0 believes none, so
+    # a client cannot forge its address into login throttling, rate limits or audit records.
+    TRUSTED_PROXIES = 0
     HOTLINE_NUMBER = "400-800-1234"
     # Visitor kiosk: POSTs per paired tablet, the largest form it may send, the idle return to the start
     # screen, and how long visitors' personal data is kept before purge-visitors anonymises it.

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
@@ -39,7 +44,23 @@ def phone_for_viewer(number: str | None) -> str:
     return mask_phone(number)
 
 
+@lru_cache(maxsize=256)
+def _fingerprint(path: Path, _modified_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def version_static_urls(endpoint: str, values: dict) -> None:
+    """``url_for('static', filename=…)`` gains ``?v=<hash of the file>``: a changed file gets a new URL,
+    so nginx may let browsers keep static files for a year (deploy/nginx/kiosk.conf)."""
+    if endpoint != "static" or "v" in values or "filename" not in values:
+        return
+    path = Path(current_app.static_folder, values["filename"])
+    if path.is_file():
+        values["v"] = _fingerprint(path, path.stat().st_mtime_ns)
+
+
 def register(app) -> None:
+    app.url_defaults(version_static_urls)
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.filters["phone"] = phone_for_viewer
     app.jinja_env.filters["local"] = shanghai_time

@@ -25,6 +25,34 @@ from kiosk.extensions import db
 from kiosk.models.people import Department, User
 from tests.support import PASSWORD
 
+#: The Redis database the tests may use (rate limits, the deploy test); each test keeps its keys apart
+#: with a key prefix of its own, so nothing else stored there is touched.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+#: A PostgreSQL database the server tests build for themselves when the suite runs on SQLite.
+SERVER_TEST_DATABASE = "kiosk_deploy_test"
+
+
+def unavailable(reason: str):
+    """Skip a test whose server is missing; under CI (``CI=true``) that is a failure, not a skip."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI must provide it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    from limits.storage import storage_from_string
+
+    if not storage_from_string(REDIS_URL).check():
+        unavailable(f"Redis is not answering at {REDIS_URL} (TEST_REDIS_URL)")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_key_prefix() -> str:
+    """A rate-limit key prefix of the test's own, so its counts start at zero in the shared store."""
+    return f"kiosk-test-{secrets.token_hex(6)}"
+
 
 def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
@@ -42,6 +70,36 @@ def database_url(tmp_path_factory) -> str:
         _reset_postgres(url)
         return url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "kiosk-test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def server_database_url(request, database_url) -> str:
+    """A migrated PostgreSQL database that servers started by the tests (gunicorn) may share: the suite's
+    own when it runs on PostgreSQL, else ``kiosk_deploy_test`` on 127.0.0.1:5432, built here."""
+    if not database_url.startswith("sqlite"):
+        request.getfixturevalue("migrated")
+        return database_url
+    from flask_migrate import upgrade
+    from sqlalchemy.exc import OperationalError
+
+    admin_url = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    url = admin_url.rsplit("/", 1)[0] + "/" + SERVER_TEST_DATABASE
+    try:
+        engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": SERVER_TEST_DATABASE})
+            if not exists:
+                connection.execute(text(f"CREATE DATABASE {SERVER_TEST_DATABASE}"))
+        engine.dispose()
+    except OperationalError:
+        pytest.skip("PostgreSQL is not answering on 127.0.0.1:5432 (the PostgreSQL run covers these tests)")
+    _reset_postgres(url)
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -101,6 +101,21 @@ class WorkingCalendar:
         _ = d in self._public  # expands the year if needed (loads its 调休 weekend workdays too)
         return bool(self._public.is_working_day(d))
 
+    def knows_make_up_days(self, year: int) -> bool:
+        """Does the calendar hold ``year``'s 调休 make-up workdays (worked Saturdays and Sundays)?
+
+        The State Council publishes the coming year's holiday arrangement
+        (国务院办公厅关于部分节假日安排的通知) around November; until a ``holidays``
+        release carries it, the public calendar only knows the fixed-date holidays and every weekend
+        looks free, so deadlines across a make-up Saturday come out a day late.
+        An admin's working-day override on a weekend of that year counts as knowing it.
+        """
+        _ = date(year, 1, 1) in self._public  # expands the year, with its weekend workdays
+        public = any(d.year == year for d in self._public.weekend_workdays)
+        return public or any(
+            works and d.year == year and d.weekday() >= 5 for d, works in self._overrides.items()
+        )
+
     def holiday_name(self, d: date) -> str | None:
         """The public holiday's name on ``d``, if any (for display; overrides do not rename days)."""
         return self._public.get(d)

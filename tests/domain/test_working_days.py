@@ -211,3 +211,25 @@ def test_add_working_days_is_never_before_the_start(start, n):
 @given(moments, days)
 def test_n_working_days_after_t_contain_exactly_n_days_of_working_time(start, n):
     assert CAL.working_time_between(start, CAL.add_working_days(start, n)) == timedelta(days=n)
+
+
+# ---- does the calendar know a year's make-up workdays (flask check-deploy) ---------------------------
+
+
+def test_the_2026_make_up_workdays_are_known():
+    assert CAL.knows_make_up_days(2026)
+
+
+def test_a_year_before_its_arrangement_is_published_is_not_known():
+    assert not CAL.knows_make_up_days(2099)
+
+
+def test_an_admin_s_worked_weekend_makes_a_year_known():
+    saturday = date(2099, 1, 31)
+    assert saturday.weekday() == 5
+    assert WorkingCalendar({saturday: True}).knows_make_up_days(2099)
+
+
+def test_a_company_day_off_or_a_worked_weekday_does_not():
+    monday, sunday = date(2099, 2, 2), date(2099, 2, 1)
+    assert not WorkingCalendar({monday: True, sunday: False}).knows_make_up_days(2099)

@@ -18,3 +18,28 @@ def test_every_block_in_a_stylesheet_is_closed(sheet):
         if line.startswith("/*"):
             assert depth == 0, f"{sheet}:{number}: a section starts inside an open block"
     assert depth == 0, f"{sheet} leaves {depth} block(s) open"
+
+
+def test_a_static_url_carries_the_hash_of_its_file(app):
+    import hashlib
+
+    from flask import url_for
+
+    with app.test_request_context():
+        url = url_for("static", filename="css/app.css")
+    digest = hashlib.sha256(Path("kiosk/static/css/app.css").read_bytes()).hexdigest()[:12]
+    assert url == f"/static/css/app.css?v={digest}"
+
+
+def test_nginx_refuses_the_bodies_the_app_refuses():
+    """deploy/nginx/kiosk.conf's client_max_body_size: the app's limit, and the asset record's photos."""
+    import re
+
+    from kiosk.blueprints.model_home import ASSET_POST_BYTES
+    from kiosk.config import Defaults
+
+    mib = 1024 * 1024
+    sizes = [int(n) * mib for n in re.findall(r"client_max_body_size (\d+)m;", Path(
+        "deploy/nginx/kiosk.conf").read_text())]
+    assert sizes[0] == Defaults.MAX_CONTENT_LENGTH
+    assert ASSET_POST_BYTES <= sizes[1] < ASSET_POST_BYTES + mib
