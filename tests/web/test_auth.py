@@ -1,4 +1,4 @@
-"""Signing in and out: the happy path, wrong input, session invalidation (throttling: test_login_throttle)."""
+"""Signing in and out: the happy path, wrong input, session invalidation (throttling: its own file)."""
 
 from __future__ import annotations
 
