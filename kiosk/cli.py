@@ -74,6 +74,20 @@ def purge_visitors_command(days: int | None) -> None:
     click.echo(f"Anonymised {purge_visitors(days, utcnow())} visit(s) older than {days} days.")
 
 
+@click.command("purge-login-attempts")
+@click.option("--older-than-days", "days", type=click.IntRange(min=1), default=None,
+              help="Age in days (default: the LOGIN_ATTEMPT_RETENTION_DAYS setting).")
+def purge_login_attempts_command(days: int | None) -> None:
+    """Delete old login attempts: they hold addresses and typed usernames (run it nightly)."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    days = days or current_app.config["LOGIN_ATTEMPT_RETENTION_DAYS"]
+    removed = accounts.purge_login_attempts(utcnow(), timedelta(days=days))
+    click.echo(f"Deleted {removed} login attempt(s) older than {days} days.")
+
+
 @click.command("create-user")
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="Display name.")
@@ -221,6 +235,7 @@ def register(app) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(auto_sign_out_command)
     app.cli.add_command(purge_visitors_command)
+    app.cli.add_command(purge_login_attempts_command)
     app.cli.add_command(cti_simulate_command)
     app.cli.add_command(escalate_overdue_command)
     app.cli.add_command(schedule_callbacks_command)

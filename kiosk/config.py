@@ -27,9 +27,22 @@ class Defaults:
     # Staff sessions end after this much inactivity, and in any case this long after login.
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
-    # Login throttling: this many failures for one account (or one address) within the window blocks it.
-    LOGIN_MAX_FAILURES = 5
+    # Login throttling (kiosk.domain.login_throttle): per account and address, the first failures are free,
+    # then the wait doubles from the base to the cap; failures are remembered this many hours (since that
+    # address last got in). An account takes at most ACCOUNT_MAX_FAILURES_PER_HOUR from addresses it never
+    # signed in from. One address may fail ADDRESS_MAX_FAILURES times within the window (any usernames).
+    # Admins are told once of a burst of this many failures within the window for one account / address.
+    # purge-login-attempts deletes attempts older than the retention period.
+    LOGIN_FREE_FAILURES = 3
+    LOGIN_BACKOFF_BASE_SECONDS = 1
+    LOGIN_BACKOFF_MAX_SECONDS = 15 * 60
+    LOGIN_BACKOFF_MEMORY_HOURS = 24
+    LOGIN_ACCOUNT_MAX_FAILURES_PER_HOUR = 100
+    LOGIN_ADDRESS_MAX_FAILURES = 50
     LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_BURST_ACCOUNT_FAILURES = 10
+    LOGIN_BURST_ADDRESS_FAILURES = 25
+    LOGIN_ATTEMPT_RETENTION_DAYS = 30
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024
     # A kiosk tablet stays open for hours: its CSRF token lives as long as the session cookie.
     WTF_CSRF_TIME_LIMIT = None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from flask import current_app, flash, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from kiosk.access import check_access, login_redirect
+from kiosk.domain.login_throttle import ThrottlePolicy
 from kiosk.extensions import db, login_manager
 from kiosk.models.people import User
 
@@ -38,6 +40,22 @@ def load_user(cookie_id: str) -> User | None:
     if user is None or not user.active or user.session_token != token:
         return None
     return user
+
+
+def throttle_policy() -> ThrottlePolicy:
+    """The login throttle's numbers from the ``LOGIN_*`` settings."""
+    config = current_app.config
+    return ThrottlePolicy(
+        free_failures=config["LOGIN_FREE_FAILURES"],
+        base_delay=timedelta(seconds=config["LOGIN_BACKOFF_BASE_SECONDS"]),
+        max_delay=timedelta(seconds=config["LOGIN_BACKOFF_MAX_SECONDS"]),
+        memory=timedelta(hours=config["LOGIN_BACKOFF_MEMORY_HOURS"]),
+        account_ceiling=config["LOGIN_ACCOUNT_MAX_FAILURES_PER_HOUR"],
+        address_limit=config["LOGIN_ADDRESS_MAX_FAILURES"],
+        window=timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]),
+        account_burst=config["LOGIN_BURST_ACCOUNT_FAILURES"],
+        address_burst=config["LOGIN_BURST_ADDRESS_FAILURES"],
+    )
 
 
 def mark_signed_in() -> None:

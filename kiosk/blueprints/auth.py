@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -13,7 +11,7 @@ from kiosk.clock import utcnow
 from kiosk.forms.auth import LoginForm, PasswordChangeForm
 from kiosk.navigation import home_endpoint
 from kiosk.rendering import local_path, render, see_other
-from kiosk.security import mark_signed_in
+from kiosk.security import mark_signed_in, throttle_policy
 from kiosk.services import accounts
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -25,21 +23,15 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint(current_user)))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if request.method == "POST":
         status = 422
         if form.validate():
-            config = current_app.config
-            result = accounts.sign_in(
-                form.username.data, form.password.data, request.remote_addr or "?", utcnow(),
-                max_failures=config["LOGIN_MAX_FAILURES"],
-                window=timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]),
-            )
+            result = accounts.sign_in(form.username.data, form.password.data, request.remote_addr or "?",
+                                      utcnow(), policy=throttle_policy())
             if result.throttled:
-                status = 429
-                form.form_errors.append(
-                    _("登录失败次数过多，请在 %(minutes)d 分钟后再试。", minutes=result.retry_after_minutes)
-                )
+                status, headers["Retry-After"] = 429, str(result.retry_after_seconds)
+                form.form_errors.append(_wait_message(result.retry_after_seconds))
             elif result.user is None:
                 form.form_errors.append(_("用户名或密码不正确。"))
             else:
@@ -48,7 +40,16 @@ def login():
                 mark_signed_in()
                 target = local_path(request.args.get("next")) or url_for(home_endpoint(result.user))
                 return see_other(target)
-    return render("auth/login.html", "login_form", form=form, status=status)
+    response = render("auth/login.html", "login_form", form=form, status=status)
+    response.headers.update(headers)
+    return response
+
+
+def _wait_message(seconds: int) -> str:
+    """How long to wait, in seconds under a minute, else in whole minutes (rounded up)."""
+    if seconds < 60:
+        return _("登录失败次数较多，请 %(seconds)d 秒后再试。", seconds=seconds)
+    return _("登录失败次数较多，请 %(minutes)d 分钟后再试。", minutes=-(-seconds // 60))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
@@ -49,6 +50,22 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a password (Werkzeug's default algorithm and parameters)."""
+    return generate_password_hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    return check_password_hash(stored_hash, password)
+
+
+@cache
+def dummy_password_hash() -> str:
+    """A hash of a random secret, made like every stored one: checked for an unknown username, so that
+    answering it costs the same hashing work as a known one and the time does not tell who exists."""
+    return hash_password(secrets.token_urlsafe(24))
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -83,10 +100,10 @@ class User(UserMixin, db.Model):
         return bool(self.roles.intersection(roles))
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()

@@ -5,46 +5,151 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
-from kiosk.database import begin_write
+from kiosk.database import begin_write, dialect_insert
+from kiosk.domain import login_throttle
+from kiosk.domain.login_throttle import Attempt, ThrottlePolicy, Watched
 from kiosk.extensions import db
-from kiosk.models.people import Department, Role, User, UserRole
-from kiosk.models.security import LoginAttempt
+from kiosk.models.people import Department, Role, User, UserRole, dummy_password_hash, verify_password
+from kiosk.models.security import LoginAttempt, LoginWatch
+from kiosk.services.notifications import notify
 
 
 @dataclass(frozen=True)
 class SignInResult:
     user: User | None = None
-    throttled: bool = False
-    retry_after_minutes: int = 0
+    retry_after_seconds: int = 0
+
+    @property
+    def throttled(self) -> bool:
+        return self.retry_after_seconds > 0
 
 
-def sign_in(username: str, password: str, address: str, now: datetime, *, max_failures: int,
-            window: timedelta) -> SignInResult:
-    """Check a password, refusing once an account or an address has failed too often in the window.
+def sign_in(username: str, password: str, address: str, now: datetime, *,
+            policy: ThrottlePolicy) -> SignInResult:
+    """Check a password unless the throttle (``kiosk.domain.login_throttle``) says this address must wait.
 
-    Every attempt is recorded, so the count holds across workers and hosts. A blocked account gets the
-    same answer whether or not the password is right, so the block cannot be used to guess it.
+    Attempts are recorded in the database, so the rule holds across workers and hosts. An account's
+    attempts take turns on its ``LoginWatch`` row: the verdict and the attempt's record are one
+    transaction, so parallel requests cannot all slip past the backoff. The attempt is recorded as a
+    failure before the password is checked (outside that transaction: hashing is slow and SQLite's write
+    lock is shared) and turned into a success afterwards. A waiting address gets the same answer whether
+    or not the password is right, and an unknown or inactive username costs the same hashing work as a
+    known one, so neither the time nor the answer tells who exists.
     """
+    username = username.strip().lower()[:40]
+    address = address[:64]
     begin_write()
-    username = username.strip().lower()
-    since = now - window
-    failures, oldest = db.session.execute(
-        select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > since,
-            or_(LoginAttempt.username == username, LoginAttempt.address == address),
-        )
-    ).one()
-    if failures >= max_failures:
-        minutes = max(1, int(((oldest + window) - now).total_seconds() // 60) + 1)
-        return SignInResult(throttled=True, retry_after_minutes=minutes)
+    _take_turn(username, now)
+    account_attempts = _account_attempts(username, now - policy.lookback)
+    address_failures = _address_failures(address, now - policy.window)
+    decision = login_throttle.verdict(account_attempts=account_attempts, address_failures=address_failures,
+                                      address=address, trusted=_signed_in_from(username, address), now=now,
+                                      policy=policy)
+    if not decision.allowed:
+        db.session.commit()
+        return SignInResult(retry_after_seconds=decision.wait_seconds)
+    attempt = LoginAttempt(username=username, address=address, at=now, succeeded=False)
+    db.session.add(attempt)
+    db.session.flush()
+    attempt_id = attempt.id
+    db.session.commit()
+
     user = db.session.scalar(select(User).where(func.lower(User.username) == username))
-    ok = user is not None and user.active and user.check_password(password)
-    db.session.add(LoginAttempt(username=username[:40], address=address[:64], at=now, succeeded=ok))
+    right = verify_password(user.password_hash if user else dummy_password_hash(), password)
+    ok = right and user is not None and user.active
+    begin_write()
+    if ok:
+        db.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True)
+                           .execution_options(synchronize_session=False))
+    else:
+        account_failures = [a.at for a in account_attempts if not a.succeeded] + [now]
+        for watched in login_throttle.bursting(account_failures=account_failures, now=now, policy=policy,
+                                               address_failures=[*address_failures, now]):
+            subject = username if watched is Watched.ACCOUNT else address
+            if _new_burst(watched, subject, now, policy):
+                _tell_admins_of_burst(watched, subject, known=user is not None, now=now, policy=policy)
     db.session.commit()
     return SignInResult(user=user if ok else None)
+
+
+def _account_attempts(username: str, since: datetime) -> list[Attempt]:
+    rows = db.session.scalars(select(LoginAttempt).where(LoginAttempt.username == username,
+                                                         LoginAttempt.at > since))
+    return [Attempt(address=row.address, at=row.at, succeeded=row.succeeded) for row in rows]
+
+
+def _address_failures(address: str, since: datetime) -> list[datetime]:
+    return list(db.session.scalars(select(LoginAttempt.at).where(
+        LoginAttempt.address == address, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since,
+    )))
+
+
+def _signed_in_from(username: str, address: str) -> bool:
+    """Has the account signed in from this address before (within the attempts kept)?"""
+    return db.session.scalar(select(LoginAttempt.id).where(
+        LoginAttempt.username == username, LoginAttempt.address == address, LoginAttempt.succeeded.is_(True),
+    ).limit(1)) is not None
+
+
+def _take_turn(username: str, now: datetime) -> None:
+    """Lock the account's watch row (created on its first attempt) until this transaction ends.
+
+    One upsert, so it locks whether the row is new or not (on PostgreSQL; SQLite's ``BEGIN IMMEDIATE``
+    already lets one writer in at a time).
+    """
+    statement = dialect_insert(LoginWatch).values(kind=Watched.ACCOUNT.value, subject=username,
+                                                  touched_at=now)
+    db.session.execute(statement.on_conflict_do_update(index_elements=["kind", "subject"],
+                                                       set_={"touched_at": now}))
+
+
+def _new_burst(watched: Watched, subject: str, now: datetime, policy: ThrottlePolicy) -> bool:
+    """Record a failure at or over the burst threshold; true only for the one that starts a new burst.
+
+    A burst ends after a whole window without such a failure. The claim is a conditional update of the
+    watch row: when two workers cross the threshold at once, the second waits for the first's row lock,
+    then finds the burst already seen and only extends it.
+    """
+    db.session.execute(dialect_insert(LoginWatch).values(kind=watched.value, subject=subject, touched_at=now)
+                       .on_conflict_do_nothing(index_elements=["kind", "subject"]))
+    row = (LoginWatch.kind == watched.value, LoginWatch.subject == subject)
+    ended = or_(LoginWatch.burst_seen_at.is_(None), LoginWatch.burst_seen_at <= now - policy.window)
+    seen = update(LoginWatch).values(burst_seen_at=now, touched_at=now).execution_options(
+        synchronize_session=False)
+    claimed = db.session.execute(seen.where(*row, ended)).rowcount
+    if not claimed:
+        db.session.execute(seen.where(*row))
+    return bool(claimed)
+
+
+def _tell_admins_of_burst(watched: Watched, subject: str, *, known: bool, now: datetime,
+                          policy: ThrottlePolicy) -> None:
+    """One notification to the admin role: every admin sees it and reads it off on their own."""
+    minutes = int(policy.window.total_seconds() // 60)
+    if watched is Watched.ACCOUNT:
+        who = f"账号 {subject}" if known else f"不存在的用户名 {subject}"
+        title = f"登录异常：{who} {minutes} 分钟内密码错误 {policy.account_burst} 次以上"
+        body = ("出错的地址会被逐步延迟，未出错的地址不受影响。如非本人所为，请联系该员工，必要时修改密码。"
+                if known else "可能有人在试探用户名。")
+    else:
+        title = f"登录异常：地址 {subject} {minutes} 分钟内密码错误 {policy.address_burst} 次以上"
+        body = f"可能有人在猜测密码；该地址 {minutes} 分钟内失败 {policy.address_limit} 次后将暂停登录。"
+    notify(kind="login_burst", title=title, body=body, level="urgent", role=Role.ADMIN.value,
+           link="/admin/users", now=now)
+
+
+def purge_login_attempts(now: datetime, older_than: timedelta) -> int:
+    """Delete login attempts and idle watch rows older than the period (they hold addresses and names)."""
+    cutoff = now - older_than
+    begin_write()
+    count = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff)
+                               .execution_options(synchronize_session=False)).rowcount
+    db.session.execute(delete(LoginWatch).where(LoginWatch.touched_at < cutoff)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    return count
 
 
 def sign_out_everywhere(user: User) -> None:
