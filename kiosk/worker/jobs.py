@@ -20,7 +20,8 @@ from datetime import datetime, time, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from kiosk.domain.schedules import AfterClosing, DailyAt, Every, Schedule
+from kiosk.domain.schedules import AfterClosing, DailyAt, Every, JobHealth, Schedule, job_health
+from kiosk.models.jobs import JobRun
 from kiosk.services import jobs as job_records
 from kiosk.services import model_home, sales, tasks, visits
 
@@ -104,3 +105,43 @@ def describe(schedule: Schedule) -> str:
     if isinstance(schedule, DailyAt):
         return _("每天 %(time)s", time=schedule.at.strftime("%H:%M"))
     return _("每台访客终端闭店后")
+
+
+def late_grace(settings: Mapping) -> timedelta:
+    return timedelta(seconds=settings["WORKER_LATE_AFTER_SECONDS"])
+
+
+HEALTH_LABELS = {
+    JobHealth.NEVER_STARTED: _l("从未运行"),
+    JobHealth.RUNNING: _l("运行中"),
+    JobHealth.LATE: _l("逾期未运行"),
+    JobHealth.FAILED: _l("上次运行失败"),
+    JobHealth.OK: _l("正常"),
+}
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """One line of the admin page 定时任务."""
+
+    job: Job
+    schedule: Schedule
+    state: job_records.ScheduleState | None
+    last_run: JobRun | None
+    health: JobHealth
+
+
+def statuses(settings: Mapping, now: datetime, jobs: tuple[Job, ...] = JOBS) -> list[JobStatus]:
+    """Every job with its schedule, next slot, last run and health."""
+    states = job_records.schedule_states()
+    runs = job_records.last_runs(job.name for job in jobs)
+    found = []
+    for job in jobs:
+        state, run = states.get(job.name), runs.get(job.name)
+        health = job_health(
+            registered=state is not None, next_due_at=state and state.next_due_at,
+            lease_until=state and state.lease_until, last_failed=run is not None and run.error is not None,
+            now=now, grace=late_grace(settings),
+        )
+        found.append(JobStatus(job, job.schedule_in(settings), state, run, health))
+    return found

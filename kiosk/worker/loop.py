@@ -16,7 +16,7 @@ import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,7 +26,7 @@ from kiosk.domain.schedules import AfterClosing, is_late
 from kiosk.extensions import db
 from kiosk.services import devices
 from kiosk.services import jobs as job_records
-from kiosk.worker.jobs import JOBS, Job
+from kiosk.worker.jobs import JOBS, Job, late_grace
 
 log = logging.getLogger("kiosk.worker")
 
@@ -95,7 +95,7 @@ class Worker:
     def _plan(self, settings: Mapping, states: dict[str, job_records.ScheduleState]):
         """Re-plan jobs whose schedule changed since their last run; tell the admins of late ones."""
         now = self.clock()
-        grace = timedelta(seconds=settings["WORKER_LATE_AFTER_SECONDS"])
+        grace = late_grace(settings)
         planned = {}
         for job in self.jobs:
             state = states.get(job.name)
@@ -169,5 +169,6 @@ class Worker:
                 if done.wake_at is not None:
                     until = (done.wake_at - self.clock()).total_seconds()
                     pause = min(max(until, MIN_PAUSE_SECONDS), poll)
-            wait(pause)
+            if not self.stopping.is_set():
+                wait(pause)
         log.info("worker %s stopped", self.identity)
