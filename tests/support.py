@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
 
 PASSWORD = "correct-horse-9"
 
@@ -15,3 +17,22 @@ def field_error(html: str, field_id: str) -> str | None:
     """The message shown beside a field, if any."""
     match = re.search(rf'<p class="field-error" id="{field_id}-error">([^<]*)</p>', html)
     return match.group(1) if match else None
+
+
+def in_threads(app, work, threads: int) -> list:
+    """Run ``work(n)`` for n in range(threads) at once, each thread in its own app context (its own
+    database session), lined up on a barrier so they really race; returns the results in order."""
+    from kiosk.extensions import db
+
+    barrier = Barrier(threads)
+
+    def run(n):
+        with app.app_context():
+            try:
+                barrier.wait()
+                return work(n)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(run, range(threads)))

@@ -166,7 +166,8 @@ def job_runs(job: str):
     """The latest runs of one job."""
     found = timed_jobs.job_named(job) or abort(404)
     status = next(s for s in timed_jobs.statuses(current_app.config, utcnow()) if s.job is found)
-    return render("admin/job_runs.html", job_status=status, runs=job_records.runs_of(found.name), **_job_labels())
+    return render("admin/job_runs.html", job_status=status, runs=job_records.runs_of(found.name),
+                  **_job_labels())
 
 
 def _job_labels() -> dict:

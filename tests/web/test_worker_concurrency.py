@@ -4,36 +4,23 @@ database or PostgreSQL): each due slot of each job is claimed and run by exactly
 from __future__ import annotations
 
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from threading import Barrier
 
 from sqlalchemy import select
 
-from kiosk.extensions import db
 from kiosk.models.jobs import JobRun
 from kiosk.services import jobs as job_records
 from kiosk.worker.jobs import JOBS
 from kiosk.worker.loop import Worker
 from tests.kiosk_support import scalars
+from tests.support import in_threads
 
 THREADS = 6
 T = datetime(2026, 12, 4, 1, 0, 20, tzinfo=UTC)
 
 
 def _in_threads(app, work):
-    barrier = Barrier(THREADS)
-
-    def run(n):
-        with app.app_context():
-            try:
-                barrier.wait()
-                return work(n)
-            finally:
-                db.session.remove()
-
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        return list(pool.map(run, range(THREADS)))
+    return in_threads(app, work, THREADS)
 
 
 def test_workers_racing_for_one_slot_claim_it_once(app):
