@@ -172,6 +172,32 @@ def check_model_home_rounds_command() -> None:
     click.echo(f"Missed model-home rounds alerted: {alert_missed_rounds(utcnow())}.")
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the jobs that are due now, then exit (for tests and cron).")
+def worker_command(once: bool) -> None:
+    """Run the timed jobs at their times (escalation, model-home rounds, auto sign-out, callbacks, missed
+    payments, purges) until SIGTERM; several workers on several hosts run each job once per slot."""
+    import signal
+
+    from flask import current_app
+
+    from kiosk.worker.loop import Worker
+
+    worker = Worker(current_app._get_current_object())
+    if not once:
+        signal.signal(signal.SIGTERM, worker.stop)
+        signal.signal(signal.SIGINT, worker.stop)
+        worker.run_forever()
+        return
+    done = worker.run_pending()
+    for outcome in done.outcomes:
+        click.echo(f"{outcome.job}: {outcome.error or outcome.result}")
+    if not done.outcomes:
+        click.echo("No job is due.")
+    if done.failed:
+        raise SystemExit(1)
+
+
 @click.command("report")
 @click.option("--period", "label", default=None, metavar="PERIOD",
               help="A month (2026-10: the 服务监督报告) or a reporting week (2026-W43: Saturday to "
@@ -243,3 +269,4 @@ def register(app) -> None:
     app.cli.add_command(check_model_home_rounds_command)
     app.cli.add_command(report_command)
     app.cli.add_command(check_deploy_command)
+    app.cli.add_command(worker_command)

@@ -68,6 +68,16 @@ class Defaults:
     KIOSK_MAX_POST_BYTES = 16 * 1024
     KIOSK_IDLE_SECONDS = 90
     VISITOR_RETENTION_DAYS = 180
+    # The timed-job worker (``flask --app kiosk worker``, kiosk/worker/): the longest sleep between two looks
+    # for due jobs; per-job intervals in seconds replacing a job's own schedule ({"escalate-overdue": 60});
+    # per-job leases in seconds, how long a run may hold its job before another worker takes it over
+    # (default 600); how long after its slot a job not run counts as late (the admin page's alert and the
+    # admins' notification); and how many days the record of runs is kept.
+    WORKER_POLL_SECONDS = 5
+    WORKER_INTERVALS: dict = {}
+    WORKER_LEASE_SECONDS: dict = {}
+    WORKER_LATE_AFTER_SECONDS = 600
+    WORKER_RUN_RETENTION_DAYS = 30
     # Seed 003 §2(2)(1) "三声内接听": the ring-to-answer target in seconds (kiosk.domain.call_timer).
     THREE_RINGS_SECONDS = 15
 

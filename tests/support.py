@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from threading import Barrier
 
 PASSWORD = "correct-horse-9"
 
@@ -31,3 +33,22 @@ def freeze_clock(monkeypatch, moment: datetime) -> None:
             return moment.astimezone(tz)
 
     monkeypatch.setattr(kiosk.clock, "datetime", Frozen)
+
+
+def in_threads(app, work, threads: int) -> list:
+    """Run ``work(n)`` for n in range(threads) at once, each thread in its own app context (its own
+    database session), lined up on a barrier so they really race; returns the results in order."""
+    from kiosk.extensions import db
+
+    barrier = Barrier(threads)
+
+    def run(n):
+        with app.app_context():
+            try:
+                barrier.wait()
+                return work(n)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(run, range(threads)))

@@ -1,10 +1,10 @@
-"""Administration: staff accounts, departments, the company calendar."""
+"""Administration: staff accounts, departments, the company calendar, the timed jobs."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,6 +18,8 @@ from kiosk.models.calendar import CalendarOverride
 from kiosk.models.people import Department, Role, User
 from kiosk.rendering import render, see_other
 from kiosk.services import accounts, directory
+from kiosk.services import jobs as job_records
+from kiosk.worker import jobs as timed_jobs
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -147,3 +149,26 @@ def calendar_delete(day: str):
         directory.remove_override(parsed)
         flash(_("已删除 %(day)s 的公司安排。", day=parsed.isoformat()), "success")
     return see_other(url_for("admin.calendar"))
+
+
+@bp.route("/jobs")
+@roles(Role.ADMIN)
+def jobs():
+    """定时任务: each job's schedule, last run and next slot, with an alert for late or failed ones."""
+    statuses = timed_jobs.statuses(current_app.config, utcnow())
+    return render("admin/jobs.html", "job_board", statuses=statuses,
+                  attention=[s for s in statuses if s.health.needs_attention], **_job_labels())
+
+
+@bp.route("/jobs/<job>")
+@roles(Role.ADMIN)
+def job_runs(job: str):
+    """The latest runs of one job."""
+    found = timed_jobs.job_named(job) or abort(404)
+    status = next(s for s in timed_jobs.statuses(current_app.config, utcnow()) if s.job is found)
+    return render("admin/job_runs.html", job_status=status, runs=job_records.runs_of(found.name),
+                  **_job_labels())
+
+
+def _job_labels() -> dict:
+    return {"describe": timed_jobs.describe, "health_labels": timed_jobs.HEALTH_LABELS}

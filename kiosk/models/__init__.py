@@ -11,6 +11,7 @@ from kiosk.models.calls import (
     DirectoryEntry,
     PbxSecret,
 )
+from kiosk.models.jobs import JobRun, JobSchedule
 from kiosk.models.model_home import AssetRecord, ModelHome, ModelHomeCheck, ModelHomeRound, RoundCheck
 from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, Role, User, UserRole
@@ -39,6 +40,8 @@ __all__ = [
     "CallbackStatus",
     "Department",
     "Incident",
+    "JobRun",
+    "JobSchedule",
     "KioskDevice",
     "LoginAttempt",
     "Notification",

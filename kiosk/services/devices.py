@@ -44,6 +44,11 @@ def register_device(*, name: str, place: Place | str, opens_at: time, closes_at:
     return device
 
 
+def closing_times() -> list[time]:
+    """Every tablet's closing time, once each: the auto sign-out runs after each of them."""
+    return list(db.session.scalars(select(KioskDevice.closes_at).distinct()))
+
+
 def device_name_taken(name: str) -> bool:
     return db.session.scalar(select(KioskDevice.id).where(KioskDevice.name == name.strip())) is not None
 

@@ -19,6 +19,7 @@ from kiosk.domain.classify import (
     classify_visit,
     match_watch_list,
 )
+from kiosk.domain.schedules import next_wall_clock_time
 from kiosk.extensions import db
 from kiosk.models.people import Department, Role, User
 from kiosk.models.property import Owner
@@ -231,11 +232,7 @@ def sign_out_by_staff(visit_id: int, now: datetime) -> int:
 
 def closing_after(moment: datetime, closes_at: time) -> datetime:
     """The first closing time (Shanghai wall clock) after ``moment``."""
-    local = moment.astimezone(SHANGHAI)
-    closing = datetime.combine(local.date(), closes_at, SHANGHAI)
-    if closing <= local:
-        closing += timedelta(days=1)
-    return closing
+    return next_wall_clock_time(moment, (closes_at,))
 
 
 def auto_sign_out(now: datetime) -> int:

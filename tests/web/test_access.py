@@ -44,6 +44,8 @@ ACCESS = {
     "admin.department_edit": ADMIN,
     "admin.calendar": ADMIN,
     "admin.calendar_delete": ADMIN,
+    "admin.jobs": ADMIN,
+    "admin.job_runs": ADMIN,
     "notifications.index": SIGNED_IN,
     "notifications.bell": SIGNED_IN,
     "notifications.mark_read": SIGNED_IN,
@@ -201,6 +203,7 @@ def sample_values(app) -> dict[str, object]:
         "check_id": 1,
         "kpi_code": "slips_overdue",
         "label": "2026-10",
+        "job": "escalate-overdue",
     }
 
 

@@ -4,9 +4,7 @@ server (PostgreSQL) database."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time
-from threading import Barrier
 
 from sqlalchemy import func, select, update
 
@@ -16,6 +14,7 @@ from kiosk.models.model_home import ModelHomeRound, RoundCheck
 from kiosk.models.notifications import Notification
 from kiosk.models.visits import KioskDevice
 from kiosk.services import devices, model_home
+from tests.support import in_threads
 
 THREADS = 6
 EIGHT_TWENTY = datetime(2026, 11, 23, 0, 20, tzinfo=UTC)  # 8:20 in Shanghai
@@ -33,18 +32,7 @@ def _home(make_user):
 
 
 def _in_threads(app, work):
-    barrier = Barrier(THREADS)
-
-    def run(n):
-        with app.app_context():
-            try:
-                barrier.wait()
-                return work(n)
-            finally:
-                db.session.remove()
-
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        return list(pool.map(run, range(THREADS)))
+    return in_threads(app, work, THREADS)
 
 
 def test_a_round_completed_from_several_tablets_at_once_is_recorded_once(app, make_user):

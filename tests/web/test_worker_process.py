@@ -1,0 +1,113 @@
+"""Two real ``flask --app kiosk worker`` processes on the test database (file SQLite, or PostgreSQL when
+``DATABASE_URL`` is set), every job every second: each slot runs once across both, each run is recorded,
+and SIGTERM ends both cleanly with no run left unfinished; on PostgreSQL, a worker killed in the middle of
+a job leaves that slot to the other.
+
+The counts are checked against the recorded times, not the wall clock: each run's slot is the first
+grid second after the previous run ended (``Every.next_after``), so a slot run twice or skipped shows.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from kiosk.domain.schedules import Every
+from kiosk.extensions import db
+from kiosk.models.jobs import JobRun
+from kiosk.worker.jobs import JOBS
+from tests.kiosk_support import scalars
+
+ROOT = Path(__file__).resolve().parents[2]
+INTERVAL = Every(timedelta(seconds=1))
+RUNS_WANTED = 3  # of every job, before the workers are stopped
+STARTUP_LIMIT_SECONDS = 120  # a ceiling for a slow shared machine, not a timing assertion
+
+
+def _start_worker(database_url: str, **settings: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "worker-test", "PYTHONPATH": str(ROOT),
+           "KIOSK_WORKER_INTERVALS": "{" + ", ".join(f'"{job.name}": 1' for job in JOBS) + "}",
+           "KIOSK_WORKER_POLL_SECONDS": "0.5", **settings}
+    flask = Path(sys.executable).with_name("flask")
+    return subprocess.Popen([str(flask), "--app", "kiosk", "worker"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _fewest_finished_runs() -> int:
+    counts = dict(db.session.execute(select(JobRun.job, func.count()).where(JobRun.finished_at.is_not(None))
+                                     .group_by(JobRun.job)).all())
+    return min(counts.get(job.name, 0) for job in JOBS)
+
+
+def test_two_worker_processes_run_each_slot_once_and_stop_on_sigterm(app, database_url):
+    workers = [_start_worker(database_url) for _ in range(2)]
+    try:
+        _wait_for(lambda: _fewest_finished_runs() >= RUNS_WANTED or None, dict(enumerate(workers)))
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        logs = [worker.communicate(timeout=60)[0] for worker in workers]
+    assert [w.returncode for w in workers] == [0, 0], logs
+    assert all("stopped" in log for log in logs), logs
+
+    for job in JOBS:
+        runs = scalars(select(JobRun).where(JobRun.job == job.name).order_by(JobRun.due_at))
+        assert len(runs) >= RUNS_WANTED
+        assert all(run.finished_at is not None and run.error is None for run in runs), job.name
+        assert len({run.due_at for run in runs}) == len(runs), f"{job.name}: a slot ran twice"
+        for before, after in zip(runs, runs[1:], strict=False):
+            assert after.due_at == INTERVAL.next_after(before.finished_at), f"{job.name}: a slot was skipped"
+            assert after.started_at >= after.due_at
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="holds a table lock: PostgreSQL only")
+def test_a_worker_killed_mid_run_leaves_the_job_to_the_other(app, database_url):
+    """The test locks the slips table, so the first worker to run the escalation hangs inside it; that
+    worker is killed (SIGKILL), the lock released, and the other worker runs the same slot once its lease
+    (2 s here) has run out."""
+    lock = db.engine.connect()
+    lock.begin()
+    lock.execute(text("LOCK TABLE task_slips IN ACCESS EXCLUSIVE MODE"))
+    workers = {}
+    try:
+        for _ in range(2):
+            worker = _start_worker(database_url, KIOSK_WORKER_LEASE_SECONDS='{"escalate-overdue": 2}')
+            workers[worker.pid] = worker
+        first_run = select(JobRun).where(JobRun.job == "escalate-overdue").order_by(JobRun.id)
+        hung = _wait_for(lambda: db.session.scalar(first_run), workers)
+        pid = hung.worker.rsplit(":", 1)[1]
+        assert int(pid) in workers and hung.finished_at is None
+        workers[int(pid)].kill()
+        workers.pop(int(pid)).wait(timeout=60)
+        lock.rollback()
+        taken = _wait_for(lambda: db.session.scalar(select(JobRun).where(
+            JobRun.job == "escalate-overdue", JobRun.due_at == hung.due_at, JobRun.finished_at.is_not(None))),
+            workers)
+    finally:
+        lock.close()
+        for worker in workers.values():
+            worker.send_signal(signal.SIGTERM)
+            worker.communicate(timeout=60)
+    assert taken.worker != hung.worker and taken.error is None
+    assert [w.returncode for w in workers.values()] == [0]
+
+
+def _wait_for(find, workers: dict):
+    """What ``find()`` finds once the workers have committed it (polled; every worker must stay up)."""
+    deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+    while True:
+        db.session.rollback()
+        found = find()
+        if found is not None:
+            return found
+        assert all(w.poll() is None for w in workers.values()), "a worker exited early"
+        assert time.monotonic() < deadline, "the workers did not get there in time"
+        time.sleep(0.2)
