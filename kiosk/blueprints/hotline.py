@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,17 +21,21 @@ from kiosk.domain.call_timer import (
     timer_colour,
 )
 from kiosk.domain.callbacks import CallbackResult
-from kiosk.domain.hotline import Disposition, fill_phrase, surname_of
+from kiosk.domain.hotline import Disposition, SettledChange, fill_phrase, surname_of
 from kiosk.domain.slip_lifecycle import Refused
+from kiosk.errors import error_response
 from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import options, row_id_or_none
 from kiosk.forms.hotline import (
     AGENT_STATE_LABELS,
+    CHANGE_LABELS,
     DISPOSITION_LABELS,
+    REASON_REQUIRED_MESSAGE,
     STAGE_LABELS,
     AgentStateForm,
     AnswerBookForm,
+    CallerForm,
     ConfirmForm,
     DirectoryForm,
     NewCallerForm,
@@ -58,7 +62,8 @@ HOTLINE_ROLES = (Role.AGENT, Role.SUPERVISOR)
 @bp.app_context_processor
 def hotline_labels():
     return {"category_labels": CATEGORY_LABELS, "disposition_labels": DISPOSITION_LABELS,
-            "agent_state_labels": AGENT_STATE_LABELS, "stage_labels": STAGE_LABELS}
+            "agent_state_labels": AGENT_STATE_LABELS, "stage_labels": STAGE_LABELS,
+            "change_labels": CHANGE_LABELS}
 
 
 # --- the console -----------------------------------------------------------------------------------
@@ -200,6 +205,9 @@ def _call_screen(call: Call, block: str | None = None, status: int = 200, **part
         record_form=parts.get("record_form") or _record_form(call, formdata=None),
         outcome_form=parts.get("outcome_form") or _outcome_form(call, formdata=None),
         new_caller_form=parts.get("new_caller_form") or _new_caller_form(call, formdata=None),
+        caller_form=parts.get("caller_form") or CallerForm(formdata=None, q=query),
+        chosen_owner_id=parts.get("chosen_owner_id"),
+        may_change_caller=hotline.may_change(call, current_user),
         confirm_form=parts.get("confirm_form") or ConfirmForm(formdata=None),
         empty_form=EmptyForm(), phrase_groups=_phrase_groups(call),
         past_calls=hotline.past_calls(call), open_slips=hotline.open_slips_of(call),
@@ -306,27 +314,73 @@ def callers(call_id: int):
     return _call_screen(_load_call(call_id), "caller_results", q=request.args.get("q", "").strip()[:60])
 
 
+def _settled_refusal():
+    return make_response(error_response(403, _("这个来电已处理完毕，只有主管可以更改，并须说明原因。")))
+
+
+def _call_to_change(call_id: int) -> Call:
+    """The call, if the signed-in user may change it: the owner rule (``_call_to_work_on``), and a settled
+    call only by a supervisor: an agent is refused at once, whatever the form holds."""
+    call = _call_to_work_on(call_id)
+    if hotline.settled_change(call, current_user) is SettledChange.SUPERVISORS_ONLY:
+        abort(_settled_refusal())
+    return call
+
+
+def _change_caller(form, change, screen):
+    """Make a change to the call's caller (``change(reason)``); a settled call without a reason: the
+    message beside the reason field (``screen(422)``); settled meanwhile and not a supervisor: 403."""
+    try:
+        change(form.reason.data or "")
+    except hotline.SettledCall:
+        return _settled_refusal()
+    except hotline.ReasonRequired:
+        form.reason.errors = [*form.reason.errors, REASON_REQUIRED_MESSAGE]
+        return screen(422)
+    return None
+
+
 @bp.route("/calls/<int:call_id>/caller", methods=["POST"])
 @roles(*HOTLINE_ROLES)
 def link_caller(call_id: int):
-    call = _load_call(call_id)
+    call = _call_to_change(call_id)
     owner_id = row_id_or_none(request.form.get("owner_id", ""))
     owner = db.session.get(Owner, owner_id) if owner_id is not None else None
-    if owner is None or not EmptyForm().validate():
+    form = CallerForm()
+    valid = form.validate()
+    if owner is None or form.csrf_token.errors:
         abort(400)
-    hotline.link_owner(call.id, owner)
-    return see_other(url_for("hotline.call", call_id=call.id))
+
+    def screen(status: int):
+        return _call_screen(_load_call(call_id), "caller_results", status=status, q=form.q.data or "",
+                            caller_form=form, chosen_owner_id=owner.id)
+
+    if not valid:
+        return screen(422)
+    actor = current_user._get_current_object()
+    refused = _change_caller(form, lambda reason: hotline.link_owner(
+        call.id, owner, actor=actor, now=utcnow(), reason=reason), screen)
+    return refused or see_other(url_for("hotline.call", call_id=call.id))
 
 
 @bp.route("/calls/<int:call_id>/new-caller", methods=["POST"])
 @roles(*HOTLINE_ROLES)
 def new_caller(call_id: int):
-    call = _load_call(call_id)
+    call = _call_to_change(call_id)
     form = _new_caller_form(call, formdata=request.form)
+
+    def screen(status: int):
+        return _call_screen(_load_call(call_id), "new_caller", status=status, new_caller_form=form)
+
     if not form.validate():
-        return _call_screen(call, "new_caller", status=422, new_caller_form=form)
-    hotline.save_new_caller(call.id, name=form.name.data, mobile=form.mobile.data or None,
-                            unit=db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None)
+        return screen(422)
+    unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+    actor = current_user._get_current_object()
+    refused = _change_caller(form, lambda reason: hotline.save_new_caller(
+        call.id, name=form.name.data, mobile=form.mobile.data or None, unit=unit, actor=actor, now=utcnow(),
+        reason=reason), screen)
+    if refused:
+        return refused
     flash(_("已建立业主档案。"), "success")
     return see_other(url_for("hotline.call", call_id=call.id))
 
@@ -334,7 +388,7 @@ def new_caller(call_id: int):
 @bp.route("/calls/<int:call_id>/wrong-answer", methods=["POST"])
 @roles(*HOTLINE_ROLES)
 def wrong_answer(call_id: int):
-    call = _load_call(call_id)
+    call = _call_to_work_on(call_id)
     if not EmptyForm().validate():
         abort(400)
     correction = hotline.report_wrong_answer(call.id, current_user, utcnow())
@@ -349,7 +403,7 @@ def wrong_answer(call_id: int):
 @roles(*HOTLINE_ROLES)
 def callback_result(call_id: int):
     """The result of a callback made as this call (回访): recorded on the callback, and the call ends."""
-    call = _load_call(call_id)
+    call = _call_to_work_on(call_id)
     if call.callback is None or call.disposition is not None:
         abort(409)
     form = CallbackForm(prefix=f"cb{call.callback.id}")

@@ -12,6 +12,9 @@ is merged from switchboard events, how phrases are filled in, and when a wrong a
 * First-contact responsibility (首问责任制, seed 003 §2(3), DOMAIN.md §3): the agent who took the call owns
   what it leads to (its slip, its correction callback) until it is closed. Another agent does not work on
   that call; a supervisor may, and the call's agent stays the owner.
+* A settled call is what the centre answered (seed 003 §2(1) 记录 → 确认 → 处理): only a supervisor
+  corrects it afterwards (who the caller was), and says why; the reason stays in the call's history
+  (``settled_call_change``).
 * Seed 003 §2(5) "对发现答复错误，立即致电纠正并道歉": a call answered on the spot whose answer proves wrong
   gets an immediate correction callback, owned by the agent who gave the answer; a second report while
   one correction is still open adds nothing.
@@ -149,6 +152,27 @@ def may_work_on_call(call_agent_id: int | None, user_id: int, *, supervises: boo
     """Record, confirm, settle a call or use a phrase on it: its own agent, or anyone while it has none;
     a supervisor on any call. Another agent's call is not theirs to work on."""
     return supervises or call_agent_id is None or call_agent_id == user_id
+
+
+class SettledChange(StrEnum):
+    """The answer to "may this change be made to a call?" once its owner rule is met."""
+
+    ALLOWED = "allowed"
+    SUPERVISORS_ONLY = "supervisors_only"
+    REASON_REQUIRED = "reason_required"
+
+
+def settled_call_change(settled: bool, *, supervises: bool, reason: str) -> SettledChange:
+    """A call not yet settled is changed by whoever may work on it. A settled call is the centre's record
+    of what was answered and passed on (seed 003 §2(1)): its agent no longer changes it; a supervisor may
+    correct it, giving the reason, which is kept in the call's history."""
+    if not settled:
+        return SettledChange.ALLOWED
+    if not supervises:
+        return SettledChange.SUPERVISORS_ONLY
+    if not reason.strip():
+        return SettledChange.REASON_REQUIRED
+    return SettledChange.ALLOWED
 
 
 @dataclass(frozen=True)

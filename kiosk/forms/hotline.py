@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from kiosk.domain.hotline import REQUIRED_DISPOSITION, AgentStatus, CallCategory, Disposition
@@ -42,6 +50,9 @@ AGENT_STATE_LABELS = {
     AgentStatus.WRAP_UP.value: _l("话后整理"),
     AgentStatus.PAUSED.value: _l("暂停"),
 }
+
+#: What a call's history (``CallChange.kind``) says was changed.
+CHANGE_LABELS = {"caller": _l("来电人")}
 
 NEEDS_DEPARTMENT = {Disposition.SLIP.value, Disposition.EMERGENCY.value, Disposition.TRANSFERRED.value}
 
@@ -104,7 +115,24 @@ class OutcomeForm(FlaskForm):
             raise ValidationError(_l("请选择部门。"))
 
 
-class NewCallerForm(FlaskForm):
+class ChangeReason:
+    """The reason a supervisor gives for changing a settled call (kept in the call's history); the service
+    says when it is needed (``hotline.ReasonRequired``), the view puts the message beside this field."""
+
+    reason = TextAreaField(_l("更改原因（已处理的来电）"), filters=[strip],
+                           validators=[Optional(), max_length(500)])
+
+
+REASON_REQUIRED_MESSAGE = _l("这个来电已处理完毕，请说明更改的原因。")
+
+
+class CallerForm(ChangeReason, FlaskForm):
+    """"This is the caller": the owner chosen from the search (``owner_id``), the search kept (``q``)."""
+
+    q = HiddenField(filters=[strip], validators=[Optional(), max_length(60)])
+
+
+class NewCallerForm(ChangeReason, FlaskForm):
     name = StringField(_l("业主姓名"), filters=[strip], validators=[required(), max_length(60)])
     mobile = StringField(_l("手机号"), filters=[strip], validators=[Optional(), max_length(20)])
     unit_id = SelectField(_l("房号"), coerce=row_id, validate_choice=True)

@@ -74,6 +74,9 @@ class Call(db.Model):
     phrase_uses: Mapped[list[CallPhraseUse]] = relationship(
         back_populates="call", order_by="CallPhraseUse.id", cascade="all, delete-orphan"
     )
+    changes: Mapped[list[CallChange]] = relationship(
+        back_populates="call", order_by="CallChange.id", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -109,6 +112,25 @@ class CallPhraseUse(db.Model):
 
     call: Mapped[Call] = relationship(back_populates="phrase_uses")
     phrase: Mapped[ScriptPhrase | None] = relationship()
+
+
+class CallChange(db.Model):
+    """The call's history: who changed what on it, when, from what to what, and why (a settled call is
+    only changed by a supervisor giving a reason)."""
+
+    __tablename__ = "call_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    before: Mapped[str] = mapped_column(String(200), default="")
+    after: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    call: Mapped[Call] = relationship(back_populates="changes")
+    actor: Mapped[User] = relationship()
 
 
 class AgentState(db.Model):

@@ -27,6 +27,7 @@ from kiosk.domain.hotline import (
     CallTimes,
     CtiEvent,
     Disposition,
+    SettledChange,
     agent_status_after,
     can_report_wrong_answer,
     cti_event,
@@ -34,6 +35,7 @@ from kiosk.domain.hotline import (
     first_contact_owner,
     may_work_on_call,
     merge_event,
+    settled_call_change,
     surname_of,
 )
 from kiosk.domain.masking import normalise_mobile
@@ -45,6 +47,7 @@ from kiosk.models.calls import (
     AgentState,
     AnswerBookEntry,
     Call,
+    CallChange,
     CallEvent,
     CallPhraseUse,
     DirectoryEntry,
@@ -210,10 +213,45 @@ def _locked_call(call_id: int) -> Call | None:
     )
 
 
+def _supervises(user: User) -> bool:
+    return user.has_role(Role.ADMIN, Role.SUPERVISOR)
+
+
 def may_work_on(call: Call, user: User) -> bool:
     """First-contact responsibility (seed 003 §2(3)): the call's own agent works on it (record, read back,
-    settle, phrases), or a supervisor; another agent is refused."""
-    return may_work_on_call(call.agent_id, user.id, supervises=user.has_role(Role.ADMIN, Role.SUPERVISOR))
+    settle, phrases, the caller, a wrong answer, a callback's result), or a supervisor; another agent is
+    refused."""
+    return may_work_on_call(call.agent_id, user.id, supervises=_supervises(user))
+
+
+def settled_change(call: Call, user: User, reason: str = "") -> SettledChange:
+    """May ``user`` change ``call`` now (``kiosk.domain.hotline.settled_call_change``)?"""
+    return settled_call_change(call.disposition is not None, supervises=_supervises(user), reason=reason)
+
+
+def may_change(call: Call, user: User) -> bool:
+    """Who may change the call's record (its caller): the owner rule, and on a settled call a supervisor."""
+    return may_work_on(call, user) and settled_change(call, user) is not SettledChange.SUPERVISORS_ONLY
+
+
+class SettledCall(Exception):
+    """The call is settled: only a supervisor changes it."""
+
+
+class ReasonRequired(Exception):
+    """A supervisor changing a settled call must say why."""
+
+
+def _record_change(call: Call, actor: User, now: datetime, *, kind: str, before: str, after: str,
+                   reason: str) -> None:
+    """Check the settled-call rule on the locked ``call`` and keep the change in its history; raises
+    ``SettledCall`` or ``ReasonRequired`` (after a rollback) when the change may not be made."""
+    verdict = settled_change(call, actor, reason)
+    if verdict is not SettledChange.ALLOWED:
+        db.session.rollback()
+        raise SettledCall(call.id) if verdict is SettledChange.SUPERVISORS_ONLY else ReasonRequired(call.id)
+    db.session.add(CallChange(call_id=call.id, at=now, actor_id=actor.id, kind=kind, before=before[:200],
+                              after=after[:200], reason=reason.strip()))
 
 
 def answer_call(call_id: int, agent: User, now: datetime) -> Call | None:
@@ -396,6 +434,9 @@ def start_callback(callback_id: int, agent: User, now: datetime) -> Call:
         db.session.rollback()
         raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
     call = db.session.scalar(select(Call).where(Call.callback_id == callback.id, Call.disposition.is_(None)))
+    if call is not None and not may_work_on(call, agent):  # another agent is on it (首问责任制)
+        db.session.rollback()
+        raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
     if call is None:
         number, owner, name, location = _callback_party(callback)
         call = Call(direction="out", caller_number="", called_number=number, agent_id=agent.id,
@@ -411,13 +452,16 @@ def start_callback(callback_id: int, agent: User, now: datetime) -> Call:
 def record_callback_result(callback_id: int, *, actor: User, now: datetime, result: CallbackResult,
                            note: str = "", version: int | None = None) -> Callback:
     """Record a callback's result (``tasks.record_callback``); the call it was made on, if still open,
-    ends with that result in the same transaction, and its agent is free again."""
+    ends with that result in the same transaction, and its agent is free again. While that call is open
+    the callback is its agent's (首问责任制): another agent is ``Refused``."""
     result = CallbackResult(result)
 
     def settle(callback: Callback) -> None:
         calls = db.session.scalars(
             select(Call).where(Call.callback_id == callback.id, Call.disposition.is_(None)).with_for_update()
         ).all()
+        if not all(may_work_on(call, actor) for call in calls):
+            raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
         label = tasks.CALLBACK_RESULT_LABELS[result]
         for call in calls:
             call.disposition, call.disposed_at = Disposition.CALLBACK.value, now
@@ -580,21 +624,36 @@ def search_owners(query: str, limit: int = 20) -> list[Owner]:
     return db.session.scalars(statement.order_by(Owner.name, Owner.id).limit(limit)).all()
 
 
-def link_owner(call_id: int, owner: Owner) -> None:
+def _owner_label(owner: Owner | None) -> str:
+    if owner is None:
+        return ""
+    return f"{owner.name} {owner.unit.label}" if owner.unit else owner.name
+
+
+def _change_caller(call: Call, owner: Owner, actor: User, now: datetime, reason: str) -> None:
+    _record_change(call, actor, now, kind="caller", before=_owner_label(call.owner),
+                   after=_owner_label(owner), reason=reason)
+    call.owner_id = owner.id
+
+
+def link_owner(call_id: int, owner: Owner, *, actor: User, now: datetime, reason: str = "") -> None:
+    """The caller is this owner. A settled call changes only by a supervisor, with a reason; every change
+    is kept in the call's history (raises ``SettledCall`` / ``ReasonRequired``)."""
     begin_write()
     call = _locked_call(call_id)
-    call.owner_id = owner.id
+    _change_caller(call, owner, actor, now, reason)
     db.session.commit()
 
 
-def save_new_caller(call_id: int, *, name: str, mobile: str | None, unit: Unit | None) -> Owner:
-    """A caller we did not know becomes an owner profile, linked to the call."""
+def save_new_caller(call_id: int, *, name: str, mobile: str | None, unit: Unit | None, actor: User,
+                    now: datetime, reason: str = "") -> Owner:
+    """A caller we did not know becomes an owner profile, linked to the call (as ``link_owner``)."""
     begin_write()
-    owner = Owner(name=name, mobile=mobile, unit_id=unit.id if unit else None, notes="")
+    call = _locked_call(call_id)
+    owner = Owner(name=name, mobile=mobile, unit=unit, notes="")
     db.session.add(owner)
     db.session.flush()
-    call = _locked_call(call_id)
-    call.owner_id = owner.id
+    _change_caller(call, owner, actor, now, reason)
     db.session.commit()
     return owner
 
