@@ -13,7 +13,7 @@ import kiosk.models.types
 
 # revision identifiers, used by Alembic.
 revision = '3f6a1c8e2d47'
-down_revision = '9c3d5e7f1b20'
+down_revision = '5e1a7c3b9d42'
 branch_labels = None
 depends_on = None
 
