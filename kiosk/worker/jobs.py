@@ -105,8 +105,8 @@ def describe(schedule: Schedule) -> str:
     if isinstance(schedule, Every):
         seconds = schedule.interval.total_seconds()
         if seconds % 60:
-            return _("每 %(n)s 秒", n=f"{seconds:g}")
-        return _("每 %(n)s 分钟", n=f"{seconds / 60:g}")
+            return _("每 %(n)s 秒", n=format(seconds, "g"))
+        return _("每 %(n)s 分钟", n=format(seconds / 60, "g"))
     if isinstance(schedule, DailyAt):
         return _("每天 %(time)s", time=schedule.at.strftime("%H:%M"))
     return _("每台访客终端闭店后")
