@@ -101,18 +101,24 @@ def stack(production_env, server_database_url, tmp_path_factory) -> Iterator[Sta
                 _empty_tables()
 
 
+def _make_person(stack, role: str) -> str:
+    from kiosk.services import accounts
+
+    username = f"{role[:2]}{secrets.token_hex(3)}"
+    with stack.app_context():
+        accounts.create_user(username=username, display_name="值班人员", password="deploy-pass-2026",
+                             roles=[role], department=None, now=utcnow())
+    return username
+
+
 @pytest.fixture
 def make_supervisor(stack):
-    def make() -> str:
-        from kiosk.services import accounts
+    return lambda: _make_person(stack, "supervisor")
 
-        username = f"zg{secrets.token_hex(3)}"
-        with stack.app_context():
-            accounts.create_user(username=username, display_name="值班主管", password="deploy-pass-2026",
-                                 roles=["supervisor"], department=None, now=utcnow())
-        return username
 
-    return make
+@pytest.fixture
+def make_admin(stack):
+    return lambda: _make_person(stack, "admin")
 
 
 @pytest.fixture

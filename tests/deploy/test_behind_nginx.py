@@ -4,14 +4,18 @@ two workers each, on one PostgreSQL and one Redis. Everything below goes through
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from kiosk.extensions import db
+from kiosk.models.jobs import JobRun
 from kiosk.models.security import LoginAttempt
+from kiosk.worker.jobs import JOBS
 from tests.deploy.servers import PROXY_ADDRESS, ROOT
+from tests.worker_support import EVERY_SECOND, start_worker, wait_for
 
 FORGED = {"X-Forwarded-For": "203.0.113.9"}
 
@@ -71,3 +75,55 @@ def test_static_files_come_from_nginx_with_a_year_s_cache(stack):
     assert answer.status == 200 and "body" in answer.text
     assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert answer.upstream == ""  # no app instance was asked
+
+
+def _finished_runs() -> dict[str, list[JobRun]]:
+    runs = db.session.scalars(select(JobRun).where(JobRun.finished_at.is_not(None)).order_by(JobRun.id))
+    found: dict[str, list[JobRun]] = {job.name: [] for job in JOBS}
+    for run in runs:
+        found[run.job].append(run)
+    return found
+
+
+def test_two_workers_run_each_slot_once_and_a_killed_one_leaves_its_job_to_the_other(stack, make_admin):
+    """Two workers (two hosts) on the stack's database, every job every second. The escalation's first
+    run hangs on a locked table; its worker is killed (SIGKILL) there, and the other takes the slot over
+    when the lease (2 s) runs out, then runs every job on. The admins see it all through nginx."""
+    env = {**stack.env, **EVERY_SECOND, "KIOSK_WORKER_LEASE_SECONDS": '{"escalate-overdue": 2}'}
+    with stack.app_context():
+        lock = db.engine.connect()
+        lock.begin()
+        lock.execute(text("LOCK TABLE task_slips IN ACCESS EXCLUSIVE MODE"))
+        workers = {}
+        try:
+            for _ in range(2):
+                worker = start_worker(env)
+                workers[worker.pid] = worker
+            hung = wait_for(lambda: db.session.scalar(
+                select(JobRun).where(JobRun.job == "escalate-overdue").order_by(JobRun.id)), workers)
+            killed = int(hung.worker.rsplit(":", 1)[1])
+            workers.pop(killed).kill()
+            lock.rollback()
+            survivor = f"{hung.worker.rsplit(':', 1)[0]}:{next(iter(workers))}"
+            wait_for(lambda: min(len(runs) for runs in _finished_runs().values()) >= 3 or None, workers)
+        finally:
+            lock.close()
+            for worker in workers.values():
+                worker.send_signal(signal.SIGTERM)
+                worker.communicate(timeout=60)
+        db.session.rollback()
+        runs = _finished_runs()
+        assert db.session.scalar(select(func.count()).select_from(JobRun).where(
+            JobRun.finished_at.is_(None))) == 1  # only the killed worker's run never ended
+        taken = runs["escalate-overdue"][0]
+        assert taken.due_at == hung.due_at and taken.worker == survivor and taken.error is None
+        for name, done in runs.items():
+            assert len({run.due_at for run in done}) == len(done), f"{name}: a slot ran twice"
+            assert all(run.error is None for run in done), name
+
+    admin = stack.browser("127.0.0.7")
+    login = admin.post_form("/auth/login", {"username": make_admin(), "password": "deploy-pass-2026"})
+    assert login.status == 303
+    page = admin.get("/admin/jobs")
+    assert page.status == 200
+    assert page.text.count('class="job-health job-ok"') == len(JOBS)

@@ -12,10 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -25,20 +22,15 @@ from kiosk.extensions import db
 from kiosk.models.jobs import JobRun
 from kiosk.worker.jobs import JOBS
 from tests.kiosk_support import scalars
+from tests.worker_support import EVERY_SECOND, ROOT, start_worker, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 INTERVAL = Every(timedelta(seconds=1))
 RUNS_WANTED = 3  # of every job, before the workers are stopped
-STARTUP_LIMIT_SECONDS = 120  # a ceiling for a slow shared machine, not a timing assertion
 
 
 def _start_worker(database_url: str, **settings: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "worker-test", "PYTHONPATH": str(ROOT),
-           "KIOSK_WORKER_INTERVALS": "{" + ", ".join(f'"{job.name}": 1' for job in JOBS) + "}",
-           "KIOSK_WORKER_POLL_SECONDS": "0.5", **settings}
-    flask = Path(sys.executable).with_name("flask")
-    return subprocess.Popen([str(flask), "--app", "kiosk", "worker"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return start_worker({**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "worker-test",
+                         "PYTHONPATH": str(ROOT), **EVERY_SECOND, **settings})
 
 
 def _fewest_finished_runs() -> int:
@@ -50,7 +42,7 @@ def _fewest_finished_runs() -> int:
 def test_two_worker_processes_run_each_slot_once_and_stop_on_sigterm(app, database_url):
     workers = [_start_worker(database_url) for _ in range(2)]
     try:
-        _wait_for(lambda: _fewest_finished_runs() >= RUNS_WANTED or None, dict(enumerate(workers)))
+        wait_for(lambda: _fewest_finished_runs() >= RUNS_WANTED or None, dict(enumerate(workers)))
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
@@ -82,13 +74,13 @@ def test_a_worker_killed_mid_run_leaves_the_job_to_the_other(app, database_url):
             worker = _start_worker(database_url, KIOSK_WORKER_LEASE_SECONDS='{"escalate-overdue": 2}')
             workers[worker.pid] = worker
         first_run = select(JobRun).where(JobRun.job == "escalate-overdue").order_by(JobRun.id)
-        hung = _wait_for(lambda: db.session.scalar(first_run), workers)
+        hung = wait_for(lambda: db.session.scalar(first_run), workers)
         pid = hung.worker.rsplit(":", 1)[1]
         assert int(pid) in workers and hung.finished_at is None
         workers[int(pid)].kill()
         workers.pop(int(pid)).wait(timeout=60)
         lock.rollback()
-        taken = _wait_for(lambda: db.session.scalar(select(JobRun).where(
+        taken = wait_for(lambda: db.session.scalar(select(JobRun).where(
             JobRun.job == "escalate-overdue", JobRun.due_at == hung.due_at, JobRun.finished_at.is_not(None))),
             workers)
     finally:
@@ -98,16 +90,3 @@ def test_a_worker_killed_mid_run_leaves_the_job_to_the_other(app, database_url):
             worker.communicate(timeout=60)
     assert taken.worker != hung.worker and taken.error is None
     assert [w.returncode for w in workers.values()] == [0]
-
-
-def _wait_for(find, workers: dict):
-    """What ``find()`` finds once the workers have committed it (polled; every worker must stay up)."""
-    deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
-    while True:
-        db.session.rollback()
-        found = find()
-        if found is not None:
-            return found
-        assert all(w.poll() is None for w in workers.values()), "a worker exited early"
-        assert time.monotonic() < deadline, "the workers did not get there in time"
-        time.sleep(0.2)
