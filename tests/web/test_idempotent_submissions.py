@@ -28,7 +28,7 @@ from kiosk.models.tasks import TaskSlip
 from kiosk.models.visits import Appointment, Visit
 from kiosk.services import devices, rotation, submissions
 from tests.kiosk_support import visit_data
-from tests.sales_support import make_team, make_units, new_file
+from tests.sales_support import make_team, make_units, new_file, received_group
 
 TEN = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -180,13 +180,8 @@ def test_a_buyer_file_step_sent_twice_is_recorded_once_and_the_repeat_is_not_tol
 
 
 def test_a_buyer_file_sent_twice_is_opened_once_though_its_group_is_no_longer_offered(client, team):
-    visit = Visit(place="sales_office", purpose=VisitPurpose.VIEWING.value, name="周海", mobile="13512345678",
-                  party_size=2, badge_code="ABC234", signed_in_at=TEN, anonymised=False,
-                  waiting_for_salesperson=True)
-    db.session.add(visit)
-    db.session.commit()
-    group = f"visit-{visit.id}"
-    assert rotation.receive_customer(rotation.DEFAULT_OFFICE, group, now=TEN).receiver.id == team.salesperson.id
+    group, reception = received_group(TEN)
+    assert reception.receiver.id == team.salesperson.id
     key = key_on(client.get(f"/sales/buyers/new?group={group}").get_data(as_text=True))
     data = {"group_id": group, "customer_name": "周海", "mobile": "13512345678", "submission_key": key}
     first, again = twice(client, "/sales/buyers/new", data)
