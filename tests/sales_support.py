@@ -7,12 +7,14 @@ from datetime import datetime, timedelta
 
 from kiosk.clock import local
 from kiosk.database import begin_write
+from kiosk.domain.classify import VisitPurpose
 from kiosk.domain.sales_pipeline import PipelineStep
 from kiosk.extensions import db
 from kiosk.models.people import Department, User
 from kiosk.models.property import Building, Project, Unit
 from kiosk.models.sales import BuyerFile
-from kiosk.services import sales
+from kiosk.models.visits import Visit
+from kiosk.services import rotation, sales
 
 S = PipelineStep
 
@@ -91,3 +93,15 @@ def walk(file: BuyerFile, to: PipelineStep, team: Team, unit: Unit, now: datetim
 def new_file(team: Team, now: datetime, name: str = "周海", salesperson: User | None = None) -> BuyerFile:
     return sales.register(salesperson=salesperson or team.salesperson, customer_name=name,
                           mobile="13512345678", group_id=None, now=now)
+
+
+def received_group(now: datetime) -> tuple[str, rotation.Reception]:
+    """Buyer 周海 (two people) signed in at the sales office and received through the rotation at ``now``:
+    the group's id and who received it."""
+    visit = Visit(place="sales_office", purpose=VisitPurpose.VIEWING.value, name="周海", mobile="13512345678",
+                  party_size=2, badge_code="ABC234", signed_in_at=now, anonymised=False,
+                  waiting_for_salesperson=True)
+    db.session.add(visit)
+    db.session.commit()
+    group = f"visit-{visit.id}"
+    return group, rotation.receive_customer(rotation.DEFAULT_OFFICE, group, now=now)

@@ -28,7 +28,7 @@ from kiosk.forms.kiosk import (
 from kiosk.models.people import Department
 from kiosk.models.visits import Appointment, Visit
 from kiosk.rendering import render, see_other
-from kiosk.services import devices, rotation, sales_desk, visits
+from kiosk.services import devices, rotation, sales_desk, submissions, visits
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -132,10 +132,13 @@ def visit(purpose: str):
         if form.validate():
             data = _sign_in_data(form, chosen, appointment, dict(people))
             now = utcnow()
-            record = visits.sign_in_visitor(g.kiosk_device, data, now)
+            # One form per purpose: a key sent to another purpose's form is a new submission.
+            submission = submissions.by_device(g.kiosk_device.id, f"kiosk_{chosen.value}",
+                                               form.submission_key.data)
+            record = visits.sign_in_visitor(g.kiosk_device, data, now, submission)
             if sales_desk.hands_off(_place(), chosen):
                 sales_desk.hand_off(record.id, BuyerSays(form.buyer_says.data), form.salesperson.data or None,
-                                    now=now, secret=current_app.secret_key)
+                                    now=now, secret=current_app.secret_key, submission=submission)
             session[VISIT_KEY] = record.id
             session.pop(APPOINTMENT_KEY, None)
             return see_other(url_for("kiosk.done"))

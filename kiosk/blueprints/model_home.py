@@ -28,7 +28,7 @@ from kiosk.forms.model_home import (
     round_form,
 )
 from kiosk.rendering import render, see_other
-from kiosk.services import model_home
+from kiosk.services import model_home, submissions
 
 bp = Blueprint("model_home", __name__, url_prefix="/model-home")
 
@@ -142,7 +142,9 @@ def asset():
             management_fault=bool(form.management_fault.data), reported_by=form.reported_by.data,
         )
         photos = [model_home.Photo(data, extension, mime) for data, extension, mime in form.photo_files]
-        model_home.record_asset_event(tablet, report, photos, photo_dir=photo_dir(), now=utcnow())
+        submission = submissions.by_device(tablet.id, "model_home_asset", form.submission_key.data)
+        model_home.record_asset_event(tablet, report, photos, photo_dir=photo_dir(), now=utcnow(),
+                                      submission=submission)
         flash(_("已登记《样板间资产丢失损坏备案表》，并报主管。"), "success")
         return see_other(url_for("model_home.index"))
     status = 422 if request.method == "POST" else 200

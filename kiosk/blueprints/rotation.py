@@ -51,7 +51,7 @@ from kiosk.forms.rotation import (
 from kiosk.models.people import Role
 from kiosk.rendering import etag_response, render, see_other, wants_fragment
 from kiosk.security import passive
-from kiosk.services import rotation
+from kiosk.services import rotation, submissions
 from kiosk.services.rotation import DEFAULT_OFFICE as OFFICE
 from kiosk.services.rotation import RotationRefused, sid
 
@@ -240,7 +240,8 @@ def group():
         OFFICE, f"desk-{secrets.token_hex(4)}", CustomerKind[form.kind.data],
         rotation.uid(form.named.data) if form.named.data else None,
         together_with=form.together_with.data or None, last_contact=form.last_contact.data,
-        actor=current_user, label=form.label.data, now=utcnow())
+        actor=current_user, label=form.label.data, now=utcnow(),
+        submission=submissions.by_user(current_user.id, "rotation_group", form.submission_key.data))
     flash(f"{form.label.data}：{reception.explanation}（{reception.assignment.article}）", "success")
     return see_other(url_for("rotation.index"))
 

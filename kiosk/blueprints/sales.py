@@ -31,7 +31,7 @@ from kiosk.models.people import Role, User
 from kiosk.models.property import Unit
 from kiosk.models.sales import BuyerFile, BuyerReminder
 from kiosk.rendering import render, see_other
-from kiosk.services import accounts, sales
+from kiosk.services import accounts, sales, submissions
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
 S = PipelineStep
@@ -130,7 +130,8 @@ def log_call():
         return _today_page(status=422, block="enquiry_form", enquiry_form=form)
     sales.log_enquiry(salesperson=_me(), now=utcnow(), caller_name=form.caller_name.data or "",
                       mobile=normalise_mobile(form.mobile.data), question=form.question.data,
-                      heard_from=form.heard_from.data or "", callback_on=form.callback_on.data)
+                      heard_from=form.heard_from.data or "", callback_on=form.callback_on.data,
+                      submission=submissions.by_user(_me().id, "phone_register", form.submission_key.data))
     flash(_("已登记来电。"), "success")
     return see_other(url_for("sales.today"))
 
@@ -165,19 +166,31 @@ def register():
         visit = sales.visit_of_group(form.group_id.data)
         if visit is not None:
             form.customer_name.data, form.mobile.data = visit.name, visit.mobile
+    submission = submissions.by_user(_me().id, "buyer_file", form.submission_key.data)
+    first = submissions.earlier(submission, BuyerFile)  # sent again: its group is filed, no longer offered
+    if first is not None:
+        return _file_opened(first)
     if request.method == "POST" and form.validate():
         try:
             file = sales.register(salesperson=_me(), customer_name=form.customer_name.data,
                                   mobile=normalise_mobile(form.mobile.data),
-                                  group_id=form.group_id.data or None,
-                                  now=utcnow())
+                                  group_id=form.group_id.data or None, now=utcnow(), submission=submission)
         except sales.PipelineRefused as refused:
             getattr(form, refused.field or "customer_name").errors.append(refused.message)
         else:
-            flash(_("已为 %(name)s 建立客户档案。", name=file.customer_name), "success")
-            return see_other(url_for("sales.buyer", file_id=file.id))
+            return _file_opened(file)
     status = 422 if request.method == "POST" else 200
     return render("sales/new.html", "register_form", form=form, status=status)
+
+
+def _file_opened(file: BuyerFile):
+    flash(_("已为 %(name)s 建立客户档案。", name=file.customer_name), "success")
+    return see_other(url_for("sales.buyer", file_id=file.id))
+
+
+def _step_taken(step: PipelineStep, file_id: int):
+    flash(_("已记录：%(step)s。", step=STEP_LABELS[step]), "success")
+    return see_other(url_for("sales.buyer", file_id=file_id))
 
 
 def _file_or_404(file_id: int) -> BuyerFile:
@@ -243,9 +256,9 @@ def _user(form_field) -> User | None:
     return db.session.get(User, form_field.data) if form_field.data else None
 
 
-def _take(step: PipelineStep, form, file: BuyerFile) -> None:
+def _take(step: PipelineStep, form, file: BuyerFile, submission: submissions.Submission | None) -> None:
     """Call the service verb of ``step`` with the form's values (raises what the service raises)."""
-    common = {"actor": _me(), "now": utcnow()}
+    common = {"actor": _me(), "now": utcnow(), "submission": submission}
     version = form.version.data
     if step is S.DEPOSIT:
         sales.record_deposit(file.id, version, sales.Deposit(
@@ -290,13 +303,17 @@ def take_step(file_id: int, step: str):
     if target not in STEP_FORMS:
         abort(404)
     form = STEP_FORMS[target](prefix=target.value)
+    submission = submissions.by_user(_me().id, f"buyer_step_{target.value}", form.submission_key.data)
+    first = submissions.earlier(submission, BuyerFile)  # sent again: the file has moved on by this step
+    if first is not None:
+        return _step_taken(target, first.id)
     _prepare(target, form, file)
     if target not in allowed_next_steps(file.step):
         flash(_("客户目前不在这一步，页面已刷新。"), "warning")
         return see_other(url_for("sales.buyer", file_id=file_id))
     if form.validate():
         try:
-            _take(target, form, file)
+            _take(target, form, file, submission)
         except sales.FileChanged:
             flash(_("这份客户档案刚被其他人更新，请查看最新内容。"), "warning")
             return see_other(url_for("sales.buyer", file_id=file_id))
@@ -307,8 +324,7 @@ def take_step(file_id: int, step: str):
             else:
                 field.errors = [*field.errors, refused.message]
         else:
-            flash(_("已记录：%(step)s。", step=STEP_LABELS[target]), "success")
-            return see_other(url_for("sales.buyer", file_id=file_id))
+            return _step_taken(target, file_id)
     db.session.expire_all()
     file = db.session.get(BuyerFile, file_id)
     _prepare(target, form, file)

@@ -51,7 +51,7 @@ from kiosk.models.tasks import SlipSource, TaskSlip
 from kiosk.models.visits import Visit
 from kiosk.rendering import etag_response, local_path, render, see_other, wants_fragment
 from kiosk.security import passive_polls
-from kiosk.services import hotline, tasks
+from kiosk.services import hotline, submissions, tasks
 from kiosk.services.directory import working_calendar
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -330,18 +330,23 @@ def new():
     if request.method == "POST":
         if form.validate():
             begin_write()
-            chosen = form.department_id.data
-            department = db.session.get(Department, chosen) if chosen else None
-            slip = tasks.open_slip(
-                source=SlipSource.VISIT if visit else SlipSource.STAFF,
-                source_ref=visit.id if visit else None,
-                category=form.category.data, priority=Priority(form.priority.data),
-                description=form.description.data, owner=current_user._get_current_object(), now=utcnow(),
-                calendar=working_calendar(), department=department, location=form.location.data,
-                caller_name=form.caller_name.data or "",
-                caller_phone=form.caller_phone.data or (visit.mobile if visit else None),
-            )
-            db.session.commit()
+            now = utcnow()
+            submission = submissions.by_user(current_user.id, "task_slip", form.submission_key.data)
+            slip = submissions.repeat_of(submission, TaskSlip, now)  # the same form again: its first slip
+            if slip is None:
+                chosen = form.department_id.data
+                department = db.session.get(Department, chosen) if chosen else None
+                slip = tasks.open_slip(
+                    source=SlipSource.VISIT if visit else SlipSource.STAFF,
+                    source_ref=visit.id if visit else None,
+                    category=form.category.data, priority=Priority(form.priority.data),
+                    description=form.description.data, owner=current_user._get_current_object(), now=now,
+                    calendar=working_calendar(), department=department, location=form.location.data,
+                    caller_name=form.caller_name.data or "",
+                    caller_phone=form.caller_phone.data or (visit.mobile if visit else None),
+                )
+                submissions.settle(submission, slip.id)
+                db.session.commit()
             flash(_("已开单 %(number)s。", number=slip.number), "success")
             return see_other(url_for("tasks.slip", slip_id=slip.id))
         return render("tasks/new.html", "slip_form", form=form, visit=visit, visit_purposes=PURPOSE_LABELS,

@@ -30,7 +30,7 @@ from kiosk.forms.visitors import (
 from kiosk.models.people import Role, User
 from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
 from kiosk.rendering import render, same_site_path, see_other
-from kiosk.services import devices, directory, incidents, sales_desk, visits
+from kiosk.services import devices, directory, incidents, sales_desk, submissions, visits
 
 bp = Blueprint("visitors", __name__, url_prefix="/visitors")
 
@@ -287,6 +287,7 @@ def appointments():
                 starts_at=form.starts_at.data.replace(tzinfo=SHANGHAI),
                 ends_at=form.ends_at.data.replace(tzinfo=SHANGHAI),
                 host=db.session.get(User, form.host_id.data), created_by=current_user, now=utcnow(),
+                submission=submissions.by_user(current_user.id, "appointment", form.submission_key.data),
             )
             flash(_("已登记预约，预约码 %(code)s，请告知访客。", code=made.code), "success")
             return see_other(url_for("visitors.appointments"))

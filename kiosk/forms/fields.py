@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -102,6 +104,27 @@ class VersionField(HiddenField):
     def pre_validate(self, form):
         if self.data is None:
             raise StopValidation(self.EXPIRED)
+
+
+class SubmissionKeyField(HiddenField):
+    """The one-time key of a form that creates something (``kiosk.services.submissions``).
+
+    Made when the form is first drawn and sent back with it; a page drawn again with messages (422)
+    keeps the key it was sent with, so the corrected resubmission is still the same submission. A key
+    that is missing or not of our making is no key (``data`` None): the form is then taken as before,
+    without the repeat guarantee (the services module says why).
+    """
+
+    SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+    def process_formdata(self, valuelist):
+        sent = valuelist[0] if valuelist else ""
+        self.data = sent if isinstance(sent, str) and self.SHAPE.fullmatch(sent) else None
+
+    def _value(self):
+        if not self.data:
+            self.data = secrets.token_urlsafe(24)
+        return self.data
 
 
 def length_between(lo: int, hi: int):

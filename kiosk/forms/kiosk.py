@@ -12,7 +12,15 @@ from wtforms.validators import Optional, ValidationError
 from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
 from kiosk.domain.rotation import BuyerSays
-from kiosk.forms.fields import max_length, options, required, row_id, row_id_or_none, strip
+from kiosk.forms.fields import (
+    SubmissionKeyField,
+    max_length,
+    options,
+    required,
+    row_id,
+    row_id_or_none,
+    strip,
+)
 from kiosk.services.visits import Relation
 
 MAX_PARTY = 50
@@ -94,6 +102,7 @@ class VisitForm(FlaskForm):
     ]), validators=[required()])
     salesperson = RadioField(_l("您的置业顾问"), coerce=row_id, default=0, validators=[Optional()])
     consent = BooleanField(_l("我已阅读并同意上述个人信息说明"), validators=[required()])
+    submission_key = SubmissionKeyField()
 
     def __init__(self, *args, purpose: VisitPurpose, departments=(), salespeople=(), appointment=None,
                  **kwargs):

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from kiosk.domain.model_home import AssetEvent, DamageCause, RoundKind
-from kiosk.forms.fields import max_length, options, required, row_id, strip, within_years
+from kiosk.forms.fields import SubmissionKeyField, max_length, options, required, row_id, strip, within_years
 
 KIND_LABELS = {
     RoundKind.OPENING: _l("开店检查（8:30 上岗）"),
@@ -94,6 +94,7 @@ class AssetForm(FlaskForm):
     management_fault = BooleanField(_l("存在管理过失"))
     reported_by = _butler()
     photos = MultipleFileField(_l("照片（可选，最多 3 张，每张不超过 5 MB）"))
+    submission_key = SubmissionKeyField()
 
     def validate_cause(self, field):
         if self.event.data == AssetEvent.DAMAGED and field.data not in {c.value for c in DamageCause}:

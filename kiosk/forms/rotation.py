@@ -11,7 +11,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TimeField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from kiosk.domain.rotation import CustomerKind
-from kiosk.forms.fields import max_length, options, required, strip, within_years
+from kiosk.forms.fields import SubmissionKeyField, max_length, options, required, strip, within_years
 
 PRESENCE_CHOICES = options([
     ("on_leave", _l("请假/休假")),
@@ -106,6 +106,7 @@ class GroupForm(_RotationForm):
     named = SelectField(_l("指定的销售顾问"), validators=[Optional()], validate_choice=True)
     together_with = SelectField(_l("与哪组客户同来"), validators=[Optional()], validate_choice=True)
     last_contact = DateField(_l("最近一次回访或跟踪"), validators=[Optional(), within_years()])
+    submission_key = SubmissionKeyField()
 
     def set_groups(self, groups: list[tuple[str, str]]) -> None:
         self.together_with.choices = options([("", _l("（无）")), *groups])

@@ -24,6 +24,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from kiosk.domain.masking import normalise_mobile
 from kiosk.domain.sales_pipeline import MORTGAGE_DOCUMENTS, PipelineStep, ReminderOutcome
 from kiosk.forms.fields import (
+    SubmissionKeyField,
     VersionField,
     max_length,
     offered,
@@ -75,6 +76,7 @@ class _StepForm(FlaskForm):
         csrf = False
 
     version = VersionField()
+    submission_key = SubmissionKeyField()
 
     @staticmethod
     def people(field, users):
@@ -95,6 +97,7 @@ class RegisterForm(FlaskForm):
     customer_name = _text(_l("客户姓名"), 40)
     mobile = StringField(_l("手机号码"), filters=[strip], validators=[Optional(), max_length(20)],
                          description=_l("客户执意不留电话，不得勉强。"))
+    submission_key = SubmissionKeyField()
 
     def set_groups(self, groups: list[tuple[str, str]]) -> None:
         self.group_id.choices = options([("", _l("（来电或其他客户，不关联）"))] + groups)
@@ -254,6 +257,7 @@ class EnquiryForm(FlaskForm):
     question = TextAreaField(_l("咨询内容"), filters=[strip], validators=[required(), max_length(300)])
     heard_from = _text(_l("获知渠道"), 60, optional=True)
     callback_on = DateField(_l("计划回访日期"), validators=[Optional(), within_years()])
+    submission_key = SubmissionKeyField()
 
     def validate_mobile(self, field):
         _mobile_check(field)

@@ -20,6 +20,7 @@ from kiosk.domain.classify import VisitPurpose
 from kiosk.domain.deadlines import Priority
 from kiosk.domain.hotline import CallCategory
 from kiosk.forms.fields import (
+    SubmissionKeyField,
     VersionField,
     max_length,
     offered,
@@ -143,6 +144,7 @@ class NewSlipForm(FlaskForm):
     description = TextAreaField(_l("事项描述"), filters=[strip], validators=[required(), max_length(2000)])
     # The visit the slip comes from (opened from the visitor log), if any; an unknown id is ignored.
     visit_id = HiddenField(filters=[row_id_or_none])
+    submission_key = SubmissionKeyField()
 
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,7 +9,7 @@ from wtforms.validators import Optional, ValidationError
 
 from kiosk.domain.classify import AlertRole, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
-from kiosk.forms.fields import max_length, options, required, row_id, strip, within_years
+from kiosk.forms.fields import SubmissionKeyField, max_length, options, required, row_id, strip, within_years
 from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS, validate_person_name
 
 ALERT_ROLE_LABELS = {
@@ -80,6 +80,7 @@ class AppointmentForm(FlaskForm):
     starts_at = DateTimeLocalField(_l("开始时间"), validators=[required(), within_years()])
     ends_at = DateTimeLocalField(_l("结束时间"), validators=[required(), within_years()])
     host_id = SelectField(_l("接待人"), coerce=row_id, validate_choice=True)
+    submission_key = SubmissionKeyField()
 
     def validate_visitor_name(self, field):
         validate_person_name(field)

@@ -21,6 +21,7 @@ from kiosk.models.rotation import RotationDay, RotationEvent
 from kiosk.models.sales import BuyerFile, BuyerReminder, BuyerStep, PhoneEnquiry, UnitLock
 from kiosk.models.security import LoginAttempt
 from kiosk.models.settings import Setting
+from kiosk.models.submissions import FormSubmission
 from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, TaskSlip
 from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
 
@@ -39,6 +40,7 @@ __all__ = [
     "CallbackKind",
     "CallbackStatus",
     "Department",
+    "FormSubmission",
     "Incident",
     "JobRun",
     "JobSchedule",

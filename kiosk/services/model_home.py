@@ -41,7 +41,7 @@ from kiosk.models.model_home import AssetRecord, ModelHome, ModelHomeCheck, Mode
 from kiosk.models.people import Department, Role, User
 from kiosk.models.tasks import SlipSource
 from kiosk.models.visits import KioskDevice
-from kiosk.services import accounts, rotation
+from kiosk.services import accounts, rotation, submissions
 from kiosk.services.directory import working_calendar
 from kiosk.services.notifications import notify
 from kiosk.services.tasks import open_slip
@@ -353,27 +353,36 @@ def handling_of(record: AssetRecord) -> AssetHandling:
 
 
 def record_asset_event(device: KioskDevice, report: AssetReport, photos: list[Photo], *,
-                       photo_dir: Path | None, now: datetime) -> AssetRecord:
+                       photo_dir: Path | None, now: datetime,
+                       submission: submissions.Submission | None = None) -> AssetRecord:
     """File the 备案表 and report it to the head butler, the supervisor (seed 002 二 2) "应及时上报
-    大管家")."""
+    大管家"). Once per submission: the form sent again answers with the first record, and its photos
+    are not kept twice."""
     stored = []
     for photo in photos:
         photo_dir.mkdir(parents=True, exist_ok=True)
         name = f"{secrets.token_hex(16)}.{photo.extension}"
         (photo_dir / name).write_bytes(photo.data)
         stored.append({"file": name, "type": photo.mime})
+    filed = []
     try:
-        return _file_asset_record(device, report, stored, now)
-    except BaseException:
-        for photo in stored:  # a record that was not filed leaves no photos behind
-            (photo_dir / photo["file"]).unlink(missing_ok=True)
-        raise
+        record = _file_asset_record(device, report, stored, now, submission)
+        filed = record.photos
+        return record
+    finally:
+        kept = {photo["file"] for photo in filed}
+        for photo in stored:  # a record not filed, or filed by the first submission, leaves none behind
+            if photo["file"] not in kept:
+                (photo_dir / photo["file"]).unlink(missing_ok=True)
 
 
-def _file_asset_record(device: KioskDevice, report: AssetReport, stored: list[dict],
-                       now: datetime) -> AssetRecord:
+def _file_asset_record(device: KioskDevice, report: AssetReport, stored: list[dict], now: datetime,
+                       submission: submissions.Submission | None) -> AssetRecord:
     handling = asset_handling(report.event, report.cause, report.management_fault)
     begin_write()
+    first = submissions.repeat_of(submission, AssetRecord, now)
+    if first is not None:
+        return first
     record = AssetRecord(
         device_id=device.id, item=report.item, event=report.event.value,
         happened=report.happened, occurred_at=report.occurred_at,
@@ -389,6 +398,7 @@ def _file_asset_record(device: KioskDevice, report: AssetReport, stored: list[di
     _tell_supervisor(device, kind="model_home_asset", now=now, link=f"{ASSETS_PAGE}/{record.id}",
                      title=f"样板间「{device.name}」物品{event}：{report.item}", body=report.happened,
                      level="info")
+    submissions.settle(submission, record.id)
     db.session.commit()
     return record
 

@@ -55,7 +55,7 @@ from kiosk.domain.rotation import (
 from kiosk.extensions import db
 from kiosk.models.people import Role, User, UserRole
 from kiosk.models.rotation import RotationDay, RotationEvent
-from kiosk.services import accounts
+from kiosk.services import accounts, submissions
 from kiosk.services.notifications import notify
 
 #: The one sales office of a deployment for now; the key leaves room for more.
@@ -287,15 +287,20 @@ class Reception:
 def receive_customer(office: str, group_id: str, kind: CustomerKind = CustomerKind.NEW_WALK_IN,
                      named_salesperson_id: int | None = None, *, together_with: str | None = None,
                      customer_key: str | None = None, last_contact: date | None = None,
-                     actor: User | None = None, label: str | None = None, now: datetime) -> Reception:
+                     actor: User | None = None, label: str | None = None, now: datetime,
+                     submission: submissions.Submission | None = None) -> Reception:
     """A customer group walks in: decide who receives them by the rules, store it, notify the receiver.
 
     Serialised per office and day (row lock / immediate transaction), so concurrent tablets never give one
     group to two people. The caller must have committed its own changes first (this commits). A group id
     already received returns the same receiver again (制度1 第10条) and notifies nobody. ``label`` names
-    the group in the receiver's notification (the kiosk gives the visitor's name and party size).
+    the group in the receiver's notification (the kiosk gives the visitor's name and party size). Once
+    per ``submission``: the same one again stores no second event and answers with the first decision.
     """
     begin_write()
+    first = submissions.repeat_of(submission, RotationEvent, now)
+    if first is not None:
+        return _stored_reception(first)
     at = local(now)
     row = _locked_day(office, at.date(), now)
     state = replay_day(row)
@@ -306,16 +311,32 @@ def receive_customer(office: str, group_id: str, kind: CustomerKind = CustomerKi
     )
     assignment = assign(state, event)
     _append(row, event, actor, "")
-    names = _names(apply(state, event))
+    reception = _reception(apply(state, event), assignment)
+    if assignment.outcome is Outcome.RECEIVED and reception.receiver is not None:
+        notify(kind="rotation", title=f"请接待客户 {label or group_id}", body=reception.explanation,
+               link=PAGE_PATH, level="urgent", user=reception.receiver, now=now)
+    elif assignment.outcome is Outcome.NOBODY_AVAILABLE:
+        tell_sales_supervisors(f"售楼处有客户无人接待：{label or group_id}", reception.explanation, now)
+    if submission is not None:
+        db.session.flush()
+        submissions.settle(submission, row.events[-1].id)
+    db.session.commit()
+    return reception
+
+
+def _reception(state: DayState, assignment: Assignment) -> Reception:
+    """An assignment with its receiver's account and its explanation in names."""
+    names = _names(state)
     explanation = _SID.sub(lambda m: names.get(m.group(0), m.group(0)), assignment.explanation_zh)
     receiver = db.session.get(User, uid(assignment.receiver)) if assignment.receiver else None
-    if assignment.outcome is Outcome.RECEIVED and receiver is not None:
-        notify(kind="rotation", title=f"请接待客户 {label or group_id}", body=explanation, link=PAGE_PATH,
-               level="urgent", user=receiver, now=now)
-    elif assignment.outcome is Outcome.NOBODY_AVAILABLE:
-        tell_sales_supervisors(f"售楼处有客户无人接待：{label or group_id}", explanation, now)
-    db.session.commit()
     return Reception(assignment, receiver, explanation)
+
+
+def _stored_reception(event: RotationEvent) -> Reception:
+    """The decision a stored customer event made, as :func:`receive_customer` answered it."""
+    state = replay_day(event.rotation_day)
+    group_id = event.payload["group_id"]
+    return _reception(state, next(a for a in state.assignments if a.group_id == group_id))
 
 
 def tell_sales_supervisors(title: str, body: str, now: datetime) -> None:

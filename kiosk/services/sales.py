@@ -46,8 +46,9 @@ from kiosk.models.people import Role, User
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.sales import BuyerFile, BuyerReminder, BuyerStep, PhoneEnquiry, UnitLock
 from kiosk.models.visits import Visit
-from kiosk.services import accounts, rotation
+from kiosk.services import accounts, rotation, submissions
 from kiosk.services.notifications import notify
+from kiosk.services.submissions import Submission
 
 S = PipelineStep
 FINANCE_DEPARTMENT = "finance"
@@ -182,12 +183,15 @@ def may_handle(file: BuyerFile, user: User) -> bool:
 
 
 def register(*, salesperson: User, customer_name: str, mobile: str | None, group_id: str | None,
-             now: datetime) -> BuyerFile:
-    """第十步: open the customer's file (one per group received)."""
+             now: datetime, submission: Submission | None = None) -> BuyerFile:
+    """第十步: open the customer's file (one per group received; once per submission)."""
     missing = missing_records(S.REGISTERED, {"name": customer_name})
     if missing:
         raise PipelineRefused("请填写客户姓名。", "customer_name")
     begin_write()
+    first = submissions.repeat_of(submission, BuyerFile, now)
+    if first is not None:
+        return first
     if group_id and db.session.scalar(select(BuyerFile.id).where(BuyerFile.group_id == group_id)):
         db.session.rollback()
         raise PipelineRefused("该客户组已经建档。", "group_id")
@@ -197,6 +201,8 @@ def register(*, salesperson: User, customer_name: str, mobile: str | None, group
                                 on_date=local(now).date(), details={}))
     db.session.add(file)
     try:
+        db.session.flush()
+        submissions.settle(submission, file.id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -221,11 +227,15 @@ def _check_recorded(step: PipelineStep, record: dict) -> None:
 
 
 def _step(file_id: int, version: int, target: PipelineStep, *, actor: User, now: datetime,
-          apply) -> BuyerFile:
+          apply, submission: Submission | None) -> BuyerFile:
     """Take ``target`` on the file at ``version``: the domain allows the move, ``apply`` checks and fills
-    the step; all or nothing."""
+    the step; all or nothing. Once per submission: the step's form sent again answers with the file the
+    first one moved on (not "somebody changed the file", which that first submission did)."""
     try:
         begin_write()
+        first = submissions.repeat_of(submission, BuyerFile, now)
+        if first is not None:
+            return first
         file = _locked_file(file_id, version)
         try:
             advance(file.step, target)
@@ -236,6 +246,7 @@ def _step(file_id: int, version: int, target: PipelineStep, *, actor: User, now:
         file.steps.append(row)
         file.step, file.updated_at = target.value, now
         _ask_sign_off(file, row, actor, now)
+        submissions.settle(submission, file.id)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -319,7 +330,8 @@ class Deposit:
     received_on: date
 
 
-def record_deposit(file_id: int, version: int, deposit: Deposit, *, actor: User, now: datetime) -> BuyerFile:
+def record_deposit(file_id: int, version: int, deposit: Deposit, *, actor: User, now: datetime,
+                   submission: Submission | None = None) -> BuyerFile:
     """第十二步: the deposit, taken by finance or the project manager with a second person present, after the
     unit was checked again with the project manager or 销控."""
 
@@ -342,7 +354,7 @@ def record_deposit(file_id: int, version: int, deposit: Deposit, *, actor: User,
         row.collected_by_id, row.second_person_id = deposit.collected_by.id, deposit.second_person.id
         row.checked_by_id, row.on_date = deposit.checked_with.id, deposit.received_on
 
-    return _step(file_id, version, S.DEPOSIT, actor=actor, now=now, apply=apply)
+    return _step(file_id, version, S.DEPOSIT, actor=actor, now=now, apply=apply, submission=submission)
 
 
 @dataclass(frozen=True)
@@ -360,7 +372,8 @@ class Subscription:
 
 
 def sign_subscription(file_id: int, version: int, sub: Subscription, *, actor: User,
-                      now: datetime) -> BuyerFile:
+                      now: datetime,
+                      submission: Submission | None = None) -> BuyerFile:
     """第十三步: the signed subscription, reviewed by the project manager; the unit is sealed at once, and the
     down-payment reminders (第十四步) are scheduled from its due date."""
 
@@ -393,7 +406,8 @@ def sign_subscription(file_id: int, version: int, sub: Subscription, *, actor: U
         _schedule(file, S.DOWN_PAYMENT, sub.down_payment_due_on, local(now).date())
 
     try:
-        return _step(file_id, version, S.SUBSCRIPTION, actor=actor, now=now, apply=apply)
+        return _step(file_id, version, S.SUBSCRIPTION, actor=actor, now=now, apply=apply,
+                     submission=submission)
     except IntegrityError:
         # A seal committed by a subscription signed at the same instant: say who has the unit.
         lock = unit_sealed_by(sub.unit.id)
@@ -403,7 +417,8 @@ def sign_subscription(file_id: int, version: int, sub: Subscription, *, actor: U
 
 
 def record_down_payment(file_id: int, version: int, *, paid_on: date, amount: int, receipt_no: str,
-                        actor: User, now: datetime) -> BuyerFile:
+                        actor: User, now: datetime,
+                        submission: Submission | None = None) -> BuyerFile:
     """第十四步: the down payment received; paid after its due date, the project manager hears of it."""
 
     def apply(file, row):
@@ -417,11 +432,12 @@ def record_down_payment(file_id: int, version: int, *, paid_on: date, amount: in
                 file, now=now, title=f"首期款逾期：{file.customer_name}（{file.salesperson.display_name}）",
                 body=f"应于 {file.down_payment_due_on:%Y-%m-%d} 交纳，实际 {paid_on:%Y-%m-%d} 交纳。")
 
-    return _step(file_id, version, S.DOWN_PAYMENT, actor=actor, now=now, apply=apply)
+    return _step(file_id, version, S.DOWN_PAYMENT, actor=actor, now=now, apply=apply, submission=submission)
 
 
 def sign_contract(file_id: int, version: int, *, contract_no: str, signed_on: date, documents_checked: bool,
-                  paid_by_other: bool, statement_kept: bool, actor: User, now: datetime) -> BuyerFile:
+                  paid_by_other: bool, statement_kept: bool, actor: User, now: datetime,
+                  submission: Submission | None = None) -> BuyerFile:
     """第十五步: the purchase contract; mortgage papers checked; a third party paying leaves a written
     statement."""
 
@@ -434,11 +450,13 @@ def sign_contract(file_id: int, version: int, *, contract_no: str, signed_on: da
         row.details = {"documents_checked": documents_checked, "paid_by_other": paid_by_other,
                        "statement_kept": statement_kept}
 
-    return _step(file_id, version, S.PURCHASE_CONTRACT, actor=actor, now=now, apply=apply)
+    return _step(file_id, version, S.PURCHASE_CONTRACT, actor=actor, now=now, apply=apply,
+                 submission=submission)
 
 
 def arrange_mortgage(file_id: int, version: int, *, appointment_on: date, place: str, documents: list[str],
-                     actor: User, now: datetime) -> BuyerFile:
+                     actor: User, now: datetime,
+                     submission: Submission | None = None) -> BuyerFile:
     """第十六步: the mortgage appointment, with what to bring and where; reminders 7, 3 and 1 days before."""
 
     def apply(file, row):
@@ -448,12 +466,11 @@ def arrange_mortgage(file_id: int, version: int, *, appointment_on: date, place:
         row.details = {"place": place, "documents": documents}
         _schedule(file, S.MORTGAGE, appointment_on, local(now).date())
 
-    return _step(file_id, version, S.MORTGAGE, actor=actor, now=now, apply=apply)
+    return _step(file_id, version, S.MORTGAGE, actor=actor, now=now, apply=apply, submission=submission)
 
 
 def hand_over(file_id: int, version: int, *, handed_over_on: date, congratulated: bool, note: str,
-              actor: User,
-              now: datetime) -> BuyerFile:
+              actor: User, now: datetime, submission: Submission | None = None) -> BuyerFile:
     """第十七步: the handover (入伙), with the customer congratulated."""
 
     def apply(_file, row):
@@ -463,7 +480,7 @@ def hand_over(file_id: int, version: int, *, handed_over_on: date, congratulated
         row.on_date = handed_over_on
         row.details = {"congratulated": True, "note": note}
 
-    return _step(file_id, version, S.HANDOVER, actor=actor, now=now, apply=apply)
+    return _step(file_id, version, S.HANDOVER, actor=actor, now=now, apply=apply, submission=submission)
 
 
 # ---- reminders -----------------------------------------------------------------------------------
@@ -571,12 +588,19 @@ def report_missed_payments(now: datetime) -> int:
 
 
 def log_enquiry(*, salesperson: User, now: datetime, caller_name: str, mobile: str | None, question: str,
-                heard_from: str, callback_on: date | None) -> PhoneEnquiry:
+                heard_from: str, callback_on: date | None,
+                submission: Submission | None = None) -> PhoneEnquiry:
+    """第一步: a call in the phone register (once per submission: the form sent again is one call)."""
     begin_write()
+    first = submissions.repeat_of(submission, PhoneEnquiry, now)
+    if first is not None:
+        return first
     enquiry = PhoneEnquiry(salesperson_id=salesperson.id, at=now, caller_name=caller_name,
                            mobile=mobile or None,
                            question=question, heard_from=heard_from, callback_on=callback_on)
     db.session.add(enquiry)
+    db.session.flush()
+    submissions.settle(submission, enquiry.id)
     db.session.commit()
     return enquiry
 

@@ -18,6 +18,7 @@ import hmac
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 
 from kiosk.clock import local
@@ -26,12 +27,14 @@ from kiosk.domain.rotation import BuyerSays, kind_from_kiosk, table_in_force
 from kiosk.extensions import db
 from kiosk.models.people import Role, User
 from kiosk.models.visits import Visit
-from kiosk.services import rotation
+from kiosk.services import rotation, submissions
 from kiosk.services.notifications import notify
 
 log = logging.getLogger(__name__)
 
 OFFICE = rotation.DEFAULT_OFFICE
+#: The hand-off claims the sign-in's key under this form name: one rotation event per sign-in.
+HAND_OFF_FORM = "kiosk_hand_off"
 
 
 def hands_off(place: Place, purpose: VisitPurpose) -> bool:
@@ -56,11 +59,14 @@ def _label(visit: Visit) -> str:
 
 
 def hand_off(visit_id: int, answer: BuyerSays, named_salesperson_id: int | None, *, now: datetime,
-             secret: str) -> User | None:
+             secret: str, submission: submissions.Submission | None = None) -> User | None:
     """Decide and store who receives a signed-in buyer; the receiver, or None (the desk will help).
 
     The caller has committed the visit. Any error here is logged, rolled back and reported to the front
-    desk; it is never raised to the tablet.
+    desk; it is never raised to the tablet. ``submission`` is the sign-in's: a sign-in sent twice asks
+    twice (the repeat must answer with the salesperson too, and completes a hand-off the first request
+    never got to), but the rotation stores one event, whichever asks first, and the supervisors hear of
+    a buyer out of hours once.
     """
     label = f"visit-{visit_id}"
     try:
@@ -68,13 +74,15 @@ def hand_off(visit_id: int, answer: BuyerSays, named_salesperson_id: int | None,
         label = _label(visit)
         state = rotation.replay_day(rotation.open_day(OFFICE, local(now).date(), now))
         if not table_in_force(state.roster, local(now)):
-            rotation.tell_sales_supervisors(f"售楼处工作时间以外有客户到访：{label}",
-                                            "不在轮值表的工作时间内，请安排接待（制度1 第4条）。", now)
+            if submission is None or not submission.repeat:
+                rotation.tell_sales_supervisors(f"售楼处工作时间以外有客户到访：{label}",
+                                                "不在轮值表的工作时间内，请安排接待（制度1 第4条）。", now)
             db.session.commit()
             return None
         reception = rotation.receive_customer(
             OFFICE, group_id(visit), kind_from_kiosk(answer), named_salesperson_id,
             customer_key=customer_key(visit.mobile, secret), label=label, now=now,
+            submission=replace(submission, form=HAND_OFF_FORM, repeat=False) if submission else None,
         )
         return reception.receiver
     except Exception:

@@ -24,6 +24,7 @@ from kiosk.extensions import db
 from kiosk.models.people import Department, Role, User
 from kiosk.models.property import Owner
 from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
+from kiosk.services import submissions
 from kiosk.services.notifications import notify
 
 # Badge and appointment codes: no 0/O, 1/I/L, so they can be read aloud and typed on a tablet.
@@ -139,9 +140,16 @@ def _insert_with_badge(visit: Visit) -> None:
     raise RuntimeError("no free badge code")
 
 
-def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime) -> Visit:
-    """Record a kiosk sign-in; open an incident and alert the right people when the rules say so."""
+def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime,
+                    submission: submissions.Submission | None = None) -> Visit:
+    """Record a kiosk sign-in; open an incident and alert the right people when the rules say so.
+
+    Once per submission: the same form sent again (a double tap) answers with the first visit and badge.
+    """
     begin_write()
+    first = submissions.repeat_of(submission, Visit, now)
+    if first is not None:
+        return first
     device = db.session.get(KioskDevice, device.id)
     place = Place(device.place)
     appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
@@ -169,6 +177,7 @@ def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime) -> Visit:
     if outcome.alert_roles:
         _open_incident(visit, outcome, place, now)
     _tell_host(visit, appointment, now)
+    submissions.settle(submission, visit.id)
     db.session.commit()
     return visit
 
@@ -335,7 +344,13 @@ def on_site_count() -> tuple[int, int]:
 
 
 def create_appointment(*, visitor_name: str, mobile: str | None, purpose: VisitPurpose, starts_at: datetime,
-                       ends_at: datetime, host: User, created_by: User, now: datetime) -> Appointment:
+                       ends_at: datetime, host: User, created_by: User, now: datetime,
+                       submission: submissions.Submission | None = None) -> Appointment:
+    """Book an appointment with a fresh code; once per submission (a repeat answers with the first)."""
+    begin_write()
+    first = submissions.repeat_of(submission, Appointment, now)
+    if first is not None:
+        return first
     appointment = Appointment(visitor_name=visitor_name, mobile=mobile, purpose=purpose.value,
                               starts_at=starts_at, ends_at=ends_at, host_id=host.id,
                               created_by_id=created_by.id, created_at=now)
@@ -346,6 +361,7 @@ def create_appointment(*, visitor_name: str, mobile: str | None, purpose: VisitP
                 db.session.add(appointment)
         except IntegrityError:
             continue
+        submissions.settle(submission, appointment.id)
         db.session.commit()
         return appointment
     raise RuntimeError("no free appointment code")

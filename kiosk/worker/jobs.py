@@ -4,6 +4,7 @@ Adding a job is one entry in ``JOBS``: a function ``(now, settings) -> str`` tha
 returns a short summary of what it did (shown to admins on 定时任务), and its schedule from
 ``kiosk.domain.schedules`` (``Every``, ``DailyAt``, ``AfterClosing``)::
 
+    Job("purge-submission-keys", _l("清理过期表单提交码"), DailyAt(time(3, 20)), _purge_submission_keys),
     Job("purge-job-runs", _l("清理定时任务运行记录"), DailyAt(time(3, 30)), _purge_job_runs),
 
 The settings ``WORKER_INTERVALS`` and ``WORKER_LEASE_SECONDS`` (seconds, by job name) override a job's
@@ -21,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.domain.schedules import AfterClosing, DailyAt, Every, JobHealth, Schedule, job_health
 from kiosk.models.jobs import JobRun
-from kiosk.services import accounts, model_home, sales, tasks, visits
+from kiosk.services import accounts, model_home, sales, submissions, tasks, visits
 from kiosk.services import jobs as job_records
 
 #: How long a run may hold its job before another worker may take it over (``WORKER_LEASE_SECONDS``).
@@ -84,6 +85,10 @@ def _purge_login_attempts(now: datetime, settings: Mapping) -> str:
     return f"删除 {accounts.purge_login_attempts(now, timedelta(days=days))} 条超过 {days} 天的登录记录"
 
 
+def _purge_submission_keys(now: datetime, settings: Mapping) -> str:
+    return f"删除 {submissions.purge_submission_keys(now)} 个过期的表单提交码"
+
+
 JOBS: tuple[Job, ...] = (
     Job("escalate-overdue", _l("任务单临期提醒与超时升级"), Every(MINUTE), _escalate_overdue),
     Job("check-model-home-rounds", _l("样板间巡查漏检提醒"), Every(MINUTE), _check_model_home_rounds),
@@ -92,6 +97,7 @@ JOBS: tuple[Job, ...] = (
     Job("report-missed-payments", _l("上报逾期未交首期款"), DailyAt(time(0, 10)), _report_missed_payments),
     Job("purge-visitors", _l("清除过期访客个人信息"), DailyAt(time(3, 0)), _purge_visitors),
     Job("purge-login-attempts", _l("清理过期登录记录"), DailyAt(time(3, 15)), _purge_login_attempts),
+    Job("purge-submission-keys", _l("清理过期表单提交码"), DailyAt(time(3, 20)), _purge_submission_keys),
     Job("purge-job-runs", _l("清理定时任务运行记录"), DailyAt(time(3, 30)), _purge_job_runs),
 )
 

@@ -9,13 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.domain.classify import VisitPurpose
 from kiosk.extensions import db
 from kiosk.models.notifications import Notification
 from kiosk.models.sales import BuyerReminder, BuyerStep, PhoneEnquiry, UnitLock
-from kiosk.models.visits import Visit
-from kiosk.services import rotation, sales
-from tests.sales_support import S, fresh_file, make_team, make_units, new_file, walk
+from kiosk.services import sales
+from tests.sales_support import S, fresh_file, make_team, make_units, new_file, received_group, walk
 from tests.support import OUT_OF_YEARS, field_error
 from tests.web.slips import client_for
 
@@ -64,13 +62,7 @@ def count(model, *where) -> int:
 
 
 def test_a_group_received_through_the_rotation_is_registered_with_the_visitors_name(client, signed_in):
-    visit = Visit(place="sales_office", purpose=VisitPurpose.VIEWING.value, name="周海", mobile="13512345678",
-                  party_size=2, badge_code="ABC234", signed_in_at=NOW, anonymised=False,
-                  waiting_for_salesperson=True)
-    db.session.add(visit)
-    db.session.commit()
-    group = f"visit-{visit.id}"
-    reception = rotation.receive_customer(rotation.DEFAULT_OFFICE, group, now=NOW)
+    group, reception = received_group(NOW)
     assert reception.receiver.id == signed_in.salesperson.id  # first in the table
 
     page = client.get(f"/sales/buyers/new?group={group}").get_data(as_text=True)

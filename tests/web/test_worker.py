@@ -309,3 +309,15 @@ def test_the_nightly_purge_forgets_login_attempts_past_their_retention(app):
     outcomes = _worker(app, Clock(T), jobs=(job_named("purge-login-attempts"),)).run_pending().outcomes
     assert [o.job for o in outcomes] == ["purge-login-attempts"]
     assert [a.at for a in scalars(select(LoginAttempt))] == [T - timedelta(days=days - 1)]
+
+
+def test_the_nightly_purge_forgets_form_submission_keys_once_no_resend_can_come(app):
+    from kiosk.models.submissions import FormSubmission
+    from kiosk.services.submissions import KEEP_KEYS
+
+    for n, age in enumerate((KEEP_KEYS + MINUTE, KEEP_KEYS - MINUTE)):
+        db.session.add(FormSubmission(submitter="device-1", form="kiosk_visit", key=f"k{n}", result_id=n,
+                                      created_at=T - age))
+    db.session.commit()
+    _worker(app, Clock(T), jobs=(job_named("purge-submission-keys"),)).run_pending()
+    assert [s.key for s in scalars(select(FormSubmission))] == ["k1"]
