@@ -9,11 +9,14 @@ conditional updates in the services do the same job.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 
 from kiosk.extensions import db
 
@@ -54,6 +57,29 @@ def begin_write() -> None:
             raise RuntimeError("begin_write() called with unsaved changes in the session")
         session.commit()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+@contextmanager
+def unit_of_work(conflict: Callable[[], Exception] | None = None) -> Iterator:
+    """One write, whole or not at all: ``with unit_of_work(lambda: SlipConflict(slip_id)) as session: ...``
+
+    Begins the write (``begin_write``: the write lock up front on SQLite), commits when the block ends, and
+    rolls back on any error. A lost optimistic-lock race (``StaleDataError`` from a ``version_id_col``)
+    becomes ``conflict()`` when given, the error the service's callers know; anything else is re-raised.
+    """
+    begin_write()
+    session = db.session()
+    try:
+        yield session
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        if conflict is None:
+            raise
+        raise conflict() from None
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def dialect_insert(model):
