@@ -10,7 +10,7 @@ from kiosk.extensions import db
 from kiosk.models.calls import PbxSecret
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.property import Owner
-from kiosk.services import accounts
+from kiosk.services import accounts, audit
 
 
 @click.command("seed-demo")
@@ -91,8 +91,9 @@ def create_user_command(username, display_name, roles, department_code, password
             raise click.ClickException(f"no department with code {department_code!r}")
     if len(password) < 8:
         raise click.ClickException("password must have at least 8 characters")
+    now = utcnow()
     accounts.create_user(username=username, display_name=display_name, password=password, roles=roles,
-                         department=department, now=utcnow())
+                         department=department, now=now, by=audit.By(None, "", now))
     click.echo(f"Created {username}.")
 
 

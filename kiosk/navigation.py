@@ -56,6 +56,7 @@ MENU = [
     ("admin.departments", _l("部门"), {Role.ADMIN}, "admin"),
     ("admin.calendar", _l("工作日历"), {Role.ADMIN}, "admin"),
     ("tasks.policy", _l("时限设置"), {Role.ADMIN}, "admin"),
+    ("admin.audit_log", _l("操作日志"), {Role.ADMIN}, "admin"),
 ]
 
 #: Up to this many links the menu is one flat row; a longer one folds its groups into drop-downs.

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kiosk.access import roles
+from kiosk.auditing import by_request
 from kiosk.blueprints.model_home import photo_dir
 from kiosk.clock import local, utcnow
 from kiosk.domain.classify import Place
@@ -135,7 +136,7 @@ def checks():
 def _save(check: ModelHomeCheck | None, form: CheckForm) -> None:
     department = db.session.get(Department, form.department_id.data) if form.department_id.data else None
     model_home.save_check(check, kind=RoundKind(form.kind.data), text=form.text.data, department=department,
-                          position=form.position.data, active=bool(form.active.data))
+                          position=form.position.data, active=bool(form.active.data), by=by_request())
 
 
 @bp.route("/checks/<int:check_id>", methods=["POST"])
@@ -163,6 +164,6 @@ def set_supervisor(device_id: int):
         flash(_("请选择有效的主管。"), "warning")
         return see_other(url_for("model_homes.checks"))
     person = db.session.get(User, form.supervisor_id.data) if form.supervisor_id.data else None
-    model_home.set_supervisor(tablet, person)
+    model_home.set_supervisor(tablet, person, by=by_request())
     flash(_("已设置样板间「%(name)s」的主管。", name=tablet.name), "success")
     return see_other(url_for("model_homes.checks"))

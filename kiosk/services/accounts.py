@@ -11,6 +11,8 @@ from kiosk.database import begin_write
 from kiosk.extensions import db
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.security import LoginAttempt
+from kiosk.services import audit
+from kiosk.services.audit import Action, By, ObjectType, Subject
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,22 @@ def username_taken(username: str, except_id: int | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
+#: What the audit log keeps of an account (never the password or its hash).
+_AUDITED = ("username", "display_name", "department", "extension", "active")
+
+
+def _account(user: User) -> dict:
+    values = audit.fields_of(user, _AUDITED)
+    values["department"] = user.department.name if user.department else None
+    return values
+
+
+def _subject(user: User) -> Subject:
+    return Subject(ObjectType.USER, user.id, user.username)
+
+
 def create_user(*, username: str, display_name: str, password: str, roles, department: Department | None,
-                now: datetime, extension: str | None = None) -> User:
+                now: datetime, extension: str | None = None, by: By | None = None) -> User:
     begin_write()
     user = User(
         username=username.strip(),
@@ -82,13 +98,19 @@ def create_user(*, username: str, display_name: str, password: str, roles, depar
     user.set_password(password)
     user.set_roles(roles)
     db.session.add(user)
+    db.session.flush()
+    audit.record(by, Action.USER_CREATED, _subject(user), None,
+                 _account(user) | {"roles": audit.plain(user.roles)})
     db.session.commit()
     return user
 
 
 def update_user(user: User, *, display_name: str, roles, department: Department | None, active: bool,
-                extension: str | None, new_password: str | None) -> None:
+                extension: str | None, new_password: str | None, by: By | None = None) -> None:
+    """Change an account. Each kind of change is its own line in the audit log: the details, the roles,
+    a deactivation (or reactivation), a password reset by the admin."""
     begin_write()
+    before, roles_before, was_active = _account(user), audit.plain(user.roles), user.active
     user.display_name = display_name.strip()
     user.set_roles(roles)
     user.department = department
@@ -98,6 +120,16 @@ def update_user(user: User, *, display_name: str, roles, department: Department 
     if user.active != active or new_password:
         user.rotate_session_token()  # deactivation or a new password ends every open session
     user.active = active
+    subject = _subject(user)
+    after = _account(user)
+    before.pop("active"), after.pop("active")
+    audit.record(by, Action.USER_CHANGED, subject, before, after)
+    audit.record(by, Action.USER_ROLES, subject, {"roles": roles_before}, {"roles": audit.plain(user.roles)})
+    if was_active != active:
+        audit.record(by, Action.USER_REACTIVATED if active else Action.USER_DEACTIVATED, subject,
+                     {"active": was_active}, {"active": active})
+    if new_password:
+        audit.record(by, Action.USER_PASSWORD_RESET, subject, None, None)
     db.session.commit()
 
 

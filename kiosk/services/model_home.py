@@ -41,7 +41,7 @@ from kiosk.models.model_home import AssetRecord, ModelHome, ModelHomeCheck, Mode
 from kiosk.models.people import Department, Role, User
 from kiosk.models.tasks import SlipSource
 from kiosk.models.visits import KioskDevice
-from kiosk.services import accounts, rotation
+from kiosk.services import accounts, audit, rotation
 from kiosk.services.directory import working_calendar
 from kiosk.services.notifications import notify
 from kiosk.services.tasks import open_slip
@@ -72,11 +72,15 @@ def supervisor_of(device: KioskDevice) -> User | None:
     return settings.supervisor if settings and settings.supervisor and settings.supervisor.active else None
 
 
-def set_supervisor(device: KioskDevice, supervisor: User | None) -> None:
+def set_supervisor(device: KioskDevice, supervisor: User | None, *, by: audit.By | None = None) -> None:
     begin_write()
     settings = db.session.get(ModelHome, device.id) or ModelHome(device_id=device.id)
+    before = settings.supervisor.username if settings.supervisor else None
     settings.supervisor_id = supervisor.id if supervisor else None
     db.session.add(settings)
+    audit.record(by, audit.Action.MODEL_HOME_SUPERVISOR,
+                 audit.Subject(audit.ObjectType.MODEL_HOME, device.id, device.name),
+                 {"supervisor": before}, {"supervisor": supervisor.username if supervisor else None})
     db.session.commit()
 
 
@@ -129,13 +133,23 @@ def checklist(kind: RoundKind | str, *, include_retired: bool = False) -> list[M
     return list(db.session.scalars(statement.order_by(ModelHomeCheck.position, ModelHomeCheck.id)))
 
 
+def _check_values(check: ModelHomeCheck) -> dict:
+    values = audit.fields_of(check, ("kind", "text", "position", "active"))
+    values["department"] = check.department.name if check.department else None
+    return values
+
+
 def save_check(check: ModelHomeCheck | None, *, kind: RoundKind, text: str, department: Department | None,
-               position: int, active: bool) -> ModelHomeCheck:
+               position: int, active: bool, by: audit.By | None = None) -> ModelHomeCheck:
     begin_write()
     check = db.session.get(ModelHomeCheck, check.id) if check else ModelHomeCheck(kind=kind.value)
+    before = _check_values(check) if check.id else None
     check.kind, check.text, check.position, check.active = RoundKind(kind).value, text, position, active
-    check.department_id = department.id if department else None
+    check.department = department
     db.session.add(check)
+    db.session.flush()
+    audit.record(by, audit.Action.CHECK_CHANGED if before else audit.Action.CHECK_CREATED,
+                 audit.Subject(audit.ObjectType.CHECK, check.id, check.text), before, _check_values(check))
     db.session.commit()
     return check
 
