@@ -200,6 +200,22 @@ def report_command(label: str | None, out: str | None, fmt: str | None) -> None:
     click.echo(f"{reports.report_title(period)} {period.label} → {target}")
 
 
+@click.command("photos-to-database")
+def photos_to_database_command() -> None:
+    """Move asset photos kept as files (ASSET_PHOTO_DIR) into the database; run it once on the host that
+    holds the folder after switching ASSET_PHOTO_STORAGE to "database" (safe to run again)."""
+    from flask import current_app
+
+    from kiosk.photo_storage import photo_folder
+    from kiosk.services.photos import move_files_to_database
+
+    moved, missing = move_files_to_database(photo_folder(current_app))
+    click.echo(f"Moved {moved} photo(s) into the database.")
+    if missing:
+        click.echo(f"{missing} photo file(s) not found under {photo_folder(current_app)}; their records keep "
+                   "the file names.", err=True)
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_phrases_command)
@@ -212,3 +228,4 @@ def register(app) -> None:
     app.cli.add_command(report_missed_payments_command)
     app.cli.add_command(check_model_home_rounds_command)
     app.cli.add_command(report_command)
+    app.cli.add_command(photos_to_database_command)

@@ -8,7 +8,6 @@ butler has no login: each round and record carries the butler's name, as the pap
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from flask_babel import gettext as _
@@ -27,6 +26,7 @@ from kiosk.forms.model_home import (
     AssetForm,
     round_form,
 )
+from kiosk.photo_storage import asset_photos
 from kiosk.rendering import render, see_other
 from kiosk.services import model_home
 
@@ -35,10 +35,6 @@ bp = Blueprint("model_home", __name__, url_prefix="/model-home")
 #: The largest round form (a dozen checks with notes); the asset record carries its photos.
 ROUND_POST_BYTES = 64 * 1024
 ASSET_POST_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + ROUND_POST_BYTES
-
-
-def photo_dir() -> Path:
-    return Path(current_app.config.get("ASSET_PHOTO_DIR") or Path(current_app.instance_path) / "asset_photos")
 
 
 @bp.url_value_preprocessor
@@ -142,7 +138,7 @@ def asset():
             management_fault=bool(form.management_fault.data), reported_by=form.reported_by.data,
         )
         photos = [model_home.Photo(data, extension, mime) for data, extension, mime in form.photo_files]
-        model_home.record_asset_event(tablet, report, photos, photo_dir=photo_dir(), now=utcnow())
+        model_home.record_asset_event(tablet, report, photos, storage=asset_photos(), now=utcnow())
         flash(_("已登记《样板间资产丢失损坏备案表》，并报主管。"), "success")
         return see_other(url_for("model_home.index"))
     status = 422 if request.method == "POST" else 200

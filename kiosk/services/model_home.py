@@ -9,10 +9,8 @@ also owns the task slips a round opens (the butler at the tablet has no login).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -44,6 +42,7 @@ from kiosk.models.visits import KioskDevice
 from kiosk.services import accounts, audit, rotation
 from kiosk.services.directory import working_calendar
 from kiosk.services.notifications import notify
+from kiosk.services.photos import Photo, PhotoStorage
 from kiosk.services.tasks import open_slip
 
 SUPERVISOR_PAGE = "/model-homes/"
@@ -342,13 +341,6 @@ def call_duty_salesperson(device: KioskDevice, now: datetime) -> User | None:
 
 
 @dataclass(frozen=True)
-class Photo:
-    data: bytes
-    extension: str  # "jpg", "png", "webp"
-    mime: str
-
-
-@dataclass(frozen=True)
 class AssetReport:
     item: str
     event: AssetEvent
@@ -367,25 +359,22 @@ def handling_of(record: AssetRecord) -> AssetHandling:
 
 
 def record_asset_event(device: KioskDevice, report: AssetReport, photos: list[Photo], *,
-                       photo_dir: Path | None, now: datetime) -> AssetRecord:
-    """File the 备案表 and report it to the head butler, the supervisor (seed 002 二 2) "应及时上报
-    大管家")."""
-    stored = []
-    for photo in photos:
-        photo_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{secrets.token_hex(16)}.{photo.extension}"
-        (photo_dir / name).write_bytes(photo.data)
-        stored.append({"file": name, "type": photo.mime})
+                       storage: PhotoStorage, now: datetime) -> AssetRecord:
+    """File the 备案表 with its photos and report it to the head butler, the supervisor (seed 002 二 2)
+    "应及时上报大管家"). A record that is not filed leaves no photo behind (kiosk.services.photos)."""
+    saved: list[dict] = []
     try:
-        return _file_asset_record(device, report, stored, now)
+        return _file_asset_record(device, report, photos, storage, saved, now)
     except BaseException:
-        for photo in stored:  # a record that was not filed leaves no photos behind
-            (photo_dir / photo["file"]).unlink(missing_ok=True)
+        db.session.rollback()
+        for ref in saved:  # a file outlives the rollback
+            storage.delete(ref)
+        db.session.commit()
         raise
 
 
-def _file_asset_record(device: KioskDevice, report: AssetReport, stored: list[dict],
-                       now: datetime) -> AssetRecord:
+def _file_asset_record(device: KioskDevice, report: AssetReport, photos: list[Photo], storage: PhotoStorage,
+                       saved: list[dict], now: datetime) -> AssetRecord:
     handling = asset_handling(report.event, report.cause, report.management_fault)
     begin_write()
     record = AssetRecord(
@@ -395,10 +384,13 @@ def _file_asset_record(device: KioskDevice, report: AssetReport, stored: list[di
         person=report.person if handling.person_pays else "",
         compensation=report.compensation if handling.person_pays else None,
         management_fault=report.management_fault, reported_by=report.reported_by, created_at=now,
-        photos=stored,
+        photos=[],
     )
     db.session.add(record)
     db.session.flush()
+    for photo in photos:
+        saved.append(storage.save(record, photo))
+    record.photos = list(saved)
     event = "丢失" if report.event is AssetEvent.LOST else "损坏"
     _tell_supervisor(device, kind="model_home_asset", now=now, link=f"{ASSETS_PAGE}/{record.id}",
                      title=f"样板间「{device.name}」物品{event}：{report.item}", body=report.happened,
