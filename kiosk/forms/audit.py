@@ -11,6 +11,10 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from kiosk.forms.fields import options, row_id, within_years
+from kiosk.forms.hotline import STAGE_LABELS
+from kiosk.forms.kiosk import PLACE_LABELS
+from kiosk.forms.model_home import KIND_LABELS
+from kiosk.forms.visitors import ALERT_ROLE_LABELS
 from kiosk.navigation import ROLE_LABELS
 from kiosk.services.audit import Action, AuditFilter, ObjectType
 
@@ -65,12 +69,18 @@ FIELD_LABELS = {
     "sort_order": _l("顺序"), "floor": _l("楼层"), "info": _l("信息"), "question": _l("问题"),
     "answer": _l("答复"), "kind": _l("类别"), "position": _l("顺序"), "supervisor": _l("主管"),
     "mobile": _l("手机号码"), "alert_role": _l("通知对象"),
-    "routine_working_days": _l("一般事项（工作日）"), "major_working_days": _l("重大事项（工作日）"),
-    "complaint_hours": _l("质量投诉（小时）"), "emergency_minutes": _l("紧急事项（分钟）"),
-    "incident_report_working_days": _l("突发事件报告（工作日）"), "near_due_fraction": _l("临近到期比例"),
-    "near_due_minutes": _l("临近到期（分钟）"), "max_attempts": _l("最多拨打次数"),
-    "retry_after_minutes": _l("重拨间隔（分钟）"),
+    "routine_working_days": _l("常规问题（工作日）"), "major_working_days": _l("重大问题（工作日）"),
+    "complaint_hours": _l("服务质量投诉（小时）"), "emergency_minutes": _l("应急/隐患（分钟）"),
+    "incident_report_working_days": _l("突发事件报告（工作日）"),
+    "near_due_fraction": _l("临期提醒：剩余时限比例"),
+    "near_due_minutes": _l("临期提醒：至少提前（分钟）"), "max_attempts": _l("回访未接通：最多拨打（次）"),
+    "retry_after_minutes": _l("回访未接通：间隔（分钟）"),
 }
+
+
+#: Coded values shown in words (a role, a place, a phrase's stage, a round, whom an alert goes to).
+VALUE_LABELS = {"roles": ROLE_LABELS, "place": PLACE_LABELS, "stage": STAGE_LABELS, "kind": KIND_LABELS,
+                "alert_role": ALERT_ROLE_LABELS}
 
 
 @dataclass(frozen=True)
@@ -85,9 +95,10 @@ def _shown(field: str, value) -> str:
         return "—"
     if isinstance(value, bool):
         return str(_l("是") if value else _l("否"))
+    labels = VALUE_LABELS.get(field, {})
     if isinstance(value, list):
-        return "、".join(str(ROLE_LABELS.get(v, v)) if field == "roles" else str(v) for v in value) or "—"
-    return str(value)
+        return "、".join(str(labels.get(v, v)) for v in value) or "—"
+    return str(labels.get(value, value))
 
 
 def changes(row) -> list[Change]:
