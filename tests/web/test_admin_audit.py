@@ -4,6 +4,7 @@ writes none; the database itself refuses to rewrite or delete a row; admins read
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time
 
 import pytest
@@ -358,3 +359,21 @@ def test_the_log_is_paginated(client, admin):
     second = client.get("/admin/audit?page=2").get_data(as_text=True)
     assert "day-002" in second and "day-000" in second and "day-052" not in second
     assert client.get("/admin/audit?page=nonsense").status_code == 200
+
+
+def test_ten_tablets_typing_one_pairing_code_at_once_leave_one_pairing_on_record(app, make_device, log):
+    """The code is consumed by a conditional UPDATE: one tablet wins, and only its pairing is audited
+    (the losers' transactions, audit row included, are rolled back)."""
+    tablet = make_device()
+    code = devices.issue_pairing_code(tablet, datetime.now(UTC))
+    browsers = [app.test_client() for _ in range(10)]
+
+    def pair(n: int) -> int:
+        browsers[n].environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
+        return browsers[n].post_form("/kiosk/pair", {"code": code}).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(pair, range(10)))
+    assert sorted(statuses) == [303] + [422] * 9
+    paired = log.one()
+    assert paired.action == "device.paired" and paired.address == f"10.0.0.{statuses.index(303) + 1}"
