@@ -70,12 +70,12 @@ def username_taken(username: str, except_id: int | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
-#: What the audit log keeps of an account (never the password or its hash).
-_AUDITED = ("username", "display_name", "department", "extension", "active")
+#: What the audit log keeps of an account's details (never the password or its hash).
+_DETAILS = ("username", "display_name", "department", "extension")
 
 
 def _account(user: User) -> dict:
-    values = audit.fields_of(user, _AUDITED)
+    values = audit.fields_of(user, _DETAILS)
     values["department"] = user.department.name if user.department else None
     return values
 
@@ -100,7 +100,7 @@ def create_user(*, username: str, display_name: str, password: str, roles, depar
     db.session.add(user)
     db.session.flush()
     audit.record(by, Action.USER_CREATED, _subject(user), None,
-                 _account(user) | {"roles": audit.plain(user.roles)})
+                 _account(user) | {"active": True, "roles": audit.plain(user.roles)})
     db.session.commit()
     return user
 
@@ -121,9 +121,7 @@ def update_user(user: User, *, display_name: str, roles, department: Department 
         user.rotate_session_token()  # deactivation or a new password ends every open session
     user.active = active
     subject = _subject(user)
-    after = _account(user)
-    before.pop("active"), after.pop("active")
-    audit.record(by, Action.USER_CHANGED, subject, before, after)
+    audit.record(by, Action.USER_CHANGED, subject, before, _account(user))
     audit.record(by, Action.USER_ROLES, subject, {"roles": roles_before}, {"roles": audit.plain(user.roles)})
     if was_active != active:
         audit.record(by, Action.USER_REACTIVATED if active else Action.USER_DEACTIVATED, subject,
