@@ -34,8 +34,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from kiosk import cli, errors, security, templating
+    from kiosk import cli, errors, photo_storage, security, templating
 
+    photo_storage.init_app(app)
     errors.register(app)
     security.register(app)
     templating.register(app)

@@ -10,7 +10,7 @@ from kiosk.extensions import db
 from kiosk.models.calls import PbxSecret
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.property import Owner
-from kiosk.services import accounts
+from kiosk.services import accounts, audit
 
 
 @click.command("seed-demo")
@@ -105,8 +105,9 @@ def create_user_command(username, display_name, roles, department_code, password
             raise click.ClickException(f"no department with code {department_code!r}")
     if len(password) < 8:
         raise click.ClickException("password must have at least 8 characters")
+    now = utcnow()
     accounts.create_user(username=username, display_name=display_name, password=password, roles=roles,
-                         department=department, now=utcnow())
+                         department=department, now=now, by=audit.By(None, "", now))
     click.echo(f"Created {username}.")
 
 
@@ -255,6 +256,22 @@ def check_deploy_command() -> None:
     click.echo("部署检查通过。 / Deployment checks passed.")
 
 
+@click.command("photos-to-database")
+def photos_to_database_command() -> None:
+    """Move asset photos kept as files (ASSET_PHOTO_DIR) into the database; run it once on the host that
+    holds the folder after switching ASSET_PHOTO_STORAGE to "database" (safe to run again)."""
+    from flask import current_app
+
+    from kiosk.photo_storage import photo_folder
+    from kiosk.services.photos import move_files_to_database
+
+    moved, missing = move_files_to_database(photo_folder(current_app))
+    click.echo(f"Moved {moved} photo(s) into the database.")
+    if missing:
+        click.echo(f"{missing} photo file(s) not found under {photo_folder(current_app)}; their records keep "
+                   "the file names.", err=True)
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_phrases_command)
@@ -270,3 +287,4 @@ def register(app) -> None:
     app.cli.add_command(report_command)
     app.cli.add_command(check_deploy_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(photos_to_database_command)

@@ -80,6 +80,12 @@ class Defaults:
     WORKER_RUN_RETENTION_DAYS = 30
     # Seed 003 §2(2)(1) "三声内接听": the ring-to-answer target in seconds (kiosk.domain.call_timer).
     THREE_RINGS_SECONDS = 15
+    # Where the model homes' asset photos live (kiosk.services.photos): "database" (every host sees them) or
+    # "directory" (ASSET_PHOTO_DIR, default instance/asset_photos: one host only, unless every host mounts
+    # the same folder and ASSET_PHOTO_DIR_SHARED says so).
+    ASSET_PHOTO_STORAGE = "database"
+    ASSET_PHOTO_DIR: str | None = None
+    ASSET_PHOTO_DIR_SHARED = False
 
 
 def _coerce(value: str):

@@ -493,6 +493,7 @@ def seed_model_home(now) -> int:
     from kiosk.domain.model_home import AssetEvent, DamageCause
     from kiosk.models.model_home import AssetRecord, ModelHomeRound
     from kiosk.services import model_home
+    from kiosk.services.photos import DatabasePhotos
 
     model_home.ensure_default_checks()
     tablet = db.session.scalar(select(KioskDevice).where(KioskDevice.name == "样板间A户型"))
@@ -514,7 +515,8 @@ def seed_model_home(now) -> int:
         model_home.record_asset_event(tablet, model_home.AssetReport(
             item="儿童房毛绒玩具", event=AssetEvent.DAMAGED, happened="参观儿童拉扯，玩具耳朵开线",
             occurred_at=now - timedelta(days=1), cause=DamageCause.BY_A_PERSON, person="访客家长（已登记）",
-            compensation=120, management_fault=False, reported_by="李管家"), [], photo_dir=None, now=now)
+            compensation=120, management_fault=False, reported_by="李管家"), [],
+            storage=DatabasePhotos(), now=now)
     return done
 
 

@@ -57,6 +57,7 @@ MENU = [
     ("admin.calendar", _l("工作日历"), {Role.ADMIN}, "admin"),
     ("tasks.policy", _l("时限设置"), {Role.ADMIN}, "admin"),
     ("admin.jobs", _l("定时任务"), {Role.ADMIN}, "admin"),
+    ("admin.audit_log", _l("操作日志"), {Role.ADMIN}, "admin"),
 ]
 
 #: Up to this many links the menu is one flat row; a longer one folds its groups into drop-downs.

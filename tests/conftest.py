@@ -139,8 +139,15 @@ def _empty_tables(tables: list[str]) -> None:
         if db.engine.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            # The append-only triggers refuse DELETE (admin_audit): lift them while emptying, then restore.
+            triggers = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+            triggers = triggers.all()
+            for name, _sql in triggers:
+                connection.execute(text(f"DROP TRIGGER {name}"))
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
+            for _name, sql in triggers:
+                connection.execute(text(sql))
 
 
 @pytest.fixture

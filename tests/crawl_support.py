@@ -22,7 +22,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import cache
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -41,6 +40,7 @@ from kiosk.models.model_home import ModelHomeCheck
 from kiosk.models.people import Role, User
 from kiosk.models.sales import BuyerReminder
 from kiosk.models.visits import WatchPerson
+from kiosk.photo_storage import asset_photos
 from kiosk.services import devices, model_home, sales
 from tests.html_support import Form, read_page
 from tests.kiosk_support import sign_in
@@ -126,7 +126,7 @@ def _person(username: str, role: str, department=None) -> User:
     return quick_user(role, username=username, display_name=f"{username}员工", department=department)
 
 
-def build_world(app: Flask, make_department, paired_client, monkeypatch, tmp_path: Path) -> World:
+def build_world(app: Flask, make_department, paired_client, monkeypatch) -> World:
     engineering = make_department("engineering", "工程部")
     owner = _person("agent", Role.AGENT.value, engineering)  # the sample slip's owner
     values = sample_values(app)
@@ -154,7 +154,7 @@ def build_world(app: Flask, make_department, paired_client, monkeypatch, tmp_pat
                             created_at=now))
     db.session.commit()
     variants = {"sales.take_step": _buyer_files(users, values, now)}
-    home = _model_home(app, paired_client, monkeypatch, tmp_path, values)
+    home = _model_home(app, paired_client, monkeypatch, values)
     tablets = Tablets(app, {Place.SERVICE_CENTRE.value: tablet, Place.MODEL_HOME.value: home})
     return World(values, users, tablet, tablets, variants)
 
@@ -204,10 +204,9 @@ def _buyer_files(users: dict, values: dict, now: datetime) -> dict[str, dict]:
     return variants
 
 
-def _model_home(app: Flask, paired_client, monkeypatch, tmp_path: Path, values: dict):
+def _model_home(app: Flask, paired_client, monkeypatch, values: dict):
     """The model home's tablet (open 8:30–19:00, as in seed 002), its default checklists and an asset
     record with a photo. Returns the paired tablet."""
-    monkeypatch.setitem(app.config, "ASSET_PHOTO_DIR", str(tmp_path / "asset_photos"))
     device = devices.register_device(name="样板间A户型", place=Place.MODEL_HOME.value, opens_at=time(8, 30),
                                      closes_at=time(19, 0), now=utcnow())
     client = paired_client(device=device)
@@ -217,7 +216,7 @@ def _model_home(app: Flask, paired_client, monkeypatch, tmp_path: Path, values: 
         occurred_at=utcnow() - timedelta(hours=1), cause=DamageCause.BY_A_PERSON, person="李先生",
         compensation=800, management_fault=False, reported_by="陈管家")
     record = model_home.record_asset_event(device, report, [model_home.Photo(PNG, "png", "image/png")],
-                                           photo_dir=Path(app.config["ASSET_PHOTO_DIR"]), now=utcnow())
+                                           storage=asset_photos(), now=utcnow())
     first_check = db.session.scalars(select(ModelHomeCheck.id).order_by(ModelHomeCheck.id)).first()
     values.update(device_id=device.id, round_kind="opening", slot="0830", record_id=record.id, n=0,
                   check_id=first_check)

@@ -1,4 +1,4 @@
-"""Administration: staff accounts, departments, the company calendar, the timed jobs."""
+"""Administration: staff accounts, departments, the company calendar, the timed jobs, the audit log."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk.access import roles
+from kiosk.auditing import by_request
 from kiosk.clock import SHANGHAI, utcnow
 from kiosk.extensions import db
 from kiosk.forms.admin import CalendarOverrideForm, DepartmentForm, EmptyForm, UserForm
-from kiosk.forms.fields import day_arg, options
+from kiosk.forms.audit import ACTION_LABELS, OBJECT_LABELS, AuditFilterForm, changes
+from kiosk.forms.fields import day_arg, options, row_id_or_none
 from kiosk.models.calendar import CalendarOverride
 from kiosk.models.people import Department, Role, User
 from kiosk.rendering import render, see_other
-from kiosk.services import accounts, directory
+from kiosk.services import accounts, audit, directory
 from kiosk.services import jobs as job_records
 from kiosk.worker import jobs as timed_jobs
 
@@ -62,7 +64,7 @@ def user_new():
                 username=form.username.data, display_name=form.display_name.data,
                 password=form.password.data, roles=form.roles.data,
                 department=db.session.get(Department, form.department_id.data),
-                extension=form.extension.data, now=utcnow(),
+                extension=form.extension.data, now=utcnow(), by=by_request(),
             )
             flash(_("已创建用户 %(name)s。", name=user.display_name), "success")
             return see_other(url_for("admin.users"))
@@ -81,6 +83,7 @@ def user_edit(user_id: int):
                 user, display_name=form.display_name.data, roles=form.roles.data,
                 department=db.session.get(Department, form.department_id.data),
                 active=form.active.data, extension=form.extension.data, new_password=form.password.data,
+                by=by_request(),
             )
             flash(_("已保存用户 %(name)s。", name=user.display_name), "success")
             return see_other(url_for("admin.users"))
@@ -109,7 +112,7 @@ def department_edit(department_id: int | None):
         if form.validate():
             directory.save_department(
                 department, code=form.code.data, name=form.name.data, phone=form.phone.data or None,
-                location=form.location.data or None, active=form.active.data,
+                location=form.location.data or None, active=form.active.data, by=by_request(),
             )
             flash(_("已保存部门 %(name)s。", name=department.name), "success")
             return see_other(url_for("admin.departments"))
@@ -126,7 +129,8 @@ def calendar():
     if request.method == "POST":
         status = 422
         if form.validate():
-            directory.set_override(form.day.data, form.is_working_day.data == "1", form.note.data or "")
+            directory.set_override(form.day.data, form.is_working_day.data == "1", form.note.data or "",
+                                   by=by_request())
             flash(_("已保存 %(day)s 的安排。", day=form.day.data.isoformat()), "success")
             return see_other(url_for("admin.calendar"))
     today = utcnow().astimezone(SHANGHAI).date()
@@ -146,7 +150,7 @@ def calendar_delete(day: str):
     if parsed is None:
         abort(404)
     if EmptyForm().validate():
-        directory.remove_override(parsed)
+        directory.remove_override(parsed, by=by_request())
         flash(_("已删除 %(day)s 的公司安排。", day=parsed.isoformat()), "success")
     return see_other(url_for("admin.calendar"))
 
@@ -172,3 +176,16 @@ def job_runs(job: str):
 
 def _job_labels() -> dict:
     return {"describe": timed_jobs.describe, "health_labels": timed_jobs.HEALTH_LABELS}
+
+
+@bp.route("/audit")
+@roles(Role.ADMIN)
+def audit_log():
+    """Who changed what in the administration, newest first: filtered by person, object, action and days."""
+    form = AuditFilterForm(formdata=request.args, people=audit.actors())
+    valid = form.validate()
+    page = audit.audit_page(form.chosen() if valid else audit.AuditFilter(),
+                            row_id_or_none(request.args.get("page")) or 1)
+    query = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render("admin/audit.html", "audit_rows", form=form, page=page, query=query, changes=changes,
+                  action_labels=ACTION_LABELS, object_labels=OBJECT_LABELS, status=200 if valid else 422)

@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk.access import roles
+from kiosk.auditing import by_request
 from kiosk.clock import utcnow
 from kiosk.domain.call_timer import (
     AMBER_FROM_SECONDS,
@@ -496,7 +497,8 @@ def book_entry(kind: str, entry_id: int | None):
     if request.method == "POST":
         if form.validate():
             try:
-                hotline.save_entry(row, {name: getattr(form, name).data for name in book.columns})
+                hotline.save_entry(row, {name: getattr(form, name).data for name in book.columns},
+                                   by=by_request())
             except hotline.DuplicateEntry:
                 form.form_errors.append(_("已有相同的条目，请修改后再保存。"))
             else:
@@ -513,6 +515,6 @@ def book_delete(kind: str, entry_id: int):
     book = _book(kind)
     row = db.session.get(book.model, entry_id) or abort(404)
     if EmptyForm().validate():
-        hotline.delete_entry(row)
+        hotline.delete_entry(row, by=by_request())
         flash(_("已删除。"), "success")
     return see_other(url_for("hotline.book", kind=kind))

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kiosk.access import device, public
+from kiosk.auditing import by_request
 from kiosk.clock import utcnow
 from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
@@ -75,7 +76,8 @@ def pair():
     form = PairForm()
     if request.method == "POST":
         if form.validate():
-            paired = devices.pair(form.code.data, utcnow())
+            now = utcnow()
+            paired = devices.pair(form.code.data, now, by=by_request(now))
             if paired is not None:
                 tablet, secret = paired
                 response = see_other(url_for("kiosk.start"))

@@ -8,7 +8,6 @@ butler has no login: each round and record carries the butler's name, as the pap
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from flask_babel import gettext as _
@@ -27,6 +26,7 @@ from kiosk.forms.model_home import (
     AssetForm,
     round_form,
 )
+from kiosk.photo_storage import asset_photos
 from kiosk.rendering import render, see_other
 from kiosk.services import model_home, submissions
 
@@ -35,10 +35,6 @@ bp = Blueprint("model_home", __name__, url_prefix="/model-home")
 #: The largest round form (a dozen checks with notes); the asset record carries its photos.
 ROUND_POST_BYTES = 64 * 1024
 ASSET_POST_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + ROUND_POST_BYTES
-
-
-def photo_dir() -> Path:
-    return Path(current_app.config.get("ASSET_PHOTO_DIR") or Path(current_app.instance_path) / "asset_photos")
 
 
 @bp.url_value_preprocessor
@@ -143,7 +139,7 @@ def asset():
         )
         photos = [model_home.Photo(data, extension, mime) for data, extension, mime in form.photo_files]
         submission = submissions.by_device(tablet.id, "model_home_asset", form.submission_key.data)
-        model_home.record_asset_event(tablet, report, photos, photo_dir=photo_dir(), now=utcnow(),
+        model_home.record_asset_event(tablet, report, photos, storage=asset_photos(), now=utcnow(),
                                       submission=submission)
         flash(_("已登记《样板间资产丢失损坏备案表》，并报主管。"), "success")
         return see_other(url_for("model_home.index"))

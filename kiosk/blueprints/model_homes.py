@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, request, send_file, url_for
+from flask import Blueprint, abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kiosk.access import roles
-from kiosk.blueprints.model_home import photo_dir
+from kiosk.auditing import by_request
 from kiosk.clock import local, utcnow
 from kiosk.domain.classify import Place
 from kiosk.domain.model_home import RoundKind
@@ -20,6 +20,7 @@ from kiosk.forms.model_home import CAUSE_LABELS, EVENT_LABELS, KIND_LABELS, Chec
 from kiosk.models.model_home import AssetRecord, ModelHomeCheck
 from kiosk.models.people import Department, Role, User
 from kiosk.models.visits import KioskDevice
+from kiosk.photo_storage import asset_photos
 from kiosk.rendering import render, see_other
 from kiosk.services import accounts, model_home
 
@@ -62,17 +63,18 @@ def asset(record_id: int):
 @bp.route("/assets/<int:record_id>/photos/<int:n>")
 @roles(Role.SUPERVISOR)
 def photo(record_id: int, n: int):
-    """A stored photo, to supervisors only; never cached by shared caches."""
+    """A stored photo, to supervisors only. Personal data: never kept by any cache; sent as the image type it
+    was checked to be on upload, which the browser must not second-guess."""
     record = db.session.get(AssetRecord, record_id) or abort(404)
     if not 0 <= n < len(record.photos):
         abort(404)
-    stored = record.photos[n]
-    path = photo_dir() / stored["file"]
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=stored["type"], max_age=0)
+    stored = asset_photos().open(record.photos[n]) or abort(404)
+    response = make_response(stored.data)
+    response.mimetype = stored.mime
+    response.set_etag(stored.sha256)
     response.headers["Cache-Control"] = "private, no-store"
-    return response
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response.make_conditional(request)
 
 
 # ---- admin: checklists and who supervises each model home -------------------------------------------
@@ -135,7 +137,7 @@ def checks():
 def _save(check: ModelHomeCheck | None, form: CheckForm) -> None:
     department = db.session.get(Department, form.department_id.data) if form.department_id.data else None
     model_home.save_check(check, kind=RoundKind(form.kind.data), text=form.text.data, department=department,
-                          position=form.position.data, active=bool(form.active.data))
+                          position=form.position.data, active=bool(form.active.data), by=by_request())
 
 
 @bp.route("/checks/<int:check_id>", methods=["POST"])
@@ -163,6 +165,6 @@ def set_supervisor(device_id: int):
         flash(_("请选择有效的主管。"), "warning")
         return see_other(url_for("model_homes.checks"))
     person = db.session.get(User, form.supervisor_id.data) if form.supervisor_id.data else None
-    model_home.set_supervisor(tablet, person)
+    model_home.set_supervisor(tablet, person, by=by_request())
     flash(_("已设置样板间「%(name)s」的主管。", name=tablet.name), "success")
     return see_other(url_for("model_homes.checks"))

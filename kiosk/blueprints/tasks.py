@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from kiosk.access import roles
+from kiosk.auditing import by_request
 from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.database import begin_write
 from kiosk.domain.callbacks import CallbackResult, CallbackRetryPolicy
@@ -428,7 +429,7 @@ def policy():
             retry = CallbackRetryPolicy(form.callback_attempts.data,
                                         timedelta(minutes=form.callback_retry_minutes.data))
             tasks.save_policy(DeadlinePolicy(**{name: form[name].data for name in names}), now=utcnow(),
-                              retry=retry)
+                              retry=retry, by=by_request())
             flash(_("已保存时限设置。"), "success")
             return see_other(url_for("tasks.policy"))
         return render("tasks/policy.html", "policy_form", form=form, status=422)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk.access import roles, signed_in
+from kiosk.auditing import by_request
 from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.domain.classify import AlertRole, IncidentClass, Place, VisitPurpose
 from kiosk.domain.masking import mask_phone
@@ -244,7 +245,7 @@ def watch_list(person_id: int | None):
                       "alert_role": form.alert_role.data or None, "note": form.note.data or ""}
             if person_id is None:
                 values.update(created_by_id=current_user.id, created_at=utcnow())
-            incidents.save_watch_person(person, **values)
+            incidents.save_watch_person(person, by=by_request(), **values)
             flash(_("已保存关注名单。"), "success")
             return see_other(url_for("visitors.watch_list"))
     people = db.session.scalars(select(WatchPerson).order_by(WatchPerson.name)).all()
@@ -257,7 +258,7 @@ def watch_list(person_id: int | None):
 def watch_delete(person_id: int):
     person = db.session.get(WatchPerson, person_id) or abort(404)
     if EmptyForm().validate():
-        incidents.remove_watch_person(person)
+        incidents.remove_watch_person(person, by=by_request())
         flash(_("已从关注名单删除。"), "success")
     return see_other(url_for("visitors.watch_list"))
 
@@ -315,7 +316,7 @@ def device_list():
         if form.validate():
             made = devices.register_device(name=form.name.data, place=form.place.data,
                                            opens_at=form.opens_at.data, closes_at=form.closes_at.data,
-                                           now=utcnow())
+                                           now=utcnow(), by=by_request())
             flash(_("已登记设备 %(name)s，请生成配对码。", name=made.name), "success")
             return see_other(url_for("visitors.device_list"))
         return _devices_page(form, status=422)
@@ -328,7 +329,7 @@ def pairing_code(device_id: int):
     tablet = db.session.get(KioskDevice, device_id) or abort(404)
     if not EmptyForm().validate():
         return see_other(url_for("visitors.device_list"))
-    code = devices.issue_pairing_code(tablet, utcnow())
+    code = devices.issue_pairing_code(tablet, utcnow(), by=by_request())
     # Shown once, in this answer only (never flashed into the cookie, never in a URL).
     return _devices_page(DeviceForm(formdata=None), code=code, coded=tablet)
 
@@ -338,6 +339,6 @@ def pairing_code(device_id: int):
 def revoke(device_id: int):
     tablet = db.session.get(KioskDevice, device_id) or abort(404)
     if EmptyForm().validate():
-        devices.revoke(tablet)
+        devices.revoke(tablet, by=by_request())
         flash(_("已停用设备 %(name)s。", name=tablet.name), "success")
     return see_other(url_for("visitors.device_list"))

@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
+from kiosk.models.audit import AdminAudit
 from kiosk.models.calendar import CalendarOverride
 from kiosk.models.callbacks import Callback, CallbackKind, CallbackStatus
 from kiosk.models.calls import (
@@ -12,7 +13,14 @@ from kiosk.models.calls import (
     PbxSecret,
 )
 from kiosk.models.jobs import JobRun, JobSchedule
-from kiosk.models.model_home import AssetRecord, ModelHome, ModelHomeCheck, ModelHomeRound, RoundCheck
+from kiosk.models.model_home import (
+    AssetPhoto,
+    AssetRecord,
+    ModelHome,
+    ModelHomeCheck,
+    ModelHomeRound,
+    RoundCheck,
+)
 from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
@@ -26,6 +34,7 @@ from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, T
 from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
 
 __all__ = [
+    "AdminAudit",
     "Appointment",
     "AgentState",
     "AnswerBookEntry",
@@ -66,6 +75,7 @@ __all__ = [
     "Visit",
     "WatchPerson",
     # sales follow-through and model homes
+    "AssetPhoto",
     "AssetRecord",
     "BuyerFile",
     "BuyerReminder",

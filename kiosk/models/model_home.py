@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.extensions import db
@@ -98,7 +98,23 @@ class AssetRecord(db.Model):
     management_fault: Mapped[bool] = mapped_column(Boolean, default=False)
     reported_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Stored photos: [{"file": "<random>.jpg", "type": "image/jpeg"}], under instance/asset_photos/.
+    # The photos, in order, each as its storage's reference (kiosk.services.photos): {"photo": <asset_photos
+    # id>, "type": ...} in the database, {"file": "<random>.jpg", "type": ...} in ASSET_PHOTO_DIR.
     photos: Mapped[list] = mapped_column(JSON, default=list)
 
     device: Mapped[KioskDevice | None] = relationship()
+
+
+class AssetPhoto(db.Model):
+    """A photo of an asset record, kept in the database (``ASSET_PHOTO_STORAGE = "database"``) so every host
+    serves it: at most 3 × 5 MB per record, a few a month."""
+
+    __tablename__ = "asset_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("model_home_asset_records.id", ondelete="CASCADE"),
+                                           index=True)
+    mime: Mapped[str] = mapped_column(String(30))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)

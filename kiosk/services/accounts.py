@@ -13,6 +13,8 @@ from kiosk.domain.login_throttle import Attempt, ThrottlePolicy, Watched
 from kiosk.extensions import db
 from kiosk.models.people import Department, Role, User, UserRole, dummy_password_hash, verify_password
 from kiosk.models.security import LoginAttempt, LoginWatch
+from kiosk.services import audit
+from kiosk.services.audit import Action, By, ObjectType, Subject
 from kiosk.services.notifications import notify
 
 
@@ -173,8 +175,22 @@ def username_taken(username: str, except_id: int | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
+#: What the audit log keeps of an account's details (never the password or its hash).
+_DETAILS = ("username", "display_name", "department", "extension")
+
+
+def _account(user: User) -> dict:
+    values = audit.fields_of(user, _DETAILS)
+    values["department"] = user.department.name if user.department else None
+    return values
+
+
+def _subject(user: User) -> Subject:
+    return Subject(ObjectType.USER, user.id, user.username)
+
+
 def create_user(*, username: str, display_name: str, password: str, roles, department: Department | None,
-                now: datetime, extension: str | None = None) -> User:
+                now: datetime, extension: str | None = None, by: By | None = None) -> User:
     begin_write()
     user = User(
         username=username.strip(),
@@ -187,13 +203,19 @@ def create_user(*, username: str, display_name: str, password: str, roles, depar
     user.set_password(password)
     user.set_roles(roles)
     db.session.add(user)
+    db.session.flush()
+    audit.record(by, Action.USER_CREATED, _subject(user), None,
+                 _account(user) | {"active": True, "roles": audit.plain(user.roles)})
     db.session.commit()
     return user
 
 
 def update_user(user: User, *, display_name: str, roles, department: Department | None, active: bool,
-                extension: str | None, new_password: str | None) -> None:
+                extension: str | None, new_password: str | None, by: By | None = None) -> None:
+    """Change an account. Each kind of change is its own line in the audit log: the details, the roles,
+    a deactivation (or reactivation), a password reset by the admin."""
     begin_write()
+    before, roles_before, was_active = _account(user), audit.plain(user.roles), user.active
     user.display_name = display_name.strip()
     user.set_roles(roles)
     user.department = department
@@ -203,6 +225,14 @@ def update_user(user: User, *, display_name: str, roles, department: Department 
     if user.active != active or new_password:
         user.rotate_session_token()  # deactivation or a new password ends every open session
     user.active = active
+    subject = _subject(user)
+    audit.record(by, Action.USER_CHANGED, subject, before, _account(user))
+    audit.record(by, Action.USER_ROLES, subject, {"roles": roles_before}, {"roles": audit.plain(user.roles)})
+    if was_active != active:
+        audit.record(by, Action.USER_REACTIVATED if active else Action.USER_DEACTIVATED, subject,
+                     {"active": was_active}, {"active": active})
+    if new_password:
+        audit.record(by, Action.USER_PASSWORD_RESET, subject, None, None)
     db.session.commit()
 
 

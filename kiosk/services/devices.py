@@ -18,6 +18,8 @@ from kiosk.database import begin_write
 from kiosk.domain.classify import Place
 from kiosk.extensions import db
 from kiosk.models.visits import KioskDevice
+from kiosk.services import audit
+from kiosk.services.audit import Action, By, ObjectType, Subject
 
 COOKIE_NAME = "kiosk_device"
 COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
@@ -35,11 +37,19 @@ def _serializer(secret_key: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt="kiosk-device")
 
 
+def _subject(device: KioskDevice) -> Subject:
+    return Subject(ObjectType.DEVICE, device.id, device.name)
+
+
 def register_device(*, name: str, place: Place | str, opens_at: time, closes_at: time,
-                    now: datetime) -> KioskDevice:
+                    now: datetime, by: By | None = None) -> KioskDevice:
+    begin_write()
     device = KioskDevice(name=name.strip(), place=Place(place).value, opens_at=opens_at, closes_at=closes_at,
                          created_at=now, revoked=False)
     db.session.add(device)
+    db.session.flush()
+    audit.record(by, Action.DEVICE_REGISTERED, _subject(device), None,
+                 audit.fields_of(device, ("name", "place", "opens_at", "closes_at")))
     db.session.commit()
     return device
 
@@ -53,20 +63,26 @@ def device_name_taken(name: str) -> bool:
     return db.session.scalar(select(KioskDevice.id).where(KioskDevice.name == name.strip())) is not None
 
 
-def issue_pairing_code(device: KioskDevice, now: datetime) -> str:
-    """A fresh one-time code (valid ``PAIRING_MINUTES``); pairing again replaces the old credential."""
+def issue_pairing_code(device: KioskDevice, now: datetime, *, by: By | None = None) -> str:
+    """A fresh one-time code (valid ``PAIRING_MINUTES``); pairing again replaces the old credential. The
+    audit log keeps when it expires, never the code."""
+    begin_write()
     code = "".join(secrets.choice("0123456789") for _ in range(PAIRING_DIGITS))
+    before = audit.fields_of(device, ("pairing_expires_at", "revoked"))
     device.pairing_code_hash = _hash(code)
     device.pairing_expires_at = now + timedelta(minutes=PAIRING_MINUTES)
     device.revoked = False
+    audit.record(by, Action.DEVICE_PAIRING_CODE, _subject(device), before,
+                 audit.fields_of(device, ("pairing_expires_at", "revoked")))
     db.session.commit()
     return code
 
 
-def pair(code: str, now: datetime) -> tuple[KioskDevice, str] | None:
+def pair(code: str, now: datetime, *, by: By | None = None) -> tuple[KioskDevice, str] | None:
     """Redeem a pairing code: (device, credential secret), or None when the code is wrong or expired.
 
-    The code is consumed by a conditional UPDATE, so two tablets typing it at once cannot both win.
+    The code is consumed by a conditional UPDATE, so two tablets typing it at once cannot both win; only
+    the winner's pairing is audited (``by`` names no user: the tablet pairs itself, from its address).
     """
     code = "".join(ch for ch in code if ch.isdigit())
     if len(code) != PAIRING_DIGITS:
@@ -85,9 +101,12 @@ def pair(code: str, now: datetime) -> tuple[KioskDevice, str] | None:
                 paired_at=now, last_seen=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     if claimed != 1:
+        db.session.rollback()
         return None
+    audit.record(by, Action.DEVICE_PAIRED, _subject(device), {"paired_at": audit.plain(device.paired_at)},
+                 {"paired_at": audit.plain(now)})
+    db.session.commit()
     db.session.refresh(device)
     return device, secret
 
@@ -134,7 +153,9 @@ def authenticate(secret_key: str, cookie: str | None, now: datetime) -> KioskDev
     return device
 
 
-def revoke(device: KioskDevice) -> None:
+def revoke(device: KioskDevice, *, by: By | None = None) -> None:
+    begin_write()
+    audit.record(by, Action.DEVICE_REVOKED, _subject(device), {"revoked": device.revoked}, {"revoked": True})
     device.revoked = True
     device.credential_hash = None
     device.pairing_code_hash = None

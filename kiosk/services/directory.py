@@ -11,6 +11,8 @@ from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
 from kiosk.models.calendar import CalendarOverride
 from kiosk.models.people import Department
+from kiosk.services import audit
+from kiosk.services.audit import Action, By, ObjectType, Subject
 
 
 def department_value_taken(column: str, value: str, except_id: int | None = None) -> bool:
@@ -21,30 +23,47 @@ def department_value_taken(column: str, value: str, except_id: int | None = None
     return db.session.scalar(query) is not None
 
 
-def save_department(department: Department, **values) -> Department:
+def save_department(department: Department, *, by: By | None = None, **values) -> Department:
     begin_write()
+    new = department.id is None
+    before = None if new else audit.fields_of(department, values)
     for key, value in values.items():
         setattr(department, key, value.strip() if isinstance(value, str) else value)
     db.session.add(department)
+    db.session.flush()
+    audit.record(by, Action.DEPARTMENT_CREATED if new else Action.DEPARTMENT_CHANGED,
+                 Subject(ObjectType.DEPARTMENT, department.id, department.name), before,
+                 audit.fields_of(department, values))
     db.session.commit()
     return department
 
 
-def set_override(day: date, is_working_day: bool, note: str) -> CalendarOverride:
+_DAY_FIELDS = ("is_working_day", "note")
+
+
+def _day(day: date) -> Subject:
+    return Subject(ObjectType.CALENDAR, day.isoformat(), day.isoformat())
+
+
+def set_override(day: date, is_working_day: bool, note: str, *, by: By | None = None) -> CalendarOverride:
     """Add or change the company's own arrangement for one day (overrides the public calendar)."""
     begin_write()
-    row = db.session.get(CalendarOverride, day) or CalendarOverride(day=day)
+    row = db.session.get(CalendarOverride, day)
+    before = audit.fields_of(row, _DAY_FIELDS) if row else None
+    row = row or CalendarOverride(day=day)
     row.is_working_day = is_working_day
     row.note = note
     db.session.add(row)
+    audit.record(by, Action.CALENDAR_SET, _day(day), before, audit.fields_of(row, _DAY_FIELDS))
     db.session.commit()
     return row
 
 
-def remove_override(day: date) -> None:
+def remove_override(day: date, *, by: By | None = None) -> None:
     begin_write()
     row = db.session.get(CalendarOverride, day)
     if row is not None:
+        audit.record(by, Action.CALENDAR_REMOVED, _day(day), audit.fields_of(row, _DAY_FIELDS), None)
         db.session.delete(row)
         db.session.commit()
 

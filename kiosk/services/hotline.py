@@ -57,7 +57,7 @@ from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.tasks import SlipSource, SlipStatus, TaskSlip
-from kiosk.services import tasks
+from kiosk.services import audit, tasks
 from kiosk.services.notifications import notify
 
 SIGNATURE_HEADER = "X-Kiosk-Signature"
@@ -665,12 +665,29 @@ class DuplicateEntry(Exception):
     """The book already has this entry (the same phrase at the same stage)."""
 
 
-def save_entry(row, values: dict):
+#: The books supervisors keep, as the audit log names them, with the field that labels an entry.
+_BOOKS = {ScriptPhrase: (audit.ObjectType.PHRASE, "text"),
+          DirectoryEntry: (audit.ObjectType.DIRECTORY, "name"),
+          AnswerBookEntry: (audit.ObjectType.ANSWER, "question")}
+
+
+def _entry(row) -> audit.Subject:
+    kind, label = _BOOKS[type(row)]
+    return audit.Subject(kind, row.id, getattr(row, label))
+
+
+def save_entry(row, values: dict, *, by: audit.By | None = None):
     """Add or change one entry of a book kept by supervisors; ``DuplicateEntry`` if it is there already."""
+    begin_write()
+    new = row.id is None
+    before = None if new else audit.fields_of(row, values)
     for key, value in values.items():
         setattr(row, key, value)
     db.session.add(row)
     try:
+        db.session.flush()
+        action = audit.Action.ENTRY_CREATED if new else audit.Action.ENTRY_CHANGED
+        audit.record(by, action, _entry(row), before, audit.fields_of(row, values))
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
@@ -678,9 +695,15 @@ def save_entry(row, values: dict):
     return row
 
 
-def delete_entry(row) -> None:
+def delete_entry(row, *, by: audit.By | None = None) -> None:
+    begin_write()
+    audit.record(by, audit.Action.ENTRY_DELETED, _entry(row), audit.fields_of(row, _fields(row)), None)
     db.session.delete(row)
     db.session.commit()
+
+
+def _fields(row) -> list[str]:
+    return [column.key for column in type(row).__table__.columns if column.key != "id"]
 
 
 def load_standard_phrases() -> int:

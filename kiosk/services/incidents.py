@@ -12,6 +12,7 @@ from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
 from kiosk.models.people import User
 from kiosk.models.visits import Incident, WatchPerson
+from kiosk.services import audit
 
 
 def acknowledge(incident_id: int, user: User, now: datetime) -> bool:
@@ -62,14 +63,29 @@ def recent_incidents(limit: int = 200) -> list[Incident]:
     return list(db.session.scalars(select(Incident).order_by(Incident.opened_at.desc()).limit(limit)).all())
 
 
-def save_watch_person(person: WatchPerson, **values) -> WatchPerson:
+#: What the audit log keeps of a watch-list entry (the mobile number masked).
+_WATCHED = ("name", "mobile", "alert_role", "note")
+
+
+def _watched(person: WatchPerson) -> audit.Subject:
+    return audit.Subject(audit.ObjectType.WATCH, person.id, person.name)
+
+
+def save_watch_person(person: WatchPerson, *, by: audit.By | None = None, **values) -> WatchPerson:
+    begin_write()
+    before = audit.fields_of(person, _WATCHED) if person.id else None
     for key, value in values.items():
         setattr(person, key, value)
     db.session.add(person)
+    db.session.flush()
+    audit.record(by, audit.Action.WATCH_CHANGED if before else audit.Action.WATCH_ADDED, _watched(person),
+                 before, audit.fields_of(person, _WATCHED))
     db.session.commit()
     return person
 
 
-def remove_watch_person(person: WatchPerson) -> None:
+def remove_watch_person(person: WatchPerson, *, by: audit.By | None = None) -> None:
+    begin_write()
+    audit.record(by, audit.Action.WATCH_REMOVED, _watched(person), audit.fields_of(person, _WATCHED), None)
     db.session.delete(person)
     db.session.commit()

@@ -9,10 +9,8 @@ also owns the task slips a round opens (the butler at the tablet has no login).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -41,9 +39,10 @@ from kiosk.models.model_home import AssetRecord, ModelHome, ModelHomeCheck, Mode
 from kiosk.models.people import Department, Role, User
 from kiosk.models.tasks import SlipSource
 from kiosk.models.visits import KioskDevice
-from kiosk.services import accounts, rotation, submissions
+from kiosk.services import accounts, audit, rotation, submissions
 from kiosk.services.directory import working_calendar
 from kiosk.services.notifications import notify
+from kiosk.services.photos import Photo, PhotoStorage
 from kiosk.services.tasks import open_slip
 
 SUPERVISOR_PAGE = "/model-homes/"
@@ -72,11 +71,15 @@ def supervisor_of(device: KioskDevice) -> User | None:
     return settings.supervisor if settings and settings.supervisor and settings.supervisor.active else None
 
 
-def set_supervisor(device: KioskDevice, supervisor: User | None) -> None:
+def set_supervisor(device: KioskDevice, supervisor: User | None, *, by: audit.By | None = None) -> None:
     begin_write()
     settings = db.session.get(ModelHome, device.id) or ModelHome(device_id=device.id)
+    before = settings.supervisor.username if settings.supervisor else None
     settings.supervisor_id = supervisor.id if supervisor else None
     db.session.add(settings)
+    audit.record(by, audit.Action.MODEL_HOME_SUPERVISOR,
+                 audit.Subject(audit.ObjectType.MODEL_HOME, device.id, device.name),
+                 {"supervisor": before}, {"supervisor": supervisor.username if supervisor else None})
     db.session.commit()
 
 
@@ -129,13 +132,23 @@ def checklist(kind: RoundKind | str, *, include_retired: bool = False) -> list[M
     return list(db.session.scalars(statement.order_by(ModelHomeCheck.position, ModelHomeCheck.id)))
 
 
+def _check_values(check: ModelHomeCheck) -> dict:
+    values = audit.fields_of(check, ("kind", "text", "position", "active"))
+    values["department"] = check.department.name if check.department else None
+    return values
+
+
 def save_check(check: ModelHomeCheck | None, *, kind: RoundKind, text: str, department: Department | None,
-               position: int, active: bool) -> ModelHomeCheck:
+               position: int, active: bool, by: audit.By | None = None) -> ModelHomeCheck:
     begin_write()
     check = db.session.get(ModelHomeCheck, check.id) if check else ModelHomeCheck(kind=kind.value)
+    before = _check_values(check) if check.id else None
     check.kind, check.text, check.position, check.active = RoundKind(kind).value, text, position, active
-    check.department_id = department.id if department else None
+    check.department = department
     db.session.add(check)
+    db.session.flush()
+    audit.record(by, audit.Action.CHECK_CHANGED if before else audit.Action.CHECK_CREATED,
+                 audit.Subject(audit.ObjectType.CHECK, check.id, check.text), before, _check_values(check))
     db.session.commit()
     return check
 
@@ -328,13 +341,6 @@ def call_duty_salesperson(device: KioskDevice, now: datetime) -> User | None:
 
 
 @dataclass(frozen=True)
-class Photo:
-    data: bytes
-    extension: str  # "jpg", "png", "webp"
-    mime: str
-
-
-@dataclass(frozen=True)
 class AssetReport:
     item: str
     event: AssetEvent
@@ -353,30 +359,24 @@ def handling_of(record: AssetRecord) -> AssetHandling:
 
 
 def record_asset_event(device: KioskDevice, report: AssetReport, photos: list[Photo], *,
-                       photo_dir: Path | None, now: datetime,
+                       storage: PhotoStorage, now: datetime,
                        submission: submissions.Submission | None = None) -> AssetRecord:
-    """File the 备案表 and report it to the head butler, the supervisor (seed 002 二 2) "应及时上报
-    大管家"). Once per submission: the form sent again answers with the first record, and its photos
-    are not kept twice."""
-    stored = []
-    for photo in photos:
-        photo_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{secrets.token_hex(16)}.{photo.extension}"
-        (photo_dir / name).write_bytes(photo.data)
-        stored.append({"file": name, "type": photo.mime})
-    filed = []
+    """File the 备案表 with its photos and report it to the head butler, the supervisor (seed 002 二 2)
+    "应及时上报大管家"). A record that is not filed leaves no photo behind (kiosk.services.photos). Once per
+    submission: the form sent again answers with the first record and stores no photo of its own."""
+    saved: list[dict] = []
     try:
-        record = _file_asset_record(device, report, stored, now, submission)
-        filed = record.photos
-        return record
-    finally:
-        kept = {photo["file"] for photo in filed}
-        for photo in stored:  # a record not filed, or filed by the first submission, leaves none behind
-            if photo["file"] not in kept:
-                (photo_dir / photo["file"]).unlink(missing_ok=True)
+        return _file_asset_record(device, report, photos, storage, saved, now, submission)
+    except BaseException:
+        db.session.rollback()
+        for ref in saved:  # a file outlives the rollback
+            storage.delete(ref)
+        db.session.commit()
+        raise
 
 
-def _file_asset_record(device: KioskDevice, report: AssetReport, stored: list[dict], now: datetime,
+def _file_asset_record(device: KioskDevice, report: AssetReport, photos: list[Photo], storage: PhotoStorage,
+                       saved: list[dict], now: datetime,
                        submission: submissions.Submission | None) -> AssetRecord:
     handling = asset_handling(report.event, report.cause, report.management_fault)
     begin_write()
@@ -390,10 +390,13 @@ def _file_asset_record(device: KioskDevice, report: AssetReport, stored: list[di
         person=report.person if handling.person_pays else "",
         compensation=report.compensation if handling.person_pays else None,
         management_fault=report.management_fault, reported_by=report.reported_by, created_at=now,
-        photos=stored,
+        photos=[],
     )
     db.session.add(record)
     db.session.flush()
+    for photo in photos:
+        saved.append(storage.save(record, photo))
+    record.photos = list(saved)
     event = "丢失" if report.event is AssetEvent.LOST else "损坏"
     _tell_supervisor(device, kind="model_home_asset", now=now, link=f"{ASSETS_PAGE}/{record.id}",
                      title=f"样板间「{device.name}」物品{event}：{report.item}", body=report.happened,

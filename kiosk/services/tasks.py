@@ -35,6 +35,7 @@ from kiosk.models.people import Department, Role, User
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.settings import Setting
 from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, TaskSlip
+from kiosk.services import audit
 from kiosk.services.directory import working_calendar
 from kiosk.services.notifications import notify
 
@@ -116,14 +117,25 @@ def _store_setting(key: str, value: dict, now: datetime) -> None:
     db.session.add(row)
 
 
-def save_policy(policy: DeadlinePolicy, *, now: datetime, retry: CallbackRetryPolicy | None = None) -> None:
+def _retry_values(retry: CallbackRetryPolicy) -> dict:
+    return {"max_attempts": retry.max_attempts,
+            "retry_after_minutes": retry.retry_after // timedelta(minutes=1)}
+
+
+def save_policy(policy: DeadlinePolicy, *, now: datetime, retry: CallbackRetryPolicy | None = None,
+                by: audit.By | None = None) -> None:
     """Store the policy (and the callback retries, when given). Deadlines already promised stay; the
     near-due moments of open slips follow it; pending callbacks keep the time they were given."""
     begin_write()
+    audit.record(by, audit.Action.DEADLINE_POLICY,
+                 audit.Subject(audit.ObjectType.POLICY, POLICY_KEY, "时限设置"),
+                 asdict(current_policy()), asdict(policy))
     _store_setting(POLICY_KEY, asdict(policy), now)
     if retry is not None:
-        _store_setting(RETRY_KEY, {"max_attempts": retry.max_attempts,
-                                   "retry_after_minutes": retry.retry_after // timedelta(minutes=1)}, now)
+        audit.record(by, audit.Action.CALLBACK_RETRY_POLICY,
+                     audit.Subject(audit.ObjectType.POLICY, RETRY_KEY, "回访重拨设置"),
+                     _retry_values(current_retry_policy()), _retry_values(retry))
+        _store_setting(RETRY_KEY, _retry_values(retry), now)
     open_slips = db.session.execute(
         select(TaskSlip.id, TaskSlip.due_at, TaskSlip.opened_at).where(TaskSlip.status.in_(OPEN_VALUES))
     ).all()

@@ -46,6 +46,7 @@ ACCESS = {
     "admin.calendar_delete": ADMIN,
     "admin.jobs": ADMIN,
     "admin.job_runs": ADMIN,
+    "admin.audit_log": ADMIN,
     "notifications.index": SIGNED_IN,
     "notifications.bell": SIGNED_IN,
     "notifications.mark_read": SIGNED_IN,

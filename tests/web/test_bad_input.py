@@ -84,8 +84,8 @@ def form_id(case) -> str:
 
 
 @pytest.fixture
-def world(app, make_department, paired_client, monkeypatch, tmp_path):
-    return build_world(app, make_department, paired_client, monkeypatch, tmp_path)
+def world(app, make_department, paired_client, monkeypatch):
+    return build_world(app, make_department, paired_client, monkeypatch)
 
 
 def values_for(field: Field | None):

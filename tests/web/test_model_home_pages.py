@@ -4,6 +4,7 @@ damage record with photos, and calling the duty salesperson for a visitor who ca
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import UTC, datetime, time
 
@@ -13,11 +14,13 @@ from sqlalchemy import func, select, update
 from kiosk.clock import local
 from kiosk.domain.rotation import SalespersonLeft
 from kiosk.extensions import db
-from kiosk.models.model_home import AssetRecord, ModelHomeCheck, ModelHomeRound
+from kiosk.models.model_home import AssetPhoto, AssetRecord, ModelHomeCheck, ModelHomeRound
 from kiosk.models.notifications import Notification
 from kiosk.models.tasks import TaskSlip
 from kiosk.models.visits import KioskDevice
 from kiosk.services import devices, model_home, rotation
+from kiosk.services.photos import DatabasePhotos, DirectoryPhotos
+from tests.conftest import make_app
 from tests.support import OUT_OF_YEARS, field_error
 
 # Monday 23 November 2026 in Shanghai (UTC+8).
@@ -46,8 +49,13 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def app_config(tmp_path):
-    return {"ASSET_PHOTO_DIR": str(tmp_path / "photos")}
+def app_config(request, tmp_path):
+    """Photos in the database (the default), or with ``indirect`` parametrization "directory": files."""
+    return {"ASSET_PHOTO_STORAGE": getattr(request, "param", "database"),
+            "ASSET_PHOTO_DIR": str(tmp_path / "photos")}
+
+
+BOTH_STORAGES = pytest.mark.parametrize("app_config", ["database", "directory"], indirect=True)
 
 
 @pytest.fixture
@@ -281,6 +289,11 @@ def test_photos_must_be_images_of_reasonable_size(tablet):
     assert db.session.scalar(select(func.count()).select_from(AssetRecord)) == 0
 
 
+def photo_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(AssetPhoto))
+
+
+@BOTH_STORAGES
 def test_an_asset_record_with_a_photo_is_listed_for_the_supervisor_only(app, tablet, client, auth, make_user,
                                                                         tmp_path):
     response = tablet.post_form("/model-home/assets/new",
@@ -291,24 +304,36 @@ def test_an_asset_record_with_a_photo_is_listed_for_the_supervisor_only(app, tab
     record = db.session.scalar(select(AssetRecord))
     assert (record.item, record.cause, record.person, record.compensation) == ("客厅装饰花瓶", "by_a_person",
                                                                                 "访客刘某", 380)
-    stored = tmp_path / "photos" / record.photos[0]["file"]
-    assert stored.read_bytes() == PNG and record.photos[0]["type"] == "image/png"
+    assert record.photos[0]["type"] == "image/png"
+    if app.config["ASSET_PHOTO_STORAGE"] == "database":  # every host sees it: the bytes are in the table
+        row = db.session.scalar(select(AssetPhoto))
+        assert (row.record_id, row.data, row.mime, row.size, row.sha256) == (
+            record.id, PNG, "image/png", len(PNG), hashlib.sha256(PNG).hexdigest())
+        assert record.photos[0]["photo"] == row.id and not (tmp_path / "photos").exists()
+    else:
+        assert (tmp_path / "photos" / record.photos[0]["file"]).read_bytes() == PNG and photo_count() == 0
     note = db.session.scalar(select(Notification).where(Notification.kind == "model_home_asset"))
     assert "客厅装饰花瓶" in note.title
 
+    url = f"/model-homes/assets/{record.id}/photos/0"
+    assert client.get(url).status_code == 302  # to the login page
     staff = make_user("staff")
     auth.login(staff.username)
-    assert client.get(f"/model-homes/assets/{record.id}/photos/0").status_code == 403
+    assert client.get(url).status_code == 403
     auth.logout()
     boss = make_user("supervisor")
     auth.login(boss.username)
     listing = client.get("/model-homes/assets").get_data(as_text=True)
     assert "客厅装饰花瓶" in listing and "人为损坏" in listing and "380" in listing
     detail = client.get(f"/model-homes/assets/{record.id}").get_data(as_text=True)
-    assert "由损坏物品者照价赔偿" in detail
-    photo = client.get(f"/model-homes/assets/{record.id}/photos/0")
-    assert photo.status_code == 200 and photo.data == PNG and photo.mimetype == "image/png"
-    assert "no-store" in photo.headers["Cache-Control"]
+    assert "由损坏物品者照价赔偿" in detail and url in detail
+    photo = client.get(url)
+    assert photo.status_code == 200 and photo.data == PNG and photo.headers["Content-Type"] == "image/png"
+    assert photo.headers["Cache-Control"] == "private, no-store"
+    assert photo.headers["X-Content-Type-Options"] == "nosniff"
+    assert photo.headers["ETag"] == f'"{hashlib.sha256(PNG).hexdigest()}"'
+    again = client.get(url, headers={"If-None-Match": photo.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
     assert client.get(f"/model-homes/assets/{record.id}/photos/1").status_code == 404
 
 
@@ -318,18 +343,59 @@ def test_an_asset_record_dated_outside_the_calendar_is_a_message_not_a_crash(tab
     assert field_error(response.get_data(as_text=True), "occurred_at") == OUT_OF_YEARS
 
 
+@BOTH_STORAGES
 def test_a_record_that_cannot_be_filed_leaves_no_photo_behind(app, tablet, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr("kiosk.services.model_home._tell_supervisor", broken)
     response = tablet.post_form("/model-home/assets/new",
-                                {**asset_data(), "photos": [(io.BytesIO(PNG), "vase.png")]},
+                                {**asset_data(), "photos": [(io.BytesIO(PNG), "vase.png"),
+                                                            (io.BytesIO(PNG), "vase-2.png")]},
                                 content_type="multipart/form-data")
     assert response.status_code == 500
     assert list((tmp_path / "photos").glob("*")) == []
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(AssetRecord)) == 0
+    assert photo_count() == 0
+
+
+@pytest.mark.parametrize("app_config", ["directory"], indirect=True)
+def test_photos_kept_as_files_move_into_the_database(app, tablet, runner, tmp_path):
+    """``photos-to-database``: each file becomes a row and its file is deleted; a missing file is reported
+    and keeps its reference; running it again moves nothing more."""
+    for name in ("a.png", "b.png"):
+        tablet.post_form("/model-home/assets/new", {**asset_data(item=name), "photos": [
+            (io.BytesIO(PNG), name), (io.BytesIO(PNG + name.encode()), name)]},
+            content_type="multipart/form-data")
+    db.session.rollback()
+    first, second = db.session.scalars(select(AssetRecord).order_by(AssetRecord.id)).all()
+    lost = second.photos[1]["file"]
+    (tmp_path / "photos" / lost).unlink()
+
+    result = runner.invoke(args=["photos-to-database"])
+    assert result.exit_code == 0, result.output
+    assert "Moved 3 photo(s)" in result.output and "1 photo file(s) not found" in result.output
+    assert list((tmp_path / "photos").glob("*")) == []
+    db.session.rollback()
+    first, second = db.session.scalars(select(AssetRecord).order_by(AssetRecord.id)).all()
+    database = DatabasePhotos()
+    assert [database.open(ref).data for ref in first.photos] == [PNG, PNG + b"a.png"]
+    assert database.open(second.photos[0]).data == PNG and second.photos[1]["file"] == lost
+    assert photo_count() == 3
+    assert "Moved 0 photo(s)" in runner.invoke(args=["photos-to-database"]).output
+
+
+def test_a_directory_reference_never_leaves_the_folder(tmp_path):
+    (tmp_path / "secret.txt").write_text("x")
+    folder = DirectoryPhotos(tmp_path / "photos")
+    for name in ("../secret.txt", "/etc/passwd", "", ".hidden", None):
+        assert folder.open({"file": name, "type": "image/png"}) is None
+
+
+def test_an_unknown_photo_storage_stops_the_app_at_start(database_url):
+    with pytest.raises(ValueError, match="ASSET_PHOTO_STORAGE"):
+        make_app(database_url, ASSET_PHOTO_STORAGE="s3")
 
 
 def test_a_loss_needs_no_cause(tablet):

@@ -74,8 +74,8 @@ DIALLED = {BUYER_MOBILE, ENQUIRY_MOBILE}
 
 
 @pytest.fixture
-def world(app, make_department, paired_client, monkeypatch, tmp_path):
-    return build_world(app, make_department, paired_client, monkeypatch, tmp_path)
+def world(app, make_department, paired_client, monkeypatch):
+    return build_world(app, make_department, paired_client, monkeypatch)
 
 
 def test_no_route_takes_personal_data_in_its_path(app):
