@@ -51,6 +51,9 @@ class Defaults:
     VISITOR_RETENTION_DAYS = 180
     # Seed 003 §2(2)(1) "三声内接听": the ring-to-answer target in seconds (kiosk.domain.call_timer).
     THREE_RINGS_SECONDS = 15
+    # A switchboard's event dated further than this from the server's clock is refused (400) and counted:
+    # a live switchboard sends each event as it happens; one from 2001 or 2099 would leave a call ringing.
+    CTI_MAX_CLOCK_SKEW_SECONDS = 300
 
 
 def _coerce(value: str):

@@ -1,25 +1,34 @@
-"""Administration: staff accounts, departments, the company calendar."""
+"""Administration: staff accounts, departments, the company calendar, the switchboards' refused events."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk.access import roles
 from kiosk.clock import SHANGHAI, utcnow
+from kiosk.domain.hotline import CtiRefusal
 from kiosk.extensions import db
 from kiosk.forms.admin import CalendarOverrideForm, DepartmentForm, EmptyForm, UserForm
 from kiosk.forms.fields import day_arg, options
 from kiosk.models.calendar import CalendarOverride
 from kiosk.models.people import Department, Role, User
 from kiosk.rendering import render, see_other
-from kiosk.services import accounts, directory
+from kiosk.services import accounts, directory, hotline
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+REFUSAL_LABELS = {
+    CtiRefusal.BAD_SIGNATURE: _l("签名无效"),
+    CtiRefusal.CLOCK_SKEW: _l("时间偏差过大"),
+    CtiRefusal.TOO_DEEP: _l("嵌套过深"),
+    CtiRefusal.MALFORMED: _l("格式错误"),
+}
 
 
 def _department_choices():
@@ -147,3 +156,11 @@ def calendar_delete(day: str):
         directory.remove_override(parsed)
         flash(_("已删除 %(day)s 的公司安排。", day=parsed.isoformat()), "success")
     return see_other(url_for("admin.calendar"))
+
+
+@bp.route("/switchboards")
+@roles(Role.ADMIN)
+def switchboards():
+    """The connected switchboards and the events each had refused today, by reason, and the last one."""
+    return render("admin/switchboards.html", switchboards=hotline.switchboards(utcnow()),
+                  reasons=REFUSAL_LABELS, max_skew=current_app.config["CTI_MAX_CLOCK_SKEW_SECONDS"])

@@ -8,6 +8,7 @@ from kiosk.models.calls import (
     Call,
     CallEvent,
     CallPhraseUse,
+    CtiRefusalCount,
     DirectoryEntry,
     PbxSecret,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Call",
     "CallEvent",
     "CallPhraseUse",
+    "CtiRefusalCount",
     "DirectoryEntry",
     "PbxSecret",
     "Building",

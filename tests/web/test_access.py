@@ -44,6 +44,7 @@ ACCESS = {
     "admin.department_edit": ADMIN,
     "admin.calendar": ADMIN,
     "admin.calendar_delete": ADMIN,
+    "admin.switchboards": ADMIN,
     "notifications.index": SIGNED_IN,
     "notifications.bell": SIGNED_IN,
     "notifications.mark_read": SIGNED_IN,
