@@ -69,15 +69,17 @@ _TYPES = {
 }
 _ALLOWED = re.compile(r"[0-9 +\-().]*(?:(?:转|分机|ext\.?|x|#)\s*[0-9]+)?", re.IGNORECASE)
 _MARKED_EXTENSION = re.compile(r"^(?P<main>.+?)\s*(?:转|分机|ext\.?|x|#)\s*(?P<ext>[0-9]+)$", re.IGNORECASE)
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")  # what a Chinese keyboard types in full-width mode
 _DASHED_EXTENSION = re.compile(r"^(?P<main>.+?)\s*-\s*(?P<ext>[0-9]+)$")
 
 
 def _typed(text: str | None) -> str | None:
     """The text with full-width digits and brackets made ASCII and spaces collapsed; ``None`` when it
-    holds characters no phone number has (letters, symbols, a broken character)."""
+    holds characters no phone number has (letters, symbols, superscripts, a broken character)."""
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_LENGTH:
         return None
-    text = " ".join(unicodedata.normalize("NFKC", text).split())
+    text = " ".join("".join(unicodedata.normalize("NFKC", ch) if _FULL_WIDTH.fullmatch(ch) else ch
+                            for ch in text).split())
     return text if _ALLOWED.fullmatch(text) else None
 
 

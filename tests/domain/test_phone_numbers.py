@@ -59,7 +59,7 @@ def test_each_field_takes_its_kinds_and_stores_one_form(typed, mobile, personal,
     "13900001234-8001", "13900001234转8001",  # a mobile has no extension
     "010-12345678-1234567",  # an extension of 7 digits
     "12", "0123", "1234567",  # neither an extension nor a number
-    "1" * 41, "٣٩٠٠٠٠١٢٣٤",  # too long; Arabic-Indic digits
+    "1" * 41, "٣٩٠٠٠٠١٢٣٤", "²³⁴", "①③⑨",  # too long; Arabic-Indic digits, superscripts, circled
 ])
 def test_garbage_is_no_number_of_any_kind(typed):
     for kinds in (MOBILE_ONLY, PERSONAL, CALLER, ANY, EXTENSION_ONLY):
