@@ -51,8 +51,6 @@ class PhoneKind(StrEnum):
 
 #: What a field accepts. A person's own number where we will call or text them back is a mobile.
 MOBILE_ONLY = frozenset({PhoneKind.MOBILE})
-#: A person's contact number: a mobile or a landline (a caller to the sales office).
-PERSONAL = frozenset({PhoneKind.MOBILE, PhoneKind.LANDLINE})
 #: The number a call came from or went to: whatever the caller's line shows.
 CALLER = frozenset({PhoneKind.MOBILE, PhoneKind.LANDLINE, PhoneKind.SERVICE, PhoneKind.SHORT})
 #: An internal extension of our switchboard.

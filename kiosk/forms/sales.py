@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from kiosk.domain.phone_numbers import MOBILE_ONLY, PERSONAL
+from kiosk.domain.phone_numbers import MOBILE_ONLY
 from kiosk.domain.sales_pipeline import MORTGAGE_DOCUMENTS, PipelineStep, ReminderOutcome
 from kiosk.forms.fields import (
     PhoneField,
@@ -242,7 +242,7 @@ class ReminderForm(FlaskForm):
 
 class EnquiryForm(FlaskForm):
     caller_name = _text(_l("来电客户"), 40, optional=True)
-    mobile = PhoneField(_l("联系电话"), kinds=PERSONAL)
+    mobile = PhoneField(_l("联系电话"), kinds=MOBILE_ONLY)  # called back from the phone register
     question = TextAreaField(_l("咨询内容"), filters=[strip], validators=[required(), max_length(300)])
     heard_from = _text(_l("获知渠道"), 60, optional=True)
     callback_on = DateField(_l("计划回访日期"), validators=[Optional(), within_years()])

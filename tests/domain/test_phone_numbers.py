@@ -7,43 +7,41 @@ from kiosk.domain.phone_numbers import (
     CALLER,
     EXTENSION_ONLY,
     MOBILE_ONLY,
-    PERSONAL,
     normalise_phone,
     readable,
 )
 
 VALID = [
-    # typed, what each field stores: mobile only, personal, caller, any (extensions allowed), extension only
-    ("13900001234", "13900001234", "13900001234", "13900001234", "13900001234", None),
-    ("139 0000 1234", "13900001234", "13900001234", "13900001234", "13900001234", None),
-    ("+86 138-1234-5678", "13812345678", "13812345678", "13812345678", "13812345678", None),
-    ("0086 13812345678", "13812345678", "13812345678", "13812345678", "13812345678", None),
-    ("１３８１２３４５６７８", "13812345678", "13812345678", "13812345678", "13812345678", None),
-    ("19912345678", "19912345678", "19912345678", "19912345678", "19912345678", None),
-    ("010-12345678", None, "01012345678", "01012345678", "01012345678", None),
-    ("0755 1234 5678", None, "075512345678", "075512345678", "075512345678", None),
-    ("075512345678", None, "075512345678", "075512345678", "075512345678", None),
-    ("(0731)88001000", None, "073188001000", "073188001000", "073188001000", None),
-    ("+86 10 12345678", None, "01012345678", "01012345678", "01012345678", None),
-    ("400-800-1234", None, None, "4008001234", "4008001234", None),
-    ("800 820 8820", None, None, "8008208820", "8008208820", None),
-    ("95598", None, None, "95598", "95598", "95598"),
-    ("010-12345678-8001", None, None, None, "01012345678-8001", None),
-    ("0731-88001000转8001", None, None, None, "073188001000-8001", None),
-    ("0731-8800 1000 转 8001", None, None, None, "073188001000-8001", None),
-    ("010 12345678 分机 8001", None, None, None, "01012345678-8001", None),
-    ("010-12345678 ext. 8001", None, None, None, "01012345678-8001", None),
-    ("400-800-1234 转 2", None, None, None, "4008001234-2", None),
-    ("073188001000-8001", None, None, None, "073188001000-8001", None),  # the stored form itself
-    ("8101", None, None, None, "8101", "8101"),
-    ("123456", None, None, None, "123456", "123456"),
+    # typed, what each field stores: mobile only, caller, any (extensions allowed), extension only
+    ("13900001234", "13900001234", "13900001234", "13900001234", None),
+    ("139 0000 1234", "13900001234", "13900001234", "13900001234", None),
+    ("+86 138-1234-5678", "13812345678", "13812345678", "13812345678", None),
+    ("0086 13812345678", "13812345678", "13812345678", "13812345678", None),
+    ("１３８１２３４５６７８", "13812345678", "13812345678", "13812345678", None),
+    ("19912345678", "19912345678", "19912345678", "19912345678", None),
+    ("010-12345678", None, "01012345678", "01012345678", None),
+    ("0755 1234 5678", None, "075512345678", "075512345678", None),
+    ("075512345678", None, "075512345678", "075512345678", None),
+    ("(0731)88001000", None, "073188001000", "073188001000", None),
+    ("+86 10 12345678", None, "01012345678", "01012345678", None),
+    ("400-800-1234", None, "4008001234", "4008001234", None),
+    ("800 820 8820", None, "8008208820", "8008208820", None),
+    ("95598", None, "95598", "95598", "95598"),
+    ("010-12345678-8001", None, None, "01012345678-8001", None),
+    ("0731-88001000转8001", None, None, "073188001000-8001", None),
+    ("0731-8800 1000 转 8001", None, None, "073188001000-8001", None),
+    ("010 12345678 分机 8001", None, None, "01012345678-8001", None),
+    ("010-12345678 ext. 8001", None, None, "01012345678-8001", None),
+    ("400-800-1234 转 2", None, None, "4008001234-2", None),
+    ("073188001000-8001", None, None, "073188001000-8001", None),  # the stored form itself
+    ("8101", None, None, "8101", "8101"),
+    ("123456", None, None, "123456", "123456"),
 ]
 
 
-@pytest.mark.parametrize(("typed", "mobile", "personal", "caller", "anything", "extension"), VALID)
-def test_each_field_takes_its_kinds_and_stores_one_form(typed, mobile, personal, caller, anything, extension):
+@pytest.mark.parametrize(("typed", "mobile", "caller", "anything", "extension"), VALID)
+def test_each_field_takes_its_kinds_and_stores_one_form(typed, mobile, caller, anything, extension):
     assert normalise_phone(typed, MOBILE_ONLY) == mobile
-    assert normalise_phone(typed, PERSONAL) == personal
     assert normalise_phone(typed, CALLER) == caller
     assert normalise_phone(typed, ANY, extension=True) == anything
     assert normalise_phone(typed, EXTENSION_ONLY) == extension
@@ -62,7 +60,7 @@ def test_each_field_takes_its_kinds_and_stores_one_form(typed, mobile, personal,
     "1" * 41, "٣٩٠٠٠٠١٢٣٤", "²³⁴", "①③⑨",  # too long; Arabic-Indic digits, superscripts, circled
 ])
 def test_garbage_is_no_number_of_any_kind(typed):
-    for kinds in (MOBILE_ONLY, PERSONAL, CALLER, ANY, EXTENSION_ONLY):
+    for kinds in (MOBILE_ONLY, CALLER, ANY, EXTENSION_ONLY):
         assert normalise_phone(typed, kinds, extension=True) is None
 
 

@@ -494,7 +494,7 @@ def test_bad_phone_register_input_is_shown_beside_the_field(client, signed_in):
                                                  "question": ""}, htmx=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and html.lstrip().startswith('<form id="enquiry_form"')
-    assert field_error(html, "mobile").startswith("请填写有效的电话号码")
+    assert field_error(html, "mobile") == "请填写有效的中国大陆手机号码（11 位）。"
     assert field_error(html, "question") == "此项必填。"
     assert 'value="刘先生"' in html
 
