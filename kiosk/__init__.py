@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from kiosk.config import Defaults, instance_secret_key, settings_from_environment
+from kiosk.json_input import GuardedJSONProvider
 from kiosk.proxies import trust_proxies
 
 PACKAGE_DIR = Path(__file__).parent
@@ -16,6 +17,7 @@ PACKAGE_DIR = Path(__file__).parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.json = GuardedJSONProvider(app)  # request.get_json() with its nesting limited
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(Defaults)
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "kiosk.sqlite3")

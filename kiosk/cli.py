@@ -132,7 +132,7 @@ def cti_simulate_command(url, secret, pbx, calls, ringing, seed) -> None:
     ).all()
     rng = random.Random(seed)
     counts: dict[str, int] = {}
-    for event in call_streams(rng, calls=calls, ringing=min(ringing, calls), now=utcnow(), numbers=owners,
+    for event in call_streams(rng, calls=calls, ringing=min(ringing, calls), clock=utcnow, numbers=owners,
                               extensions=extensions):
         status, answer = post_event(url, pbx, secret, event)
         key = f"{status} {answer.get('status', answer.get('error', ''))}"

@@ -86,6 +86,9 @@ class Defaults:
     ASSET_PHOTO_STORAGE = "database"
     ASSET_PHOTO_DIR: str | None = None
     ASSET_PHOTO_DIR_SHARED = False
+    # A switchboard's event dated further than this from the server's clock is refused (400) and counted:
+    # a live switchboard sends each event as it happens; one from 2001 or 2099 would leave a call ringing.
+    CTI_MAX_CLOCK_SKEW_SECONDS = 300
 
 
 def _coerce(value: str):

@@ -4,6 +4,11 @@ Each call rings, is answered after 2–20 s at an agent's extension (now and the
 has, so it rings for everyone) and hangs up after 40 s–4 min; some callers give up before anyone
 answers. Like a real switchboard, the stream now and then repeats an event or delivers a hangup before
 its answer. The last ``ringing`` calls are left ringing for an agent to pick up on the console.
+
+A live switchboard sends each event as it happens, and the server refuses events dated more than
+``CTI_MAX_CLOCK_SKEW_SECONDS`` (5 minutes) from its clock: so each finished call has just ended when its
+stream is made (within ``RECENT``, read from ``clock`` call by call), and every event lies in the last
+``OLDEST_EVENT``, however long the run.
 """
 
 from __future__ import annotations
@@ -12,12 +17,16 @@ import json
 import random
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from kiosk.services.hotline import PBX_HEADER, SIGNATURE_HEADER, sign
 
 HOTLINE = "4008001234"
+RING_SECONDS = (2, 20)
+TALK_SECONDS = (40, 240)
+RECENT = timedelta(seconds=30)  # how long ago a finished call ended
+OLDEST_EVENT = RECENT + timedelta(seconds=RING_SECONDS[1] + TALK_SECONDS[1])
 
 
 def pbx_event(kind: str, call_id: str, at: datetime, caller: str, extension: str = "") -> dict:
@@ -25,21 +34,21 @@ def pbx_event(kind: str, call_id: str, at: datetime, caller: str, extension: str
             "extension": extension, "timestamp": at.isoformat()}
 
 
-def call_streams(rng: random.Random, *, calls: int, ringing: int, now: datetime, numbers: Sequence[str],
-                 extensions: Sequence[str]) -> Iterator[dict]:
+def call_streams(rng: random.Random, *, calls: int, ringing: int, clock: Callable[[], datetime],
+                 numbers: Sequence[str], extensions: Sequence[str]) -> Iterator[dict]:
     """The events of ``calls`` calls, the finished ones first, in the order a switchboard sends them."""
-    batch = f"sim-{now:%Y%m%d%H%M%S}-{rng.randrange(10**6):06d}"
+    batch = f"sim-{clock():%Y%m%d%H%M%S}-{rng.randrange(10**6):06d}"
     finished = calls - ringing
     for n in range(calls):
         caller = rng.choice(numbers) if numbers else f"139{rng.randrange(10**8):08d}"
         call_id = f"{batch}-{n}"
-        start = now - timedelta(minutes=5 * (finished - n)) if n < finished else now
         extension = rng.choice(extensions) if extensions and rng.random() < 0.85 else "9999"
         if n >= finished:
-            yield pbx_event("ringing", call_id, start, caller, extension)
+            yield pbx_event("ringing", call_id, clock(), caller, extension)
             continue
-        answered = start + timedelta(seconds=rng.randint(2, 20))
-        ended = answered + timedelta(seconds=rng.randint(40, 240))
+        ended = clock() - timedelta(seconds=rng.randint(0, int(RECENT.total_seconds())))
+        answered = ended - timedelta(seconds=rng.randint(*TALK_SECONDS))
+        start = answered - timedelta(seconds=rng.randint(*RING_SECONDS))
         if rng.random() < 0.1:  # the caller gave up before anyone answered
             stream = [pbx_event("ringing", call_id, start, caller),
                       pbx_event("hangup", call_id, answered, caller)]

@@ -55,6 +55,7 @@ MENU = [
     ("admin.users", _l("用户"), {Role.ADMIN}, "admin"),
     ("admin.departments", _l("部门"), {Role.ADMIN}, "admin"),
     ("admin.calendar", _l("工作日历"), {Role.ADMIN}, "admin"),
+    ("admin.switchboards", _l("总机"), {Role.ADMIN}, "admin"),
     ("tasks.policy", _l("时限设置"), {Role.ADMIN}, "admin"),
     ("admin.jobs", _l("定时任务"), {Role.ADMIN}, "admin"),
     ("admin.audit_log", _l("操作日志"), {Role.ADMIN}, "admin"),

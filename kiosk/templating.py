@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from kiosk.clock import local
 from kiosk.domain.masking import mask_phone
+from kiosk.domain.phone_numbers import readable
 from kiosk.models.people import Role
 from kiosk.navigation import ROLE_LABELS, navigation_for
 from kiosk.services.notifications import bell_state
@@ -63,6 +64,7 @@ def register(app) -> None:
     app.url_defaults(version_static_urls)
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.filters["phone"] = phone_for_viewer
+    app.jinja_env.filters["dial"] = readable  # the company's own numbers, spaced out
     app.jinja_env.filters["local"] = shanghai_time
     app.jinja_env.filters["weekday"] = weekday
     app.jinja_env.globals["get_locale"] = get_locale

@@ -1,4 +1,4 @@
-"""Administration: staff accounts, departments, the company calendar, the timed jobs, the audit log."""
+"""Administration: staff accounts, departments, the calendar, timed jobs, switchboards, the audit log."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk.access import roles
 from kiosk.auditing import by_request
 from kiosk.clock import SHANGHAI, utcnow
+from kiosk.domain.hotline import CtiRefusal
 from kiosk.extensions import db
 from kiosk.forms.admin import CalendarOverrideForm, DepartmentForm, EmptyForm, UserForm
 from kiosk.forms.audit import ACTION_LABELS, OBJECT_LABELS, AuditFilterForm, changes
@@ -19,11 +21,18 @@ from kiosk.forms.fields import day_arg, options, row_id_or_none
 from kiosk.models.calendar import CalendarOverride
 from kiosk.models.people import Department, Role, User
 from kiosk.rendering import render, see_other
-from kiosk.services import accounts, audit, directory
+from kiosk.services import accounts, audit, directory, hotline
 from kiosk.services import jobs as job_records
 from kiosk.worker import jobs as timed_jobs
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+REFUSAL_LABELS = {
+    CtiRefusal.BAD_SIGNATURE: _l("签名无效"),
+    CtiRefusal.CLOCK_SKEW: _l("时间偏差过大"),
+    CtiRefusal.TOO_DEEP: _l("嵌套过深"),
+    CtiRefusal.MALFORMED: _l("格式错误"),
+}
 
 
 def _department_choices():
@@ -189,3 +198,11 @@ def audit_log():
     query = {key: value for key, value in request.args.items() if key != "page" and value}
     return render("admin/audit.html", "audit_rows", form=form, page=page, query=query, changes=changes,
                   action_labels=ACTION_LABELS, object_labels=OBJECT_LABELS, status=200 if valid else 422)
+
+
+@bp.route("/switchboards")
+@roles(Role.ADMIN)
+def switchboards():
+    """The connected switchboards and the events each had refused today, by reason, and the last one."""
+    return render("admin/switchboards.html", switchboards=hotline.switchboards(utcnow()),
+                  reasons=REFUSAL_LABELS, max_skew=current_app.config["CTI_MAX_CLOCK_SKEW_SECONDS"])

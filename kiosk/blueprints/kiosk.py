@@ -155,7 +155,7 @@ def _sign_in_data(form: VisitForm, purpose: VisitPurpose, appointment: Appointme
         field = getattr(form, name, None)
         return (field.data or None) if field is not None else None
 
-    mobile = getattr(form, "mobile_normalised", None) or (appointment.mobile if appointment else None)
+    mobile = value("mobile") or (appointment.mobile if appointment else None)
     says = value("buyer_says")
     return visits.SignIn(
         purpose=purpose, name=form.name.data, mobile=mobile, party_size=int(form.party_size.data),

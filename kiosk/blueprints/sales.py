@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from kiosk.access import roles, signed_in
 from kiosk.clock import local, utcnow
-from kiosk.domain.masking import mask_phone, normalise_mobile
+from kiosk.domain.masking import mask_phone
 from kiosk.domain.sales_pipeline import REQUIREMENTS, PipelineStep, ReminderOutcome, allowed_next_steps
 from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
@@ -129,7 +129,7 @@ def log_call():
     if not form.validate():
         return _today_page(status=422, block="enquiry_form", enquiry_form=form)
     sales.log_enquiry(salesperson=_me(), now=utcnow(), caller_name=form.caller_name.data or "",
-                      mobile=normalise_mobile(form.mobile.data), question=form.question.data,
+                      mobile=form.mobile.data or None, question=form.question.data,
                       heard_from=form.heard_from.data or "", callback_on=form.callback_on.data,
                       submission=submissions.by_user(_me().id, "phone_register", form.submission_key.data))
     flash(_("已登记来电。"), "success")
@@ -173,7 +173,7 @@ def register():
     if request.method == "POST" and form.validate():
         try:
             file = sales.register(salesperson=_me(), customer_name=form.customer_name.data,
-                                  mobile=normalise_mobile(form.mobile.data),
+                                  mobile=form.mobile.data or None,
                                   group_id=form.group_id.data or None, now=utcnow(), submission=submission)
         except sales.PipelineRefused as refused:
             getattr(form, refused.field or "customer_name").errors.append(refused.message)

@@ -19,12 +19,15 @@ is merged from switchboard events, how phrases are filled in, and when a wrong a
   gets an immediate correction callback, owned by the agent who gave the answer; a second report while
   one correction is still open adds nothing.
 * Seed 003 §2(12): the standard phrases (``STANDARD_PHRASES``) a new phrase book starts with.
+* Seed 003 §2(2)(1) "三声内接听" is measured from the switchboard's own times, so a switchboard event is
+  taken only when it is dated close to our clock (``event_time_refused``): a live switchboard sends each
+  event as it happens, and one dated 2001 or 2099 would leave a call ringing for ever.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pypinyin import Style, lazy_pinyin
@@ -88,6 +91,20 @@ def cti_event(name: str) -> CtiEvent | None:
         return CtiEvent(key)
     except ValueError:
         return None
+
+
+class CtiRefusal(StrEnum):
+    """Why a switchboard's event was refused (counted per switchboard and day for the administrator)."""
+
+    BAD_SIGNATURE = "bad_signature"
+    CLOCK_SKEW = "clock_skew"
+    TOO_DEEP = "too_deep"
+    MALFORMED = "malformed"
+
+
+def event_time_refused(at: datetime, now: datetime, max_skew: timedelta) -> bool:
+    """Is an event dated ``at`` further than ``max_skew`` (either way) from our clock's ``now``?"""
+    return abs(at - now) > max_skew
 
 
 def category_priority(category: CallCategory, major: bool = False) -> Priority | None:

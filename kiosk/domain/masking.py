@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-from phonenumbers import Leniency, NumberParseException, PhoneNumberMatcher, PhoneNumberType
+from phonenumbers import Leniency, PhoneNumberMatcher
 from stdnum.cn import ric
+
+from kiosk.domain.phone_numbers import MOBILE_ONLY, normalise_phone
 
 MASK = "*"
 # Where a resident ID number could stand in free text (18 characters); ``ric`` decides whether it is one.
@@ -27,22 +28,11 @@ def _compact(text: str) -> str:
 def normalise_mobile(text: str | None) -> str | None:
     """The 11-digit national form of a valid mainland-China mobile number, or ``None``.
 
-    Accepts ``+86``/``0086``/``86`` prefixes, spaces, dashes, brackets and full-width digits (parsed with
-    ``phonenumbers`` in region CN). Rejects landlines (e.g. 021-…), numbers of other countries, and
-    anything ``phonenumbers`` does not consider a valid number.
+    Accepts ``+86``/``0086``/``86`` prefixes, spaces, dashes, brackets and full-width digits; rejects
+    landlines (e.g. 021-…), numbers of other countries, and text with anything else in it
+    (:func:`kiosk.domain.phone_numbers.normalise_phone`).
     """
-    if not text or not text.strip():
-        return None
-    try:
-        number = phonenumbers.parse(text, "CN")
-    except NumberParseException:
-        return None
-    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
-        return None
-    if phonenumbers.number_type(number) not in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        return None
-    national = str(number.national_number)
-    return national if len(national) == 11 else None
+    return normalise_phone(text, MOBILE_ONLY)
 
 
 def mask_phone(text: str) -> str:

@@ -8,8 +8,18 @@ from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectM
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from kiosk.domain.phone_numbers import ANY, EXTENSION_ONLY
 from kiosk.forms.auth import MIN_PASSWORD
-from kiosk.forms.fields import length_between, max_length, options, required, row_id, strip, within_years
+from kiosk.forms.fields import (
+    PhoneField,
+    length_between,
+    max_length,
+    options,
+    required,
+    row_id,
+    strip,
+    within_years,
+)
 from kiosk.models.people import Role
 from kiosk.navigation import ROLE_LABELS
 
@@ -31,7 +41,7 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(60)])
     roles = CheckboxList(_l("角色"), choices=role_choices, validate_choice=True)
     department_id = SelectField(_l("部门"), coerce=row_id, validate_choice=True)
-    extension = StringField(_l("分机号"), filters=[strip], validators=[Optional(), max_length(20)])
+    extension = PhoneField(_l("分机号"), kinds=EXTENSION_ONLY)
     password = PasswordField(_l("密码"), validators=[Optional(), length_between(MIN_PASSWORD, 128)])
     active = BooleanField(_l("启用"), default=True)
 
@@ -61,15 +71,11 @@ class UserForm(FlaskForm):
         if self._editing is None and not field.data:
             raise ValidationError(_l("新用户必须设置密码。"))
 
-    def validate_extension(self, field):
-        if field.data and not field.data.isdigit():
-            raise ValidationError(_l("分机号只能是数字。"))
-
 
 class DepartmentForm(FlaskForm):
     code = StringField(_l("代码"), filters=[strip], validators=[required(), max_length(40)])
     name = StringField(_l("名称"), filters=[strip], validators=[required(), max_length(80)])
-    phone = StringField(_l("电话"), filters=[strip], validators=[Optional(), max_length(40)])
+    phone = PhoneField(_l("电话"), kinds=ANY, extension=True)
     location = StringField(_l("位置"), filters=[strip], validators=[Optional(), max_length(120)])
     active = BooleanField(_l("启用"), default=True)
 

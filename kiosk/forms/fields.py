@@ -1,4 +1,4 @@
-"""Field helpers shared by the forms: trimmed text and clear Chinese messages."""
+"""Field helpers shared by the forms: trimmed text, phone numbers and clear Chinese messages."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import secrets
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectChoice
-from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+from wtforms import HiddenField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.widgets import TelInput
+
+from kiosk.domain.phone_numbers import EXTENSION_ONLY, MAX_LENGTH, MOBILE_ONLY, PhoneKind, normalise_phone
 
 #: The largest id a row can have (PostgreSQL ``integer``).
 MAX_ROW_ID = 2**31 - 1
@@ -129,3 +132,39 @@ class SubmissionKeyField(HiddenField):
 
 def length_between(lo: int, hi: int):
     return Length(min=lo, max=hi, message=_l("长度应为 %(min)d 到 %(max)d 个字符。", min=lo, max=hi))
+
+
+#: What each field says when the number is not one it takes (the kinds it takes, in words).
+_PHONE_MESSAGES = {
+    MOBILE_ONLY: _l("请填写有效的中国大陆手机号码（11 位）。"),
+    EXTENSION_ONLY: _l("分机号应为 3 到 6 位数字。"),
+}
+_ANY_PHONE_MESSAGE = _l(
+    "请填写有效的电话号码：11 位手机号码、带区号的固定电话（如 0731-88001000）或 400/800 号码。")
+_EXTENSION_HINT = _l("分机请写在号码后，如 0731-88001000 转 8001。")
+
+
+class PhoneField(StringField):
+    """A telephone number of the ``kinds`` given (:mod:`kiosk.domain.phone_numbers`), as ``<input type=tel>``.
+
+    A valid number's ``data`` becomes its stored form (national digits, ``073188001000-8001`` with an
+    extension); anything else is a message beside the field with what was typed left in it.
+    ``extension``: a landline or service number may carry an extension.
+    """
+
+    widget = TelInput()
+
+    def __init__(self, label=None, *, kinds: frozenset[PhoneKind], extension: bool = False,
+                 required_field: bool = False, **kwargs):
+        first = required() if required_field else Optional()
+        super().__init__(label, filters=[strip], validators=[first, max_length(MAX_LENGTH)], **kwargs)
+        self.kinds, self.extension = kinds, extension
+
+    def post_validate(self, form, validation_stopped):
+        if validation_stopped or self.errors or not self.data:
+            return
+        number = normalise_phone(self.data, self.kinds, extension=self.extension)
+        if number is None:
+            message = _PHONE_MESSAGES.get(self.kinds, _ANY_PHONE_MESSAGE)
+            raise ValidationError(f"{message}{_EXTENSION_HINT}" if self.extension else message)
+        self.data = number

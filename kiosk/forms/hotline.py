@@ -16,8 +16,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from kiosk.domain.hotline import REQUIRED_DISPOSITION, AgentStatus, CallCategory, Disposition
-from kiosk.domain.masking import normalise_mobile
-from kiosk.forms.fields import max_length, options, required, row_id, strip
+from kiosk.domain.phone_numbers import ANY, CALLER, MOBILE_ONLY
+from kiosk.forms.fields import PhoneField, max_length, options, required, row_id, strip
 from kiosk.forms.tasks import CATEGORY_LABELS
 
 STAGE_LABELS = {
@@ -57,13 +57,6 @@ CHANGE_LABELS = {"caller": _l("来电人")}
 NEEDS_DEPARTMENT = {Disposition.SLIP.value, Disposition.EMERGENCY.value, Disposition.TRANSFERRED.value}
 
 
-def _phone_or_blank(field) -> None:
-    text = field.data or ""
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if text and not (normalise_mobile(text) or 5 <= len(digits) <= 20):
-        raise ValidationError(_l("请输入有效的电话号码。"))
-
-
 class AgentStateForm(FlaskForm):
     state = SelectField(_l("我的状态"), choices=options(
         (s.value, AGENT_STATE_LABELS[s.value])
@@ -72,10 +65,7 @@ class AgentStateForm(FlaskForm):
 
 
 class StartCallForm(FlaskForm):
-    caller_number = StringField(_l("来电号码"), filters=[strip], validators=[Optional(), max_length(30)])
-
-    def validate_caller_number(self, field):
-        _phone_or_blank(field)
+    caller_number = PhoneField(_l("来电号码"), kinds=CALLER)
 
 
 class RecordForm(FlaskForm):
@@ -134,15 +124,8 @@ class CallerForm(ChangeReason, FlaskForm):
 
 class NewCallerForm(ChangeReason, FlaskForm):
     name = StringField(_l("业主姓名"), filters=[strip], validators=[required(), max_length(60)])
-    mobile = StringField(_l("手机号"), filters=[strip], validators=[Optional(), max_length(20)])
+    mobile = PhoneField(_l("手机号"), kinds=MOBILE_ONLY)
     unit_id = SelectField(_l("房号"), coerce=row_id, validate_choice=True)
-
-    def validate_mobile(self, field):
-        if field.data:
-            mobile = normalise_mobile(field.data)
-            if mobile is None:
-                raise ValidationError(_l("请输入有效的手机号。"))
-            field.data = mobile
 
 
 class PhraseForm(FlaskForm):
@@ -156,7 +139,7 @@ class PhraseForm(FlaskForm):
 class DirectoryForm(FlaskForm):
     name = StringField(_l("部门/场所"), filters=[strip], validators=[required(), max_length(80)])
     floor = StringField(_l("楼层/位置"), filters=[strip], validators=[Optional(), max_length(40)])
-    phone = StringField(_l("电话"), filters=[strip], validators=[Optional(), max_length(40)])
+    phone = PhoneField(_l("电话"), kinds=ANY, extension=True)
     info = TextAreaField(_l("常用信息"), filters=[strip], validators=[Optional(), max_length(500)])
 
 

@@ -10,9 +10,10 @@ from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
 from kiosk.domain.classify import Place, VisitPurpose
-from kiosk.domain.masking import normalise_mobile
+from kiosk.domain.phone_numbers import MOBILE_ONLY
 from kiosk.domain.rotation import BuyerSays
 from kiosk.forms.fields import (
+    PhoneField,
     SubmissionKeyField,
     max_length,
     options,
@@ -85,7 +86,7 @@ class PairForm(FlaskForm):
 
 class VisitForm(FlaskForm):
     name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(40)])
-    mobile = StringField(_l("手机号码"), filters=[strip], validators=[required(), max_length(20)])
+    mobile = PhoneField(_l("手机号码"), kinds=MOBILE_ONLY, required_field=True)
     party_size = StringField(_l("来访人数"), default="1", filters=[strip],
                              validators=[required(), max_length(3)])
     relation = RadioField(_l("您的身份"), choices=options([
@@ -125,12 +126,6 @@ class VisitForm(FlaskForm):
 
     def validate_name(self, field):
         validate_person_name(field)
-
-    def validate_mobile(self, field):
-        mobile = normalise_mobile(field.data)
-        if mobile is None:
-            raise ValidationError(_l("请填写有效的中国大陆手机号码（11 位）。"))
-        self.mobile_normalised = mobile
 
     def validate_party_size(self, field):
         size = row_id_or_none(field.data or "")

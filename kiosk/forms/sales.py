@@ -21,9 +21,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from kiosk.domain.masking import normalise_mobile
+from kiosk.domain.phone_numbers import MOBILE_ONLY
 from kiosk.domain.sales_pipeline import MORTGAGE_DOCUMENTS, PipelineStep, ReminderOutcome
 from kiosk.forms.fields import (
+    PhoneField,
     SubmissionKeyField,
     VersionField,
     max_length,
@@ -66,11 +67,6 @@ def _text(label, n: int, optional: bool = False):
     return StringField(label, filters=[strip], validators=[first, max_length(n)])
 
 
-def _mobile_check(field):
-    if field.data and normalise_mobile(field.data) is None:
-        raise ValidationError(_l("请输入 11 位手机号码。"))
-
-
 class _StepForm(FlaskForm):
     class Meta:
         csrf = False
@@ -95,15 +91,11 @@ def _chosen(field, message):
 class RegisterForm(FlaskForm):
     group_id = SelectField(_l("接待的客户组（轮值表）"), validate_choice=True, default="")
     customer_name = _text(_l("客户姓名"), 40)
-    mobile = StringField(_l("手机号码"), filters=[strip], validators=[Optional(), max_length(20)],
-                         description=_l("客户执意不留电话，不得勉强。"))
+    mobile = PhoneField(_l("手机号码"), kinds=MOBILE_ONLY, description=_l("客户执意不留电话，不得勉强。"))
     submission_key = SubmissionKeyField()
 
     def set_groups(self, groups: list[tuple[str, str]]) -> None:
         self.group_id.choices = options([("", _l("（来电或其他客户，不关联）"))] + groups)
-
-    def validate_mobile(self, field):
-        _mobile_check(field)
 
 
 class UnitChoice:
@@ -253,11 +245,8 @@ class ReminderForm(FlaskForm):
 
 class EnquiryForm(FlaskForm):
     caller_name = _text(_l("来电客户"), 40, optional=True)
-    mobile = StringField(_l("联系电话"), filters=[strip], validators=[Optional(), max_length(20)])
+    mobile = PhoneField(_l("联系电话"), kinds=MOBILE_ONLY)  # called back from the phone register
     question = TextAreaField(_l("咨询内容"), filters=[strip], validators=[required(), max_length(300)])
     heard_from = _text(_l("获知渠道"), 60, optional=True)
     callback_on = DateField(_l("计划回访日期"), validators=[Optional(), within_years()])
     submission_key = SubmissionKeyField()
-
-    def validate_mobile(self, field):
-        _mobile_check(field)

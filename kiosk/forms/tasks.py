@@ -19,7 +19,9 @@ from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.classify import VisitPurpose
 from kiosk.domain.deadlines import Priority
 from kiosk.domain.hotline import CallCategory
+from kiosk.domain.phone_numbers import CALLER
 from kiosk.forms.fields import (
+    PhoneField,
     SubmissionKeyField,
     VersionField,
     max_length,
@@ -140,7 +142,7 @@ class NewSlipForm(FlaskForm):
     department_id = SelectField(_l("派往部门"), coerce=row_id, validate_choice=True, default=0)
     location = StringField(_l("位置"), filters=[strip], validators=[required(), max_length(200)])
     caller_name = StringField(_l("报事人"), filters=[strip], validators=[Optional(), max_length(60)])
-    caller_phone = StringField(_l("联系电话"), filters=[strip], validators=[Optional(), max_length(20)])
+    caller_phone = PhoneField(_l("联系电话"), kinds=CALLER, extension=True)
     description = TextAreaField(_l("事项描述"), filters=[strip], validators=[required(), max_length(2000)])
     # The visit the slip comes from (opened from the visitor log), if any; an unknown id is ignored.
     visit_id = HiddenField(filters=[row_id_or_none])
@@ -149,10 +151,6 @@ class NewSlipForm(FlaskForm):
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.department_id.choices = options([(0, _l("暂不派单"))] + [(d.id, d.name) for d in departments])
-
-    def validate_caller_phone(self, field):
-        if field.data and not field.data.replace("-", "").replace(" ", "").isdigit():
-            raise ValidationError(_l("电话只能包含数字和短横线。"))
 
 
 class CallbackForm(FlaskForm):

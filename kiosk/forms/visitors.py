@@ -8,8 +8,17 @@ from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, 
 from wtforms.validators import Optional, ValidationError
 
 from kiosk.domain.classify import AlertRole, VisitPurpose
-from kiosk.domain.masking import normalise_mobile
-from kiosk.forms.fields import SubmissionKeyField, max_length, options, required, row_id, strip, within_years
+from kiosk.domain.phone_numbers import MOBILE_ONLY
+from kiosk.forms.fields import (
+    PhoneField,
+    SubmissionKeyField,
+    max_length,
+    options,
+    required,
+    row_id,
+    strip,
+    within_years,
+)
 from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS, validate_person_name
 
 ALERT_ROLE_LABELS = {
@@ -23,19 +32,8 @@ ALERT_ROLE_LABELS = {
 }
 
 
-def _optional_mobile(field):
-    if field.data:
-        mobile = normalise_mobile(field.data)
-        if mobile is None:
-            raise ValidationError(_l("请填写有效的中国大陆手机号码（11 位）。"))
-        field.data = mobile
-
-
 class MobileSearchForm(FlaskForm):
-    mobile = StringField(_l("按手机号码查找"), filters=[strip], validators=[required(), max_length(20)])
-
-    def validate_mobile(self, field):
-        _optional_mobile(field)
+    mobile = PhoneField(_l("按手机号码查找"), kinds=MOBILE_ONLY, required_field=True)
 
 
 class DeviceForm(FlaskForm):
@@ -59,7 +57,7 @@ class DeviceForm(FlaskForm):
 
 class WatchPersonForm(FlaskForm):
     name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(40)])
-    mobile = StringField(_l("手机号码"), filters=[strip], validators=[Optional(), max_length(20)])
+    mobile = PhoneField(_l("手机号码"), kinds=MOBILE_ONLY)
     alert_role = SelectField(_l("通知对象"), choices=options([("", _l("客服主管（默认）"))] + [
         (role.value, label) for role, label in ALERT_ROLE_LABELS.items()
     ]))
@@ -68,13 +66,10 @@ class WatchPersonForm(FlaskForm):
     def validate_name(self, field):
         validate_person_name(field)
 
-    def validate_mobile(self, field):
-        _optional_mobile(field)
-
 
 class AppointmentForm(FlaskForm):
     visitor_name = StringField(_l("访客姓名"), filters=[strip], validators=[required(), max_length(40)])
-    mobile = StringField(_l("访客手机号码"), filters=[strip], validators=[Optional(), max_length(20)])
+    mobile = PhoneField(_l("访客手机号码"), kinds=MOBILE_ONLY)
     purpose = SelectField(_l("来访事由"), choices=options(PURPOSE_LABELS.items()),
                           default=VisitPurpose.VISITING_PERSON.value)
     starts_at = DateTimeLocalField(_l("开始时间"), validators=[required(), within_years()])
@@ -84,9 +79,6 @@ class AppointmentForm(FlaskForm):
 
     def validate_visitor_name(self, field):
         validate_person_name(field)
-
-    def validate_mobile(self, field):
-        _optional_mobile(field)
 
     def validate_ends_at(self, field):
         if field.data and self.starts_at.data and field.data <= self.starts_at.data:

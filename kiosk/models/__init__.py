@@ -9,6 +9,7 @@ from kiosk.models.calls import (
     Call,
     CallEvent,
     CallPhraseUse,
+    CtiRefusalCount,
     DirectoryEntry,
     PbxSecret,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "Call",
     "CallEvent",
     "CallPhraseUse",
+    "CtiRefusalCount",
     "DirectoryEntry",
     "PbxSecret",
     "Building",

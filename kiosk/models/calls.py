@@ -8,9 +8,9 @@ switchboard is connected. What the agent records, confirms and decides is on the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.extensions import db
@@ -151,6 +151,22 @@ class PbxSecret(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
     secret: Mapped[str] = mapped_column(String(128))
+
+
+class CtiRefusalCount(db.Model):
+    """How many of a switchboard's events were refused on a day (Shanghai), and why: the administrator's
+    sign that a switchboard's clock or secret is wrong. ``pbx_name`` is empty for names that are no
+    switchboard of ours (one row, however many names are tried)."""
+
+    __tablename__ = "cti_refusals"
+    __table_args__ = (UniqueConstraint("pbx_name", "reason", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pbx_name: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(20))
+    day: Mapped[date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DirectoryEntry(db.Model):

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from kiosk import json_input
+from kiosk.clock import local
 from kiosk.database import begin_write, dialect_insert
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.hotline import (
@@ -26,12 +27,14 @@ from kiosk.domain.hotline import (
     CallState,
     CallTimes,
     CtiEvent,
+    CtiRefusal,
     Disposition,
     SettledChange,
     agent_status_after,
     can_report_wrong_answer,
     cti_event,
     dispatch_priority,
+    event_time_refused,
     first_contact_owner,
     may_work_on_call,
     merge_event,
@@ -39,6 +42,7 @@ from kiosk.domain.hotline import (
     surname_of,
 )
 from kiosk.domain.masking import normalise_mobile
+from kiosk.domain.phone_numbers import CALLER, normalise_phone
 from kiosk.domain.slip_lifecycle import Action, Refused, Status
 from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
@@ -50,6 +54,7 @@ from kiosk.models.calls import (
     CallChange,
     CallEvent,
     CallPhraseUse,
+    CtiRefusalCount,
     DirectoryEntry,
     PbxSecret,
 )
@@ -61,10 +66,6 @@ from kiosk.services import audit, tasks
 from kiosk.services.notifications import notify
 
 SIGNATURE_HEADER = "X-Kiosk-Signature"
-# Moments a switchboard event may carry: anything else cannot be stored or reckoned with (durations
-# between year 1 and year 9999 overflow), and no switchboard of ours ever sent it.
-MIN_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
-MAX_EVENT_TIME = datetime(2100, 1, 1, tzinfo=UTC)
 PBX_HEADER = "X-Kiosk-Pbx"
 
 
@@ -83,7 +84,11 @@ class CtiPayload:
 
 
 class BadEvent(ValueError):
-    pass
+    """A signed body we do not take; ``reason`` says which kind of refusal it is counted as."""
+
+    def __init__(self, message: str, reason: CtiRefusal = CtiRefusal.MALFORMED):
+        super().__init__(message)
+        self.reason = reason
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -100,7 +105,7 @@ def signature_valid(pbx_name: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, body), signature)
 
 
-def _text(data: dict, key: str, limit: int) -> str:
+def _raw(data: dict, key: str, limit: int) -> str:
     value = data.get(key, "")
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise BadEvent(f"{key} must be text")
@@ -110,12 +115,33 @@ def _text(data: dict, key: str, limit: int) -> str:
     return value
 
 
-def parse_event(body: bytes) -> CtiPayload:
-    """The event in a switchboard's JSON body; ``BadEvent`` names what is wrong."""
+def _text(data: dict, key: str, limit: int) -> str:
+    """A text field; JSON's ``\\ud800`` escapes make strings no database can store, refused here."""
+    value = _raw(data, key, limit)
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BadEvent("body is not JSON") from error
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise BadEvent(f"{key} is not valid text") from error
+    return value
+
+
+def _number(data: dict, key: str) -> str:
+    """A caller's or called number in its stored form, or ``""`` (unknown): a switchboard sends
+    "anonymous" or nothing for a withheld number, and a ringing call is taken whatever it shows."""
+    return normalise_phone(_raw(data, key, 30), CALLER) or ""
+
+
+def parse_event(body: bytes, *, now: datetime, max_skew: timedelta) -> CtiPayload:
+    """The event in a switchboard's JSON body; ``BadEvent`` names what is wrong.
+
+    An event dated further than ``max_skew`` from ``now`` is refused (``event_time_refused``); a body
+    nested deeper than ``json_input.MAX_DEPTH`` is refused before it is parsed.
+    """
+    try:
+        data = json_input.loads(body)
+    except json_input.JsonRefused as error:
+        raise BadEvent(str(error), CtiRefusal.TOO_DEEP if error.reason == "too_deep"
+                       else CtiRefusal.MALFORMED) from error
     if not isinstance(data, dict):
         raise BadEvent("body must be a JSON object")
     event = cti_event(_text(data, "event", 20))
@@ -134,14 +160,60 @@ def parse_event(body: bytes) -> CtiPayload:
         at = at.astimezone(UTC)
     except OverflowError as error:  # 0001-01-01T00:00+01:00 has no UTC time
         raise BadEvent("timestamp out of range") from error
-    if not MIN_EVENT_TIME <= at <= MAX_EVENT_TIME:
-        raise BadEvent("timestamp out of range")
+    if event_time_refused(at, now, max_skew):
+        raise BadEvent(f"timestamp {at.isoformat()} is more than {max_skew.total_seconds():.0f} s from the "
+                       f"server clock ({now.astimezone(UTC).isoformat(timespec='seconds')})",
+                       CtiRefusal.CLOCK_SKEW)
     direction = _text(data, "direction", 10) or "in"
     if direction not in ("in", "out"):
         raise BadEvent("direction must be in or out")
-    return CtiPayload(event=event, call_id=call_id, at=at, caller=_text(data, "from", 30),
-                      called=_text(data, "to", 30), direction=direction,
+    return CtiPayload(event=event, call_id=call_id, at=at, caller=_number(data, "from"),
+                      called=_number(data, "to"), direction=direction,
                       extension=_text(data, "extension", 20))
+
+
+def count_refusal(pbx_name: str, reason: CtiRefusal, now: datetime) -> None:
+    """One more of a switchboard's events refused today (the Shanghai day), and when it was.
+
+    ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1``: refusals arriving together each count once
+    (PostgreSQL locks the row it updates; on SQLite ``begin_write`` takes the write lock first). A name
+    that is no switchboard of ours counts under ``""``, so made-up names add no rows.
+    """
+    begin_write()
+    known = db.session.scalar(select(PbxSecret.name).where(PbxSecret.name == pbx_name)) or ""
+    key = [CtiRefusalCount.pbx_name, CtiRefusalCount.reason, CtiRefusalCount.day]
+    db.session.execute(
+        dialect_insert(CtiRefusalCount)
+        .values(pbx_name=known, reason=reason.value, day=local(now).date(), count=1, last_at=now)
+        .on_conflict_do_update(index_elements=key, set_={"count": CtiRefusalCount.count + 1, "last_at": now})
+    )
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class SwitchboardRefusals:
+    """A switchboard's refused events: today's count per reason, and the last refusal (any day)."""
+
+    name: str  # "" for names that are no switchboard of ours
+    today: dict[CtiRefusal, int]
+    last_at: datetime | None
+    last_reason: CtiRefusal | None
+
+
+def switchboards(now: datetime) -> list[SwitchboardRefusals]:
+    """Every connected switchboard (and unknown names, if any were refused) with its refusals."""
+    today = local(now).date()
+    names = list(db.session.scalars(select(PbxSecret.name).order_by(PbxSecret.name)))
+    counts: dict[str, dict[CtiRefusal, int]] = {name: {} for name in names}
+    last: dict[str, CtiRefusalCount] = {}
+    for row in db.session.scalars(select(CtiRefusalCount).order_by(CtiRefusalCount.last_at.desc())):
+        counts.setdefault(row.pbx_name, {})
+        last.setdefault(row.pbx_name, row)
+        if row.day == today:
+            counts[row.pbx_name][CtiRefusal(row.reason)] = row.count
+    return [SwitchboardRefusals(name, today=by_reason, last_at=last[name].last_at if name in last else None,
+                                last_reason=CtiRefusal(last[name].reason) if name in last else None)
+            for name, by_reason in counts.items()]
 
 
 def receive_event(payload: CtiPayload, pbx_name: str, now: datetime) -> Call | None:

@@ -47,6 +47,7 @@ ACCESS = {
     "admin.jobs": ADMIN,
     "admin.job_runs": ADMIN,
     "admin.audit_log": ADMIN,
+    "admin.switchboards": ADMIN,
     "notifications.index": SIGNED_IN,
     "notifications.bell": SIGNED_IN,
     "notifications.mark_read": SIGNED_IN,

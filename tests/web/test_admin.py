@@ -52,7 +52,7 @@ def test_user_form_errors_are_beside_the_fields_and_keep_what_was_typed(client, 
     assert field_error(page, "username") == "该用户名已被使用。"
     assert field_error(page, "roles") == "请至少选择一个角色。"
     assert field_error(page, "password") == "长度应为 8 到 128 个字符。"
-    assert field_error(page, "extension") == "分机号只能是数字。"
+    assert field_error(page, "extension") == "分机号应为 3 到 6 位数字。"
     assert 'value="&lt;b&gt;王敏&lt;/b&gt;"' in page  # kept, and escaped
 
 

@@ -1,15 +1,30 @@
-"""The switchboard's events: signed, idempotent, tolerant of order; they drive calls and agents' states."""
+"""The switchboard's events: signed, idempotent, tolerant of order; they drive calls and agents' states.
+Events dated far from our clock, nested too deeply or otherwise refused are counted for the administrator."""
 
 from __future__ import annotations
 
+import json
+import random
+import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from kiosk.cti_simulator import OLDEST_EVENT, call_streams
 from kiosk.extensions import db
-from kiosk.models.calls import AgentState, Call, CallEvent
-from tests.web.hotline_support import add_owner, add_pbx, event, post_event
+from kiosk.models.calls import AgentState, Call, CallEvent, CtiRefusalCount
+from tests.support import field_error
+from tests.web.hotline_support import T0, add_owner, add_pbx, event, post_event
+
+
+@pytest.fixture(autouse=True)
+def server_clock(monkeypatch):
+    """The server's clock, stopped at the moment the test's switchboard events are dated."""
+    moment = {"now": T0}
+    monkeypatch.setattr("kiosk.blueprints.cti.utcnow", lambda: moment["now"])
+    return moment
 
 
 @pytest.fixture
@@ -167,3 +182,146 @@ def test_different_events_of_one_call_posted_at_once_all_count(app, pbx):
         assert list(pool.map(post, payloads)) == [200, 200, 200]
     call = _call()
     assert (_count(Call), call.state, call.ring_seconds, call.talk_seconds) == (1, "ended", 5, 60)
+
+
+# --- refused events: clock skew, nesting, signature; counted for the administrator -----------------
+
+
+def _refusals() -> dict[tuple[str, str], int]:
+    db.session.expire_all()
+    return {(r.pbx_name, r.reason): r.count for r in db.session.scalars(select(CtiRefusalCount))}
+
+
+@pytest.mark.parametrize("dated", [datetime(2001, 1, 1, tzinfo=UTC), datetime(2099, 12, 31, tzinfo=UTC),
+                                   T0 - timedelta(seconds=301), T0 + timedelta(seconds=301)])
+def test_an_event_dated_far_from_the_server_clock_is_refused_and_counted(client, pbx, dated):
+    response = post_event(client, event("ringing", start=dated))
+    assert response.status_code == 400
+    assert response.json["reason"] == "clock_skew" and "server clock" in response.json["error"]
+    assert "服务器时钟" in response.json["message"] and "300 秒" in response.json["message"]
+    assert (_count(Call), _count(CallEvent)) == (0, 0)
+    assert _refusals() == {("test-pbx", "clock_skew"): 1}
+
+
+@pytest.mark.parametrize("seconds", [-300, -120, 0, 299, 300])
+def test_an_event_within_the_allowed_skew_is_stored(client, pbx, seconds):
+    assert post_event(client, event("ringing", seconds=seconds)).json["status"] == "stored"
+    assert _count(Call) == 1 and _refusals() == {}
+
+
+@pytest.mark.parametrize("app_config", [{"CTI_MAX_CLOCK_SKEW_SECONDS": 30}])
+def test_the_allowed_skew_is_a_setting(client, pbx, app_config):
+    assert post_event(client, event("ringing", seconds=31)).status_code == 400
+    assert post_event(client, event("ringing", seconds=30)).json["status"] == "stored"
+
+
+def test_a_body_nested_100000_deep_is_refused_with_400_not_500(client, pbx):
+    response = post_event(client, b"[" * 100_000)
+    assert response.status_code == 400 and response.json["reason"] == "too_deep"
+    deep = json.dumps({**event("ringing"), "extra": json.loads("[" * 40 + "]" * 40)}).encode()
+    assert post_event(client, deep).json["reason"] == "too_deep"
+    assert _count(Call) == 0 and _refusals() == {("test-pbx", "too_deep"): 2}
+
+
+def test_brackets_inside_strings_are_not_nesting(client, pbx):
+    payload = {**event("ringing"), "call_id": "[" * 70, "extension": "{" * 20}
+    assert post_event(client, payload).json["status"] == "stored"
+
+
+def test_bad_signatures_are_counted_under_the_switchboard_or_as_unknown(client, pbx):
+    post_event(client, event("ringing"), secret="wrong-secret")
+    for name in ("made-up-1", "made-up-2", "x" * 500):
+        post_event(client, event("ringing"), pbx=name)
+    assert _refusals() == {("test-pbx", "bad_signature"): 1, ("", "bad_signature"): 3}
+
+
+def test_malformed_events_are_counted_as_malformed(client, pbx):
+    post_event(client, b"not json")
+    post_event(client, json.dumps({**event("ringing"), "call_id": "\ud800"}).encode())  # JSON's "\\ud800"
+    assert _refusals() == {("test-pbx", "malformed"): 2} and _count(Call) == 0
+
+
+def test_refusals_posted_at_once_are_each_counted(app, pbx):
+    stale = event("ringing", start=datetime(2001, 1, 1, tzinfo=UTC))
+
+    def post(_):
+        return post_event(app.test_client(), stale).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert list(pool.map(post, range(12))) == [400] * 12
+    assert _refusals() == {("test-pbx", "clock_skew"): 12}
+
+
+def test_the_administrator_sees_each_switchboards_refusals_of_today(client, pbx, login_as, server_clock,
+                                                                    monkeypatch):
+    add_pbx("branch-pbx")
+    server_clock["now"] = T0 - timedelta(days=1)
+    post_event(client, event("ringing", call_id="yesterday"), secret="wrong-secret")  # not today's
+    server_clock["now"] = T0
+    for _ in range(3):
+        post_event(client, event("ringing", start=datetime(2099, 1, 1, tzinfo=UTC)))
+    server_clock["now"] = T0 + timedelta(minutes=1)
+    post_event(client, b"[" * 1000)
+    post_event(client, event("ringing"), pbx="made-up")
+    monkeypatch.setattr("kiosk.blueprints.admin.utcnow", lambda: T0 + timedelta(hours=2))
+    login_as("admin")
+    page = client.get("/admin/switchboards")
+    assert page.status_code == 200
+    rows = {cells[0]: cells[1:] for cells in (
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", page.get_data(as_text=True), re.S)) if cells}
+    # Today, by reason: bad signature, clock skew, nesting, malformed; then the last refusal.
+    assert rows["test-pbx"][:4] == ["0", "3", "1", "0"] and "嵌套过深" in rows["test-pbx"][4]
+    assert rows["branch-pbx"] == ["0", "0", "0", "0", "—"]
+    assert rows["（未知总机名称）"][:4] == ["1", "0", "0", "0"] and "签名无效" in rows["（未知总机名称）"][4]
+
+
+def test_the_simulators_streams_are_all_taken_however_long_the_run(app, client, pbx, server_clock):
+    """Each event lies within the allowed skew of the clock when it is posted (``OLDEST_EVENT``)."""
+    assert timedelta(seconds=app.config["CTI_MAX_CLOCK_SKEW_SECONDS"]) > OLDEST_EVENT
+
+    def clock() -> datetime:
+        server_clock["now"] += timedelta(seconds=7)  # a slow run: the clock moves between events
+        return server_clock["now"]
+
+    answers = [post_event(client, e).json.get("status") for e in call_streams(
+        random.Random(3), calls=40, ringing=2, clock=clock, numbers=["13900001234"], extensions=["8101"])]
+    assert set(answers) <= {"stored", "duplicate"} and _count(Call) == 40
+
+
+# --- callers' numbers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sent", "stored"), [
+    ("+86 139-0000-1234", "13900001234"),
+    ("0731-8800 1000", "073188001000"),
+    ("anonymous", ""),
+    ("139\ud800", ""),
+    ("13900001234\ufffd", ""),
+    ("", ""),
+])
+def test_a_callers_number_is_stored_in_its_one_form_or_as_unknown(client, pbx, sent, stored):
+    """A switchboard sends "anonymous" or nothing for a withheld number: the call still rings, its
+    number unknown (the console says 未知号码); it is never stored as the text that came."""
+    response = post_event(client, event("ringing", caller=sent))
+    assert response.json["status"] == "stored"
+    call = _call()
+    assert (call.caller_number, call.called_number) == (stored, "4008001234")
+
+
+def test_a_hand_started_call_with_a_broken_number_is_refused_beside_the_field(client, login_as):
+    login_as("agent")
+    for raw in (b"139%ED%A0%80", b"13900001234%ED%A0%80"):
+        response = client.post("/hotline/calls/start", headers={"HX-Request": "true"},
+                               data=b"csrf_token=" + client.csrf_token().encode() + b"&caller_number=" + raw,
+                               content_type="application/x-www-form-urlencoded")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422 and "请填写有效的电话号码" in field_error(html, "caller_number")
+        assert f'value="{raw[:3].decode()}' in html  # what was typed stays in the field
+    assert _count(Call) == 0
+
+
+def test_a_hand_started_call_stores_the_number_in_its_one_form(client, login_as):
+    login_as("agent")
+    assert client.post_form("/hotline/calls/start", {"caller_number": "0731-8800 1000"}).status_code == 303
+    assert _call().caller_number == "073188001000"

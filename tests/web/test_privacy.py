@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from kiosk.access import rule_for_endpoint
+from kiosk.clock import utcnow
 from kiosk.domain.classify import VisitPurpose
 from kiosk.domain.masking import mask_phone
 from kiosk.models.people import Role
@@ -158,7 +159,7 @@ def test_no_log_line_holds_a_number(app, world, caplog, monkeypatch):
     sign_in(tablet, VisitPurpose.REPAIR, mobile="13812340005")
     tablet.post_form("/kiosk/sign-out", {"code": "13812340005"})
     add_pbx()
-    post_event(app.test_client(), event("ringing", "pbx-log", caller="13812340006"))
+    post_event(app.test_client(), event("ringing", "pbx-log", caller="13812340006", start=utcnow()))
     supervisor.post_form("/visitors/by-mobile", {"mobile": VISITOR_MOBILE})
     agent.post_form("/hotline/calls/start", {"caller_number": "13812340007"})
     agent.post_form("/tasks/new", {"category": "repair", "priority": "routine", "location": "3栋",

@@ -85,7 +85,7 @@ def test_bad_registration_input_is_shown_beside_the_field_and_kept(client, signe
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "<html" not in html and 'id="register_form"' in html
     assert field_error(html, "customer_name") == "此项必填。"
-    assert field_error(html, "mobile") == "请输入 11 位手机号码。"
+    assert field_error(html, "mobile") == "请填写有效的中国大陆手机号码（11 位）。"
     assert 'value="12345"' in html
 
 
@@ -499,7 +499,7 @@ def test_bad_phone_register_input_is_shown_beside_the_field(client, signed_in):
                                                  "question": ""}, htmx=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and html.lstrip().startswith('<form id="enquiry_form"')
-    assert field_error(html, "mobile") == "请输入 11 位手机号码。"
+    assert field_error(html, "mobile") == "请填写有效的中国大陆手机号码（11 位）。"
     assert field_error(html, "question") == "此项必填。"
     assert 'value="刘先生"' in html
 

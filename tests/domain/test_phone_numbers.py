@@ -1,0 +1,83 @@
+"""Telephone numbers as people type them: each kind a field takes, one stored form, garbage refused."""
+
+import pytest
+
+from kiosk.domain.phone_numbers import (
+    ANY,
+    CALLER,
+    EXTENSION_ONLY,
+    MOBILE_ONLY,
+    normalise_phone,
+    readable,
+)
+
+VALID = [
+    # typed, what each field stores: mobile only, caller, any (extensions allowed), extension only
+    ("13900001234", "13900001234", "13900001234", "13900001234", None),
+    ("139 0000 1234", "13900001234", "13900001234", "13900001234", None),
+    ("+86 138-1234-5678", "13812345678", "13812345678", "13812345678", None),
+    ("0086 13812345678", "13812345678", "13812345678", "13812345678", None),
+    ("１３８１２３４５６７８", "13812345678", "13812345678", "13812345678", None),
+    ("19912345678", "19912345678", "19912345678", "19912345678", None),
+    ("010-12345678", None, "01012345678", "01012345678", None),
+    ("0755 1234 5678", None, "075512345678", "075512345678", None),
+    ("075512345678", None, "075512345678", "075512345678", None),
+    ("(0731)88001000", None, "073188001000", "073188001000", None),
+    ("+86 10 12345678", None, "01012345678", "01012345678", None),
+    ("400-800-1234", None, "4008001234", "4008001234", None),
+    ("800 820 8820", None, "8008208820", "8008208820", None),
+    ("95598", None, "95598", "95598", "95598"),
+    ("010-12345678-8001", None, None, "01012345678-8001", None),
+    ("0731-88001000转8001", None, None, "073188001000-8001", None),
+    ("0731-8800 1000 转 8001", None, None, "073188001000-8001", None),
+    ("010 12345678 分机 8001", None, None, "01012345678-8001", None),
+    ("010-12345678 ext. 8001", None, None, "01012345678-8001", None),
+    ("400-800-1234 转 2", None, None, "4008001234-2", None),
+    ("073188001000-8001", None, None, "073188001000-8001", None),  # the stored form itself
+    ("8101", None, None, "8101", "8101"),
+    ("123456", None, None, "123456", "123456"),
+]
+
+
+@pytest.mark.parametrize(("typed", "mobile", "caller", "anything", "extension"), VALID)
+def test_each_field_takes_its_kinds_and_stores_one_form(typed, mobile, caller, anything, extension):
+    assert normalise_phone(typed, MOBILE_ONLY) == mobile
+    assert normalise_phone(typed, CALLER) == caller
+    assert normalise_phone(typed, ANY, extension=True) == anything
+    assert normalise_phone(typed, EXTENSION_ONLY) == extension
+
+
+@pytest.mark.parametrize("typed", [
+    None, "", "   ", "abc", "12ab",
+    "139\ud800",  # a lone surrogate (%ED%A0%80 sent as a form value)
+    "13900001234\ud800", "13900001234\ufffd", "13900001234;", "<b>13900001234</b>", "13900001234 abc",
+    "12345678901",  # no such mobile prefix
+    "1390000123", "139000012345",  # too short, too long
+    "+1 650 253 0000", "+852 9123 4567",  # not mainland China
+    "13900001234-8001", "13900001234转8001",  # a mobile has no extension
+    "010-12345678-1234567",  # an extension of 7 digits
+    "12", "0123", "1234567",  # neither an extension nor a number
+    "1" * 41, "٣٩٠٠٠٠١٢٣٤", "²³⁴", "①③⑨",  # too long; Arabic-Indic digits, superscripts, circled
+])
+def test_garbage_is_no_number_of_any_kind(typed):
+    for kinds in (MOBILE_ONLY, CALLER, ANY, EXTENSION_ONLY):
+        assert normalise_phone(typed, kinds, extension=True) is None
+
+
+def test_an_extension_is_taken_only_where_the_field_allows_one():
+    assert normalise_phone("0731-88001000转8001", ANY) is None
+    assert normalise_phone("0731-88001000转8001", ANY, extension=True) == "073188001000-8001"
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    ("13900001234", "139 0000 1234"),
+    ("073188001000", "0731 8800 1000"),
+    ("01012345678-8001", "010 1234 5678 转 8001"),
+    ("4008001234", "400 800 1234"),
+    ("95598", "95598"),
+    ("8101", "8101"),
+    ("0731-8800 1000", "0731-8800 1000"),  # typed before numbers were checked: shown as it is
+    (None, ""),
+])
+def test_a_stored_number_is_spaced_out_for_reading(stored, shown):
+    assert readable(stored) == shown
