@@ -45,7 +45,7 @@ from kiosk.services import devices, model_home, sales
 from tests.html_support import Form, read_page
 from tests.kiosk_support import sign_in
 from tests.sales_support import S, Team, make_units, walk
-from tests.support import freeze_clock
+from tests.support import PNG, freeze_clock
 from tests.web.hotline_support import add_owner
 from tests.web.slips import quick_user
 from tests.web.test_access import sample_values, url_for_rule
@@ -78,7 +78,6 @@ OWNERS = {"sales.": Role.SALES, "visitors.incident": Role.SUPERVISOR, "visitors.
 VARIANTS = {"sales.take_step": [step.value for step in STEP_FORMS]}
 #: The model-home pages' clock: 10:00 today in Shanghai (the opening round is due at 8:30).
 MODEL_HOME_HOUR = time(10, 0)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def place_for(endpoint: str | None) -> str:

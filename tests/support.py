@@ -8,6 +8,8 @@ from datetime import datetime
 from threading import Barrier
 
 PASSWORD = "correct-horse-9"
+#: The smallest file the photo checks take for a PNG (its signature, then anything).
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 #: The message beside a date field given a date outside the years the app keeps (2000-2099).

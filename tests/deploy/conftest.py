@@ -121,12 +121,21 @@ def make_admin(stack):
     return lambda: _make_person(stack, "admin")
 
 
-@pytest.fixture
-def pairing_code(stack):
+def _pairing_code(stack, place: str) -> str:
     """A new tablet's one-time pairing code, as an admin issues it."""
     from kiosk.services import devices
 
     with stack.app_context():
-        device = devices.register_device(name=f"平板{secrets.token_hex(2)}", place="service_centre",
+        device = devices.register_device(name=f"平板{secrets.token_hex(2)}", place=place,
                                          opens_at=time(0, 0), closes_at=time(23, 59), now=utcnow())
         return devices.issue_pairing_code(device, utcnow())
+
+
+@pytest.fixture
+def pairing_code(stack):
+    return _pairing_code(stack, "service_centre")
+
+
+@pytest.fixture
+def model_home_pairing_code(stack):
+    return _pairing_code(stack, "model_home")

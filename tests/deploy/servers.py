@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import http.client
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -190,7 +191,11 @@ def nginx(directory: Path, upstreams: list[int]):
 class Answer:
     status: int
     headers: http.client.HTTPMessage
-    text: str
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
 
     @property
     def upstream(self) -> str:
@@ -210,7 +215,8 @@ class Browser:
     def origin(self) -> str:
         return f"https://{HOST}:{self.port}"
 
-    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None) -> Answer:
+    def request(self, method: str, path: str, body: str | bytes | None = None,
+                headers: dict | None = None) -> Answer:
         context = ssl.create_default_context()
         context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # the test's own certificate
         connection = http.client.HTTPSConnection(HOST, self.port, timeout=READY_WAIT_SECONDS, context=context,
@@ -220,7 +226,7 @@ class Browser:
             sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         connection.request(method, path, body=body, headers=sent)
         response = connection.getresponse()
-        answer = Answer(response.status, response.headers, response.read().decode())
+        answer = Answer(response.status, response.headers, response.read())
         connection.close()
         for line in response.headers.get_all("Set-Cookie") or []:
             self.set_cookie_lines.append(line)
@@ -236,6 +242,23 @@ class Browser:
         token = csrf_token(answer.text)
         assert token, f"no CSRF token on {page} ({answer.status})"
         return token
+
+    def post_files(self, path: str, data: dict, files: dict[str, tuple[str, str, bytes]]) -> Answer:
+        """POST ``data`` and ``files`` (field → (file name, type, bytes)) as multipart/form-data, as the
+        form at ``path`` would, with its CSRF token."""
+        boundary = f"----kiosk{secrets.token_hex(12)}"
+        parts = []
+        for name, value in {"csrf_token": self.csrf_token(path), **data}.items():
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+                         .encode())
+        for name, (filename, mime, content) in files.items():
+            head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                    f'filename="{filename}"\r\nContent-Type: {mime}\r\n\r\n')
+            parts.append(head.encode() + content + b"\r\n")
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Origin": self.origin,
+                   "Referer": self.origin + path}
+        return self.request("POST", path, body, headers)
 
     def post_form(self, path: str, data: dict, *, token: str | None = None,
                   headers: dict | None = None) -> Answer:

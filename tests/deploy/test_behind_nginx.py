@@ -11,10 +11,13 @@ import sys
 from sqlalchemy import func, select, text
 
 from kiosk.extensions import db
+from kiosk.models.audit import AdminAudit
 from kiosk.models.jobs import JobRun
+from kiosk.models.model_home import AssetRecord
 from kiosk.models.security import LoginAttempt
 from kiosk.worker.jobs import JOBS
 from tests.deploy.servers import PROXY_ADDRESS, ROOT
+from tests.support import PNG
 from tests.worker_support import EVERY_SECOND, start_worker, wait_for
 
 FORGED = {"X-Forwarded-For": "203.0.113.9"}
@@ -127,3 +130,33 @@ def test_two_workers_run_each_slot_once_and_a_killed_one_leaves_its_job_to_the_o
     page = admin.get("/admin/jobs")
     assert page.status == 200
     assert page.text.count('class="job-health job-ok"') == len(JOBS)
+
+
+def test_an_administrative_change_is_audited_with_the_client_s_address(stack, make_admin):
+    admin = stack.browser("127.0.0.8")
+    login = admin.post_form("/auth/login", {"username": make_admin(), "password": "deploy-pass-2026"})
+    assert login.status == 303
+    saved = admin.post_form("/admin/departments/new", {"code": "eng_deploy", "name": "工程部（部署）",
+                                                       "active": "y"}, headers=FORGED)
+    assert saved.status == 303
+    with stack.app_context():
+        entry = db.session.scalars(select(AdminAudit).order_by(AdminAudit.id.desc())).first()
+        assert entry.address == "127.0.0.8" and "工程部（部署）" in str(entry.after)
+
+
+def test_a_photo_uploaded_through_one_instance_is_served_by_the_other(stack, model_home_pairing_code,
+                                                                      make_supervisor):
+    tablet = stack.browser("127.0.0.9")
+    assert tablet.post_form("/kiosk/pair", {"code": model_home_pairing_code}).status == 303
+    report = {"item": "客厅装饰花瓶", "event": "lost", "happened": "闭店清点时发现不见",
+              "occurred_at": "2026-11-23T09:40", "reported_by": "李管家"}
+    filed = tablet.post_files("/model-home/assets/new", report, {"photos": ("vase.png", "image/png", PNG)})
+    assert filed.status == 303
+    with stack.app_context():
+        record_id = db.session.scalar(select(AssetRecord.id).order_by(AssetRecord.id.desc()))
+    supervisor = stack.browser("127.0.0.10")
+    assert supervisor.post_form("/auth/login", {"username": make_supervisor(),
+                                                "password": "deploy-pass-2026"}).status == 303
+    photos = [supervisor.get(f"/model-homes/assets/{record_id}/photos/0") for _ in range(4)]
+    assert [(p.status, p.body) for p in photos] == [(200, PNG)] * 4
+    assert {filed.upstream, *(p.upstream for p in photos)} == stack.instances

@@ -29,9 +29,9 @@ from kiosk.models.visits import Appointment, Visit
 from kiosk.services import devices, rotation, submissions
 from tests.kiosk_support import visit_data
 from tests.sales_support import make_team, make_units, new_file, received_group
+from tests.support import PNG
 
 TEN = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 TAPS = 20
 
 

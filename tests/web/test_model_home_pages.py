@@ -21,7 +21,7 @@ from kiosk.models.visits import KioskDevice
 from kiosk.services import devices, model_home, rotation
 from kiosk.services.photos import DatabasePhotos, DirectoryPhotos
 from tests.conftest import make_app
-from tests.support import OUT_OF_YEARS, field_error
+from tests.support import OUT_OF_YEARS, PNG, field_error
 
 # Monday 23 November 2026 in Shanghai (UTC+8).
 DAY_START = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)
@@ -31,7 +31,6 @@ def sh(hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, 23, hour - 8, minute, tzinfo=UTC)
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture
