@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import select, text
+
 from kiosk.extensions import db
+from kiosk.models.jobs import JobRun
 from kiosk.worker.jobs import JOBS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,3 +45,31 @@ def wait_for(find, workers: dict):
         assert all(w.poll() is None for w in workers.values()), "a worker exited early"
         assert time.monotonic() < deadline, "the workers did not get there in time"
         time.sleep(0.2)
+
+
+@contextmanager
+def one_of_two_workers_killed_mid_escalation(env: dict) -> Iterator[tuple[JobRun, dict]]:
+    """Two workers in ``env`` (PostgreSQL) with a 2 s lease on the escalation. The slips table is locked, so
+    the first worker to run the escalation hangs inside it; that worker is killed (SIGKILL) there and the
+    lock released. Yields the hung run and the surviving workers (by pid); SIGTERM ends them at the exit."""
+    lock = db.engine.connect()
+    lock.begin()
+    lock.execute(text("LOCK TABLE task_slips IN ACCESS EXCLUSIVE MODE"))
+    workers = {}
+    try:
+        for _ in range(2):
+            worker = start_worker({**env, "KIOSK_WORKER_LEASE_SECONDS": '{"escalate-overdue": 2}'})
+            workers[worker.pid] = worker
+        first_run = select(JobRun).where(JobRun.job == "escalate-overdue").order_by(JobRun.id)
+        hung = wait_for(lambda: db.session.scalar(first_run), workers)
+        pid = int(hung.worker.rsplit(":", 1)[1])
+        assert pid in workers and hung.finished_at is None
+        workers[pid].kill()
+        workers.pop(pid).wait(timeout=60)
+        lock.rollback()
+        yield hung, workers
+    finally:
+        lock.close()
+        for worker in workers.values():
+            worker.send_signal(signal.SIGTERM)
+            worker.communicate(timeout=60)

@@ -4,11 +4,10 @@ two workers each, on one PostgreSQL and one Redis. Everything below goes through
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import sys
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from kiosk.extensions import db
 from kiosk.models.audit import AdminAudit
@@ -18,7 +17,7 @@ from kiosk.models.security import LoginAttempt
 from kiosk.worker.jobs import JOBS
 from tests.deploy.servers import PROXY_ADDRESS, ROOT
 from tests.support import PNG
-from tests.worker_support import EVERY_SECOND, start_worker, wait_for
+from tests.worker_support import EVERY_SECOND, one_of_two_workers_killed_mid_escalation, wait_for
 
 FORGED = {"X-Forwarded-For": "203.0.113.9"}
 
@@ -92,34 +91,17 @@ def test_two_workers_run_each_slot_once_and_a_killed_one_leaves_its_job_to_the_o
     """Two workers (two hosts) on the stack's database, every job every second. The escalation's first
     run hangs on a locked table; its worker is killed (SIGKILL) there, and the other takes the slot over
     when the lease (2 s) runs out, then runs every job on. The admins see it all through nginx."""
-    env = {**stack.env, **EVERY_SECOND, "KIOSK_WORKER_LEASE_SECONDS": '{"escalate-overdue": 2}'}
+    with stack.app_context(), one_of_two_workers_killed_mid_escalation({**stack.env, **EVERY_SECOND}) as (
+            hung, workers):
+        slot, survivor = hung.due_at, f"{hung.worker.rsplit(':', 1)[0]}:{next(iter(workers))}"
+        wait_for(lambda: min(len(runs) for runs in _finished_runs().values()) >= 3 or None, workers)
     with stack.app_context():
-        lock = db.engine.connect()
-        lock.begin()
-        lock.execute(text("LOCK TABLE task_slips IN ACCESS EXCLUSIVE MODE"))
-        workers = {}
-        try:
-            for _ in range(2):
-                worker = start_worker(env)
-                workers[worker.pid] = worker
-            hung = wait_for(lambda: db.session.scalar(
-                select(JobRun).where(JobRun.job == "escalate-overdue").order_by(JobRun.id)), workers)
-            killed = int(hung.worker.rsplit(":", 1)[1])
-            workers.pop(killed).kill()
-            lock.rollback()
-            survivor = f"{hung.worker.rsplit(':', 1)[0]}:{next(iter(workers))}"
-            wait_for(lambda: min(len(runs) for runs in _finished_runs().values()) >= 3 or None, workers)
-        finally:
-            lock.close()
-            for worker in workers.values():
-                worker.send_signal(signal.SIGTERM)
-                worker.communicate(timeout=60)
         db.session.rollback()
         runs = _finished_runs()
         assert db.session.scalar(select(func.count()).select_from(JobRun).where(
             JobRun.finished_at.is_(None))) == 1  # only the killed worker's run never ended
         taken = runs["escalate-overdue"][0]
-        assert taken.due_at == hung.due_at and taken.worker == survivor and taken.error is None
+        assert taken.due_at == slot and taken.worker == survivor and taken.error is None
         for name, done in runs.items():
             assert len({run.due_at for run in done}) == len(done), f"{name}: a slot ran twice"
             assert all(run.error is None for run in done), name

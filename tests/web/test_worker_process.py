@@ -15,14 +15,20 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from kiosk.domain.schedules import Every
 from kiosk.extensions import db
 from kiosk.models.jobs import JobRun
 from kiosk.worker.jobs import JOBS
 from tests.kiosk_support import scalars
-from tests.worker_support import EVERY_SECOND, ROOT, start_worker, wait_for
+from tests.worker_support import (
+    EVERY_SECOND,
+    ROOT,
+    one_of_two_workers_killed_mid_escalation,
+    start_worker,
+    wait_for,
+)
 
 INTERVAL = Every(timedelta(seconds=1))
 RUNS_WANTED = 3  # of every job, before the workers are stopped
@@ -65,28 +71,11 @@ def test_a_worker_killed_mid_run_leaves_the_job_to_the_other(app, database_url):
     """The test locks the slips table, so the first worker to run the escalation hangs inside it; that
     worker is killed (SIGKILL), the lock released, and the other worker runs the same slot once its lease
     (2 s here) has run out."""
-    lock = db.engine.connect()
-    lock.begin()
-    lock.execute(text("LOCK TABLE task_slips IN ACCESS EXCLUSIVE MODE"))
-    workers = {}
-    try:
-        for _ in range(2):
-            worker = _start_worker(database_url, KIOSK_WORKER_LEASE_SECONDS='{"escalate-overdue": 2}')
-            workers[worker.pid] = worker
-        first_run = select(JobRun).where(JobRun.job == "escalate-overdue").order_by(JobRun.id)
-        hung = wait_for(lambda: db.session.scalar(first_run), workers)
-        pid = hung.worker.rsplit(":", 1)[1]
-        assert int(pid) in workers and hung.finished_at is None
-        workers[int(pid)].kill()
-        workers.pop(int(pid)).wait(timeout=60)
-        lock.rollback()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "worker-test", "PYTHONPATH": str(ROOT),
+           **EVERY_SECOND}
+    with one_of_two_workers_killed_mid_escalation(env) as (hung, workers):
         taken = wait_for(lambda: db.session.scalar(select(JobRun).where(
             JobRun.job == "escalate-overdue", JobRun.due_at == hung.due_at, JobRun.finished_at.is_not(None))),
             workers)
-    finally:
-        lock.close()
-        for worker in workers.values():
-            worker.send_signal(signal.SIGTERM)
-            worker.communicate(timeout=60)
     assert taken.worker != hung.worker and taken.error is None
     assert [w.returncode for w in workers.values()] == [0]
