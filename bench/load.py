@@ -14,8 +14,8 @@ workers, as ``make serve-prod``) on 127.0.0.1 and a free port. Then, for ``--sec
 
 * ``--kiosks`` paired tablets sign visitors in (a purpose picked from the start screen, the form filled as
   its fields ask) and sign earlier visitors out by mobile number;
-* ``--agents`` agents sign in; the switchboard (HMAC-signed events, ``kiosk.cti_simulator``) rings each
-  one's extension, the agent answers on the console, records, reads back, and dispatches a task slip to a
+* ``--agents`` agents sign in; the switchboard (HMAC-signed events, ``kiosk.devtools.cti_simulator``) rings
+  each one's extension, the agent answers on the console, records, reads back, and dispatches a task slip to a
   department (now and then answers an inquiry on the spot); the switchboard repeats an event now and then;
 * ``--boards`` supervisors open the board and poll every panel the page polls, as htmx would (with the
   ETag of the last answer).
@@ -371,7 +371,7 @@ class Switchboard:
         self.url, self.secret, self.stats = f"http://{HOST}:{port}", secret, stats
 
     def send(self, kind: str, call_id: str, caller: str, extension: str) -> dict | None:
-        from kiosk.cti_simulator import pbx_event, post_event
+        from kiosk.devtools.cti_simulator import pbx_event, post_event
 
         event = pbx_event(kind, call_id, datetime.now(UTC), caller, extension)
         started = time.perf_counter()
@@ -555,7 +555,7 @@ def prepare(url: str, kiosks: int, agents: int, boards: int) -> Setup:
 
     from kiosk import create_app
     from kiosk.clock import local, utcnow
-    from kiosk.demo import seed_demo
+    from kiosk.devtools.demo import seed_demo
     from kiosk.domain.rotation import HoursSet
     from kiosk.extensions import db
     from kiosk.models.calls import PbxSecret

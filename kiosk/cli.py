@@ -17,7 +17,7 @@ from kiosk.services import accounts, audit
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load realistic demo data (idempotent)."""
-    from kiosk.demo import DEMO_PASSWORD, DEMO_PBX, STAFF, seed_demo, seed_history
+    from kiosk.devtools.demo import DEMO_PASSWORD, DEMO_PBX, STAFF, seed_demo, seed_history
 
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("Database already has users; demo data not loaded.")
@@ -123,7 +123,7 @@ def cti_simulate_command(url, secret, pbx, calls, ringing, seed) -> None:
     """Play realistic, signed switchboard event streams against a running server."""
     import random
 
-    from kiosk.cti_simulator import call_streams, post_event
+    from kiosk.devtools.cti_simulator import call_streams, post_event
 
     owners = db.session.scalars(select(Owner.mobile).where(Owner.mobile.is_not(None))).all()
     extensions = db.session.scalars(

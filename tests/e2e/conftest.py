@@ -51,7 +51,7 @@ def live_server(app):
 def demo(app):
     """The demo data set (staff of every role, projects, owners, phrases)."""
     from kiosk.clock import utcnow
-    from kiosk.demo import seed_demo
+    from kiosk.devtools.demo import seed_demo
 
     seed_demo(utcnow())
 

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from kiosk.clock import utcnow
-from kiosk.cti_simulator import post_event
-from kiosk.demo import DEMO_PASSWORD, DEMO_PBX
+from kiosk.devtools.cti_simulator import post_event
+from kiosk.devtools.demo import DEMO_PASSWORD, DEMO_PBX
 from kiosk.extensions import db
 from kiosk.models.calls import Call, CallPhraseUse, PbxSecret
 from kiosk.models.tasks import TaskSlip

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from kiosk.clock import utcnow
-from kiosk.demo import DEMO_PASSWORD, seed_history
+from kiosk.devtools.demo import DEMO_PASSWORD, seed_history
 from kiosk.domain.kpi import KpiCode
 
 

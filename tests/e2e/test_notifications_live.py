@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kiosk.clock import utcnow
-from kiosk.demo import DEMO_PASSWORD
+from kiosk.devtools.demo import DEMO_PASSWORD
 from kiosk.extensions import db
 from kiosk.models.people import User
 from kiosk.services.notifications import notify

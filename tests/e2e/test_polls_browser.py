@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.demo import DEMO_PASSWORD
+from kiosk.devtools.demo import DEMO_PASSWORD
 
 
 @pytest.fixture

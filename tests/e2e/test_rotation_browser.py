@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kiosk.clock import SHANGHAI, local, utcnow
-from kiosk.demo import DEMO_PASSWORD
+from kiosk.devtools.demo import DEMO_PASSWORD
 from kiosk.services import rotation
 
 

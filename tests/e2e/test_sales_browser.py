@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kiosk.clock import SHANGHAI, local, utcnow
-from kiosk.demo import DEMO_PASSWORD
+from kiosk.devtools.demo import DEMO_PASSWORD
 from kiosk.extensions import db
 from kiosk.models.model_home import ModelHomeRound
 from kiosk.models.people import User

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.demo import DEMO_PASSWORD
+from kiosk.devtools.demo import DEMO_PASSWORD
 
 HOMES = [
     ("admin", "/admin/users", "用户"),

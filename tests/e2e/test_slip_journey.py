@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from kiosk.clock import utcnow
 from kiosk.database import begin_write
-from kiosk.demo import DEMO_PASSWORD
+from kiosk.devtools.demo import DEMO_PASSWORD
 from kiosk.domain.deadlines import Priority
 from kiosk.extensions import db
 from kiosk.models.calls import Call

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.cti_simulator import OLDEST_EVENT, call_streams
+from kiosk.devtools.cti_simulator import OLDEST_EVENT, call_streams
 from kiosk.extensions import db
 from kiosk.models.calls import AgentState, Call, CallEvent, CtiRefusalCount
 from tests.support import field_error

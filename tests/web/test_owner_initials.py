@@ -56,7 +56,7 @@ def test_a_caller_saved_from_the_call_screen_gets_initials(client, login_as):
 
 def test_every_demo_owner_has_initials(app):
     from kiosk.clock import utcnow
-    from kiosk.demo import seed_demo
+    from kiosk.devtools.demo import seed_demo
 
     seed_demo(utcnow())
     initials = db.session.scalars(select(Owner.name_initials)).all()

@@ -201,7 +201,7 @@ def test_ten_groups_from_three_tablets_at_once_get_ten_distinct_rule_correct_rec
 
 
 def test_demo_seeds_todays_table_for_the_sales_team_once(app):
-    from kiosk.demo import seed_demo
+    from kiosk.devtools.demo import seed_demo
 
     assert seed_demo(TEN)["receptions"] == 2
     assert seed_demo(TEN)["receptions"] == 0

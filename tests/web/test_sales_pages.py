@@ -511,7 +511,7 @@ def test_navigation_shows_the_sales_pages(client, signed_in):
 
 def test_the_demo_shows_pipelines_reminders_due_today_and_a_model_home_round(app):
     from kiosk.clock import local, utcnow
-    from kiosk.demo import seed_demo
+    from kiosk.devtools.demo import seed_demo
     from kiosk.models.model_home import ModelHomeCheck, ModelHomeRound
     from kiosk.models.people import User
 

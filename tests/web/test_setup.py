@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from kiosk import create_app
 from kiosk.config import normalise_database_url, settings_from_environment
-from kiosk.demo import DEMO_PASSWORD, STAFF
+from kiosk.devtools.demo import DEMO_PASSWORD, STAFF
 from kiosk.domain.hotline import STANDARD_PHRASES
 from kiosk.extensions import db
 from kiosk.models.people import User

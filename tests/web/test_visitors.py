@@ -295,7 +295,7 @@ def test_search_by_mobile_is_a_post_and_masks_for_agents(client, login_as, visit
 
 
 def test_seed_demo_adds_tablets_visits_and_a_watch_entry_once(runner):
-    from kiosk.demo import INCIDENT_VISITS, VISITS
+    from kiosk.devtools.demo import INCIDENT_VISITS, VISITS
     from kiosk.models.visits import KioskDevice
 
     first = runner.invoke(args=["seed-demo"])

@@ -1,0 +1,204 @@
+"""The aggregate queries: one per family, grouped by a key (a breakdown row or a trend period)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, literal_column, select, union_all
+from sqlalchemy.sql.elements import ColumnElement
+
+from kiosk.domain import kpi as rules
+from kiosk.domain.kpi import Period
+from kiosk.extensions import db
+from kiosk.models.callbacks import Callback, CallbackKind
+from kiosk.models.calls import Call
+from kiosk.models.property import Building, Owner, Project, Unit
+from kiosk.models.tasks import TaskSlip
+from kiosk.models.visits import Incident
+from kiosk.services.kpi.conditions import (
+    ANSWER_MET,
+    ANSWER_MISSED,
+    CALLBACK_MET,
+    COMPLAINT,
+    MAJOR,
+    OVER_THREE_MINUTES,
+    PROFILE_COMPLETE,
+    REPORT_MET,
+    SLIP_MET,
+    TALKED,
+    callback_missed,
+    report_missed,
+    ring_abandoned,
+    ring_late,
+    ring_met,
+    slip_missed,
+)
+from kiosk.services.kpi.dimensions import DIMENSIONS, then
+from kiosk.services.kpi.sql import counted, within
+
+P90 = 90
+
+Grouping = tuple[ColumnElement | None, ColumnElement | None, Callable[[Select], Select]]
+"""(key, name or None, joins) of a GROUP BY; key None: one total, under key 0."""
+TOTAL: Grouping = (None, None, lambda s: s)
+
+
+@dataclass(frozen=True)
+class ByPeriods:
+    """Group by trend period: one aggregate per period, ``UNION ALL``-ed, keyed 0, 1, … (oldest first).
+
+    Each part reads its period's rows in index order with no sort; a ``GROUP BY`` over a computed
+    bucket would sort the whole span first (several times slower on a year of calls).
+    """
+
+    periods: list[Period]
+
+
+def grouped_by(family: str, dimension: str) -> Grouping:
+    d = DIMENSIONS[family][dimension]
+    return d.key, d.name, d.join
+
+
+def _grouped(measures: dict[str, ColumnElement], grouping: Grouping | ByPeriods, source, where,
+             moment=None, start: datetime | None = None, end: datetime | None = None) -> dict:
+    """``{key: {measure: value, "name": name}}`` of one aggregate statement over the rows of ``source``
+    matching ``where`` whose ``moment`` is in ``[start, end)`` (or in each period of a ``ByPeriods``).
+
+    Grouped by position (``GROUP BY 1``), which both databases read the same way whatever the key is.
+    """
+    labelled = [m.label(label) for label, m in measures.items()]
+    name = None
+    if isinstance(grouping, ByPeriods):
+        statement = union_all(*(
+            select(literal_column(str(i)).label("k"), *labelled).select_from(source)
+            .where(*where, *within(moment, p.start_utc, p.end_utc)) for i, p in enumerate(grouping.periods)))
+    else:
+        key, name, join = grouping
+        columns = [(literal_column("0") if key is None else key).label("k")]
+        if name is not None:
+            columns.append(name.label("n"))
+        span = within(moment, start, end) if moment is not None else []
+        statement = join(select(*columns, *labelled).select_from(source)).where(*where, *span)
+        if key is not None:
+            positions = range(1, 2 + (name is not None))
+            statement = statement.group_by(*(literal_column(str(i)) for i in positions))
+    out = {}
+    for row in db.session.execute(statement).mappings():
+        values = {label: row[label] for label in measures}
+        if name is not None:
+            values["name"] = row["n"]
+        out[row["k"]] = values
+    return out
+
+
+def call_counts(grouping: Grouping, start: datetime, end: datetime, ring_target_seconds: float) -> dict:
+    target = ring_target_seconds
+    measures = {
+        "ring_met": counted(ring_met(target)), "ring_late": counted(ring_late(target)),
+        "ring_abandoned": counted(ring_abandoned(target)), "talked": counted(TALKED),
+        "over": counted(OVER_THREE_MINUTES), "talk_total": func.sum(Call.talk_seconds),
+    }
+    return _grouped(measures, grouping, Call, [], Call.created_at, start, end)
+
+
+def p90_talk(grouping: Grouping, start: datetime, end: datetime) -> dict:
+    """The nearest-rank p90 of talk time per group (an agent, a project) in one period: in each group the
+    row whose ``ROW_NUMBER()`` over the talk time is ``ceil(0.9 × n)``."""
+    key, _name, join = grouping
+    window = {} if key is None else {"partition_by": key}
+    inner = join(select(
+        (literal_column("0") if key is None else key).label("k"), Call.talk_seconds.label("s"),
+        func.row_number().over(order_by=Call.talk_seconds, **window).label("rank"),
+        func.count().over(**window).label("total"),
+    ).select_from(Call)).where(TALKED, *within(Call.created_at, start, end)).subquery()
+    # rules.nearest_rank(n, 90) = ceil(90 n / 100), in integers
+    wanted = (inner.c.total * P90 + 99) // 100
+    rows = db.session.execute(select(inner.c.k, inner.c.s).where(inner.c.rank == wanted)).all()
+    return {k: {"p90": s} for k, s in rows}
+
+
+def p90_of_period(period: Period, talked: int) -> int | None:
+    """The nearest-rank p90 of one period's ``talked`` calls: ``ORDER BY`` talk time, ``OFFSET`` rank − 1.
+
+    One period's calls come from the covering index (``ix_calls_kpi``) and only they are sorted, which on a
+    year of trend beats one window over the whole year.
+    """
+    if not talked:
+        return None
+    in_period = within(Call.created_at, period.start_utc, period.end_utc)
+    return db.session.scalar(select(Call.talk_seconds).where(TALKED, *in_period).order_by(Call.talk_seconds)
+                             .offset(rules.nearest_rank(talked, P90) - 1).limit(1))
+
+
+def slip_counts(grouping: Grouping, start: datetime, end: datetime, now: datetime) -> dict:
+    missed = slip_missed(now)
+    measures = {
+        "slip_met": counted(SLIP_MET), "slip_missed": counted(missed),
+        "routine_met": counted(and_(COMPLAINT, ~MAJOR, SLIP_MET)),
+        "routine_missed": counted(and_(COMPLAINT, ~MAJOR, missed)),
+        "major_met": counted(and_(COMPLAINT, MAJOR, SLIP_MET)),
+        "major_missed": counted(and_(COMPLAINT, MAJOR, missed)),
+    }
+    return _grouped(measures, grouping, TaskSlip, [], TaskSlip.due_at, start, end)
+
+
+def callback_counts(grouping: Grouping, start: datetime, end: datetime, now: datetime) -> dict:
+    measures = {"callback_met": counted(CALLBACK_MET), "callback_missed": counted(callback_missed(now))}
+    return _grouped(measures, grouping, Callback, [], Callback.due_at, start, end)
+
+
+def _answers_source():
+    return Callback.__table__.join(TaskSlip.__table__, TaskSlip.id == Callback.slip_id)
+
+
+def answer_counts(grouping: Grouping, start: datetime, end: datetime) -> dict:
+    measures = {"answer_met": counted(ANSWER_MET), "answer_missed": counted(ANSWER_MISSED)}
+    return _grouped(measures, grouping, _answers_source(), COMPLAINT_ANSWERS, Callback.done_at, start, end)
+
+
+#: Callbacks made after a complaint slip (counted by ``done_at``): what complaint satisfaction counts.
+COMPLAINT_ANSWERS = [CALLBACK_MET, Callback.kind == CallbackKind.SLIP.value, COMPLAINT]
+
+
+def report_counts(grouping: Grouping, start: datetime, end: datetime, now: datetime) -> dict:
+    measures = {"report_met": counted(REPORT_MET), "report_missed": counted(report_missed(now))}
+    return _grouped(measures, grouping, Incident, [], Incident.report_due_at, start, end)
+
+
+def visited_owner(statement: Select) -> Select:
+    """From a periodic callback to the owner called."""
+    return statement.join(Owner, Owner.id == Callback.property_owner_id)
+
+
+def owner_visits_where() -> list[ColumnElement]:
+    """What annual visit coverage counts: the centre's own visits -- periodic owner callbacks (seed 001
+    制度3 §5) that reached an owner with a home. The callback after a slip follows up a request the owner
+    made and is not a visit."""
+    return [CALLBACK_MET, Callback.kind == CallbackKind.PERIODIC.value, Owner.unit_id.is_not(None)]
+
+
+def visit_counts(windows: list[tuple[datetime, datetime]], grouping: Grouping = TOTAL) -> list[dict]:
+    """Reached owner callbacks in each (possibly overlapping) window: ``[{key: {"visits": n}}, ...]``."""
+    measures = {f"w{i}": counted(and_(Callback.done_at >= s, Callback.done_at < e))
+                for i, (s, e) in enumerate(windows)}
+    span = within(Callback.done_at, min(s for s, _ in windows), max(e for _, e in windows))
+    key, name, join = grouping
+    visited = then(visited_owner, join)
+    found = _grouped(measures, (key, name, visited), Callback, [*owner_visits_where(), *span])
+    return [{k: {"visits": values[f"w{i}"], **({"name": values["name"]} if "name" in values else {})}
+             for k, values in found.items()} for i in range(len(windows))]
+
+
+def household_counts(grouping: Grouping = TOTAL) -> dict:
+    """Homes with an owner on file, in total (key 0) or per project."""
+    key, name, _ = grouping
+    return _grouped({"households": func.count(func.distinct(Owner.unit_id))}, (key, name, lambda s: s.join(
+        Unit, Unit.id == Owner.unit_id).join(Building, Building.id == Unit.building_id).outerjoin(
+        Project, Project.id == Building.project_id)), Owner, [])
+
+
+def profile_counts(grouping: Grouping) -> dict:
+    measures = {"complete": counted(PROFILE_COMPLETE), "owners": func.count(Owner.id)}
+    return _grouped(measures, grouping, Owner, [])

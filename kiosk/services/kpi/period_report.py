@@ -1,0 +1,258 @@
+"""The report: every KPI for a period, its trend and its breakdowns, and what came in during the
+period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import cached_property
+
+from sqlalchemy import and_, func, select
+
+from kiosk.domain import kpi as rules
+from kiosk.domain.kpi import KpiCode, Period, PeriodKind
+from kiosk.extensions import db
+from kiosk.models.callbacks import Callback
+from kiosk.models.calls import Call
+from kiosk.models.tasks import TaskSlip
+from kiosk.models.visits import Incident, Visit
+from kiosk.services.kpi.conditions import (
+    ANSWERED,
+    CALLBACK_MET,
+    INBOUND,
+)
+from kiosk.services.kpi.counts import (
+    TOTAL,
+    ByPeriods,
+    answer_counts,
+    call_counts,
+    callback_counts,
+    grouped_by,
+    household_counts,
+    p90_of_period,
+    p90_talk,
+    profile_counts,
+    report_counts,
+    slip_counts,
+    visit_counts,
+)
+from kiosk.services.kpi.fairness import SalespersonRow, fairness_of, rotation_days
+from kiosk.services.kpi.sql import counted, within
+from kiosk.services.kpi.values import Counts, KpiValue, complaint_split, kpi_values
+
+
+class NoBreakdown(StrEnum):
+    """Why a KPI has no breakdown by a dimension (the page and the downloads say it; see the module doc)."""
+
+    HOUSEHOLDS_BY_PROJECT = "households_by_project"  # its denominator, households, belong to projects
+    NO_PROFILE_KEEPER = "no_profile_keeper"  # an owner profile records nobody who keeps it
+    SPREAD_BETWEEN_SALESPEOPLE = "spread_between_salespeople"  # a spread is between people, not of one
+    ONE_SALES_TEAM = "one_sales_team"  # only the sales office's salespeople take turns
+    ROTATION_BY_OFFICE = "rotation_by_office"  # the rotation is kept per sales office, not per project
+    VISIT_RECORDS_PLACE = "visit_records_place"  # a visit records the place, not the project
+
+
+#: The KPIs each breakdown leaves out, and why; every other KPI is in it (``breakdown_codes``).
+NOT_BROKEN_DOWN: dict[str, dict[KpiCode, NoBreakdown]] = {
+    "agent": {
+        KpiCode.ANNUAL_VISIT_COVERAGE: NoBreakdown.HOUSEHOLDS_BY_PROJECT,
+        KpiCode.OWNER_PROFILE_COMPLETENESS: NoBreakdown.NO_PROFILE_KEEPER,
+        KpiCode.ROTATION_FAIRNESS: NoBreakdown.SPREAD_BETWEEN_SALESPEOPLE,
+    },
+    "department": {
+        KpiCode.ANNUAL_VISIT_COVERAGE: NoBreakdown.HOUSEHOLDS_BY_PROJECT,
+        KpiCode.OWNER_PROFILE_COMPLETENESS: NoBreakdown.NO_PROFILE_KEEPER,
+        KpiCode.ROTATION_FAIRNESS: NoBreakdown.ONE_SALES_TEAM,
+    },
+    "project": {
+        KpiCode.INCIDENT_REPORTS_ON_TIME: NoBreakdown.VISIT_RECORDS_PLACE,
+        KpiCode.ROTATION_FAIRNESS: NoBreakdown.ROTATION_BY_OFFICE,
+    },
+}
+
+
+def breakdown_codes(dimension: str) -> tuple[KpiCode, ...]:
+    """The KPIs of an agent, department or project breakdown, in ``KpiCode`` order."""
+    return tuple(code for code in KpiCode if code not in NOT_BROKEN_DOWN[dimension])
+
+
+AGENT_CODES = breakdown_codes("agent")
+DEPARTMENT_CODES = breakdown_codes("department")
+PROJECT_CODES = breakdown_codes("project")
+#: Incident classes (A/B/C, seed 000 §3): a fourth breakdown, of the incident reports only.
+CLASS_CODES = (KpiCode.INCIDENT_REPORTS_ON_TIME,)
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: int | str | None
+    name: str | None
+    values: dict[KpiCode, KpiValue]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    dimension: str  # agent / department / project / class
+    codes: tuple[KpiCode, ...]
+    rows: list[BreakdownRow]
+    #: The KPIs this breakdown leaves out, and why (in ``KpiCode`` order).
+    not_applicable: dict[KpiCode, NoBreakdown] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period: Period
+    value: KpiValue
+
+
+@dataclass(frozen=True)
+class Volume:
+    """How much came in during the period (the weekly report's 客户反映信息)."""
+
+    calls_in: int
+    calls_answered: int
+    calls_out: int
+    slips_opened: dict[str, int]  # category -> count
+    callbacks_made: int
+    visits: int
+    incidents: int
+
+    @property
+    def slips_total(self) -> int:
+        return sum(self.slips_opened.values())
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    period: Period
+    now: datetime
+    ring_target_seconds: float  # the three-ring target the calls were judged by
+    values: dict[KpiCode, KpiValue]
+    trend: dict[KpiCode, list[TrendPoint]]
+    breakdowns: list[Breakdown]
+    salespeople: list[SalespersonRow]
+    complaint_split: rules.ComplaintTimeliness
+
+    @cached_property
+    def volume(self) -> Volume:
+        """Counted when a report or a download reads it; the KPI page does not show it."""
+        return volume(self.period)
+
+    @property
+    def periods(self) -> list[Period]:
+        return [p.period for p in self.trend[KpiCode.SLIPS_OVERDUE]]
+
+
+def _merge(*parts: dict) -> dict[object, Counts]:
+    merged: dict[object, Counts] = {}
+    for part in parts:
+        for key, values in part.items():
+            merged.setdefault(key, Counts()).update(values)
+    return merged
+
+
+def _trend(periods: list[Period], now: datetime, ring_target_seconds: float) -> list[Counts]:
+    start, end = periods[0].start_utc, periods[-1].end_utc
+    by = ByPeriods(periods)
+    merged = _merge(call_counts(by, start, end, ring_target_seconds), slip_counts(by, start, end, now),
+                    callback_counts(by, start, end, now), answer_counts(by, start, end),
+                    report_counts(by, start, end, now))
+    visits = visit_counts([rules.trailing_year(p) for p in periods])
+    households = household_counts().get(0, {"households": 0})
+    profiles = profile_counts(TOTAL).get(0, {})
+    out = []
+    for i, period in enumerate(periods):
+        counts = merged.get(i, Counts())
+        counts.update({"p90": p90_of_period(period, counts["talked"])})
+        counts.update({**households, "visits": visits[i].get(0, {}).get("visits", 0)})
+        if i == len(periods) - 1:  # profiles are as they are now: no history to chart
+            counts.update(profiles)
+        out.append(counts)
+    return out
+
+
+def _breakdown(dimension: str, codes: tuple[KpiCode, ...], merged: dict[object, Counts]) -> Breakdown:
+    """One row per key that has a value for at least one of ``codes`` (a row of dashes says nothing)."""
+    rows = []
+    for key, counts in merged.items():
+        values = kpi_values(counts, codes)
+        if any(v.value is not None for v in values.values()):
+            rows.append(BreakdownRow(key, counts.values.get("name"), values))
+    rows.sort(key=lambda r: (r.key is None, r.name or "", str(r.key)))
+    return Breakdown(dimension, codes, rows, dict(NOT_BROKEN_DOWN.get(dimension, {})))
+
+
+def _work_counts(dimension: str, start: datetime, end: datetime, now: datetime,
+                 ring_target_seconds: float) -> list[dict]:
+    """What every agent, department and project breakdown counts: calls, talk-time p90, slips and
+    complaints, complaint answers, callbacks -- one ``GROUP BY`` statement each."""
+    return [call_counts(grouped_by("calls", dimension), start, end, ring_target_seconds),
+            p90_talk(grouped_by("calls", dimension), start, end),
+            slip_counts(grouped_by("slips", dimension), start, end, now),
+            answer_counts(grouped_by("answers", dimension), start, end),
+            callback_counts(grouped_by("callbacks", dimension), start, end, now)]
+
+
+def breakdowns(period: Period, now: datetime, *, ring_target_seconds: float) -> list[Breakdown]:
+    start, end = period.start_utc, period.end_utc
+
+    def work(dimension: str) -> list[dict]:
+        return _work_counts(dimension, start, end, now, ring_target_seconds)
+
+    agents = _merge(*work("agent"), report_counts(grouped_by("incidents", "agent"), start, end, now))
+    departments = _merge(*work("department"),
+                         report_counts(grouped_by("incidents", "department"), start, end, now))
+    window = rules.trailing_year(period)
+    projects = _merge(*work("project"),
+                      visit_counts([window], grouped_by("visits", "project"))[0],
+                      household_counts(grouped_by("visits", "project")),
+                      profile_counts(grouped_by("owners", "project")))
+    classes = _merge(report_counts(grouped_by("incidents", "class"), start, end, now))
+    return [_breakdown("agent", AGENT_CODES, agents), _breakdown("department", DEPARTMENT_CODES, departments),
+            _breakdown("project", PROJECT_CODES, projects), _breakdown("class", CLASS_CODES, classes)]
+
+
+def volume(period: Period) -> Volume:
+    start, end = period.start_utc, period.end_utc
+    calls = db.session.execute(select(
+        counted(INBOUND), counted(and_(INBOUND, ANSWERED)), counted(Call.direction == "out"),
+    ).select_from(Call).where(*within(Call.created_at, start, end))).one()
+    slips = dict(db.session.execute(select(TaskSlip.category, func.count()).where(
+        *within(TaskSlip.opened_at, start, end)).group_by(TaskSlip.category)).all())
+    callbacks = db.session.scalar(select(func.count()).select_from(Callback).where(
+        CALLBACK_MET, *within(Callback.done_at, start, end)))
+    visits = db.session.scalar(select(func.count()).select_from(Visit).where(
+        *within(Visit.signed_in_at, start, end)))
+    incidents = db.session.scalar(select(func.count()).select_from(Incident).where(
+        *within(Incident.opened_at, start, end)))
+    return Volume(calls[0], calls[1], calls[2], slips, callbacks, visits, incidents)
+
+
+def rotation_window(period: Period) -> list[Period]:
+    """The days the rotation chart shows: the trend's days for a day, else every day of the period."""
+    if period.kind is PeriodKind.DAY:
+        return rules.trend_periods(period)
+    return [rules.period_for(PeriodKind.DAY, period.start + timedelta(days=i)) for i in range(period.days)]
+
+
+def report(period: Period, now: datetime, *, ring_target_seconds: float) -> KpiReport:
+    """Every KPI for ``period`` with its trend (``trend_periods``) and its breakdowns, judged at ``now``;
+    calls against the three-ring target ``ring_target_seconds`` (the ``THREE_RINGS_SECONDS`` setting)."""
+    periods = rules.trend_periods(period)
+    counts = _trend(periods, now, ring_target_seconds)
+    codes = [c for c in KpiCode if c is not KpiCode.ROTATION_FAIRNESS]
+    trend = {code: [] for code in KpiCode}
+    for p, group in zip(periods, counts, strict=True):
+        for code, value in kpi_values(group, codes).items():
+            trend[code].append(TrendPoint(p, value))
+    days = rotation_window(period)
+    rotation_data = rotation_days(days[0].start, days[-1].end, people_from=period.start)
+    trend[KpiCode.ROTATION_FAIRNESS] = [
+        TrendPoint(d, fairness_of([rotation_data.spreads.get(d.start)])) for d in days]
+    in_period = [s for d, s in rotation_data.spreads.items() if period.start <= d <= period.end]
+    values = {code: points[-1].value for code, points in trend.items()}
+    values[KpiCode.ROTATION_FAIRNESS] = fairness_of(in_period)
+    return KpiReport(period, now, ring_target_seconds, values, trend,
+                     breakdowns(period, now, ring_target_seconds=ring_target_seconds), rotation_data.people,
+                     complaint_split(counts[-1]))
