@@ -42,6 +42,10 @@ def get_department(department_id: int | None) -> Department | None:
     return db.session.get(Department, department_id) if department_id else None
 
 
+def get_user(user_id: int | None) -> User | None:
+    return db.session.get(User, user_id) if user_id else None
+
+
 def save_department(department: Department, *, by: By | None = None, **values) -> Department:
     with unit_of_work():
         new = department.id is None
