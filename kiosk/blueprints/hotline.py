@@ -10,7 +10,6 @@ from flask import Blueprint, abort, current_app, flash, make_response, request, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from kiosk.access import roles
 from kiosk.auditing import by_request
@@ -25,7 +24,6 @@ from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.hotline import Disposition, SettledChange, fill_phrase, surname_of
 from kiosk.domain.slip_lifecycle import Refused
 from kiosk.errors import error_response
-from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import options, row_id_or_none
 from kiosk.forms.hotline import (
@@ -46,13 +44,11 @@ from kiosk.forms.hotline import (
     StartCallForm,
 )
 from kiosk.forms.tasks import CALLBACK_LABELS, CATEGORY_LABELS, CallbackForm
-from kiosk.models.calls import AnswerBookEntry, Call, DirectoryEntry
-from kiosk.models.people import Department, Role
-from kiosk.models.phrases import ScriptPhrase
-from kiosk.models.property import Owner, Unit
+from kiosk.models.calls import Call
+from kiosk.models.people import Role
 from kiosk.rendering import etag_response, render, see_other, wants_fragment
 from kiosk.security import passive
-from kiosk.services import hotline, tasks
+from kiosk.services import directory, hotline, tasks
 from kiosk.services.directory import working_calendar
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
@@ -140,9 +136,8 @@ class PhraseButton:
 def _phrase_groups(call: Call) -> OrderedDict[str, list[PhraseButton]]:
     surname = call.caller_surname or (surname_of(call.owner.name) if call.owner else "")
     hotline_number = current_app.config["HOTLINE_NUMBER"]
-    phrases = db.session.scalars(
-        select(ScriptPhrase).order_by(ScriptPhrase.sort_order, ScriptPhrase.id)).all()
-    by_stage: OrderedDict[str, list[ScriptPhrase]] = OrderedDict((stage, []) for stage in STAGE_LABELS)
+    phrases = hotline.script_phrases()
+    by_stage: OrderedDict[str, list] = OrderedDict((stage, []) for stage in STAGE_LABELS)
     for phrase in phrases:
         by_stage.setdefault(phrase.stage, []).append(phrase)
     shortcuts = iter("1234567890")  # Alt+1 … Alt+0 for the first ten phrases, in stage order
@@ -153,22 +148,16 @@ def _phrase_groups(call: Call) -> OrderedDict[str, list[PhraseButton]]:
     )
 
 
-def _departments():
-    return db.session.scalars(
-        select(Department).where(Department.active.is_(True)).order_by(Department.name)).all()
-
-
 def _outcome_form(call: Call, formdata=None) -> OutcomeForm:
     form = OutcomeForm(formdata=formdata, category=call.category)
-    form.department_id.choices = options([(0, _("（不派部门）"))] + [(d.id, d.name) for d in _departments()])
+    departments = [(d.id, d.name) for d in directory.active_departments()]
+    form.department_id.choices = options([(0, _("（不派部门）"))] + departments)
     return form
 
 
 def _new_caller_form(call: Call, formdata=None) -> NewCallerForm:
     form = NewCallerForm(formdata=formdata, mobile=call.party_number)
-    units = db.session.scalars(select(Unit)).all()
-    form.unit_id.choices = options(
-        [(0, _("（未知）"))] + sorted(((u.id, u.label) for u in units), key=lambda c: c[1]))
+    form.unit_id.choices = options([(0, _("（未知）"))] + hotline.unit_choices())
     return form
 
 
@@ -178,7 +167,7 @@ def _record_form(call: Call, formdata=None) -> RecordForm:
 
 
 def _load_call(call_id: int) -> Call:
-    return db.session.get(Call, call_id) or abort(404)
+    return hotline.get_call(call_id) or abort(404)
 
 
 def _call_to_work_on(call_id: int) -> Call:
@@ -216,7 +205,7 @@ def _call_screen(call: Call, block: str | None = None, status: int = 200, **part
         elapsed=elapsed, colour=timer_colour(elapsed or 0).value,
         amber_from=AMBER_FROM_SECONDS, red_after=CALL_LIMIT_SECONDS, ring_target=target,
         on_time=None if call.ring_seconds is None else answered_within_rings(call.ring_seconds, target),
-        corrections=db.session.scalars(select(Call).where(Call.correction_of_id == call.id)).all(),
+        corrections=hotline.corrections_of(call),
         can_report_wrong=call.disposition == Disposition.ANSWERED_ON_SPOT.value,
     )
 
@@ -274,7 +263,7 @@ def outcome(call_id: int):
         return _call_screen(call, "call_outcome", status=422, outcome_form=form)
     if not form.validate():
         return _call_screen(call, "call_outcome", status=422, outcome_form=form)
-    department = db.session.get(Department, form.department_id.data) if form.department_id.data else None
+    department = directory.get_department(form.department_id.data)
     try:
         settled = hotline.dispose(
             call.id, current_user, disposition=Disposition(form.disposition.data), now=utcnow(),
@@ -296,7 +285,7 @@ def phrase(call_id: int):
     posted here, so the page comes back with what was typed and the phrase added to the notes."""
     call = _call_to_work_on(call_id)
     phrase_id = row_id_or_none(request.form.get("phrase_id", ""))
-    chosen = db.session.get(ScriptPhrase, phrase_id) if phrase_id is not None else None
+    chosen = hotline.get_phrase(phrase_id)
     if chosen is None or not EmptyForm().validate():
         abort(400)
     buttons = [b for group in _phrase_groups(call).values() for b in group if b.id == chosen.id]
@@ -346,7 +335,7 @@ def _change_caller(form, change, screen):
 def link_caller(call_id: int):
     call = _call_to_change(call_id)
     owner_id = row_id_or_none(request.form.get("owner_id", ""))
-    owner = db.session.get(Owner, owner_id) if owner_id is not None else None
+    owner = hotline.get_owner(owner_id)
     form = CallerForm()
     valid = form.validate()
     if owner is None or form.csrf_token.errors:
@@ -375,7 +364,7 @@ def new_caller(call_id: int):
 
     if not form.validate():
         return screen(422)
-    unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+    unit = hotline.get_unit(form.unit_id.data)
     actor = current_user._get_current_object()
     refused = _change_caller(form, lambda reason: hotline.save_new_caller(
         call.id, name=form.name.data, mobile=form.mobile.data or None, unit=unit, actor=actor, now=utcnow(),
@@ -415,7 +404,6 @@ def callback_result(call_id: int):
                                        now=utcnow(), result=CallbackResult(form.result.data),
                                        note=form.note.data or "", version=form.version.data)
     except tasks.CallbackConflict:
-        db.session.rollback()
         return _call_screen(_load_call(call_id), "call_callback", status=409,
                             callback_message=_("这条回访刚被其他人记录，请核对。"))
     except Refused:
@@ -449,20 +437,17 @@ def agents():
 
 @dataclass(frozen=True)
 class Book:
-    model: type
+    """A book's page: its form, title and the fields the form edits (entries: ``hotline.book_entries``)."""
+
     form: type
     title: object
     columns: tuple[str, ...]
-    order: tuple
 
 
 BOOKS = {
-    "phrases": Book(ScriptPhrase, PhraseForm, _l("标准话术"), ("stage", "text", "sort_order"),
-                    (ScriptPhrase.stage, ScriptPhrase.sort_order, ScriptPhrase.id)),
-    "directory": Book(DirectoryEntry, DirectoryForm, _l("“114”通讯录"), ("name", "floor", "phone", "info"),
-                      (DirectoryEntry.name, DirectoryEntry.id)),
-    "answers": Book(AnswerBookEntry, AnswerBookForm, _l("答客问"), ("question", "answer"),
-                    (AnswerBookEntry.question, AnswerBookEntry.id)),
+    "phrases": Book(PhraseForm, _l("标准话术"), ("stage", "text", "sort_order")),
+    "directory": Book(DirectoryForm, _l("“114”通讯录"), ("name", "floor", "phone", "info")),
+    "answers": Book(AnswerBookForm, _l("答客问"), ("question", "answer")),
 }
 
 
@@ -482,7 +467,7 @@ def books():
 def book(kind: str):
     """A book to read (agents: the whole "114" directory and answer book) or to keep (supervisors)."""
     book = _book(kind)
-    rows = db.session.scalars(select(book.model).order_by(*book.order)).all()
+    rows = hotline.book_entries(kind)
     return render("hotline/book.html", kind=kind, book=book, rows=rows, form=book.form(),
                   delete_form=EmptyForm(), can_edit=current_user.has_role(Role.ADMIN, Role.SUPERVISOR))
 
@@ -492,7 +477,7 @@ def book(kind: str):
 @roles(Role.SUPERVISOR)
 def book_entry(kind: str, entry_id: int | None):
     book = _book(kind)
-    row = book.model() if entry_id is None else (db.session.get(book.model, entry_id) or abort(404))
+    row = hotline.book_entry(kind, entry_id) or abort(404)
     form = book.form(obj=row)
     if request.method == "POST":
         if form.validate():
@@ -512,8 +497,8 @@ def book_entry(kind: str, entry_id: int | None):
 @bp.route("/books/<kind>/<int:entry_id>/delete", methods=["POST"])
 @roles(Role.SUPERVISOR)
 def book_delete(kind: str, entry_id: int):
-    book = _book(kind)
-    row = db.session.get(book.model, entry_id) or abort(404)
+    _book(kind)
+    row = hotline.book_entry(kind, entry_id) or abort(404)
     if EmptyForm().validate():
         hotline.delete_entry(row, by=by_request())
         flash(_("已删除。"), "success")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from kiosk.access import device, public
 from kiosk.auditing import by_request
@@ -16,7 +15,7 @@ from kiosk.clock import utcnow
 from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
 from kiosk.domain.rotation import BuyerSays
-from kiosk.extensions import db, limiter
+from kiosk.extensions import limiter
 from kiosk.forms.kiosk import (
     PLACE_LABELS,
     PURPOSE_LABELS,
@@ -26,10 +25,9 @@ from kiosk.forms.kiosk import (
     VisitForm,
     purposes_at,
 )
-from kiosk.models.people import Department
-from kiosk.models.visits import Appointment, Visit
+from kiosk.models.visits import Appointment
 from kiosk.rendering import render, see_other
-from kiosk.services import devices, rotation, sales_desk, submissions, visits
+from kiosk.services import devices, directory, rotation, sales_desk, submissions, visits
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -104,14 +102,8 @@ def start():
     return render("kiosk/start.html", purposes=purposes_at(_place()), place=_place())
 
 
-def _departments():
-    return db.session.scalars(select(Department).where(Department.active.is_(True))
-                              .order_by(Department.name)).all()
-
-
 def _appointment() -> Appointment | None:
-    appointment_id = session.get(APPOINTMENT_KEY)
-    return db.session.get(Appointment, appointment_id) if appointment_id else None
+    return visits.get_appointment(session.get(APPOINTMENT_KEY))
 
 
 @bp.route("/visit/<purpose>", methods=["GET", "POST"])
@@ -125,7 +117,7 @@ def visit(purpose: str):
     appointment = _appointment()
     if chosen not in purposes_at(_place()) and appointment is None:
         abort(404)
-    departments = _departments()
+    departments = directory.active_departments()
     people = rotation.salespeople() if chosen is VisitPurpose.VIEWING else []
     form = VisitForm(purpose=chosen, departments=departments, salespeople=people, appointment=appointment)
     if request.method == "GET" and appointment is not None:
@@ -186,7 +178,7 @@ def appointment():
 @bp.route("/done")
 @device
 def done():
-    record = db.session.get(Visit, session.get(VISIT_KEY) or 0)
+    record = visits.get_visit(session.get(VISIT_KEY))
     if record is None or record.device_id != g.kiosk_device.id:
         return see_other(url_for("kiosk.start"))
     handed_off = sales_desk.hands_off(Place(record.place), VisitPurpose(record.purpose))

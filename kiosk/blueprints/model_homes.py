@@ -7,7 +7,6 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from kiosk.access import roles
 from kiosk.auditing import by_request
@@ -22,7 +21,7 @@ from kiosk.models.people import Department, Role, User
 from kiosk.models.visits import KioskDevice
 from kiosk.photo_storage import asset_photos
 from kiosk.rendering import render, see_other
-from kiosk.services import accounts, model_home
+from kiosk.services import accounts, directory, model_home
 
 bp = Blueprint("model_homes", __name__, url_prefix="/model-homes")
 
@@ -80,13 +79,8 @@ def photo(record_id: int, n: int):
 # ---- admin: checklists and who supervises each model home -------------------------------------------
 
 
-def _departments() -> list[Department]:
-    statement = select(Department).where(Department.active.is_(True)).order_by(Department.name)
-    return list(db.session.scalars(statement))
-
-
 def _check_forms(bound: tuple[int, CheckForm] | None = None) -> dict:
-    departments = _departments()
+    departments = directory.active_departments()
     forms = {}
     for kind in RoundKind:
         for check in model_home.checklist(kind, include_retired=True):
@@ -100,7 +94,7 @@ def _check_forms(bound: tuple[int, CheckForm] | None = None) -> dict:
 
 
 def _checks_page(*, status: int = 200, new_form: CheckForm | None = None, bound=None):
-    departments = _departments()
+    departments = directory.active_departments()
     if new_form is None:
         new_form = CheckForm(formdata=None, prefix="new")
     new_form.set_departments(departments)
@@ -125,7 +119,7 @@ def checks():
     model_home.ensure_default_checks()
     if request.method == "POST":
         form = CheckForm(prefix="new")
-        form.set_departments(_departments())
+        form.set_departments(directory.active_departments())
         if not form.validate():
             return _checks_page(status=422, new_form=form)
         _save(None, form)
@@ -145,7 +139,7 @@ def _save(check: ModelHomeCheck | None, form: CheckForm) -> None:
 def check_edit(check_id: int):
     check = db.session.get(ModelHomeCheck, check_id) or abort(404)
     form = CheckForm(prefix=f"c{check_id}")
-    form.set_departments(_departments())
+    form.set_departments(directory.active_departments())
     if not form.validate():
         return _checks_page(status=422, bound=(check_id, form))
     _save(check, form)

@@ -8,17 +8,15 @@ from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from kiosk.access import roles
-from kiosk.blueprints.tasks import action_forms, active_departments
 from kiosk.clock import utcnow
 from kiosk.domain.masking import mask_phone
-from kiosk.extensions import db
 from kiosk.forms.fields import row_id_or_none
 from kiosk.forms.kiosk import PLACE_LABELS
+from kiosk.forms.tasks import action_forms
 from kiosk.models.people import Role
-from kiosk.models.tasks import TaskSlip
 from kiosk.rendering import etag_response, render, wants_fragment
 from kiosk.security import passive
-from kiosk.services import board
+from kiosk.services import board, directory, tasks
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
@@ -36,14 +34,14 @@ def _panel_data(name: str, now) -> dict:
 
 def _board(template_wall: bool, block: str | None = None):
     now = utcnow()
-    context = {"now": now, "wall": template_wall, "departments": active_departments(), "selected": None,
-               "forms": {}}
+    context = {"now": now, "wall": template_wall, "departments": directory.active_departments(),
+               "selected": None, "forms": {}}
     if not (block and wants_fragment()):  # the actions beside the panels alone need no panel data
         for name in board.PANELS:
             context.update(_panel_data(name, now))
     slip_id = row_id_or_none(request.args.get("slip", ""))
     if slip_id is not None:
-        selected = db.session.get(TaskSlip, slip_id) or abort(404)
+        selected = tasks.get_slip(slip_id) or abort(404)
         context["selected"] = selected
         context["forms"] = action_forms(selected, current_user, next_url=url_for("supervisor.board_page"))
     return render("supervisor/board.html", block, **context)
@@ -73,7 +71,7 @@ def panel(name: str):
 
     def produce():
         context = {"now": now, "wall": request.args.get("wall") == "1",
-                   "departments": active_departments() if name == "unassigned" else []}
+                   "departments": directory.active_departments() if name == "unassigned" else []}
         context.update(_panel_data(name, now))
         return render("supervisor/board.html", f"panel_{name}", **context)
 

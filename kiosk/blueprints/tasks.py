@@ -10,19 +10,15 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
 
 from kiosk.access import roles
 from kiosk.auditing import by_request
-from kiosk.clock import SHANGHAI, local, utcnow
-from kiosk.database import begin_write
+from kiosk.clock import SHANGHAI, utcnow
 from kiosk.domain.callbacks import CallbackResult, CallbackRetryPolicy
 from kiosk.domain.classify import VisitPurpose
 from kiosk.domain.deadlines import DeadlinePolicy, Priority, deadline_state
 from kiosk.domain.masking import mask_phone
 from kiosk.domain.slip_lifecycle import Action, Refused
-from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import row_id_or_none
 from kiosk.forms.kiosk import PURPOSE_LABELS
@@ -31,29 +27,24 @@ from kiosk.forms.tasks import (
     CATEGORY_LABELS,
     DEADLINE_LABELS,
     EVENT_LABELS,
+    FORM_CLASSES,
+    NOTE_LABELS,
     PRIORITY_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
     VISIT_SLIP_DEFAULTS,
     VISIT_SLIP_OTHERWISE,
-    ActionForm,
     CallbackForm,
-    DeadlineForm,
-    DispatchForm,
     NewSlipForm,
-    NoteForm,
-    OptionalNoteForm,
     PolicyForm,
-    PriorityForm,
+    action_form,
+    action_forms,
 )
-from kiosk.models.callbacks import Callback, CallbackStatus
-from kiosk.models.people import Department, Role, User, UserRole
-from kiosk.models.tasks import SlipSource, TaskSlip
-from kiosk.models.visits import Visit
+from kiosk.models.people import Role
+from kiosk.models.tasks import TaskSlip
 from kiosk.rendering import etag_response, local_path, render, see_other, wants_fragment
 from kiosk.security import passive_polls
-from kiosk.services import hotline, submissions, tasks
-from kiosk.services.directory import working_calendar
+from kiosk.services import directory, hotline, submissions, tasks, visits
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -73,31 +64,6 @@ ACTION_LABELS = {
     Action.REOPEN: _l("重新打开"),
     Action.PRIORITY: _l("调整优先级"),
     Action.DEADLINE: _l("调整截止时间"),
-}
-NOTE_LABELS = {
-    Action.REJECT: _l("退回原因"),
-    Action.WAIT: _l("等待原因"),
-    Action.NOTE: _l("进展说明"),
-    Action.RESOLVE: _l("处理结果"),
-    Action.REOPEN: _l("重新打开原因"),
-    Action.PRIORITY: _l("调整原因"),
-    Action.DEADLINE: _l("调整原因"),
-    Action.REASSIGN: _l("改派原因"),
-}
-FORM_CLASSES = {
-    Action.DISPATCH: DispatchForm,
-    Action.REASSIGN: DispatchForm,
-    Action.ACCEPT: ActionForm,
-    Action.REJECT: NoteForm,
-    Action.START: ActionForm,
-    Action.WAIT: NoteForm,
-    Action.RESUME: ActionForm,
-    Action.NOTE: NoteForm,
-    Action.RESOLVE: NoteForm,
-    Action.CLOSE: OptionalNoteForm,
-    Action.REOPEN: NoteForm,
-    Action.PRIORITY: PriorityForm,
-    Action.DEADLINE: DeadlineForm,
 }
 
 
@@ -119,68 +85,17 @@ def slip_deadline(slip: TaskSlip, now, policy: DeadlinePolicy) -> str:
     return deadline_state(now, slip.due_at, slip.opened_at, policy).value
 
 
-def active_departments() -> list[Department]:
-    return list(db.session.scalars(select(Department).where(Department.active).order_by(Department.name)))
-
-
-def department_staff() -> list[User]:
-    statement = (select(User).join(UserRole, UserRole.user_id == User.id)
-                 .where(UserRole.role == Role.STAFF.value, User.active, User.department_id.is_not(None))
-                 .options(joinedload(User.department)).order_by(User.department_id, User.display_name))
-    return list(db.session.scalars(statement).unique())
-
-
-def action_form(action: Action, slip: TaskSlip, *, submitted: bool = False):
-    cls = FORM_CLASSES[action]
-    kwargs: dict = {"prefix": action.value}
-    if not submitted:
-        kwargs["formdata"] = None
-    if cls is DispatchForm:
-        kwargs.update(departments=active_departments(), people=department_staff(),
-                      reason_required=action is Action.REASSIGN)
-    form = cls(**kwargs)
-    if action in NOTE_LABELS:
-        form.note.label.text = NOTE_LABELS[action]
-    if not submitted:
-        form.version.data = str(slip.version)
-        if cls is DispatchForm:
-            form.department_id.data = slip.department_id or 0
-            form.assignee_id.data = slip.assignee_id or 0
-        elif action is Action.PRIORITY:
-            form.priority.data = slip.priority
-        elif action is Action.DEADLINE:
-            form.due.data = local(slip.due_at).replace(tzinfo=None)
-    return form
-
-
-def action_forms(slip: TaskSlip, user, submitted=None, next_url: str = "") -> dict:
-    """The forms for the actions this viewer may take now (the callback has its own form)."""
-    found = {}
-    for action in tasks.available_actions(slip, user):
-        if action is Action.CALLBACK:
-            continue
-        form = submitted[1] if submitted and submitted[0] is action else action_form(action, slip)
-        form.next.data = next_url
-        found[action] = form
-    return found
-
-
 def _viewable(slip_id: int) -> TaskSlip:
-    slip = db.session.get(TaskSlip, slip_id) or abort(404)
+    slip = tasks.get_slip(slip_id) or abort(404)
     if not tasks.may_view(slip, current_user):
         abort(403)
     return slip
 
 
-def _pending_callback(slip: TaskSlip) -> Callback | None:
-    return db.session.scalar(select(Callback).where(Callback.slip_id == slip.id,
-                                                    Callback.status == CallbackStatus.PENDING.value))
-
-
 def _slip_page(slip: TaskSlip, *, status: int = 200, submitted=None, message: str | None = None,
                callback_form: CallbackForm | None = None):
     user = current_user
-    callback = _pending_callback(slip)
+    callback = tasks.pending_callback(slip)
     if callback is not None and Action.CALLBACK not in tasks.available_actions(slip, user):
         callback = None
     if callback is not None and callback_form is None:
@@ -205,23 +120,11 @@ def index():
     overdue = args.get("overdue") == "1"
     query = args.get("q", "").strip()[:100]
     now = utcnow()
-    statement = (select(TaskSlip).options(joinedload(TaskSlip.department), joinedload(TaskSlip.assignee))
-                 .order_by(TaskSlip.id.desc()).limit(200))
-    if status:
-        statement = statement.where(TaskSlip.status == status)
-    if priority:
-        statement = statement.where(TaskSlip.priority == priority)
-    if department_id:
-        statement = statement.where(TaskSlip.department_id == department_id)
-    if overdue:
-        statement = statement.where(TaskSlip.status.in_(tasks.RUNNING_VALUES), TaskSlip.due_at < now)
-    if query:
-        like = f"%{query}%"
-        statement = statement.where(or_(TaskSlip.number.ilike(like), TaskSlip.description.ilike(like),
-                                        TaskSlip.location.ilike(like), TaskSlip.caller_name.ilike(like)))
+    found = tasks.slip_list(now=now, status=status, priority=priority, department_id=department_id,
+                            overdue=overdue, query=query)
     policy = tasks.current_policy()
-    slips = [(slip, slip_deadline(slip, now, policy)) for slip in db.session.scalars(statement)]
-    return render("tasks/index.html", "slip_rows", slips=slips, departments=active_departments(),
+    slips = [(slip, slip_deadline(slip, now, policy)) for slip in found]
+    return render("tasks/index.html", "slip_rows", slips=slips, departments=directory.active_departments(),
                   filters={"status": status, "priority": priority, "department": department_id,
                            "overdue": overdue, "q": query})
 
@@ -238,8 +141,8 @@ def _perform(action: Action, slip: TaskSlip, form, now):
     note = getattr(form, "note", None)
     text = note.data if note is not None else ""
     if action in (Action.DISPATCH, Action.REASSIGN):
-        department = db.session.get(Department, form.department_id.data)
-        assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
+        department = directory.get_department(form.department_id.data)
+        assignee = directory.get_user(form.assignee_id.data)
         if action is Action.DISPATCH:
             return tasks.dispatch(slip.id, department=department, assignee=assignee, note=text, **common)
         return tasks.reassign(slip.id, department=department, assignee=assignee, reason=text, **common)
@@ -261,8 +164,7 @@ def _perform(action: Action, slip: TaskSlip, form, now):
 
 
 def _conflict(slip_id: int, message: str):
-    db.session.rollback()
-    return _slip_page(db.session.get(TaskSlip, slip_id), status=409, message=message)
+    return _slip_page(tasks.get_slip(slip_id), status=409, message=message)
 
 
 @bp.route("/<int:slip_id>/<action>", methods=["POST"])
@@ -293,7 +195,7 @@ def act(slip_id: int, action: str):
             abort(403)
         return _conflict(slip_id, _("任务单当前状态不能执行“%(action)s”，下面是最新状态。",
                                     action=ACTION_LABELS[action]))
-    slip = db.session.get(TaskSlip, slip_id)
+    slip = tasks.get_slip(slip_id)
     flash(_("任务单 %(number)s：%(action)s。", number=slip.number, action=ACTION_LABELS[action]), "success")
     return see_other(local_path(form.next.data) or url_for("tasks.slip", slip_id=slip_id))
 
@@ -325,29 +227,18 @@ def new():
     """A slip reported by staff, or opened from a visit in the visitor log (``?visit=<id>``): then the
     visitor is the caller, their number is taken from the visit (not shown to roles that see it masked)
     and the slip's source is the visit."""
-    form = NewSlipForm(departments=active_departments())
+    form = NewSlipForm(departments=directory.active_departments())
     visit_id = form.visit_id.data if request.method == "POST" else row_id_or_none(request.args.get("visit"))
-    visit = db.session.get(Visit, visit_id) if visit_id else None
+    visit = visits.get_visit(visit_id)
     if request.method == "POST":
         if form.validate():
-            begin_write()
-            now = utcnow()
-            submission = submissions.by_user(current_user.id, "task_slip", form.submission_key.data)
-            slip = submissions.repeat_of(submission, TaskSlip, now)  # the same form again: its first slip
-            if slip is None:
-                chosen = form.department_id.data
-                department = db.session.get(Department, chosen) if chosen else None
-                slip = tasks.open_slip(
-                    source=SlipSource.VISIT if visit else SlipSource.STAFF,
-                    source_ref=visit.id if visit else None,
-                    category=form.category.data, priority=Priority(form.priority.data),
-                    description=form.description.data, owner=current_user._get_current_object(), now=now,
-                    calendar=working_calendar(), department=department, location=form.location.data,
-                    caller_name=form.caller_name.data or "",
-                    caller_phone=form.caller_phone.data or (visit.mobile if visit else None),
-                )
-                submissions.settle(submission, slip.id)
-                db.session.commit()
+            slip = tasks.report_slip(
+                owner=current_user._get_current_object(), now=utcnow(), category=form.category.data,
+                priority=Priority(form.priority.data), description=form.description.data,
+                department_id=form.department_id.data or None, visit=visit, location=form.location.data,
+                caller_name=form.caller_name.data or "", caller_phone=form.caller_phone.data or None,
+                submission=submissions.by_user(current_user.id, "task_slip", form.submission_key.data),
+            )
             flash(_("已开单 %(number)s。", number=slip.number), "success")
             return see_other(url_for("tasks.slip", slip_id=slip.id))
         return render("tasks/new.html", "slip_form", form=form, visit=visit, visit_purposes=PURPOSE_LABELS,
@@ -384,7 +275,7 @@ def callbacks():
 @bp.route("/callbacks/<int:callback_id>", methods=["POST"])
 @roles(Role.AGENT, Role.SUPERVISOR)
 def callback_record(callback_id: int):
-    callback = db.session.get(Callback, callback_id) or abort(404)
+    callback = tasks.get_callback(callback_id) or abort(404)
     form = CallbackForm(prefix=f"cb{callback.id}")
     back = local_path(form.next.data)
     if not form.validate():
@@ -396,7 +287,6 @@ def callback_record(callback_id: int):
                                        result=CallbackResult(form.result.data), note=form.note.data or "",
                                        version=form.version.data)
     except tasks.CallbackConflict:
-        db.session.rollback()
         return _callbacks_page(status=409, message=_("这条回访刚被其他人记录，下面是最新列表。"))
     except Refused:
         abort(403)

@@ -15,11 +15,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from kiosk.clock import local
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.classify import VisitPurpose
 from kiosk.domain.deadlines import Priority
 from kiosk.domain.hotline import CallCategory
 from kiosk.domain.phone_numbers import CALLER
+from kiosk.domain.slip_lifecycle import Action
 from kiosk.forms.fields import (
     PhoneField,
     SubmissionKeyField,
@@ -33,6 +35,7 @@ from kiosk.forms.fields import (
     strip,
     within_years,
 )
+from kiosk.services import directory, tasks
 
 PRIORITY_LABELS = {
     Priority.ROUTINE: _l("常规"),
@@ -220,3 +223,69 @@ EVENT_LABELS = {
 DEADLINE_LABELS = {"ok": _l("正常"), "near_due": _l("临期"), "overdue": _l("已超时"), "paused": _l("已暂停"),
                    "done": _l("已办结")}
 SOURCE_LABELS = {"call": _l("来电"), "visit": _l("来访"), "staff": _l("员工报事")}
+
+
+# --- The action forms beside a slip (its page, the supervisor's board) ------------------------------
+
+NOTE_LABELS = {
+    Action.REJECT: _l("退回原因"),
+    Action.WAIT: _l("等待原因"),
+    Action.NOTE: _l("进展说明"),
+    Action.RESOLVE: _l("处理结果"),
+    Action.REOPEN: _l("重新打开原因"),
+    Action.PRIORITY: _l("调整原因"),
+    Action.DEADLINE: _l("调整原因"),
+    Action.REASSIGN: _l("改派原因"),
+}
+FORM_CLASSES = {
+    Action.DISPATCH: DispatchForm,
+    Action.REASSIGN: DispatchForm,
+    Action.ACCEPT: ActionForm,
+    Action.REJECT: NoteForm,
+    Action.START: ActionForm,
+    Action.WAIT: NoteForm,
+    Action.RESUME: ActionForm,
+    Action.NOTE: NoteForm,
+    Action.RESOLVE: NoteForm,
+    Action.CLOSE: OptionalNoteForm,
+    Action.REOPEN: NoteForm,
+    Action.PRIORITY: PriorityForm,
+    Action.DEADLINE: DeadlineForm,
+}
+
+
+def action_form(action: Action, slip, *, submitted: bool = False):
+    """The form for one action on ``slip``: bound to the request when ``submitted``, else filled from the
+    slip (its version, department and assignee, priority or deadline)."""
+    cls = FORM_CLASSES[action]
+    kwargs: dict = {"prefix": action.value}
+    if not submitted:
+        kwargs["formdata"] = None
+    if cls is DispatchForm:
+        kwargs.update(departments=directory.active_departments(), people=directory.department_staff(),
+                      reason_required=action is Action.REASSIGN)
+    form = cls(**kwargs)
+    if action in NOTE_LABELS:
+        form.note.label.text = NOTE_LABELS[action]
+    if not submitted:
+        form.version.data = str(slip.version)
+        if cls is DispatchForm:
+            form.department_id.data = slip.department_id or 0
+            form.assignee_id.data = slip.assignee_id or 0
+        elif action is Action.PRIORITY:
+            form.priority.data = slip.priority
+        elif action is Action.DEADLINE:
+            form.due.data = local(slip.due_at).replace(tzinfo=None)
+    return form
+
+
+def action_forms(slip, user, submitted=None, next_url: str = "") -> dict:
+    """The forms for the actions this viewer may take now (the callback has its own form)."""
+    found = {}
+    for action in tasks.available_actions(slip, user):
+        if action is Action.CALLBACK:
+            continue
+        form = submitted[1] if submitted and submitted[0] is action else action_form(action, slip)
+        form.next.data = next_url
+        found[action] = form
+    return found

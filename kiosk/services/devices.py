@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select, update
 
-from kiosk.database import begin_write
+from kiosk.database import unit_of_work
 from kiosk.domain.classify import Place
 from kiosk.extensions import db
 from kiosk.models.visits import KioskDevice
@@ -43,14 +43,13 @@ def _subject(device: KioskDevice) -> Subject:
 
 def register_device(*, name: str, place: Place | str, opens_at: time, closes_at: time,
                     now: datetime, by: By | None = None) -> KioskDevice:
-    begin_write()
-    device = KioskDevice(name=name.strip(), place=Place(place).value, opens_at=opens_at, closes_at=closes_at,
-                         created_at=now, revoked=False)
-    db.session.add(device)
-    db.session.flush()
-    audit.record(by, Action.DEVICE_REGISTERED, _subject(device), None,
-                 audit.fields_of(device, ("name", "place", "opens_at", "closes_at")))
-    db.session.commit()
+    with unit_of_work():
+        device = KioskDevice(name=name.strip(), place=Place(place).value, opens_at=opens_at,
+                             closes_at=closes_at, created_at=now, revoked=False)
+        db.session.add(device)
+        db.session.flush()
+        audit.record(by, Action.DEVICE_REGISTERED, _subject(device), None,
+                     audit.fields_of(device, ("name", "place", "opens_at", "closes_at")))
     return device
 
 
@@ -66,15 +65,14 @@ def device_name_taken(name: str) -> bool:
 def issue_pairing_code(device: KioskDevice, now: datetime, *, by: By | None = None) -> str:
     """A fresh one-time code (valid ``PAIRING_MINUTES``); pairing again replaces the old credential. The
     audit log keeps when it expires, never the code."""
-    begin_write()
-    code = "".join(secrets.choice("0123456789") for _ in range(PAIRING_DIGITS))
-    before = audit.fields_of(device, ("pairing_expires_at", "revoked"))
-    device.pairing_code_hash = _hash(code)
-    device.pairing_expires_at = now + timedelta(minutes=PAIRING_MINUTES)
-    device.revoked = False
-    audit.record(by, Action.DEVICE_PAIRING_CODE, _subject(device), before,
-                 audit.fields_of(device, ("pairing_expires_at", "revoked")))
-    db.session.commit()
+    with unit_of_work():
+        code = "".join(secrets.choice("0123456789") for _ in range(PAIRING_DIGITS))
+        before = audit.fields_of(device, ("pairing_expires_at", "revoked"))
+        device.pairing_code_hash = _hash(code)
+        device.pairing_expires_at = now + timedelta(minutes=PAIRING_MINUTES)
+        device.revoked = False
+        audit.record(by, Action.DEVICE_PAIRING_CODE, _subject(device), before,
+                     audit.fields_of(device, ("pairing_expires_at", "revoked")))
     return code
 
 
@@ -87,26 +85,23 @@ def pair(code: str, now: datetime, *, by: By | None = None) -> tuple[KioskDevice
     code = "".join(ch for ch in code if ch.isdigit())
     if len(code) != PAIRING_DIGITS:
         return None
-    begin_write()
-    device = db.session.scalar(select(KioskDevice).where(KioskDevice.pairing_code_hash == _hash(code)))
-    expired = device is None or device.pairing_expires_at is None or device.pairing_expires_at < now
-    if expired or device.revoked:
-        db.session.rollback()
-        return None
-    secret = secrets.token_urlsafe(32)
-    claimed = db.session.execute(
-        update(KioskDevice)
-        .where(KioskDevice.id == device.id, KioskDevice.pairing_code_hash == _hash(code))
-        .values(pairing_code_hash=None, pairing_expires_at=None, credential_hash=_hash(secret),
-                paired_at=now, last_seen=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        return None
-    audit.record(by, Action.DEVICE_PAIRED, _subject(device), {"paired_at": audit.plain(device.paired_at)},
-                 {"paired_at": audit.plain(now)})
-    db.session.commit()
+    with unit_of_work():
+        device = db.session.scalar(select(KioskDevice).where(KioskDevice.pairing_code_hash == _hash(code)))
+        expired = device is None or device.pairing_expires_at is None or device.pairing_expires_at < now
+        if expired or device.revoked:
+            return None
+        secret = secrets.token_urlsafe(32)
+        claimed = db.session.execute(
+            update(KioskDevice)
+            .where(KioskDevice.id == device.id, KioskDevice.pairing_code_hash == _hash(code))
+            .values(pairing_code_hash=None, pairing_expires_at=None, credential_hash=_hash(secret),
+                    paired_at=now, last_seen=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            return None
+        audit.record(by, Action.DEVICE_PAIRED, _subject(device), {"paired_at": audit.plain(device.paired_at)},
+                     {"paired_at": audit.plain(now)})
     db.session.refresh(device)
     return device, secret
 
@@ -141,23 +136,22 @@ def authenticate(secret_key: str, cookie: str | None, now: datetime) -> KioskDev
     if device.last_seen is None or now - device.last_seen > LAST_SEEN_EVERY:
         # A write after the reads above: take the write lock first (SQLite would refuse to upgrade a
         # read transaction while another tablet writes), and let one of several requests at once do it.
-        begin_write()
-        db.session.execute(
-            update(KioskDevice)
-            .where(KioskDevice.id == device.id,
-                   or_(KioskDevice.last_seen.is_(None), KioskDevice.last_seen < now - LAST_SEEN_EVERY))
-            .values(last_seen=now).execution_options(synchronize_session=False)
-        )
-        db.session.commit()
+        with unit_of_work():
+            db.session.execute(
+                update(KioskDevice)
+                .where(KioskDevice.id == device.id,
+                       or_(KioskDevice.last_seen.is_(None), KioskDevice.last_seen < now - LAST_SEEN_EVERY))
+                .values(last_seen=now).execution_options(synchronize_session=False)
+            )
         db.session.refresh(device)
     return device
 
 
 def revoke(device: KioskDevice, *, by: By | None = None) -> None:
-    begin_write()
-    audit.record(by, Action.DEVICE_REVOKED, _subject(device), {"revoked": device.revoked}, {"revoked": True})
-    device.revoked = True
-    device.credential_hash = None
-    device.pairing_code_hash = None
-    device.pairing_expires_at = None
-    db.session.commit()
+    with unit_of_work():
+        audit.record(by, Action.DEVICE_REVOKED, _subject(device), {"revoked": device.revoked},
+                     {"revoked": True})
+        device.revoked = True
+        device.credential_hash = None
+        device.pairing_code_hash = None
+        device.pairing_expires_at = None

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
-from kiosk.database import begin_write
+from kiosk.database import unit_of_work
 from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
 from kiosk.models.calendar import CalendarOverride
-from kiosk.models.people import Department
+from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.services import audit
 from kiosk.services.audit import Action, By, ObjectType, Subject
 
@@ -23,18 +24,39 @@ def department_value_taken(column: str, value: str, except_id: int | None = None
     return db.session.scalar(query) is not None
 
 
+def active_departments() -> list[Department]:
+    """The departments in use, by name: the choices wherever a department is picked."""
+    return list(db.session.scalars(select(Department).where(Department.active.is_(True))
+                                   .order_by(Department.name)))
+
+
+def department_staff() -> list[User]:
+    """Active staff who belong to a department (with it), by department and name: whom a slip may go to."""
+    statement = (select(User).join(UserRole, UserRole.user_id == User.id)
+                 .where(UserRole.role == Role.STAFF.value, User.active, User.department_id.is_not(None))
+                 .options(joinedload(User.department)).order_by(User.department_id, User.display_name))
+    return list(db.session.scalars(statement).unique())
+
+
+def get_department(department_id: int | None) -> Department | None:
+    return db.session.get(Department, department_id) if department_id else None
+
+
+def get_user(user_id: int | None) -> User | None:
+    return db.session.get(User, user_id) if user_id else None
+
+
 def save_department(department: Department, *, by: By | None = None, **values) -> Department:
-    begin_write()
-    new = department.id is None
-    before = None if new else audit.fields_of(department, values)
-    for key, value in values.items():
-        setattr(department, key, value.strip() if isinstance(value, str) else value)
-    db.session.add(department)
-    db.session.flush()
-    audit.record(by, Action.DEPARTMENT_CREATED if new else Action.DEPARTMENT_CHANGED,
-                 Subject(ObjectType.DEPARTMENT, department.id, department.name), before,
-                 audit.fields_of(department, values))
-    db.session.commit()
+    with unit_of_work():
+        new = department.id is None
+        before = None if new else audit.fields_of(department, values)
+        for key, value in values.items():
+            setattr(department, key, value.strip() if isinstance(value, str) else value)
+        db.session.add(department)
+        db.session.flush()
+        audit.record(by, Action.DEPARTMENT_CREATED if new else Action.DEPARTMENT_CHANGED,
+                     Subject(ObjectType.DEPARTMENT, department.id, department.name), before,
+                     audit.fields_of(department, values))
     return department
 
 
@@ -47,25 +69,23 @@ def _day(day: date) -> Subject:
 
 def set_override(day: date, is_working_day: bool, note: str, *, by: By | None = None) -> CalendarOverride:
     """Add or change the company's own arrangement for one day (overrides the public calendar)."""
-    begin_write()
-    row = db.session.get(CalendarOverride, day)
-    before = audit.fields_of(row, _DAY_FIELDS) if row else None
-    row = row or CalendarOverride(day=day)
-    row.is_working_day = is_working_day
-    row.note = note
-    db.session.add(row)
-    audit.record(by, Action.CALENDAR_SET, _day(day), before, audit.fields_of(row, _DAY_FIELDS))
-    db.session.commit()
+    with unit_of_work():
+        row = db.session.get(CalendarOverride, day)
+        before = audit.fields_of(row, _DAY_FIELDS) if row else None
+        row = row or CalendarOverride(day=day)
+        row.is_working_day = is_working_day
+        row.note = note
+        db.session.add(row)
+        audit.record(by, Action.CALENDAR_SET, _day(day), before, audit.fields_of(row, _DAY_FIELDS))
     return row
 
 
 def remove_override(day: date, *, by: By | None = None) -> None:
-    begin_write()
-    row = db.session.get(CalendarOverride, day)
-    if row is not None:
-        audit.record(by, Action.CALENDAR_REMOVED, _day(day), audit.fields_of(row, _DAY_FIELDS), None)
-        db.session.delete(row)
-        db.session.commit()
+    with unit_of_work():
+        row = db.session.get(CalendarOverride, day)
+        if row is not None:
+            audit.record(by, Action.CALENDAR_REMOVED, _day(day), audit.fields_of(row, _DAY_FIELDS), None)
+            db.session.delete(row)
 
 
 def working_calendar() -> WorkingCalendar:

@@ -1,7 +1,7 @@
 """Hotline verbs: switchboard events, answering and starting calls, record → confirm → outcome, phrases,
 corrections, agents' states, caller look-up and the books at the agent's hand.
 
-Every write begins with ``begin_write()`` and locks the call row it changes (``FOR UPDATE`` on
+Every write is one ``unit_of_work()`` and locks the call row it changes (``FOR UPDATE`` on
 PostgreSQL; the write lock of ``BEGIN IMMEDIATE`` on SQLite), so two tabs, two agents or a switchboard
 repeating itself never apply the same change twice.
 """
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk import json_input
 from kiosk.clock import local
-from kiosk.database import begin_write, dialect_insert
+from kiosk.database import dialect_insert, unit_of_work
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.hotline import (
     STANDARD_PHRASES,
@@ -176,18 +176,18 @@ def count_refusal(pbx_name: str, reason: CtiRefusal, now: datetime) -> None:
     """One more of a switchboard's events refused today (the Shanghai day), and when it was.
 
     ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1``: refusals arriving together each count once
-    (PostgreSQL locks the row it updates; on SQLite ``begin_write`` takes the write lock first). A name
+    (PostgreSQL locks the row it updates; on SQLite ``unit_of_work`` takes the write lock first). A name
     that is no switchboard of ours counts under ``""``, so made-up names add no rows.
     """
-    begin_write()
-    known = db.session.scalar(select(PbxSecret.name).where(PbxSecret.name == pbx_name)) or ""
-    key = [CtiRefusalCount.pbx_name, CtiRefusalCount.reason, CtiRefusalCount.day]
-    db.session.execute(
-        dialect_insert(CtiRefusalCount)
-        .values(pbx_name=known, reason=reason.value, day=local(now).date(), count=1, last_at=now)
-        .on_conflict_do_update(index_elements=key, set_={"count": CtiRefusalCount.count + 1, "last_at": now})
-    )
-    db.session.commit()
+    with unit_of_work():
+        known = db.session.scalar(select(PbxSecret.name).where(PbxSecret.name == pbx_name)) or ""
+        key = [CtiRefusalCount.pbx_name, CtiRefusalCount.reason, CtiRefusalCount.day]
+        db.session.execute(
+            dialect_insert(CtiRefusalCount)
+            .values(pbx_name=known, reason=reason.value, day=local(now).date(), count=1, last_at=now)
+            .on_conflict_do_update(index_elements=key,
+                                   set_={"count": CtiRefusalCount.count + 1, "last_at": now})
+        )
 
 
 @dataclass(frozen=True)
@@ -224,39 +224,37 @@ def receive_event(payload: CtiPayload, pbx_name: str, now: datetime) -> Call | N
     events of one call arriving together are applied one after the other, in whatever order, by
     ``merge_event``.
     """
-    begin_write()
-    stored = db.session.execute(
-        dialect_insert(CallEvent).values(pbx_call_id=payload.call_id, event=payload.event.value,
-                                         at=payload.at, received_at=now, pbx_name=pbx_name)
-        .on_conflict_do_nothing().returning(CallEvent.id)
-    ).scalar()
-    if stored is None:
-        db.session.rollback()
-        return None
-    db.session.execute(
-        dialect_insert(Call).values(pbx_name=pbx_name, pbx_call_id=payload.call_id,
-                                    direction=payload.direction, state=CallState.RINGING.value,
-                                    created_at=now)
-        .on_conflict_do_nothing(index_elements=[Call.pbx_name, Call.pbx_call_id])
-    )
-    call = db.session.scalar(
-        select(Call).where(Call.pbx_name == pbx_name, Call.pbx_call_id == payload.call_id).with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    call.caller_number = call.caller_number or payload.caller
-    call.called_number = call.called_number or payload.called
-    times = merge_event(_times(call), payload.event, payload.at)
-    _apply_times(call, times)
-    agent = _agent_by_extension(payload.extension)
-    if agent is not None and (call.agent_id is None or payload.event is CtiEvent.ANSWERED):
-        call.agent_id = agent.id
-    if call.owner_id is None:
-        owner = caller_profile(call.party_number)
-        call.owner_id = owner.id if owner else None
-    status = agent_status_after(payload.event, times, settled=call.disposition is not None)
-    if agent is not None and status is not None:
-        _set_agent_state(agent.id, status, now)
-    db.session.commit()
+    with unit_of_work():
+        stored = db.session.execute(
+            dialect_insert(CallEvent).values(pbx_call_id=payload.call_id, event=payload.event.value,
+                                             at=payload.at, received_at=now, pbx_name=pbx_name)
+            .on_conflict_do_nothing().returning(CallEvent.id)
+        ).scalar()
+        if stored is None:
+            return None
+        db.session.execute(
+            dialect_insert(Call).values(pbx_name=pbx_name, pbx_call_id=payload.call_id,
+                                        direction=payload.direction, state=CallState.RINGING.value,
+                                        created_at=now)
+            .on_conflict_do_nothing(index_elements=[Call.pbx_name, Call.pbx_call_id])
+        )
+        call = db.session.scalar(
+            select(Call).where(Call.pbx_name == pbx_name, Call.pbx_call_id == payload.call_id)
+            .with_for_update().execution_options(populate_existing=True)
+        )
+        call.caller_number = call.caller_number or payload.caller
+        call.called_number = call.called_number or payload.called
+        times = merge_event(_times(call), payload.event, payload.at)
+        _apply_times(call, times)
+        agent = _agent_by_extension(payload.extension)
+        if agent is not None and (call.agent_id is None or payload.event is CtiEvent.ANSWERED):
+            call.agent_id = agent.id
+        if call.owner_id is None:
+            owner = caller_profile(call.party_number)
+            call.owner_id = owner.id if owner else None
+        status = agent_status_after(payload.event, times, settled=call.disposition is not None)
+        if agent is not None and status is not None:
+            _set_agent_state(agent.id, status, now)
     return call
 
 
@@ -283,6 +281,15 @@ def _locked_call(call_id: int) -> Call | None:
     return db.session.scalar(
         select(Call).where(Call.id == call_id).with_for_update().execution_options(populate_existing=True)
     )
+
+
+def get_call(call_id: int) -> Call | None:
+    return db.session.get(Call, call_id)
+
+
+def corrections_of(call: Call) -> list[Call]:
+    """The correction callbacks made for a wrong answer given on this call."""
+    return list(db.session.scalars(select(Call).where(Call.correction_of_id == call.id)))
 
 
 def _supervises(user: User) -> bool:
@@ -317,10 +324,9 @@ class ReasonRequired(Exception):
 def _record_change(call: Call, actor: User, now: datetime, *, kind: str, before: str, after: str,
                    reason: str) -> None:
     """Check the settled-call rule on the locked ``call`` and keep the change in its history; raises
-    ``SettledCall`` or ``ReasonRequired`` (after a rollback) when the change may not be made."""
+    ``SettledCall`` or ``ReasonRequired`` (the unit of work rolls back) when the change may not be made."""
     verdict = settled_change(call, actor, reason)
     if verdict is not SettledChange.ALLOWED:
-        db.session.rollback()
         raise SettledCall(call.id) if verdict is SettledChange.SUPERVISORS_ONLY else ReasonRequired(call.id)
     db.session.add(CallChange(call_id=call.id, at=now, actor_id=actor.id, kind=kind, before=before[:200],
                               after=after[:200], reason=reason.strip()))
@@ -328,31 +334,28 @@ def _record_change(call: Call, actor: User, now: datetime, *, kind: str, before:
 
 def answer_call(call_id: int, agent: User, now: datetime) -> Call | None:
     """Take a ringing call (or start a pending callback); ``None`` when someone else was quicker."""
-    begin_write()
-    call = _locked_call(call_id)
-    if call is None or call.state != CallState.RINGING or call.agent_id not in (None, agent.id):
-        db.session.rollback()
-        return None
-    call.agent_id = agent.id
-    if call.owner_id is None:
-        owner = caller_profile(call.party_number)
-        call.owner_id = owner.id if owner else None
-    _apply_times(call, merge_event(_times(call), CtiEvent.ANSWERED, now))
-    _set_agent_state(agent.id, AgentStatus.ON_CALL, now)
-    db.session.commit()
+    with unit_of_work():
+        call = _locked_call(call_id)
+        if call is None or call.state != CallState.RINGING or call.agent_id not in (None, agent.id):
+            return None
+        call.agent_id = agent.id
+        if call.owner_id is None:
+            owner = caller_profile(call.party_number)
+            call.owner_id = owner.id if owner else None
+        _apply_times(call, merge_event(_times(call), CtiEvent.ANSWERED, now))
+        _set_agent_state(agent.id, AgentStatus.ON_CALL, now)
     return call
 
 
 def start_call(agent: User, caller_number: str, now: datetime) -> Call:
     """A call taken by hand where no switchboard is connected: answered now, ring time unknown."""
-    begin_write()
-    owner = caller_profile(caller_number)
-    call = Call(direction="in", caller_number=caller_number, agent_id=agent.id,
-                state=CallState.ANSWERED.value, answered_at=now, created_at=now,
-                owner_id=owner.id if owner else None)
-    db.session.add(call)
-    _set_agent_state(agent.id, AgentStatus.ON_CALL, now)
-    db.session.commit()
+    with unit_of_work():
+        owner = caller_profile(caller_number)
+        call = Call(direction="in", caller_number=caller_number, agent_id=agent.id,
+                    state=CallState.ANSWERED.value, answered_at=now, created_at=now,
+                    owner_id=owner.id if owner else None)
+        db.session.add(call)
+        _set_agent_state(agent.id, AgentStatus.ON_CALL, now)
     return call
 
 
@@ -368,29 +371,25 @@ def save_record(call_id: int, *, category: str, surname: str, location: str, des
     Raises ``NotReady`` when the call was settled meanwhile (an outcome posted at the same moment from
     another tab): a settled call's record is what it was settled on and is never rewritten.
     """
-    begin_write()
-    call = _locked_call(call_id)
-    if call.disposition is not None:
-        db.session.rollback()
-        raise NotReady
-    record = (category, surname, location, description)
-    if record != (call.category, call.caller_surname, call.location, call.description):
-        call.confirmed_at = None
-    call.category, call.caller_surname, call.location, call.description = record
-    call.notes = notes
-    db.session.commit()
+    with unit_of_work():
+        call = _locked_call(call_id)
+        if call.disposition is not None:
+            raise NotReady
+        record = (category, surname, location, description)
+        if record != (call.category, call.caller_surname, call.location, call.description):
+            call.confirmed_at = None
+        call.category, call.caller_surname, call.location, call.description = record
+        call.notes = notes
     return call
 
 
 def confirm_record(call_id: int, now: datetime) -> bool:
     """The read-back tick (seed 003 §2(1) 确认信息): only a recorded call can be confirmed."""
-    begin_write()
-    call = _locked_call(call_id)
-    if not call.category or not call.description:
-        db.session.rollback()
-        return False
-    call.confirmed_at = call.confirmed_at or now
-    db.session.commit()
+    with unit_of_work():
+        call = _locked_call(call_id)
+        if not call.category or not call.description:
+            return False
+        call.confirmed_at = call.confirmed_at or now
     return True
 
 
@@ -399,10 +398,19 @@ def confirm_record(call_id: int, now: datetime) -> bool:
 PHRASE_USE_LENGTH = CallPhraseUse.__table__.c.text.type.length
 
 
+def script_phrases() -> list[ScriptPhrase]:
+    """The phrase book in the order its buttons are shown."""
+    return list(db.session.scalars(select(ScriptPhrase).order_by(ScriptPhrase.sort_order, ScriptPhrase.id)))
+
+
+def get_phrase(phrase_id: int | None) -> ScriptPhrase | None:
+    return db.session.get(ScriptPhrase, phrase_id) if phrase_id is not None else None
+
+
 def record_phrase(call_id: int, phrase: ScriptPhrase, text: str, now: datetime) -> None:
-    db.session.add(CallPhraseUse(call_id=call_id, phrase_id=phrase.id, stage=phrase.stage,
-                                 text=text[:PHRASE_USE_LENGTH], used_at=now))
-    db.session.commit()
+    with unit_of_work():
+        db.session.add(CallPhraseUse(call_id=call_id, phrase_id=phrase.id, stage=phrase.stage,
+                                     text=text[:PHRASE_USE_LENGTH], used_at=now))
 
 
 def dispose(call_id: int, actor: User, *, disposition: Disposition, now: datetime, calendar: WorkingCalendar,
@@ -414,33 +422,30 @@ def dispose(call_id: int, actor: User, *, disposition: Disposition, now: datetim
     every supervisor at once. A call taken by hand ends when it is settled; a switchboard's call ends
     with its hangup event. The call's agent is free again unless on another call.
     """
-    begin_write()
-    call = _locked_call(call_id)
-    if call.confirmed_at is None or call.disposition is not None:
-        db.session.rollback()
-        raise NotReady
-    agent = db.session.get(User, first_contact_owner(call.agent_id, actor.id))
-    disposition = Disposition(disposition)
-    priority = dispatch_priority(disposition, CallCategory(call.category), major)
-    if priority is not None:
-        owner_name = call.owner.name if call.owner else call.caller_surname
-        slip = tasks.open_slip(source=SlipSource.CALL, source_ref=call.id, category=call.category,
-                         priority=priority, description=call.description, owner=agent, now=now,
-                         calendar=calendar,
-                         department=department, location=call.location, caller_name=owner_name,
-                         caller_phone=call.party_number or None)
-        call.slip_id = slip.id
-        if disposition is Disposition.EMERGENCY:
-            notify(kind="hotline_emergency", title=f"热线应急：{call.location} {call.description[:40]}",
-                   now=now, role=Role.SUPERVISOR.value, level="urgent", link=f"/hotline/calls/{call.id}")
-    call.disposition, call.disposed_at, call.answer_text = disposition.value, now, answer_text
-    call.department_id = department.id if department else None
-    if call.pbx_call_id is None and call.ended_at is None:
-        _apply_times(call, merge_event(_times(call), CtiEvent.HANGUP, now))
-    db.session.flush()
-    if not _has_live_call(agent.id):
-        _set_agent_state(agent.id, AgentStatus.AVAILABLE, now)
-    db.session.commit()
+    with unit_of_work():
+        call = _locked_call(call_id)
+        if call.confirmed_at is None or call.disposition is not None:
+            raise NotReady
+        agent = db.session.get(User, first_contact_owner(call.agent_id, actor.id))
+        disposition = Disposition(disposition)
+        priority = dispatch_priority(disposition, CallCategory(call.category), major)
+        if priority is not None:
+            owner_name = call.owner.name if call.owner else call.caller_surname
+            slip = tasks.open_slip(source=SlipSource.CALL, source_ref=call.id, category=call.category,
+                                   priority=priority, description=call.description, owner=agent, now=now,
+                                   calendar=calendar, department=department, location=call.location,
+                                   caller_name=owner_name, caller_phone=call.party_number or None)
+            call.slip_id = slip.id
+            if disposition is Disposition.EMERGENCY:
+                notify(kind="hotline_emergency", title=f"热线应急：{call.location} {call.description[:40]}",
+                       now=now, role=Role.SUPERVISOR.value, level="urgent", link=f"/hotline/calls/{call.id}")
+        call.disposition, call.disposed_at, call.answer_text = disposition.value, now, answer_text
+        call.department_id = department.id if department else None
+        if call.pbx_call_id is None and call.ended_at is None:
+            _apply_times(call, merge_event(_times(call), CtiEvent.HANGUP, now))
+        db.session.flush()
+        if not _has_live_call(agent.id):
+            _set_agent_state(agent.id, AgentStatus.AVAILABLE, now)
     return call
 
 
@@ -450,24 +455,23 @@ def report_wrong_answer(call_id: int, reporter: User, now: datetime) -> Call | N
     The callback rings for the agent who gave the answer, who is told at once; ``None`` when the call
     was not answered on the spot or a correction is already waiting.
     """
-    begin_write()
-    call = _locked_call(call_id)
-    open_correction = db.session.scalar(
-        select(Call.id).where(Call.correction_of_id == call.id, Call.state != CallState.ENDED.value)
-    ) is not None
-    if not can_report_wrong_answer(call.disposition, open_correction):
-        db.session.rollback()
-        return None
-    agent_id = first_contact_owner(call.agent_id, reporter.id)
-    correction = Call(direction="out", caller_number="", called_number=call.party_number, agent_id=agent_id,
-                      state=CallState.RINGING.value, ringing_at=now, created_at=now, owner_id=call.owner_id,
-                      caller_surname=call.caller_surname, category=call.category, location=call.location,
-                      correction_of_id=call.id)
-    db.session.add(correction)
-    db.session.flush()
-    notify(kind="correction_callback", title=f"答复有误，请立即回拨纠正并致歉（来电 #{call.id}）", now=now,
-           user=db.session.get(User, agent_id), level="urgent", link=f"/hotline/calls/{correction.id}")
-    db.session.commit()
+    with unit_of_work():
+        call = _locked_call(call_id)
+        open_correction = db.session.scalar(
+            select(Call.id).where(Call.correction_of_id == call.id, Call.state != CallState.ENDED.value)
+        ) is not None
+        if not can_report_wrong_answer(call.disposition, open_correction):
+            return None
+        agent_id = first_contact_owner(call.agent_id, reporter.id)
+        correction = Call(direction="out", caller_number="", called_number=call.party_number,
+                          agent_id=agent_id, state=CallState.RINGING.value, ringing_at=now, created_at=now,
+                          owner_id=call.owner_id, caller_surname=call.caller_surname, category=call.category,
+                          location=call.location, correction_of_id=call.id)
+        db.session.add(correction)
+        db.session.flush()
+        notify(kind="correction_callback", title=f"答复有误，请立即回拨纠正并致歉（来电 #{call.id}）",
+               now=now, user=db.session.get(User, agent_id), level="urgent",
+               link=f"/hotline/calls/{correction.id}")
     return correction
 
 
@@ -496,28 +500,25 @@ def start_callback(callback_id: int, agent: User, now: datetime) -> Call:
     open, starting the callback again returns it (a double tap opens one call). Raises
     ``CallbackClosed`` when the callback is no longer pending, ``Refused`` when the agent may not make it.
     """
-    begin_write()
-    callback = db.session.scalar(select(Callback).where(Callback.id == callback_id).with_for_update()
-                                 .execution_options(populate_existing=True))
-    if callback is None or callback.status != CallbackStatus.PENDING:
-        db.session.rollback()
-        raise CallbackClosed(callback_id)
-    if not tasks.may_record_callback(callback, agent):
-        db.session.rollback()
-        raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
-    call = db.session.scalar(select(Call).where(Call.callback_id == callback.id, Call.disposition.is_(None)))
-    if call is not None and not may_work_on(call, agent):  # another agent is on it (首问责任制)
-        db.session.rollback()
-        raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
-    if call is None:
-        number, owner, name, location = _callback_party(callback)
-        call = Call(direction="out", caller_number="", called_number=number, agent_id=agent.id,
-                    state=CallState.ANSWERED.value, answered_at=now, created_at=now,
-                    owner_id=owner.id if owner else None, caller_surname=surname_of(name)[:20],
-                    location=location[:200], callback_id=callback.id)
-        db.session.add(call)
-        _set_agent_state(agent.id, AgentStatus.ON_CALL, now)
-    db.session.commit()
+    with unit_of_work():
+        callback = db.session.scalar(select(Callback).where(Callback.id == callback_id).with_for_update()
+                                     .execution_options(populate_existing=True))
+        if callback is None or callback.status != CallbackStatus.PENDING:
+            raise CallbackClosed(callback_id)
+        if not tasks.may_record_callback(callback, agent):
+            raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
+        call = db.session.scalar(select(Call).where(Call.callback_id == callback.id,
+                                                    Call.disposition.is_(None)))
+        if call is not None and not may_work_on(call, agent):  # another agent is on it (首问责任制)
+            raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
+        if call is None:
+            number, owner, name, location = _callback_party(callback)
+            call = Call(direction="out", caller_number="", called_number=number, agent_id=agent.id,
+                        state=CallState.ANSWERED.value, answered_at=now, created_at=now,
+                        owner_id=owner.id if owner else None, caller_surname=surname_of(name)[:20],
+                        location=location[:200], callback_id=callback.id)
+            db.session.add(call)
+            _set_agent_state(agent.id, AgentStatus.ON_CALL, now)
     return call
 
 
@@ -571,9 +572,8 @@ def _set_agent_state(user_id: int, status: AgentStatus, now: datetime) -> None:
 
 
 def set_agent_state(user: User, status: AgentStatus, now: datetime) -> None:
-    begin_write()
-    _set_agent_state(user.id, AgentStatus(status), now)
-    db.session.commit()
+    with unit_of_work():
+        _set_agent_state(user.id, AgentStatus(status), now)
 
 
 def agent_state(user: User) -> AgentState | None:
@@ -696,6 +696,25 @@ def search_owners(query: str, limit: int = 20) -> list[Owner]:
     return db.session.scalars(statement.order_by(Owner.name, Owner.id).limit(limit)).all()
 
 
+def get_owner(owner_id: int | None) -> Owner | None:
+    return db.session.get(Owner, owner_id) if owner_id is not None else None
+
+
+def get_unit(unit_id: int | None) -> Unit | None:
+    return db.session.get(Unit, unit_id) if unit_id else None
+
+
+def unit_choices() -> list[tuple[int, str]]:
+    """Every unit as (id, label) sorted by label, for a new caller's profile: one query of three columns
+    (the label is ``Unit.label``: project, building, number), no unit, building or project loaded."""
+    rows = db.session.execute(
+        select(Unit.id, Project.name, Building.name, Unit.number)
+        .join(Building, Unit.building_id == Building.id).join(Project, Building.project_id == Project.id)
+    ).all()
+    labels = ((unit_id, f"{project} {building} {number}") for unit_id, project, building, number in rows)
+    return sorted(labels, key=lambda choice: choice[1])
+
+
 def _owner_label(owner: Owner | None) -> str:
     if owner is None:
         return ""
@@ -711,22 +730,20 @@ def _change_caller(call: Call, owner: Owner, actor: User, now: datetime, reason:
 def link_owner(call_id: int, owner: Owner, *, actor: User, now: datetime, reason: str = "") -> None:
     """The caller is this owner. A settled call changes only by a supervisor, with a reason; every change
     is kept in the call's history (raises ``SettledCall`` / ``ReasonRequired``)."""
-    begin_write()
-    call = _locked_call(call_id)
-    _change_caller(call, owner, actor, now, reason)
-    db.session.commit()
+    with unit_of_work():
+        call = _locked_call(call_id)
+        _change_caller(call, owner, actor, now, reason)
 
 
 def save_new_caller(call_id: int, *, name: str, mobile: str | None, unit: Unit | None, actor: User,
                     now: datetime, reason: str = "") -> Owner:
     """A caller we did not know becomes an owner profile, linked to the call (as ``link_owner``)."""
-    begin_write()
-    call = _locked_call(call_id)
-    owner = Owner(name=name, mobile=mobile, unit=unit, notes="")
-    db.session.add(owner)
-    db.session.flush()
-    _change_caller(call, owner, actor, now, reason)
-    db.session.commit()
+    with unit_of_work():
+        call = _locked_call(call_id)
+        owner = Owner(name=name, mobile=mobile, unit=unit, notes="")
+        db.session.add(owner)
+        db.session.flush()
+        _change_caller(call, owner, actor, now, reason)
     return owner
 
 
@@ -743,6 +760,24 @@ _BOOKS = {ScriptPhrase: (audit.ObjectType.PHRASE, "text"),
           AnswerBookEntry: (audit.ObjectType.ANSWER, "question")}
 
 
+#: The books by the name in their address, with the order their entries are listed in.
+BOOK_ORDER = {"phrases": (ScriptPhrase, (ScriptPhrase.stage, ScriptPhrase.sort_order, ScriptPhrase.id)),
+              "directory": (DirectoryEntry, (DirectoryEntry.name, DirectoryEntry.id)),
+              "answers": (AnswerBookEntry, (AnswerBookEntry.question, AnswerBookEntry.id))}
+
+
+def book_entries(kind: str) -> list:
+    """Every entry of a book (``BOOK_ORDER``'s names), in its order."""
+    model, order = BOOK_ORDER[kind]
+    return list(db.session.scalars(select(model).order_by(*order)))
+
+
+def book_entry(kind: str, entry_id: int | None):
+    """One entry of a book, or None; a new, unsaved entry when ``entry_id`` is None."""
+    model, _order = BOOK_ORDER[kind]
+    return model() if entry_id is None else db.session.get(model, entry_id)
+
+
 def _entry(row) -> audit.Subject:
     kind, label = _BOOKS[type(row)]
     return audit.Subject(kind, row.id, getattr(row, label))
@@ -750,28 +785,25 @@ def _entry(row) -> audit.Subject:
 
 def save_entry(row, values: dict, *, by: audit.By | None = None):
     """Add or change one entry of a book kept by supervisors; ``DuplicateEntry`` if it is there already."""
-    begin_write()
-    new = row.id is None
-    before = None if new else audit.fields_of(row, values)
-    for key, value in values.items():
-        setattr(row, key, value)
-    db.session.add(row)
     try:
-        db.session.flush()
-        action = audit.Action.ENTRY_CREATED if new else audit.Action.ENTRY_CHANGED
-        audit.record(by, action, _entry(row), before, audit.fields_of(row, values))
-        db.session.commit()
+        with unit_of_work():
+            new = row.id is None
+            before = None if new else audit.fields_of(row, values)
+            for key, value in values.items():
+                setattr(row, key, value)
+            db.session.add(row)
+            db.session.flush()
+            action = audit.Action.ENTRY_CREATED if new else audit.Action.ENTRY_CHANGED
+            audit.record(by, action, _entry(row), before, audit.fields_of(row, values))
     except IntegrityError as error:
-        db.session.rollback()
         raise DuplicateEntry from error
     return row
 
 
 def delete_entry(row, *, by: audit.By | None = None) -> None:
-    begin_write()
-    audit.record(by, audit.Action.ENTRY_DELETED, _entry(row), audit.fields_of(row, _fields(row)), None)
-    db.session.delete(row)
-    db.session.commit()
+    with unit_of_work():
+        audit.record(by, audit.Action.ENTRY_DELETED, _entry(row), audit.fields_of(row, _fields(row)), None)
+        db.session.delete(row)
 
 
 def _fields(row) -> list[str]:
@@ -784,16 +816,14 @@ def load_standard_phrases() -> int:
     A book that has any phrase is the supervisors' and is left as it is, so running it again (or on a
     book they edited) adds nothing.
     """
-    begin_write()
-    if db.session.scalar(select(ScriptPhrase.id).limit(1)) is not None:
-        db.session.rollback()
-        return 0
-    added = db.session.execute(
-        dialect_insert(ScriptPhrase).values([{"stage": stage, "text": text, "sort_order": order}
-                                             for order, (stage, text) in enumerate(STANDARD_PHRASES)])
-        .on_conflict_do_nothing().returning(ScriptPhrase.id)
-    ).scalars().all()
-    db.session.commit()
+    with unit_of_work():
+        if db.session.scalar(select(ScriptPhrase.id).limit(1)) is not None:
+            return 0
+        added = db.session.execute(
+            dialect_insert(ScriptPhrase).values([{"stage": stage, "text": text, "sort_order": order}
+                                                 for order, (stage, text) in enumerate(STANDARD_PHRASES)])
+            .on_conflict_do_nothing().returning(ScriptPhrase.id)
+        ).scalars().all()
     return len(added)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from kiosk.database import begin_write
+from kiosk.database import unit_of_work
 from kiosk.domain.deadlines import incident_report_due
 from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
@@ -17,39 +17,38 @@ from kiosk.services import audit
 
 def acknowledge(incident_id: int, user: User, now: datetime) -> bool:
     """The first named person to acknowledge wins; False when someone already had."""
-    begin_write()
-    done = db.session.execute(
-        update(Incident).where(Incident.id == incident_id, Incident.acknowledged_at.is_(None))
-        .values(acknowledged_by_id=user.id, acknowledged_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    with unit_of_work():
+        done = db.session.execute(
+            update(Incident).where(Incident.id == incident_id, Incident.acknowledged_at.is_(None))
+            .values(acknowledged_by_id=user.id, acknowledged_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
     return done == 1
 
 
 def record_handling(incident: Incident, *, handled_by: str, actions: str, outcome: str, close: bool,
                     user: User, now: datetime, calendar: WorkingCalendar) -> None:
     """Save who handled it, what was done and the outcome; closing sets the report's due date."""
-    incident.handled_by = handled_by
-    incident.actions = actions
-    incident.outcome = outcome
-    if close and incident.closed_at is None:
-        incident.closed_at = now
-        incident.closed_by_id = user.id
-        incident.report_due_at = incident_report_due(now, calendar)
-    db.session.commit()
+    with unit_of_work():
+        incident.handled_by = handled_by
+        incident.actions = actions
+        incident.outcome = outcome
+        if close and incident.closed_at is None:
+            incident.closed_at = now
+            incident.closed_by_id = user.id
+            incident.report_due_at = incident_report_due(now, calendar)
 
 
 def file_report(incident: Incident, now: datetime) -> None:
-    if incident.closed_at is not None and incident.report_filed_at is None:
-        incident.report_filed_at = now
-        db.session.commit()
+    with unit_of_work():
+        if incident.closed_at is not None and incident.report_filed_at is None:
+            incident.report_filed_at = now
 
 
 def set_case_study(incident: Incident, value: bool) -> None:
-    if incident.closed_at is not None:
-        incident.case_study = value
-        db.session.commit()
+    with unit_of_work():
+        if incident.closed_at is not None:
+            incident.case_study = value
 
 
 def overdue_reports(now: datetime) -> list[Incident]:
@@ -72,20 +71,19 @@ def _watched(person: WatchPerson) -> audit.Subject:
 
 
 def save_watch_person(person: WatchPerson, *, by: audit.By | None = None, **values) -> WatchPerson:
-    begin_write()
-    before = audit.fields_of(person, _WATCHED) if person.id else None
-    for key, value in values.items():
-        setattr(person, key, value)
-    db.session.add(person)
-    db.session.flush()
-    audit.record(by, audit.Action.WATCH_CHANGED if before else audit.Action.WATCH_ADDED, _watched(person),
-                 before, audit.fields_of(person, _WATCHED))
-    db.session.commit()
+    with unit_of_work():
+        before = audit.fields_of(person, _WATCHED) if person.id else None
+        for key, value in values.items():
+            setattr(person, key, value)
+        db.session.add(person)
+        db.session.flush()
+        audit.record(by, audit.Action.WATCH_CHANGED if before else audit.Action.WATCH_ADDED, _watched(person),
+                     before, audit.fields_of(person, _WATCHED))
     return person
 
 
 def remove_watch_person(person: WatchPerson, *, by: audit.By | None = None) -> None:
-    begin_write()
-    audit.record(by, audit.Action.WATCH_REMOVED, _watched(person), audit.fields_of(person, _WATCHED), None)
-    db.session.delete(person)
-    db.session.commit()
+    with unit_of_work():
+        audit.record(by, audit.Action.WATCH_REMOVED, _watched(person), audit.fields_of(person, _WATCHED),
+                     None)
+        db.session.delete(person)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from kiosk.database import begin_write
+from kiosk.database import unit_of_work
 from kiosk.extensions import db
 from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, User
@@ -72,14 +72,13 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
 
 def mark_read(user: User, now: datetime, notification_id: int | None = None) -> int:
     """Mark one notification (or all unread ones) as read; safe when two tabs do it at once."""
-    begin_write()
-    query = select(Notification.id).where(_unread(user))
-    if notification_id is not None:
-        query = query.where(Notification.id == notification_id)
-    ids = db.session.scalars(query).all()
-    if ids:
-        _insert_ignoring_duplicates(
-            [{"notification_id": i, "user_id": user.id, "read_at": now} for i in ids]
-        )
-    db.session.commit()
+    with unit_of_work():
+        query = select(Notification.id).where(_unread(user))
+        if notification_id is not None:
+            query = query.where(Notification.id == notification_id)
+        ids = db.session.scalars(query).all()
+        if ids:
+            _insert_ignoring_duplicates(
+                [{"notification_id": i, "user_id": user.id, "read_at": now} for i in ids]
+            )
     return len(ids)

@@ -22,6 +22,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from kiosk.clock import local
+from kiosk.database import unit_of_work
 from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.rotation import BuyerSays, kind_from_kiosk, table_in_force
 from kiosk.extensions import db
@@ -75,9 +76,10 @@ def hand_off(visit_id: int, answer: BuyerSays, named_salesperson_id: int | None,
         state = rotation.replay_day(rotation.open_day(OFFICE, local(now).date(), now))
         if not table_in_force(state.roster, local(now)):
             if submission is None or not submission.repeat:
-                rotation.tell_sales_supervisors(f"售楼处工作时间以外有客户到访：{label}",
-                                                "不在轮值表的工作时间内，请安排接待（制度1 第4条）。", now)
-            db.session.commit()
+                with unit_of_work():
+                    rotation.tell_sales_supervisors(
+                        f"售楼处工作时间以外有客户到访：{label}",
+                        "不在轮值表的工作时间内，请安排接待（制度1 第4条）。", now)
             return None
         reception = rotation.receive_customer(
             OFFICE, group_id(visit), kind_from_kiosk(answer), named_salesperson_id,
@@ -94,12 +96,11 @@ def hand_off(visit_id: int, answer: BuyerSays, named_salesperson_id: int | None,
 
 def _tell_front_desk(label: str, now: datetime) -> None:
     try:
-        notify(kind="rotation", title=f"售楼处访客已登记，未能自动分配置业顾问：{label}",
-               body="请前台按轮值表接待，并由销售主管补记。", link=rotation.PAGE_PATH, level="urgent",
-               role=Role.SALES.value, now=now)
-        db.session.commit()
+        with unit_of_work():
+            notify(kind="rotation", title=f"售楼处访客已登记，未能自动分配置业顾问：{label}",
+                   body="请前台按轮值表接待，并由销售主管补记。", link=rotation.PAGE_PATH, level="urgent",
+                   role=Role.SALES.value, now=now)
     except Exception:
-        db.session.rollback()
         log.exception("could not tell the sales front desk about %s", label)
 
 

@@ -12,13 +12,12 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import joinedload, selectinload
 
 from kiosk.clock import SHANGHAI
-from kiosk.database import begin_write
+from kiosk.database import dialect_insert, unit_of_work
 from kiosk.domain import slip_lifecycle as lifecycle
 from kiosk.domain.callbacks import (
     CallbackResult,
@@ -35,7 +34,8 @@ from kiosk.models.people import Department, Role, User
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.settings import Setting
 from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, TaskSlip
-from kiosk.services import audit
+from kiosk.models.visits import Visit
+from kiosk.services import audit, directory, submissions
 from kiosk.services.directory import working_calendar
 from kiosk.services.notifications import notify
 
@@ -66,8 +66,8 @@ def open_slip(*, source: SlipSource, category: str, priority: Priority, descript
               caller_name: str = "", caller_phone: str | None = None, note: str = "") -> TaskSlip:
     """Open a slip with its deadline (seed 004 §2, seed 003) and dispatch it when a department is named.
 
-    Added to the caller's transaction; the caller commits, so a call and its slip are stored together.
-    The department is told in-app at once.
+    Added to the caller's transaction; the caller commits, so a call and its slip are stored together
+    (``report_slip`` is the verb that owns its transaction). The department is told in-app at once.
     """
     policy = policy or current_policy()
     status = SlipStatus.DISPATCHED if department is not None else SlipStatus.NEW
@@ -86,6 +86,58 @@ def open_slip(*, source: SlipSource, category: str, priority: Priority, descript
     if department is not None:
         _notify_dispatched(slip, now, f"新任务单 {slip.number}：{description[:40]}")
     return slip
+
+
+def report_slip(*, owner: User, now: datetime, category: str, priority: Priority, description: str,
+                department_id: int | None = None, visit: Visit | None = None, location: str = "",
+                caller_name: str = "", caller_phone: str | None = None,
+                submission: submissions.Submission | None = None) -> TaskSlip:
+    """A slip reported by staff, or opened from a visit in the visitor log: then the slip's source is
+    the visit and, unless another number was typed, the visitor's number is the caller's.
+
+    Once per submission: the same form sent again answers with the slip the first sending opened.
+    """
+    with unit_of_work():
+        slip = submissions.repeat_of(submission, TaskSlip, now)
+        if slip is None:
+            slip = open_slip(
+                source=SlipSource.VISIT if visit else SlipSource.STAFF,
+                source_ref=visit.id if visit else None,
+                category=category, priority=Priority(priority), description=description, owner=owner,
+                now=now, calendar=working_calendar(), department=directory.get_department(department_id),
+                location=location, caller_name=caller_name,
+                caller_phone=caller_phone or (visit.mobile if visit else None),
+            )
+            submissions.settle(submission, slip.id)
+    return slip
+
+
+# --- Reading slips --------------------------------------------------------------------------------
+
+
+def get_slip(slip_id: int) -> TaskSlip | None:
+    return db.session.get(TaskSlip, slip_id)
+
+
+def slip_list(*, now: datetime, status: str = "", priority: str = "", department_id: int | None = None,
+              overdue: bool = False, query: str = "", limit: int = 200) -> list[TaskSlip]:
+    """The newest slips (with their department and assignee) matching the filters of the slip list;
+    ``query`` is looked for in the number, description, location and caller's name."""
+    statement = (select(TaskSlip).options(joinedload(TaskSlip.department), joinedload(TaskSlip.assignee))
+                 .order_by(TaskSlip.id.desc()).limit(limit))
+    if status:
+        statement = statement.where(TaskSlip.status == status)
+    if priority:
+        statement = statement.where(TaskSlip.priority == priority)
+    if department_id:
+        statement = statement.where(TaskSlip.department_id == department_id)
+    if overdue:
+        statement = statement.where(overdue_condition(now))
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(or_(TaskSlip.number.ilike(like), TaskSlip.description.ilike(like),
+                                        TaskSlip.location.ilike(like), TaskSlip.caller_name.ilike(like)))
+    return list(db.session.scalars(statement))
 
 
 # --- The deadline policy (an admin setting) -------------------------------------------------------
@@ -126,23 +178,22 @@ def save_policy(policy: DeadlinePolicy, *, now: datetime, retry: CallbackRetryPo
                 by: audit.By | None = None) -> None:
     """Store the policy (and the callback retries, when given). Deadlines already promised stay; the
     near-due moments of open slips follow it; pending callbacks keep the time they were given."""
-    begin_write()
-    audit.record(by, audit.Action.DEADLINE_POLICY,
-                 audit.Subject(audit.ObjectType.POLICY, POLICY_KEY, "时限设置"),
-                 asdict(current_policy()), asdict(policy))
-    _store_setting(POLICY_KEY, asdict(policy), now)
-    if retry is not None:
-        audit.record(by, audit.Action.CALLBACK_RETRY_POLICY,
-                     audit.Subject(audit.ObjectType.POLICY, RETRY_KEY, "回访重拨设置"),
-                     _retry_values(current_retry_policy()), _retry_values(retry))
-        _store_setting(RETRY_KEY, _retry_values(retry), now)
-    open_slips = db.session.execute(
-        select(TaskSlip.id, TaskSlip.due_at, TaskSlip.opened_at).where(TaskSlip.status.in_(OPEN_VALUES))
-    ).all()
-    for slip_id, due, opened in open_slips:
-        db.session.execute(update(TaskSlip).where(TaskSlip.id == slip_id)
-                           .values(warn_at=near_due_from(due, opened, policy)))
-    db.session.commit()
+    with unit_of_work():
+        audit.record(by, audit.Action.DEADLINE_POLICY,
+                     audit.Subject(audit.ObjectType.POLICY, POLICY_KEY, "时限设置"),
+                     asdict(current_policy()), asdict(policy))
+        _store_setting(POLICY_KEY, asdict(policy), now)
+        if retry is not None:
+            audit.record(by, audit.Action.CALLBACK_RETRY_POLICY,
+                         audit.Subject(audit.ObjectType.POLICY, RETRY_KEY, "回访重拨设置"),
+                         _retry_values(current_retry_policy()), _retry_values(retry))
+            _store_setting(RETRY_KEY, _retry_values(retry), now)
+        open_slips = db.session.execute(
+            select(TaskSlip.id, TaskSlip.due_at, TaskSlip.opened_at).where(TaskSlip.status.in_(OPEN_VALUES))
+        ).all()
+        for slip_id, due, opened in open_slips:
+            db.session.execute(update(TaskSlip).where(TaskSlip.id == slip_id)
+                               .values(warn_at=near_due_from(due, opened, policy)))
 
 
 # --- Who the viewer is to a slip ------------------------------------------------------------------
@@ -247,8 +298,7 @@ def _change(slip_id: int, action: Action, *, actor: User, now: datetime, version
     writers that read the same version cannot both succeed.
     """
     note = (note or "").strip()
-    try:
-        begin_write()
+    with unit_of_work(lambda: SlipConflict(slip_id)):
         slip = _locked_slip(slip_id)
         if version is not None and slip.version != version:
             raise SlipConflict(slip_id)
@@ -269,13 +319,6 @@ def _change(slip_id: int, action: Action, *, actor: User, now: datetime, version
                                     ended_pause=(pause_start, now))
             if apply is not None:
                 apply(slip, note)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise SlipConflict(slip_id) from None
-    except Exception:
-        db.session.rollback()
-        raise
     return slip
 
 
@@ -436,8 +479,7 @@ def record_callback(callback_id: int, *, actor: User, now: datetime, result: Cal
     same transaction (the hotline settles the call the callback was made on).
     """
     result, note = CallbackResult(result), (note or "").strip()
-    try:
-        begin_write()
+    with unit_of_work(lambda: CallbackConflict(callback_id)):
         callback = db.session.scalar(select(Callback).where(Callback.id == callback_id).with_for_update()
                                      .execution_options(populate_existing=True))
         if callback is None:
@@ -464,14 +506,17 @@ def record_callback(callback_id: int, *, actor: User, now: datetime, result: Cal
                    now=now, role=Role.SUPERVISOR.value, link=link)
         if also is not None:
             also(callback)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise CallbackConflict(callback_id) from None
-    except Exception:
-        db.session.rollback()
-        raise
     return callback
+
+
+def get_callback(callback_id: int) -> Callback | None:
+    return db.session.get(Callback, callback_id)
+
+
+def pending_callback(slip: TaskSlip) -> Callback | None:
+    """The slip's callback still to be made, if any."""
+    return db.session.scalar(select(Callback).where(Callback.slip_id == slip.id,
+                                                    Callback.status == CallbackStatus.PENDING.value))
 
 
 def _callback_subject(callback: Callback) -> str:
@@ -511,32 +556,30 @@ def schedule_periodic_callbacks(now: datetime) -> int:
     left alone; the partial unique index makes two runs at once add it once.
     """
     today = now.astimezone(SHANGHAI).date()
-    begin_write()
-    pending = select(Callback.id).where(Callback.property_owner_id == Owner.id,
-                                        Callback.status == CallbackStatus.PENDING.value).exists()
-    last_done = (select(func.max(Callback.done_at)).where(Callback.property_owner_id == Owner.id,
-                                                          Callback.kind == CallbackKind.PERIODIC.value)
-                 .scalar_subquery())
-    rows = db.session.execute(
-        select(Owner.id, Project.delivered_on, last_done)
-        .join(Unit, Owner.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
-        .join(Project, Building.project_id == Project.id)
-        .where(Project.delivered_on.is_not(None), ~pending)
-    ).all()
-    values = []
-    for owner_id, delivered, last in rows:
-        day = next_periodic_callback(delivered, last.astimezone(SHANGHAI).date() if last else None, today)
-        due = datetime.combine(day, PERIODIC_CALLBACK_TIME, tzinfo=SHANGHAI).astimezone(UTC)
-        values.append({"kind": CallbackKind.PERIODIC.value, "property_owner_id": owner_id, "due_at": due,
-                       "status": CallbackStatus.PENDING.value, "attempts": 0, "note": "", "created_at": now,
-                       "version": 1})
-    added = 0
-    if values:
-        insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        statement = insert(Callback).values(values).on_conflict_do_nothing(
-            index_elements=[Callback.property_owner_id], index_where=Callback.status == "pending")
-        added = db.session.execute(statement).rowcount
-    db.session.commit()
+    with unit_of_work():
+        pending = select(Callback.id).where(Callback.property_owner_id == Owner.id,
+                                            Callback.status == CallbackStatus.PENDING.value).exists()
+        last_done = (select(func.max(Callback.done_at)).where(Callback.property_owner_id == Owner.id,
+                                                              Callback.kind == CallbackKind.PERIODIC.value)
+                     .scalar_subquery())
+        rows = db.session.execute(
+            select(Owner.id, Project.delivered_on, last_done)
+            .join(Unit, Owner.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+            .join(Project, Building.project_id == Project.id)
+            .where(Project.delivered_on.is_not(None), ~pending)
+        ).all()
+        values = []
+        for owner_id, delivered, last in rows:
+            day = next_periodic_callback(delivered, last.astimezone(SHANGHAI).date() if last else None, today)
+            due = datetime.combine(day, PERIODIC_CALLBACK_TIME, tzinfo=SHANGHAI).astimezone(UTC)
+            values.append({"kind": CallbackKind.PERIODIC.value, "property_owner_id": owner_id, "due_at": due,
+                           "status": CallbackStatus.PENDING.value, "attempts": 0, "note": "",
+                           "created_at": now, "version": 1})
+        added = 0
+        if values:
+            statement = dialect_insert(Callback).values(values).on_conflict_do_nothing(
+                index_elements=[Callback.property_owner_id], index_where=Callback.status == "pending")
+            added = db.session.execute(statement).rowcount
     return added
 
 
@@ -574,20 +617,19 @@ def notify_deadlines(now: datetime) -> tuple[int, int]:
     the row writes the event and the notifications, so cron may overlap. (The slip's version is not
     bumped: this does not change anything a person edits.) Returns (near due, escalated).
     """
-    begin_write()
-    near = _claim(now, TaskSlip.near_due_notified_at, near_due_condition(now))
-    late = _claim(now, TaskSlip.escalated_at, overdue_condition(now))
-    for slip in near:
-        title = f"任务单 {slip.number} 即将超时（{slip.due_at.astimezone(SHANGHAI):%m-%d %H:%M} 截止）"
-        _tell_slip_people(slip, now, "slip_near_due", title, "info")
-    for slip in late:
-        slip.events.append(TaskEvent(at=now, actor_id=None, kind="escalated", from_status=slip.status,
-                                     to_status=slip.status, note="已超时，升级至主管"))
-        title = f"任务单 {slip.number} 已超时，已升级至主管"
-        _tell_slip_people(slip, now, "slip_overdue", title, "urgent")
-        notify(kind="slip_escalated", title=title, now=now, role=Role.SUPERVISOR.value,
-               link=f"/tasks/{slip.id}", level="urgent")
-    db.session.commit()
+    with unit_of_work():
+        near = _claim(now, TaskSlip.near_due_notified_at, near_due_condition(now))
+        late = _claim(now, TaskSlip.escalated_at, overdue_condition(now))
+        for slip in near:
+            title = f"任务单 {slip.number} 即将超时（{slip.due_at.astimezone(SHANGHAI):%m-%d %H:%M} 截止）"
+            _tell_slip_people(slip, now, "slip_near_due", title, "info")
+        for slip in late:
+            slip.events.append(TaskEvent(at=now, actor_id=None, kind="escalated", from_status=slip.status,
+                                         to_status=slip.status, note="已超时，升级至主管"))
+            title = f"任务单 {slip.number} 已超时，已升级至主管"
+            _tell_slip_people(slip, now, "slip_overdue", title, "urgent")
+            notify(kind="slip_escalated", title=title, now=now, role=Role.SUPERVISOR.value,
+                   link=f"/tasks/{slip.id}", level="urgent")
     return len(near), len(late)
 
 

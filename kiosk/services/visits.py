@@ -376,3 +376,11 @@ def find_appointment(code: str, now: datetime, grace: timedelta = timedelta(hour
     if appointment is None or not (appointment.starts_at - grace <= now <= appointment.ends_at + grace):
         return None
     return appointment
+
+
+def get_visit(visit_id: int | None) -> Visit | None:
+    return db.session.get(Visit, visit_id) if visit_id else None
+
+
+def get_appointment(appointment_id: int | None) -> Appointment | None:
+    return db.session.get(Appointment, appointment_id) if appointment_id else None
