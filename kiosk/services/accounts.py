@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from kiosk.database import begin_write, dialect_insert
 from kiosk.domain import login_throttle
@@ -166,6 +167,26 @@ def change_password(user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.rotate_session_token()
     db.session.commit()
+
+
+def get_user(user_id: int | None) -> User | None:
+    """The account with this id; None for none chosen or a stale id."""
+    return db.session.get(User, user_id) if user_id else None
+
+
+def find_users(query: str = "") -> list[User]:
+    """Accounts by username, those whose username or name contains ``query``, each with its department."""
+    statement = select(User).options(selectinload(User.department)).order_by(User.username)
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(User.username.ilike(like) | User.display_name.ilike(like))
+    return list(db.session.scalars(statement))
+
+
+def display_names(user_ids) -> dict[int, str]:
+    """Each of these accounts' display name, by id."""
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(set(user_ids))))
+    return dict(rows.all())
 
 
 def username_taken(username: str, except_id: int | None = None) -> bool:

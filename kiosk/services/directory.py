@@ -15,6 +15,16 @@ from kiosk.services import audit
 from kiosk.services.audit import Action, By, ObjectType, Subject
 
 
+def departments() -> list[Department]:
+    """Every department, in use or not, by name (the admin's list and pickers)."""
+    return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+def get_department(department_id: int | None) -> Department | None:
+    """The department with this id; None for none chosen or a stale id."""
+    return db.session.get(Department, department_id) if department_id else None
+
+
 def department_value_taken(column: str, value: str, except_id: int | None = None) -> bool:
     attribute = getattr(Department, column)
     query = select(Department.id).where(func.lower(attribute) == value.strip().lower())
@@ -59,6 +69,11 @@ def set_override(day: date, is_working_day: bool, note: str, *, by: By | None = 
     return row
 
 
+def calendar_overrides() -> list[CalendarOverride]:
+    """The company's own arrangements, by day."""
+    return list(db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)))
+
+
 def remove_override(day: date, *, by: By | None = None) -> None:
     begin_write()
     row = db.session.get(CalendarOverride, day)
@@ -72,3 +87,9 @@ def working_calendar() -> WorkingCalendar:
     """The calendar every deadline uses: Chinese public holidays, make-up workdays, company overrides."""
     rows = db.session.execute(select(CalendarOverride.day, CalendarOverride.is_working_day)).all()
     return WorkingCalendar(overrides={day: working for day, working in rows})
+
+
+def active_departments() -> list[Department]:
+    """Departments in use, by name."""
+    return list(db.session.scalars(select(Department).where(Department.active.is_(True))
+                                   .order_by(Department.name)))

@@ -66,6 +66,12 @@ def model_home_devices() -> list[KioskDevice]:
     return list(db.session.scalars(statement.order_by(KioskDevice.name)))
 
 
+def model_home_device(device_id: int) -> KioskDevice | None:
+    """The tablet with this id if it stands in a model home (revoked or not)."""
+    tablet = db.session.get(KioskDevice, device_id)
+    return tablet if tablet is not None and tablet.place == Place.MODEL_HOME.value else None
+
+
 def supervisor_of(device: KioskDevice) -> User | None:
     settings = db.session.get(ModelHome, device.id)
     return settings.supervisor if settings and settings.supervisor and settings.supervisor.active else None
@@ -123,6 +129,10 @@ def ensure_default_checks() -> None:
                                           active=True,
                                           department_id=departments.get(item.department)))
     db.session.commit()
+
+
+def get_check(check_id: int) -> ModelHomeCheck | None:
+    return db.session.get(ModelHomeCheck, check_id)
 
 
 def checklist(kind: RoundKind | str, *, include_retired: bool = False) -> list[ModelHomeCheck]:
@@ -351,6 +361,10 @@ class AssetReport:
     compensation: int | None
     management_fault: bool
     reported_by: str
+
+
+def get_asset_record(record_id: int) -> AssetRecord | None:
+    return db.session.get(AssetRecord, record_id)
 
 
 def handling_of(record: AssetRecord) -> AssetHandling:

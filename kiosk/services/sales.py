@@ -107,6 +107,11 @@ def _tell_project_manager(file: BuyerFile, *, title: str, body: str, now: dateti
 # ---- units ---------------------------------------------------------------------------------------
 
 
+def get_unit(unit_id: int | None) -> Unit | None:
+    """The unit a step form names; None for none chosen or a stale id."""
+    return db.session.get(Unit, unit_id) if unit_id else None
+
+
 def unit_sealed_by(unit_id: int) -> UnitLock | None:
     return db.session.get(UnitLock, unit_id)
 
@@ -176,6 +181,16 @@ def files_for(user: User, step: str = "") -> list[BuyerFile]:
     if step:
         statement = statement.where(BuyerFile.step == step)
     return list(db.session.scalars(statement))
+
+
+def get_file(file_id: int) -> BuyerFile | None:
+    return db.session.get(BuyerFile, file_id)
+
+
+def fresh_file(file_id: int) -> BuyerFile | None:
+    """The file as the database has it now, after a step that was refused or lost a race."""
+    db.session.expire_all()
+    return db.session.get(BuyerFile, file_id)
 
 
 def may_handle(file: BuyerFile, user: User) -> bool:
@@ -527,6 +542,10 @@ def reminders_due(user: User, today: date) -> list[ReminderItem]:
 def reminders_of(file: BuyerFile) -> list[BuyerReminder]:
     return list(db.session.scalars(select(BuyerReminder).where(BuyerReminder.file_id == file.id)
                                    .order_by(BuyerReminder.remind_on)))
+
+
+def get_reminder(reminder_id: int) -> BuyerReminder | None:
+    return db.session.get(BuyerReminder, reminder_id)
 
 
 def tick_reminder(reminder_id: int, *, outcome: ReminderOutcome, note: str, actor: User,

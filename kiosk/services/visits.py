@@ -331,6 +331,10 @@ def visitor_log(f: LogFilter, limit: int = 500) -> list[Visit]:
     return list(db.session.scalars(log_query(f).limit(limit)).all())
 
 
+def get_visit(visit_id: int) -> Visit | None:
+    return db.session.get(Visit, visit_id)
+
+
 def on_site_count() -> tuple[int, int]:
     """(visits, people) on site now."""
     visits, people = db.session.execute(
@@ -365,6 +369,12 @@ def create_appointment(*, visitor_name: str, mobile: str | None, purpose: VisitP
         db.session.commit()
         return appointment
     raise RuntimeError("no free appointment code")
+
+
+def appointments_since(since: datetime) -> list[Appointment]:
+    """Appointments not over before ``since``, soonest first."""
+    return list(db.session.scalars(select(Appointment).where(Appointment.ends_at >= since)
+                                   .order_by(Appointment.starts_at)))
 
 
 def find_appointment(code: str, now: datetime, grace: timedelta = timedelta(hours=2)) -> Appointment | None:
