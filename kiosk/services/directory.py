@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from kiosk.database import begin_write
+from kiosk.database import unit_of_work
 from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
 from kiosk.models.calendar import CalendarOverride
@@ -34,17 +34,16 @@ def department_value_taken(column: str, value: str, except_id: int | None = None
 
 
 def save_department(department: Department, *, by: By | None = None, **values) -> Department:
-    begin_write()
-    new = department.id is None
-    before = None if new else audit.fields_of(department, values)
-    for key, value in values.items():
-        setattr(department, key, value.strip() if isinstance(value, str) else value)
-    db.session.add(department)
-    db.session.flush()
-    audit.record(by, Action.DEPARTMENT_CREATED if new else Action.DEPARTMENT_CHANGED,
-                 Subject(ObjectType.DEPARTMENT, department.id, department.name), before,
-                 audit.fields_of(department, values))
-    db.session.commit()
+    with unit_of_work():
+        new = department.id is None
+        before = None if new else audit.fields_of(department, values)
+        for key, value in values.items():
+            setattr(department, key, value.strip() if isinstance(value, str) else value)
+        db.session.add(department)
+        db.session.flush()
+        audit.record(by, Action.DEPARTMENT_CREATED if new else Action.DEPARTMENT_CHANGED,
+                     Subject(ObjectType.DEPARTMENT, department.id, department.name), before,
+                     audit.fields_of(department, values))
     return department
 
 
@@ -57,15 +56,14 @@ def _day(day: date) -> Subject:
 
 def set_override(day: date, is_working_day: bool, note: str, *, by: By | None = None) -> CalendarOverride:
     """Add or change the company's own arrangement for one day (overrides the public calendar)."""
-    begin_write()
-    row = db.session.get(CalendarOverride, day)
-    before = audit.fields_of(row, _DAY_FIELDS) if row else None
-    row = row or CalendarOverride(day=day)
-    row.is_working_day = is_working_day
-    row.note = note
-    db.session.add(row)
-    audit.record(by, Action.CALENDAR_SET, _day(day), before, audit.fields_of(row, _DAY_FIELDS))
-    db.session.commit()
+    with unit_of_work():
+        row = db.session.get(CalendarOverride, day)
+        before = audit.fields_of(row, _DAY_FIELDS) if row else None
+        row = row or CalendarOverride(day=day)
+        row.is_working_day = is_working_day
+        row.note = note
+        db.session.add(row)
+        audit.record(by, Action.CALENDAR_SET, _day(day), before, audit.fields_of(row, _DAY_FIELDS))
     return row
 
 
@@ -75,12 +73,11 @@ def calendar_overrides() -> list[CalendarOverride]:
 
 
 def remove_override(day: date, *, by: By | None = None) -> None:
-    begin_write()
-    row = db.session.get(CalendarOverride, day)
-    if row is not None:
-        audit.record(by, Action.CALENDAR_REMOVED, _day(day), audit.fields_of(row, _DAY_FIELDS), None)
-        db.session.delete(row)
-        db.session.commit()
+    with unit_of_work():
+        row = db.session.get(CalendarOverride, day)
+        if row is not None:
+            audit.record(by, Action.CALENDAR_REMOVED, _day(day), audit.fields_of(row, _DAY_FIELDS), None)
+            db.session.delete(row)
 
 
 def working_calendar() -> WorkingCalendar:
