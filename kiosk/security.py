@@ -1,4 +1,4 @@
-"""Sessions, sign-in state and the security headers every answer carries."""
+"""Sessions, sign-in state, the tablets' POST rate limit and the security headers every answer carries."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from flask_login import current_user, logout_user
 
 from kiosk.access import check_access, login_redirect
 from kiosk.domain.login_throttle import ThrottlePolicy
-from kiosk.extensions import db, login_manager
+from kiosk.extensions import db, limiter, login_manager
 from kiosk.models.people import User
+from kiosk.services import devices
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -74,6 +75,21 @@ def passive_polls(view):
     """A page whose own htmx polls do not count as activity for the idle timeout (opening it does)."""
     view.passive = "polls"
     return view
+
+
+def device_key() -> str:
+    """Rate-limit key: the device the cookie claims, else the address (pairing attempts)."""
+    cookie = request.cookies.get(devices.COOKIE_NAME)
+    device_id = devices.device_id_from_cookie(current_app.secret_key, cookie)
+    return f"device-{device_id}" if device_id else f"addr-{request.remote_addr}"
+
+
+def kiosk_post_limit() -> str:
+    return current_app.config["KIOSK_POST_RATE_LIMIT"]
+
+
+#: Every tablet (visitor kiosk, model-home tablet) counts its POSTs against ``KIOSK_POST_RATE_LIMIT``.
+limit_posts = limiter.limit(kiosk_post_limit, key_func=device_key, methods=["POST"])
 
 
 def _session_expired() -> bool:

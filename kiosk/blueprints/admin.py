@@ -8,17 +8,14 @@ from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from kiosk.access import roles
 from kiosk.auditing import by_request
 from kiosk.clock import SHANGHAI, utcnow
 from kiosk.domain.hotline import CtiRefusal
-from kiosk.extensions import db
 from kiosk.forms.admin import CalendarOverrideForm, DepartmentForm, EmptyForm, UserForm
 from kiosk.forms.audit import ACTION_LABELS, OBJECT_LABELS, AuditFilterForm, changes
 from kiosk.forms.fields import day_arg, options, row_id_or_none
-from kiosk.models.calendar import CalendarOverride
 from kiosk.models.people import Department, Role, User
 from kiosk.rendering import render, see_other
 from kiosk.services import accounts, audit, directory, hotline
@@ -36,19 +33,14 @@ REFUSAL_LABELS = {
 
 
 def _department_choices():
-    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
-    return options([(0, _("（无）"))] + [(d.id, d.name) for d in departments])
+    return options([(0, _("（无）"))] + [(d.id, d.name) for d in directory.departments()])
 
 
 @bp.route("/users")
 @roles(Role.ADMIN)
 def users():
     query = request.args.get("q", "").strip()
-    statement = select(User).order_by(User.username)
-    if query:
-        like = f"%{query}%"
-        statement = statement.where(User.username.ilike(like) | User.display_name.ilike(like))
-    return render("admin/users.html", "user_rows", users=db.session.scalars(statement).all(), q=query)
+    return render("admin/users.html", "user_rows", users=accounts.find_users(query), q=query)
 
 
 def _user_form(user: User | None):
@@ -72,7 +64,7 @@ def user_new():
             user = accounts.create_user(
                 username=form.username.data, display_name=form.display_name.data,
                 password=form.password.data, roles=form.roles.data,
-                department=db.session.get(Department, form.department_id.data),
+                department=directory.get_department(form.department_id.data),
                 extension=form.extension.data, now=utcnow(), by=by_request(),
             )
             flash(_("已创建用户 %(name)s。", name=user.display_name), "success")
@@ -84,13 +76,13 @@ def user_new():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def user_edit(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
+    user = accounts.get_user(user_id) or abort(404)
     form = _user_form(user)
     if request.method == "POST":
         if form.validate():
             accounts.update_user(
                 user, display_name=form.display_name.data, roles=form.roles.data,
-                department=db.session.get(Department, form.department_id.data),
+                department=directory.get_department(form.department_id.data),
                 active=form.active.data, extension=form.extension.data, new_password=form.password.data,
                 by=by_request(),
             )
@@ -103,15 +95,14 @@ def user_edit(user_id: int):
 @bp.route("/departments")
 @roles(Role.ADMIN)
 def departments():
-    rows = db.session.scalars(select(Department).order_by(Department.name)).all()
-    return render("admin/departments.html", departments=rows)
+    return render("admin/departments.html", departments=directory.departments())
 
 
 @bp.route("/departments/new", methods=["GET", "POST"], defaults={"department_id": None})
 @bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def department_edit(department_id: int | None):
-    department = Department() if department_id is None else (db.session.get(Department, department_id)
+    department = Department() if department_id is None else (directory.get_department(department_id)
                                                              or abort(404))
     form = DepartmentForm(
         obj=department,
@@ -143,7 +134,7 @@ def calendar():
             flash(_("已保存 %(day)s 的安排。", day=form.day.data.isoformat()), "success")
             return see_other(url_for("admin.calendar"))
     today = utcnow().astimezone(SHANGHAI).date()
-    overrides = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
+    overrides = directory.calendar_overrides()
     working = directory.working_calendar()
     upcoming = [today + timedelta(days=i) for i in range(21)]
     return render(

@@ -15,7 +15,6 @@ from kiosk.clock import utcnow
 from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
 from kiosk.domain.rotation import BuyerSays
-from kiosk.extensions import limiter
 from kiosk.forms.kiosk import (
     PLACE_LABELS,
     PURPOSE_LABELS,
@@ -27,6 +26,7 @@ from kiosk.forms.kiosk import (
 )
 from kiosk.models.visits import Appointment
 from kiosk.rendering import render, see_other
+from kiosk.security import limit_posts
 from kiosk.services import devices, directory, rotation, sales_desk, submissions, visits
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
@@ -34,20 +34,6 @@ bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 VISIT_KEY = "kiosk_visit_id"
 APPOINTMENT_KEY = "kiosk_appointment_id"
 SIGNED_OUT_KEY = "kiosk_signed_out"
-
-
-def device_key() -> str:
-    """Rate-limit key: the device the cookie claims, else the address (pairing attempts)."""
-    cookie = request.cookies.get(devices.COOKIE_NAME)
-    device_id = devices.device_id_from_cookie(current_app.secret_key, cookie)
-    return f"device-{device_id}" if device_id else f"addr-{request.remote_addr}"
-
-
-def kiosk_post_limit() -> str:
-    return current_app.config["KIOSK_POST_RATE_LIMIT"]
-
-
-limit_posts = limiter.limit(kiosk_post_limit, key_func=device_key, methods=["POST"])
 
 
 @bp.url_value_preprocessor

@@ -13,7 +13,6 @@ from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from flask_babel import gettext as _
 
 from kiosk.access import device
-from kiosk.blueprints.kiosk import limit_posts
 from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.domain.classify import Place
 from kiosk.domain.model_home import AssetEvent, DamageCause, RoundStatus
@@ -28,6 +27,7 @@ from kiosk.forms.model_home import (
 )
 from kiosk.photo_storage import asset_photos
 from kiosk.rendering import render, see_other
+from kiosk.security import limit_posts
 from kiosk.services import model_home, submissions
 
 bp = Blueprint("model_home", __name__, url_prefix="/model-home")

@@ -11,14 +11,11 @@ from flask_babel import gettext as _
 from kiosk.access import roles
 from kiosk.auditing import by_request
 from kiosk.clock import local, utcnow
-from kiosk.domain.classify import Place
 from kiosk.domain.model_home import RoundKind
-from kiosk.extensions import db
 from kiosk.forms.fields import day_arg
 from kiosk.forms.model_home import CAUSE_LABELS, EVENT_LABELS, KIND_LABELS, CheckForm, SupervisorForm
-from kiosk.models.model_home import AssetRecord, ModelHomeCheck
-from kiosk.models.people import Department, Role, User
-from kiosk.models.visits import KioskDevice
+from kiosk.models.model_home import ModelHomeCheck
+from kiosk.models.people import Role
 from kiosk.photo_storage import asset_photos
 from kiosk.rendering import render, see_other
 from kiosk.services import accounts, directory, model_home
@@ -55,7 +52,7 @@ def assets():
 @bp.route("/assets/<int:record_id>")
 @roles(Role.SUPERVISOR)
 def asset(record_id: int):
-    record = db.session.get(AssetRecord, record_id) or abort(404)
+    record = model_home.get_asset_record(record_id) or abort(404)
     return render("model_homes/asset.html", record=record, handling=model_home.handling_of(record))
 
 
@@ -64,7 +61,7 @@ def asset(record_id: int):
 def photo(record_id: int, n: int):
     """A stored photo, to supervisors only. Personal data: never kept by any cache; sent as the image type it
     was checked to be on upload, which the browser must not second-guess."""
-    record = db.session.get(AssetRecord, record_id) or abort(404)
+    record = model_home.get_asset_record(record_id) or abort(404)
     if not 0 <= n < len(record.photos):
         abort(404)
     stored = asset_photos().open(record.photos[n]) or abort(404)
@@ -129,7 +126,7 @@ def checks():
 
 
 def _save(check: ModelHomeCheck | None, form: CheckForm) -> None:
-    department = db.session.get(Department, form.department_id.data) if form.department_id.data else None
+    department = directory.get_department(form.department_id.data)
     model_home.save_check(check, kind=RoundKind(form.kind.data), text=form.text.data, department=department,
                           position=form.position.data, active=bool(form.active.data), by=by_request())
 
@@ -137,7 +134,7 @@ def _save(check: ModelHomeCheck | None, form: CheckForm) -> None:
 @bp.route("/checks/<int:check_id>", methods=["POST"])
 @roles(Role.ADMIN)
 def check_edit(check_id: int):
-    check = db.session.get(ModelHomeCheck, check_id) or abort(404)
+    check = model_home.get_check(check_id) or abort(404)
     form = CheckForm(prefix=f"c{check_id}")
     form.set_departments(directory.active_departments())
     if not form.validate():
@@ -150,15 +147,13 @@ def check_edit(check_id: int):
 @bp.route("/tablets/<int:device_id>/supervisor", methods=["POST"])
 @roles(Role.ADMIN)
 def set_supervisor(device_id: int):
-    tablet = db.session.get(KioskDevice, device_id) or abort(404)
-    if tablet.place != Place.MODEL_HOME.value:
-        abort(404)
+    tablet = model_home.model_home_device(device_id) or abort(404)
     form = SupervisorForm(prefix=f"s{device_id}")
     form.set_people(accounts.active_users(Role.SUPERVISOR))
     if not form.validate():
         flash(_("请选择有效的主管。"), "warning")
         return see_other(url_for("model_homes.checks"))
-    person = db.session.get(User, form.supervisor_id.data) if form.supervisor_id.data else None
+    person = accounts.get_user(form.supervisor_id.data)
     model_home.set_supervisor(tablet, person, by=by_request())
     flash(_("已设置样板间「%(name)s」的主管。", name=tablet.name), "success")
     return see_other(url_for("model_homes.checks"))

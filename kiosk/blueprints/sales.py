@@ -8,13 +8,11 @@ from datetime import date
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from kiosk.access import roles, signed_in
 from kiosk.clock import local, utcnow
 from kiosk.domain.masking import mask_phone
 from kiosk.domain.sales_pipeline import REQUIREMENTS, PipelineStep, ReminderOutcome, allowed_next_steps
-from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import offered
 from kiosk.forms.sales import (
@@ -28,8 +26,7 @@ from kiosk.forms.sales import (
     UnitChoice,
 )
 from kiosk.models.people import Role, User
-from kiosk.models.property import Unit
-from kiosk.models.sales import BuyerFile, BuyerReminder
+from kiosk.models.sales import BuyerFile
 from kiosk.rendering import render, see_other
 from kiosk.services import accounts, sales, submissions
 
@@ -101,7 +98,7 @@ def sign_off(step_id: int):
 @bp.route("/reminders/<int:reminder_id>", methods=["POST"])
 @roles(Role.SALES, Role.SUPERVISOR)
 def tick(reminder_id: int):
-    reminder = db.session.get(BuyerReminder, reminder_id) or abort(404)
+    reminder = sales.get_reminder(reminder_id) or abort(404)
     if not sales.may_handle(reminder.file, _me()):
         abort(403)
     form = ReminderForm(prefix=f"r{reminder_id}")
@@ -194,7 +191,7 @@ def _step_taken(step: PipelineStep, file_id: int):
 
 
 def _file_or_404(file_id: int) -> BuyerFile:
-    file = db.session.get(BuyerFile, file_id) or abort(404)
+    file = sales.get_file(file_id) or abort(404)
     if not sales.may_handle(file, _me()):
         abort(403)
     return file
@@ -243,7 +240,7 @@ def _buyer_page(file: BuyerFile, *, status: int = 200, block: str | None = None,
 def _step_people(steps) -> dict[int, str]:
     ids = {i for row in steps
            for i in (row.collected_by_id, row.second_person_id, row.checked_by_id, row.recorded_by_id) if i}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    return accounts.display_names(ids)
 
 
 @bp.route("/buyers/<int:file_id>")
@@ -253,7 +250,7 @@ def buyer(file_id: int):
 
 
 def _user(form_field) -> User | None:
-    return db.session.get(User, form_field.data) if form_field.data else None
+    return accounts.get_user(form_field.data)
 
 
 def _take(step: PipelineStep, form, file: BuyerFile, submission: submissions.Submission | None) -> None:
@@ -262,14 +259,14 @@ def _take(step: PipelineStep, form, file: BuyerFile, submission: submissions.Sub
     version = form.version.data
     if step is S.DEPOSIT:
         sales.record_deposit(file.id, version, sales.Deposit(
-            unit=db.session.get(Unit, form.unit_id.data), amount=form.amount.data,
+            unit=sales.get_unit(form.unit_id.data), amount=form.amount.data,
             receipt_no=form.receipt_no.data,
             collected_by=_user(form.collected_by), second_person=_user(form.second_person),
             checked_with=_user(form.checked_with), received_on=form.received_on.data), **common)
     elif step is S.SUBSCRIPTION:
         agent = form.signer.data == "agent"
         sales.sign_subscription(file.id, version, sales.Subscription(
-            unit=db.session.get(Unit, form.unit_id.data), document_no=form.document_no.data,
+            unit=sales.get_unit(form.unit_id.data), document_no=form.document_no.data,
             signed_on=form.signed_on.data, signed_by_agent=agent, agent_name=form.agent_name.data or "",
             notarised=bool(form.notarised.data), id_copy_kept=bool(form.id_copy_kept.data),
             reviewed_by=_user(form.reviewed_by), down_payment_due_on=form.down_payment_due_on.data,
@@ -325,7 +322,6 @@ def take_step(file_id: int, step: str):
                 field.errors = [*field.errors, refused.message]
         else:
             return _step_taken(target, file_id)
-    db.session.expire_all()
-    file = db.session.get(BuyerFile, file_id)
+    file = sales.fresh_file(file_id)
     _prepare(target, form, file)
     return _buyer_page(file, status=422, block=f"step_{target.value}", bound=(target, form))

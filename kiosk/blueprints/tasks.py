@@ -44,7 +44,7 @@ from kiosk.models.people import Role
 from kiosk.models.tasks import TaskSlip
 from kiosk.rendering import etag_response, local_path, render, see_other, wants_fragment
 from kiosk.security import passive_polls
-from kiosk.services import directory, hotline, submissions, tasks, visits
+from kiosk.services import accounts, directory, hotline, submissions, tasks, visits
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -142,7 +142,7 @@ def _perform(action: Action, slip: TaskSlip, form, now):
     text = note.data if note is not None else ""
     if action in (Action.DISPATCH, Action.REASSIGN):
         department = directory.get_department(form.department_id.data)
-        assignee = directory.get_user(form.assignee_id.data)
+        assignee = accounts.get_user(form.assignee_id.data)
         if action is Action.DISPATCH:
             return tasks.dispatch(slip.id, department=department, assignee=assignee, note=text, **common)
         return tasks.reassign(slip.id, department=department, assignee=assignee, reason=text, **common)

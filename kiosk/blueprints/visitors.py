@@ -8,7 +8,6 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from kiosk.access import roles, signed_in
 from kiosk.auditing import by_request
@@ -16,7 +15,6 @@ from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.domain.classify import AlertRole, IncidentClass, Place, VisitPurpose
 from kiosk.domain.masking import mask_phone
 from kiosk.exports import csv_download
-from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import day_arg, options
 from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS
@@ -29,9 +27,9 @@ from kiosk.forms.visitors import (
     WatchPersonForm,
 )
 from kiosk.models.people import Role, User
-from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
+from kiosk.models.visits import Incident, Visit, WatchPerson
 from kiosk.rendering import render, same_site_path, see_other
-from kiosk.services import devices, directory, incidents, sales_desk, submissions, visits
+from kiosk.services import accounts, devices, directory, incidents, sales_desk, submissions, visits
 
 bp = Blueprint("visitors", __name__, url_prefix="/visitors")
 
@@ -145,7 +143,7 @@ def on_site():
 @bp.route("/<int:visit_id>/sign-out", methods=["POST"])
 @signed_in
 def staff_sign_out(visit_id: int):
-    db.session.get(Visit, visit_id) or abort(404)
+    visits.get_visit(visit_id) or abort(404)
     if EmptyForm().validate():
         visits.sign_out_by_staff(visit_id, utcnow())
         flash(_("已为访客签退。"), "success")
@@ -156,7 +154,7 @@ def staff_sign_out(visit_id: int):
 
 
 def _incident(incident_id: int) -> Incident:
-    incident = db.session.get(Incident, incident_id) or abort(404)
+    incident = incidents.get_incident(incident_id) or abort(404)
     if not visits.may_see_incident(current_user, incident):
         abort(403)
     return incident
@@ -233,7 +231,7 @@ def case_study(incident_id: int):
 @bp.route("/watch-list/<int:person_id>", methods=["GET", "POST"])
 @roles(Role.SUPERVISOR)
 def watch_list(person_id: int | None):
-    person = WatchPerson() if person_id is None else (db.session.get(WatchPerson, person_id) or abort(404))
+    person = WatchPerson() if person_id is None else (incidents.get_watch_person(person_id) or abort(404))
     form = WatchPersonForm(obj=person if person_id else None)
     if request.method == "GET" and person_id:
         form.alert_role.data = person.alert_role or ""
@@ -248,7 +246,7 @@ def watch_list(person_id: int | None):
             incidents.save_watch_person(person, by=by_request(), **values)
             flash(_("已保存关注名单。"), "success")
             return see_other(url_for("visitors.watch_list"))
-    people = db.session.scalars(select(WatchPerson).order_by(WatchPerson.name)).all()
+    people = incidents.watch_people()
     return render("visitors/watch_list.html", "watch_form", form=form, person=person, people=people,
                   status=status, button=EmptyForm())
 
@@ -256,7 +254,7 @@ def watch_list(person_id: int | None):
 @bp.route("/watch-list/<int:person_id>/delete", methods=["POST"])
 @roles(Role.SUPERVISOR)
 def watch_delete(person_id: int):
-    person = db.session.get(WatchPerson, person_id) or abort(404)
+    person = incidents.get_watch_person(person_id) or abort(404)
     if EmptyForm().validate():
         incidents.remove_watch_person(person, by=by_request())
         flash(_("已从关注名单删除。"), "success")
@@ -270,7 +268,7 @@ def watch_delete(person_id: int):
 @signed_in
 def appointments():
     form = AppointmentForm()
-    hosts = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name)).all()
+    hosts = accounts.active_users()
     form.host_id.choices = options((u.id, u.display_name) for u in hosts)
     if request.method == "GET":
         start = utcnow().astimezone(SHANGHAI).replace(second=0, microsecond=0, tzinfo=None)
@@ -287,14 +285,13 @@ def appointments():
                 purpose=VisitPurpose(form.purpose.data),
                 starts_at=form.starts_at.data.replace(tzinfo=SHANGHAI),
                 ends_at=form.ends_at.data.replace(tzinfo=SHANGHAI),
-                host=db.session.get(User, form.host_id.data), created_by=current_user, now=utcnow(),
+                host=accounts.get_user(form.host_id.data), created_by=current_user, now=utcnow(),
                 submission=submissions.by_user(current_user.id, "appointment", form.submission_key.data),
             )
             flash(_("已登记预约，预约码 %(code)s，请告知访客。", code=made.code), "success")
             return see_other(url_for("visitors.appointments"))
     since = datetime.combine(utcnow().astimezone(SHANGHAI).date(), time(0), SHANGHAI)
-    upcoming = db.session.scalars(select(Appointment).where(Appointment.ends_at >= since)
-                                  .order_by(Appointment.starts_at)).all()
+    upcoming = visits.appointments_since(since)
     return render("visitors/appointments.html", "appointment_form", form=form, appointments=upcoming,
                   status=status)
 
@@ -303,7 +300,7 @@ def appointments():
 
 
 def _devices_page(form, status=200, code=None, coded=None):
-    rows = db.session.scalars(select(KioskDevice).order_by(KioskDevice.name)).all()
+    rows = devices.all_devices()
     return render("visitors/devices.html", "device_form", form=form, devices=rows, status=status,
                   code=code, coded=coded, button=EmptyForm())
 
@@ -326,7 +323,7 @@ def device_list():
 @bp.route("/devices/<int:device_id>/pairing-code", methods=["POST"])
 @roles(Role.ADMIN)
 def pairing_code(device_id: int):
-    tablet = db.session.get(KioskDevice, device_id) or abort(404)
+    tablet = devices.get_device(device_id) or abort(404)
     if not EmptyForm().validate():
         return see_other(url_for("visitors.device_list"))
     code = devices.issue_pairing_code(tablet, utcnow(), by=by_request())
@@ -337,7 +334,7 @@ def pairing_code(device_id: int):
 @bp.route("/devices/<int:device_id>/revoke", methods=["POST"])
 @roles(Role.ADMIN)
 def revoke(device_id: int):
-    tablet = db.session.get(KioskDevice, device_id) or abort(404)
+    tablet = devices.get_device(device_id) or abort(404)
     if EmptyForm().validate():
         devices.revoke(tablet, by=by_request())
         flash(_("已停用设备 %(name)s。", name=tablet.name), "success")

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
-from kiosk.database import begin_write, dialect_insert
+from kiosk.database import dialect_insert, unit_of_work
 from kiosk.domain import login_throttle
 from kiosk.domain.login_throttle import Attempt, ThrottlePolicy, Watched
 from kiosk.extensions import db
@@ -42,37 +43,34 @@ def sign_in(username: str, password: str, address: str, now: datetime, *,
     """
     username = username.strip().lower()[:40]
     address = address[:64]
-    begin_write()
-    _take_turn(username, now)
-    account_attempts = _account_attempts(username, now - policy.lookback)
-    address_failures = _address_failures(address, now - policy.window)
-    decision = login_throttle.verdict(account_attempts=account_attempts, address_failures=address_failures,
-                                      address=address, trusted=_signed_in_from(username, address), now=now,
-                                      policy=policy)
-    if not decision.allowed:
-        db.session.commit()
-        return SignInResult(retry_after_seconds=decision.wait_seconds)
-    attempt = LoginAttempt(username=username, address=address, at=now, succeeded=False)
-    db.session.add(attempt)
-    db.session.flush()
-    attempt_id = attempt.id
-    db.session.commit()
+    with unit_of_work():
+        _take_turn(username, now)
+        account_attempts = _account_attempts(username, now - policy.lookback)
+        address_failures = _address_failures(address, now - policy.window)
+        decision = login_throttle.verdict(
+            account_attempts=account_attempts, address_failures=address_failures, address=address,
+            trusted=_signed_in_from(username, address), now=now, policy=policy)
+        if not decision.allowed:
+            return SignInResult(retry_after_seconds=decision.wait_seconds)
+        attempt = LoginAttempt(username=username, address=address, at=now, succeeded=False)
+        db.session.add(attempt)
+        db.session.flush()
+        attempt_id = attempt.id
 
     user = db.session.scalar(select(User).where(func.lower(User.username) == username))
     right = verify_password(user.password_hash if user else dummy_password_hash(), password)
     ok = right and user is not None and user.active
-    begin_write()
-    if ok:
-        db.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True)
-                           .execution_options(synchronize_session=False))
-    else:
-        account_failures = [a.at for a in account_attempts if not a.succeeded] + [now]
-        for watched in login_throttle.bursting(account_failures=account_failures, now=now, policy=policy,
-                                               address_failures=[*address_failures, now]):
-            subject = username if watched is Watched.ACCOUNT else address
-            if _new_burst(watched, subject, now, policy):
-                _tell_admins_of_burst(watched, subject, known=user is not None, now=now, policy=policy)
-    db.session.commit()
+    with unit_of_work():
+        if ok:
+            db.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id)
+                               .values(succeeded=True).execution_options(synchronize_session=False))
+        else:
+            account_failures = [a.at for a in account_attempts if not a.succeeded] + [now]
+            for watched in login_throttle.bursting(account_failures=account_failures, now=now, policy=policy,
+                                                   address_failures=[*address_failures, now]):
+                subject = username if watched is Watched.ACCOUNT else address
+                if _new_burst(watched, subject, now, policy):
+                    _tell_admins_of_burst(watched, subject, known=user is not None, now=now, policy=policy)
     return SignInResult(user=user if ok else None)
 
 
@@ -145,27 +143,44 @@ def _tell_admins_of_burst(watched: Watched, subject: str, *, known: bool, now: d
 def purge_login_attempts(now: datetime, older_than: timedelta) -> int:
     """Delete login attempts and idle watch rows older than the period (they hold addresses and names)."""
     cutoff = now - older_than
-    begin_write()
-    count = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff)
-                               .execution_options(synchronize_session=False)).rowcount
-    db.session.execute(delete(LoginWatch).where(LoginWatch.touched_at < cutoff)
-                       .execution_options(synchronize_session=False))
-    db.session.commit()
+    with unit_of_work():
+        count = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff)
+                                   .execution_options(synchronize_session=False)).rowcount
+        db.session.execute(delete(LoginWatch).where(LoginWatch.touched_at < cutoff)
+                           .execution_options(synchronize_session=False))
     return count
 
 
 def sign_out_everywhere(user: User) -> None:
     """A new session token: every cookie issued before it stops working."""
-    begin_write()
-    user.rotate_session_token()
-    db.session.commit()
+    with unit_of_work():
+        user.rotate_session_token()
 
 
 def change_password(user: User, new_password: str) -> None:
-    begin_write()
-    user.set_password(new_password)
-    user.rotate_session_token()
-    db.session.commit()
+    with unit_of_work():
+        user.set_password(new_password)
+        user.rotate_session_token()
+
+
+def get_user(user_id: int | None) -> User | None:
+    """The account with this id; None for none chosen or a stale id."""
+    return db.session.get(User, user_id) if user_id else None
+
+
+def find_users(query: str = "") -> list[User]:
+    """Accounts by username, those whose username or name contains ``query``, each with its department."""
+    statement = select(User).options(selectinload(User.department)).order_by(User.username)
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(User.username.ilike(like) | User.display_name.ilike(like))
+    return list(db.session.scalars(statement))
+
+
+def display_names(user_ids) -> dict[int, str]:
+    """Each of these accounts' display name, by id."""
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(set(user_ids))))
+    return dict(rows.all())
 
 
 def username_taken(username: str, except_id: int | None = None) -> bool:
@@ -191,22 +206,21 @@ def _subject(user: User) -> Subject:
 
 def create_user(*, username: str, display_name: str, password: str, roles, department: Department | None,
                 now: datetime, extension: str | None = None, by: By | None = None) -> User:
-    begin_write()
-    user = User(
-        username=username.strip(),
-        display_name=display_name.strip(),
-        department=department,
-        extension=extension or None,
-        created_at=now,
-        active=True,
-    )
-    user.set_password(password)
-    user.set_roles(roles)
-    db.session.add(user)
-    db.session.flush()
-    audit.record(by, Action.USER_CREATED, _subject(user), None,
-                 _account(user) | {"active": True, "roles": audit.plain(user.roles)})
-    db.session.commit()
+    with unit_of_work():
+        user = User(
+            username=username.strip(),
+            display_name=display_name.strip(),
+            department=department,
+            extension=extension or None,
+            created_at=now,
+            active=True,
+        )
+        user.set_password(password)
+        user.set_roles(roles)
+        db.session.add(user)
+        db.session.flush()
+        audit.record(by, Action.USER_CREATED, _subject(user), None,
+                     _account(user) | {"active": True, "roles": audit.plain(user.roles)})
     return user
 
 
@@ -214,26 +228,26 @@ def update_user(user: User, *, display_name: str, roles, department: Department 
                 extension: str | None, new_password: str | None, by: By | None = None) -> None:
     """Change an account. Each kind of change is its own line in the audit log: the details, the roles,
     a deactivation (or reactivation), a password reset by the admin."""
-    begin_write()
-    before, roles_before, was_active = _account(user), audit.plain(user.roles), user.active
-    user.display_name = display_name.strip()
-    user.set_roles(roles)
-    user.department = department
-    user.extension = extension or None
-    if new_password:
-        user.set_password(new_password)
-    if user.active != active or new_password:
-        user.rotate_session_token()  # deactivation or a new password ends every open session
-    user.active = active
-    subject = _subject(user)
-    audit.record(by, Action.USER_CHANGED, subject, before, _account(user))
-    audit.record(by, Action.USER_ROLES, subject, {"roles": roles_before}, {"roles": audit.plain(user.roles)})
-    if was_active != active:
-        audit.record(by, Action.USER_REACTIVATED if active else Action.USER_DEACTIVATED, subject,
-                     {"active": was_active}, {"active": active})
-    if new_password:
-        audit.record(by, Action.USER_PASSWORD_RESET, subject, None, None)
-    db.session.commit()
+    with unit_of_work():
+        before, roles_before, was_active = _account(user), audit.plain(user.roles), user.active
+        user.display_name = display_name.strip()
+        user.set_roles(roles)
+        user.department = department
+        user.extension = extension or None
+        if new_password:
+            user.set_password(new_password)
+        if user.active != active or new_password:
+            user.rotate_session_token()  # deactivation or a new password ends every open session
+        user.active = active
+        subject = _subject(user)
+        audit.record(by, Action.USER_CHANGED, subject, before, _account(user))
+        audit.record(by, Action.USER_ROLES, subject, {"roles": roles_before},
+                     {"roles": audit.plain(user.roles)})
+        if was_active != active:
+            audit.record(by, Action.USER_REACTIVATED if active else Action.USER_DEACTIVATED, subject,
+                         {"active": was_active}, {"active": active})
+        if new_password:
+            audit.record(by, Action.USER_PASSWORD_RESET, subject, None, None)
 
 
 def active_users(role: Role | None = None) -> list[User]:

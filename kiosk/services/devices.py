@@ -58,6 +58,15 @@ def closing_times() -> list[time]:
     return list(db.session.scalars(select(KioskDevice.closes_at).distinct()))
 
 
+def all_devices() -> list[KioskDevice]:
+    """Every tablet, revoked ones too, by name (the admin's list)."""
+    return list(db.session.scalars(select(KioskDevice).order_by(KioskDevice.name)))
+
+
+def get_device(device_id: int) -> KioskDevice | None:
+    return db.session.get(KioskDevice, device_id)
+
+
 def device_name_taken(name: str) -> bool:
     return db.session.scalar(select(KioskDevice.id).where(KioskDevice.name == name.strip())) is not None
 

@@ -16,6 +16,16 @@ from kiosk.services import audit
 from kiosk.services.audit import Action, By, ObjectType, Subject
 
 
+def departments() -> list[Department]:
+    """Every department, in use or not, by name (the admin's list and pickers)."""
+    return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+def get_department(department_id: int | None) -> Department | None:
+    """The department with this id; None for none chosen or a stale id."""
+    return db.session.get(Department, department_id) if department_id else None
+
+
 def department_value_taken(column: str, value: str, except_id: int | None = None) -> bool:
     attribute = getattr(Department, column)
     query = select(Department.id).where(func.lower(attribute) == value.strip().lower())
@@ -36,14 +46,6 @@ def department_staff() -> list[User]:
                  .where(UserRole.role == Role.STAFF.value, User.active, User.department_id.is_not(None))
                  .options(joinedload(User.department)).order_by(User.department_id, User.display_name))
     return list(db.session.scalars(statement).unique())
-
-
-def get_department(department_id: int | None) -> Department | None:
-    return db.session.get(Department, department_id) if department_id else None
-
-
-def get_user(user_id: int | None) -> User | None:
-    return db.session.get(User, user_id) if user_id else None
 
 
 def save_department(department: Department, *, by: By | None = None, **values) -> Department:
@@ -78,6 +80,11 @@ def set_override(day: date, is_working_day: bool, note: str, *, by: By | None = 
         db.session.add(row)
         audit.record(by, Action.CALENDAR_SET, _day(day), before, audit.fields_of(row, _DAY_FIELDS))
     return row
+
+
+def calendar_overrides() -> list[CalendarOverride]:
+    """The company's own arrangements, by day."""
+    return list(db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)))
 
 
 def remove_override(day: date, *, by: By | None = None) -> None:

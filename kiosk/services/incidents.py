@@ -58,6 +58,10 @@ def overdue_reports(now: datetime) -> list[Incident]:
     ).all())
 
 
+def get_incident(incident_id: int) -> Incident | None:
+    return db.session.get(Incident, incident_id)
+
+
 def recent_incidents(limit: int = 200) -> list[Incident]:
     return list(db.session.scalars(select(Incident).order_by(Incident.opened_at.desc()).limit(limit)).all())
 
@@ -68,6 +72,15 @@ _WATCHED = ("name", "mobile", "alert_role", "note")
 
 def _watched(person: WatchPerson) -> audit.Subject:
     return audit.Subject(audit.ObjectType.WATCH, person.id, person.name)
+
+
+def watch_people() -> list[WatchPerson]:
+    """The watch list, by name."""
+    return list(db.session.scalars(select(WatchPerson).order_by(WatchPerson.name)))
+
+
+def get_watch_person(person_id: int) -> WatchPerson | None:
+    return db.session.get(WatchPerson, person_id)
 
 
 def save_watch_person(person: WatchPerson, *, by: audit.By | None = None, **values) -> WatchPerson:

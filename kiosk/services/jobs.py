@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 
 from kiosk.clock import local
-from kiosk.database import begin_write, dialect_insert
+from kiosk.database import dialect_insert, unit_of_work
 from kiosk.extensions import db
 from kiosk.models.jobs import JobRun, JobSchedule
 from kiosk.models.people import Role
@@ -63,9 +63,8 @@ def _lease_free(now: datetime):
 def register_jobs(names: Iterable[str], now: datetime) -> None:
     """Add a row for each job not seen before, due at once; rows already there are left alone."""
     rows = [{"name": name, "next_due_at": now} for name in names]
-    begin_write()
-    db.session.execute(dialect_insert(JobSchedule).values(rows).on_conflict_do_nothing(index_elements=["name"]))
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(dialect_insert(JobSchedule).values(rows).on_conflict_do_nothing(index_elements=["name"]))
 
 
 def schedule_states() -> dict[str, ScheduleState]:
@@ -80,32 +79,31 @@ def move_due(name: str, *, was: datetime | None, to: datetime | None, now: datet
     """Re-plan a job whose schedule changed (a setting, a tablet's closing time); only if nobody holds it
     and nobody moved it since it was read."""
     unchanged = JobSchedule.next_due_at.is_(None) if was is None else JobSchedule.next_due_at == was
-    begin_write()
-    moved = db.session.execute(
-        update(JobSchedule).where(JobSchedule.name == name, unchanged, _lease_free(now))
-        .values(next_due_at=to).execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    with unit_of_work():
+        moved = db.session.execute(
+            update(JobSchedule).where(JobSchedule.name == name, unchanged, _lease_free(now))
+            .values(next_due_at=to).execution_options(synchronize_session=False)
+        ).rowcount
     return moved == 1
 
 
 def claim(name: str, *, worker: str, now: datetime, lease: timedelta) -> Claim | None:
     """Take the job's due slot for ``lease`` and open its run record; None when it is not due or another
     worker holds it."""
-    begin_write()
-    claimed = db.session.execute(
-        update(JobSchedule).where(JobSchedule.name == name, JobSchedule.next_due_at <= now, _lease_free(now))
-        .values(lease_holder=worker, lease_until=now + lease).execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        return None
-    due_at = db.session.scalar(select(JobSchedule.next_due_at).where(JobSchedule.name == name))
-    run = JobRun(job=name, worker=worker, due_at=due_at, started_at=now)
-    db.session.add(run)
-    db.session.flush()
-    held = Claim(run.id, due_at)
-    db.session.commit()
+    with unit_of_work():
+        claimed = db.session.execute(
+            update(JobSchedule)
+            .where(JobSchedule.name == name, JobSchedule.next_due_at <= now, _lease_free(now))
+            .values(lease_holder=worker, lease_until=now + lease).execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            db.session.rollback()
+            return None
+        due_at = db.session.scalar(select(JobSchedule.next_due_at).where(JobSchedule.name == name))
+        run = JobRun(job=name, worker=worker, due_at=due_at, started_at=now)
+        db.session.add(run)
+        db.session.flush()
+        held = Claim(run.id, due_at)
     return held
 
 
@@ -113,31 +111,29 @@ def finish(name: str, held: Claim, *, label: str, worker: str, now: datetime, ne
            result: str | None = None, error: str | None = None) -> None:
     """Record the run's end; hand the job back due at ``next_due`` (unless another worker took it over
     meanwhile); a failure tells the admins once, a good run closes the incident."""
-    begin_write()
-    db.session.execute(
-        update(JobRun).where(JobRun.id == held.run_id)
-        .values(finished_at=now, result=result, error=error).execution_options(synchronize_session=False)
-    )
-    handed_back = {"next_due_at": next_due, "lease_holder": None, "lease_until": None,
-                   "last_finished_at": now}
-    if error is None:
-        handed_back["alert"] = None
-    db.session.execute(
-        update(JobSchedule).where(JobSchedule.name == name, JobSchedule.lease_holder == worker)
-        .values(**handed_back).execution_options(synchronize_session=False)
-    )
-    if error is not None:
-        _raise_alert(name, FAILED, now=now, title=f"定时任务「{label}」运行失败", body=error)
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(
+            update(JobRun).where(JobRun.id == held.run_id)
+            .values(finished_at=now, result=result, error=error).execution_options(synchronize_session=False)
+        )
+        handed_back = {"next_due_at": next_due, "lease_holder": None, "lease_until": None,
+                       "last_finished_at": now}
+        if error is None:
+            handed_back["alert"] = None
+        db.session.execute(
+            update(JobSchedule).where(JobSchedule.name == name, JobSchedule.lease_holder == worker)
+            .values(**handed_back).execution_options(synchronize_session=False)
+        )
+        if error is not None:
+            _raise_alert(name, FAILED, now=now, title=f"定时任务「{label}」运行失败", body=error)
 
 
 def flag_late(name: str, *, label: str, due_at: datetime, now: datetime) -> bool:
     """Tell the admins once that a job's slot passed long ago and nobody ran it."""
-    begin_write()
-    told = _raise_alert(name, LATE, now=now, title=f"定时任务「{label}」未按时运行",
-                        body=f"应于 {local(due_at):%Y-%m-%d %H:%M} 运行，至今没有运行。"
-                             "请检查定时任务进程（flask --app kiosk worker）是否在运行。")
-    db.session.commit()
+    with unit_of_work():
+        told = _raise_alert(name, LATE, now=now, title=f"定时任务「{label}」未按时运行",
+                            body=f"应于 {local(due_at):%Y-%m-%d %H:%M} 运行，至今没有运行。"
+                                 "请检查定时任务进程（flask --app kiosk worker）是否在运行。")
     return told
 
 
@@ -169,10 +165,9 @@ def runs_of(name: str, limit: int = 50) -> list[JobRun]:
 
 def purge_runs(older_than_days: int, now: datetime) -> int:
     """Forget the runs started more than ``older_than_days`` ago."""
-    begin_write()
-    removed = db.session.execute(
-        delete(JobRun).where(JobRun.started_at < now - timedelta(days=older_than_days))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    with unit_of_work():
+        removed = db.session.execute(
+            delete(JobRun).where(JobRun.started_at < now - timedelta(days=older_than_days))
+            .execution_options(synchronize_session=False)
+        ).rowcount
     return removed

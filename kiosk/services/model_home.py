@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from kiosk.clock import local
-from kiosk.database import begin_write, dialect_insert
+from kiosk.database import dialect_insert, unit_of_work
 from kiosk.domain.classify import Place
 from kiosk.domain.deadlines import Priority
 from kiosk.domain.model_home import (
@@ -66,21 +66,26 @@ def model_home_devices() -> list[KioskDevice]:
     return list(db.session.scalars(statement.order_by(KioskDevice.name)))
 
 
+def model_home_device(device_id: int) -> KioskDevice | None:
+    """The tablet with this id if it stands in a model home (revoked or not)."""
+    tablet = db.session.get(KioskDevice, device_id)
+    return tablet if tablet is not None and tablet.place == Place.MODEL_HOME.value else None
+
+
 def supervisor_of(device: KioskDevice) -> User | None:
     settings = db.session.get(ModelHome, device.id)
     return settings.supervisor if settings and settings.supervisor and settings.supervisor.active else None
 
 
 def set_supervisor(device: KioskDevice, supervisor: User | None, *, by: audit.By | None = None) -> None:
-    begin_write()
-    settings = db.session.get(ModelHome, device.id) or ModelHome(device_id=device.id)
-    before = settings.supervisor.username if settings.supervisor else None
-    settings.supervisor_id = supervisor.id if supervisor else None
-    db.session.add(settings)
-    audit.record(by, audit.Action.MODEL_HOME_SUPERVISOR,
-                 audit.Subject(audit.ObjectType.MODEL_HOME, device.id, device.name),
-                 {"supervisor": before}, {"supervisor": supervisor.username if supervisor else None})
-    db.session.commit()
+    with unit_of_work():
+        settings = db.session.get(ModelHome, device.id) or ModelHome(device_id=device.id)
+        before = settings.supervisor.username if settings.supervisor else None
+        settings.supervisor_id = supervisor.id if supervisor else None
+        db.session.add(settings)
+        audit.record(by, audit.Action.MODEL_HOME_SUPERVISOR,
+                     audit.Subject(audit.ObjectType.MODEL_HOME, device.id, device.name),
+                     {"supervisor": before}, {"supervisor": supervisor.username if supervisor else None})
 
 
 def _tell_supervisor(device: KioskDevice, *, kind: str, title: str, body: str = "", link: str, now: datetime,
@@ -112,17 +117,20 @@ def ensure_default_checks() -> None:
     have = set(db.session.scalars(select(ModelHomeCheck.kind).distinct()))
     if have >= {k.value for k in RoundKind}:
         return
-    begin_write()
-    have = set(db.session.scalars(select(ModelHomeCheck.kind).distinct()))
-    departments = dict(db.session.execute(select(Department.code, Department.id)).all())
-    for kind in RoundKind:
-        if kind.value in have:
-            continue
-        for position, item in enumerate(CHECKLISTS[kind], start=1):
-            db.session.add(ModelHomeCheck(kind=kind.value, text=item.text_zh, position=position * 10,
-                                          active=True,
-                                          department_id=departments.get(item.department)))
-    db.session.commit()
+    with unit_of_work():
+        have = set(db.session.scalars(select(ModelHomeCheck.kind).distinct()))
+        departments = dict(db.session.execute(select(Department.code, Department.id)).all())
+        for kind in RoundKind:
+            if kind.value in have:
+                continue
+            for position, item in enumerate(CHECKLISTS[kind], start=1):
+                db.session.add(ModelHomeCheck(kind=kind.value, text=item.text_zh, position=position * 10,
+                                              active=True,
+                                              department_id=departments.get(item.department)))
+
+
+def get_check(check_id: int) -> ModelHomeCheck | None:
+    return db.session.get(ModelHomeCheck, check_id)
 
 
 def checklist(kind: RoundKind | str, *, include_retired: bool = False) -> list[ModelHomeCheck]:
@@ -140,16 +148,16 @@ def _check_values(check: ModelHomeCheck) -> dict:
 
 def save_check(check: ModelHomeCheck | None, *, kind: RoundKind, text: str, department: Department | None,
                position: int, active: bool, by: audit.By | None = None) -> ModelHomeCheck:
-    begin_write()
-    check = db.session.get(ModelHomeCheck, check.id) if check else ModelHomeCheck(kind=kind.value)
-    before = _check_values(check) if check.id else None
-    check.kind, check.text, check.position, check.active = RoundKind(kind).value, text, position, active
-    check.department = department
-    db.session.add(check)
-    db.session.flush()
-    audit.record(by, audit.Action.CHECK_CHANGED if before else audit.Action.CHECK_CREATED,
-                 audit.Subject(audit.ObjectType.CHECK, check.id, check.text), before, _check_values(check))
-    db.session.commit()
+    with unit_of_work():
+        check = db.session.get(ModelHomeCheck, check.id) if check else ModelHomeCheck(kind=kind.value)
+        before = _check_values(check) if check.id else None
+        check.kind, check.text, check.position, check.active = RoundKind(kind).value, text, position, active
+        check.department = department
+        db.session.add(check)
+        db.session.flush()
+        audit.record(by, audit.Action.CHECK_CHANGED if before else audit.Action.CHECK_CREATED,
+                     audit.Subject(audit.ObjectType.CHECK, check.id, check.text), before,
+                     _check_values(check))
     return check
 
 
@@ -243,39 +251,38 @@ def complete_round(device: KioskDevice, due: DueRound, *, butler_name: str, resu
     tap) cannot both complete it -- the completion is a conditional UPDATE on the slot's row."""
     if not can_start(due.kind, due.due_at, now):
         raise RoundRefused(f"{due.kind.label_zh}（{local(due.due_at):%H:%M}）还没到时间。")
-    begin_write()
-    _claim_row(device, due)
-    done = db.session.execute(
-        update(ModelHomeRound).where(_slot(device, due), ModelHomeRound.completed_at.is_(None))
-        .values(completed_at=now, butler_name=butler_name).execution_options(synchronize_session=False)
-    ).rowcount
-    if done != 1:
-        db.session.rollback()
-        raise RoundRefused(f"{due.kind.label_zh}（{local(due.due_at):%H:%M}）已经有人完成了。")
-    row = _round_row(device, due)
-    what = f"样板间「{device.name}」{due.kind.label_zh}（{local(due.due_at):%H:%M}）"
-    owner = _slip_owner(device)
-    failed = []
-    for result in results:
-        check = RoundCheck(check_id=result.check.id, text=result.check.text, ok=result.ok, note=result.note)
-        if not result.ok and owner is not None:
-            department = result.check.department
-            check.slip = open_slip(
-                source=SlipSource.STAFF,
-                category=_CATEGORY.get(department.code if department else "", "other"),
-                priority=Priority.ROUTINE, description=f"{what}：{result.check.text} — {result.note}",
-                owner=owner, now=now, calendar=working_calendar(), department=department,
-                location=f"样板间 {device.name}", caller_name=butler_name,
-                note=f"巡查发现问题，管家 {butler_name} 上报",
-            )
-        if not result.ok:
-            failed.append(check)
-        row.checks.append(check)
-    if failed:
-        _tell_supervisor(device, kind="model_home_problem", now=now, link=SUPERVISOR_PAGE,
-                         title=f"{what}发现 {len(failed)} 项问题，已开任务单",
-                         body="；".join(f"{c.text}：{c.note}" for c in failed))
-    db.session.commit()
+    with unit_of_work():
+        _claim_row(device, due)
+        done = db.session.execute(
+            update(ModelHomeRound).where(_slot(device, due), ModelHomeRound.completed_at.is_(None))
+            .values(completed_at=now, butler_name=butler_name).execution_options(synchronize_session=False)
+        ).rowcount
+        if done != 1:
+            raise RoundRefused(f"{due.kind.label_zh}（{local(due.due_at):%H:%M}）已经有人完成了。")
+        row = _round_row(device, due)
+        what = f"样板间「{device.name}」{due.kind.label_zh}（{local(due.due_at):%H:%M}）"
+        owner = _slip_owner(device)
+        failed = []
+        for result in results:
+            check = RoundCheck(check_id=result.check.id, text=result.check.text, ok=result.ok,
+                               note=result.note)
+            if not result.ok and owner is not None:
+                department = result.check.department
+                check.slip = open_slip(
+                    source=SlipSource.STAFF,
+                    category=_CATEGORY.get(department.code if department else "", "other"),
+                    priority=Priority.ROUTINE, description=f"{what}：{result.check.text} — {result.note}",
+                    owner=owner, now=now, calendar=working_calendar(), department=department,
+                    location=f"样板间 {device.name}", caller_name=butler_name,
+                    note=f"巡查发现问题，管家 {butler_name} 上报",
+                )
+            if not result.ok:
+                failed.append(check)
+            row.checks.append(check)
+        if failed:
+            _tell_supervisor(device, kind="model_home_problem", now=now, link=SUPERVISOR_PAGE,
+                             title=f"{what}发现 {len(failed)} 项问题，已开任务单",
+                             body="；".join(f"{c.text}：{c.note}" for c in failed))
     return row
 
 
@@ -300,18 +307,17 @@ def alert_missed_rounds(now: datetime) -> int:
 
 
 def _alert_one(device: KioskDevice, due: DueRound, now: datetime) -> int:
-    begin_write()
-    _claim_row(device, due)
-    claimed = db.session.execute(
-        update(ModelHomeRound).where(_slot(device, due), ModelHomeRound.missed_alerted_at.is_(None))
-        .values(missed_alerted_at=now).execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed == 1:
-        at = local(due.due_at)
-        _tell_supervisor(device, kind="model_home_missed", now=now, link=SUPERVISOR_PAGE,
-                         title=f"样板间「{device.name}」{at:%m-%d %H:%M} 的{due.kind.label_zh}未按时完成",
-                         body="请联系样板间管家核实（8:30 上岗检查、每小时清点、19:00 闭店检查）。")
-    db.session.commit()
+    with unit_of_work():
+        _claim_row(device, due)
+        claimed = db.session.execute(
+            update(ModelHomeRound).where(_slot(device, due), ModelHomeRound.missed_alerted_at.is_(None))
+            .values(missed_alerted_at=now).execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed == 1:
+            at = local(due.due_at)
+            _tell_supervisor(device, kind="model_home_missed", now=now, link=SUPERVISOR_PAGE,
+                             title=f"样板间「{device.name}」{at:%m-%d %H:%M} 的{due.kind.label_zh}未按时完成",
+                             body="请联系样板间管家核实（8:30 上岗检查、每小时清点、19:00 闭店检查）。")
     return claimed
 
 
@@ -322,18 +328,17 @@ def call_duty_salesperson(device: KioskDevice, now: datetime) -> User | None:
     """"如客户一人来到样板大堂想参观样板间…快速联系销售人员": tell the rotation's first-up salesperson at once
     (in-app). This calls them over; the reception itself is recorded through the rotation as usual. With
     nobody at the desk, the supervisors are told. Returns who was called."""
-    day = local(now).date()
-    duty = first_up(rotation.replay_day(rotation.open_day(rotation.DEFAULT_OFFICE, day, now)))
-    person = db.session.get(User, rotation.uid(duty)) if duty else None
-    title = f"样板间「{device.name}」有客户独自到访，请尽快前往陪同参观"
-    if person is not None:
-        notify(kind="model_home_visitor", title=title, body="大堂管家已请客户稍坐等候。",
-               link=rotation.PAGE_PATH,
-               level="urgent", user=person, now=now)
-    else:
-        notify(kind="model_home_visitor", title=title + "（轮值表上无人在岗）", link=rotation.PAGE_PATH,
-               level="urgent", role=Role.SUPERVISOR.value, now=now)
-    db.session.commit()
+    today = rotation.open_day(rotation.DEFAULT_OFFICE, local(now).date(), now)
+    with unit_of_work():
+        duty = first_up(rotation.replay_day(today))
+        person = db.session.get(User, rotation.uid(duty)) if duty else None
+        title = f"样板间「{device.name}」有客户独自到访，请尽快前往陪同参观"
+        if person is not None:
+            notify(kind="model_home_visitor", title=title, body="大堂管家已请客户稍坐等候。",
+                   link=rotation.PAGE_PATH, level="urgent", user=person, now=now)
+        else:
+            notify(kind="model_home_visitor", title=title + "（轮值表上无人在岗）", link=rotation.PAGE_PATH,
+                   level="urgent", role=Role.SUPERVISOR.value, now=now)
     return person
 
 
@@ -353,6 +358,10 @@ class AssetReport:
     reported_by: str
 
 
+def get_asset_record(record_id: int) -> AssetRecord | None:
+    return db.session.get(AssetRecord, record_id)
+
+
 def handling_of(record: AssetRecord) -> AssetHandling:
     return asset_handling(AssetEvent(record.event), DamageCause(record.cause) if record.cause else None,
                           record.management_fault)
@@ -368,10 +377,9 @@ def record_asset_event(device: KioskDevice, report: AssetReport, photos: list[Ph
     try:
         return _file_asset_record(device, report, photos, storage, saved, now, submission)
     except BaseException:
-        db.session.rollback()
-        for ref in saved:  # a file outlives the rollback
-            storage.delete(ref)
-        db.session.commit()
+        with unit_of_work():  # the record's transaction is rolled back; a file outlives it
+            for ref in saved:
+                storage.delete(ref)
         raise
 
 
@@ -379,30 +387,29 @@ def _file_asset_record(device: KioskDevice, report: AssetReport, photos: list[Ph
                        saved: list[dict], now: datetime,
                        submission: submissions.Submission | None) -> AssetRecord:
     handling = asset_handling(report.event, report.cause, report.management_fault)
-    begin_write()
-    first = submissions.repeat_of(submission, AssetRecord, now)
-    if first is not None:
-        return first
-    record = AssetRecord(
-        device_id=device.id, item=report.item, event=report.event.value,
-        happened=report.happened, occurred_at=report.occurred_at,
-        cause=report.cause.value if report.cause and report.event is AssetEvent.DAMAGED else None,
-        person=report.person if handling.person_pays else "",
-        compensation=report.compensation if handling.person_pays else None,
-        management_fault=report.management_fault, reported_by=report.reported_by, created_at=now,
-        photos=[],
-    )
-    db.session.add(record)
-    db.session.flush()
-    for photo in photos:
-        saved.append(storage.save(record, photo))
-    record.photos = list(saved)
-    event = "丢失" if report.event is AssetEvent.LOST else "损坏"
-    _tell_supervisor(device, kind="model_home_asset", now=now, link=f"{ASSETS_PAGE}/{record.id}",
-                     title=f"样板间「{device.name}」物品{event}：{report.item}", body=report.happened,
-                     level="info")
-    submissions.settle(submission, record.id)
-    db.session.commit()
+    with unit_of_work():
+        first = submissions.repeat_of(submission, AssetRecord, now)
+        if first is not None:
+            return first
+        record = AssetRecord(
+            device_id=device.id, item=report.item, event=report.event.value,
+            happened=report.happened, occurred_at=report.occurred_at,
+            cause=report.cause.value if report.cause and report.event is AssetEvent.DAMAGED else None,
+            person=report.person if handling.person_pays else "",
+            compensation=report.compensation if handling.person_pays else None,
+            management_fault=report.management_fault, reported_by=report.reported_by, created_at=now,
+            photos=[],
+        )
+        db.session.add(record)
+        db.session.flush()
+        for photo in photos:
+            saved.append(storage.save(record, photo))
+        record.photos = list(saved)
+        event = "丢失" if report.event is AssetEvent.LOST else "损坏"
+        _tell_supervisor(device, kind="model_home_asset", now=now, link=f"{ASSETS_PAGE}/{record.id}",
+                         title=f"样板间「{device.name}」物品{event}：{report.item}", body=report.happened,
+                         level="info")
+        submissions.settle(submission, record.id)
     return record
 
 

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from sqlalchemy import String, cast, delete, select
 
-from kiosk.database import begin_write
+from kiosk.database import unit_of_work
 from kiosk.extensions import db
 from kiosk.models.model_home import AssetPhoto, AssetRecord
 
@@ -134,20 +134,19 @@ def move_files_to_database(folder: Path) -> tuple[int, int]:
     ids = db.session.scalars(select(AssetRecord.id).where(cast(AssetRecord.photos, String).contains('"file"'))
                              .order_by(AssetRecord.id)).all()
     for record_id in ids:
-        begin_write()
-        record = db.session.get(AssetRecord, record_id, populate_existing=True)
-        refs, done = [], []
-        for ref in record.photos:
-            stored = files.open(ref) if "file" in ref else None
-            if stored is None:
-                missing += "file" in ref
-                refs.append(ref)
-                continue
-            extension = ref["file"].rsplit(".", 1)[-1]
-            refs.append(rows.save(record, Photo(stored.data, extension, stored.mime)))
-            done.append(ref)
-        record.photos = refs
-        db.session.commit()
+        with unit_of_work():
+            record = db.session.get(AssetRecord, record_id, populate_existing=True)
+            refs, done = [], []
+            for ref in record.photos:
+                stored = files.open(ref) if "file" in ref else None
+                if stored is None:
+                    missing += "file" in ref
+                    refs.append(ref)
+                    continue
+                extension = ref["file"].rsplit(".", 1)[-1]
+                refs.append(rows.save(record, Photo(stored.data, extension, stored.mime)))
+                done.append(ref)
+            record.photos = refs
         for ref in done:
             files.delete(ref)
         moved += len(done)

@@ -5,7 +5,7 @@ The day's state is never stored. Every change is an engine event (``kiosk.domain
 Salespeople appear in the engine as ``"@<user id>"`` (:func:`sid`); :meth:`DayView.explain` turns them
 back into names for display.
 
-Serialising writers: every write begins with :func:`kiosk.database.begin_write` (``BEGIN IMMEDIATE`` on
+Serialising writers: every write is one :func:`kiosk.database.unit_of_work` (``BEGIN IMMEDIATE`` on
 SQLite) and locks the day's row with ``SELECT … FOR UPDATE`` (PostgreSQL) before replaying, so two tablets
 signing in two groups at once are decided one after the other, each on the state the other left.
 """
@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.clock import local
-from kiosk.database import begin_write
+from kiosk.database import unit_of_work
 from kiosk.domain.rotation import (
     Assignment,
     AssistRecorded,
@@ -210,7 +210,7 @@ def _find_day(office: str, day: date, *, lock: bool) -> RotationDay | None:
 
 
 def _locked_day(office: str, day: date, now: datetime) -> RotationDay:
-    """The day's row, created if missing, locked for this write transaction (begin_write() first)."""
+    """The day's row, created if missing, locked for this write transaction (inside unit_of_work())."""
     row = _find_day(office, day, lock=True)
     if row is None:
         dialect = db.session.get_bind().dialect.name
@@ -225,9 +225,8 @@ def _locked_day(office: str, day: date, now: datetime) -> RotationDay:
 
 def open_day(office: str, day: date, now: datetime) -> RotationDay:
     """Open the day's rotation table if it is not open yet (idempotent, safe when two do it at once)."""
-    begin_write()
-    row = _locked_day(office, day, now)
-    db.session.commit()
+    with unit_of_work():
+        row = _locked_day(office, day, now)
     return row
 
 
@@ -249,17 +248,15 @@ def record(office: str, event: Event | Callable[[DayState], Event], *, actor: Us
     must not undo a reception another tablet stored meanwhile). An event the engine refuses is not
     stored: :class:`RotationRefused` carries the refusal and its article.
     """
-    begin_write()
-    row = _locked_day(office, local(now).date(), now)
-    state = replay_day(row)
-    if callable(event):
-        event = event(state)
-    decision = apply(state, event).log[-1]
-    if not decision.accepted:
-        db.session.rollback()
-        raise RotationRefused(decision)
-    _append(row, event, actor, reason)
-    db.session.commit()
+    with unit_of_work():
+        row = _locked_day(office, local(now).date(), now)
+        state = replay_day(row)
+        if callable(event):
+            event = event(state)
+        decision = apply(state, event).log[-1]
+        if not decision.accepted:
+            raise RotationRefused(decision)
+        _append(row, event, actor, reason)
     return decision
 
 
@@ -297,30 +294,29 @@ def receive_customer(office: str, group_id: str, kind: CustomerKind = CustomerKi
     the group in the receiver's notification (the kiosk gives the visitor's name and party size). Once
     per ``submission``: the same one again stores no second event and answers with the first decision.
     """
-    begin_write()
-    first = submissions.repeat_of(submission, RotationEvent, now)
-    if first is not None:
-        return _stored_reception(first)
-    at = local(now)
-    row = _locked_day(office, at.date(), now)
-    state = replay_day(row)
-    event = CustomerArrived(
-        at=at, group_id=group_id, kind=kind,
-        named_salesperson=sid(named_salesperson_id) if named_salesperson_id else None,
-        together_with=together_with, customer_key=customer_key, last_contact=last_contact,
-    )
-    assignment = assign(state, event)
-    _append(row, event, actor, "")
-    reception = _reception(apply(state, event), assignment)
-    if assignment.outcome is Outcome.RECEIVED and reception.receiver is not None:
-        notify(kind="rotation", title=f"请接待客户 {label or group_id}", body=reception.explanation,
-               link=PAGE_PATH, level="urgent", user=reception.receiver, now=now)
-    elif assignment.outcome is Outcome.NOBODY_AVAILABLE:
-        tell_sales_supervisors(f"售楼处有客户无人接待：{label or group_id}", reception.explanation, now)
-    if submission is not None:
-        db.session.flush()
-        submissions.settle(submission, row.events[-1].id)
-    db.session.commit()
+    with unit_of_work():
+        first = submissions.repeat_of(submission, RotationEvent, now)
+        if first is not None:
+            return _stored_reception(first)
+        at = local(now)
+        row = _locked_day(office, at.date(), now)
+        state = replay_day(row)
+        event = CustomerArrived(
+            at=at, group_id=group_id, kind=kind,
+            named_salesperson=sid(named_salesperson_id) if named_salesperson_id else None,
+            together_with=together_with, customer_key=customer_key, last_contact=last_contact,
+        )
+        assignment = assign(state, event)
+        _append(row, event, actor, "")
+        reception = _reception(apply(state, event), assignment)
+        if assignment.outcome is Outcome.RECEIVED and reception.receiver is not None:
+            notify(kind="rotation", title=f"请接待客户 {label or group_id}", body=reception.explanation,
+                   link=PAGE_PATH, level="urgent", user=reception.receiver, now=now)
+        elif assignment.outcome is Outcome.NOBODY_AVAILABLE:
+            tell_sales_supervisors(f"售楼处有客户无人接待：{label or group_id}", reception.explanation, now)
+        if submission is not None:
+            db.session.flush()
+            submissions.settle(submission, row.events[-1].id)
     return reception
 
 

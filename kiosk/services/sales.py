@@ -7,7 +7,7 @@ people: a **supervisor** (the 销售主管) is the project manager or the person
 (项目经理指定人员); a member of the **finance** department is 财务人员. The project manager of a file is
 the supervisors of its salesperson's department (every supervisor when that department has none).
 
-Every step begins with :func:`kiosk.database.begin_write` and reads the file ``FOR UPDATE`` at the version
+Every step is one :func:`kiosk.database.unit_of_work` and reads the file ``FOR UPDATE`` at the version
 the salesperson's page showed, so two people recording the same step cannot both succeed. A unit is sealed
 by inserting its ``unit_locks`` row: the primary key on the unit makes a second subscription of the same
 unit fail even when two are signed at the same instant (on PostgreSQL the second insert waits for the
@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kiosk.clock import SHANGHAI, local
-from kiosk.database import begin_write
+from kiosk.database import unit_of_work
 from kiosk.domain.rotation import Outcome
 from kiosk.domain.sales_pipeline import (
     REQUIREMENTS,
@@ -107,6 +107,11 @@ def _tell_project_manager(file: BuyerFile, *, title: str, body: str, now: dateti
 # ---- units ---------------------------------------------------------------------------------------
 
 
+def get_unit(unit_id: int | None) -> Unit | None:
+    """The unit a step form names; None for none chosen or a stale id."""
+    return db.session.get(Unit, unit_id) if unit_id else None
+
+
 def unit_sealed_by(unit_id: int) -> UnitLock | None:
     return db.session.get(UnitLock, unit_id)
 
@@ -178,6 +183,16 @@ def files_for(user: User, step: str = "") -> list[BuyerFile]:
     return list(db.session.scalars(statement))
 
 
+def get_file(file_id: int) -> BuyerFile | None:
+    return db.session.get(BuyerFile, file_id)
+
+
+def fresh_file(file_id: int) -> BuyerFile | None:
+    """The file as the database has it now, after a step that was refused or lost a race."""
+    db.session.expire_all()
+    return db.session.get(BuyerFile, file_id)
+
+
 def may_handle(file: BuyerFile, user: User) -> bool:
     return file.salesperson_id == user.id or user.has_role(Role.SUPERVISOR, Role.ADMIN)
 
@@ -188,24 +203,22 @@ def register(*, salesperson: User, customer_name: str, mobile: str | None, group
     missing = missing_records(S.REGISTERED, {"name": customer_name})
     if missing:
         raise PipelineRefused("请填写客户姓名。", "customer_name")
-    begin_write()
-    first = submissions.repeat_of(submission, BuyerFile, now)
-    if first is not None:
-        return first
-    if group_id and db.session.scalar(select(BuyerFile.id).where(BuyerFile.group_id == group_id)):
-        db.session.rollback()
-        raise PipelineRefused("该客户组已经建档。", "group_id")
-    file = BuyerFile(group_id=group_id or None, salesperson_id=salesperson.id, customer_name=customer_name,
-                     mobile=mobile or None, step=S.REGISTERED.value, created_at=now, updated_at=now)
-    file.steps.append(BuyerStep(step=S.REGISTERED.value, recorded_at=now, recorded_by_id=salesperson.id,
-                                on_date=local(now).date(), details={}))
-    db.session.add(file)
     try:
-        db.session.flush()
-        submissions.settle(submission, file.id)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        with unit_of_work():
+            first = submissions.repeat_of(submission, BuyerFile, now)
+            if first is not None:
+                return first
+            if group_id and db.session.scalar(select(BuyerFile.id).where(BuyerFile.group_id == group_id)):
+                raise PipelineRefused("该客户组已经建档。", "group_id")
+            file = BuyerFile(group_id=group_id or None, salesperson_id=salesperson.id,
+                             customer_name=customer_name, mobile=mobile or None, step=S.REGISTERED.value,
+                             created_at=now, updated_at=now)
+            file.steps.append(BuyerStep(step=S.REGISTERED.value, recorded_at=now,
+                                        recorded_by_id=salesperson.id, on_date=local(now).date(), details={}))
+            db.session.add(file)
+            db.session.flush()
+            submissions.settle(submission, file.id)
+    except IntegrityError:  # the same group filed meanwhile (its unique index)
         raise PipelineRefused("该客户组已经建档。", "group_id") from None
     return file
 
@@ -231,8 +244,7 @@ def _step(file_id: int, version: int, target: PipelineStep, *, actor: User, now:
     """Take ``target`` on the file at ``version``: the domain allows the move, ``apply`` checks and fills
     the step; all or nothing. Once per submission: the step's form sent again answers with the file the
     first one moved on (not "somebody changed the file", which that first submission did)."""
-    try:
-        begin_write()
+    with unit_of_work(lambda: FileChanged(file_id)):
         first = submissions.repeat_of(submission, BuyerFile, now)
         if first is not None:
             return first
@@ -247,10 +259,6 @@ def _step(file_id: int, version: int, target: PipelineStep, *, actor: User, now:
         file.step, file.updated_at = target.value, now
         _ask_sign_off(file, row, actor, now)
         submissions.settle(submission, file.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return file
 
 
@@ -298,18 +306,17 @@ def sign_offs_count(user: User) -> int:
 
 def sign_off(step_id: int, *, actor: User, now: datetime) -> BuyerStep:
     """The named person confirms the step; nobody else may. A second confirmation changes nothing."""
-    begin_write()
-    row = db.session.scalar(select(BuyerStep).where(BuyerStep.id == step_id).with_for_update()
-                            .execution_options(populate_existing=True))
-    if row is None or signer_of(row) != actor.id:
-        db.session.rollback()
-        raise PipelineRefused("只有登记中指定的收取人或审核人可以确认。")
-    if row.confirmed_at is None:
-        row.confirmed_at = now
-        file = db.session.get(BuyerFile, row.file_id)
-        notify(kind="sales_sign_off", title=f"{actor.display_name} 已确认客户 {file.customer_name} 的登记",
-               link=file_link(file.id), now=now, user=file.salesperson)
-    db.session.commit()
+    with unit_of_work():
+        row = db.session.scalar(select(BuyerStep).where(BuyerStep.id == step_id).with_for_update()
+                                .execution_options(populate_existing=True))
+        if row is None or signer_of(row) != actor.id:
+            raise PipelineRefused("只有登记中指定的收取人或审核人可以确认。")
+        if row.confirmed_at is None:
+            row.confirmed_at = now
+            file = db.session.get(BuyerFile, row.file_id)
+            notify(kind="sales_sign_off",
+                   title=f"{actor.display_name} 已确认客户 {file.customer_name} 的登记",
+                   link=file_link(file.id), now=now, user=file.salesperson)
     return row
 
 
@@ -529,28 +536,29 @@ def reminders_of(file: BuyerFile) -> list[BuyerReminder]:
                                    .order_by(BuyerReminder.remind_on)))
 
 
+def get_reminder(reminder_id: int) -> BuyerReminder | None:
+    return db.session.get(BuyerReminder, reminder_id)
+
+
 def tick_reminder(reminder_id: int, *, outcome: ReminderOutcome, note: str, actor: User,
                   now: datetime) -> BuyerReminder:
     """Tick a reminder off with how the call went (once: a second tick is refused). A customer who cannot pay
     the down payment on time is reported to the project manager at once (第十四步 5))."""
-    begin_write()
-    reminder = db.session.get(BuyerReminder, reminder_id)
-    if reminder is None:
-        db.session.rollback()
-        raise LookupError(f"no reminder {reminder_id}")
-    ticked = db.session.execute(
-        update(BuyerReminder).where(BuyerReminder.id == reminder_id, BuyerReminder.done_at.is_(None))
-        .values(done_at=now, done_by_id=actor.id, outcome=outcome.value, note=note[:300])
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if ticked != 1:
-        db.session.rollback()
-        raise ReminderAlreadyDone(reminder_id)
-    step = PipelineStep(reminder.step)
-    reported_step = REQUIREMENTS[step].report_missed_to is SalesRole.PROJECT_MANAGER
-    if outcome.reports_to_project_manager and reported_step:
-        _claim_report(reminder.file_id, now, title_prefix="客户表示不能按期交纳首期款", reason=note)
-    db.session.commit()
+    with unit_of_work():
+        reminder = db.session.get(BuyerReminder, reminder_id)
+        if reminder is None:
+            raise LookupError(f"no reminder {reminder_id}")
+        ticked = db.session.execute(
+            update(BuyerReminder).where(BuyerReminder.id == reminder_id, BuyerReminder.done_at.is_(None))
+            .values(done_at=now, done_by_id=actor.id, outcome=outcome.value, note=note[:300])
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if ticked != 1:
+            raise ReminderAlreadyDone(reminder_id)
+        step = PipelineStep(reminder.step)
+        reported_step = REQUIREMENTS[step].report_missed_to is SalesRole.PROJECT_MANAGER
+        if outcome.reports_to_project_manager and reported_step:
+            _claim_report(reminder.file_id, now, title_prefix="客户表示不能按期交纳首期款", reason=note)
     db.session.refresh(reminder)
     return reminder
 
@@ -575,12 +583,11 @@ def report_missed_payments(now: datetime) -> int:
     """Tell the project manager of every down payment whose due date passed unpaid (once per file; cron-safe:
     each report is claimed by a conditional UPDATE, so overlapping runs report nothing twice)."""
     today = local(now).date()
-    begin_write()
-    late = db.session.scalars(select(BuyerFile.id).where(
-        BuyerFile.step == S.SUBSCRIPTION.value, BuyerFile.down_payment_due_on < today,
-        BuyerFile.payment_reported_at.is_(None))).all()
-    reported = sum(_claim_report(file_id, now, title_prefix="首期款逾期未交") for file_id in late)
-    db.session.commit()
+    with unit_of_work():
+        late = db.session.scalars(select(BuyerFile.id).where(
+            BuyerFile.step == S.SUBSCRIPTION.value, BuyerFile.down_payment_due_on < today,
+            BuyerFile.payment_reported_at.is_(None))).all()
+        reported = sum(_claim_report(file_id, now, title_prefix="首期款逾期未交") for file_id in late)
     return reported
 
 
@@ -591,17 +598,16 @@ def log_enquiry(*, salesperson: User, now: datetime, caller_name: str, mobile: s
                 heard_from: str, callback_on: date | None,
                 submission: Submission | None = None) -> PhoneEnquiry:
     """第一步: a call in the phone register (once per submission: the form sent again is one call)."""
-    begin_write()
-    first = submissions.repeat_of(submission, PhoneEnquiry, now)
-    if first is not None:
-        return first
-    enquiry = PhoneEnquiry(salesperson_id=salesperson.id, at=now, caller_name=caller_name,
-                           mobile=mobile or None,
-                           question=question, heard_from=heard_from, callback_on=callback_on)
-    db.session.add(enquiry)
-    db.session.flush()
-    submissions.settle(submission, enquiry.id)
-    db.session.commit()
+    with unit_of_work():
+        first = submissions.repeat_of(submission, PhoneEnquiry, now)
+        if first is not None:
+            return first
+        enquiry = PhoneEnquiry(salesperson_id=salesperson.id, at=now, caller_name=caller_name,
+                               mobile=mobile or None,
+                               question=question, heard_from=heard_from, callback_on=callback_on)
+        db.session.add(enquiry)
+        db.session.flush()
+        submissions.settle(submission, enquiry.id)
     return enquiry
 
 

@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
-from kiosk.database import begin_write, dialect_insert
+from kiosk.database import dialect_insert, unit_of_work
 from kiosk.extensions import db
 from kiosk.models.submissions import FormSubmission
 
@@ -92,8 +92,8 @@ def _claim(submission: Submission, now: datetime) -> int | None:
 def repeat_of(submission: Submission | None, model: type, now: datetime):
     """Claim ``submission``'s key; the record the first submission created when this one is a repeat.
 
-    Call right after :func:`kiosk.database.begin_write`, before writing anything else. ``None``: this is
-    the first submission (or it carries no key); create the record, :func:`settle`, commit. Otherwise the
+    Call first inside :func:`kiosk.database.unit_of_work`, before writing anything else. ``None``: this is
+    the first submission (or it carries no key); create the record and :func:`settle`. Otherwise the
     transaction has been rolled back, ``submission.repeat`` is set, and the first's record of ``model``
     is returned for the caller to answer with.
     """
@@ -128,10 +128,9 @@ def settle(submission: Submission | None, record_id: int) -> None:
 
 def purge_submission_keys(now: datetime, older_than: timedelta = KEEP_KEYS) -> int:
     """Delete keys claimed before ``now - older_than``; how many. For a timed job (idempotent)."""
-    begin_write()
-    count = db.session.execute(
-        delete(FormSubmission).where(FormSubmission.created_at < now - older_than)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    with unit_of_work():
+        count = db.session.execute(
+            delete(FormSubmission).where(FormSubmission.created_at < now - older_than)
+            .execution_options(synchronize_session=False)
+        ).rowcount
     return count

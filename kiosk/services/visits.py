@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import SHANGHAI
-from kiosk.database import begin_write
+from kiosk.database import unit_of_work
 from kiosk.domain.classify import (
     AlertRole,
     Place,
@@ -146,39 +146,38 @@ def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime,
 
     Once per submission: the same form sent again (a double tap) answers with the first visit and badge.
     """
-    begin_write()
-    first = submissions.repeat_of(submission, Visit, now)
-    if first is not None:
-        return first
-    device = db.session.get(KioskDevice, device.id)
-    place = Place(device.place)
-    appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
-    hit = match_watch_list(data.name, data.mobile, watch_entries())
-    outcome = classify_visit(
-        data.purpose, has_appointment=appointment is not None, is_owner=_is_owner(data),
-        is_former_employee=data.relation == Relation.FORMER_EMPLOYEE, place=place, watch_list_match=hit,
-    )
-    visit = Visit(
-        place=place.value, device_id=device.id, purpose=data.purpose.value, name=data.name,
-        mobile=data.mobile,
-        party_size=data.party_size, relation=data.relation, organisation=data.organisation,
-        host_name=data.host_name, host_department_id=data.host_department_id,
-        host_user_id=appointment.host_id if appointment else None,
-        appointment_id=appointment.id if appointment else None,
-        been_before=data.been_before, previous_salesperson=data.previous_salesperson,
-        signed_in_at=now, incident_class=outcome.incident_class.value if outcome.incident_class else None,
-        waiting_for_salesperson=(data.purpose is VisitPurpose.VIEWING
-                                 and place in (Place.SALES_OFFICE, Place.MODEL_HOME)),
-        anonymised=False,
-    )
-    _insert_with_badge(visit)
-    if appointment is not None and appointment.used_at is None:
-        appointment.used_at = now
-    if outcome.alert_roles:
-        _open_incident(visit, outcome, place, now)
-    _tell_host(visit, appointment, now)
-    submissions.settle(submission, visit.id)
-    db.session.commit()
+    with unit_of_work():
+        first = submissions.repeat_of(submission, Visit, now)
+        if first is not None:
+            return first
+        device = db.session.get(KioskDevice, device.id)
+        place = Place(device.place)
+        appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
+        hit = match_watch_list(data.name, data.mobile, watch_entries())
+        outcome = classify_visit(
+            data.purpose, has_appointment=appointment is not None, is_owner=_is_owner(data),
+            is_former_employee=data.relation == Relation.FORMER_EMPLOYEE, place=place, watch_list_match=hit,
+        )
+        visit = Visit(
+            place=place.value, device_id=device.id, purpose=data.purpose.value, name=data.name,
+            mobile=data.mobile,
+            party_size=data.party_size, relation=data.relation, organisation=data.organisation,
+            host_name=data.host_name, host_department_id=data.host_department_id,
+            host_user_id=appointment.host_id if appointment else None,
+            appointment_id=appointment.id if appointment else None,
+            been_before=data.been_before, previous_salesperson=data.previous_salesperson,
+            signed_in_at=now, incident_class=outcome.incident_class.value if outcome.incident_class else None,
+            waiting_for_salesperson=(data.purpose is VisitPurpose.VIEWING
+                                     and place in (Place.SALES_OFFICE, Place.MODEL_HOME)),
+            anonymised=False,
+        )
+        _insert_with_badge(visit)
+        if appointment is not None and appointment.used_at is None:
+            appointment.used_at = now
+        if outcome.alert_roles:
+            _open_incident(visit, outcome, place, now)
+        _tell_host(visit, appointment, now)
+        submissions.settle(submission, visit.id)
     return visit
 
 
@@ -215,13 +214,12 @@ def _tell_host(visit: Visit, appointment: Appointment | None, now: datetime) -> 
 
 
 def _sign_out_where(condition, method: str, now: datetime) -> int:
-    begin_write()
-    count = db.session.execute(
-        update(Visit).where(condition, Visit.signed_out_at.is_(None))
-        .values(signed_out_at=now, sign_out_method=method)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    with unit_of_work():
+        count = db.session.execute(
+            update(Visit).where(condition, Visit.signed_out_at.is_(None))
+            .values(signed_out_at=now, sign_out_method=method)
+            .execution_options(synchronize_session=False)
+        ).rowcount
     return count
 
 
@@ -246,22 +244,21 @@ def closing_after(moment: datetime, closes_at: time) -> datetime:
 
 def auto_sign_out(now: datetime) -> int:
     """Sign out everyone still on site whose kiosk has closed since they came (idempotent)."""
-    begin_write()
-    rows = db.session.execute(
-        select(Visit.id, Visit.signed_in_at, KioskDevice.closes_at)
-        .join(KioskDevice, Visit.device_id == KioskDevice.id)
-        .where(Visit.signed_out_at.is_(None))
-    ).all()
-    count = 0
-    for visit_id, signed_in_at, closes_at in rows:
-        closing = closing_after(signed_in_at, closes_at)
-        if closing <= now:
-            count += db.session.execute(
-                update(Visit).where(Visit.id == visit_id, Visit.signed_out_at.is_(None))
-                .values(signed_out_at=closing, sign_out_method=SignOutMethod.AUTOMATIC)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-    db.session.commit()
+    with unit_of_work():
+        rows = db.session.execute(
+            select(Visit.id, Visit.signed_in_at, KioskDevice.closes_at)
+            .join(KioskDevice, Visit.device_id == KioskDevice.id)
+            .where(Visit.signed_out_at.is_(None))
+        ).all()
+        count = 0
+        for visit_id, signed_in_at, closes_at in rows:
+            closing = closing_after(signed_in_at, closes_at)
+            if closing <= now:
+                count += db.session.execute(
+                    update(Visit).where(Visit.id == visit_id, Visit.signed_out_at.is_(None))
+                    .values(signed_out_at=closing, sign_out_method=SignOutMethod.AUTOMATIC)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
     return count
 
 
@@ -271,19 +268,18 @@ def auto_sign_out(now: datetime) -> int:
 def purge_visitors(older_than_days: int, now: datetime) -> int:
     """Anonymise the personal data of visits older than the period; the rows (and counts) stay."""
     cutoff = now - timedelta(days=older_than_days)
-    begin_write()
-    count = db.session.execute(
-        update(Visit).where(Visit.signed_in_at < cutoff, Visit.anonymised.is_(False))
-        .values(name=ANONYMISED_NAME, mobile=None, organisation=None, host_name=None,
-                previous_salesperson=None, anonymised=True)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.execute(
-        update(Appointment).where(Appointment.ends_at < cutoff, Appointment.mobile.is_not(None))
-        .values(visitor_name=ANONYMISED_NAME, mobile=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with unit_of_work():
+        count = db.session.execute(
+            update(Visit).where(Visit.signed_in_at < cutoff, Visit.anonymised.is_(False))
+            .values(name=ANONYMISED_NAME, mobile=None, organisation=None, host_name=None,
+                    previous_salesperson=None, anonymised=True)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.execute(
+            update(Appointment).where(Appointment.ends_at < cutoff, Appointment.mobile.is_not(None))
+            .values(visitor_name=ANONYMISED_NAME, mobile=None)
+            .execution_options(synchronize_session=False)
+        )
     return count
 
 
@@ -347,24 +343,29 @@ def create_appointment(*, visitor_name: str, mobile: str | None, purpose: VisitP
                        ends_at: datetime, host: User, created_by: User, now: datetime,
                        submission: submissions.Submission | None = None) -> Appointment:
     """Book an appointment with a fresh code; once per submission (a repeat answers with the first)."""
-    begin_write()
-    first = submissions.repeat_of(submission, Appointment, now)
-    if first is not None:
-        return first
-    appointment = Appointment(visitor_name=visitor_name, mobile=mobile, purpose=purpose.value,
-                              starts_at=starts_at, ends_at=ends_at, host_id=host.id,
-                              created_by_id=created_by.id, created_at=now)
-    for _attempt in range(10):
-        appointment.code = new_code(APPOINTMENT_LENGTH)
-        try:
-            with db.session.begin_nested():
-                db.session.add(appointment)
-        except IntegrityError:
-            continue
-        submissions.settle(submission, appointment.id)
-        db.session.commit()
-        return appointment
-    raise RuntimeError("no free appointment code")
+    with unit_of_work():
+        first = submissions.repeat_of(submission, Appointment, now)
+        if first is not None:
+            return first
+        appointment = Appointment(visitor_name=visitor_name, mobile=mobile, purpose=purpose.value,
+                                  starts_at=starts_at, ends_at=ends_at, host_id=host.id,
+                                  created_by_id=created_by.id, created_at=now)
+        for _attempt in range(10):
+            appointment.code = new_code(APPOINTMENT_LENGTH)
+            try:
+                with db.session.begin_nested():
+                    db.session.add(appointment)
+            except IntegrityError:
+                continue
+            submissions.settle(submission, appointment.id)
+            return appointment
+        raise RuntimeError("no free appointment code")
+
+
+def appointments_since(since: datetime) -> list[Appointment]:
+    """Appointments not over before ``since``, soonest first."""
+    return list(db.session.scalars(select(Appointment).where(Appointment.ends_at >= since)
+                                   .order_by(Appointment.starts_at)))
 
 
 def find_appointment(code: str, now: datetime, grace: timedelta = timedelta(hours=2)) -> Appointment | None:

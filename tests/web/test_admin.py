@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from kiosk.extensions import db
 from kiosk.models.people import User
@@ -38,6 +38,25 @@ def test_admin_creates_a_user_who_can_then_sign_in(app, client, auth, login_as, 
         other.post_form("/auth/login", {"username": "wangmin", "password": "a-good-password"}).status_code
         == 303
     )
+
+
+def test_the_user_list_reads_every_department_in_one_query(client, login_as, make_user, make_department):
+    for n in range(4):
+        make_user("agent", department=make_department(name=f"部门甲{n}"))
+    login_as("admin")
+    reads = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "FROM departments" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/admin/users").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert all(f"部门甲{n}" in page for n in range(4))
+    assert len(reads) == 1
 
 
 def test_user_form_errors_are_beside_the_fields_and_keep_what_was_typed(client, login_as, make_user):
