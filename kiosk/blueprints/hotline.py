@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from kiosk import labels
 from kiosk.access import roles
 from kiosk.auditing import by_request
 from kiosk.clock import utcnow
@@ -29,11 +30,7 @@ from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import options, row_id_or_none
 from kiosk.forms.hotline import (
-    AGENT_STATE_LABELS,
-    CHANGE_LABELS,
-    DISPOSITION_LABELS,
     REASON_REQUIRED_MESSAGE,
-    STAGE_LABELS,
     AgentStateForm,
     AnswerBookForm,
     CallerForm,
@@ -45,7 +42,7 @@ from kiosk.forms.hotline import (
     RecordForm,
     StartCallForm,
 )
-from kiosk.forms.tasks import CALLBACK_LABELS, CATEGORY_LABELS, CallbackForm
+from kiosk.forms.tasks import CallbackForm
 from kiosk.models.calls import AnswerBookEntry, Call, DirectoryEntry
 from kiosk.models.people import Department, Role
 from kiosk.models.phrases import ScriptPhrase
@@ -58,13 +55,6 @@ from kiosk.services.directory import working_calendar
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
 
 HOTLINE_ROLES = (Role.AGENT, Role.SUPERVISOR)
-
-
-@bp.app_context_processor
-def hotline_labels():
-    return {"category_labels": CATEGORY_LABELS, "disposition_labels": DISPOSITION_LABELS,
-            "agent_state_labels": AGENT_STATE_LABELS, "stage_labels": STAGE_LABELS,
-            "change_labels": CHANGE_LABELS}
 
 
 # --- the console -----------------------------------------------------------------------------------
@@ -142,7 +132,7 @@ def _phrase_groups(call: Call) -> OrderedDict[str, list[PhraseButton]]:
     hotline_number = current_app.config["HOTLINE_NUMBER"]
     phrases = db.session.scalars(
         select(ScriptPhrase).order_by(ScriptPhrase.sort_order, ScriptPhrase.id)).all()
-    by_stage: OrderedDict[str, list[ScriptPhrase]] = OrderedDict((stage, []) for stage in STAGE_LABELS)
+    by_stage: OrderedDict[str, list[ScriptPhrase]] = OrderedDict((stage, []) for stage in labels.PHRASE_STAGE)
     for phrase in phrases:
         by_stage.setdefault(phrase.stage, []).append(phrase)
     shortcuts = iter("1234567890")  # Alt+1 … Alt+0 for the first ten phrases, in stage order
@@ -285,7 +275,7 @@ def outcome(call_id: int):
     except hotline.NotReady:
         form.form_errors.append(_("这个来电已处理完毕。"))
         return _call_screen(_load_call(call_id), "call_outcome", status=422, outcome_form=form)
-    flash(_("已处理：%(what)s。", what=DISPOSITION_LABELS[settled.disposition]), "success")
+    flash(_("已处理：%(what)s。", what=labels.DISPOSITION[settled.disposition]), "success")
     return see_other(url_for("hotline.call", call_id=call.id))
 
 
@@ -420,7 +410,8 @@ def callback_result(call_id: int):
                             callback_message=_("这条回访刚被其他人记录，请核对。"))
     except Refused:
         abort(403)
-    flash(_("已记录回访：%(result)s。", result=CALLBACK_LABELS[CallbackResult(form.result.data)]), "success")
+    flash(_("已记录回访：%(result)s。", result=labels.CALLBACK_RESULT[CallbackResult(form.result.data)]),
+          "success")
     return see_other(url_for("hotline.call", call_id=call.id))
 
 

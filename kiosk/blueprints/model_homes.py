@@ -16,7 +16,7 @@ from kiosk.domain.classify import Place
 from kiosk.domain.model_home import RoundKind
 from kiosk.extensions import db
 from kiosk.forms.fields import day_arg
-from kiosk.forms.model_home import CAUSE_LABELS, EVENT_LABELS, KIND_LABELS, CheckForm, SupervisorForm
+from kiosk.forms.model_home import CheckForm, SupervisorForm
 from kiosk.models.model_home import AssetRecord, ModelHomeCheck
 from kiosk.models.people import Department, Role, User
 from kiosk.models.visits import KioskDevice
@@ -25,11 +25,6 @@ from kiosk.rendering import render, see_other
 from kiosk.services import accounts, model_home
 
 bp = Blueprint("model_homes", __name__, url_prefix="/model-homes")
-
-
-@bp.context_processor
-def labels():
-    return {"kind_labels": KIND_LABELS, "event_labels": EVENT_LABELS, "cause_labels": CAUSE_LABELS}
 
 
 def _day() -> date:

@@ -8,11 +8,11 @@ from datetime import UTC, timedelta
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from kiosk import labels
 from kiosk.access import roles
 from kiosk.auditing import by_request
 from kiosk.clock import SHANGHAI, local, utcnow
@@ -25,15 +25,7 @@ from kiosk.domain.slip_lifecycle import Action, Refused
 from kiosk.extensions import db
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import row_id_or_none
-from kiosk.forms.kiosk import PURPOSE_LABELS
 from kiosk.forms.tasks import (
-    CALLBACK_LABELS,
-    CATEGORY_LABELS,
-    DEADLINE_LABELS,
-    EVENT_LABELS,
-    PRIORITY_LABELS,
-    SOURCE_LABELS,
-    STATUS_LABELS,
     VISIT_SLIP_DEFAULTS,
     VISIT_SLIP_OTHERWISE,
     ActionForm,
@@ -59,31 +51,6 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 WORKERS = (Role.AGENT, Role.STAFF, Role.SUPERVISOR)
 
-ACTION_LABELS = {
-    Action.DISPATCH: _l("派单"),
-    Action.REASSIGN: _l("改派"),
-    Action.ACCEPT: _l("签收"),
-    Action.REJECT: _l("退回"),
-    Action.START: _l("开始处理"),
-    Action.WAIT: _l("等待业主（暂停计时）"),
-    Action.RESUME: _l("继续处理"),
-    Action.NOTE: _l("添加进展"),
-    Action.RESOLVE: _l("办结"),
-    Action.CLOSE: _l("关闭"),
-    Action.REOPEN: _l("重新打开"),
-    Action.PRIORITY: _l("调整优先级"),
-    Action.DEADLINE: _l("调整截止时间"),
-}
-NOTE_LABELS = {
-    Action.REJECT: _l("退回原因"),
-    Action.WAIT: _l("等待原因"),
-    Action.NOTE: _l("进展说明"),
-    Action.RESOLVE: _l("处理结果"),
-    Action.REOPEN: _l("重新打开原因"),
-    Action.PRIORITY: _l("调整原因"),
-    Action.DEADLINE: _l("调整原因"),
-    Action.REASSIGN: _l("改派原因"),
-}
 FORM_CLASSES = {
     Action.DISPATCH: DispatchForm,
     Action.REASSIGN: DispatchForm,
@@ -99,15 +66,6 @@ FORM_CLASSES = {
     Action.PRIORITY: PriorityForm,
     Action.DEADLINE: DeadlineForm,
 }
-
-
-@bp.app_context_processor
-def slip_labels():
-    return {"slip_labels": {
-        "status": STATUS_LABELS, "priority": PRIORITY_LABELS, "category": CATEGORY_LABELS,
-        "event": EVENT_LABELS, "deadline": DEADLINE_LABELS, "source": SOURCE_LABELS,
-        "action": ACTION_LABELS, "note": NOTE_LABELS, "callback": CALLBACK_LABELS,
-    }}
 
 
 def slip_deadline(slip: TaskSlip, now, policy: DeadlinePolicy) -> str:
@@ -139,8 +97,8 @@ def action_form(action: Action, slip: TaskSlip, *, submitted: bool = False):
         kwargs.update(departments=active_departments(), people=department_staff(),
                       reason_required=action is Action.REASSIGN)
     form = cls(**kwargs)
-    if action in NOTE_LABELS:
-        form.note.label.text = NOTE_LABELS[action]
+    if action in labels.SLIP_ACTION_NOTE:
+        form.note.label.text = labels.SLIP_ACTION_NOTE[action]
     if not submitted:
         form.version.data = str(slip.version)
         if cls is DispatchForm:
@@ -199,8 +157,8 @@ def _slip_page(slip: TaskSlip, *, status: int = 200, submitted=None, message: st
 @roles(Role.AGENT, Role.SUPERVISOR)
 def index():
     args = request.args
-    status = args.get("status", "") if args.get("status", "") in STATUS_LABELS else ""
-    priority = args.get("priority", "") if args.get("priority", "") in PRIORITY_LABELS else ""
+    status = args.get("status", "") if args.get("status", "") in labels.SLIP_STATUS else ""
+    priority = args.get("priority", "") if args.get("priority", "") in labels.PRIORITY else ""
     department_id = row_id_or_none(args.get("department", ""))
     overdue = args.get("overdue") == "1"
     query = args.get("q", "").strip()[:100]
@@ -292,9 +250,10 @@ def act(slip_id: int, action: str):
         if refused.because == "role":
             abort(403)
         return _conflict(slip_id, _("任务单当前状态不能执行“%(action)s”，下面是最新状态。",
-                                    action=ACTION_LABELS[action]))
+                                    action=labels.SLIP_ACTION[action]))
     slip = db.session.get(TaskSlip, slip_id)
-    flash(_("任务单 %(number)s：%(action)s。", number=slip.number, action=ACTION_LABELS[action]), "success")
+    flash(_("任务单 %(number)s：%(action)s。", number=slip.number, action=labels.SLIP_ACTION[action]),
+          "success")
     return see_other(local_path(form.next.data) or url_for("tasks.slip", slip_id=slip_id))
 
 
@@ -350,14 +309,14 @@ def new():
                 db.session.commit()
             flash(_("已开单 %(number)s。", number=slip.number), "success")
             return see_other(url_for("tasks.slip", slip_id=slip.id))
-        return render("tasks/new.html", "slip_form", form=form, visit=visit, visit_purposes=PURPOSE_LABELS,
+        return render("tasks/new.html", "slip_form", form=form, visit=visit,
                       status=422)
     if visit is not None:
         form.visit_id.data = visit.id
         form.caller_name.data = visit.name
         form.category.data, form.priority.data = VISIT_SLIP_DEFAULTS.get(VisitPurpose(visit.purpose),
                                                                          VISIT_SLIP_OTHERWISE)
-    return render("tasks/new.html", "slip_form", form=form, visit=visit, visit_purposes=PURPOSE_LABELS)
+    return render("tasks/new.html", "slip_form", form=form, visit=visit)
 
 
 def _callbacks_page(*, status: int = 200, submitted: tuple[int, CallbackForm] | None = None,
@@ -400,7 +359,8 @@ def callback_record(callback_id: int):
         return _callbacks_page(status=409, message=_("这条回访刚被其他人记录，下面是最新列表。"))
     except Refused:
         abort(403)
-    flash(_("已记录回访：%(result)s。", result=CALLBACK_LABELS[CallbackResult(form.result.data)]), "success")
+    flash(_("已记录回访：%(result)s。", result=labels.CALLBACK_RESULT[CallbackResult(form.result.data)]),
+          "success")
     return see_other(back or url_for("tasks.callbacks"))
 
 

@@ -18,7 +18,7 @@ from kiosk.domain.kpi import KPIS, KpiCode, PeriodKind, Unit, period_for, superv
 from kiosk.extensions import db
 from kiosk.models.calls import Call
 from kiosk.models.tasks import TaskSlip
-from kiosk.reports import KPI_LABELS
+from kiosk.labels import KPI as KPI_LABELS
 from tests.web.kpi_support import PERIOD as WORLD_MONTH
 from tests.web.kpi_support import build, parse_html, read_kpi_page, read_report_page
 
