@@ -9,14 +9,6 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.models.people import Role
 
-ROLE_LABELS = {
-    Role.ADMIN.value: _l("管理员"),
-    Role.SUPERVISOR.value: _l("主管"),
-    Role.AGENT.value: _l("热线坐席"),
-    Role.STAFF.value: _l("部门员工"),
-    Role.SALES.value: _l("销售顾问"),
-}
-
 #: Menu groups, by face: a group folds into one drop-down when a person's menu is long.
 GROUPS = {
     "tasks": _l("任务"),

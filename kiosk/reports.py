@@ -10,26 +10,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from kiosk import labels
 from kiosk.charts import Chart, Point, bar_chart
-from kiosk.domain.kpi import KPIS, Direction, KpiCode, KpiStatus, Period, PeriodKind, Unit
+from kiosk.domain.kpi import KPIS, Direction, KpiCode, Period, PeriodKind, Unit
 from kiosk.exports import Number, Sheet
-from kiosk.forms.tasks import CATEGORY_LABELS
 from kiosk.services.kpi import Breakdown, KpiReport, KpiValue, NoBreakdown
-
-KPI_LABELS = {
-    KpiCode.ANSWERED_WITHIN_THREE_RINGS: _l("三声内接听率"),
-    KpiCode.OVER_THREE_MINUTES: _l("超三分钟通话占比"),
-    KpiCode.AVERAGE_HANDLING_TIME: _l("平均通话时长"),
-    KpiCode.P90_HANDLING_TIME: _l("通话时长P90"),
-    KpiCode.COMPLAINT_TIMELINESS: _l("投诉处理及时率"),
-    KpiCode.VALID_COMPLAINT_SATISFACTION: _l("有效投诉处理满意率"),
-    KpiCode.CALLBACK_COVERAGE: _l("回访率"),
-    KpiCode.ANNUAL_VISIT_COVERAGE: _l("年度访问覆盖率"),
-    KpiCode.OWNER_PROFILE_COMPLETENESS: _l("客户动态档案建档率"),
-    KpiCode.SLIPS_OVERDUE: _l("任务单超时率"),
-    KpiCode.INCIDENT_REPORTS_ON_TIME: _l("突发事件记录表按时率"),
-    KpiCode.ROTATION_FAIRNESS: _l("轮值接待差"),
-}
 
 #: What the number under each KPI counts ("39 / 40 calls").
 BASIS_LABELS = {
@@ -75,12 +60,6 @@ def kpi_notes(ring_target_seconds: float) -> dict[KpiCode, str]:
     return notes
 
 
-DIMENSION_LABELS = {
-    "agent": _l("坐席"),
-    "department": _l("部门"),
-    "project": _l("项目"),
-    "class": _l("突发事件类别"),
-}
 #: The row of a breakdown whose key is empty.
 NOBODY_LABELS = {
     "agent": _l("未分派"),
@@ -109,8 +88,6 @@ NO_BREAKDOWN_REASONS = {
     NoBreakdown.VISIT_RECORDS_PLACE: _l("突发事件来自来访登记，登记只记录地点（客服中心、售楼处、样板间），"
                                         "不记录项目。"),
 }
-STATUS_LABELS = {KpiStatus.MET: _l("达标"), KpiStatus.MISSED: _l("未达标"), KpiStatus.NO_DATA: _l("无数据")}
-PERIOD_KIND_LABELS = {PeriodKind.DAY: _l("日"), PeriodKind.WEEK: _l("周"), PeriodKind.MONTH: _l("月")}
 
 
 def dimension_note(dimension: str) -> str | None:
@@ -121,7 +98,7 @@ def dimension_note(dimension: str) -> str | None:
 
 def not_broken_down(breakdown: Breakdown) -> list[tuple[str, str]]:
     """The KPIs a breakdown leaves out, as (name, why) -- shown under the table and in the downloads."""
-    return [(str(KPI_LABELS[code]), str(NO_BREAKDOWN_REASONS[reason]))
+    return [(str(labels.KPI[code]), str(NO_BREAKDOWN_REASONS[reason]))
             for code, reason in breakdown.not_applicable.items()]
 
 
@@ -232,9 +209,9 @@ def summary_sheet(report: KpiReport) -> Sheet:
     notes = kpi_notes(report.ring_target_seconds)
     for code in KpiCode:
         value = report.values[code]
-        sheet.rows.append([str(KPI_LABELS[code]), _figure(value), target_text(code),
-                           str(STATUS_LABELS[value.status]), value.numerator, value.basis,
-                           notes[code], KPIS[code].seed])
+        sheet.rows.append([str(labels.KPI[code]), _figure(value), target_text(code),
+                           str(labels.KPI_STATUS[value.status]), value.numerator, value.basis,
+                           notes[code], labels.cite(KPIS[code].seed)])
     return sheet
 
 
@@ -244,12 +221,12 @@ def trend_sheet(report: KpiReport) -> Sheet:
     for code in KpiCode:
         if code is KpiCode.ROTATION_FAIRNESS:
             continue  # by day: its own sheet
-        sheet.rows.append([str(KPI_LABELS[code]), *(_figure(p.value) for p in report.trend[code])])
+        sheet.rows.append([str(labels.KPI[code]), *(_figure(p.value) for p in report.trend[code])])
     return sheet
 
 
 def rotation_sheet(report: KpiReport) -> Sheet:
-    sheet = Sheet(_("轮值公平"), [_("日期"), str(KPI_LABELS[KpiCode.ROTATION_FAIRNESS])])
+    sheet = Sheet(_("轮值公平"), [_("日期"), str(labels.KPI[KpiCode.ROTATION_FAIRNESS])])
     for point in report.trend[KpiCode.ROTATION_FAIRNESS]:
         sheet.rows.append([point.period.start.isoformat(), _figure(point.value)])
     sheet.rows.append([])
@@ -262,8 +239,8 @@ def rotation_sheet(report: KpiReport) -> Sheet:
 def breakdown_sheet(breakdown: Breakdown) -> Sheet:
     """A breakdown's rows; under them, after an empty row, whom rows are counted for and the KPIs it
     leaves out with the reason (as the page says under its table)."""
-    title = str(DIMENSION_LABELS[breakdown.dimension])
-    sheet = Sheet(title, [title, *(str(KPI_LABELS[c]) for c in breakdown.codes)])
+    title = str(labels.KPI_DIMENSION[breakdown.dimension])
+    sheet = Sheet(title, [title, *(str(labels.KPI[c]) for c in breakdown.codes)])
     for row in breakdown.rows:
         sheet.rows.append([row_name(breakdown.dimension, row.name, row.key),
                            *(_figure(row.values.get(c)) for c in breakdown.codes)])
@@ -283,7 +260,7 @@ def volume_sheet(report: KpiReport) -> Sheet:
     sheet = Sheet(_("本期概况"), [_("项目"), _("数量")])
     sheet.rows += [[_("来电"), v.calls_in], [_("接通"), v.calls_answered], [_("外呼"), v.calls_out],
                    [_("新开任务单"), v.slips_total]]
-    sheet.rows += [[f"  {CATEGORY_LABELS.get(category, category)}", n]
+    sheet.rows += [[f"  {labels.CATEGORY.get(category, category)}", n]
                    for category, n in sorted(v.slips_opened.items())]
     sheet.rows += [[_("完成回访"), v.callbacks_made], [_("来访登记"), v.visits], [_("突发事件"), v.incidents]]
     return sheet

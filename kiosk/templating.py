@@ -10,11 +10,12 @@ from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
+from kiosk import labels
 from kiosk.clock import local
 from kiosk.domain.masking import mask_phone
 from kiosk.domain.phone_numbers import readable
 from kiosk.models.people import Role
-from kiosk.navigation import ROLE_LABELS, navigation_for
+from kiosk.navigation import navigation_for
 from kiosk.services.notifications import bell_state
 
 
@@ -68,7 +69,9 @@ def register(app) -> None:
     app.jinja_env.filters["local"] = shanghai_time
     app.jinja_env.filters["weekday"] = weekday
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.globals["role_labels"] = ROLE_LABELS
+    # the words for coded values, for every template (kiosk/labels.py); a rule's source by its document's name
+    app.jinja_env.globals["labels"] = labels.FOR_TEMPLATES
+    app.jinja_env.filters["cite"] = labels.cite
     app.jinja_env.globals["navigation"] = lambda: navigation_for(current_user)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -6,15 +6,13 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kiosk.access import roles
 from kiosk.auditing import by_request
 from kiosk.clock import SHANGHAI, utcnow
-from kiosk.domain.hotline import CtiRefusal
 from kiosk.forms.admin import CalendarOverrideForm, DepartmentForm, EmptyForm, UserForm
-from kiosk.forms.audit import ACTION_LABELS, OBJECT_LABELS, AuditFilterForm, changes
+from kiosk.forms.audit import AuditFilterForm, changes
 from kiosk.forms.fields import day_arg, options, row_id_or_none
 from kiosk.models.people import Department, Role, User
 from kiosk.rendering import render, see_other
@@ -24,12 +22,6 @@ from kiosk.worker import jobs as timed_jobs
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-REFUSAL_LABELS = {
-    CtiRefusal.BAD_SIGNATURE: _l("签名无效"),
-    CtiRefusal.CLOCK_SKEW: _l("时间偏差过大"),
-    CtiRefusal.TOO_DEEP: _l("嵌套过深"),
-    CtiRefusal.MALFORMED: _l("格式错误"),
-}
 
 
 def _department_choices():
@@ -175,7 +167,7 @@ def job_runs(job: str):
 
 
 def _job_labels() -> dict:
-    return {"describe": timed_jobs.describe, "health_labels": timed_jobs.HEALTH_LABELS}
+    return {"describe": timed_jobs.describe}
 
 
 @bp.route("/audit")
@@ -188,7 +180,7 @@ def audit_log():
                             row_id_or_none(request.args.get("page")) or 1)
     query = {key: value for key, value in request.args.items() if key != "page" and value}
     return render("admin/audit.html", "audit_rows", form=form, page=page, query=query, changes=changes,
-                  action_labels=ACTION_LABELS, object_labels=OBJECT_LABELS, status=200 if valid else 422)
+                  status=200 if valid else 422)
 
 
 @bp.route("/switchboards")
@@ -196,4 +188,4 @@ def audit_log():
 def switchboards():
     """The connected switchboards and the events each had refused today, by reason, and the last one."""
     return render("admin/switchboards.html", switchboards=hotline.switchboards(utcnow()),
-                  reasons=REFUSAL_LABELS, max_skew=current_app.config["CTI_MAX_CLOCK_SKEW_SECONDS"])
+                  max_skew=current_app.config["CTI_MAX_CLOCK_SKEW_SECONDS"])

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from kiosk import labels
 from kiosk.access import roles
 from kiosk.auditing import by_request
 from kiosk.clock import utcnow
@@ -27,11 +28,7 @@ from kiosk.errors import error_response
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import options, row_id_or_none
 from kiosk.forms.hotline import (
-    AGENT_STATE_LABELS,
-    CHANGE_LABELS,
-    DISPOSITION_LABELS,
     REASON_REQUIRED_MESSAGE,
-    STAGE_LABELS,
     AgentStateForm,
     AnswerBookForm,
     CallerForm,
@@ -43,7 +40,7 @@ from kiosk.forms.hotline import (
     RecordForm,
     StartCallForm,
 )
-from kiosk.forms.tasks import CALLBACK_LABELS, CATEGORY_LABELS, CallbackForm
+from kiosk.forms.tasks import CallbackForm
 from kiosk.models.calls import Call
 from kiosk.models.people import Role
 from kiosk.rendering import etag_response, render, see_other, wants_fragment
@@ -54,13 +51,6 @@ from kiosk.services.directory import working_calendar
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
 
 HOTLINE_ROLES = (Role.AGENT, Role.SUPERVISOR)
-
-
-@bp.app_context_processor
-def hotline_labels():
-    return {"category_labels": CATEGORY_LABELS, "disposition_labels": DISPOSITION_LABELS,
-            "agent_state_labels": AGENT_STATE_LABELS, "stage_labels": STAGE_LABELS,
-            "change_labels": CHANGE_LABELS}
 
 
 # --- the console -----------------------------------------------------------------------------------
@@ -137,7 +127,7 @@ def _phrase_groups(call: Call) -> OrderedDict[str, list[PhraseButton]]:
     surname = call.caller_surname or (surname_of(call.owner.name) if call.owner else "")
     hotline_number = current_app.config["HOTLINE_NUMBER"]
     phrases = hotline.script_phrases()
-    by_stage: OrderedDict[str, list] = OrderedDict((stage, []) for stage in STAGE_LABELS)
+    by_stage: OrderedDict[str, list] = OrderedDict((stage, []) for stage in labels.PHRASE_STAGE)
     for phrase in phrases:
         by_stage.setdefault(phrase.stage, []).append(phrase)
     shortcuts = iter("1234567890")  # Alt+1 … Alt+0 for the first ten phrases, in stage order
@@ -274,7 +264,7 @@ def outcome(call_id: int):
     except hotline.NotReady:
         form.form_errors.append(_("这个来电已处理完毕。"))
         return _call_screen(_load_call(call_id), "call_outcome", status=422, outcome_form=form)
-    flash(_("已处理：%(what)s。", what=DISPOSITION_LABELS[settled.disposition]), "success")
+    flash(_("已处理：%(what)s。", what=labels.DISPOSITION[settled.disposition]), "success")
     return see_other(url_for("hotline.call", call_id=call.id))
 
 
@@ -408,7 +398,8 @@ def callback_result(call_id: int):
                             callback_message=_("这条回访刚被其他人记录，请核对。"))
     except Refused:
         abort(403)
-    flash(_("已记录回访：%(result)s。", result=CALLBACK_LABELS[CallbackResult(form.result.data)]), "success")
+    flash(_("已记录回访：%(result)s。", result=labels.CALLBACK_RESULT[CallbackResult(form.result.data)]),
+          "success")
     return see_other(url_for("hotline.call", call_id=call.id))
 
 

@@ -16,8 +16,6 @@ from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
 from kiosk.domain.rotation import BuyerSays
 from kiosk.forms.kiosk import (
-    PLACE_LABELS,
-    PURPOSE_LABELS,
     AppointmentCodeForm,
     PairForm,
     SignOutForm,
@@ -45,8 +43,7 @@ def tablet_rules(_endpoint, _values):
 
 @bp.context_processor
 def kiosk_context():
-    return {"purpose_labels": PURPOSE_LABELS, "place_labels": PLACE_LABELS,
-            "idle_seconds": current_app.config["KIOSK_IDLE_SECONDS"]}
+    return {"idle_seconds": current_app.config["KIOSK_IDLE_SECONDS"]}
 
 
 def _place() -> Place:

@@ -11,10 +11,9 @@ from flask_babel import lazy_gettext as _l
 from kiosk import reports
 from kiosk.access import roles
 from kiosk.clock import local, utcnow
-from kiosk.domain.kpi import KPIS, KpiCode, Period, PeriodKind, Verdict, parse_period, period_for
+from kiosk.domain.kpi import KPIS, KpiCode, Period, PeriodKind, parse_period, period_for
 from kiosk.exports import csv_download, xlsx_download
 from kiosk.forms.fields import day_arg, row_id_or_none
-from kiosk.forms.tasks import CALLBACK_LABELS, CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from kiosk.models.people import Role
 from kiosk.rendering import render
 from kiosk.services import kpi
@@ -23,17 +22,14 @@ bp = Blueprint("kpi", __name__, url_prefix="/kpi")
 
 #: The report's sections after summary, trends and volume: one per breakdown, then the rotation.
 SECTION_NUMBERS = [_l("四、"), _l("五、"), _l("六、"), _l("七、"), _l("八、")]
-VERDICT_LABELS = {Verdict.MET: _l("达标"), Verdict.MISSED: _l("未达标"), Verdict.NOT_COUNTED: _l("不计")}
 
 #: Periods outside these years are refused (their UTC bounds would not fit a datetime).
 YEARS = range(2000, 2101)
 
 
 @bp.context_processor
-def labels():
-    return {"kpi_labels": reports.KPI_LABELS, "kpi_notes": reports.kpi_notes(_ring_target()), "kpis": KPIS,
-            "kpi_codes": list(KpiCode), "status_labels": reports.STATUS_LABELS,
-            "dimension_labels": reports.DIMENSION_LABELS, "period_kinds": reports.PERIOD_KIND_LABELS,
+def kpi_helpers():
+    return {"kpi_notes": reports.kpi_notes(_ring_target()), "kpis": KPIS, "kpi_codes": list(KpiCode),
             "value_text": reports.value_text, "target_text": reports.target_text,
             "basis_text": reports.basis_text, "row_name": reports.row_name,
             "period_title": reports.period_title, "report_title": reports.report_title,
@@ -115,9 +111,7 @@ def drill(kpi_code: str):
     args = {**filter_args, "missed": "1"} if only_missed else filter_args
     return render("kpi/drill.html", "drill_rows", code=code, period=period, page=page, dimension=dimension,
                   only_missed=only_missed, args=args, filter_args=filter_args,
-                  row_label=_row_label(dimension, key), verdict_labels=VERDICT_LABELS,
-                  call_categories=CATEGORY_LABELS, priority_labels=PRIORITY_LABELS,
-                  slip_statuses=STATUS_LABELS, callback_results=CALLBACK_LABELS)
+                  row_label=_row_label(dimension, key))
 
 
 def _row_label(dimension: str | None, key) -> str | None:
@@ -138,8 +132,7 @@ def _int_or_404(text: str) -> int:
 def report(label: str):
     """The weekly report (a week, ``2026-W43``) or the monthly 服务监督报告 (``2026-10``), printable on A4."""
     data = kpi.report(_report_period(label), utcnow(), ring_target_seconds=_ring_target())
-    return render("kpi/report.html", **_page_context(data), section_numbers=SECTION_NUMBERS,
-                  slip_categories=CATEGORY_LABELS)
+    return render("kpi/report.html", **_page_context(data), section_numbers=SECTION_NUMBERS)
 
 
 @bp.route("/reports/<label>.xlsx")

@@ -12,14 +12,12 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from flask_babel import gettext as _
 
+from kiosk import labels
 from kiosk.access import device
 from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.domain.classify import Place
 from kiosk.domain.model_home import AssetEvent, DamageCause, RoundStatus
 from kiosk.forms.model_home import (
-    CAUSE_LABELS,
-    EVENT_LABELS,
-    KIND_LABELS,
     MAX_PHOTO_BYTES,
     MAX_PHOTOS,
     AssetForm,
@@ -45,9 +43,8 @@ def tablet_rules(endpoint, _values):
 
 
 @bp.context_processor
-def labels():
-    return {"kind_labels": KIND_LABELS, "event_labels": EVENT_LABELS, "cause_labels": CAUSE_LABELS,
-            "idle_seconds": current_app.config["KIOSK_IDLE_SECONDS"]}
+def tablet_context():
+    return {"idle_seconds": current_app.config["KIOSK_IDLE_SECONDS"]}
 
 
 def _tablet():
@@ -89,7 +86,7 @@ def round_page(round_kind: str, slot: str):
             flash(refused.message, "warning")
             return see_other(url_for("model_home.index"))
         failed = sum(not c.ok for c in done.checks)
-        flash(_("%(round)s已完成。", round=KIND_LABELS[due.kind]) + (
+        flash(_("%(round)s已完成。", round=labels.ROUND_KIND[due.kind]) + (
             _("发现 %(n)d 项问题，已开任务单并通知主管。", n=failed) if failed else ""), "success")
         return see_other(url_for("model_home.index"))
     status = 422 if request.method == "POST" else 200

@@ -13,7 +13,7 @@ from kiosk.auditing import by_request
 from kiosk.clock import local, utcnow
 from kiosk.domain.model_home import RoundKind
 from kiosk.forms.fields import day_arg
-from kiosk.forms.model_home import CAUSE_LABELS, EVENT_LABELS, KIND_LABELS, CheckForm, SupervisorForm
+from kiosk.forms.model_home import CheckForm, SupervisorForm
 from kiosk.models.model_home import ModelHomeCheck
 from kiosk.models.people import Role
 from kiosk.photo_storage import asset_photos
@@ -21,11 +21,6 @@ from kiosk.rendering import render, see_other
 from kiosk.services import accounts, directory, model_home
 
 bp = Blueprint("model_homes", __name__, url_prefix="/model-homes")
-
-
-@bp.context_processor
-def labels():
-    return {"kind_labels": KIND_LABELS, "event_labels": EVENT_LABELS, "cause_labels": CAUSE_LABELS}
 
 
 def _day() -> date:

@@ -13,9 +13,9 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from kiosk import labels
 from kiosk.access import roles
 from kiosk.clock import local, utcnow
 from kiosk.domain.classify import Place
@@ -28,7 +28,6 @@ from kiosk.domain.rotation import (
     HoursSet,
     MakeUpGranted,
     OnLeave,
-    Presence,
     Reassigned,
     Reordered,
     SalesCall,
@@ -57,16 +56,6 @@ from kiosk.services.rotation import RotationRefused, sid
 
 bp = Blueprint("rotation", __name__, url_prefix="/rotation")
 
-PRESENCE_LABELS = {
-    Presence.AT_DESK: _l("在岗"),
-    Presence.LEFT: _l("不在现场"),
-    Presence.ON_LEAVE: _l("请假/休假"),
-    Presence.ON_COMPANY_BUSINESS: _l("公务外出"),
-    Presence.BUSY_OWN_WORK: _l("处理工作事务"),
-    Presence.BUSY_LEADER_ASSIGNED: _l("处理领导安排的工作"),
-}
-UP_LABELS = (_l("一接"), _l("二接"), _l("三接"))
-PERIOD_LABELS = {"day": _l("日"), "week": _l("周"), "month": _l("月")}
 
 FORMS = {
     "group_form": GroupForm,
@@ -150,7 +139,7 @@ def _may_log_call(view: rotation.DayView) -> bool:
     """Supervisors, and the salespeople at the front desk (一接–三接, 制度2 第11、12条), log sales calls."""
     if not current_user.is_authenticated:
         return False
-    return _is_supervisor() or _me() in up_next(view.state, len(UP_LABELS))
+    return _is_supervisor() or _me() in up_next(view.state, len(labels.UP_NEXT))
 
 
 def _context(view: rotation.DayView) -> dict:
@@ -158,12 +147,12 @@ def _context(view: rotation.DayView) -> dict:
     rows = [
         {
             "position": i + 1, "name": name, "me": p == _me(),
-            "presence": PRESENCE_LABELS[state.presence_of(p)], "available": state.is_available(p),
+            "presence": labels.PRESENCE[state.presence_of(p)], "available": state.is_available(p),
             "counts": totals[p].counted, "uncounted": totals[p].uncounted_total, "assists": totals[p].assists,
         }
         for i, (p, name) in enumerate(view.people())
     ]
-    up = list(zip(UP_LABELS, view.up_next_names(len(UP_LABELS)), strict=False))
+    up = list(zip(labels.UP_NEXT, view.up_next_names(len(labels.UP_NEXT)), strict=False))
     return {"view": view, "rows": rows, "up": up, "call_answerer": view.name(view.last_in_rotation()),
             "may_log_call": _may_log_call(view)}
 
@@ -373,8 +362,7 @@ def _report_args() -> tuple[str, date]:
 def report():
     period, day = _report_args()
     result = rotation.report(OFFICE, *rotation.period_bounds(period, day))
-    return render("rotation/report.html", "report_body", result=result, period=period, day=day,
-                  periods=PERIOD_LABELS)
+    return render("rotation/report.html", "report_body", result=result, period=period, day=day)
 
 
 @bp.route("/report.csv")

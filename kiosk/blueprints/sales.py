@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from kiosk import labels
 from kiosk.access import roles, signed_in
 from kiosk.clock import local, utcnow
 from kiosk.domain.masking import mask_phone
@@ -16,10 +17,7 @@ from kiosk.domain.sales_pipeline import REQUIREMENTS, PipelineStep, ReminderOutc
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import offered
 from kiosk.forms.sales import (
-    OUTCOME_LABELS,
-    SIGNER_CHOICES,
     STEP_FORMS,
-    STEP_LABELS,
     EnquiryForm,
     RegisterForm,
     ReminderForm,
@@ -34,10 +32,9 @@ bp = Blueprint("sales", __name__, url_prefix="/sales")
 S = PipelineStep
 
 
-@bp.app_context_processor
-def sales_labels():
-    return {"step_labels": STEP_LABELS, "outcome_labels": OUTCOME_LABELS,
-            "signer_labels": dict(SIGNER_CHOICES), "signer_of": sales.signer_of}
+@bp.context_processor
+def sales_helpers():
+    return {"signer_of": sales.signer_of}
 
 
 def _today() -> date:
@@ -91,7 +88,7 @@ def sign_off(step_id: int):
         flash(refused.message, "warning")
     else:
         flash(_("已确认：%(customer)s，%(step)s。", customer=row.file.customer_name,
-                step=STEP_LABELS[S(row.step)]), "success")
+                step=labels.PIPELINE_STEP[S(row.step)]), "success")
     return see_other(url_for("sales.sign_offs"))
 
 
@@ -112,7 +109,7 @@ def tick(reminder_id: int):
         flash(_("这条提醒已经记录过了。"), "warning")
         return see_other(url_for("sales.today"))
     text = _("已记录提醒：%(customer)s，%(outcome)s。", customer=reminder.file.customer_name,
-             outcome=OUTCOME_LABELS[outcome])
+             outcome=labels.REMINDER_OUTCOME[outcome])
     if outcome.reports_to_project_manager and reminder.step == S.DOWN_PAYMENT:
         text += _("已即时报告项目经理。")
     flash(text, "success")
@@ -186,7 +183,7 @@ def _file_opened(file: BuyerFile):
 
 
 def _step_taken(step: PipelineStep, file_id: int):
-    flash(_("已记录：%(step)s。", step=STEP_LABELS[step]), "success")
+    flash(_("已记录：%(step)s。", step=labels.PIPELINE_STEP[step]), "success")
     return see_other(url_for("sales.buyer", file_id=file_id))
 
 

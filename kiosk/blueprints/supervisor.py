@@ -11,7 +11,6 @@ from kiosk.access import roles
 from kiosk.clock import utcnow
 from kiosk.domain.masking import mask_phone
 from kiosk.forms.fields import row_id_or_none
-from kiosk.forms.kiosk import PLACE_LABELS
 from kiosk.forms.tasks import action_forms
 from kiosk.models.people import Role
 from kiosk.rendering import etag_response, render, wants_fragment
@@ -22,10 +21,9 @@ bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
 
 @bp.context_processor
-def board_labels():
+def board_context():
     # The board is a shared screen: visitors' and callers' numbers are always masked on it.
-    return {"place_labels": {place.value: label for place, label in PLACE_LABELS.items()},
-            "masked": lambda number: mask_phone(number) if number else ""}
+    return {"masked": lambda number: mask_phone(number) if number else ""}
 
 
 def _panel_data(name: str, now) -> dict:

@@ -8,9 +8,9 @@ from datetime import UTC, timedelta
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from kiosk import labels
 from kiosk.access import roles
 from kiosk.auditing import by_request
 from kiosk.clock import SHANGHAI, utcnow
@@ -21,17 +21,8 @@ from kiosk.domain.masking import mask_phone
 from kiosk.domain.slip_lifecycle import Action, Refused
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import row_id_or_none
-from kiosk.forms.kiosk import PURPOSE_LABELS
 from kiosk.forms.tasks import (
-    CALLBACK_LABELS,
-    CATEGORY_LABELS,
-    DEADLINE_LABELS,
-    EVENT_LABELS,
     FORM_CLASSES,
-    NOTE_LABELS,
-    PRIORITY_LABELS,
-    SOURCE_LABELS,
-    STATUS_LABELS,
     VISIT_SLIP_DEFAULTS,
     VISIT_SLIP_OTHERWISE,
     CallbackForm,
@@ -49,31 +40,6 @@ from kiosk.services import accounts, directory, hotline, submissions, tasks, vis
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 WORKERS = (Role.AGENT, Role.STAFF, Role.SUPERVISOR)
-
-ACTION_LABELS = {
-    Action.DISPATCH: _l("派单"),
-    Action.REASSIGN: _l("改派"),
-    Action.ACCEPT: _l("签收"),
-    Action.REJECT: _l("退回"),
-    Action.START: _l("开始处理"),
-    Action.WAIT: _l("等待业主（暂停计时）"),
-    Action.RESUME: _l("继续处理"),
-    Action.NOTE: _l("添加进展"),
-    Action.RESOLVE: _l("办结"),
-    Action.CLOSE: _l("关闭"),
-    Action.REOPEN: _l("重新打开"),
-    Action.PRIORITY: _l("调整优先级"),
-    Action.DEADLINE: _l("调整截止时间"),
-}
-
-
-@bp.app_context_processor
-def slip_labels():
-    return {"slip_labels": {
-        "status": STATUS_LABELS, "priority": PRIORITY_LABELS, "category": CATEGORY_LABELS,
-        "event": EVENT_LABELS, "deadline": DEADLINE_LABELS, "source": SOURCE_LABELS,
-        "action": ACTION_LABELS, "note": NOTE_LABELS, "callback": CALLBACK_LABELS,
-    }}
 
 
 def slip_deadline(slip: TaskSlip, now, policy: DeadlinePolicy) -> str:
@@ -114,8 +80,8 @@ def _slip_page(slip: TaskSlip, *, status: int = 200, submitted=None, message: st
 @roles(Role.AGENT, Role.SUPERVISOR)
 def index():
     args = request.args
-    status = args.get("status", "") if args.get("status", "") in STATUS_LABELS else ""
-    priority = args.get("priority", "") if args.get("priority", "") in PRIORITY_LABELS else ""
+    status = args.get("status", "") if args.get("status", "") in labels.SLIP_STATUS else ""
+    priority = args.get("priority", "") if args.get("priority", "") in labels.PRIORITY else ""
     department_id = row_id_or_none(args.get("department", ""))
     overdue = args.get("overdue") == "1"
     query = args.get("q", "").strip()[:100]
@@ -194,9 +160,10 @@ def act(slip_id: int, action: str):
         if refused.because == "role":
             abort(403)
         return _conflict(slip_id, _("任务单当前状态不能执行“%(action)s”，下面是最新状态。",
-                                    action=ACTION_LABELS[action]))
+                                    action=labels.SLIP_ACTION[action]))
     slip = tasks.get_slip(slip_id)
-    flash(_("任务单 %(number)s：%(action)s。", number=slip.number, action=ACTION_LABELS[action]), "success")
+    flash(_("任务单 %(number)s：%(action)s。", number=slip.number, action=labels.SLIP_ACTION[action]),
+          "success")
     return see_other(local_path(form.next.data) or url_for("tasks.slip", slip_id=slip_id))
 
 
@@ -241,14 +208,14 @@ def new():
             )
             flash(_("已开单 %(number)s。", number=slip.number), "success")
             return see_other(url_for("tasks.slip", slip_id=slip.id))
-        return render("tasks/new.html", "slip_form", form=form, visit=visit, visit_purposes=PURPOSE_LABELS,
+        return render("tasks/new.html", "slip_form", form=form, visit=visit,
                       status=422)
     if visit is not None:
         form.visit_id.data = visit.id
         form.caller_name.data = visit.name
         form.category.data, form.priority.data = VISIT_SLIP_DEFAULTS.get(VisitPurpose(visit.purpose),
                                                                          VISIT_SLIP_OTHERWISE)
-    return render("tasks/new.html", "slip_form", form=form, visit=visit, visit_purposes=PURPOSE_LABELS)
+    return render("tasks/new.html", "slip_form", form=form, visit=visit)
 
 
 def _callbacks_page(*, status: int = 200, submitted: tuple[int, CallbackForm] | None = None,
@@ -290,7 +257,8 @@ def callback_record(callback_id: int):
         return _callbacks_page(status=409, message=_("这条回访刚被其他人记录，下面是最新列表。"))
     except Refused:
         abort(403)
-    flash(_("已记录回访：%(result)s。", result=CALLBACK_LABELS[CallbackResult(form.result.data)]), "success")
+    flash(_("已记录回访：%(result)s。", result=labels.CALLBACK_RESULT[CallbackResult(form.result.data)]),
+          "success")
     return see_other(back or url_for("tasks.callbacks"))
 
 

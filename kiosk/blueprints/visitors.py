@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from kiosk import labels
 from kiosk.access import roles, signed_in
 from kiosk.auditing import by_request
 from kiosk.clock import SHANGHAI, local, utcnow
@@ -17,9 +18,7 @@ from kiosk.domain.masking import mask_phone
 from kiosk.exports import csv_download
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import day_arg, options
-from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS
 from kiosk.forms.visitors import (
-    ALERT_ROLE_LABELS,
     AppointmentForm,
     DeviceForm,
     IncidentForm,
@@ -46,9 +45,8 @@ def shown_mobile(mobile: str | None) -> str:
 
 
 @bp.context_processor
-def labels():
-    return {"purpose_labels": PURPOSE_LABELS, "place_labels": PLACE_LABELS,
-            "alert_role_labels": ALERT_ROLE_LABELS, "shown_mobile": shown_mobile}
+def visitors_context():
+    return {"shown_mobile": shown_mobile}
 
 
 # ---- the visitor log -------------------------------------------------------------------------------
@@ -119,8 +117,8 @@ def export():
     found = visits.visitor_log(f, limit=100_000)
     salespeople = sales_desk.receivers_for(found)
     rows = [[
-        v.badge_code, _fmt(v.signed_in_at), _fmt(v.signed_out_at), PLACE_LABELS[Place(v.place)],
-        PURPOSE_LABELS[VisitPurpose(v.purpose)], v.name, shown_mobile(v.mobile), v.party_size,
+        v.badge_code, _fmt(v.signed_in_at), _fmt(v.signed_out_at), labels.PLACE[Place(v.place)],
+        labels.VISIT_PURPOSE[VisitPurpose(v.purpose)], v.name, shown_mobile(v.mobile), v.party_size,
         _host(v, salespeople), v.incident_class or "",
     ] for v in found]
     return csv_download([header, *rows], f"visitors-{f.start}-{f.end}.csv")
@@ -189,7 +187,7 @@ def incident(incident_id: int):
             )
             flash(_("已保存处理记录。"), "success")
             return see_other(url_for("visitors.incident", incident_id=record.id))
-    roles_text = [ALERT_ROLE_LABELS[AlertRole(r)] for r in record.alert_roles.split(",") if r]
+    roles_text = [labels.ALERT_ROLE[AlertRole(r)] for r in record.alert_roles.split(",") if r]
     return render("visitors/incident.html", "incident_form", incident=record, form=form, status=status,
                   alert_roles=roles_text, now=utcnow(), button=EmptyForm())
 

@@ -43,6 +43,12 @@ class CallbackResult(StrEnum):
     def reopens(self) -> bool:
         return self is CallbackResult.UNSATISFIED
 
+    @property
+    def label_zh(self) -> str:
+        """The result as a slip's history and the call's answer record it (stored text, not translated)."""
+        return {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意",
+                "unreachable": "未接通"}[self.value]
+
 
 class CallbackInterval(StrEnum):
     MONTHLY = "monthly"  # 一年内项目每月回访一次

@@ -10,55 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
+from kiosk import labels
 from kiosk.forms.fields import options, row_id, within_years
-from kiosk.forms.hotline import STAGE_LABELS
-from kiosk.forms.kiosk import PLACE_LABELS
-from kiosk.forms.model_home import KIND_LABELS
-from kiosk.forms.visitors import ALERT_ROLE_LABELS
-from kiosk.navigation import ROLE_LABELS
-from kiosk.services.audit import Action, AuditFilter, ObjectType
-
-ACTION_LABELS = {
-    Action.USER_CREATED: _l("创建用户"),
-    Action.USER_CHANGED: _l("修改用户资料"),
-    Action.USER_ROLES: _l("修改角色"),
-    Action.USER_DEACTIVATED: _l("停用用户"),
-    Action.USER_REACTIVATED: _l("重新启用用户"),
-    Action.USER_PASSWORD_RESET: _l("管理员重设密码"),
-    Action.DEPARTMENT_CREATED: _l("新建部门"),
-    Action.DEPARTMENT_CHANGED: _l("修改部门"),
-    Action.DEVICE_REGISTERED: _l("登记访客终端"),
-    Action.DEVICE_PAIRING_CODE: _l("生成配对码"),
-    Action.DEVICE_PAIRED: _l("终端完成配对"),
-    Action.DEVICE_REVOKED: _l("停用访客终端"),
-    Action.CALENDAR_SET: _l("设置公司日历"),
-    Action.CALENDAR_REMOVED: _l("删除公司日历安排"),
-    Action.DEADLINE_POLICY: _l("修改时限设置"),
-    Action.CALLBACK_RETRY_POLICY: _l("修改回访重拨设置"),
-    Action.ENTRY_CREATED: _l("新增条目"),
-    Action.ENTRY_CHANGED: _l("修改条目"),
-    Action.ENTRY_DELETED: _l("删除条目"),
-    Action.CHECK_CREATED: _l("新增检查项"),
-    Action.CHECK_CHANGED: _l("修改检查项"),
-    Action.MODEL_HOME_SUPERVISOR: _l("设置样板间主管"),
-    Action.WATCH_ADDED: _l("加入关注名单"),
-    Action.WATCH_CHANGED: _l("修改关注名单"),
-    Action.WATCH_REMOVED: _l("移出关注名单"),
-}
-
-OBJECT_LABELS = {
-    ObjectType.USER: _l("用户"),
-    ObjectType.DEPARTMENT: _l("部门"),
-    ObjectType.DEVICE: _l("访客终端"),
-    ObjectType.CALENDAR: _l("工作日历"),
-    ObjectType.POLICY: _l("时限设置"),
-    ObjectType.PHRASE: _l("标准话术"),
-    ObjectType.ANSWER: _l("答客问"),
-    ObjectType.DIRECTORY: _l("“114”通讯录"),
-    ObjectType.CHECK: _l("样板间检查项"),
-    ObjectType.MODEL_HOME: _l("样板间"),
-    ObjectType.WATCH: _l("关注名单"),
-}
+from kiosk.services.audit import AuditFilter
 
 FIELD_LABELS = {
     "username": _l("用户名"), "display_name": _l("姓名"), "department": _l("部门"), "extension": _l("分机号"),
@@ -79,8 +33,8 @@ FIELD_LABELS = {
 
 
 #: Coded values shown in words (a role, a place, a phrase's stage, a round, whom an alert goes to).
-VALUE_LABELS = {"roles": ROLE_LABELS, "place": PLACE_LABELS, "stage": STAGE_LABELS, "kind": KIND_LABELS,
-                "alert_role": ALERT_ROLE_LABELS}
+VALUE_LABELS = {"roles": labels.ROLE, "place": labels.PLACE, "stage": labels.PHRASE_STAGE,
+                "kind": labels.ROUND_KIND, "alert_role": labels.ALERT_ROLE}
 
 
 @dataclass(frozen=True)
@@ -116,9 +70,9 @@ class AuditFilterForm(FlaskForm):
 
     actor_id = SelectField(_l("操作人"), coerce=row_id, validate_choice=True, default=0)
     object_type = SelectField(_l("对象"), validate_choice=True, default="",
-                              choices=options([("", _l("全部")), *OBJECT_LABELS.items()]))
+                              choices=options([("", _l("全部")), *labels.AUDIT_OBJECT.items()]))
     action = SelectField(_l("操作"), validate_choice=True, default="",
-                         choices=options([("", _l("全部")), *ACTION_LABELS.items()]))
+                         choices=options([("", _l("全部")), *labels.AUDIT_ACTION.items()]))
     start = DateField(_l("从"), validators=[Optional(), within_years()],
                       render_kw={"type": "date"})
     end = DateField(_l("到"), validators=[Optional(), within_years()], render_kw={"type": "date"})

@@ -15,51 +15,17 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
+from kiosk import labels
 from kiosk.domain.hotline import REQUIRED_DISPOSITION, AgentStatus, CallCategory, Disposition
 from kiosk.domain.phone_numbers import ANY, CALLER, MOBILE_ONLY
 from kiosk.forms.fields import PhoneField, max_length, options, required, row_id, strip
-from kiosk.forms.tasks import CATEGORY_LABELS
-
-STAGE_LABELS = {
-    "greeting": _l("问候"),
-    "ask_surname": _l("询问贵姓"),
-    "calming": _l("安抚"),
-    "ask_repeat": _l("请求重复"),
-    "recording": _l("记录"),
-    "waiting": _l("致歉久等"),
-    "anything_else": _l("询问补充"),
-    "transferring": _l("转接"),
-    "complaint_accepted": _l("投诉受理"),
-    "suggestion_thanks": _l("感谢建议"),
-    "goodbye": _l("结束语"),
-}
-
-DISPOSITION_LABELS = {
-    Disposition.ANSWERED_ON_SPOT.value: _l("当场答复"),
-    Disposition.SLIP.value: _l("派任务单"),
-    Disposition.TRANSFERRED.value: _l("转相关部门"),
-    Disposition.COMPLAINT.value: _l("投诉受理（24 小时答复）"),
-    Disposition.EMERGENCY.value: _l("应急上报"),
-    Disposition.SUGGESTION.value: _l("感谢建议并登记"),
-    Disposition.CALLBACK.value: _l("回访"),
-}
-
-AGENT_STATE_LABELS = {
-    AgentStatus.AVAILABLE.value: _l("空闲"),
-    AgentStatus.ON_CALL.value: _l("通话中"),
-    AgentStatus.WRAP_UP.value: _l("话后整理"),
-    AgentStatus.PAUSED.value: _l("暂停"),
-}
-
-#: What a call's history (``CallChange.kind``) says was changed.
-CHANGE_LABELS = {"caller": _l("来电人")}
 
 NEEDS_DEPARTMENT = {Disposition.SLIP.value, Disposition.EMERGENCY.value, Disposition.TRANSFERRED.value}
 
 
 class AgentStateForm(FlaskForm):
     state = SelectField(_l("我的状态"), choices=options(
-        (s.value, AGENT_STATE_LABELS[s.value])
+        (s.value, labels.AGENT_STATE[s.value])
         for s in (AgentStatus.AVAILABLE, AgentStatus.WRAP_UP, AgentStatus.PAUSED)
     ), validators=[required()])
 
@@ -70,7 +36,7 @@ class StartCallForm(FlaskForm):
 
 class RecordForm(FlaskForm):
     category = SelectField(_l("类别"), choices=options(
-        [("", _l("请选择"))] + [(c.value, CATEGORY_LABELS[c.value]) for c in CallCategory]),
+        [("", _l("请选择"))] + [(c.value, labels.CATEGORY[c.value]) for c in CallCategory]),
         validators=[required()])
     caller_surname = StringField(_l("来电人贵姓"), filters=[strip], validators=[Optional(), max_length(20)])
     location = StringField(_l("地点"), filters=[strip], validators=[Optional(), max_length(200)])
@@ -80,7 +46,7 @@ class RecordForm(FlaskForm):
 
 class OutcomeForm(FlaskForm):
     disposition = RadioField(_l("处理结果"), validators=[required()], choices=options(
-        (value, label) for value, label in DISPOSITION_LABELS.items() if value != Disposition.CALLBACK.value
+        (value, label) for value, label in labels.DISPOSITION.items() if value != Disposition.CALLBACK.value
     ))
     answer_text = TextAreaField(_l("答复内容"), filters=[strip], validators=[max_length(2000)])
     department_id = SelectField(_l("部门"), coerce=row_id, default=0, validate_choice=True)
@@ -93,7 +59,7 @@ class OutcomeForm(FlaskForm):
     def validate_disposition(self, field):
         required_one = REQUIRED_DISPOSITION.get(CallCategory(self._category)) if self._category else None
         if required_one is not None and field.data != required_one.value:
-            what = DISPOSITION_LABELS[required_one.value]
+            what = labels.DISPOSITION[required_one.value]
             raise ValidationError(_l("此类来电只能按“%(what)s”处理。", what=what))
 
     def validate_answer_text(self, field):
@@ -129,7 +95,7 @@ class NewCallerForm(ChangeReason, FlaskForm):
 
 
 class PhraseForm(FlaskForm):
-    stage = SelectField(_l("通话阶段"), choices=options(STAGE_LABELS.items()), validators=[required()])
+    stage = SelectField(_l("通话阶段"), choices=options(labels.PHRASE_STAGE.items()), validators=[required()])
     text = StringField(_l("话术"), filters=[strip], validators=[required(), max_length(300)],
                        description=_l("可用占位符：{hotline} 热线号码，{surname} 来电人姓氏。"))
     sort_order = IntegerField(_l("排序"), default=0, filters=[lambda v: v or 0],

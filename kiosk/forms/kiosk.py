@@ -27,26 +27,7 @@ from kiosk.services.visits import Relation
 MAX_PARTY = 50
 NAME_PUNCTUATION = set("·•.-' ")
 
-PURPOSE_LABELS = {
-    VisitPurpose.VIEWING: _l("看房"),
-    VisitPurpose.OWNER_BUSINESS: _l("业主办事"),
-    VisitPurpose.COMPLAINT: _l("投诉"),
-    VisitPurpose.REPAIR: _l("报修"),
-    VisitPurpose.VISITING_PERSON: _l("找人"),
-    VisitPurpose.DELIVERY_PROMOTION: _l("送货/推销"),
-    VisitPurpose.JOB_INTERVIEW: _l("面试"),
-    VisitPurpose.MEDIA_INTERVIEW: _l("媒体采访"),
-    VisitPurpose.GOVERNMENT_INSPECTION: _l("检查（公检法/工商/税务）"),
-    VisitPurpose.FORMER_EMPLOYEE: _l("离职员工"),
-    VisitPurpose.OTHER: _l("其他"),
-}
 
-PLACE_LABELS = {
-    Place.SERVICE_CENTRE: _l("客服中心"),
-    Place.MANAGEMENT_OFFICE: _l("管理处"),
-    Place.SALES_OFFICE: _l("售楼处"),
-    Place.MODEL_HOME: _l("样板间"),
-}
 
 # The fields beyond name, mobile, party size and consent that each purpose asks for.
 PURPOSE_FIELDS: dict[VisitPurpose, tuple[str, ...]] = {

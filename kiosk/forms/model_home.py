@@ -17,16 +17,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from kiosk.domain.model_home import AssetEvent, DamageCause, RoundKind
+from kiosk import labels
+from kiosk.domain.model_home import AssetEvent, DamageCause
 from kiosk.forms.fields import SubmissionKeyField, max_length, options, required, row_id, strip, within_years
 
-KIND_LABELS = {
-    RoundKind.OPENING: _l("开店检查（8:30 上岗）"),
-    RoundKind.HOURLY: _l("每小时清点"),
-    RoundKind.CLOSING: _l("闭店检查（19:00）"),
-}
-EVENT_LABELS = {AssetEvent.LOST: _l("丢失"), AssetEvent.DAMAGED: _l("损坏")}
-CAUSE_LABELS = {DamageCause.NOT_BY_A_PERSON: _l("非人为损坏"), DamageCause.BY_A_PERSON: _l("人为损坏")}
 RESULT_CHOICES = options([("ok", _l("正常")), ("problem", _l("有问题"))])
 
 #: Photos of a loss or damage: at most this many, each at most this big, of these kinds (by content).
@@ -81,10 +75,10 @@ def round_form(checks, formdata=None):
 
 class AssetForm(FlaskForm):
     item = StringField(_l("物品名称"), filters=[strip], validators=[required(), max_length(100)])
-    event = RadioField(_l("情况"), choices=options(EVENT_LABELS.items()), validate_choice=True,
+    event = RadioField(_l("情况"), choices=options(labels.ASSET_EVENT.items()), validate_choice=True,
                        validators=[InputRequired(message=_l("请选择丢失或损坏。"))])
     # Checked in validate_cause (a loss has none); no Optional(), which would skip that check.
-    cause = RadioField(_l("损坏原因"), choices=options(CAUSE_LABELS.items()), validate_choice=False)
+    cause = RadioField(_l("损坏原因"), choices=options(labels.DAMAGE_CAUSE.items()), validate_choice=False)
     happened = TextAreaField(_l("经过"), filters=[strip], validators=[required(), max_length(2000)])
     occurred_at = DateTimeLocalField(_l("发生时间"), format="%Y-%m-%dT%H:%M", validators=[
         InputRequired(message=_l("请填写日期和时间。")), within_years()])
@@ -133,7 +127,7 @@ class CheckForm(FlaskForm):
     class Meta:
         csrf = False  # one per row, prefixed; CSRFProtect checks the page's token
 
-    kind = SelectField(_l("巡查"), choices=options(KIND_LABELS.items()), validate_choice=True)
+    kind = SelectField(_l("巡查"), choices=options(labels.ROUND_KIND.items()), validate_choice=True)
     text = StringField(_l("检查项"), filters=[strip], validators=[required(), max_length(200)])
     department_id = SelectField(_l("发现问题派往"), coerce=row_id, validate_choice=True, default=0)
     position = IntegerField(_l("顺序"), default=100, validators=[

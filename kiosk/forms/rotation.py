@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TimeField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from kiosk import labels
 from kiosk.domain.rotation import CustomerKind
 from kiosk.forms.fields import SubmissionKeyField, max_length, options, required, strip, within_years
 
@@ -21,21 +22,6 @@ PRESENCE_CHOICES = options([
     ("left", _l("个人原因离开现场")),
     ("back", _l("回到前台")),
 ])
-#: Who walked in, as the front desk tells it (seed 001 制度1 第11–17、29、42–50条).
-KIND_LABELS = {
-    CustomerKind.NEW_WALK_IN: _l("新客户"),
-    CustomerKind.RETURNING: _l("老客户回访"),
-    CustomerKind.RETURNING_RECOGNISED: _l("老客户（销售人员进门认出）"),
-    CustomerKind.RETURNING_REBOOKING: _l("老客户再次定房"),
-    CustomerKind.WITHDRAWN_RETURNING: _l("已退房客户再次来访"),
-    CustomerKind.BROUGHT_BY_OLD_CUSTOMER: _l("老客户带来的新客户"),
-    CustomerKind.PEER: _l("同行"),
-    CustomerKind.PURPOSE_UNSTATED: _l("未说明来意"),
-    CustomerKind.UNRELATED_TO_SALES: _l("与售楼无关"),
-    CustomerKind.LOOKING_FOR_SOMEONE: _l("找人"),
-    CustomerKind.PROMOTION: _l("推销"),
-    CustomerKind.COMPANY_STAFF: _l("公司及关联单位人员"),
-}
 SELF_CHOICES = options([("back", _l("我已回到前台")), ("busy", _l("我在处理工作事务"))])
 
 
@@ -101,7 +87,8 @@ class GroupForm(_RotationForm):
     """A customer group the front desk received without the tablet: every kind the rules know."""
 
     label = StringField(_l("客户称呼"), filters=[strip], validators=[required(), max_length(40)])
-    kind = SelectField(_l("客户类别"), choices=options((k.name, label) for k, label in KIND_LABELS.items()),
+    kind = SelectField(_l("客户类别"),
+                       choices=options((k.name, label) for k, label in labels.CUSTOMER_KIND.items()),
                        validators=[required()], validate_choice=True, default=CustomerKind.NEW_WALK_IN.name)
     named = SelectField(_l("指定的销售顾问"), validators=[Optional()], validate_choice=True)
     together_with = SelectField(_l("与哪组客户同来"), validators=[Optional()], validate_choice=True)

@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from kiosk import labels
 from kiosk.domain.phone_numbers import MOBILE_ONLY
 from kiosk.domain.sales_pipeline import MORTGAGE_DOCUMENTS, PipelineStep, ReminderOutcome
 from kiosk.forms.fields import (
@@ -35,21 +36,6 @@ from kiosk.forms.fields import (
     strip,
     within_years,
 )
-
-STEP_LABELS = {
-    PipelineStep.REGISTERED: _l("客户登记"),
-    PipelineStep.DEPOSIT: _l("收取定金"),
-    PipelineStep.SUBSCRIPTION: _l("签署认购书"),
-    PipelineStep.DOWN_PAYMENT: _l("交首期款"),
-    PipelineStep.PURCHASE_CONTRACT: _l("签署买卖合同"),
-    PipelineStep.MORTGAGE: _l("办理按揭"),
-    PipelineStep.HANDOVER: _l("入伙"),
-}
-OUTCOME_LABELS = {
-    ReminderOutcome.NOTIFIED: _l("已通知，客户确认"),
-    ReminderOutcome.NOT_REACHED: _l("未联系上（已留言）"),
-    ReminderOutcome.CANNOT_MAKE_IT: _l("客户表示不能按期"),
-}
 
 
 def _date(label):
@@ -142,13 +128,11 @@ class DepositForm(_UnitStepForm):
         _chosen(field, _l("请选择核查房号的项目经理或销控人员。"))
 
 
-SIGNER_CHOICES = [("buyer", _l("买方本人签署")), ("agent", _l("买方书面委托的代理人签署"))]
-
-
 class SubscriptionForm(_UnitStepForm):
     document_no = _text(_l("认购书编号"), 40)
     signed_on = _date(_l("签署日期"))
-    signer = RadioField(_l("签署人"), choices=options(SIGNER_CHOICES), default="buyer", validate_choice=True)
+    signer = RadioField(_l("签署人"), choices=options(labels.SIGNER.items()), default="buyer",
+                        validate_choice=True)
     # No Optional(): it would stop the chain before validate_agent_name.
     agent_name = StringField(_l("代理人姓名"), filters=[strip], validators=[max_length(40)])
     notarised = BooleanField(_l("委托书已经公证"))
@@ -234,7 +218,8 @@ class ReminderForm(FlaskForm):
     class Meta:
         csrf = False  # one per reminder, prefixed; CSRFProtect checks the page's token
 
-    outcome = RadioField(_l("提醒结果"), choices=options(OUTCOME_LABELS.items()), validate_choice=True,
+    outcome = RadioField(_l("提醒结果"), choices=options(labels.REMINDER_OUTCOME.items()),
+                         validate_choice=True,
                          validators=[InputRequired(message=_l("请选择提醒结果。"))])
     note = StringField(_l("备注"), filters=[strip], validators=[max_length(300)])
 

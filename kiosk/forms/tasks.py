@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from kiosk import labels
 from kiosk.clock import local
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.classify import VisitPurpose
@@ -37,26 +38,6 @@ from kiosk.forms.fields import (
 )
 from kiosk.services import directory, tasks
 
-PRIORITY_LABELS = {
-    Priority.ROUTINE: _l("常规"),
-    Priority.MAJOR: _l("重大"),
-    Priority.EMERGENCY: _l("应急/隐患"),
-    Priority.COMPLAINT: _l("投诉"),
-}
-#: Every category a slip can have, with its label: the one table of them, for every page, form and report.
-#: Slips opened from a call carry the call's category (``CallCategory``); staff choose from
-#: ``STAFF_CATEGORIES``; a model home's failed check is repair, cleaning, security or other.
-CATEGORY_LABELS = {
-    "repair": _l("维修"),
-    "cleaning": _l("保洁"),
-    "security": _l("秩序/安全"),
-    CallCategory.INQUIRY.value: _l("咨询"),
-    CallCategory.SERVICE_REQUEST.value: _l("服务需求（报修）"),
-    CallCategory.COMPLAINT.value: _l("投诉"),
-    CallCategory.EMERGENCY.value: _l("应急/隐患"),
-    CallCategory.SUGGESTION.value: _l("建议"),
-    CallCategory.OTHER.value: _l("其他"),
-}
 #: The categories of a slip staff open by hand (the hotline's own come with its calls).
 STAFF_CATEGORIES = ("repair", "cleaning", "security", CallCategory.COMPLAINT.value,
                     CallCategory.SERVICE_REQUEST.value, CallCategory.OTHER.value)
@@ -68,12 +49,9 @@ VISIT_SLIP_DEFAULTS = {
     VisitPurpose.OWNER_BUSINESS: (CallCategory.SERVICE_REQUEST.value, Priority.ROUTINE.value),
 }
 VISIT_SLIP_OTHERWISE = (CallCategory.OTHER.value, Priority.ROUTINE.value)
-CALLBACK_LABELS = {
-    CallbackResult.SATISFIED: _l("满意"),
-    CallbackResult.BASICALLY_SATISFIED: _l("基本满意"),
-    CallbackResult.UNSATISFIED: _l("不满意（重新打开）"),
-    CallbackResult.UNREACHABLE: _l("未接通"),
-}
+#: The agent's choice of a callback's result: the result's words (``labels.CALLBACK_RESULT``), and for
+#: 不满意 what choosing it does, since the slip goes back to its department.
+CALLBACK_CHOICES = {**labels.CALLBACK_RESULT, CallbackResult.UNSATISFIED: _l("不满意（重新打开）")}
 
 
 class ActionForm(FlaskForm):
@@ -129,7 +107,7 @@ class DispatchForm(ActionForm):
 
 
 class PriorityForm(NoteForm):
-    priority = SelectField(_l("优先级"), choices=options(PRIORITY_LABELS.items()), validators=[required()])
+    priority = SelectField(_l("优先级"), choices=options(labels.PRIORITY.items()), validators=[required()])
 
 
 class DeadlineForm(NoteForm):
@@ -138,9 +116,9 @@ class DeadlineForm(NoteForm):
 
 
 class NewSlipForm(FlaskForm):
-    category = SelectField(_l("类别"), choices=options((c, CATEGORY_LABELS[c]) for c in STAFF_CATEGORIES),
+    category = SelectField(_l("类别"), choices=options((c, labels.CATEGORY[c]) for c in STAFF_CATEGORIES),
                            validators=[required()])
-    priority = SelectField(_l("优先级"), choices=options(PRIORITY_LABELS.items()), validators=[required()],
+    priority = SelectField(_l("优先级"), choices=options(labels.PRIORITY.items()), validators=[required()],
                            default=Priority.ROUTINE.value)
     department_id = SelectField(_l("派往部门"), coerce=row_id, validate_choice=True, default=0)
     location = StringField(_l("位置"), filters=[strip], validators=[required(), max_length(200)])
@@ -162,7 +140,7 @@ class CallbackForm(FlaskForm):
 
     version = VersionField()
     next = HiddenField()
-    result = SelectField(_l("回访结果"), choices=options(CALLBACK_LABELS.items()), validators=[required()])
+    result = SelectField(_l("回访结果"), choices=options(CALLBACK_CHOICES.items()), validators=[required()])
     note = TextAreaField(_l("回访记录"), filters=[strip], validators=[max_length(2000)])
 
     def validate_note(self, field):
@@ -190,53 +168,8 @@ class PolicyForm(FlaskForm):
     callback_attempts = _whole(_l("回访未接通：最多拨打（次）"), 1, 10)
     callback_retry_minutes = _whole(_l("回访未接通：间隔（分钟）"), 0, 10080)
 
-STATUS_LABELS = {
-    "new": _l("待派单"),
-    "dispatched": _l("已派单"),
-    "accepted": _l("已签收"),
-    "rejected": _l("已退回"),
-    "in_progress": _l("处理中"),
-    "waiting_on_owner": _l("等待业主"),
-    "resolved": _l("已办结"),
-    "called_back": _l("已回访"),
-    "closed": _l("已关闭"),
-}
-EVENT_LABELS = {
-    "opened": _l("开单"),
-    "dispatch": _l("派单"),
-    "reassign": _l("改派"),
-    "accept": _l("签收"),
-    "reject": _l("退回"),
-    "start": _l("开始处理"),
-    "wait": _l("等待业主"),
-    "resume": _l("继续处理"),
-    "note": _l("进展"),
-    "resolve": _l("办结"),
-    "callback": _l("回访"),
-    "callback_attempt": _l("回访未接通"),
-    "close": _l("关闭"),
-    "reopen": _l("重新打开"),
-    "priority": _l("调整优先级"),
-    "deadline": _l("调整截止时间"),
-    "escalated": _l("超时升级"),
-}
-DEADLINE_LABELS = {"ok": _l("正常"), "near_due": _l("临期"), "overdue": _l("已超时"), "paused": _l("已暂停"),
-                   "done": _l("已办结")}
-SOURCE_LABELS = {"call": _l("来电"), "visit": _l("来访"), "staff": _l("员工报事")}
-
-
 # --- The action forms beside a slip (its page, the supervisor's board) ------------------------------
 
-NOTE_LABELS = {
-    Action.REJECT: _l("退回原因"),
-    Action.WAIT: _l("等待原因"),
-    Action.NOTE: _l("进展说明"),
-    Action.RESOLVE: _l("处理结果"),
-    Action.REOPEN: _l("重新打开原因"),
-    Action.PRIORITY: _l("调整原因"),
-    Action.DEADLINE: _l("调整原因"),
-    Action.REASSIGN: _l("改派原因"),
-}
 FORM_CLASSES = {
     Action.DISPATCH: DispatchForm,
     Action.REASSIGN: DispatchForm,
@@ -265,8 +198,8 @@ def action_form(action: Action, slip, *, submitted: bool = False):
         kwargs.update(departments=directory.active_departments(), people=directory.department_staff(),
                       reason_required=action is Action.REASSIGN)
     form = cls(**kwargs)
-    if action in NOTE_LABELS:
-        form.note.label.text = NOTE_LABELS[action]
+    if action in labels.SLIP_ACTION_NOTE:
+        form.note.label.text = labels.SLIP_ACTION_NOTE[action]
     if not submitted:
         form.version.data = str(slip.version)
         if cls is DispatchForm:

@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import Optional, ValidationError
 
-from kiosk.domain.classify import AlertRole, VisitPurpose
+from kiosk import labels
+from kiosk.domain.classify import VisitPurpose
 from kiosk.domain.phone_numbers import MOBILE_ONLY
 from kiosk.forms.fields import (
     PhoneField,
@@ -19,17 +20,7 @@ from kiosk.forms.fields import (
     strip,
     within_years,
 )
-from kiosk.forms.kiosk import PLACE_LABELS, PURPOSE_LABELS, validate_person_name
-
-ALERT_ROLE_LABELS = {
-    AlertRole.SERVICE_CENTRE: _l("客服中心（客服主任）"),
-    AlertRole.SERVICE_CENTRE_SUPERVISOR: _l("客服主管"),
-    AlertRole.HR: _l("人力资源部"),
-    AlertRole.HR_OFFICER: _l("人事专管员"),
-    AlertRole.PR_ADMIN: _l("行政公关部"),
-    AlertRole.OFFICE_DIRECTOR: _l("管理处主任"),
-    AlertRole.OFFICE_SERVICE_SUPERVISOR: _l("管理处客服主任"),
-}
+from kiosk.forms.kiosk import validate_person_name
 
 
 class MobileSearchForm(FlaskForm):
@@ -38,7 +29,7 @@ class MobileSearchForm(FlaskForm):
 
 class DeviceForm(FlaskForm):
     name = StringField(_l("设备名称"), filters=[strip], validators=[required(), max_length(60)])
-    place = SelectField(_l("位置"), choices=options(PLACE_LABELS.items()), validators=[required()])
+    place = SelectField(_l("位置"), choices=options(labels.PLACE.items()), validators=[required()])
     opens_at = TimeField(_l("开放时间"), validators=[required()])
     closes_at = TimeField(_l("关闭时间"), validators=[required()])
 
@@ -59,7 +50,7 @@ class WatchPersonForm(FlaskForm):
     name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(40)])
     mobile = PhoneField(_l("手机号码"), kinds=MOBILE_ONLY)
     alert_role = SelectField(_l("通知对象"), choices=options([("", _l("客服主管（默认）"))] + [
-        (role.value, label) for role, label in ALERT_ROLE_LABELS.items()
+        (role.value, label) for role, label in labels.ALERT_ROLE.items()
     ]))
     note = StringField(_l("说明"), filters=[strip], validators=[Optional(), max_length(200)])
 
@@ -70,7 +61,7 @@ class WatchPersonForm(FlaskForm):
 class AppointmentForm(FlaskForm):
     visitor_name = StringField(_l("访客姓名"), filters=[strip], validators=[required(), max_length(40)])
     mobile = PhoneField(_l("访客手机号码"), kinds=MOBILE_ONLY)
-    purpose = SelectField(_l("来访事由"), choices=options(PURPOSE_LABELS.items()),
+    purpose = SelectField(_l("来访事由"), choices=options(labels.VISIT_PURPOSE.items()),
                           default=VisitPurpose.VISITING_PERSON.value)
     starts_at = DateTimeLocalField(_l("开始时间"), validators=[required(), within_years()])
     ends_at = DateTimeLocalField(_l("结束时间"), validators=[required(), within_years()])

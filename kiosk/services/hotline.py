@@ -535,7 +535,7 @@ def record_callback_result(callback_id: int, *, actor: User, now: datetime, resu
         ).all()
         if not all(may_work_on(call, actor) for call in calls):
             raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
-        label = tasks.CALLBACK_RESULT_LABELS[result]
+        label = result.label_zh
         for call in calls:
             call.disposition, call.disposed_at = Disposition.CALLBACK.value, now
             call.answer_text = f"{label}：{note}" if note else label

@@ -39,13 +39,6 @@ from kiosk.services import audit, directory, submissions
 from kiosk.services.directory import working_calendar
 from kiosk.services.notifications import notify
 
-CALLBACK_RESULT_LABELS = {
-    CallbackResult.SATISFIED: "满意",
-    CallbackResult.BASICALLY_SATISFIED: "基本满意",
-    CallbackResult.UNSATISFIED: "不满意",
-    CallbackResult.UNREACHABLE: "未接通",
-}
-
 
 def next_slip_number(now: datetime) -> str:
     """RW<yyyymmdd>-<nnnn>, by the Shanghai date; one atomic upsert, so two workers never share a number."""
@@ -527,7 +520,7 @@ def _callback_subject(callback: Callback) -> str:
 
 def _callback_moves_slip(slip: TaskSlip, result: CallbackResult, will_retry: bool, actor: User, now: datetime,
                          note: str) -> None:
-    label = str(CALLBACK_RESULT_LABELS[result])
+    label = result.label_zh
     text = f"{label}：{note}" if note else label
     if not will_retry and not result.reached:
         text = f"{text}（{'已达最多回访次数，按未接通关闭'}）"

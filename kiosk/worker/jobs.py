@@ -122,13 +122,6 @@ def late_grace(settings: Mapping) -> timedelta:
     return timedelta(seconds=settings["WORKER_LATE_AFTER_SECONDS"])
 
 
-HEALTH_LABELS = {
-    JobHealth.NEVER_STARTED: _l("从未运行"),
-    JobHealth.RUNNING: _l("运行中"),
-    JobHealth.LATE: _l("逾期未运行"),
-    JobHealth.FAILED: _l("上次运行失败"),
-    JobHealth.OK: _l("正常"),
-}
 
 
 @dataclass(frozen=True)
