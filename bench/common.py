@@ -36,7 +36,7 @@ Target = tuple[str, str, dict]
 def bench_app():
     """The app as gunicorn serves it, plus a bare hello-world route to compare against."""
     from kiosk import create_app
-    from kiosk.access import public
+    from kiosk.web.access import public
 
     app = create_app()
 

@@ -825,7 +825,7 @@ def audit(url: str, ledger: Ledger, logs: Path) -> list[Check]:
     return checks
 
 
-#: How an unhandled error starts in the logs: ours (kiosk.errors), Flask's own (an error inside an error
+#: How an unhandled error starts in the logs: ours (kiosk.web.errors), Flask's own (an error inside an error
 #: handler), gunicorn's (an error outside Flask).
 UNHANDLED_MARKERS = ("unhandled error on", "Exception on", "Error handling request")
 EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception)\b")

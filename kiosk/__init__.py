@@ -9,8 +9,8 @@ from pathlib import Path
 from flask import Flask
 
 from kiosk.config import Defaults, instance_secret_key, settings_from_environment
-from kiosk.json_input import GuardedJSONProvider
-from kiosk.proxies import trust_proxies
+from kiosk.web.json_input import GuardedJSONProvider
+from kiosk.web.proxies import trust_proxies
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -36,7 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from kiosk import cli, errors, photo_storage, security, templating
+    from kiosk import cli
+    from kiosk.web import errors, photo_storage, security, templating
 
     photo_storage.init_app(app)
     errors.register(app)
@@ -52,7 +53,7 @@ def _init_extensions(app: Flask) -> None:
     from kiosk import models  # noqa: F401  (registers the tables)
     from kiosk.database import configure_engine, end_session
     from kiosk.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-    from kiosk.i18n import select_locale
+    from kiosk.web.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
@@ -89,6 +90,6 @@ def _register_blueprints(app: Flask) -> None:
     blueprints = (auth, main, admin, notifications, *faces)
     for module in blueprints:
         app.register_blueprint(module.bp)
-    from kiosk.access import public
+    from kiosk.web.access import public
 
     public(app.view_functions["static"])

@@ -214,11 +214,11 @@ def report_command(label: str | None, out: str | None, fmt: str | None) -> None:
 
     from flask import current_app
 
-    from kiosk import reports
     from kiosk.clock import local
     from kiosk.domain.kpi import PeriodKind, parse_period, supervision_report_period
-    from kiosk.exports import csv_text, xlsx_bytes
     from kiosk.services import kpi
+    from kiosk.web import reports
+    from kiosk.web.exports import csv_text, xlsx_bytes
 
     now = utcnow()
     try:
@@ -262,8 +262,8 @@ def photos_to_database_command() -> None:
     holds the folder after switching ASSET_PHOTO_STORAGE to "database" (safe to run again)."""
     from flask import current_app
 
-    from kiosk.photo_storage import photo_folder
     from kiosk.services.photos import move_files_to_database
+    from kiosk.web.photo_storage import photo_folder
 
     moved, missing = move_files_to_database(photo_folder(current_app))
     click.echo(f"Moved {moved} photo(s) into the database.")

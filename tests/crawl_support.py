@@ -29,7 +29,6 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from kiosk.access import rule_for_endpoint
 from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.model_home import AssetEvent, DamageCause
@@ -40,8 +39,9 @@ from kiosk.models.model_home import ModelHomeCheck
 from kiosk.models.people import Role, User
 from kiosk.models.sales import BuyerReminder
 from kiosk.models.visits import WatchPerson
-from kiosk.photo_storage import asset_photos
 from kiosk.services import devices, model_home, sales
+from kiosk.web.access import rule_for_endpoint
+from kiosk.web.photo_storage import asset_photos
 from tests.html_support import Form, read_page
 from tests.kiosk_support import sign_in
 from tests.sales_support import S, Team, make_units, walk

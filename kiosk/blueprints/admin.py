@@ -8,16 +8,16 @@ from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kiosk.access import roles
-from kiosk.auditing import by_request
 from kiosk.clock import SHANGHAI, utcnow
 from kiosk.forms.admin import CalendarOverrideForm, DepartmentForm, EmptyForm, UserForm
 from kiosk.forms.audit import AuditFilterForm, changes
 from kiosk.forms.fields import day_arg, options, row_id_or_none
 from kiosk.models.people import Department, Role, User
-from kiosk.rendering import render, see_other
 from kiosk.services import accounts, audit, directory, hotline
 from kiosk.services import jobs as job_records
+from kiosk.web.access import roles
+from kiosk.web.auditing import by_request
+from kiosk.web.rendering import render, see_other
 from kiosk.worker import jobs as timed_jobs
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

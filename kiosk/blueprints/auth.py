@@ -6,13 +6,13 @@ from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from kiosk.access import public, signed_in
 from kiosk.clock import utcnow
 from kiosk.forms.auth import LoginForm, PasswordChangeForm
-from kiosk.navigation import home_endpoint
-from kiosk.rendering import local_path, render, see_other
-from kiosk.security import mark_signed_in, throttle_policy
 from kiosk.services import accounts
+from kiosk.web.access import public, signed_in
+from kiosk.web.navigation import home_endpoint
+from kiosk.web.rendering import local_path, render, see_other
+from kiosk.web.security import mark_signed_in, throttle_policy
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

@@ -14,11 +14,11 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, request
 
-from kiosk.access import public
 from kiosk.clock import utcnow
 from kiosk.domain.hotline import CtiRefusal
 from kiosk.extensions import csrf
 from kiosk.services import hotline
+from kiosk.web.access import public
 
 bp = Blueprint("cti", __name__, url_prefix="/cti")
 

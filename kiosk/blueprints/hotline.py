@@ -11,9 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from kiosk import labels
-from kiosk.access import roles
-from kiosk.auditing import by_request
 from kiosk.clock import utcnow
 from kiosk.domain.call_timer import (
     AMBER_FROM_SECONDS,
@@ -24,7 +21,6 @@ from kiosk.domain.call_timer import (
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.hotline import Disposition, SettledChange, fill_phrase, surname_of
 from kiosk.domain.slip_lifecycle import Refused
-from kiosk.errors import error_response
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import options, row_id_or_none
 from kiosk.forms.hotline import (
@@ -43,10 +39,14 @@ from kiosk.forms.hotline import (
 from kiosk.forms.tasks import CallbackForm
 from kiosk.models.calls import Call
 from kiosk.models.people import Role
-from kiosk.rendering import etag_response, render, see_other, wants_fragment
-from kiosk.security import passive
 from kiosk.services import directory, hotline, tasks
 from kiosk.services.directory import working_calendar
+from kiosk.web import labels
+from kiosk.web.access import roles
+from kiosk.web.auditing import by_request
+from kiosk.web.errors import error_response
+from kiosk.web.rendering import etag_response, render, see_other, wants_fragment
+from kiosk.web.security import passive
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
 

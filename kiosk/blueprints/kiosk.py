@@ -9,8 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, request, session, url_for
 from flask_babel import gettext as _
 
-from kiosk.access import device, public
-from kiosk.auditing import by_request
 from kiosk.clock import utcnow
 from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
@@ -23,9 +21,11 @@ from kiosk.forms.kiosk import (
     purposes_at,
 )
 from kiosk.models.visits import Appointment
-from kiosk.rendering import render, see_other
-from kiosk.security import limit_posts
 from kiosk.services import devices, directory, rotation, sales_desk, submissions, visits
+from kiosk.web.access import device, public
+from kiosk.web.auditing import by_request
+from kiosk.web.rendering import render, see_other
+from kiosk.web.security import limit_posts
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 

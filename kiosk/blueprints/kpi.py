@@ -8,15 +8,15 @@ from datetime import date
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from kiosk import reports
-from kiosk.access import roles
 from kiosk.clock import local, utcnow
 from kiosk.domain.kpi import KPIS, KpiCode, Period, PeriodKind, parse_period, period_for
-from kiosk.exports import csv_download, xlsx_download
 from kiosk.forms.fields import day_arg, row_id_or_none
 from kiosk.models.people import Role
-from kiosk.rendering import render
 from kiosk.services import kpi
+from kiosk.web import reports
+from kiosk.web.access import roles
+from kiosk.web.exports import csv_download, xlsx_download
+from kiosk.web.rendering import render
 
 bp = Blueprint("kpi", __name__, url_prefix="/kpi")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
-from kiosk.access import public, signed_in
-from kiosk.navigation import home_endpoint
-from kiosk.rendering import local_path, render, see_other
 from kiosk.services import notifications, sales
+from kiosk.web.access import public, signed_in
+from kiosk.web.navigation import home_endpoint
+from kiosk.web.rendering import local_path, render, see_other
 
 bp = Blueprint("main", __name__)
 

@@ -12,8 +12,6 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from flask_babel import gettext as _
 
-from kiosk import labels
-from kiosk.access import device
 from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.domain.classify import Place
 from kiosk.domain.model_home import AssetEvent, DamageCause, RoundStatus
@@ -23,10 +21,12 @@ from kiosk.forms.model_home import (
     AssetForm,
     round_form,
 )
-from kiosk.photo_storage import asset_photos
-from kiosk.rendering import render, see_other
-from kiosk.security import limit_posts
 from kiosk.services import model_home, submissions
+from kiosk.web import labels
+from kiosk.web.access import device
+from kiosk.web.photo_storage import asset_photos
+from kiosk.web.rendering import render, see_other
+from kiosk.web.security import limit_posts
 
 bp = Blueprint("model_home", __name__, url_prefix="/model-home")
 

@@ -8,17 +8,17 @@ from datetime import date
 from flask import Blueprint, abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 
-from kiosk.access import roles
-from kiosk.auditing import by_request
 from kiosk.clock import local, utcnow
 from kiosk.domain.model_home import RoundKind
 from kiosk.forms.fields import day_arg
 from kiosk.forms.model_home import CheckForm, SupervisorForm
 from kiosk.models.model_home import ModelHomeCheck
 from kiosk.models.people import Role
-from kiosk.photo_storage import asset_photos
-from kiosk.rendering import render, see_other
 from kiosk.services import accounts, directory, model_home
+from kiosk.web.access import roles
+from kiosk.web.auditing import by_request
+from kiosk.web.photo_storage import asset_photos
+from kiosk.web.rendering import render, see_other
 
 bp = Blueprint("model_homes", __name__, url_prefix="/model-homes")
 

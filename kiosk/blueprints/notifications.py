@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, request, url_for
 from flask_login import current_user
 
-from kiosk.access import signed_in
 from kiosk.clock import utcnow
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import row_id_or_none
-from kiosk.rendering import etag_response, render, see_other, wants_fragment
-from kiosk.security import passive
 from kiosk.services import notifications
+from kiosk.web.access import signed_in
+from kiosk.web.rendering import etag_response, render, see_other, wants_fragment
+from kiosk.web.security import passive
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 

@@ -15,8 +15,6 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kiosk import labels
-from kiosk.access import roles
 from kiosk.clock import local, utcnow
 from kiosk.domain.classify import Place
 from kiosk.domain.rotation import (
@@ -34,7 +32,6 @@ from kiosk.domain.rotation import (
     SalespersonLeft,
     up_next,
 )
-from kiosk.exports import csv_download
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import day_arg
 from kiosk.forms.rotation import (
@@ -48,11 +45,14 @@ from kiosk.forms.rotation import (
     SelfStatusForm,
 )
 from kiosk.models.people import Role
-from kiosk.rendering import etag_response, render, see_other, wants_fragment
-from kiosk.security import passive
 from kiosk.services import rotation, submissions
 from kiosk.services.rotation import DEFAULT_OFFICE as OFFICE
 from kiosk.services.rotation import RotationRefused, sid
+from kiosk.web import labels
+from kiosk.web.access import roles
+from kiosk.web.exports import csv_download
+from kiosk.web.rendering import etag_response, render, see_other, wants_fragment
+from kiosk.web.security import passive
 
 bp = Blueprint("rotation", __name__, url_prefix="/rotation")
 

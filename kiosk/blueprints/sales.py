@@ -9,8 +9,6 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kiosk import labels
-from kiosk.access import roles, signed_in
 from kiosk.clock import local, utcnow
 from kiosk.domain.masking import mask_phone
 from kiosk.domain.sales_pipeline import REQUIREMENTS, PipelineStep, ReminderOutcome, allowed_next_steps
@@ -25,8 +23,10 @@ from kiosk.forms.sales import (
 )
 from kiosk.models.people import Role, User
 from kiosk.models.sales import BuyerFile
-from kiosk.rendering import render, see_other
 from kiosk.services import accounts, sales, submissions
+from kiosk.web import labels
+from kiosk.web.access import roles, signed_in
+from kiosk.web.rendering import render, see_other
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
 S = PipelineStep

@@ -7,15 +7,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from kiosk.access import roles
 from kiosk.clock import utcnow
 from kiosk.domain.masking import mask_phone
 from kiosk.forms.fields import row_id_or_none
 from kiosk.forms.tasks import action_forms
 from kiosk.models.people import Role
-from kiosk.rendering import etag_response, render, wants_fragment
-from kiosk.security import passive
 from kiosk.services import board, directory, tasks
+from kiosk.web.access import roles
+from kiosk.web.rendering import etag_response, render, wants_fragment
+from kiosk.web.security import passive
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 

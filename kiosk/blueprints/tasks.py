@@ -10,9 +10,6 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kiosk import labels
-from kiosk.access import roles
-from kiosk.auditing import by_request
 from kiosk.clock import SHANGHAI, utcnow
 from kiosk.domain.callbacks import CallbackResult, CallbackRetryPolicy
 from kiosk.domain.classify import VisitPurpose
@@ -33,9 +30,12 @@ from kiosk.forms.tasks import (
 )
 from kiosk.models.people import Role
 from kiosk.models.tasks import TaskSlip
-from kiosk.rendering import etag_response, local_path, render, see_other, wants_fragment
-from kiosk.security import passive_polls
 from kiosk.services import accounts, directory, hotline, submissions, tasks, visits
+from kiosk.web import labels
+from kiosk.web.access import roles
+from kiosk.web.auditing import by_request
+from kiosk.web.rendering import etag_response, local_path, render, see_other, wants_fragment
+from kiosk.web.security import passive_polls
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 

@@ -9,13 +9,9 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kiosk import labels
-from kiosk.access import roles, signed_in
-from kiosk.auditing import by_request
 from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.domain.classify import AlertRole, IncidentClass, Place, VisitPurpose
 from kiosk.domain.masking import mask_phone
-from kiosk.exports import csv_download
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import day_arg, options
 from kiosk.forms.visitors import (
@@ -27,8 +23,12 @@ from kiosk.forms.visitors import (
 )
 from kiosk.models.people import Role, User
 from kiosk.models.visits import Incident, Visit, WatchPerson
-from kiosk.rendering import render, same_site_path, see_other
 from kiosk.services import accounts, devices, directory, incidents, sales_desk, submissions, visits
+from kiosk.web import labels
+from kiosk.web.access import roles, signed_in
+from kiosk.web.auditing import by_request
+from kiosk.web.exports import csv_download
+from kiosk.web.rendering import render, same_site_path, see_other
 
 bp = Blueprint("visitors", __name__, url_prefix="/visitors")
 

@@ -8,7 +8,6 @@ from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectM
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from kiosk import labels
 from kiosk.domain.phone_numbers import ANY, EXTENSION_ONLY
 from kiosk.forms.auth import MIN_PASSWORD
 from kiosk.forms.fields import (
@@ -22,6 +21,7 @@ from kiosk.forms.fields import (
     within_years,
 )
 from kiosk.models.people import Role
+from kiosk.web import labels
 
 USERNAME = re.compile(r"^[a-zA-Z0-9_.-]{2,40}$")
 CODE = re.compile(r"^[a-z0-9_]{2,40}$")

@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from kiosk import labels
 from kiosk.forms.fields import options, row_id, within_years
 from kiosk.services.audit import AuditFilter
+from kiosk.web import labels
 
 FIELD_LABELS = {
     "username": _l("用户名"), "display_name": _l("姓名"), "department": _l("部门"), "extension": _l("分机号"),

@@ -15,10 +15,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from kiosk import labels
 from kiosk.domain.hotline import REQUIRED_DISPOSITION, AgentStatus, CallCategory, Disposition
 from kiosk.domain.phone_numbers import ANY, CALLER, MOBILE_ONLY
 from kiosk.forms.fields import PhoneField, max_length, options, required, row_id, strip
+from kiosk.web import labels
 
 NEEDS_DEPARTMENT = {Disposition.SLIP.value, Disposition.EMERGENCY.value, Disposition.TRANSFERRED.value}
 

@@ -17,9 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from kiosk import labels
 from kiosk.domain.model_home import AssetEvent, DamageCause
 from kiosk.forms.fields import SubmissionKeyField, max_length, options, required, row_id, strip, within_years
+from kiosk.web import labels
 
 RESULT_CHOICES = options([("ok", _l("正常")), ("problem", _l("有问题"))])
 

@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TimeField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from kiosk import labels
 from kiosk.domain.rotation import CustomerKind
 from kiosk.forms.fields import SubmissionKeyField, max_length, options, required, strip, within_years
+from kiosk.web import labels
 
 PRESENCE_CHOICES = options([
     ("on_leave", _l("请假/休假")),

@@ -21,7 +21,6 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from kiosk import labels
 from kiosk.domain.phone_numbers import MOBILE_ONLY
 from kiosk.domain.sales_pipeline import MORTGAGE_DOCUMENTS, PipelineStep, ReminderOutcome
 from kiosk.forms.fields import (
@@ -36,6 +35,7 @@ from kiosk.forms.fields import (
     strip,
     within_years,
 )
+from kiosk.web import labels
 
 
 def _date(label):

@@ -15,7 +15,6 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from kiosk import labels
 from kiosk.clock import local
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.classify import VisitPurpose
@@ -37,6 +36,7 @@ from kiosk.forms.fields import (
     within_years,
 )
 from kiosk.services import directory, tasks
+from kiosk.web import labels
 
 #: The categories of a slip staff open by hand (the hotline's own come with its calls).
 STAFF_CATEGORIES = ("repair", "cleaning", "security", CallCategory.COMPLAINT.value,

@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import Optional, ValidationError
 
-from kiosk import labels
 from kiosk.domain.classify import VisitPurpose
 from kiosk.domain.phone_numbers import MOBILE_ONLY
 from kiosk.forms.fields import (
@@ -21,6 +20,7 @@ from kiosk.forms.fields import (
     within_years,
 )
 from kiosk.forms.kiosk import validate_person_name
+from kiosk.web import labels
 
 
 class MobileSearchForm(FlaskForm):

@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from kiosk import create_app
-from kiosk.access import rule_for_endpoint
 from kiosk.clock import local, utcnow
 from kiosk.domain.classify import VisitPurpose
+from kiosk.web.access import rule_for_endpoint
 from tests.crawl_support import (
     ANONYMOUS,
     DEVICE,

@@ -1,4 +1,4 @@
-"""Downloads that open safely in a spreadsheet (kiosk/exports.py): no formula from typed text."""
+"""Downloads that open safely in a spreadsheet (kiosk/web/exports.py): no formula from typed text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from kiosk.exports import Number, Sheet, csv_download, csv_text, formula_safe, xlsx_bytes
+from kiosk.web.exports import Number, Sheet, csv_download, csv_text, formula_safe, xlsx_bytes
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+86 139", "-5", "@SUM(A1)", "\t=cmd", "\r=cmd"])

@@ -1,8 +1,8 @@
-"""Trend charts drawn on the server (kiosk/charts.py): bars to scale, the target as a line."""
+"""Trend charts drawn on the server (kiosk/web/charts.py): bars to scale, the target as a line."""
 
 from __future__ import annotations
 
-from kiosk.charts import AXIS, HEIGHT, STUB, TOP, WIDTH, Point, bar_chart
+from kiosk.web.charts import AXIS, HEIGHT, STUB, TOP, WIDTH, Point, bar_chart
 
 
 def test_bars_are_to_scale_with_the_target_line():

@@ -16,9 +16,9 @@ from openpyxl import load_workbook
 from kiosk.clock import SHANGHAI, local, utcnow
 from kiosk.domain.kpi import KPIS, KpiCode, PeriodKind, Unit, period_for, supervision_report_period
 from kiosk.extensions import db
-from kiosk.labels import KPI as KPI_LABELS
 from kiosk.models.calls import Call
 from kiosk.models.tasks import TaskSlip
+from kiosk.web.labels import KPI as KPI_LABELS
 from tests.web.kpi_support import PERIOD as WORLD_MONTH
 from tests.web.kpi_support import build, parse_html, read_kpi_page, read_report_page
 

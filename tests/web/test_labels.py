@@ -1,4 +1,4 @@
-"""The words people read: every coded value has its words (kiosk/labels.py), every template asks only for
+"""The words people read: every coded value has its words (kiosk/web/labels.py), every template asks only for
 tables that exist, and no page or download shows a developer's "seed" reference where the company's own
 procedure name belongs (《物业热线服务岗位服务流程与规范》, not "seed 003")."""
 
@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import labels
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.classify import AlertRole, Place, VisitPurpose, classify_visit
 from kiosk.domain.deadlines import DeadlineState, Priority
@@ -24,6 +23,7 @@ from kiosk.domain.slip_lifecycle import Action, Status
 from kiosk.models.people import Role
 from kiosk.services.audit import Action as AuditAction
 from kiosk.services.audit import ObjectType
+from kiosk.web import labels
 from tests.crawl_support import IDENTITIES, build_world, client_for, crawl
 from tests.html_support import readable_text
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kiosk.navigation import FLAT_MENU_LIMIT, MenuGroup, MenuLink, navigation_for
+from kiosk.web.navigation import FLAT_MENU_LIMIT, MenuGroup, MenuLink, navigation_for
 
 
 def menu_of(html: str) -> str:

@@ -17,11 +17,11 @@ import re
 import pytest
 from sqlalchemy import text
 
-from kiosk.access import rule_for_endpoint
 from kiosk.clock import utcnow
 from kiosk.domain.classify import VisitPurpose
 from kiosk.domain.masking import mask_phone
 from kiosk.models.people import Role
+from kiosk.web.access import rule_for_endpoint
 from tests.crawl_support import (
     BUYER_MOBILE,
     CALLER_MOBILE,

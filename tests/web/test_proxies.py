@@ -6,11 +6,11 @@ import pytest
 from flask import request
 from sqlalchemy import event, select
 
-from kiosk.access import public
 from kiosk.extensions import db
 from kiosk.models.security import LoginAttempt
 from kiosk.models.settings import Setting
 from kiosk.services.deployment import UNTRUSTED_FORWARDING_KEY
+from kiosk.web.access import public
 
 PROXY = "10.0.0.2"  # the address the app's socket sees: the proxy's
 FORGED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from kiosk.domain.classify import VisitPurpose
 from kiosk.models.visits import Visit
-from kiosk.rendering import local_path
+from kiosk.web.rendering import local_path
 from tests.kiosk_support import scalar, sign_in
 from tests.support import PASSWORD
 

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from kiosk.extensions import db
 from kiosk.models.rotation import RotationEvent
-from kiosk.navigation import home_endpoint
 from kiosk.services import rotation
 from kiosk.services.rotation import DEFAULT_OFFICE as OFFICE
 from kiosk.services.rotation import sid
+from kiosk.web.navigation import home_endpoint
 from tests.support import OUT_OF_YEARS, field_error
 
 # Views read the clock; the tests fix it at 10:00 in Shanghai, inside the default working hours.

@@ -10,13 +10,13 @@ from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
-from kiosk import labels
 from kiosk.clock import local
 from kiosk.domain.masking import mask_phone
 from kiosk.domain.phone_numbers import readable
 from kiosk.models.people import Role
-from kiosk.navigation import navigation_for
 from kiosk.services.notifications import bell_state
+from kiosk.web import labels
+from kiosk.web.navigation import navigation_for
 
 
 def shanghai_time(moment, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -69,7 +69,8 @@ def register(app) -> None:
     app.jinja_env.filters["local"] = shanghai_time
     app.jinja_env.filters["weekday"] = weekday
     app.jinja_env.globals["get_locale"] = get_locale
-    # the words for coded values, for every template (kiosk/labels.py); a rule's source by its document's name
+    # the words for coded values, for every template (kiosk/web/labels.py); a rule's source by its
+    # document's name
     app.jinja_env.globals["labels"] = labels.FOR_TEMPLATES
     app.jinja_env.filters["cite"] = labels.cite
     app.jinja_env.globals["navigation"] = lambda: navigation_for(current_user)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from kiosk import labels
-from kiosk.charts import Chart, Point, bar_chart
 from kiosk.domain.kpi import KPIS, Direction, KpiCode, Period, PeriodKind, Unit
-from kiosk.exports import Number, Sheet
 from kiosk.services.kpi import Breakdown, KpiReport, KpiValue, NoBreakdown
+from kiosk.web import labels
+from kiosk.web.charts import Chart, Point, bar_chart
+from kiosk.web.exports import Number, Sheet
 
 #: What the number under each KPI counts ("39 / 40 calls").
 BASIS_LABELS = {

@@ -1,6 +1,6 @@
 """The words people read for the coded values of the domain: one table per kind of value, in one place.
 
-Every page, form, flash message and download takes its words from here; ``kiosk.templating`` hands the
+Every page, form, flash message and download takes its words from here; ``kiosk.web.templating`` hands the
 tables to every template once, as ``labels`` (``labels.slip_status[slip.status]``). The tables are keyed
 by the domain's enums; most are ``StrEnum``, so a value read back from the database (a plain string) finds
 the same entry. A kind of value without an enum (a phrase's stage, a slip's own categories) is keyed by its
@@ -13,9 +13,9 @@ Where two tables used to disagree for one value, the words below are the ones ch
   agent what choosing it does (``kiosk.forms.tasks.CALLBACK_CHOICES``).
 * the rotation report's day/week/month are the KPI page's ``PERIOD_KIND`` (the same words, one table).
 
-Kept elsewhere on purpose: the form-only words for actions that are no stored value (a presence change,
-"I am back"; a check's 正常/有问题), the sentences that explain a KPI (``kiosk.reports``), and the domain's
-``label_zh`` properties (``VisitPurpose``, ``Place``, ``AlertRole``, ``RoundKind``, ``Priority``,
+Kept elsewhere on purpose: the form-only words for actions that are no stored value (a presence
+change, "I am back"; a check's 正常/有问题), the sentences that explain a KPI (``kiosk.web.reports``), and
+the domain's ``label_zh`` properties (``VisitPurpose``, ``Place``, ``AlertRole``, ``RoundKind``, ``Priority``,
 ``CallbackResult``): those write Chinese into stored records (an alert's title, a slip's history, a call's
 answer), which stay as written whatever language later reads them.
 """

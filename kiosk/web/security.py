@@ -9,11 +9,11 @@ from flask import current_app, flash, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
-from kiosk.access import check_access, login_redirect
 from kiosk.domain.login_throttle import ThrottlePolicy
 from kiosk.extensions import db, limiter, login_manager
 from kiosk.models.people import User
 from kiosk.services import devices
+from kiosk.web.access import check_access, login_redirect
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
