@@ -73,20 +73,21 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         cti,
         hotline,
-        kiosk,
         kpi,
         main,
-        model_home,
-        model_homes,
+        model_home_office,
+        model_home_tablet,
         notifications,
         rotation,
         sales,
         supervisor,
         tasks,
+        visitor_kiosk,
         visitors,
     )
 
-    faces = (kiosk, visitors, hotline, cti, tasks, supervisor, rotation, sales, model_home, model_homes, kpi)
+    faces = (visitor_kiosk, visitors, hotline, cti, tasks, supervisor, rotation, sales, model_home_tablet,
+             model_home_office, kpi)
     blueprints = (auth, main, admin, notifications, *faces)
     for module in blueprints:
         app.register_blueprint(module.bp)

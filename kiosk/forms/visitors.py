@@ -19,7 +19,7 @@ from kiosk.forms.fields import (
     strip,
     within_years,
 )
-from kiosk.forms.kiosk import validate_person_name
+from kiosk.forms.visitor_kiosk import validate_person_name
 from kiosk.web import labels
 
 

@@ -66,7 +66,7 @@ def sales_tablet(browser, live_server):
 def test_a_buyer_at_the_sales_office_sees_their_salesperson_and_the_rotation_moves_live(
         page, live_server, demo, sign_in, sales_tablet, monkeypatch):
     moment = datetime.combine(local(utcnow()).date(), time(10), tzinfo=SHANGHAI).astimezone(UTC)
-    for module in ("kiosk.blueprints.rotation", "kiosk.blueprints.kiosk"):
+    for module in ("kiosk.blueprints.rotation", "kiosk.blueprints.visitor_kiosk"):
         monkeypatch.setattr(f"{module}.utcnow", lambda: moment)  # after pairing: 10:00, in working hours
     sign_in(page, "xiaoshouzg", DEMO_PASSWORD)
     expect(page).to_have_url(re.compile(r"/rotation/$"))

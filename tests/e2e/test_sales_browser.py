@@ -23,7 +23,7 @@ from kiosk.services import devices, sales
 def twenty_past_eight(monkeypatch):
     """8:20 today in Shanghai: the opening round may be done (from 8:00), nothing else yet."""
     moment = datetime.combine(local(utcnow()).date(), time(8, 20), tzinfo=SHANGHAI).astimezone(UTC)
-    monkeypatch.setattr("kiosk.blueprints.model_home.utcnow", lambda: moment)
+    monkeypatch.setattr("kiosk.blueprints.model_home_tablet.utcnow", lambda: moment)
     return moment
 
 

@@ -31,7 +31,7 @@ DAY = date(2026, 11, 23)
 def clock(monkeypatch):
     """The kiosk's clock, 10:00 in Shanghai unless a test moves it."""
     moment = {"now": TEN}
-    monkeypatch.setattr("kiosk.blueprints.kiosk.utcnow", lambda: moment["now"])
+    monkeypatch.setattr("kiosk.blueprints.visitor_kiosk.utcnow", lambda: moment["now"])
     return moment
 
 

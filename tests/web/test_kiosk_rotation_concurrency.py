@@ -28,7 +28,7 @@ def test_ten_buyers_on_three_tablets_at_once_get_ten_distinct_rule_correct_sales
         app, paired_client, make_user, monkeypatch):
     # The tablets pair at 10:00 of the test's day, hours ago by the real clock, so every request also
     # refreshes the tablet's last-seen time: three tablets writing that at once must not fail either.
-    monkeypatch.setattr("kiosk.blueprints.kiosk.utcnow", lambda: TEN)
+    monkeypatch.setattr("kiosk.blueprints.visitor_kiosk.utcnow", lambda: TEN)
     team = [make_user("sales", display_name=name) for name in ("王敏", "张伟", "杨帆")]
     tablets = [paired_client("sales_office") for _ in range(3)]
     credentials = [t.get_cookie(devices.COOKIE_NAME).value for t in tablets]

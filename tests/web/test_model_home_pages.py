@@ -42,7 +42,7 @@ def clock(monkeypatch):
             self.now = moment
 
     c = Clock()
-    for module in ("kiosk.blueprints.model_home", "kiosk.blueprints.model_homes"):
+    for module in ("kiosk.blueprints.model_home_tablet", "kiosk.blueprints.model_home_office"):
         monkeypatch.setattr(f"{module}.utcnow", lambda: c.now)
     return c
 

@@ -35,7 +35,7 @@ def test_nginx_refuses_the_bodies_the_app_refuses():
     """deploy/nginx/kiosk.conf's client_max_body_size: the app's limit, and the asset record's photos."""
     import re
 
-    from kiosk.blueprints.model_home import ASSET_POST_BYTES
+    from kiosk.blueprints.model_home_tablet import ASSET_POST_BYTES
     from kiosk.config import Defaults
 
     mib = 1024 * 1024

@@ -13,7 +13,7 @@ from kiosk.clock import utcnow
 from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.masking import normalise_mobile
 from kiosk.domain.rotation import BuyerSays
-from kiosk.forms.kiosk import (
+from kiosk.forms.visitor_kiosk import (
     AppointmentCodeForm,
     PairForm,
     SignOutForm,
