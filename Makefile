@@ -47,9 +47,11 @@ nginx:
 install-test: install $(VENV)/.installed-test chromium nginx
 
 # The whole test suite (domain rules, web requests, real browser). DATABASE_URL=postgresql://... runs it on PostgreSQL.
+# One process per core (at most 4), each on a database of its own (tests/conftest.py); TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
 test: install-test
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --numprocesses $(TEST_WORKERS) --maxprocesses 4 --dist loadgroup
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -13,6 +13,9 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+#: Werkzeug's default password hashing (scrypt with its default parameters).
+DEFAULT_PASSWORD_HASH_METHOD = "scrypt"
+
 
 class Defaults:
     # pool_pre_ping: a connection the database dropped (restart, cut link) is replaced before use, so the
@@ -43,6 +46,9 @@ class Defaults:
     LOGIN_BURST_ACCOUNT_FAILURES = 10
     LOGIN_BURST_ADDRESS_FAILURES = 25
     LOGIN_ATTEMPT_RETENTION_DAYS = 30
+    # How new passwords are hashed (Werkzeug's ``generate_password_hash`` method). Keep scrypt: only the test
+    # configuration picks a cheap one, so that its thousands of logins do not each cost a tenth of a second.
+    PASSWORD_HASH_METHOD = DEFAULT_PASSWORD_HASH_METHOD
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024
     # A kiosk tablet stays open for hours: its CSRF token lives as long as the session cookie.
     WTF_CSRF_TIME_LIMIT = None

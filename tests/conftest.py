@@ -3,25 +3,33 @@
 The database is SQLite in a temporary file unless ``DATABASE_URL`` points elsewhere (CI runs the
 suite a second time on PostgreSQL). The schema is built once per run through the Alembic
 migrations, and every test starts from empty tables.
+
+The suite runs on two processes (pytest-xdist, ``make test``): each worker has a database of its own
+(its own SQLite file; on PostgreSQL ``<database>_gw0``, ``<database>_gw1``, created when missing), and
+the tests that share a server-side resource (the Redis store, the deploy test's servers) run on one
+worker, one after the other (``SERIAL``). Each worker builds one app per distinct configuration and
+lends it to every test asking for that configuration; what a test changes on it is put back after it.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections import OrderedDict
 from itertools import count
 
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 
 from kiosk import create_app
 from kiosk.clock import utcnow
 from kiosk.config import normalise_database_url
 from kiosk.database import begin_write
-from kiosk.extensions import db
+from kiosk.extensions import db, limiter
 from kiosk.models.people import Department, User
 from tests.support import PASSWORD
 
@@ -30,6 +38,42 @@ from tests.support import PASSWORD
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 #: A PostgreSQL database the server tests build for themselves when the suite runs on SQLite.
 SERVER_TEST_DATABASE = "kiosk_deploy_test"
+#: The test apps hash passwords with one PBKDF2 round instead of scrypt: a login then costs microseconds,
+#: not a tenth of a second. What the tests check is that passwords are checked; production keeps scrypt.
+TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+#: Tests that must not run at the same time as each other on two workers: those on the one Redis
+#: database (``limiter.reset()`` there empties every count in it, the deploy stack's included) and the
+#: deploy tests' real servers. xdist (``--dist loadgroup``) sends each group to a single worker.
+SERIAL = {"servers": ("tests/deploy/", "tests/web/test_kiosk_rate_limit.py")}
+#: How many apps (one per distinct configuration) a worker keeps for reuse.
+APPS_KEPT = 8
+
+
+def _serial_group(nodeid: str) -> str | None:
+    path = nodeid.split("::")[0]
+    return next((group for group, prefixes in SERIAL.items() if path.startswith(prefixes)), None)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` (``make test``): each test a unit of work for whichever worker is free, but
+    each ``SERIAL`` group one unit, run by one worker in a row. (pytest-xdist's own loadgroup marks a
+    group by renaming the tests' node ids, which pytest 9 no longer lets it do.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SerialGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _serial_group(nodeid) or nodeid
+
+    return SerialGroups(config, log)
+
+
+def worker_suffix() -> str:
+    """``_gw0``, ``_gw1`` ... under pytest-xdist (one per worker process), nothing in a plain run."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"_{worker}" if worker else ""
 
 
 def unavailable(reason: str):
@@ -54,6 +98,16 @@ def redis_key_prefix() -> str:
     return f"kiosk-test-{secrets.token_hex(6)}"
 
 
+def _create_postgres_database(url: str) -> None:
+    """Create the database ``url`` names unless it exists (through the server's ``postgres`` database)."""
+    name = make_url(url).database
+    engine = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+
+
 def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
@@ -67,6 +121,10 @@ def database_url(tmp_path_factory) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
         url = normalise_database_url(url)
+        if worker_suffix():
+            url = make_url(url)
+            url = url.set(database=url.database + worker_suffix()).render_as_string(hide_password=False)
+            _create_postgres_database(url)
         _reset_postgres(url)
         return url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "kiosk-test.sqlite3")
@@ -75,23 +133,16 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def server_database_url(request, database_url) -> str:
     """A migrated PostgreSQL database that servers started by the tests (gunicorn) may share: the suite's
-    own when it runs on PostgreSQL, else ``kiosk_deploy_test`` on 127.0.0.1:5432, built here."""
+    own when it runs on PostgreSQL, else ``kiosk_deploy_test`` (one per worker) on 127.0.0.1:5432, built
+    here."""
     if not database_url.startswith("sqlite"):
         request.getfixturevalue("migrated")
         return database_url
     from flask_migrate import upgrade
-    from sqlalchemy.exc import OperationalError
 
-    admin_url = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    url = admin_url.rsplit("/", 1)[0] + "/" + SERVER_TEST_DATABASE
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{SERVER_TEST_DATABASE}{worker_suffix()}"
     try:
-        engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                                       {"name": SERVER_TEST_DATABASE})
-            if not exists:
-                connection.execute(text(f"CREATE DATABASE {SERVER_TEST_DATABASE}"))
-        engine.dispose()
+        _create_postgres_database(url)
     except OperationalError:
         pytest.skip("PostgreSQL is not answering on 127.0.0.1:5432 (the PostgreSQL run covers these tests)")
     _reset_postgres(url)
@@ -107,17 +158,39 @@ def instance_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("instance")
 
 
-def make_app(database_url: str, **overrides):
-    config = {
+def _test_config(database_url: str, overrides: dict) -> dict:
+    return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
+        **overrides,
     }
-    config.update(overrides)
-    app = create_app(config)
+
+
+def make_app(database_url: str, **overrides):
+    """A new app of the test configuration (for a test that needs one of its own beside ``app``)."""
+    app = create_app(_test_config(database_url, overrides))
     app.test_client_class = KioskClient
+    return app
+
+
+#: This worker's apps, by configuration, the most recently used last.
+_apps: OrderedDict[str, object] = OrderedDict()
+
+
+def _shared_app(database_url: str, overrides: dict):
+    """The worker's app of this configuration, built at its first use (building one compiles every
+    route and, as pages are rendered, every template: most of a short test's time)."""
+    key = repr(sorted(_test_config(database_url, overrides).items()))
+    if key in _apps:
+        _apps.move_to_end(key)
+        return _apps[key]
+    app = _apps[key] = make_app(database_url, **overrides)
+    while len(_apps) > APPS_KEPT:
+        _apps.popitem(last=False)
     return app
 
 
@@ -157,13 +230,26 @@ def app_config():
 
 
 @pytest.fixture
-def app(database_url, migrated, app_config):
-    app = make_app(database_url, **app_config)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        _empty_tables(migrated)
-        db.engine.dispose()
+def app(request, database_url, migrated, app_config):
+    """The app of the test's configuration (``app_config``), on empty tables. It is the worker's shared
+    one unless the test is marked ``own_app`` (it changes the app itself, e.g. adds a route); what a test
+    changes in its settings, extensions and template globals is put back afterwards."""
+    if request.node.get_closest_marker("own_app"):
+        app = make_app(database_url, **app_config)
+    else:
+        app = _shared_app(database_url, app_config)
+    saved = [(mapping, dict(mapping)) for mapping in (app.config, app.extensions, app.jinja_env.globals)]
+    limiter.init_app(app)  # one Limiter serves every app: bound again to this one's settings, counts at zero
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+            _empty_tables(migrated)
+            db.engine.dispose()
+    finally:
+        for mapping, content in saved:
+            mapping.clear()
+            mapping.update(content)
 
 
 def _end_test_transaction() -> None:

@@ -7,11 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cache
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from kiosk.config import DEFAULT_PASSWORD_HASH_METHOD
 from kiosk.extensions import db
 from kiosk.models.types import UTCDateTime
 
@@ -50,20 +52,32 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def password_hash_method() -> str:
+    """The hashing method of new passwords: the app's ``PASSWORD_HASH_METHOD`` (Werkzeug's scrypt unless a
+    test configuration chooses a cheap one), scrypt outside an app."""
+    if has_app_context():
+        return current_app.config["PASSWORD_HASH_METHOD"]
+    return DEFAULT_PASSWORD_HASH_METHOD
+
+
 def hash_password(password: str) -> str:
-    """The stored form of a password (Werkzeug's default algorithm and parameters)."""
-    return generate_password_hash(password)
+    """The stored form of a password (``PASSWORD_HASH_METHOD``: Werkzeug's scrypt and its parameters)."""
+    return generate_password_hash(password, method=password_hash_method())
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
     return check_password_hash(stored_hash, password)
 
 
-@cache
 def dummy_password_hash() -> str:
     """A hash of a random secret, made like every stored one: checked for an unknown username, so that
     answering it costs the same hashing work as a known one and the time does not tell who exists."""
-    return hash_password(secrets.token_urlsafe(24))
+    return _dummy_password_hash(password_hash_method())
+
+
+@cache
+def _dummy_password_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(24), method=method)
 
 
 class User(UserMixin, db.Model):

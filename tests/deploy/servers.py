@@ -1,8 +1,8 @@
 """Real servers for the deploy tests: gunicorn as ``deploy/kiosk-web.service`` starts it, nginx with
 ``deploy/nginx/kiosk.conf``, and a small HTTPS client that talks to nginx as a browser would.
 
-Everything binds to 127.0.0.1 (``TEST_PORT_RANGE=6400-6499`` keeps the ports in a range; otherwise the
-system picks free ones) and is stopped by the fixture that started it.
+Everything binds to 127.0.0.1 (``TEST_PORT_RANGE=6400-6499`` keeps the ports in a range, split between
+the xdist workers; otherwise the system picks free ones) and is stopped by the fixture that started it.
 """
 
 from __future__ import annotations
@@ -39,9 +39,20 @@ READY_WAIT_SECONDS = 60
 _handed_out: set[int] = set()
 
 
-def free_port() -> int:
+def _port_range() -> range | None:
+    """This process's share of ``TEST_PORT_RANGE``: under pytest-xdist each worker takes its own slice,
+    so two workers never hand out the same port."""
     low, _, high = os.environ.get("TEST_PORT_RANGE", "").partition("-")
-    candidates = range(int(low), int(high) + 1) if high else [0] * 20
+    if not high:
+        return None
+    ports = range(int(low), int(high) + 1)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    return ports[worker::workers]
+
+
+def free_port() -> int:
+    candidates = _port_range() or [0] * 20
     for port in candidates:
         with socket.socket() as probe:
             try:

@@ -34,15 +34,51 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
 
 
+#: A ceiling on the wait for the requests still being answered when a test ends (a ready wait, not a timing).
+DRAIN_SECONDS = 60
+
+
+class Draining:
+    """The app as the live server runs it: once ``drain()`` is called, requests still coming (a page polling
+    to the last moment) get a 503 without reaching the app, and ``drain()`` returns when those already in
+    the app are answered, so the tables are not emptied under a request's feet."""
+
+    def __init__(self, app):
+        self.app = app
+        self.closing = False
+        self.busy = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            if self.closing:
+                start_response("503 Service Unavailable", [("Content-Length", "0")])
+                return [b""]
+            self.busy += 1
+        try:
+            return self.app(environ, start_response)  # the app context (and its session) ends in here
+        finally:
+            with self.changed:
+                self.busy -= 1
+                self.changed.notify_all()
+
+    def drain(self) -> None:
+        with self.changed:
+            self.closing = True
+            self.changed.wait_for(lambda: self.busy == 0, timeout=DRAIN_SECONDS)
+
+
 @pytest.fixture
 def live_server(app):
     """The test's app served by a real HTTP server on 127.0.0.1 and a free port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    serving = Draining(app)
+    server = make_server("127.0.0.1", 0, serving, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
+        serving.drain()
         server.shutdown()
         thread.join(timeout=5)
 

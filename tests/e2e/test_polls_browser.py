@@ -12,6 +12,10 @@ from playwright.sync_api import expect
 from kiosk.devtools.demo import DEMO_PASSWORD
 
 
+def _polled(response) -> bool:
+    return "/panels/" in response.url or "/bell" in response.url
+
+
 @pytest.fixture
 def app_config():
     return {"POLL_SECONDS": 1}
@@ -19,12 +23,12 @@ def app_config():
 
 def test_an_unchanged_board_is_answered_304_and_stays_on_screen(page, live_server, demo, sign_in):
     polls = []
-    page.on("response", lambda r: polls.append(r) if "/panels/" in r.url or "/bell" in r.url else None)
+    page.on("response", lambda r: polls.append(r) if _polled(r) else None)
     sign_in(page, "zhuguan", DEMO_PASSWORD)  # supervisors land on the board
     expect(page).to_have_url(f"{live_server}/supervisor/")
     heading = page.locator("#panel_unassigned h2")
     expect(heading).to_be_visible()
-    page.wait_for_timeout(3500)
+    page.wait_for_event("response", lambda r: _polled(r) and r.status == 304)  # an unchanged panel's poll
     statuses = {r.status for r in polls}
     assert 304 in statuses, statuses
     assert all(r.request.headers.get("if-none-match") for r in polls if r.status == 304)

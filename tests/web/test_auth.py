@@ -161,3 +161,18 @@ def test_expired_session_on_htmx_request_redirects_the_page(client, login_as):
     response = client.get_htmx("/notifications/bell")
     assert response.status_code == 401
     assert "/auth/login" in response.headers["HX-Redirect"]
+
+
+def test_passwords_are_hashed_with_scrypt_unless_a_setting_says_otherwise(app, make_user):
+    """Production keeps Werkzeug's scrypt; only the test configuration picks a cheap method."""
+    from kiosk import create_app
+    from kiosk.models.people import dummy_password_hash, hash_password
+
+    assert make_user("agent").password_hash.startswith("pbkdf2:sha256:1$")  # the suite's setting
+    assert dummy_password_hash().startswith("pbkdf2:sha256:1$")
+    production = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                             "SECRET_KEY": "x"})
+    with production.app_context():
+        assert hash_password("s3cret-pass").startswith("scrypt:")
+        assert dummy_password_hash().startswith("scrypt:")
+    assert dummy_password_hash().startswith("pbkdf2:sha256:1$")

@@ -43,6 +43,7 @@ def test_without_trusted_proxies_a_forged_header_never_reaches_throttling(client
     assert _failed_login_address(client, FORGED) == PROXY
 
 
+@pytest.mark.own_app
 @pytest.mark.parametrize(("app_config", "seen"), [(0, ("http", "localhost", PROXY)),
                                                   (1, ("https", "kiosk.example.com", "203.0.113.9"))],
                          indirect=["app_config"])
