@@ -96,6 +96,15 @@ def configuration_problems(config: Mapping, workers: int = 2) -> list[Problem]:
             "host is missing on the others. Use ASSET_PHOTO_STORAGE=database, or put ASSET_PHOTO_DIR on "
             "shared storage and set ASSET_PHOTO_DIR_SHARED=true.",
         ))
+    method = config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method.split(":")[0] != "scrypt":
+        problems.append(Problem(
+            "password-hash-weak",
+            f"新密码的哈希方式是 {method}（测试用的快速方式）：密码库一旦泄露容易被破解。"
+            "请去掉 KIOSK_PASSWORD_HASH_METHOD，使用默认的 scrypt。",
+            f"New passwords are hashed with {method} (the tests' fast method): a leaked password table "
+            "would be easy to crack. Remove KIOSK_PASSWORD_HASH_METHOD to use the default, scrypt.",
+        ))
     if not config.get("SESSION_COOKIE_SECURE"):
         problems.append(Problem(
             "cookie-not-secure",

@@ -47,6 +47,7 @@ def test_a_production_configuration_has_no_problem():
     ({"RATELIMIT_STORAGE_URI": "memory://"}, "ratelimit-memory", True),
     ({"ASSET_PHOTO_STORAGE": "directory"}, "photos-not-shared", False),
     ({"SESSION_COOKIE_SECURE": False}, "cookie-not-secure", False),
+    ({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"}, "password-hash-weak", False),
 ])
 def test_each_misconfiguration_is_named_in_both_languages(change, code, fatal_with_workers):
     [problem] = configuration_problems({**PRODUCTION, **change}, workers=2)
@@ -150,7 +151,7 @@ def test_unreachable_servers_are_named():
 def test_the_test_setup_fails_the_preflight_naming_each_cause(runner):
     result = runner.invoke(args=["check-deploy"])
     assert result.exit_code == 1
-    for code in ("ratelimit-memory", "cookie-not-secure"):
+    for code in ("ratelimit-memory", "cookie-not-secure", "password-hash-weak"):
         assert f"[{code}]" in result.output
     assert "Deployment checks passed" not in result.output
 
@@ -168,7 +169,7 @@ def _cover_calendar_years() -> list[date]:
 
 def test_a_production_environment_passes(server_database_url, redis_url):
     app = make_app(server_database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_url,
-                   SESSION_COOKIE_SECURE=True, TRUSTED_PROXIES=1)
+                   SESSION_COOKIE_SECURE=True, TRUSTED_PROXIES=1, PASSWORD_HASH_METHOD="scrypt")
     with app.app_context():
         added = _cover_calendar_years()
         try:
