@@ -44,7 +44,7 @@ def app_config(tmp_path):
 
 @pytest.fixture(autouse=True)
 def ten_oclock(monkeypatch):
-    for face in ("kiosk", "rotation", "sales", "model_home", "tasks", "visitors"):
+    for face in ("visitor_kiosk", "rotation", "sales", "model_home_tablet", "tasks", "visitors"):
         monkeypatch.setattr(f"kiosk.blueprints.{face}.utcnow", lambda: TEN)
 
 
