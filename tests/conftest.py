@@ -210,7 +210,15 @@ def migrated(database_url):
 def _empty_tables(tables: list[str]) -> None:
     with db.engine.begin() as connection:
         if db.engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # TRUNCATE costs about 2 ms a table even when empty: empty only the tables the test wrote to
+            # (one cheap look-up), then start every sequence at 1 again, as RESTART IDENTITY would.
+            look = " UNION ALL ".join(f"(SELECT '{t}' FROM {t} LIMIT 1)" for t in tables)
+            written = list(connection.scalars(text(look)))
+            if written:
+                connection.execute(text(f"TRUNCATE {', '.join(written)} CASCADE"))
+            connection.execute(text(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
         else:
             # The append-only triggers refuse DELETE (admin_audit): lift them while emptying, then restore.
             triggers = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
