@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from kiosk.config import Defaults, instance_secret_key, settings_from_environment
-from kiosk.web.json_input import GuardedJSONProvider
+from kiosk.json_input import GuardedJSONProvider
 from kiosk.web.proxies import trust_proxies
 
 PACKAGE_DIR = Path(__file__).parent

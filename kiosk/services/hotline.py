@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from kiosk import json_input
 from kiosk.clock import local
 from kiosk.database import dialect_insert, unit_of_work
 from kiosk.domain.callbacks import CallbackResult
@@ -63,7 +64,6 @@ from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.tasks import SlipSource, SlipStatus, TaskSlip
 from kiosk.services import audit, tasks
 from kiosk.services.notifications import notify
-from kiosk.web import json_input
 
 SIGNATURE_HEADER = "X-Kiosk-Signature"
 PBX_HEADER = "X-Kiosk-Pbx"

@@ -6,7 +6,7 @@ import pytest
 from flask import request
 from werkzeug.exceptions import BadRequest
 
-from kiosk.web import json_input
+from kiosk import json_input
 
 
 @pytest.mark.parametrize(("body", "deep"), [

@@ -99,6 +99,22 @@ def test_no_blueprint_touches_the_database(blueprint_modules):
     assert found == [], "a page's reads and writes are named functions of a service"
 
 
+#: The layers below the web edge: they serve the faces and never reach back up into them.
+BELOW_THE_WEB = ("kiosk.services", "kiosk.domain", "kiosk.models", "kiosk.worker")
+
+
+def test_nothing_below_the_web_edge_imports_it():
+    found = []
+    for layer in BELOW_THE_WEB:
+        for path in sorted(Path(importlib.util.find_spec(layer).origin).parent.rglob("*.py")):
+            module = ".".join(path.relative_to(Path(importlib.util.find_spec("kiosk").origin).parent.parent)
+                              .with_suffix("").parts).removesuffix(".__init__")
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            found += [f"{module}:{i.line} imports {i.as_module}" for i in _imports(module, tree)
+                      if _is_under(i.module, ("kiosk.web",)) or _is_under(i.as_module, ("kiosk.web",))]
+    assert found == [], "services, the domain, the models and the worker never import the web edge"
+
+
 # ---- the guard itself ---------------------------------------------------------------------------------
 
 
