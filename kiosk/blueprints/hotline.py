@@ -354,7 +354,7 @@ def new_caller(call_id: int):
 
     if not form.validate():
         return screen(422)
-    unit = hotline.get_unit(form.unit_id.data)
+    unit = directory.get_unit(form.unit_id.data)
     actor = current_user._get_current_object()
     refused = _change_caller(form, lambda reason: hotline.save_new_caller(
         call.id, name=form.name.data, mobile=form.mobile.data or None, unit=unit, actor=actor, now=utcnow(),

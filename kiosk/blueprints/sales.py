@@ -23,7 +23,7 @@ from kiosk.forms.sales import (
 )
 from kiosk.models.people import Role, User
 from kiosk.models.sales import BuyerFile
-from kiosk.services import accounts, sales, submissions
+from kiosk.services import accounts, directory, sales, submissions
 from kiosk.web import labels
 from kiosk.web.access import roles, signed_in
 from kiosk.web.rendering import render, see_other
@@ -256,14 +256,14 @@ def _take(step: PipelineStep, form, file: BuyerFile, submission: submissions.Sub
     version = form.version.data
     if step is S.DEPOSIT:
         sales.record_deposit(file.id, version, sales.Deposit(
-            unit=sales.get_unit(form.unit_id.data), amount=form.amount.data,
+            unit=directory.get_unit(form.unit_id.data), amount=form.amount.data,
             receipt_no=form.receipt_no.data,
             collected_by=_user(form.collected_by), second_person=_user(form.second_person),
             checked_with=_user(form.checked_with), received_on=form.received_on.data), **common)
     elif step is S.SUBSCRIPTION:
         agent = form.signer.data == "agent"
         sales.sign_subscription(file.id, version, sales.Subscription(
-            unit=sales.get_unit(form.unit_id.data), document_no=form.document_no.data,
+            unit=directory.get_unit(form.unit_id.data), document_no=form.document_no.data,
             signed_on=form.signed_on.data, signed_by_agent=agent, agent_name=form.agent_name.data or "",
             notarised=bool(form.notarised.data), id_copy_kept=bool(form.id_copy_kept.data),
             reviewed_by=_user(form.reviewed_by), down_payment_due_on=form.down_payment_due_on.data,

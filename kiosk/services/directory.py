@@ -1,4 +1,4 @@
-"""Departments and the company's calendar overrides."""
+"""Departments, the units of the property register, and the company's calendar overrides."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
 from kiosk.models.calendar import CalendarOverride
 from kiosk.models.people import Department, Role, User, UserRole
+from kiosk.models.property import Unit
 from kiosk.services import audit
 from kiosk.services.audit import Action, By, ObjectType, Subject
 
@@ -24,6 +25,11 @@ def departments() -> list[Department]:
 def get_department(department_id: int | None) -> Department | None:
     """The department with this id; None for none chosen or a stale id."""
     return db.session.get(Department, department_id) if department_id else None
+
+
+def get_unit(unit_id: int | None) -> Unit | None:
+    """The unit a form names (a caller's home, a unit sold); None for none chosen or a stale id."""
+    return db.session.get(Unit, unit_id) if unit_id else None
 
 
 def department_value_taken(column: str, value: str, except_id: int | None = None) -> bool:

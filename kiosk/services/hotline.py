@@ -700,9 +700,6 @@ def get_owner(owner_id: int | None) -> Owner | None:
     return db.session.get(Owner, owner_id) if owner_id is not None else None
 
 
-def get_unit(unit_id: int | None) -> Unit | None:
-    return db.session.get(Unit, unit_id) if unit_id else None
-
 
 def unit_choices() -> list[tuple[int, str]]:
     """Every unit as (id, label) sorted by label, for a new caller's profile: one query of three columns

@@ -107,10 +107,6 @@ def _tell_project_manager(file: BuyerFile, *, title: str, body: str, now: dateti
 # ---- units ---------------------------------------------------------------------------------------
 
 
-def get_unit(unit_id: int | None) -> Unit | None:
-    """The unit a step form names; None for none chosen or a stale id."""
-    return db.session.get(Unit, unit_id) if unit_id else None
-
 
 def unit_sealed_by(unit_id: int) -> UnitLock | None:
     return db.session.get(UnitLock, unit_id)
