@@ -76,7 +76,42 @@ class CtiEvent(StrEnum):
     RINGING = "ringing"
     ANSWERED = "answered"
     HANGUP = "hangup"
+    # A switch's own events (kiosk.domain.asterisk): the answered call moved to another agent's extension
+    # (a transfer), and the name of the switch's recording of the call.
+    TRANSFER = "transfer"
+    RECORDING = "recording"
 
+
+@dataclass(frozen=True)
+class CtiPayload:
+    """One call event as the app applies it, whichever door it came through (the signed webhook, the
+    generic webhook, the Asterisk connector): what happened to which call of the switchboard, when (the
+    switch's clock), and at which agent's extension."""
+
+    event: CtiEvent
+    call_id: str
+    at: datetime
+    caller: str = ""
+    called: str = ""
+    direction: str = "in"
+    extension: str = ""
+    queue: str = ""
+    recording: str = ""
+
+    @property
+    def detail(self) -> str:
+        """What tells this event apart from another of its kind on the same call: a queue rings one agent
+        after another and a call may be transferred more than once, so a ring or a transfer is one per
+        extension; a recording one per file; the answer and the hangup are once per call."""
+        if self.event in (CtiEvent.RINGING, CtiEvent.TRANSFER):
+            return self.extension
+        if self.event is CtiEvent.RECORDING:
+            return self.recording
+        return ""
+
+
+#: The events a webhook sends (a transfer and a recording are told by the Asterisk connector only).
+WEBHOOK_EVENTS = (CtiEvent.RINGING, CtiEvent.ANSWERED, CtiEvent.HANGUP)
 
 #: Zammad's generic CTI API names its events newCall / answer / hangup; both spellings are accepted.
 CTI_EVENT_ALIASES = {"newcall": CtiEvent.RINGING, "answer": CtiEvent.ANSWERED}
@@ -87,10 +122,7 @@ def cti_event(name: str) -> CtiEvent | None:
     key = (name or "").strip().lower()
     if key in CTI_EVENT_ALIASES:
         return CTI_EVENT_ALIASES[key]
-    try:
-        return CtiEvent(key)
-    except ValueError:
-        return None
+    return next((event for event in WEBHOOK_EVENTS if event.value == key), None)
 
 
 class CtiRefusal(StrEnum):
@@ -238,6 +270,8 @@ def merge_event(times: CallTimes, event: CtiEvent, at: datetime) -> CallTimes:
         return CallTimes(_earliest(times.ringing_at, at), times.answered_at, times.ended_at)
     if event is CtiEvent.ANSWERED:
         return CallTimes(_earliest(times.ringing_at, at), _earliest(times.answered_at, at), times.ended_at)
+    if event in (CtiEvent.TRANSFER, CtiEvent.RECORDING):  # the call's own moments are not touched
+        return times
     return CallTimes(_earliest(times.ringing_at, at), times.answered_at, _earliest(times.ended_at, at))
 
 
@@ -249,7 +283,7 @@ def agent_status_after(event: CtiEvent, times: CallTimes, *, settled: bool) -> A
     settled it before the caller hung up (nothing is left to write up). A ring, or the hangup of a call
     nobody answered, says nothing about the agent.
     """
-    if event is CtiEvent.RINGING:
+    if event in (CtiEvent.RINGING, CtiEvent.RECORDING):
         return None
     if times.state is CallState.ANSWERED:
         return AgentStatus.ON_CALL

@@ -12,6 +12,8 @@ from kiosk.models.calls import (
     CtiRefusalCount,
     DirectoryEntry,
     PbxSecret,
+    SwitchConnector,
+    SwitchRequest,
 )
 from kiosk.models.jobs import JobRun, JobSchedule
 from kiosk.models.model_home import (
@@ -45,6 +47,8 @@ __all__ = [
     "CtiRefusalCount",
     "DirectoryEntry",
     "PbxSecret",
+    "SwitchConnector",
+    "SwitchRequest",
     "Building",
     "CalendarOverride",
     "Callback",

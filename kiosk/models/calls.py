@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.extensions import db
@@ -63,6 +63,10 @@ class Call(db.Model):
     # An outbound call an agent started from their callbacks (回访); its result is the callback's.
     callback_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id", ondelete="SET NULL"),
                                                     index=True)
+    # The switch's queue the caller waited in (a call waiting there rings for no agent yet: the board's).
+    queue: Mapped[str | None] = mapped_column(String(40))
+    # The switch's recording of the call (MixMonitor's file name), played through RECORDING_BASE_URL.
+    recording: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -87,14 +91,17 @@ class Call(db.Model):
 
 
 class CallEvent(db.Model):
-    """One switchboard event as received; the unique (switchboard, call id, event) makes a repeat a no-op."""
+    """One switchboard event as received; the unique (switchboard, call id, event, detail) makes a repeat a
+    no-op. ``detail`` tells apart the events a call may have several of: the extension a ring or a transfer
+    reached (a queue rings one agent after another), the recording's file name; it is empty otherwise."""
 
     __tablename__ = "call_events"
-    __table_args__ = (UniqueConstraint("pbx_name", "pbx_call_id", "event"),)
+    __table_args__ = (UniqueConstraint("pbx_name", "pbx_call_id", "event", "detail"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pbx_call_id: Mapped[str] = mapped_column(String(80))
     event: Mapped[str] = mapped_column(String(10))
+    detail: Mapped[str] = mapped_column(String(255), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     pbx_name: Mapped[str] = mapped_column(String(40))
@@ -151,6 +158,8 @@ class PbxSecret(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
     secret: Mapped[str] = mapped_column(String(128))
+    # The token in the address of the generic (Zammad-style) webhook, ``/cti/generic/<token>``; none: off.
+    webhook_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class CtiRefusalCount(db.Model):
@@ -167,6 +176,46 @@ class CtiRefusalCount(db.Model):
     day: Mapped[date] = mapped_column(Date)
     count: Mapped[int] = mapped_column(Integer)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SwitchConnector(db.Model):
+    """The health of a switchboard's long-running connector (``flask cti-asterisk``), written by it: connected
+    or not and since when, its last event, how often it had to reconnect, its last error. The supervisors'
+    board shows it; click-to-dial goes through a switchboard whose connector is connected."""
+
+    __tablename__ = "switch_connectors"
+
+    pbx_name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    address: Mapped[str] = mapped_column(String(200), default="")  # host:port, never the secret
+    connected: Mapped[bool] = mapped_column(Boolean, default=False)
+    connected_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    reconnects: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SwitchRequest(db.Model):
+    """Something the web app asks the switch to do (dial a number from an agent's extension, pause or
+    resume an agent in the queues), queued here and carried out by the switchboard's connector, which
+    alone holds the connection to the switch. ``pbx_call_id`` is the id the dialled call will carry."""
+
+    __tablename__ = "switch_requests"
+    __table_args__ = (Index("ix_switch_requests_pbx_name_status", "pbx_name", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pbx_name: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    extension: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(30), default="")
+    pbx_call_id: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(String(200), default="")
 
 
 class DirectoryEntry(db.Model):

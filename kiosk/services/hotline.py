@@ -27,6 +27,7 @@ from kiosk.domain.hotline import (
     CallState,
     CallTimes,
     CtiEvent,
+    CtiPayload,
     CtiRefusal,
     Disposition,
     SettledChange,
@@ -62,7 +63,7 @@ from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.tasks import SlipSource, SlipStatus, TaskSlip
-from kiosk.services import audit, tasks
+from kiosk.services import audit, switch, tasks
 from kiosk.services.notifications import notify
 
 SIGNATURE_HEADER = "X-Kiosk-Signature"
@@ -70,17 +71,6 @@ PBX_HEADER = "X-Kiosk-Pbx"
 
 
 # --- switchboard events (shaped after Zammad's generic CTI API) ---------------------------------
-
-
-@dataclass(frozen=True)
-class CtiPayload:
-    event: CtiEvent
-    call_id: str
-    at: datetime
-    caller: str = ""
-    called: str = ""
-    direction: str = "in"
-    extension: str = ""
 
 
 class BadEvent(ValueError):
@@ -125,10 +115,14 @@ def _text(data: dict, key: str, limit: int) -> str:
     return value
 
 
-def _number(data: dict, key: str) -> str:
+def switch_number(raw: str) -> str:
     """A caller's or called number in its stored form, or ``""`` (unknown): a switchboard sends
     "anonymous" or nothing for a withheld number, and a ringing call is taken whatever it shows."""
-    return normalise_phone(_raw(data, key, 30), CALLER) or ""
+    return normalise_phone(raw.strip()[:30], CALLER) or ""
+
+
+def _number(data: dict, key: str) -> str:
+    return switch_number(_raw(data, key, 30))
 
 
 def parse_event(body: bytes, *, now: datetime, max_skew: timedelta) -> CtiPayload:
@@ -219,15 +213,21 @@ def switchboards(now: datetime) -> list[SwitchboardRefusals]:
 def receive_event(payload: CtiPayload, pbx_name: str, now: datetime) -> Call | None:
     """Store one switchboard event and fold it into its call; ``None`` when it is a repeat.
 
-    The (switchboard, call id, event) triple is inserted first with ``ON CONFLICT DO NOTHING``: of five
-    copies posted at once exactly one goes on. The call row is created the same way and then locked, so
-    events of one call arriving together are applied one after the other, in whatever order, by
-    ``merge_event``.
+    Every door a switchboard's events come through (the signed webhook, the generic webhook, the Asterisk
+    connector) ends here. The (switchboard, call id, event, detail) row is inserted first with ``ON
+    CONFLICT DO NOTHING``: of five copies posted at once exactly one goes on. The call row is created the
+    same way and then locked, so events of one call arriving together are applied one after the other,
+    in whatever order, by ``merge_event``.
+
+    Who the call is with: a ringing call rings at the extension of its latest ring (a queue rings one
+    agent after another), an answer or a transfer gives it to the extension that took it, and the agent
+    it leaves is free again unless on another call. A hangup that names no extension is the call's agent's.
     """
     with unit_of_work():
         stored = db.session.execute(
             dialect_insert(CallEvent).values(pbx_call_id=payload.call_id, event=payload.event.value,
-                                             at=payload.at, received_at=now, pbx_name=pbx_name)
+                                             detail=payload.detail, at=payload.at, received_at=now,
+                                             pbx_name=pbx_name)
             .on_conflict_do_nothing().returning(CallEvent.id)
         ).scalar()
         if stored is None:
@@ -244,18 +244,49 @@ def receive_event(payload: CtiPayload, pbx_name: str, now: datetime) -> Call | N
         )
         call.caller_number = call.caller_number or payload.caller
         call.called_number = call.called_number or payload.called
+        call.queue = call.queue or payload.queue or None
+        if payload.event is CtiEvent.RECORDING:
+            call.recording = payload.recording
         times = merge_event(_times(call), payload.event, payload.at)
         _apply_times(call, times)
         agent = _agent_by_extension(payload.extension)
-        if agent is not None and (call.agent_id is None or payload.event is CtiEvent.ANSWERED):
+        previous = call.agent_id
+        if payload.event is CtiEvent.RINGING and payload.extension and times.answered_at is None:
+            latest = _agent_by_extension(_latest_ring(pbx_name, payload.call_id))
+            call.agent_id = latest.id if latest else call.agent_id
+        elif agent is not None and (call.agent_id is None or payload.event in (CtiEvent.ANSWERED,
+                                                                                 CtiEvent.TRANSFER)):
             call.agent_id = agent.id
         if call.owner_id is None:
             owner = caller_profile(call.party_number)
             call.owner_id = owner.id if owner else None
+        if agent is None and payload.event is CtiEvent.HANGUP and call.agent_id is not None:
+            agent = db.session.get(User, call.agent_id)
         status = agent_status_after(payload.event, times, settled=call.disposition is not None)
         if agent is not None and status is not None:
             _set_agent_state(agent.id, status, now)
+        if payload.event is CtiEvent.TRANSFER and previous not in (None, call.agent_id):
+            db.session.flush()
+            if not _has_live_call(previous):
+                _set_agent_state(previous, AgentStatus.AVAILABLE, now)
     return call
+
+
+def _latest_ring(pbx_name: str, call_id: str) -> str:
+    """The extension the call rang at last (by the switch's time), whatever order the rings arrived in."""
+    return db.session.scalar(
+        select(CallEvent.detail).where(CallEvent.pbx_name == pbx_name, CallEvent.pbx_call_id == call_id,
+                                       CallEvent.event == CtiEvent.RINGING.value, CallEvent.detail != "")
+        .order_by(CallEvent.at.desc(), CallEvent.id.desc()).limit(1)
+    ) or ""
+
+
+def live_switch_calls(pbx_name: str) -> set[str]:
+    """The call ids of a switchboard's calls the app shows ringing or answered."""
+    return set(db.session.scalars(
+        select(Call.pbx_call_id).where(Call.pbx_name == pbx_name, Call.pbx_call_id.is_not(None),
+                                       Call.state != CallState.ENDED.value)
+    ))
 
 
 def _agent_by_extension(extension: str) -> User | None:
@@ -492,6 +523,30 @@ def _callback_party(callback: Callback) -> tuple[str, Owner | None, str, str]:
     return (owner.mobile or "") if owner else "", owner, owner.name if owner else "", ""
 
 
+def _callback_and_call(callback_id: int, agent: User) -> tuple[Callback, Call | None]:
+    """The pending callback (locked) and its open call if it has one; ``CallbackClosed`` when it is no
+    longer pending, ``Refused`` when the agent may not make it or another agent is on it (首问责任制)."""
+    callback = db.session.scalar(select(Callback).where(Callback.id == callback_id).with_for_update()
+                                 .execution_options(populate_existing=True))
+    if callback is None or callback.status != CallbackStatus.PENDING:
+        raise CallbackClosed(callback_id)
+    if not tasks.may_record_callback(callback, agent):
+        raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
+    call = db.session.scalar(select(Call).where(Call.callback_id == callback.id, Call.disposition.is_(None)))
+    if call is not None and not may_work_on(call, agent):
+        raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
+    return callback, call
+
+
+def _callback_call(callback: Callback, agent: User, **times) -> Call:
+    number, owner, name, location = _callback_party(callback)
+    call = Call(direction="out", caller_number="", called_number=number, agent_id=agent.id,
+                owner_id=owner.id if owner else None, caller_surname=surname_of(name)[:20],
+                location=location[:200], callback_id=callback.id, **times)
+    db.session.add(call)
+    return call
+
+
 def start_callback(callback_id: int, agent: User, now: datetime) -> Call:
     """An agent starts a callback from their list: an outbound call linked to it, its timer from now.
 
@@ -501,24 +556,66 @@ def start_callback(callback_id: int, agent: User, now: datetime) -> Call:
     ``CallbackClosed`` when the callback is no longer pending, ``Refused`` when the agent may not make it.
     """
     with unit_of_work():
-        callback = db.session.scalar(select(Callback).where(Callback.id == callback_id).with_for_update()
-                                     .execution_options(populate_existing=True))
-        if callback is None or callback.status != CallbackStatus.PENDING:
-            raise CallbackClosed(callback_id)
-        if not tasks.may_record_callback(callback, agent):
-            raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
-        call = db.session.scalar(select(Call).where(Call.callback_id == callback.id,
-                                                    Call.disposition.is_(None)))
-        if call is not None and not may_work_on(call, agent):  # another agent is on it (首问责任制)
-            raise Refused(Action.CALLBACK, Status.RESOLVED, "role")
+        callback, call = _callback_and_call(callback_id, agent)
         if call is None:
-            number, owner, name, location = _callback_party(callback)
-            call = Call(direction="out", caller_number="", called_number=number, agent_id=agent.id,
-                        state=CallState.ANSWERED.value, answered_at=now, created_at=now,
-                        owner_id=owner.id if owner else None, caller_surname=surname_of(name)[:20],
-                        location=location[:200], callback_id=callback.id)
-            db.session.add(call)
+            call = _callback_call(callback, agent, state=CallState.ANSWERED.value, answered_at=now,
+                                  created_at=now)
             _set_agent_state(agent.id, AgentStatus.ON_CALL, now)
+    return call
+
+
+class NoSwitch(Exception):
+    """No switch is connected, or the agent has no extension: the call is made by hand."""
+
+
+class NothingToDial(Exception):
+    """There is no number to dial (a callback whose caller left none), or the call is under way."""
+
+
+def may_dial(agent: User, now: datetime) -> bool:
+    """Does a dial button start a call through the switch for this agent now (a connected switch and an
+    extension of theirs)? Where not, calls are started by hand."""
+    return bool(agent.extension) and switch.dial_switchboard(now) is not None
+
+
+def dial(agent: User, now: datetime, *, number: str = "", callback_id: int | None = None,
+         call_id: int | None = None) -> Call:
+    """Click-to-dial: the switch rings the agent's extension and then dials the number (AMI ``Originate``).
+
+    The call is written now, ringing, with the id the switch will give it, so its events (the number's
+    ring, the answer, the hangup: the timer from the switch's answer) fold into this very call, which
+    stays tied to what started it: a callback (as ``start_callback``, an open call of it is returned), a
+    correction call already waiting (``call_id``), or a number on a customer's file. The request to the
+    switch is queued in the same transaction (``kiosk.services.switch``). ``NoSwitch`` where the call must
+    be made by hand, ``NothingToDial`` without a number.
+    """
+    with unit_of_work():
+        pbx_name = switch.dial_switchboard(now)
+        if pbx_name is None or not agent.extension:
+            raise NoSwitch
+        pbx_call_id = switch.new_call_id()
+        ids = {"pbx_name": pbx_name, "pbx_call_id": pbx_call_id}
+        if callback_id is not None:
+            callback, call = _callback_and_call(callback_id, agent)
+            if call is not None:
+                return call
+            call = _callback_call(callback, agent, state=CallState.RINGING.value, created_at=now, **ids)
+        elif call_id is not None:
+            call = _locked_call(call_id)
+            if (call is None or call.direction != "out" or call.state != CallState.RINGING.value
+                    or call.pbx_call_id is not None or not may_work_on(call, agent)):
+                raise NothingToDial
+            call.pbx_name, call.pbx_call_id, call.agent_id = pbx_name, pbx_call_id, agent.id
+        else:
+            owner = caller_profile(number)
+            call = Call(direction="out", caller_number="", called_number=number, agent_id=agent.id,
+                        state=CallState.RINGING.value, created_at=now, owner_id=owner.id if owner else None,
+                        caller_surname=surname_of(owner.name)[:20] if owner else "", **ids)
+            db.session.add(call)
+        if not call.called_number:
+            raise NothingToDial
+        switch.queue_request(pbx_name, switch.RequestKind.DIAL, agent, now, number=call.called_number,
+                             pbx_call_id=pbx_call_id)
     return call
 
 
@@ -572,8 +669,34 @@ def _set_agent_state(user_id: int, status: AgentStatus, now: datetime) -> None:
 
 
 def set_agent_state(user: User, status: AgentStatus, now: datetime) -> None:
+    """The agent's own choice on the console. Pausing or resuming also pauses or resumes them in the
+    switch's queues (AMI ``QueuePause``, queued for the connector), so the switch hands them calls
+    exactly when the board shows them available."""
+    status = AgentStatus(status)
     with unit_of_work():
-        _set_agent_state(user.id, AgentStatus(status), now)
+        current = db.session.get(AgentState, user.id, populate_existing=True)
+        _set_agent_state(user.id, status, now)
+        pbx_name = switch.dial_switchboard(now) if user.extension else None
+        changed = current is None or current.state != status.value
+        if pbx_name and changed and status in (AgentStatus.PAUSED, AgentStatus.AVAILABLE):
+            kind = switch.RequestKind.PAUSE if status is AgentStatus.PAUSED else switch.RequestKind.UNPAUSE
+            switch.queue_request(pbx_name, kind, user, now)
+
+
+def agent_from_switch(extension: str, paused: bool, now: datetime) -> None:
+    """The switch paused or resumed an agent in its queues (their phone's pause key, the switch's own
+    console): the board follows. A pause during a call waits for the call to end; resuming frees only
+    a paused agent (one on a call or writing it up stays so)."""
+    with unit_of_work():
+        agent = _agent_by_extension(extension)
+        if agent is None:
+            return
+        current = db.session.get(AgentState, agent.id, populate_existing=True)
+        state = AgentStatus(current.state) if current else None
+        if paused and state is not AgentStatus.ON_CALL:
+            _set_agent_state(agent.id, AgentStatus.PAUSED, now)
+        elif not paused and state in (None, AgentStatus.PAUSED):
+            _set_agent_state(agent.id, AgentStatus.AVAILABLE, now)
 
 
 def agent_state(user: User) -> AgentState | None:
@@ -610,10 +733,12 @@ def agents_version() -> str:
 
 
 def ringing_for(agent: User) -> list[Call]:
-    """Calls ringing for this agent: theirs, and those for nobody in particular."""
+    """Calls ringing for this agent: theirs, and those for nobody in particular. A call waiting in the
+    switch's queue is the switch's to hand out: it shows on the board, and here once it rings here."""
     return db.session.scalars(
         select(Call).where(Call.state == CallState.RINGING.value,
-                           or_(Call.agent_id.is_(None), Call.agent_id == agent.id))
+                           or_(and_(Call.agent_id.is_(None), Call.queue.is_(None)),
+                               Call.agent_id == agent.id))
         .order_by(Call.ringing_at, Call.id)
     ).all()
 
