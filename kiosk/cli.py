@@ -139,6 +139,43 @@ def cti_simulate_command(url, secret, pbx, calls, ringing, seed) -> None:
         counts[key] = counts.get(key, 0) + 1
     for key, count in sorted(counts.items()):
         click.echo(f"{count:>5} × {key}")
+@click.command("cti-asterisk")
+@click.option("--url", required=True, envvar="KIOSK_CTI_AMI_URL",
+              help="The switch's manager interface: ami://USER:SECRET@HOST:5038 (or KIOSK_CTI_AMI_URL).")
+@click.option("--switchboard", required=True, help="The switchboard's name (its calls' ids are its own).")
+def cti_asterisk_command(url: str, switchboard: str) -> None:
+    """Follow an Asterisk switch's calls and queues (AMI) until SIGTERM, reconnecting after an outage, and
+    carry out click-to-dial and queue pauses for it."""
+    import logging
+
+    from flask import current_app
+
+    from kiosk.connectors.ami import parse_url
+    from kiosk.connectors.asterisk import Settings, run_forever
+
+    try:
+        parse_url(url)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--url") from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = current_app.config
+    run_forever(current_app._get_current_object(),
+                Settings(url, switchboard[:40], interface=config["CTI_AMI_INTERFACE"],
+                         context=config["CTI_AMI_DIAL_CONTEXT"], caller_id=config["CTI_AMI_CALLER_ID"]))
+
+
+@click.command("cti-webhook-token")
+@click.argument("switchboard")
+def cti_webhook_token_command(switchboard: str) -> None:
+    """Give a switchboard a new token for the generic webhook and print its address (the old one stops)."""
+    from kiosk.services import switch
+
+    token = switch.new_webhook_token(switchboard)
+    if token is None:
+        raise click.ClickException(f"No switchboard named {switchboard!r}.")
+    click.echo(f"/cti/generic/{token}")
+
+
 @click.command("escalate-overdue")
 def escalate_overdue_command() -> None:
     """Tell people about near-due slips, escalate overdue ones to the supervisors (once each; cron-safe)."""
@@ -280,6 +317,8 @@ def register(app) -> None:
     app.cli.add_command(purge_visitors_command)
     app.cli.add_command(purge_login_attempts_command)
     app.cli.add_command(cti_simulate_command)
+    app.cli.add_command(cti_asterisk_command)
+    app.cli.add_command(cti_webhook_token_command)
     app.cli.add_command(escalate_overdue_command)
     app.cli.add_command(schedule_callbacks_command)
     app.cli.add_command(report_missed_payments_command)

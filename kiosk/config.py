@@ -95,6 +95,15 @@ class Defaults:
     # A switchboard's event dated further than this from the server's clock is refused (400) and counted:
     # a live switchboard sends each event as it happens; one from 2001 or 2099 would leave a call ringing.
     CTI_MAX_CLOCK_SKEW_SECONDS = 300
+    # The Asterisk connector (flask cti-asterisk): an agent's phone as the switch names it (Originate's
+    # Channel, QueuePause's Interface), the dialplan context click-to-dial dials the number in, and the
+    # caller id the agent's phone shows while it rings (empty: the agent's extension).
+    CTI_AMI_INTERFACE = "PJSIP/{extension}"
+    CTI_AMI_DIAL_CONTEXT = "from-internal"
+    CTI_AMI_CALLER_ID = ""
+    # Where the switch's recordings are served (e.g. https://pbx.internal/recordings/); a call's recording
+    # plays from here + its file name, to supervisors and the call's own agent. Empty: not offered.
+    RECORDING_BASE_URL = ""
 
 
 def _coerce(value: str):

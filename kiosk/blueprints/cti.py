@@ -1,4 +1,4 @@
-"""The switchboard's door: signed call events (ringing, answered, hangup), shaped after Zammad's generic
+"""The switchboard's doors: signed call events (ringing, answered, hangup), shaped after Zammad's generic
 CTI API. Public (a PBX has no staff login) but every body must carry the HMAC-SHA256 signature made with
 that PBX's secret; an unsigned or wrongly signed event is refused with 401 and nothing is stored.
 
@@ -6,6 +6,12 @@ A signed event is refused with 400 when it is dated more than ``CTI_MAX_CLOCK_SK
 clock, nests its JSON too deeply or is malformed. Every refusal answers ``error`` (English) and
 ``message`` (Chinese) for whoever reads the switchboard's log, and is counted for the administrator
 (admin › 总机). A caller's number that is no telephone number is stored as unknown (the call still rings).
+
+``/cti/generic/<token>`` takes the generic CTI format of Zammad and many PBXs and cloud call centres
+(``event=newCall|answer|hangup``, ``from``, ``to``, ``direction``, ``callId``, ``user[]``,
+``answeringNumber``, ``queue``, ``cause``), form-encoded or JSON, authenticated by the switchboard's token
+in the address (``flask cti-webhook-token NAME`` makes one). An unknown token is refused with 401.
+Both doors (and the Asterisk connector) apply events through one service, ``hotline.receive_event``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from flask import Blueprint, current_app, request
 from kiosk.clock import utcnow
 from kiosk.domain.hotline import CtiRefusal
 from kiosk.extensions import csrf
-from kiosk.services import hotline
+from kiosk.services import hotline, switch
 from kiosk.web.access import public
 
 bp = Blueprint("cti", __name__, url_prefix="/cti")
@@ -28,6 +34,7 @@ MESSAGES = {
     CtiRefusal.CLOCK_SKEW: "事件时间与服务器时钟相差超过 {seconds} 秒，未受理。请校准总机时钟（NTP）。",
     CtiRefusal.TOO_DEEP: "请求内容嵌套层数过多，未受理。",
     CtiRefusal.MALFORMED: "事件格式不正确，未受理。",
+    CtiRefusal.BAD_TOKEN: "地址中的令牌无效，事件未受理。请核对总机的推送地址。",
 }
 
 
@@ -49,6 +56,29 @@ def events():
     try:
         payload = hotline.parse_event(
             body, now=now, max_skew=timedelta(seconds=current_app.config["CTI_MAX_CLOCK_SKEW_SECONDS"]))
+    except hotline.BadEvent as error:
+        return _refused(error.reason, str(error), 400, pbx_name, now)
+    call = hotline.receive_event(payload, pbx_name, now)
+    if call is None:
+        return {"status": "duplicate"}, 200
+    return {"status": "stored", "call": call.id, "state": call.state}, 200
+
+
+@bp.route("/generic/<token>", methods=["POST"])
+@public
+@csrf.exempt
+def generic(token: str):
+    now = utcnow()
+    pbx_name = switch.switchboard_by_token(token[:64])
+    if pbx_name is None:
+        return _refused(CtiRefusal.BAD_TOKEN, "bad token", 401, "", now)
+    try:
+        if request.mimetype == "application/json":
+            data = hotline.json_object(request.get_data())
+        else:
+            data = request.form.to_dict()
+            data["user[]"] = request.form.getlist("user[]") or request.form.getlist("user")
+        payload = hotline.parse_generic_event(data, now)
     except hotline.BadEvent as error:
         return _refused(error.reason, str(error), 400, pbx_name, now)
     call = hotline.receive_event(payload, pbx_name, now)

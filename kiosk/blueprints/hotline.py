@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, flash, make_response, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -29,6 +30,7 @@ from kiosk.forms.hotline import (
     AnswerBookForm,
     CallerForm,
     ConfirmForm,
+    DialForm,
     DirectoryForm,
     NewCallerForm,
     OutcomeForm,
@@ -45,7 +47,7 @@ from kiosk.web import labels
 from kiosk.web.access import roles
 from kiosk.web.auditing import by_request
 from kiosk.web.errors import error_response
-from kiosk.web.rendering import etag_response, render, see_other, wants_fragment
+from kiosk.web.rendering import etag_response, local_path, render, see_other, wants_fragment
 from kiosk.web.security import passive
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
@@ -204,6 +206,50 @@ def _call_screen(call: Call, block: str | None = None, status: int = 200, **part
 @roles(*HOTLINE_ROLES)
 def call(call_id: int):
     return _call_screen(_load_call(call_id))
+
+
+@bp.route("/dial", methods=["POST"])
+@roles(*HOTLINE_ROLES)
+def dial():
+    """Click-to-dial through the switch (``macros/dial.html``): the switch rings the agent's extension,
+    then the number; the call screen of the call it starts. Where no switch is connected, the agent is
+    told to dial by hand (and starts the call on the console as before)."""
+    form = DialForm()
+    back = local_path(form.next.data) or url_for("hotline.console")
+    if not form.validate() or not (form.callback_id.data or form.call_id.data or form.number.data):
+        flash(_("号码无效，无法拨打。"), "error")
+        return see_other(back)
+    try:
+        call = hotline.dial(current_user._get_current_object(), utcnow(), number=form.number.data or "",
+                            callback_id=form.callback_id.data, call_id=form.call_id.data)
+    except hotline.NoSwitch:
+        flash(_("总机未连接或您没有分机号：请用电话手动拨打。"), "error")
+        return see_other(back)
+    except hotline.NothingToDial:
+        flash(_("没有可拨打的号码，或这通电话已经拨出。"), "error")
+        return see_other(back)
+    except hotline.CallbackClosed:
+        flash(_("这条回访刚被其他人记录。"), "error")
+        return see_other(back)
+    except Refused:
+        abort(403)
+    return see_other(url_for("hotline.call", call_id=call.id))
+
+
+@bp.route("/calls/<int:call_id>/recording")
+@roles(*HOTLINE_ROLES)
+def recording(call_id: int):
+    """The switch's recording of the call, from ``RECORDING_BASE_URL``: supervisors any call's, an agent
+    only their own calls'."""
+    call = _load_call(call_id)
+    base = current_app.config["RECORDING_BASE_URL"]
+    if not base or call.recording is None:
+        abort(404)
+    if not hotline.may_hear(call, current_user):
+        abort(403)
+    response = redirect(base.rstrip("/") + "/" + quote(call.recording), 303)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/calls/<int:call_id>/record", methods=["POST"])

@@ -132,6 +132,7 @@ class CtiRefusal(StrEnum):
     CLOCK_SKEW = "clock_skew"
     TOO_DEEP = "too_deep"
     MALFORMED = "malformed"
+    BAD_TOKEN = "bad_token"  # the generic webhook's address carries no switchboard's token
 
 
 def event_time_refused(at: datetime, now: datetime, max_skew: timedelta) -> bool:
@@ -201,6 +202,12 @@ def may_work_on_call(call_agent_id: int | None, user_id: int, *, supervises: boo
     """Record, confirm, settle a call or use a phrase on it: its own agent, or anyone while it has none;
     a supervisor on any call. Another agent's call is not theirs to work on."""
     return supervises or call_agent_id is None or call_agent_id == user_id
+
+
+def may_hear_recording(call_agent_id: int | None, user_id: int, *, supervises: bool) -> bool:
+    """A call's recording is what the caller said (seed 003 §2(9) confidentiality): supervisors play any
+    call's, an agent only the calls they took themselves."""
+    return supervises or (call_agent_id is not None and call_agent_id == user_id)
 
 
 class SettledChange(StrEnum):

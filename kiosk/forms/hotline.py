@@ -30,6 +30,15 @@ class AgentStateForm(FlaskForm):
     ), validators=[required()])
 
 
+class DialForm(FlaskForm):
+    """Click-to-dial (``macros/dial.html``): a callback, a correction call waiting, or a number on file."""
+
+    callback_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    call_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    number = PhoneField(_l("号码"), kinds=CALLER)
+    next = HiddenField()
+
+
 class StartCallForm(FlaskForm):
     caller_number = PhoneField(_l("来电号码"), kinds=CALLER)
 

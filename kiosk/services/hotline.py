@@ -37,6 +37,7 @@ from kiosk.domain.hotline import (
     dispatch_priority,
     event_time_refused,
     first_contact_owner,
+    may_hear_recording,
     may_work_on_call,
     merge_event,
     settled_call_change,
@@ -125,12 +126,8 @@ def _number(data: dict, key: str) -> str:
     return switch_number(_raw(data, key, 30))
 
 
-def parse_event(body: bytes, *, now: datetime, max_skew: timedelta) -> CtiPayload:
-    """The event in a switchboard's JSON body; ``BadEvent`` names what is wrong.
-
-    An event dated further than ``max_skew`` from ``now`` is refused (``event_time_refused``); a body
-    nested deeper than ``json_input.MAX_DEPTH`` is refused before it is parsed.
-    """
+def json_object(body: bytes) -> dict:
+    """A switchboard's JSON body as an object; ``BadEvent`` when it is none (or nests too deep)."""
     try:
         data = json_input.loads(body)
     except json_input.JsonRefused as error:
@@ -138,6 +135,57 @@ def parse_event(body: bytes, *, now: datetime, max_skew: timedelta) -> CtiPayloa
                        else CtiRefusal.MALFORMED) from error
     if not isinstance(data, dict):
         raise BadEvent("body must be a JSON object")
+    return data
+
+
+def parse_generic_event(data: dict, now: datetime) -> CtiPayload:
+    """An event of the generic CTI format Zammad and many PBXs send (form fields or JSON): ``event``
+    (``newCall``, ``answer``, ``hangup``), ``from``, ``to``, ``direction`` (``in``/``out``), ``callId``,
+    ``user`` (``user[]``: the names of the agents involved), ``answeringNumber`` (who answered: an
+    extension or a username), ``queue``, ``cause``. It carries no time of its own: it is taken as it
+    arrives. The agent is the one ``answeringNumber`` names, else the only one ``user`` names.
+    """
+    event = cti_event(_text(data, "event", 20))
+    if event is None:
+        raise BadEvent("unknown event (newCall, answer or hangup)")
+    call_id = _text(data, "callId", 80)
+    if not call_id:
+        raise BadEvent("callId is required (at most 80 characters)")
+    direction = _text(data, "direction", 10) or "in"
+    if direction not in ("in", "out"):
+        raise BadEvent("direction must be in or out")
+    users = data.get("user[]", data.get("user", []))
+    users = [users] if isinstance(users, str | int) and not isinstance(users, bool) else users
+    if not isinstance(users, list) or len(users) > 50:
+        raise BadEvent("user must be a list of names")
+    names = [_text({"user": name}, "user", 60) for name in users]
+    agent = _generic_agent(_text(data, "answeringNumber", 60), names)
+    return CtiPayload(event=event, call_id=call_id, at=now, caller=_number(data, "from"),
+                      called=_number(data, "to"), direction=direction,
+                      extension=agent.extension if agent and agent.extension else "",
+                      queue=_text(data, "queue", 40))
+
+
+def _generic_agent(answering: str, names: list[str]) -> User | None:
+    """The agent an event names: by ``answeringNumber`` (an extension or a username), else the one
+    active user whose display name is the only name in ``user[]``."""
+    if answering:
+        return db.session.scalar(select(User).where(
+            or_(User.extension == answering, User.username == answering), User.active.is_(True)).limit(1))
+    if len(names) == 1 and names[0]:
+        found = db.session.scalars(select(User).where(User.display_name == names[0], User.active.is_(True))
+                                   .limit(2)).all()
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+def parse_event(body: bytes, *, now: datetime, max_skew: timedelta) -> CtiPayload:
+    """The event in a switchboard's JSON body; ``BadEvent`` names what is wrong.
+
+    An event dated further than ``max_skew`` from ``now`` is refused (``event_time_refused``); a body
+    nested deeper than ``json_input.MAX_DEPTH`` is refused before it is parsed.
+    """
+    data = json_object(body)
     event = cti_event(_text(data, "event", 20))
     if event is None:
         raise BadEvent("unknown event")
@@ -332,6 +380,12 @@ def may_work_on(call: Call, user: User) -> bool:
     settle, phrases, the caller, a wrong answer, a callback's result), or a supervisor; another agent is
     refused."""
     return may_work_on_call(call.agent_id, user.id, supervises=_supervises(user))
+
+
+def may_hear(call: Call, user: User) -> bool:
+    """May ``user`` play the switch's recording of ``call`` (``may_hear_recording``)?"""
+    return call.recording is not None and may_hear_recording(call.agent_id, user.id,
+                                                             supervises=_supervises(user))
 
 
 def settled_change(call: Call, user: User, reason: str = "") -> SettledChange:

@@ -217,6 +217,7 @@ CTI_REFUSAL = {
     CtiRefusal.CLOCK_SKEW: _l("时间偏差过大"),
     CtiRefusal.TOO_DEEP: _l("嵌套过深"),
     CtiRefusal.MALFORMED: _l("格式错误"),
+    CtiRefusal.BAD_TOKEN: _l("地址令牌无效"),
 }
 
 # ---- sales office and model homes ----------------------------------------------------------------------

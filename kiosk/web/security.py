@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, request, session
 from flask_babel import lazy_gettext as _l
@@ -118,9 +119,19 @@ def enforce_session_timeouts():
     return None
 
 
+def content_security_policy(recording_base_url: str) -> str:
+    """The policy; where the switch's recordings are played from another host (``RECORDING_BASE_URL``),
+    that host's origin may serve media (the call page's player)."""
+    parts = urlsplit(recording_base_url or "")
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{CONTENT_SECURITY_POLICY}; media-src 'self' {parts.scheme}://{parts.netloc}"
+    return CONTENT_SECURITY_POLICY
+
+
 def set_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Content-Security-Policy",
+                       content_security_policy(current_app.config.get("RECORDING_BASE_URL", "")))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")

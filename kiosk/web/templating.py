@@ -6,14 +6,15 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
-from kiosk.clock import local
+from kiosk.clock import local, utcnow
 from kiosk.domain.masking import mask_phone
 from kiosk.domain.phone_numbers import readable
 from kiosk.models.people import Role
+from kiosk.services import hotline
 from kiosk.services.notifications import bell_state
 from kiosk.web import labels
 from kiosk.web.navigation import navigation_for
@@ -61,7 +62,19 @@ def version_static_urls(endpoint: str, values: dict) -> None:
         values["v"] = _fingerprint(path, path.stat().st_mtime_ns)
 
 
+def can_dial() -> bool:
+    """Do dial buttons (``macros/dial.html``) start calls through the switch for the signed-in agent
+    (once per request)? Where not, they are not shown and calls are made by hand."""
+    if "can_dial" not in g:
+        g.can_dial = (current_user.is_authenticated and current_user.has_role(*SEES_CALLER_DETAILS)
+                      and hotline.may_dial(current_user, utcnow()))
+    return g.can_dial
+
+
 def register(app) -> None:
+    app.jinja_env.globals["can_dial"] = can_dial
+    app.jinja_env.globals["may_hear_recording"] = lambda call: (current_user.is_authenticated
+                                                                and hotline.may_hear(call, current_user))
     app.url_defaults(version_static_urls)
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.filters["phone"] = phone_for_viewer

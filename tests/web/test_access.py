@@ -76,6 +76,9 @@ ACCESS = {
     "visitors.pairing_code": ADMIN,
     "visitors.revoke": ADMIN,
     "cti.events": EVERYONE,
+    "cti.generic": EVERYONE,
+    "hotline.dial": HOTLINE,
+    "hotline.recording": HOTLINE,
     "hotline.console": HOTLINE,
     "hotline.ringing": HOTLINE,
     "hotline.set_state": HOTLINE,
@@ -158,7 +161,7 @@ ACCESS = {
 # Open to everyone, but they send a signed-out person on to the login page by design.
 LEADS_TO_LOGIN = {"main.index", "auth.logout"}
 # Open to everyone, but an unsigned request is refused with 401 (machines sign, they do not log in).
-REFUSES_UNSIGNED = {"cti.events"}
+REFUSES_UNSIGNED = {"cti.events", "cti.generic"}
 
 
 def sample_values(app) -> dict[str, object]:
@@ -206,6 +209,7 @@ def sample_values(app) -> dict[str, object]:
         "kpi_code": "slips_overdue",
         "label": "2026-10",
         "job": "escalate-overdue",
+        "token": "no-such-token",
     }
 
 

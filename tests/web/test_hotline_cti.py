@@ -270,10 +270,11 @@ def test_the_administrator_sees_each_switchboards_refusals_of_today(client, pbx,
     rows = {cells[0]: cells[1:] for cells in (
         [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         for row in re.findall(r"<tr>(.*?)</tr>", page.get_data(as_text=True), re.S)) if cells}
-    # Today, by reason: bad signature, clock skew, nesting, malformed; then the last refusal.
-    assert rows["test-pbx"][:4] == ["0", "3", "1", "0"] and "嵌套过深" in rows["test-pbx"][4]
-    assert rows["branch-pbx"] == ["0", "0", "0", "0", "—"]
-    assert rows["（未知总机名称）"][:4] == ["1", "0", "0", "0"] and "签名无效" in rows["（未知总机名称）"][4]
+    # Today, by reason: bad signature, clock skew, nesting, malformed, the generic webhook's bad token;
+    # then the last refusal.
+    assert rows["test-pbx"][:5] == ["0", "3", "1", "0", "0"] and "嵌套过深" in rows["test-pbx"][5]
+    assert rows["branch-pbx"] == ["0", "0", "0", "0", "0", "—"]
+    assert rows["（未知总机名称）"][:5] == ["1", "0", "0", "0", "0"] and "签名无效" in rows["（未知总机名称）"][5]
 
 
 def test_the_simulators_streams_are_all_taken_however_long_the_run(app, client, pbx, server_clock):
