@@ -33,12 +33,12 @@ from kiosk.models.calls import AgentState, Call
 from kiosk.models.people import Department, User
 from kiosk.models.tasks import TaskEvent, TaskSlip
 from kiosk.models.visits import Incident, Visit
-from kiosk.services import hotline
+from kiosk.services import hotline, switch
 from kiosk.services.tasks import OPEN_VALUES, RUNNING_VALUES, near_due_condition, overdue_condition
 
 #: In the order the laptop page shows them (the wallboard places them in its own grid).
 PANELS = ("agents", "live_calls", "ringing", "unassigned", "overdue", "near_due", "incidents", "visitors",
-          "by_department", "activity")
+          "by_department", "activity", "switch")
 UNASSIGNED = ("new", "rejected")
 LIVE_CALL_STATES = (CallState.RINGING.value, CallState.ANSWERED.value)
 
@@ -234,6 +234,7 @@ def panel_version(name: str, now: datetime) -> str:
         "ringing": calls_version,
         "incidents": lambda: incidents_version(now),
         "visitors": visitors_version,
+        "switch": switch.connectors_version,
     }
     return versions.get(name, lambda: board_version(now))()
 
@@ -250,5 +251,6 @@ def panel_data(name: str, now: datetime, *, ring_target_seconds: float) -> dict:
         "visitors": lambda: visitors(),
         "by_department": lambda: by_department(now),
         "activity": lambda: recent_activity(),
+        "switch": lambda: switch.connectors(now),
     }
     return {name: producers[name]()}

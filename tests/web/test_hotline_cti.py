@@ -274,7 +274,8 @@ def test_the_administrator_sees_each_switchboards_refusals_of_today(client, pbx,
     # then the last refusal.
     assert rows["test-pbx"][:5] == ["0", "3", "1", "0", "0"] and "嵌套过深" in rows["test-pbx"][5]
     assert rows["branch-pbx"] == ["0", "0", "0", "0", "0", "—"]
-    assert rows["（未知总机名称）"][:5] == ["1", "0", "0", "0", "0"] and "签名无效" in rows["（未知总机名称）"][5]
+    unknown = rows["（未知总机名称）"]
+    assert unknown[:5] == ["1", "0", "0", "0", "0"] and "签名无效" in unknown[5]
 
 
 def test_the_simulators_streams_are_all_taken_however_long_the_run(app, client, pbx, server_clock):
