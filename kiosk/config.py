@@ -59,6 +59,9 @@ class Defaults:
     TIMEZONE = "Asia/Shanghai"
     # Polling interval of live fragments (bell, boards), in seconds.
     POLL_SECONDS = 5
+    # The console's ringing calls are polled faster (an unchanged answer is a 304): a call ringing at the
+    # agent's extension shows within a second or two (three rings are 15 s).
+    RINGING_POLL_SECONDS = 1
     # Where the rate limits count: "memory://" counts per worker process, so production sets a shared
     # store (``redis://host:6379/0``); ``flask check-deploy`` and gunicorn's start insist on it.
     RATELIMIT_STORAGE_URI = "memory://"
