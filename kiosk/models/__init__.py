@@ -14,6 +14,16 @@ from kiosk.models.calls import (
     PbxSecret,
 )
 from kiosk.models.jobs import JobRun, JobSchedule
+from kiosk.models.messaging import (
+    AlertEscalation,
+    DeliveryAttempt,
+    MessageGroup,
+    MessagePreference,
+    MessageRoute,
+    OutboxMessage,
+    ProviderToken,
+    SmsTemplate,
+)
 from kiosk.models.model_home import (
     AssetPhoto,
     AssetRecord,
@@ -88,4 +98,13 @@ __all__ = [
     "PhoneEnquiry",
     "RoundCheck",
     "UnitLock",
+    # messages away from the screen
+    "AlertEscalation",
+    "DeliveryAttempt",
+    "MessageGroup",
+    "MessagePreference",
+    "MessageRoute",
+    "OutboxMessage",
+    "ProviderToken",
+    "SmsTemplate",
 ]
