@@ -123,8 +123,10 @@ class StandIn:
         elif parts.path == "/cgi-bin/webhook/send":
             self._send(handler, {"errcode": 0, "errmsg": "ok"})
         elif parts.path == "/sms/":
-            self._send(handler, {"Code": self.sms_code, "Message": "OK", "BizId": f"b{len(self.received)}",
-                                 "RequestId": "r"})
+            self._send(
+                handler,
+                {"Code": self.sms_code, "Message": "OK", "BizId": f"b{len(self.received)}", "RequestId": "r"},
+            )
         else:
             self._send(handler, {"errmsg": "not found"}, 404)
 

@@ -71,45 +71,44 @@ class Route:
     """One event kind's default routing: whether it is urgent, the channels for the notified people
     themselves, and the departments (by code) whose group gets a copy."""
 
-    label_zh: str
     urgent: bool
     channels: tuple[Channel, ...]
     copy_to: tuple[str, ...] = ()
 
 
-_ALL = (Channel.WECOM_GROUP, Channel.WECOM_APP, Channel.SMS, Channel.EMAIL)
+#: The channels of the routing table (the bell is always on).
+ROUTED_CHANNELS = (Channel.WECOM_GROUP, Channel.WECOM_APP, Channel.SMS, Channel.EMAIL)
+_ALL = ROUTED_CHANNELS
 _PERSON = (Channel.WECOM_APP, Channel.SMS, Channel.EMAIL)
 
 #: Event kind (the ``kind`` of the notification) → its default route. Admins switch channels per kind on
 #: and off (``message_routes`` rows override these); each person picks the personal channels they take.
 ROUTES: dict[str, Route] = {
-    "visitor_incident": Route("来访突发事件（A/B/C类）、关注名单", True, _ALL, copy_to=("service_centre",)),
-    "alert_escalated": Route("无人确认的紧急提醒（逐级上报）", True, _PERSON),
-    "visitor_arrived": Route("访客到达（通知被访人）", False, _PERSON + (Channel.WECOM_GROUP,)),
-    "model_home_visitor": Route("样板间客户独自等候", True, (Channel.WECOM_APP, Channel.SMS)),
-    "slip_dispatched": Route("任务单派单", False, (Channel.WECOM_GROUP, Channel.WECOM_APP)),
-    "slip_near_due": Route("任务单即将超时", False, (Channel.WECOM_APP,)),
-    "slip_overdue": Route("任务单超时", True, (Channel.WECOM_GROUP, Channel.WECOM_APP, Channel.SMS)),
-    "slip_escalated": Route("任务单超时升级", True, (Channel.WECOM_APP, Channel.SMS)),
-    "hotline_emergency": Route("热线应急/隐患", True, _ALL),
-    "complaint_received": Route("收到投诉", False, (Channel.WECOM_GROUP, Channel.WECOM_APP)),
-    "callback_unreachable": Route("回访到期/多次未接通", False, (Channel.WECOM_APP,)),
-    "correction_callback": Route("答复有误须回拨纠正", True, (Channel.WECOM_APP,)),
-    "sales_payment": Route("首期款/按揭提醒与逾期上报", False, (Channel.WECOM_APP, Channel.SMS)),
-    "model_home_missed": Route("样板间巡查漏检", False, (Channel.WECOM_APP,)),
-    "job_failed": Route("定时任务运行失败", True, (Channel.WECOM_APP, Channel.EMAIL)),
-    "job_late": Route("定时任务未按时运行", True, (Channel.WECOM_APP, Channel.EMAIL)),
-    "message_undelivered": Route("消息发送失败（进入待处理列表）", False, (Channel.EMAIL,)),
+    "visitor_incident": Route(True, _ALL, copy_to=("service_centre",)),
+    "alert_escalated": Route(True, _PERSON),
+    "visitor_arrived": Route(False, _PERSON + (Channel.WECOM_GROUP,)),
+    "model_home_visitor": Route(True, (Channel.WECOM_APP, Channel.SMS)),
+    "slip_dispatched": Route(False, (Channel.WECOM_GROUP, Channel.WECOM_APP)),
+    "slip_near_due": Route(False, (Channel.WECOM_APP,)),
+    "slip_overdue": Route(True, (Channel.WECOM_GROUP, Channel.WECOM_APP, Channel.SMS)),
+    "slip_escalated": Route(True, (Channel.WECOM_APP, Channel.SMS)),
+    "hotline_emergency": Route(True, _ALL),
+    "complaint_received": Route(False, (Channel.WECOM_GROUP, Channel.WECOM_APP)),
+    "callback_unreachable": Route(False, (Channel.WECOM_APP,)),
+    "correction_callback": Route(True, (Channel.WECOM_APP,)),
+    "sales_payment": Route(False, (Channel.WECOM_APP, Channel.SMS)),
+    "model_home_missed": Route(False, (Channel.WECOM_APP,)),
+    "job_failed": Route(True, (Channel.WECOM_APP, Channel.EMAIL)),
+    "job_late": Route(True, (Channel.WECOM_APP, Channel.EMAIL)),
+    "message_undelivered": Route(False, (Channel.EMAIL,)),
 }
 
 #: Customers' messages, by purpose: SMS only, from an approved template, to the number of record.
-CUSTOMER_PURPOSES = {
-    "visitor_badge": "访客电子胸卡（签到后发给访客本人）",
-    "down_payment_due": "首期款缴付提醒（客户）",
-    "mortgage_due": "按揭办理提醒（客户）",
-}
+CUSTOMER_PURPOSES = ("visitor_badge", "down_payment_due", "mortgage_due")
 #: The template staff SMS use (staff without WeCom): parameters ``title`` and ``link``.
 STAFF_TEMPLATE = "staff_alert"
+#: Every SMS template an admin reviews.
+SMS_PURPOSES = (*CUSTOMER_PURPOSES, STAFF_TEMPLATE)
 
 
 def route_for(kind: str) -> Route | None:

@@ -35,9 +35,12 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from kiosk.database import dialect_insert, unit_of_work
 from kiosk.domain.messaging import (
     NEEDS_ADMIN,
+    ROUTED_CHANNELS,
+    ROUTES,
     STAFF_TEMPLATE,
     Channel,
     Status,
+    enabled_channels,
     escalation_step,
     rate_wait,
     retry_delay,
@@ -57,6 +60,7 @@ from kiosk.models.messaging import (
 from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, Role, User
 from kiosk.models.visits import Incident
+from kiosk.services import audit
 from kiosk.services.notifications import notify
 from kiosk.services.outbox import approved_template
 
@@ -122,7 +126,7 @@ def _due(now: datetime):
 
 
 def claim_batch(worker: str, now: datetime, lease: timedelta, size: int = BATCH) -> tuple[str, list[int]]:
-    """Take up to ``size`` due messages (urgent first) for ``lease``; (this claim's holder name, their ids)."""
+    """Take up to ``size`` due messages (urgent first) for ``lease``: (this claim's holder, their ids)."""
     holder = f"{worker}#{secrets.token_hex(4)}"[:120]
     with unit_of_work():
         candidates = db.session.scalars(
@@ -562,28 +566,61 @@ def purge(older_than_days: int, now: datetime) -> int:
 # ---- settings admins and people edit ------------------------------------------------------------------
 
 
-def route_switches() -> dict[tuple[str, str], bool]:
-    return {(r.kind, r.channel): r.enabled for r in db.session.scalars(select(MessageRoute))}
+def routing_table() -> dict[str, tuple[Channel, ...]]:
+    """Every event kind with the channels switched on for it (defaults and admins' switches)."""
+    switches = {(r.kind, r.channel): r.enabled for r in db.session.scalars(select(MessageRoute))}
+    return {kind: enabled_channels(kind, switches) for kind in ROUTES}
 
 
-def set_route(kind: str, channel: Channel, enabled: bool) -> None:
+def set_routes(enabled: set[tuple[str, str]], *, by: audit.By | None = None) -> None:
+    """Switch every (event kind, channel) of the routing table: on when in ``enabled``, off otherwise; a
+    switch left as the default keeps no row."""
     with unit_of_work():
-        db.session.execute(
-            dialect_insert(MessageRoute)
-            .values(kind=kind, channel=channel.value, enabled=enabled)
-            .on_conflict_do_update(index_elements=["kind", "channel"], set_={"enabled": enabled})
-        )
+        for kind, route in ROUTES.items():
+            for channel in ROUTED_CHANNELS:
+                wanted = (kind, channel.value) in enabled
+                row = db.session.scalar(
+                    select(MessageRoute).where(
+                        MessageRoute.kind == kind, MessageRoute.channel == channel.value
+                    )
+                )
+                was = row.enabled if row is not None else channel in route.channels
+                if row is None and wanted != was:
+                    db.session.add(MessageRoute(kind=kind, channel=channel.value, enabled=wanted))
+                elif row is not None:
+                    row.enabled = wanted
+                if wanted != was:
+                    subject = audit.Subject(audit.ObjectType.MESSAGING, f"{kind}:{channel.value}", kind)
+                    audit.record(
+                        by, audit.Action.MESSAGE_ROUTE, subject, {"enabled": was}, {"enabled": wanted}
+                    )
 
 
 def groups() -> dict[int, str]:
     return {g.department_id: g.webhook_key for g in db.session.scalars(select(MessageGroup))}
 
 
-def set_group(department_id: int, webhook_key: str | None) -> None:
+def set_group(department_id: int, webhook_key: str | None, *, by: audit.By | None = None) -> None:
+    """Set (or, empty, remove) a department's WeCom group robot key."""
     with unit_of_work():
-        db.session.execute(delete(MessageGroup).where(MessageGroup.department_id == department_id))
+        row = db.session.get(MessageGroup, department_id)
+        before = {"webhook_key": _hidden(row.webhook_key)} if row is not None else None
+        if row is not None:
+            db.session.delete(row)
+            db.session.flush()
         if webhook_key:
             db.session.add(MessageGroup(department_id=department_id, webhook_key=webhook_key))
+        department = db.session.get(Department, department_id)
+        subject = audit.Subject(
+            audit.ObjectType.MESSAGING, department_id, department.name if department else ""
+        )
+        after = {"webhook_key": _hidden(webhook_key)} if webhook_key else None
+        audit.record(by, audit.Action.MESSAGE_GROUP, subject, before, after)
+
+
+def _hidden(key: str) -> str:
+    """A robot key is a secret (whoever has it posts to the group): the audit log keeps its last 4."""
+    return f"…{key[-4:]}"
 
 
 def preference_of(user: User) -> MessagePreference | None:
@@ -612,15 +649,18 @@ def templates() -> dict[str, SmsTemplate]:
     return {t.purpose: t for t in db.session.scalars(select(SmsTemplate))}
 
 
-def save_template(
-    purpose: str, *, template_code: str, sign_name: str, wording: str, approver: User, now: datetime
-) -> None:
+def save_template(purpose: str, *, template_code: str, sign_name: str, wording: str, by: audit.By) -> None:
     """Record a template and its reviewed wording; saving it is the admin's approval."""
+    fields = ("template_code", "sign_name", "wording")
     with unit_of_work():
-        row = db.session.get(SmsTemplate, purpose) or SmsTemplate(purpose=purpose)
+        row = db.session.get(SmsTemplate, purpose)
+        before = audit.fields_of(row, fields) if row is not None else None
+        row = row or SmsTemplate(purpose=purpose)
         row.template_code, row.sign_name, row.wording = template_code, sign_name, wording
-        row.approved_by_id, row.approved_at = approver.id, now
+        row.approved_by_id, row.approved_at = by.user.id if by.user else None, by.now
         db.session.add(row)
+        subject = audit.Subject(audit.ObjectType.MESSAGING, purpose, purpose)
+        audit.record(by, audit.Action.SMS_TEMPLATE, subject, before, audit.fields_of(row, fields))
 
 
 def send_test(channel: Channel, target: str, *, settings: Mapping, now: datetime) -> str | None:
@@ -635,14 +675,9 @@ def send_test(channel: Channel, target: str, *, settings: Mapping, now: datetime
         raise DeliveryError(PERMANENT, "no approved SMS template for staff messages (staff_alert)")
     text = f"客服中心测试消息（{now:%Y-%m-%d %H:%M:%S} UTC）：收到此消息说明该渠道配置正确。"
     envelope = Envelope(
-        key=f"kiosk-test-{secrets.token_hex(6)}",
-        address=target,
-        subject="客服中心测试消息",
-        text=text,
-        markdown=f"**客服中心测试消息**\n> {text}",
-        html=f"<p>{text}</p>",
+        key=f"kiosk-test-{secrets.token_hex(6)}", address=target, subject="客服中心测试消息", text=text,
+        markdown=f"**客服中心测试消息**\n> {text}", html=f"<p>{text}</p>",
         template_code=template.template_code if template else None,
-        sign_name=template.sign_name if template else None,
-        params={"title": "测试消息", "link": ""},
+        sign_name=template.sign_name if template else None, params={"title": "测试消息", "link": ""},
     )
     return sender.send(envelope)

@@ -17,7 +17,7 @@ from kiosk.domain.messaging import Status
 from kiosk.extensions import db
 from kiosk.models.messaging import OutboxMessage
 from kiosk.models.visits import Visit
-from kiosk.services import delivery
+from kiosk.services import audit, delivery
 from kiosk.services.notifications import notify
 from kiosk.worker.loop import Worker
 from tests.kiosk_support import MOBILE, scalar, scalars, sign_in
@@ -39,9 +39,16 @@ def standin():
 def channels(app, standin):
     """Every channel pointed at the stand-in; no rate limit unless a test sets one."""
     app.config.update(
-        WECOM_API_URL=standin.url, WECOM_CORP_ID="corp", WECOM_AGENT_ID="1000002", WECOM_SECRET="secret",
-        SMS_API_URL=f"{standin.url}/sms/", SMS_ACCESS_KEY_ID="key-id", SMS_ACCESS_KEY_SECRET="key-secret",
-        MESSAGE_BASE_URL=BASE_URL, MESSAGE_HTTP_TIMEOUT_SECONDS=2, MESSAGE_RATE_LIMITS={},
+        WECOM_API_URL=standin.url,
+        WECOM_CORP_ID="corp",
+        WECOM_AGENT_ID="1000002",
+        WECOM_SECRET="secret",
+        SMS_API_URL=f"{standin.url}/sms/",
+        SMS_ACCESS_KEY_ID="key-id",
+        SMS_ACCESS_KEY_SECRET="key-secret",
+        MESSAGE_BASE_URL=BASE_URL,
+        MESSAGE_HTTP_TIMEOUT_SECONDS=2,
+        MESSAGE_RATE_LIMITS={},
     )
     return app.config
 
@@ -50,8 +57,12 @@ def _deliver(app, at=None, worker="test-worker"):
     moment = at or utcnow()
     from kiosk.messaging import senders
 
-    return delivery.deliver_due(senders=senders(app.config, delivery.DatabaseTokens(lambda: moment)),
-                                settings=app.config, worker=worker, clock=lambda: moment)
+    return delivery.deliver_due(
+        senders=senders(app.config, delivery.DatabaseTokens(lambda: moment)),
+        settings=app.config,
+        worker=worker,
+        clock=lambda: moment,
+    )
 
 
 def _group_department(make_department, code: str, name: str, key: str):
@@ -63,17 +74,26 @@ def _group_department(make_department, code: str, name: str, key: str):
 def _queue(department, n: int, *, level: str = "info", kind: str = "slip_dispatched") -> None:
     with unit_of_work():
         for i in range(n):
-            notify(kind=kind, title=f"消息 {i}", now=utcnow(), department=department, link=f"/tasks/{i}",
-                   level=level)
+            notify(
+                kind=kind,
+                title=f"消息 {i}",
+                now=utcnow(),
+                department=department,
+                link=f"/tasks/{i}",
+                level=level,
+            )
 
 
 def _contents(standin) -> list[str]:
-    return [r.body.get("markdown", r.body.get("text", {})).get("content", "")
-            for r in standin.messages("/cgi-bin/webhook/send")]
+    return [
+        r.body.get("markdown", r.body.get("text", {})).get("content", "")
+        for r in standin.messages("/cgi-bin/webhook/send")
+    ]
 
 
 def test_a_class_b_visit_reaches_hr_and_the_service_centre_once_within_one_worker_cycle(
-        app, channels, standin, paired_client, make_department):
+    app, channels, standin, paired_client, make_department
+):
     _group_department(make_department, "hr", "人力资源部", "hr-robot")
     _group_department(make_department, "service_centre", "客服中心", "kf-robot")
     kiosk = paired_client("service_centre")
@@ -96,7 +116,8 @@ def test_a_class_b_visit_reaches_hr_and_the_service_centre_once_within_one_worke
 
 
 def test_the_incident_page_shows_who_was_told_through_which_channel_and_when(
-        app, channels, standin, paired_client, make_department, client, login_as):
+    app, channels, standin, paired_client, make_department, client, login_as
+):
     _group_department(make_department, "hr", "人力资源部", "hr-robot")
     sign_in(paired_client("service_centre"), VisitPurpose.FORMER_EMPLOYEE)
     _deliver(app)
@@ -119,8 +140,9 @@ def test_messages_are_written_with_the_event_or_not_at_all(app, channels, make_d
     assert scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
-def test_a_provider_down_for_a_while_loses_nothing_and_sends_nothing_twice(app, channels, standin,
-                                                                           make_department):
+def test_a_provider_down_for_a_while_loses_nothing_and_sends_nothing_twice(
+    app, channels, standin, make_department
+):
     department = _group_department(make_department, "engineering", "工程部", "eng-robot")
     _queue(department, 5)
     now = utcnow()
@@ -135,13 +157,16 @@ def test_a_provider_down_for_a_while_loses_nothing_and_sends_nothing_twice(app, 
     assert _deliver(app, now + timedelta(hours=2)).counts == {"sent": 5}
     assert _deliver(app, now + timedelta(days=1)).counts == {}
 
-    assert sorted(_contents(standin)) == [f"**消息 {i}**\n[查看并确认]({BASE_URL}/tasks/{i})" for i in range(5)]
+    assert sorted(_contents(standin)) == [
+        f"**消息 {i}**\n[查看并确认]({BASE_URL}/tasks/{i})" for i in range(5)
+    ]
     tries = scalars(select(OutboxMessage.attempts))
     assert tries == [3] * 5
 
 
 def test_a_provider_that_never_answers_leaves_the_message_unknown_and_it_is_not_sent_again(
-        app, channels, standin, make_department):
+    app, channels, standin, make_department
+):
     department = _group_department(make_department, "engineering", "工程部", "eng-robot")
     _queue(department, 1)
     app.config["MESSAGE_HTTP_TIMEOUT_SECONDS"] = 0.5
@@ -159,8 +184,9 @@ def test_a_provider_that_never_answers_leaves_the_message_unknown_and_it_is_not_
     assert len(standin.messages("/cgi-bin/webhook/send")) == 2
 
 
-def test_a_permanent_refusal_goes_to_the_dead_letter_list_and_admins_are_told(app, channels, standin,
-                                                                            make_department, make_user):
+def test_a_permanent_refusal_goes_to_the_dead_letter_list_and_admins_are_told(
+    app, channels, standin, make_department, make_user
+):
     department = _group_department(make_department, "engineering", "工程部", "eng-robot")
     _queue(department, 1)
     standin.fail_with(404)
@@ -179,8 +205,9 @@ def test_several_workers_at_once_deliver_each_message_exactly_once(app, channels
     results = in_threads(app, lambda n: _deliver(app, worker=f"w{n}").counts.get("sent", 0), 3)
 
     assert sum(results) == 30
-    assert sorted(_contents(standin)) == sorted(f"**消息 {i}**\n[查看并确认]({BASE_URL}/tasks/{i})"
-                                                for i in range(30))
+    assert sorted(_contents(standin)) == sorted(
+        f"**消息 {i}**\n[查看并确认]({BASE_URL}/tasks/{i})" for i in range(30)
+    )
 
 
 def test_the_group_robot_rate_limit_holds_the_rest_for_later(app, channels, standin, make_department):
@@ -196,11 +223,13 @@ def test_the_group_robot_rate_limit_holds_the_rest_for_later(app, channels, stan
 
 
 def test_an_urgent_group_message_mentions_the_departments_supervisors_by_mobile(
-        app, channels, standin, make_department, make_user):
+    app, channels, standin, make_department, make_user
+):
     department = _group_department(make_department, "engineering", "工程部", "eng-robot")
     head = make_user("supervisor", department=department)
-    delivery.save_preference(head, mobile="13900001111", email=None, wecom_userid=None, channels=[],
-                             quiet_from=None, quiet_to=None)
+    delivery.save_preference(
+        head, mobile="13900001111", email=None, wecom_userid=None, channels=[], quiet_from=None, quiet_to=None
+    )
     _queue(department, 1, level="urgent")
 
     _deliver(app)
@@ -212,13 +241,21 @@ def test_an_urgent_group_message_mentions_the_departments_supervisors_by_mobile(
 
 def _person(make_user, department=None, **preference):
     person = make_user("staff", department=department)
-    defaults = {"mobile": None, "email": None, "wecom_userid": None, "channels": [], "quiet_from": None,
-                "quiet_to": None}
+    defaults = {
+        "mobile": None,
+        "email": None,
+        "wecom_userid": None,
+        "channels": [],
+        "quiet_from": None,
+        "quiet_to": None,
+    }
     delivery.save_preference(person, **{**defaults, **preference})
     return person
 
 
-def test_wecom_application_messages_share_one_token_and_renew_it_when_refused(app, channels, standin, make_user):
+def test_wecom_application_messages_share_one_token_and_renew_it_when_refused(
+    app, channels, standin, make_user
+):
     person = _person(make_user, wecom_userid="zhangsan", channels=["wecom_app"])
     with unit_of_work():
         for i in range(3):
@@ -244,8 +281,15 @@ def test_e_mail_goes_as_text_and_html_through_a_real_smtp_server(app, channels, 
         app.config.update(SMTP_URL=smtp.url, SMTP_FROM="kefu@example.cn")
         person = _person(make_user, email="li@example.cn", channels=["email"])
         with unit_of_work():
-            notify(kind="job_failed", title="定时任务运行失败", body="错误详情", now=utcnow(), user=person,
-                   link="/admin/jobs/x", level="urgent")
+            notify(
+                kind="job_failed",
+                title="定时任务运行失败",
+                body="错误详情",
+                now=utcnow(),
+                user=person,
+                link="/admin/jobs/x",
+                level="urgent",
+            )
         assert _deliver(app).counts == {"sent": 1}
         [mail] = smtp.messages
     finally:
@@ -256,16 +300,18 @@ def test_e_mail_goes_as_text_and_html_through_a_real_smtp_server(app, channels, 
     assert "<p>错误详情</p>" in mail.get_body(("html",)).get_content()
 
 
-def test_quiet_hours_hold_ordinary_messages_but_never_urgent_ones(app, channels, standin, make_user,
-                                                                  monkeypatch):
+def test_quiet_hours_hold_ordinary_messages_but_never_urgent_ones(
+    app, channels, standin, make_user, monkeypatch
+):
     from datetime import UTC, datetime
 
     from tests.support import freeze_clock
 
     night = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
     freeze_clock(monkeypatch, night)
-    person = _person(make_user, wecom_userid="wangwu", channels=["wecom_app"], quiet_from=time(22, 0),
-                     quiet_to=time(7, 0))
+    person = _person(
+        make_user, wecom_userid="wangwu", channels=["wecom_app"], quiet_from=time(22, 0), quiet_to=time(7, 0)
+    )
     with unit_of_work():
         notify(kind="slip_near_due", title="可以等", now=night, user=person)
         notify(kind="slip_near_due", title="不能等", now=night, user=person, level="urgent")
@@ -278,14 +324,20 @@ def test_quiet_hours_hold_ordinary_messages_but_never_urgent_ones(app, channels,
 
 
 def test_the_badge_code_goes_by_sms_to_the_visitor_from_the_approved_template_only(
-        app, channels, standin, paired_client, make_user):
+    app, channels, standin, paired_client, make_user
+):
     kiosk = paired_client("service_centre")
     sign_in(kiosk, VisitPurpose.REPAIR)
     assert _deliver(app).counts == {}  # no approved template: no SMS
 
     admin = make_user("admin")
-    delivery.save_template("visitor_badge", template_code="SMS_100001", sign_name="某物业", wording="您的访客码 ${code}",
-                           approver=admin, now=utcnow())
+    delivery.save_template(
+        "visitor_badge",
+        template_code="SMS_100001",
+        sign_name="某物业",
+        wording="您的访客码 ${code}",
+        by=audit.By(admin, "127.0.0.1", utcnow()),
+    )
     sign_in(kiosk, VisitPurpose.REPAIR, mobile="13912345678")
     assert _deliver(app).counts == {"sent": 1}
 
@@ -310,7 +362,8 @@ def test_notify_test_exits_non_zero_with_the_providers_reason(app, channels, sta
 
 
 def test_an_unacknowledged_incident_climbs_to_the_office_director_then_the_service_centre(
-        app, channels, paired_client, make_department, make_user):
+    app, channels, paired_client, make_department, make_user
+):
     office = make_department("management_office", "管理处")
     centre = make_department("service_centre", "客服中心")
     director = make_user("supervisor", department=office)
@@ -328,8 +381,9 @@ def test_an_unacknowledged_incident_climbs_to_the_office_director_then_the_servi
     assert delivery.escalate_unacknowledged(opened + timedelta(minutes=20), wait) == 1
     assert delivery.escalate_unacknowledged(opened + timedelta(minutes=40), wait) == 0  # top of the chain
 
-    told = scalars(select(Notification.user_id).where(Notification.kind == "alert_escalated")
-                   .order_by(Notification.id))
+    told = scalars(
+        select(Notification.user_id).where(Notification.kind == "alert_escalated").order_by(Notification.id)
+    )
     assert told == [director.id, manager.id]
 
 
@@ -346,7 +400,9 @@ def test_an_acknowledged_incident_does_not_escalate(app, channels, paired_client
     assert delivery.escalate_unacknowledged(utcnow() + timedelta(hours=1), timedelta(minutes=10)) == 0
 
 
-def test_messages_and_their_log_are_purged_after_the_retention_period(app, channels, standin, make_department):
+def test_messages_and_their_log_are_purged_after_the_retention_period(
+    app, channels, standin, make_department
+):
     department = _group_department(make_department, "engineering", "工程部", "eng-robot")
     _queue(department, 2)
     _deliver(app)
