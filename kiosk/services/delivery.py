@@ -178,13 +178,13 @@ def _rate_limit(settings: Mapping, channel: str) -> tuple[int, timedelta] | None
     return (int(limit[0]), timedelta(seconds=float(limit[1]))) if limit else None
 
 
-def _hand_over(message_id: int, holder: str, now: datetime, lease: timedelta) -> OutboxMessage | None:
-    """Commit 'sending' while still holding the claim; the message as it is then, or None if lost."""
+def _hand_over(message: OutboxMessage, holder: str, now: datetime, lease: timedelta) -> bool:
+    """Commit 'sending' while still holding the claim (False: the claim was lost meanwhile)."""
     with unit_of_work():
         moved = db.session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.id == message_id,
+                OutboxMessage.id == message.id,
                 OutboxMessage.lease_holder == holder,
                 OutboxMessage.status == Status.CLAIMED.value,
             )
@@ -196,11 +196,8 @@ def _hand_over(message_id: int, holder: str, now: datetime, lease: timedelta) ->
             )
             .execution_options(synchronize_session=False)
         ).rowcount
-        message = db.session.get(OutboxMessage, message_id) if moved == 1 else None
-        if message is not None:
-            db.session.refresh(message)
-            db.session.expunge(message)
-    return message
+    message.attempts += 1
+    return moved == 1
 
 
 def envelope_of(message: OutboxMessage) -> Envelope:
@@ -299,9 +296,10 @@ def deliver_one(
 ) -> str:
     """Deliver one claimed message: respect the provider's rate, hand it over, record the outcome."""
     lease = timedelta(seconds=float(settings["MESSAGE_LEASE_SECONDS"]))
-    row = db.session.get(OutboxMessage, message_id)
-    channel, address = row.channel, row.address
+    message = db.session.get(OutboxMessage, message_id)
+    db.session.expunge(message)  # a snapshot as claimed: the rest of the run writes with UPDATEs
     db.session.commit()
+    channel, address = message.channel, message.address
     limit = _rate_limit(settings, channel)
     if limit is not None:
         now = clock()
@@ -323,8 +321,7 @@ def deliver_one(
                 f"rate limit {limit[0]} per {limit[1].total_seconds():g} s",
             )
             return "deferred"
-    message = _hand_over(message_id, holder, clock(), lease)
-    if message is None:
+    if not _hand_over(message, holder, clock(), lease):
         return "lost"
     sender = senders.get(Channel(message.channel))
     envelope = envelope_of(message)
