@@ -111,7 +111,7 @@ class PreferenceForm(FlaskForm):
             Channel.SMS.value: self.mobile.data,
             Channel.EMAIL.value: self.email.data,
         }
-        if any(not addresses[c] for c in field.data or ()):
+        if any(not addresses.get(c, True) for c in field.data or ()):
             raise ValidationError(_l("选择的渠道须填写对应的手机号、邮箱或企业微信账号。"))
 
     def validate(self, extra_validators=None) -> bool:
