@@ -142,3 +142,12 @@ class AlertEscalation(db.Model):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
     level: Mapped[int] = mapped_column(Integer)
     escalated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MessageKey(db.Model):
+    """A message that goes once only (a customer's reminder): the first worker to insert its key sends it."""
+
+    __tablename__ = "message_keys"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
+from kiosk.clock import local
 from kiosk.database import dialect_insert, unit_of_work
 from kiosk.domain.messaging import (
     NEEDS_ADMIN,
@@ -51,6 +52,7 @@ from kiosk.models.messaging import (
     AlertEscalation,
     DeliveryAttempt,
     MessageGroup,
+    MessageKey,
     MessagePreference,
     MessageRoute,
     OutboxMessage,
@@ -60,7 +62,7 @@ from kiosk.models.messaging import (
 from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, Role, User
 from kiosk.models.visits import Incident
-from kiosk.services import audit
+from kiosk.services import audit, outbox, sales
 from kiosk.services.notifications import notify
 from kiosk.services.outbox import approved_template
 
@@ -471,6 +473,49 @@ def escalate_unacknowledged(now: datetime, after: timedelta) -> int:
     return escalated
 
 
+# ---- the sales reminders' messages ----------------------------------------------------------------------
+
+#: Seed 000 篇3 第十四步 2) "提前五天第一次通知客户，提前两天第二次通知客户", 第十六步 1) "提前七天…提前三天…
+#: 提前一天": the salesperson tells the customer on these days; the customer also gets the approved SMS.
+_REMINDER_SMS = {"down_payment": ("down_payment_due", "交首期款"), "mortgage": ("mortgage_due", "办理按揭")}
+
+
+def remind_buyers(now: datetime) -> int:
+    """On a reminder's day, tell the salesperson (their own channels) and send the customer the approved
+    SMS at the file's number, once per reminder whichever worker runs it (``message_keys``)."""
+    told = 0
+    for item in sales.reminders_falling_on(local(now).date()):
+        reminder, file = item.reminder, item.file
+        purpose, what = _REMINDER_SMS[reminder.step]
+        with unit_of_work():
+            first = db.session.execute(
+                dialect_insert(MessageKey)
+                .values(key=f"buyer-reminder-{reminder.id}", created_at=now)
+                .on_conflict_do_nothing()
+            ).rowcount
+            if not first:
+                continue
+            link = sales.file_link(file.id)
+            notify(
+                kind="sales_payment",
+                title=f"今天请提醒客户 {file.customer_name}{what}（{reminder.due_on:%m-%d} 到期）",
+                body=item.brief.phrase,
+                link=link,
+                user=file.salesperson,
+                now=now,
+            )
+            outbox.queue_customer_sms(
+                purpose,
+                file.mobile,
+                {"name": file.customer_name, "date": f"{reminder.due_on:%m月%d日}"},
+                recipient=f"客户 {file.customer_name}",
+                now=now,
+                link=link,
+            )
+            told += 1
+    return told
+
+
 # ---- the admin's pages and the records' status -------------------------------------------------------
 
 
@@ -552,6 +597,7 @@ def purge(older_than_days: int, now: datetime) -> int:
             .where(DeliveryAttempt.message_id.in_(old))
             .execution_options(synchronize_session=False)
         )
+        db.session.execute(delete(MessageKey).where(MessageKey.created_at < cutoff))
         removed = db.session.execute(
             delete(OutboxMessage)
             .where(OutboxMessage.created_at < cutoff)
@@ -672,9 +718,14 @@ def send_test(channel: Channel, target: str, *, settings: Mapping, now: datetime
         raise DeliveryError(PERMANENT, "no approved SMS template for staff messages (staff_alert)")
     text = f"客服中心测试消息（{now:%Y-%m-%d %H:%M:%S} UTC）：收到此消息说明该渠道配置正确。"
     envelope = Envelope(
-        key=f"kiosk-test-{secrets.token_hex(6)}", address=target, subject="客服中心测试消息", text=text,
-        markdown=f"**客服中心测试消息**\n> {text}", html=f"<p>{text}</p>",
+        key=f"kiosk-test-{secrets.token_hex(6)}",
+        address=target,
+        subject="客服中心测试消息",
+        text=text,
+        markdown=f"**客服中心测试消息**\n> {text}",
+        html=f"<p>{text}</p>",
         template_code=template.template_code if template else None,
-        sign_name=template.sign_name if template else None, params={"title": "测试消息", "link": ""},
+        sign_name=template.sign_name if template else None,
+        params={"title": "测试消息", "link": ""},
     )
     return sender.send(envelope)

@@ -85,6 +85,10 @@ def _escalate_alerts(now: datetime, settings: Mapping) -> str:
     return f"上报无人确认的紧急提醒 {delivery.escalate_unacknowledged(now, after)} 条"
 
 
+def _remind_buyers(now: datetime, settings: Mapping) -> str:
+    return f"提醒置业顾问及客户 {delivery.remind_buyers(now)} 次"
+
+
 def _purge_messages(now: datetime, settings: Mapping) -> str:
     days = settings["MESSAGE_RETENTION_DAYS"]
     return f"删除 {delivery.purge(days, now)} 条超过 {days} 天的消息及发送记录"
@@ -119,6 +123,7 @@ JOBS: tuple[Job, ...] = (
         _deliver_messages,
         lease=timedelta(minutes=2)),
     Job("escalate-alerts", _l("紧急提醒无人确认时逐级上报"), Every(MINUTE), _escalate_alerts),
+    Job("remind-buyers", _l("首期款与按揭提醒（置业顾问与客户）"), DailyAt(time(9, 0)), _remind_buyers),
     Job("purge-messages", _l("清理过期消息及发送记录"), DailyAt(time(3, 5)), _purge_messages),
     Job("purge-visitors", _l("清除过期访客个人信息"), DailyAt(time(3, 0)), _purge_visitors),
     Job("purge-login-attempts", _l("清理过期登录记录"), DailyAt(time(3, 15)), _purge_login_attempts),

@@ -410,3 +410,29 @@ def test_messages_and_their_log_are_purged_after_the_retention_period(
     assert delivery.purge(180, utcnow() + timedelta(days=179)) == 0
     assert delivery.purge(180, utcnow() + timedelta(days=181)) == 2
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_on_a_reminder_day_the_salesperson_is_told_and_the_customer_gets_the_approved_sms_once(
+        app, channels, standin, make_user, make_department, monkeypatch):
+    from datetime import UTC, datetime
+
+    from kiosk.models.notifications import Notification
+    from tests.sales_support import S, make_team, make_units, new_file, walk
+    from tests.support import freeze_clock
+
+    now = datetime(2026, 12, 4, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+    freeze_clock(monkeypatch, now)
+    team = make_team(make_user, make_department)
+    walk(new_file(team, now), S.SUBSCRIPTION, team, make_units(1)[0], now, due_in_days=5)  # 5 days ahead
+    delivery.save_template("down_payment_due", template_code="SMS_200002", sign_name="某地产",
+                           wording="${name}您好，您的首期款将于${date}到期。", by=audit.By(team.salesperson, "", now))
+
+    assert delivery.remind_buyers(now) == 1
+    assert delivery.remind_buyers(now) == 0  # a second run, or a second worker: nothing twice
+    assert _deliver(app, now).counts == {"sent": 1}
+
+    [sms] = standin.messages("/sms/")
+    assert sms.body["PhoneNumbers"] == "13512345678" and sms.body["TemplateCode"] == "SMS_200002"
+    assert json.loads(sms.body["TemplateParam"]) == {"name": "周海", "date": "12月09日"}
+    told = scalar(select(Notification).where(Notification.kind == "sales_payment"))
+    assert told.user_id == team.salesperson.id and "周海交首期款" in told.title
