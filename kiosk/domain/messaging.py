@@ -220,16 +220,20 @@ class Alert:
     procedure: str | None = None
 
 
-def urgent_text(alert: Alert) -> str:
-    """The plain text of a staff message (customer numbers masked)."""
-    lines = [("【紧急】" if alert.urgent else "") + alert.title]
-    if alert.where:
-        lines.append(f"地点：{alert.where}")
+def _details(alert: Alert) -> list[str]:
+    """Where, what and what to do first, one line each (the same in every channel)."""
+    lines = [f"地点：{alert.where}"] if alert.where else []
     if alert.body:
         lines.append(alert.body)
     if alert.first_step:
         source = f"（{cite_zh(alert.procedure)}）" if alert.procedure else ""
         lines.append(f"首先：{alert.first_step}{source}")
+    return lines
+
+
+def urgent_text(alert: Alert) -> str:
+    """The plain text of a staff message (customer numbers masked)."""
+    lines = [("【紧急】" if alert.urgent else "") + alert.title, *_details(alert)]
     if alert.url:
         lines.append(f"查看并确认：{alert.url}")
     return mask_numbers("\n".join(lines))
@@ -238,14 +242,7 @@ def urgent_text(alert: Alert) -> str:
 def markdown_text(alert: Alert) -> str:
     """The same message as WeCom markdown (a coloured title for urgent ones, the link clickable)."""
     head = f'<font color="warning">【紧急】{alert.title}</font>' if alert.urgent else f"**{alert.title}**"
-    lines = [head]
-    if alert.where:
-        lines.append(f"> 地点：{alert.where}")
-    if alert.body:
-        lines.append(f"> {alert.body}")
-    if alert.first_step:
-        source = f"（{cite_zh(alert.procedure)}）" if alert.procedure else ""
-        lines.append(f"> 首先：{alert.first_step}{source}")
+    lines = [head, *(f"> {line}" for line in _details(alert))]
     if alert.url:
         lines.append(f"[查看并确认]({alert.url})")
     return mask_numbers("\n".join(lines))

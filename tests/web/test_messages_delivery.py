@@ -413,7 +413,8 @@ def test_messages_and_their_log_are_purged_after_the_retention_period(
 
 
 def test_on_a_reminder_day_the_salesperson_is_told_and_the_customer_gets_the_approved_sms_once(
-        app, channels, standin, make_user, make_department, monkeypatch):
+    app, channels, standin, make_user, make_department, monkeypatch
+):
     from datetime import UTC, datetime
 
     from kiosk.models.notifications import Notification
@@ -424,8 +425,13 @@ def test_on_a_reminder_day_the_salesperson_is_told_and_the_customer_gets_the_app
     freeze_clock(monkeypatch, now)
     team = make_team(make_user, make_department)
     walk(new_file(team, now), S.SUBSCRIPTION, team, make_units(1)[0], now, due_in_days=5)  # 5 days ahead
-    delivery.save_template("down_payment_due", template_code="SMS_200002", sign_name="某地产",
-                           wording="${name}您好，您的首期款将于${date}到期。", by=audit.By(team.salesperson, "", now))
+    delivery.save_template(
+        "down_payment_due",
+        template_code="SMS_200002",
+        sign_name="某地产",
+        wording="${name}您好，您的首期款将于${date}到期。",
+        by=audit.By(team.salesperson, "", now),
+    )
 
     assert delivery.remind_buyers(now) == 1
     assert delivery.remind_buyers(now) == 0  # a second run, or a second worker: nothing twice
