@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from kiosk.clock import utcnow
 from kiosk.database import unit_of_work
+from kiosk.extensions import db
 from kiosk.models.audit import AdminAudit
 from kiosk.models.messaging import MessageGroup, MessagePreference, MessageRoute, OutboxMessage, SmsTemplate
 from kiosk.services import delivery
@@ -155,3 +156,25 @@ def test_a_person_chooses_channels_and_quiet_hours_and_mistakes_are_shown_beside
         time(7),
     )
     assert 'value="13900002222"' in client.get("/messages/mine").get_data(as_text=True)
+
+
+def test_the_slip_page_shows_its_group_message_and_a_complaint_slip_goes_out_as_a_complaint(
+    app, make_department, standin
+):
+    from kiosk.domain.deadlines import Priority
+    from tests.web.slips import client_for, make_cast, open_one
+
+    cast = make_cast(make_department)
+    delivery.set_group(cast.department.id, "eng-robot")
+    slip = open_one(cast)
+    complaint = open_one(cast, priority=Priority.COMPLAINT)
+    from kiosk.messaging import senders
+
+    delivery.deliver_due(senders=senders(app.config, delivery.DatabaseTokens(utcnow)), settings=app.config,
+                         worker="t", clock=utcnow)
+
+    page = client_for(app, cast.staff).get(f"/tasks/{slip.id}").get_data(as_text=True)
+    assert "工程部群" in page and "企业微信群" in page and "已发送" in page
+    db.session.rollback()
+    kinds = dict(db.session.execute(select(OutboxMessage.link, OutboxMessage.kind)).all())
+    assert kinds == {f"/tasks/{slip.id}": "slip_dispatched", f"/tasks/{complaint.id}": "complaint_received"}
