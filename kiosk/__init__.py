@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
         hotline,
         kpi,
         main,
+        messages,
         model_home_office,
         model_home_tablet,
         notifications,
@@ -88,7 +89,7 @@ def _register_blueprints(app: Flask) -> None:
 
     faces = (visitor_kiosk, visitors, hotline, cti, tasks, supervisor, rotation, sales, model_home_tablet,
              model_home_office, kpi)
-    blueprints = (auth, main, admin, notifications, *faces)
+    blueprints = (auth, main, admin, notifications, messages, *faces)
     for module in blueprints:
         app.register_blueprint(module.bp)
     from kiosk.web.access import public

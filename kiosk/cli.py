@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
+from flask import current_app
 from sqlalchemy import func, select
 
 from kiosk.clock import utcnow
+from kiosk.domain.messaging import Channel
 from kiosk.extensions import db
 from kiosk.models.calls import PbxSecret
 from kiosk.models.people import Department, Role, User, UserRole
@@ -309,6 +313,31 @@ def photos_to_database_command() -> None:
                    "the file names.", err=True)
 
 
+@click.command("notify-test")
+@click.argument("channel", type=click.Choice([c.value for c in Channel if c is not Channel.BELL]))
+@click.argument("target")
+def notify_test_command(channel: str, target: str) -> None:
+    """Send one test message (wecom_group: the robot key; wecom_app: the WeCom user id; sms: a mobile;
+    email: an address); exit 1 with the provider's reason when it fails."""
+    from kiosk.messaging import DeliveryError
+    from kiosk.services import delivery
+
+    try:
+        provider_id = delivery.send_test(Channel(channel), target, settings=current_app.config, now=utcnow())
+    except DeliveryError as error:
+        click.echo(f"发送失败 / failed ({error.outcome}): {error.reason}", err=True)
+        sys.exit(1)
+    click.echo(f"已发送 / sent{f' ({provider_id})' if provider_id else ''}")
+
+
+@click.command("deliver-messages")
+def deliver_messages_command() -> None:
+    """Deliver the messages due now (the worker's deliver-messages job, once)."""
+    from kiosk.worker.jobs import job_named
+
+    click.echo(job_named("deliver-messages").run(utcnow(), current_app.config))
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_phrases_command)
@@ -327,3 +356,5 @@ def register(app) -> None:
     app.cli.add_command(check_deploy_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(photos_to_database_command)
+    app.cli.add_command(notify_test_command)
+    app.cli.add_command(deliver_messages_command)

@@ -107,6 +107,35 @@ class Defaults:
     # Where the switch's recordings are served (e.g. https://pbx.internal/recordings/); a call's recording
     # plays from here + its file name, to supervisors and the call's own agent. Empty: not offered.
     RECORDING_BASE_URL = ""
+    # Messages away from the screen (kiosk/messaging/, kiosk.services.outbox and .delivery). A channel is used
+    # once its settings are here: SMTP_URL (smtp://user:pass@host:port, smtps:// for TLS) and SMTP_FROM;
+    # WECOM_API_URL with a department's group robot key (set by an admin), plus WECOM_CORP_ID, WECOM_AGENT_ID
+    # and WECOM_SECRET for application messages to a person; SMS_API_URL with SMS_ACCESS_KEY_ID and
+    # SMS_ACCESS_KEY_SECRET (Aliyun-style SendSms). MESSAGE_BASE_URL makes the record's link absolute.
+    SMTP_URL: str | None = None
+    SMTP_FROM = "kiosk@localhost"
+    WECOM_API_URL = "https://qyapi.weixin.qq.com"
+    WECOM_CORP_ID: str | None = None
+    WECOM_AGENT_ID: str | None = None
+    WECOM_SECRET: str | None = None
+    SMS_API_URL = "https://dysmsapi.aliyuncs.com/"
+    SMS_ACCESS_KEY_ID: str | None = None
+    SMS_ACCESS_KEY_SECRET: str | None = None
+    MESSAGE_BASE_URL: str | None = None
+    # Delivery: a claimed message's lease (longer than a provider call may take), the tries before a message
+    # goes to the dead-letter list, the backoff (doubling from the base up to the cap), how long one delivery
+    # run may go on, the providers' rate limits per address ([count, seconds]: WeCom's group robot takes 20 a
+    # minute, Aliyun one SMS a minute per number), a provider call's timeout, the minutes an urgent alert may
+    # stay unacknowledged before it goes one step up, and how many days messages and their log are kept.
+    MESSAGE_LEASE_SECONDS = 120
+    MESSAGE_MAX_ATTEMPTS = 10
+    MESSAGE_RETRY_BASE_SECONDS = 30
+    MESSAGE_RETRY_MAX_SECONDS = 1800
+    MESSAGE_RUN_SECONDS = 50
+    MESSAGE_RATE_LIMITS: dict = {"wecom_group": [20, 60], "wecom_app": [30, 60], "sms": [1, 60]}
+    MESSAGE_HTTP_TIMEOUT_SECONDS = 10
+    MESSAGE_ESCALATE_AFTER_MINUTES = 10
+    MESSAGE_RETENTION_DAYS = 180
 
 
 def _coerce(value: str):

@@ -30,7 +30,7 @@ from kiosk.forms.tasks import (
 )
 from kiosk.models.people import Role
 from kiosk.models.tasks import TaskSlip
-from kiosk.services import accounts, directory, hotline, submissions, tasks, visits
+from kiosk.services import accounts, delivery, directory, hotline, submissions, tasks, visits
 from kiosk.web import labels
 from kiosk.web.access import roles
 from kiosk.web.auditing import by_request
@@ -73,7 +73,8 @@ def _slip_page(slip: TaskSlip, *, status: int = 200, submitted=None, message: st
     return render("tasks/slip.html", "slip_panel", status=status, slip=slip, phone=phone, message=message,
                   forms=action_forms(slip, user, submitted, url_for("tasks.slip", slip_id=slip.id)),
                   deadline=slip_deadline(slip, utcnow(), policy), callback=callback,
-                  callback_form=callback_form)
+                  callback_form=callback_form,
+                  deliveries=delivery.deliveries_for(url_for("tasks.slip", slip_id=slip.id)))
 
 
 @bp.route("/")

@@ -23,7 +23,7 @@ from kiosk.forms.visitors import (
 )
 from kiosk.models.people import Role, User
 from kiosk.models.visits import Incident, Visit, WatchPerson
-from kiosk.services import accounts, devices, directory, incidents, sales_desk, submissions, visits
+from kiosk.services import accounts, delivery, devices, directory, incidents, sales_desk, submissions, visits
 from kiosk.web import labels
 from kiosk.web.access import roles, signed_in
 from kiosk.web.auditing import by_request
@@ -189,7 +189,8 @@ def incident(incident_id: int):
             return see_other(url_for("visitors.incident", incident_id=record.id))
     roles_text = [labels.ALERT_ROLE[AlertRole(r)] for r in record.alert_roles.split(",") if r]
     return render("visitors/incident.html", "incident_form", incident=record, form=form, status=status,
-                  alert_roles=roles_text, now=utcnow(), button=EmptyForm())
+                  alert_roles=roles_text, now=utcnow(), button=EmptyForm(),
+                  deliveries=delivery.deliveries_for(url_for("visitors.incident", incident_id=record.id)))
 
 
 @bp.route("/incidents/<int:incident_id>/acknowledge", methods=["POST"])

@@ -16,6 +16,17 @@ from kiosk.models.calls import (
     SwitchRequest,
 )
 from kiosk.models.jobs import JobRun, JobSchedule
+from kiosk.models.messaging import (
+    AlertEscalation,
+    DeliveryAttempt,
+    MessageGroup,
+    MessageKey,
+    MessagePreference,
+    MessageRoute,
+    OutboxMessage,
+    ProviderToken,
+    SmsTemplate,
+)
 from kiosk.models.model_home import (
     AssetPhoto,
     AssetRecord,
@@ -92,4 +103,14 @@ __all__ = [
     "PhoneEnquiry",
     "RoundCheck",
     "UnitLock",
+    # messages away from the screen
+    "AlertEscalation",
+    "DeliveryAttempt",
+    "MessageGroup",
+    "MessageKey",
+    "MessagePreference",
+    "MessageRoute",
+    "OutboxMessage",
+    "ProviderToken",
+    "SmsTemplate",
 ]

@@ -54,6 +54,9 @@ class Action(StrEnum):
     WATCH_ADDED = "watch.added"
     WATCH_CHANGED = "watch.changed"
     WATCH_REMOVED = "watch.removed"
+    MESSAGE_ROUTE = "message.route"
+    MESSAGE_GROUP = "message.group"
+    SMS_TEMPLATE = "message.sms_template"
 
 
 class ObjectType(StrEnum):
@@ -68,6 +71,7 @@ class ObjectType(StrEnum):
     CHECK = "check"
     MODEL_HOME = "model_home"
     WATCH = "watch"
+    MESSAGING = "messaging"
 
 
 #: Fields holding a phone number or an ID number: stored masked.

@@ -11,12 +11,18 @@ from kiosk.database import unit_of_work
 from kiosk.extensions import db
 from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, User
+from kiosk.services import outbox
 
 
 def notify(*, kind: str, title: str, now: datetime, body: str = "", link: str | None = None,
            level: str = "info", user: User | None = None, role: str | None = None,
-           department: Department | None = None) -> Notification:
-    """Add a notification to the caller's transaction (it is committed with the change it reports)."""
+           department: Department | None = None, where: str | None = None, first_step: str | None = None,
+           procedure: str | None = None) -> Notification:
+    """Add a notification to the caller's transaction (it is committed with the change it reports), with
+    the messages it causes away from the screen (WeCom, SMS, e-mail: ``kiosk.services.outbox``).
+
+    ``where``, ``first_step`` and ``procedure`` (a rule's reference, ``seed 000 §4 B2``) make an urgent
+    message say where it happened and what the procedure says to do first."""
     if user is None and role is None and department is None:
         raise ValueError("a notification needs a user, a role or a department")
     note = Notification(
@@ -25,6 +31,8 @@ def notify(*, kind: str, title: str, now: datetime, body: str = "", link: str | 
         department_id=department.id if department else None,
     )
     db.session.add(note)
+    outbox.route(note, user=user, role=role, department=department, where=where, first_step=first_step,
+                 procedure=procedure, now=now)
     return note
 
 

@@ -515,10 +515,18 @@ def _brief(reminder: BuyerReminder, file: BuyerFile) -> ReminderBrief:
 def reminders_due(user: User, today: date) -> list[ReminderItem]:
     """The user's reminders to make today: today's, and earlier ones not yet ticked off while the date they
     remind of is still ahead (afterwards the missed-payment report takes over)."""
+    return _reminders(today, BuyerFile.salesperson_id == user.id, BuyerReminder.remind_on <= today)
+
+
+def reminders_falling_on(today: date) -> list[ReminderItem]:
+    """Every salesperson's reminders whose day is ``today`` (the messages to them and their customers)."""
+    return _reminders(today, BuyerReminder.remind_on == today)
+
+
+def _reminders(today: date, *conditions) -> list[ReminderItem]:
     statement = (
         select(BuyerReminder, BuyerFile).join(BuyerFile)
-        .where(BuyerFile.salesperson_id == user.id, BuyerReminder.done_at.is_(None),
-               BuyerReminder.remind_on <= today, BuyerReminder.due_on >= today)
+        .where(*conditions, BuyerReminder.done_at.is_(None), BuyerReminder.due_on >= today)
         .options(selectinload(BuyerFile.steps), selectinload(BuyerFile.salesperson),
                  selectinload(BuyerFile.unit).selectinload(Unit.building).selectinload(Building.project))
         .order_by(BuyerReminder.due_on, BuyerReminder.id)

@@ -278,7 +278,8 @@ def _locked_slip(slip_id: int) -> TaskSlip:
 def _notify_dispatched(slip: TaskSlip, now: datetime, title: str) -> None:
     level = "urgent" if slip.priority in (Priority.EMERGENCY, Priority.COMPLAINT) else "info"
     target = {"user": slip.assignee} if slip.assignee is not None else {"department": slip.department}
-    notify(kind="slip_dispatched", title=title, now=now, link=f"/tasks/{slip.id}", level=level, **target)
+    kind = "complaint_received" if slip.priority == Priority.COMPLAINT else "slip_dispatched"
+    notify(kind=kind, title=title, now=now, link=f"/tasks/{slip.id}", level=level, **target)
 
 
 def _change(slip_id: int, action: Action, *, actor: User, now: datetime, version: int | None,

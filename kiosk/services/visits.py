@@ -19,12 +19,13 @@ from kiosk.domain.classify import (
     classify_visit,
     match_watch_list,
 )
+from kiosk.domain.messaging import first_step
 from kiosk.domain.schedules import next_wall_clock_time
 from kiosk.extensions import db
 from kiosk.models.people import Department, Role, User
 from kiosk.models.property import Owner
 from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
-from kiosk.services import submissions
+from kiosk.services import outbox, submissions
 from kiosk.services.notifications import notify
 
 # Badge and appointment codes: no 0/O, 1/I/L, so they can be read aloud and typed on a tablet.
@@ -175,13 +176,16 @@ def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime,
         if appointment is not None and appointment.used_at is None:
             appointment.used_at = now
         if outcome.alert_roles:
-            _open_incident(visit, outcome, place, now)
+            _open_incident(visit, outcome, place, device.name, now)
         _tell_host(visit, appointment, now)
+        # Issue #21: the badge code to the visitor's own mobile (the number just given), when SMS is set up.
+        outbox.queue_customer_sms("visitor_badge", visit.mobile, {"code": visit.badge_code}, recipient="访客",
+                                  now=now)
         submissions.settle(submission, visit.id)
     return visit
 
 
-def _open_incident(visit: Visit, outcome, place: Place, now: datetime) -> Incident:
+def _open_incident(visit: Visit, outcome, place: Place, device_name: str, now: datetime) -> Incident:
     incident = Incident(
         visit=visit, incident_class=visit.incident_class, watch_list_hit=outcome.watch_list_hit is not None,
         rule=outcome.rule[:120], reason=outcome.reason_zh[:300],
@@ -194,10 +198,12 @@ def _open_incident(visit: Visit, outcome, place: Place, now: datetime) -> Incide
     kind = f"{visit.incident_class}类突发事件" if visit.incident_class else "关注名单来访"
     title = f"{kind}：{visit.name}（{place.label_zh}），请立即处理并确认"
     link = f"/visitors/incidents/{incident.id}"
+    step, article = first_step(visit.incident_class, at_office=place is Place.MANAGEMENT_OFFICE)
+    where = f"{place.label_zh} · {device_name}"
     for role in outcome.alert_roles:
         for target in alert_targets(role):
             notify(kind="visitor_incident", title=title, body=outcome.reason_zh, link=link, level="urgent",
-                   now=now, **target)
+                   now=now, where=where, first_step=step, procedure=article, **target)
     return incident
 
 

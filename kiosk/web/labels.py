@@ -33,6 +33,8 @@ from kiosk.domain.classify import AlertRole, Place, VisitPurpose
 from kiosk.domain.deadlines import DeadlineState, Priority
 from kiosk.domain.hotline import AgentStatus, CallCategory, CtiRefusal, Disposition
 from kiosk.domain.kpi import KpiCode, KpiStatus, PeriodKind, Verdict
+from kiosk.domain.messaging import Channel
+from kiosk.domain.messaging import Status as MessageStatus
 from kiosk.domain.model_home import AssetEvent, DamageCause, RoundKind
 from kiosk.domain.rotation import CustomerKind, Presence
 from kiosk.domain.sales_pipeline import PipelineStep, ReminderOutcome
@@ -334,6 +336,9 @@ AUDIT_ACTION = {
     AuditAction.WATCH_ADDED: _l("加入关注名单"),
     AuditAction.WATCH_CHANGED: _l("修改关注名单"),
     AuditAction.WATCH_REMOVED: _l("移出关注名单"),
+    AuditAction.MESSAGE_ROUTE: _l("修改消息发送渠道"),
+    AuditAction.MESSAGE_GROUP: _l("设置部门企业微信群"),
+    AuditAction.SMS_TEMPLATE: _l("审核短信模板"),
 }
 AUDIT_OBJECT = {
     ObjectType.USER: _l("用户"),
@@ -347,6 +352,49 @@ AUDIT_OBJECT = {
     ObjectType.CHECK: _l("样板间检查项"),
     ObjectType.MODEL_HOME: _l("样板间"),
     ObjectType.WATCH: _l("关注名单"),
+    ObjectType.MESSAGING: _l("消息设置"),
+}
+
+# ---- messages away from the screen ---------------------------------------------------------------------
+
+CHANNEL = {
+    Channel.BELL: _l("站内通知"),
+    Channel.WECOM_GROUP: _l("企业微信群"),
+    Channel.WECOM_APP: _l("企业微信"),
+    Channel.SMS: _l("短信"),
+    Channel.EMAIL: _l("邮件"),
+}
+MESSAGE_STATUS = {
+    MessageStatus.PENDING: _l("待发送"),
+    MessageStatus.CLAIMED: _l("待发送"),
+    MessageStatus.SENDING: _l("发送中"),
+    MessageStatus.SENT: _l("已发送"),
+    MessageStatus.DEAD: _l("发送失败"),
+    MessageStatus.UNKNOWN: _l("结果未知"),
+}
+#: The event kinds admins route (the keys of kiosk.domain.messaging.ROUTES) and the customers' SMS purposes.
+MESSAGE_KIND = {
+    "visitor_incident": _l("来访突发事件（A/B/C类）、关注名单"),
+    "alert_escalated": _l("无人确认的紧急提醒（逐级上报）"),
+    "visitor_arrived": _l("访客到达（通知被访人）"),
+    "model_home_visitor": _l("样板间客户独自等候"),
+    "slip_dispatched": _l("任务单派单"),
+    "slip_near_due": _l("任务单即将超时"),
+    "slip_overdue": _l("任务单超时"),
+    "slip_escalated": _l("任务单超时升级"),
+    "hotline_emergency": _l("热线应急/隐患"),
+    "complaint_received": _l("收到投诉"),
+    "callback_unreachable": _l("回访到期/多次未接通"),
+    "correction_callback": _l("答复有误须回拨纠正"),
+    "sales_payment": _l("首期款/按揭提醒与逾期上报"),
+    "model_home_missed": _l("样板间巡查漏检"),
+    "job_failed": _l("定时任务运行失败"),
+    "job_late": _l("定时任务未按时运行"),
+    "message_undelivered": _l("消息发送失败"),
+    "visitor_badge": _l("访客电子胸卡短信（发给访客本人）"),
+    "down_payment_due": _l("首期款缴付提醒（客户）"),
+    "mortgage_due": _l("按揭办理提醒（客户）"),
+    "staff_alert": _l("员工提醒短信（无企业微信的员工）"),
 }
 
 # ---- the company's procedures, where a page cites its rule ---------------------------------------------
@@ -388,5 +436,6 @@ FOR_TEMPLATES = MappingProxyType({
     "round_kind": ROUND_KIND, "asset_event": ASSET_EVENT, "damage_cause": DAMAGE_CAUSE, "kpi": KPI,
     "kpi_status": KPI_STATUS, "verdict": VERDICT, "period_kind": PERIOD_KIND, "kpi_dimension": KPI_DIMENSION,
     "job_health": JOB_HEALTH, "audit_action": AUDIT_ACTION, "audit_object": AUDIT_OBJECT,
-    "procedure": PROCEDURE,
+    "procedure": PROCEDURE, "channel": CHANNEL, "message_status": MESSAGE_STATUS,
+    "message_kind": MESSAGE_KIND,
 })

@@ -50,6 +50,7 @@ MENU = [
     ("admin.switchboards", _l("总机"), {Role.ADMIN}, "admin"),
     ("tasks.policy", _l("时限设置"), {Role.ADMIN}, "admin"),
     ("admin.jobs", _l("定时任务"), {Role.ADMIN}, "admin"),
+    ("messages.outbox", _l("消息发送"), {Role.ADMIN}, "admin"),
     ("admin.audit_log", _l("操作日志"), {Role.ADMIN}, "admin"),
 ]
 

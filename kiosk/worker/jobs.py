@@ -13,6 +13,8 @@ schedule and lease, so a test can run every job every second.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -20,9 +22,11 @@ from datetime import datetime, time, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from kiosk.clock import utcnow
 from kiosk.domain.schedules import AfterClosing, DailyAt, Every, JobHealth, Schedule, job_health
+from kiosk.messaging import senders
 from kiosk.models.jobs import JobRun
-from kiosk.services import accounts, model_home, sales, submissions, tasks, visits
+from kiosk.services import accounts, delivery, model_home, sales, submissions, tasks, visits
 from kiosk.services import jobs as job_records
 
 #: How long a run may hold its job before another worker may take it over (``WORKER_LEASE_SECONDS``).
@@ -70,6 +74,26 @@ def _report_missed_payments(now: datetime, settings: Mapping) -> str:
     return f"上报逾期首期款 {sales.report_missed_payments(now)} 笔"
 
 
+def _deliver_messages(now: datetime, settings: Mapping) -> str:
+    done = delivery.deliver_due(senders=senders(settings, delivery.DatabaseTokens(utcnow)), settings=settings,
+                                worker=f"{socket.gethostname()}:{os.getpid()}", clock=utcnow)
+    return done.summary()
+
+
+def _escalate_alerts(now: datetime, settings: Mapping) -> str:
+    after = timedelta(minutes=settings["MESSAGE_ESCALATE_AFTER_MINUTES"])
+    return f"上报无人确认的紧急提醒 {delivery.escalate_unacknowledged(now, after)} 条"
+
+
+def _remind_buyers(now: datetime, settings: Mapping) -> str:
+    return f"提醒置业顾问及客户 {delivery.remind_buyers(now)} 次"
+
+
+def _purge_messages(now: datetime, settings: Mapping) -> str:
+    days = settings["MESSAGE_RETENTION_DAYS"]
+    return f"删除 {delivery.purge(days, now)} 条超过 {days} 天的消息及发送记录"
+
+
 def _purge_visitors(now: datetime, settings: Mapping) -> str:
     days = settings["VISITOR_RETENTION_DAYS"]
     return f"匿名化 {visits.purge_visitors(days, now)} 条超过 {days} 天的来访记录"
@@ -95,6 +119,12 @@ JOBS: tuple[Job, ...] = (
     Job("auto-sign-out", _l("闭店后自动签退访客"), AfterClosing(), _auto_sign_out),
     Job("schedule-callbacks", _l("安排业主定期回访"), DailyAt(time(6, 0)), _schedule_callbacks),
     Job("report-missed-payments", _l("上报逾期未交首期款"), DailyAt(time(0, 10)), _report_missed_payments),
+    Job("deliver-messages", _l("发送企业微信、短信和邮件消息"), Every(timedelta(seconds=5)),
+        _deliver_messages,
+        lease=timedelta(minutes=2)),
+    Job("escalate-alerts", _l("紧急提醒无人确认时逐级上报"), Every(MINUTE), _escalate_alerts),
+    Job("remind-buyers", _l("首期款与按揭提醒（置业顾问与客户）"), DailyAt(time(9, 0)), _remind_buyers),
+    Job("purge-messages", _l("清理过期消息及发送记录"), DailyAt(time(3, 5)), _purge_messages),
     Job("purge-visitors", _l("清除过期访客个人信息"), DailyAt(time(3, 0)), _purge_visitors),
     Job("purge-login-attempts", _l("清理过期登录记录"), DailyAt(time(3, 15)), _purge_login_attempts),
     Job("purge-submission-keys", _l("清理过期表单提交码"), DailyAt(time(3, 20)), _purge_submission_keys),

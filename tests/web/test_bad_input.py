@@ -350,6 +350,10 @@ REFUSED_WHEN_FILLED = {
     "rotation.reassign:/rotation/reassign": "no customer group has been received today",
     "tasks.callback_record:/tasks/callbacks/<int:callback_id>":
         "the world's callback is on a slip not yet resolved, so recording it is forbidden (403)",
+    "messages.mine:/messages/mine": "an e-mail address and a WeCom account are checked: markup is neither",
+    "messages.save_group:/admin/messages/groups": "a robot key is letters, digits and _ . @ -",
+    "messages.save_template:/admin/messages/templates": "a template code is letters, digits and _ . @ -",
+    "messages.send_test:/admin/messages/test": "the world has no provider set up: the test fails (422)",
 }
 #: Forms whose free text, once stored, no page shows back, and why.
 SHOWS_NO_TEXT: dict[str, str] = {}
@@ -362,6 +366,7 @@ NOT_ON_A_PAGE = {
         "its buttons post the record form there by formaction, which html_support does not follow",
     "visitors.case_study:/visitors/incidents/<int:incident_id>/case-study": "once the incident is closed",
     "visitors.file_report:/visitors/incidents/<int:incident_id>/report": "once the incident is closed",
+    "messages.retry:/admin/messages/<int:message_id>/retry": "on a failed message only (the world has none)",
 }
 
 

@@ -404,6 +404,7 @@ OWNERS: dict[str, Owned | Shared] = {
     "admin.user_edit": ADMIN_SETTING,
     "admin.department_edit": ADMIN_SETTING,
     "admin.calendar_delete": ADMIN_SETTING,
+    "messages.retry": ADMIN_SETTING,
     "model_homes.check_edit": ADMIN_SETTING,
     "model_homes.set_supervisor": ADMIN_SETTING,
     "notifications.mark_read": Owned("the person, role or department it is for", (mark_read,)),

@@ -25,7 +25,8 @@ from tests.kiosk_support import scalar, scalars, sign_in
 
 T = datetime(2026, 12, 4, 1, 0, 20, tzinfo=UTC)  # 9:00:20 in Shanghai
 MINUTE = timedelta(minutes=1)
-EVERY_MINUTE = {"escalate-overdue", "check-model-home-rounds"}
+EVERY_MINUTE = {"escalate-overdue", "check-model-home-rounds", "escalate-alerts"}
+EVERY_5_SECONDS = {"deliver-messages"}
 
 
 class Clock:
@@ -75,12 +76,13 @@ def test_a_job_not_due_is_not_run_and_each_schedule_sets_its_next_slot(app, make
     assert _row("schedule-callbacks").next_due_at == datetime(2026, 12, 4, 22, 0, tzinfo=UTC)  # 6:00 tomorrow
     assert _row("purge-visitors").next_due_at == datetime(2026, 12, 4, 19, 0, tzinfo=UTC)  # 3:00 tomorrow
 
-    clock.now = T + timedelta(seconds=30)  # 9:00:50: nothing is due
+    clock.now = T + timedelta(seconds=30)  # 9:00:50: only the message delivery (every 5 s) is due
     done = worker.run_pending()
-    assert done.outcomes == [] and done.wake_at == datetime(2026, 12, 4, 1, 1, tzinfo=UTC)
+    assert [o.job for o in done.outcomes] == ["deliver-messages"]
+    assert done.wake_at == datetime(2026, 12, 4, 1, 0, 55, tzinfo=UTC)
     clock.now = datetime(2026, 12, 4, 1, 1, tzinfo=UTC)  # 9:01: the one-minute jobs
-    assert {o.job for o in worker.run_pending().outcomes} == EVERY_MINUTE
-    assert len(_runs()) == len(JOBS) + 2
+    assert {o.job for o in worker.run_pending().outcomes} == EVERY_MINUTE | EVERY_5_SECONDS
+    assert len(_runs()) == len(JOBS) + len(EVERY_MINUTE) + 2  # and deliver-messages at 9:00:50
 
 
 def test_after_downtime_a_job_runs_once_and_keeps_to_its_grid(app):
@@ -204,12 +206,12 @@ def test_a_late_job_is_told_to_the_admins_once_then_runs(app, make_user):
     worker.run_pending()
     late = _admin_notes("job_late")
     assert sorted(n.title for n in late) == sorted(f"定时任务「{job_named(n).label}」未按时运行"
-                                                  for n in EVERY_MINUTE)
+                                                  for n in EVERY_MINUTE | EVERY_5_SECONDS)
     assert "应于 2026-12-04 09:01 运行" in late[0].body
     assert _row("escalate-overdue").alert is None  # it ran in the same pass: the incident is closed
     clock.now = T + timedelta(minutes=21)
     worker.run_pending()
-    assert len(_admin_notes("job_late")) == 2
+    assert len(_admin_notes("job_late")) == len(EVERY_MINUTE | EVERY_5_SECONDS)
 
 
 # ---- leases ---------------------------------------------------------------------------------------
