@@ -220,3 +220,13 @@ def test_a_correction_call_waiting_is_dialled_from_its_screen_and_stays_that_cal
     again = client.post_form("/hotline/dial", {"call_id": correction.id})  # already dialled: not twice
     assert "已经拨出" in client.get(again.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(select(func.count(SwitchRequest.id))) == 1
+
+
+def test_the_switch_commands_check_their_address_and_hand_out_a_webhook_token(runner, app):
+    refused = runner.invoke(args=["cti-asterisk", "--url", "http://pbx:5038", "--switchboard", "a"])
+    assert refused.exit_code == 2 and "ami://USER:SECRET@HOST:5038" in refused.output
+    add_pbx("branch-pbx")
+    made = runner.invoke(args=["cti-webhook-token", "branch-pbx"])
+    token = made.output.strip().removeprefix("/cti/generic/")
+    assert made.exit_code == 0 and switch.switchboard_by_token(token) == "branch-pbx"
+    assert runner.invoke(args=["cti-webhook-token", "nobody"]).exit_code == 1
