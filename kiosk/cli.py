@@ -165,7 +165,8 @@ def cti_asterisk_command(url: str, switchboard: str) -> None:
     config = current_app.config
     run_forever(current_app._get_current_object(),
                 Settings(url, switchboard[:40], interface=config["CTI_AMI_INTERFACE"],
-                         context=config["CTI_AMI_DIAL_CONTEXT"], caller_id=config["CTI_AMI_CALLER_ID"]))
+                         context=config["CTI_AMI_DIAL_CONTEXT"], caller_id=config["CTI_AMI_CALLER_ID"],
+                         queues=tuple(q.strip() for q in config["CTI_AMI_QUEUES"].split(",") if q.strip())))
 
 
 @click.command("cti-webhook-token")

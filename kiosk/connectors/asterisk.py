@@ -54,6 +54,8 @@ class Settings:
     #: The dialplan context an Originate dials the number in.
     context: str = "from-internal"
     caller_id: str = ""
+    #: The switch's queues an agent is logged in to (QueueAdd) when pausing or resuming finds them in none.
+    queues: tuple[str, ...] = ()
     max_backoff: float = MAX_BACKOFF_SECONDS
 
     @property
@@ -174,9 +176,17 @@ class Connector:
                                 Context=self.settings.context, Priority="1", ChannelId=request.pbx_call_id,
                                 CallerID=self.settings.caller_id or request.extension, Timeout="30000",
                                 Async="true")
-        else:
-            await client.action("QueuePause", Interface=interface,
-                                Paused="true" if request.kind == switch.RequestKind.PAUSE else "false")
+            return
+        paused = "true" if request.kind == switch.RequestKind.PAUSE else "false"
+        try:
+            await client.action("QueuePause", Interface=interface, Paused=paused)
+        except AmiError as error:
+            # not a member of any queue yet: the console's state logs the agent in to the switch's queues
+            if not self.settings.queues or "not found" not in str(error).lower():
+                raise
+            for queue in self.settings.queues:
+                await client.action("QueueAdd", Queue=queue, Interface=interface, Paused=paused,
+                                    MemberName=request.extension)
 
     def _end_dial(self, request, now: datetime) -> None:
         """A dial that was not carried out ends its call (not answered)."""

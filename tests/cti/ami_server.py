@@ -50,6 +50,8 @@ class AmiServer:
         #: Streams played after an Originate is accepted (its ChannelId and ActionID filled in).
         self.on_originate: str | None = None
         self.logins = 0
+        #: Queue members by interface; ``None``: every interface is a member (QueuePause always succeeds).
+        self.members: set[str] | None = None
         #: While set the switch is down: a connection is closed before the banner.
         self.refuse = False
         self._writers: set[asyncio.StreamWriter] = set()
@@ -116,6 +118,16 @@ class AmiServer:
                         writer.write(encode({"Event": "CoreShowChannel", **reply, **row}))
                     writer.write(encode({"Event": "CoreShowChannelsComplete", **reply,
                                          "EventList": "Complete", "ListItems": str(len(self.live_channels))}))
+                elif name == "queuepause" and self.members is not None \
+                        and action.get("Interface") not in self.members:
+                    self.actions.append(action)
+                    writer.write(encode({"Response": "Error", **reply, "Message": "Interface not found"}))
+                elif name == "queueadd":
+                    self.actions.append(action)
+                    if self.members is not None:
+                        self.members.add(action.get("Interface", ""))
+                    writer.write(encode({"Response": "Success", **reply,
+                                         "Message": "Added interface to queue"}))
                 elif name in ("originate", "queuepause"):
                     self.actions.append(action)
                     message = {"originate": "Originate successfully queued",

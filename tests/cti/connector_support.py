@@ -30,8 +30,8 @@ class Clock:
 
 
 class RunningConnector:
-    def __init__(self, app, url: str, clock: Clock, pbx: str = PBX) -> None:
-        self.connector = Connector(app, Settings(url, pbx, max_backoff=0.2), clock=clock)
+    def __init__(self, app, url: str, clock: Clock, pbx: str = PBX, **settings) -> None:
+        self.connector = Connector(app, Settings(url, pbx, max_backoff=0.2, **settings), clock=clock)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()

@@ -54,6 +54,10 @@ def play(server, connector, name: str, **values) -> None:
     wait_until(lambda: connector.connector.total >= before + count)
 
 
+def actions(server, name: str) -> list[dict[str, str]]:
+    return [action for action in server.actions if action["Action"] == name]
+
+
 def calls() -> list[Call]:
     return list(db.session.scalars(select(Call).order_by(Call.id)))
 
@@ -238,3 +242,20 @@ def test_a_wrong_secret_is_reported_as_the_connectors_error(app, server, clock, 
             running.stop()
     finally:
         bad.close()
+
+
+def test_an_agent_in_no_queue_is_logged_in_to_the_switchs_queues_when_the_console_resumes_them(
+        app, server, clock, agents):
+    server.members = set()  # nobody is a queue member yet
+    running = RunningConnector(app, server.url, clock, queues=("hotline", "complaints"))
+    try:
+        wait_until(lambda: (row := db.session.get(SwitchConnector, PBX)) is not None and row.connected)
+        hotline.set_agent_state(agents["8101"], AgentStatus.AVAILABLE, clock())
+        wait_until(lambda: len(actions(server, "QueueAdd")) == 2, what="QueueAdd")
+        adds = [(a["Queue"], a["Interface"], a["Paused"]) for a in actions(server, "QueueAdd")]
+        assert adds == [("hotline", "PJSIP/8101", "false"), ("complaints", "PJSIP/8101", "false")]
+        hotline.set_agent_state(agents["8101"], AgentStatus.PAUSED, clock())  # a member now: paused there
+        wait_until(lambda: len(actions(server, "QueuePause")) == 2, what="pause")
+        assert server.actions[-1]["Paused"] == "true" and len(actions(server, "QueueAdd")) == 2
+    finally:
+        running.stop()

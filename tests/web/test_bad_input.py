@@ -362,6 +362,7 @@ NOT_ON_A_PAGE = {
     "hotline.callback_result:/hotline/calls/<int:call_id>/callback":
         "on a call started for a callback only (the world's callback cannot be started yet)",
     "hotline.link_caller:/hotline/calls/<int:call_id>/caller": "in the caller search's results only",
+    "hotline.dial:/hotline/dial": "its button shows only while a switch's connector is connected",
     "hotline.phrase:/hotline/calls/<int:call_id>/phrase":
         "its buttons post the record form there by formaction, which html_support does not follow",
     "visitors.case_study:/visitors/incidents/<int:incident_id>/case-study": "once the incident is closed",

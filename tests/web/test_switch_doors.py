@@ -198,3 +198,35 @@ def test_without_a_recording_base_url_no_recording_is_offered(client, auth, reco
     auth.login(agent.username)
     assert client.get(f"/hotline/calls/{recorded.id}/recording").status_code == 404
     assert "/recording" not in client.get(f"/hotline/calls/{recorded.id}").get_data(as_text=True)
+
+
+def test_a_correction_call_waiting_is_dialled_from_its_screen_and_stays_that_call(client, auth, agent,
+                                                                                  connected):
+    from kiosk.clock import utcnow
+
+    correction = Call(direction="out", caller_number="", called_number="13900001234", agent_id=agent.id,
+                      state="ringing", ringing_at=utcnow(), created_at=utcnow())
+    db.session.add(correction)
+    db.session.commit()
+    auth.login(agent.username)
+    page = client.get(f"/hotline/calls/{correction.id}").get_data(as_text=True)
+    assert f'name="call_id" value="{correction.id}"' in page
+    response = client.post_form("/hotline/dial", {"call_id": correction.id})
+    assert response.headers["Location"].endswith(f"/hotline/calls/{correction.id}")
+    call = only_call()
+    assert call.pbx_name == "asterisk-1" and call.pbx_call_id.startswith("kiosk-")
+    (request,) = db.session.scalars(select(SwitchRequest)).all()
+    assert (request.pbx_call_id, request.number) == (call.pbx_call_id, "13900001234")
+    again = client.post_form("/hotline/dial", {"call_id": correction.id})  # already dialled: not twice
+    assert "已经拨出" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count(SwitchRequest.id))) == 1
+
+
+def test_the_switch_commands_check_their_address_and_hand_out_a_webhook_token(runner, app):
+    refused = runner.invoke(args=["cti-asterisk", "--url", "http://pbx:5038", "--switchboard", "a"])
+    assert refused.exit_code == 2 and "ami://USER:SECRET@HOST:5038" in refused.output
+    add_pbx("branch-pbx")
+    made = runner.invoke(args=["cti-webhook-token", "branch-pbx"])
+    token = made.output.strip().removeprefix("/cti/generic/")
+    assert made.exit_code == 0 and switch.switchboard_by_token(token) == "branch-pbx"
+    assert runner.invoke(args=["cti-webhook-token", "nobody"]).exit_code == 1
