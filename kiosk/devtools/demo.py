@@ -9,12 +9,13 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import bindparam, select
 
 from kiosk.clock import SHANGHAI, local
 from kiosk.domain.callbacks import scheduled_periodic_callback
 from kiosk.domain.deadlines import DeadlinePolicy, Priority, due_at, incident_report_due, near_due_from
-from kiosk.domain.hotline import CallTimes
+from kiosk.domain.hotline import CallState, CallTimes
 from kiosk.domain.rotation import BackAtDesk, BusyWithOtherWork, CustomerArrived
 from kiosk.extensions import db
 from kiosk.models.callbacks import Callback
@@ -322,6 +323,34 @@ INCIDENT_VISITS = [
 ]
 
 
+def refresh_live_calls(now, settings) -> None:
+    """The demo's calls going on, as of ``now``: those of an earlier run that nothing was heard of for too
+    long are closed as lost (the worker's close-lost-calls job, run here once), and while none of
+    ``LIVE_CALLS`` is still live a fresh set starts now, so a demo opened days later shows a call in
+    progress and one ringing, not calls that have rung for ever."""
+    from kiosk.services import hotline
+
+    hotline.close_lost_calls(now, ringing_after=timedelta(minutes=settings["CALL_RINGING_LOST_MINUTES"]),
+                             answered_after=timedelta(minutes=settings["CALL_ANSWERED_LOST_MINUTES"]))
+    live = db.session.scalar(select(Call.id).where(Call.pbx_call_id.like("demo-%"), Call.direction == "in",
+                                                   Call.state != CallState.ENDED.value).limit(1))
+    if live is not None:
+        return
+    owners = db.session.scalars(select(Owner).order_by(Owner.id)).all()
+    for pbx_id, owner_index, agent, answered_ago, rang_for in LIVE_CALLS:
+        answered = now - timedelta(seconds=answered_ago) if answered_ago is not None else None
+        rang = (answered or now) - timedelta(seconds=rang_for)
+        times = CallTimes(rang, answered, None)
+        owner = owners[owner_index]
+        agent_id = db.session.scalar(select(User.id).where(User.username == agent))
+        db.session.add(Call(pbx_call_id=f"{pbx_id}-{rang:%Y%m%d%H%M%S}", direction="in",
+                            caller_number=owner.mobile, called_number="4008001234", agent_id=agent_id,
+                            owner_id=owner.id, state=times.state.value, ringing_at=rang, answered_at=answered,
+                            ring_seconds=times.ring_seconds, created_at=rang,
+                            category="service_request" if answered else None))
+    db.session.commit()
+
+
 def seed_demo_board(now) -> None:
     """Something on every panel of the supervisor's board: agents' states, a call in progress and one
     ringing, an open incident, incident reports due and overdue (visitors on site come from VISITS)."""
@@ -332,20 +361,7 @@ def seed_demo_board(now) -> None:
 
     for username, state, minutes in AGENT_STATES:
         hotline.set_agent_state(user(username), state, now - timedelta(minutes=minutes))
-    owners = db.session.scalars(select(Owner).order_by(Owner.id)).all()
-    for pbx_id, owner_index, agent, answered_ago, rang_for in LIVE_CALLS:
-        if db.session.scalar(select(Call.id).where(Call.pbx_call_id == pbx_id)) is not None:
-            continue
-        answered = now - timedelta(seconds=answered_ago) if answered_ago is not None else None
-        rang = (answered or now) - timedelta(seconds=rang_for)
-        times = CallTimes(rang, answered, None)
-        owner = owners[owner_index]
-        db.session.add(Call(pbx_call_id=pbx_id, direction="in", caller_number=owner.mobile,
-                            called_number="4008001234", agent_id=user(agent).id, owner_id=owner.id,
-                            state=times.state.value, ringing_at=rang, answered_at=answered,
-                            ring_seconds=times.ring_seconds, created_at=rang,
-                            category="service_request" if answered else None))
-    db.session.commit()
+    refresh_live_calls(now, current_app.config)
     _seed_incidents(now, user)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from kiosk.domain.call_timer import CALL_TIMER, Thresholds, TimerColour, ring_wait_thresholds
-from kiosk.domain.hotline import CallState
+from kiosk.domain.hotline import AgentStatus, CallState
 from kiosk.extensions import db
 from kiosk.models.calls import AgentState, Call
 from kiosk.models.people import Department, User
@@ -120,7 +120,7 @@ def calls_version() -> str:
 
 def _live_calls() -> list[Call]:
     return list(db.session.scalars(
-        select(Call).where(Call.state == CallState.ANSWERED.value)
+        select(Call).where(Call.state == CallState.ANSWERED.value, Call.disposition.is_(None))
         .options(joinedload(Call.agent)).order_by(Call.answered_at, Call.id)))
 
 
@@ -149,6 +149,14 @@ class AgentRow:
     user: User
     state: AgentState | None
     call: LiveCall | None
+
+    @property
+    def shown_state(self) -> str | None:
+        """The state the board shows: on a call whenever a call in progress is theirs, whatever the
+        state row says (an agent who set themselves 空闲 mid-call is not shown free and on a call)."""
+        if self.call is not None:
+            return AgentStatus.ON_CALL.value
+        return self.state.state if self.state else None
 
 
 def agents(now: datetime) -> list[AgentRow]:

@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.classify import AlertRole, Place, VisitPurpose
 from kiosk.domain.deadlines import DeadlineState, Priority
-from kiosk.domain.hotline import AgentStatus, CallCategory, CtiRefusal, Disposition
+from kiosk.domain.hotline import AgentStatus, CallCategory, CallLost, CtiRefusal, Disposition
 from kiosk.domain.kpi import KpiCode, KpiStatus, PeriodKind, Verdict
 from kiosk.domain.model_home import AssetEvent, DamageCause, RoundKind
 from kiosk.domain.rotation import CustomerKind, Presence
@@ -211,6 +211,8 @@ AGENT_STATE = {
 }
 #: What a call's history (``CallChange.kind``) says was changed.
 CALL_CHANGE = {"caller": _l("来电人")}
+#: Why a call was closed without its hangup.
+CALL_LOST = {CallLost.NO_EVENT: _l("电话系统长时间没有消息，已按丢失结束")}
 #: Why a switchboard's event was refused.
 CTI_REFUSAL = {
     CtiRefusal.BAD_SIGNATURE: _l("签名无效"),
@@ -382,7 +384,8 @@ FOR_TEMPLATES = MappingProxyType({
     "deadline": DEADLINE, "slip_source": SLIP_SOURCE, "slip_action": SLIP_ACTION,
     "slip_action_note": SLIP_ACTION_NOTE, "callback_result": CALLBACK_RESULT, "phrase_stage": PHRASE_STAGE,
     "disposition": DISPOSITION, "agent_state": AGENT_STATE, "call_change": CALL_CHANGE,
-    "cti_refusal": CTI_REFUSAL, "pipeline_step": PIPELINE_STEP, "reminder_outcome": REMINDER_OUTCOME,
+    "call_lost": CALL_LOST, "cti_refusal": CTI_REFUSAL, "pipeline_step": PIPELINE_STEP,
+    "reminder_outcome": REMINDER_OUTCOME,
     "signer": SIGNER, "customer_kind": CUSTOMER_KIND, "presence": PRESENCE, "up_next": UP_NEXT,
     "round_kind": ROUND_KIND, "asset_event": ASSET_EVENT, "damage_cause": DAMAGE_CAUSE, "kpi": KPI,
     "kpi_status": KPI_STATUS, "verdict": VERDICT, "period_kind": PERIOD_KIND, "kpi_dimension": KPI_DIMENSION,

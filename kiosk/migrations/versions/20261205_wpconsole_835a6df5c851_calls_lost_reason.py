@@ -1,0 +1,26 @@
+"""Calls closed without their hangup keep the reason (closed as lost by the worker)
+
+Revision ID: 835a6df5c851
+Revises: a4c6e8f0b2d1
+Create Date: 2026-12-05 09:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '835a6df5c851'
+down_revision = 'a4c6e8f0b2d1'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('lost_reason', sa.String(length=20), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.drop_column('lost_reason')
