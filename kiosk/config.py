@@ -91,6 +91,10 @@ class Defaults:
     # came), so no board stays red for ever (kiosk.domain.hotline.lost_since).
     CALL_RINGING_LOST_MINUTES = 10
     CALL_ANSWERED_LOST_MINUTES = 120
+    # The wallboard's "visitors on site" turns amber from this many people and red above the second
+    # (kiosk.domain.wallboard: only the site knows how many its lobby and meeting rooms take).
+    WALL_VISITORS_AMBER = 20
+    WALL_VISITORS_RED = 40
     # Where the model homes' asset photos live (kiosk.services.photos): "database" (every host sees them) or
     # "directory" (ASSET_PHOTO_DIR, default instance/asset_photos: one host only, unless every host mounts
     # the same folder and ASSET_PHOTO_DIR_SHARED says so).

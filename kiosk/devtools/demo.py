@@ -586,6 +586,7 @@ def _history_calls(rng, today, agents, owners, departments) -> int:
     events and callbacks, then each call's link to its slip.
     """
     calendar, policy = working_calendar(), DeadlinePolicy()
+    history_end = _at(today, 0)
     categories = [c for c, weight, _ in _CALL_MIX for _ in range(weight)]
     priority_of = {c: p for c, _, p in _CALL_MIX}
     calls, slips = [], []  # slips: (index of its call, priority, department, agent)
@@ -628,6 +629,8 @@ def _history_calls(rng, today, agents, owners, departments) -> int:
         late = rng.random() < 0.1  # one in ten done late
         resolved = due + (due - opened) * rng.uniform(0.05, 0.6) if late else \
             opened + (due - opened) * rng.uniform(0.2, 0.95)
+        # The history ends yesterday: nothing in it happens today or later (the board's feed, the KPIs).
+        resolved = max(opened + timedelta(minutes=10), min(resolved, history_end - timedelta(hours=4)))
         resolved_at.append(resolved)
         slip_rows.append(dict(
             number=f"RW{local(opened):%Y%m%d}-H{index % 1000:03d}", source="call", source_ref=call_ids[index],
@@ -648,7 +651,8 @@ def _history_calls(rng, today, agents, owners, departments) -> int:
             kind="slip", slip_id=slip_id, property_owner_id=None, agent_id=agent_id,
             due_at=resolved + timedelta(hours=2), status="done" if reached else "unreachable",
             attempts=1 if reached else 3, result=rng.choice(_ANSWERS) if reached else "unreachable",
-            done_at=resolved + timedelta(hours=rng.uniform(2, 20)), done_by_id=agent_id, note="",
+            done_at=min(resolved + timedelta(hours=rng.uniform(2, 20)), history_end), done_by_id=agent_id,
+            note="",
             created_at=resolved, version=1))
     db.session.execute(TaskEvent.__table__.insert(), events)
     db.session.execute(Callback.__table__.insert(), callbacks)

@@ -38,6 +38,7 @@ from kiosk.domain.rotation import CustomerKind, Presence
 from kiosk.domain.sales_pipeline import PipelineStep, ReminderOutcome
 from kiosk.domain.schedules import JobHealth
 from kiosk.domain.slip_lifecycle import Action, Status
+from kiosk.domain.wallboard import Headline
 from kiosk.models.people import Role
 from kiosk.services.audit import Action as AuditAction
 from kiosk.services.audit import ObjectType
@@ -211,6 +212,16 @@ AGENT_STATE = {
 }
 #: What a call's history (``CallChange.kind``) says was changed.
 CALL_CHANGE = {"caller": _l("来电人")}
+#: The wallboard's headline numbers.
+WALL_HEADLINE = {
+    Headline.CALLS_WAITING: _l("等待接听"),
+    Headline.LONGEST_WAIT: _l("最长等待"),
+    Headline.WITHIN_THREE_RINGS: _l("今日三声内接听"),
+    Headline.OVER_THREE_MINUTES: _l("今日超三分钟通话"),
+    Headline.SLIPS_OVERDUE: _l("超时任务单"),
+    Headline.OPEN_INCIDENTS: _l("未关闭突发事件"),
+    Headline.VISITORS_ON_SITE: _l("在场访客（人）"),
+}
 #: Why a call was closed without its hangup.
 CALL_LOST = {CallLost.NO_EVENT: _l("电话系统长时间没有消息，已按丢失结束")}
 #: Why a switchboard's event was refused.
@@ -384,8 +395,8 @@ FOR_TEMPLATES = MappingProxyType({
     "deadline": DEADLINE, "slip_source": SLIP_SOURCE, "slip_action": SLIP_ACTION,
     "slip_action_note": SLIP_ACTION_NOTE, "callback_result": CALLBACK_RESULT, "phrase_stage": PHRASE_STAGE,
     "disposition": DISPOSITION, "agent_state": AGENT_STATE, "call_change": CALL_CHANGE,
-    "call_lost": CALL_LOST, "cti_refusal": CTI_REFUSAL, "pipeline_step": PIPELINE_STEP,
-    "reminder_outcome": REMINDER_OUTCOME,
+    "call_lost": CALL_LOST, "wall_headline": WALL_HEADLINE, "cti_refusal": CTI_REFUSAL,
+    "pipeline_step": PIPELINE_STEP, "reminder_outcome": REMINDER_OUTCOME,
     "signer": SIGNER, "customer_kind": CUSTOMER_KIND, "presence": PRESENCE, "up_next": UP_NEXT,
     "round_kind": ROUND_KIND, "asset_event": ASSET_EVENT, "damage_cause": DAMAGE_CAUSE, "kpi": KPI,
     "kpi_status": KPI_STATUS, "verdict": VERDICT, "period_kind": PERIOD_KIND, "kpi_dimension": KPI_DIMENSION,

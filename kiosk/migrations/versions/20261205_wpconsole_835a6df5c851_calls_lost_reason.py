@@ -1,4 +1,4 @@
-"""Calls closed without their hangup keep the reason (closed as lost by the worker)
+"""Calls closed without their hangup keep the reason (closed as lost by the worker); task events by time
 
 Revision ID: 835a6df5c851
 Revises: a4c6e8f0b2d1
@@ -19,8 +19,12 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.add_column(sa.Column('lost_reason', sa.String(length=20), nullable=True))
+    with op.batch_alter_table('task_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_events_at'), ['at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('task_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_events_at'))
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.drop_column('lost_reason')
