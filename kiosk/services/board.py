@@ -277,7 +277,7 @@ def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds:
     today = _start_of_day(now)
     waiting = ringing(now, ring_target_seconds)
     answered, within, over_today = db.session.execute(
-        select(func.count(Call.id),
+        select(func.count(Call.ring_seconds),  # calls taken by hand have no ring time to judge
                func.sum(case((Call.ring_seconds <= ring_target_seconds, 1), else_=0)),
                func.sum(case((Call.talk_seconds > CALL_LIMIT_SECONDS, 1), else_=0)))
         .where(Call.direction == "in", Call.answered_at >= today)).one()
