@@ -23,5 +23,5 @@ def serious_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
-    return [f"{v['id']}: {v['help']}" for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
+    return [f"{v['id']} ({v['impact']}): {[n['html'][:120] for n in v['nodes']]}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
