@@ -64,7 +64,7 @@ def board_version(now: datetime) -> str:
 
 
 def _slips(condition, order, limit: int) -> list[TaskSlip]:
-    statement = (select(TaskSlip).where(condition).order_by(order).limit(limit)
+    statement = (select(TaskSlip).where(condition).order_by(order, TaskSlip.id).limit(limit)
                  .options(joinedload(TaskSlip.department), joinedload(TaskSlip.assignee)))
     return list(db.session.scalars(statement))
 

@@ -143,6 +143,7 @@ def test_a_ringing_call_is_heard_shown_in_the_tab_and_answered_with_a_key(agent,
     notice = agent.locator("#ringing-notice")
     expect(notice).to_have_attribute("data-ready", "true")
     expect(notice).to_contain_text("Alt+A")
+    expect(notice.get_by_role("button", name="开启桌面来电提醒")).to_be_hidden()  # already granted
 
     ring("notice-1")  # arrives by the console's poll
     expect(agent.locator("#ringing_calls")).to_contain_text("张建华", timeout=15000)
@@ -162,3 +163,23 @@ def test_a_ringing_call_is_heard_shown_in_the_tab_and_answered_with_a_key(agent,
     agent.keyboard.press("Alt+A")
     expect(agent.get_by_role("heading", level=1)).to_contain_text("通话 #")
     expect(agent).not_to_have_title(re.compile("来电"))
+
+
+def test_desktop_alerts_are_asked_for_once_from_a_click(agent, live_server):
+    agent.add_init_script("""
+        window.__asked = 0;
+        window.Notification = function () {};
+        window.Notification.permission = "default";
+        window.Notification.requestPermission = function () {
+            window.__asked += 1;
+            window.Notification.permission = "granted";
+            return Promise.resolve("granted");
+        };
+    """)
+    agent.goto(f"{live_server}/hotline/")
+    ask = agent.locator("#ringing-notice").get_by_role("button", name="开启桌面来电提醒")
+    expect(ask).to_be_visible()
+    assert agent.evaluate("window.__asked") == 0  # never asked without the agent's click
+    ask.click()
+    expect(ask).to_be_hidden()
+    assert agent.evaluate("window.__asked") == 1
