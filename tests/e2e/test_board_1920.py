@@ -33,6 +33,7 @@ def supervisor(browser, live_server, sign_in, demo):
     page = context.new_page()
     sign_in(page, "zhuguan", DEMO_PASSWORD)
     expect(page).to_have_url(re.compile(r"/supervisor/$"))
+    expect(page.locator("html")).to_have_attribute("data-app-ready", "true")  # styles applied
     yield page
     context.close()
 

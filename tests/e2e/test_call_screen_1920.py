@@ -53,6 +53,7 @@ def agent(browser, live_server, sign_in, demo):
 
 
 def fits_one_screen(page) -> None:
+    expect(page.locator("html")).to_have_attribute("data-app-ready", "true")  # styles applied, scripts run
     assert page.evaluate("document.documentElement.scrollHeight") <= FULL_HD["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= FULL_HD["width"]
     settle = page.get_by_role("button", name="处理并结束")
@@ -67,6 +68,7 @@ def test_the_call_screen_fits_one_screen_and_dispatches_with_words_to_read(agent
     expect(bar.locator(".caller-profile")).to_contain_text("张建华")
     fits_one_screen(agent)
     keep(agent, "call-screen-answered")
+    assert serious_violations(agent) == []
 
     agent.get_by_label("类别").select_option(label="服务需求（报修）")
     agent.get_by_label("来电人贵姓").fill("张")
@@ -152,6 +154,7 @@ def test_a_ringing_call_is_heard_shown_in_the_tab_and_answered_with_a_key(agent,
     expect(notice).to_have_attribute("data-chimes", "1")
     assert agent.evaluate("window.__notes")[0][0] == "热线来电，请接听"
     keep(agent, "console-ringing")
+    assert serious_violations(agent) == []
 
     mute = notice.get_by_role("button", name="来电提示音：开")
     mute.click()

@@ -142,3 +142,19 @@ def test_two_workers_closing_at_once_close_each_call_once(app, cast):
     assert sum(in_threads(app, close, 3)) == 4
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Call.id)).where(Call.lost_reason == "no_event")) == 4
+
+
+def test_the_demo_never_shows_calls_ringing_for_ever(app):
+    """seed-demo's calls going on are fresh at each run; those of an earlier run are closed as lost."""
+    from kiosk.devtools.demo import LIVE_CALLS, refresh_live_calls, seed_demo
+
+    start = utcnow()
+    seed_demo(start)
+    later = start + timedelta(hours=3)
+    refresh_live_calls(later, app.config)
+    db.session.expire_all()
+    open_calls = db.session.scalars(select(Call).where(Call.state != "ended", Call.direction == "in")).all()
+    assert len(open_calls) == len(LIVE_CALLS)
+    assert all(later - (c.answered_at or c.ringing_at) < timedelta(minutes=5) for c in open_calls)
+    lost = db.session.scalars(select(Call).where(Call.lost_reason == "no_event")).all()
+    assert len(lost) == len(LIVE_CALLS)
