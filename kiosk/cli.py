@@ -21,10 +21,20 @@ from kiosk.services import accounts, audit
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load realistic demo data (idempotent)."""
-    from kiosk.devtools.demo import DEMO_PASSWORD, DEMO_PBX, STAFF, seed_demo, seed_history
+    from flask import current_app
+
+    from kiosk.devtools.demo import (
+        DEMO_PASSWORD,
+        DEMO_PBX,
+        STAFF,
+        refresh_live_calls,
+        seed_demo,
+        seed_history,
+    )
 
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("Database already has users; demo data not loaded.")
+        refresh_live_calls(utcnow(), current_app.config)
     else:
         result = seed_demo(utcnow())
         click.echo(f"Demo data ready ({result['users_added']} users added).")

@@ -89,6 +89,15 @@ class Defaults:
     WORKER_RUN_RETENTION_DAYS = 30
     # Seed 003 §2(2)(1) "三声内接听": the ring-to-answer target in seconds (kiosk.domain.call_timer).
     THREE_RINGS_SECONDS = 15
+    # A call the boards still show ringing (minutes) or answered (minutes) with no event from the
+    # switchboard for this long is closed as lost by the worker's close-lost-calls job (the hangup never
+    # came), so no board stays red for ever (kiosk.domain.hotline.lost_since).
+    CALL_RINGING_LOST_MINUTES = 10
+    CALL_ANSWERED_LOST_MINUTES = 120
+    # The wallboard's "visitors on site" turns amber from this many people and red above the second
+    # (kiosk.domain.wallboard: only the site knows how many its lobby and meeting rooms take).
+    WALL_VISITORS_AMBER = 20
+    WALL_VISITORS_RED = 40
     # Where the model homes' asset photos live (kiosk.services.photos): "database" (every host sees them) or
     # "directory" (ASSET_PHOTO_DIR, default instance/asset_photos: one host only, unless every host mounts
     # the same folder and ASSET_PHOTO_DIR_SHARED says so).

@@ -177,6 +177,8 @@ def _call_screen(call: Call, block: str | None = None, status: int = 200, **part
     if call.answered_at is not None:
         elapsed = call.talk_seconds if call.ended_at else max(0, (now - call.answered_at).total_seconds())
     query = parts.pop("q", "")
+    previews, major_preview = ({}, None) if call.disposition else hotline.dispatch_previews(
+        call, now, working_calendar())
     callback_form = parts.get("callback_form")
     if callback_form is None and call.callback is not None:
         callback_form = CallbackForm(formdata=None, prefix=f"cb{call.callback.id}",
@@ -197,7 +199,8 @@ def _call_screen(call: Call, block: str | None = None, status: int = 200, **part
         elapsed=elapsed, colour=timer_colour(elapsed or 0).value,
         amber_from=AMBER_FROM_SECONDS, red_after=CALL_LIMIT_SECONDS, ring_target=target,
         on_time=None if call.ring_seconds is None else answered_within_rings(call.ring_seconds, target),
-        corrections=hotline.corrections_of(call),
+        corrections=hotline.corrections_of(call), now=now, previews=previews, major_preview=major_preview,
+        slip=tasks.get_slip(call.slip_id) if call.slip_id else None,
         can_report_wrong=call.disposition == Disposition.ANSWERED_ON_SPOT.value,
     )
 
@@ -299,10 +302,14 @@ def outcome(call_id: int):
         return _call_screen(call, "call_outcome", status=422, outcome_form=form)
     if not form.validate():
         return _call_screen(call, "call_outcome", status=422, outcome_form=form)
-    department = directory.get_department(form.department_id.data)
+    disposition = Disposition(form.disposition.data)
+    # The department is asked for only by the outcomes that send the call on; one chosen and then
+    # hidden by another outcome is not kept.
+    sends_on = disposition.opens_slip or disposition is Disposition.TRANSFERRED
+    department = directory.get_department(form.department_id.data) if sends_on else None
     try:
         settled = hotline.dispose(
-            call.id, current_user, disposition=Disposition(form.disposition.data), now=utcnow(),
+            call.id, current_user, disposition=disposition, now=utcnow(),
             calendar=working_calendar(), answer_text=form.answer_text.data or "",
             department=department,
             major=form.major.data,
@@ -310,7 +317,13 @@ def outcome(call_id: int):
     except hotline.NotReady:
         form.form_errors.append(_("这个来电已处理完毕。"))
         return _call_screen(_load_call(call_id), "call_outcome", status=422, outcome_form=form)
-    flash(_("已处理：%(what)s。", what=labels.DISPOSITION[settled.disposition]), "success")
+    if settled.slip_id:
+        slip = tasks.get_slip(settled.slip_id)
+        flash(_("已处理：%(what)s。任务单 %(number)s 已派往%(department)s。",
+                what=labels.DISPOSITION[settled.disposition], number=slip.number,
+                department=slip.department.name if slip.department else _("主管待派")), "success")
+    else:
+        flash(_("已处理：%(what)s。", what=labels.DISPOSITION[settled.disposition]), "success")
     return see_other(url_for("hotline.call", call_id=call.id))
 
 

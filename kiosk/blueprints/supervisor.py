@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from kiosk.clock import utcnow
+from kiosk.domain.call_timer import Thresholds
 from kiosk.domain.masking import mask_phone
 from kiosk.forms.fields import row_id_or_none
 from kiosk.forms.tasks import action_forms
@@ -27,7 +28,10 @@ def board_context():
 
 
 def _panel_data(name: str, now) -> dict:
-    return board.panel_data(name, now, ring_target_seconds=current_app.config["THREE_RINGS_SECONDS"])
+    config = current_app.config
+    return board.panel_data(name, now, ring_target_seconds=config["THREE_RINGS_SECONDS"],
+                            visitors_thresholds=Thresholds(config["WALL_VISITORS_AMBER"],
+                                                           config["WALL_VISITORS_RED"]))
 
 
 def _board(template_wall: bool, block: str | None = None):
@@ -36,6 +40,8 @@ def _board(template_wall: bool, block: str | None = None):
                "selected": None, "forms": {}}
     if not (block and wants_fragment()):  # the actions beside the panels alone need no panel data
         for name in board.PANELS:
+            if name in board.WALL_ONLY and not template_wall:
+                continue
             context.update(_panel_data(name, now))
     slip_id = row_id_or_none(request.args.get("slip", ""))
     if slip_id is not None:

@@ -163,8 +163,14 @@ def act(slip_id: int, action: str):
         return _conflict(slip_id, _("任务单当前状态不能执行“%(action)s”，下面是最新状态。",
                                     action=labels.SLIP_ACTION[action]))
     slip = tasks.get_slip(slip_id)
-    flash(_("任务单 %(number)s：%(action)s。", number=slip.number, action=labels.SLIP_ACTION[action]),
-          "success")
+    if action in (Action.DISPATCH, Action.REASSIGN) and slip.department:
+        # Where the slip went, said where the supervisor looks (the page's toast).
+        to = slip.department.name + (f"（{slip.assignee.display_name}）" if slip.assignee else "")
+        flash(_("任务单 %(number)s 已%(action)s至%(to)s。", number=slip.number,
+                action=labels.SLIP_ACTION[action], to=to), "success")
+    else:
+        flash(_("任务单 %(number)s：%(action)s。", number=slip.number, action=labels.SLIP_ACTION[action]),
+              "success")
     return see_other(local_path(form.next.data) or url_for("tasks.slip", slip_id=slip_id))
 
 

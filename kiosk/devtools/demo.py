@@ -9,12 +9,13 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import bindparam, select
 
 from kiosk.clock import SHANGHAI, local
 from kiosk.domain.callbacks import scheduled_periodic_callback
 from kiosk.domain.deadlines import DeadlinePolicy, Priority, due_at, incident_report_due, near_due_from
-from kiosk.domain.hotline import CallTimes
+from kiosk.domain.hotline import CallState, CallTimes
 from kiosk.domain.rotation import BackAtDesk, BusyWithOtherWork, CustomerArrived
 from kiosk.extensions import db
 from kiosk.models.callbacks import Callback
@@ -322,6 +323,34 @@ INCIDENT_VISITS = [
 ]
 
 
+def refresh_live_calls(now, settings) -> None:
+    """The demo's calls going on, as of ``now``: those of an earlier run that nothing was heard of for too
+    long are closed as lost (the worker's close-lost-calls job, run here once), and while none of
+    ``LIVE_CALLS`` is still live a fresh set starts now, so a demo opened days later shows a call in
+    progress and one ringing, not calls that have rung for ever."""
+    from kiosk.services import hotline
+
+    hotline.close_lost_calls(now, ringing_after=timedelta(minutes=settings["CALL_RINGING_LOST_MINUTES"]),
+                             answered_after=timedelta(minutes=settings["CALL_ANSWERED_LOST_MINUTES"]))
+    live = db.session.scalar(select(Call.id).where(Call.pbx_call_id.like("demo-%"), Call.direction == "in",
+                                                   Call.state != CallState.ENDED.value).limit(1))
+    if live is not None:
+        return
+    owners = db.session.scalars(select(Owner).order_by(Owner.id)).all()
+    for pbx_id, owner_index, agent, answered_ago, rang_for in LIVE_CALLS:
+        answered = now - timedelta(seconds=answered_ago) if answered_ago is not None else None
+        rang = (answered or now) - timedelta(seconds=rang_for)
+        times = CallTimes(rang, answered, None)
+        owner = owners[owner_index]
+        agent_id = db.session.scalar(select(User.id).where(User.username == agent))
+        db.session.add(Call(pbx_call_id=f"{pbx_id}-{rang:%Y%m%d%H%M%S}", direction="in",
+                            caller_number=owner.mobile, called_number="4008001234", agent_id=agent_id,
+                            owner_id=owner.id, state=times.state.value, ringing_at=rang, answered_at=answered,
+                            ring_seconds=times.ring_seconds, created_at=rang,
+                            category="service_request" if answered else None))
+    db.session.commit()
+
+
 def seed_demo_board(now) -> None:
     """Something on every panel of the supervisor's board: agents' states, a call in progress and one
     ringing, an open incident, incident reports due and overdue (visitors on site come from VISITS)."""
@@ -332,20 +361,7 @@ def seed_demo_board(now) -> None:
 
     for username, state, minutes in AGENT_STATES:
         hotline.set_agent_state(user(username), state, now - timedelta(minutes=minutes))
-    owners = db.session.scalars(select(Owner).order_by(Owner.id)).all()
-    for pbx_id, owner_index, agent, answered_ago, rang_for in LIVE_CALLS:
-        if db.session.scalar(select(Call.id).where(Call.pbx_call_id == pbx_id)) is not None:
-            continue
-        answered = now - timedelta(seconds=answered_ago) if answered_ago is not None else None
-        rang = (answered or now) - timedelta(seconds=rang_for)
-        times = CallTimes(rang, answered, None)
-        owner = owners[owner_index]
-        db.session.add(Call(pbx_call_id=pbx_id, direction="in", caller_number=owner.mobile,
-                            called_number="4008001234", agent_id=user(agent).id, owner_id=owner.id,
-                            state=times.state.value, ringing_at=rang, answered_at=answered,
-                            ring_seconds=times.ring_seconds, created_at=rang,
-                            category="service_request" if answered else None))
-    db.session.commit()
+    refresh_live_calls(now, current_app.config)
     _seed_incidents(now, user)
 
 
@@ -570,6 +586,7 @@ def _history_calls(rng, today, agents, owners, departments) -> int:
     events and callbacks, then each call's link to its slip.
     """
     calendar, policy = working_calendar(), DeadlinePolicy()
+    history_end = _at(today, 0)
     categories = [c for c, weight, _ in _CALL_MIX for _ in range(weight)]
     priority_of = {c: p for c, _, p in _CALL_MIX}
     calls, slips = [], []  # slips: (index of its call, priority, department, agent)
@@ -612,6 +629,8 @@ def _history_calls(rng, today, agents, owners, departments) -> int:
         late = rng.random() < 0.1  # one in ten done late
         resolved = due + (due - opened) * rng.uniform(0.05, 0.6) if late else \
             opened + (due - opened) * rng.uniform(0.2, 0.95)
+        # The history ends yesterday: nothing in it happens today or later (the board's feed, the KPIs).
+        resolved = max(opened + timedelta(minutes=10), min(resolved, history_end - timedelta(hours=4)))
         resolved_at.append(resolved)
         slip_rows.append(dict(
             number=f"RW{local(opened):%Y%m%d}-H{index % 1000:03d}", source="call", source_ref=call_ids[index],
@@ -632,7 +651,8 @@ def _history_calls(rng, today, agents, owners, departments) -> int:
             kind="slip", slip_id=slip_id, property_owner_id=None, agent_id=agent_id,
             due_at=resolved + timedelta(hours=2), status="done" if reached else "unreachable",
             attempts=1 if reached else 3, result=rng.choice(_ANSWERS) if reached else "unreachable",
-            done_at=resolved + timedelta(hours=rng.uniform(2, 20)), done_by_id=agent_id, note="",
+            done_at=min(resolved + timedelta(hours=rng.uniform(2, 20)), history_end), done_by_id=agent_id,
+            note="",
             created_at=resolved, version=1))
     db.session.execute(TaskEvent.__table__.insert(), events)
     db.session.execute(Callback.__table__.insert(), callbacks)

@@ -282,6 +282,32 @@ def merge_event(times: CallTimes, event: CtiEvent, at: datetime) -> CallTimes:
     return CallTimes(_earliest(times.ringing_at, at), times.answered_at, _earliest(times.ended_at, at))
 
 
+class CallLost(StrEnum):
+    """Why a call was closed without its hangup (kept on the call, shown on its screen)."""
+
+    NO_EVENT = "no_event"  # the switchboard (or the agent) sent nothing for longer than the setting
+
+
+def lost_since(times: CallTimes, created_at: datetime, *, direction: str, ringing_after: timedelta,
+               answered_after: timedelta, now: datetime) -> bool:
+    """Is a call still open on the boards lost: nothing heard of it for longer than its setting?
+
+    A board shows a ringing or answered call with its clock until the hangup comes; a switchboard that
+    drops the hangup (or an agent who leaves a hand-taken call open) would keep it red for ever. Seed 003
+    §2(2)(1) asks for an answer within three rings (15 s): a call ringing for ``ringing_after`` (minutes)
+    has long been given up by its caller. Seed 003 §2(11) keeps calls within three minutes; an answered
+    call with no event for ``answered_after`` (hours) is no call any more. An outbound call still
+    "ringing" is a callback or correction waiting for its agent, a duty, never lost.
+    """
+    if times.state is CallState.ENDED:
+        return False
+    if times.state is CallState.ANSWERED:
+        return now - times.answered_at > answered_after
+    if direction != "in":
+        return False
+    return now - (times.ringing_at or created_at) > ringing_after
+
+
 def agent_status_after(event: CtiEvent, times: CallTimes, *, settled: bool) -> AgentStatus | None:
     """The agent's state after a pick-up or hang-up event, judged by the call once the event is merged.
 

@@ -47,6 +47,8 @@ class Call(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ring_seconds: Mapped[int | None] = mapped_column(Integer)
     talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Closed without its hangup (``kiosk.domain.hotline.CallLost``); None for a call that ended normally.
+    lost_reason: Mapped[str | None] = mapped_column(String(20))
     category: Mapped[str | None] = mapped_column(String(20))
     caller_surname: Mapped[str] = mapped_column(String(20), default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("owners.id"), index=True)

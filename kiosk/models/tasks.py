@@ -78,7 +78,7 @@ class TaskEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slip_id: Mapped[int] = mapped_column(ForeignKey("task_slips.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # the board's activity feed, newest first
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(30))
     from_status: Mapped[str | None] = mapped_column(String(20))

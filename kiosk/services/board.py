@@ -21,13 +21,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
-from kiosk.domain.call_timer import CALL_TIMER, Thresholds, TimerColour, ring_wait_thresholds
-from kiosk.domain.hotline import CallState
+from kiosk.clock import SHANGHAI, local
+from kiosk.domain.call_timer import (
+    CALL_LIMIT_SECONDS,
+    CALL_TIMER,
+    Thresholds,
+    TimerColour,
+    ring_wait_thresholds,
+)
+from kiosk.domain.hotline import AgentStatus, CallState
+from kiosk.domain.wallboard import Headline, headline_colour
 from kiosk.extensions import db
 from kiosk.models.calls import AgentState, Call
 from kiosk.models.people import Department, User
@@ -38,7 +46,9 @@ from kiosk.services.tasks import OPEN_VALUES, RUNNING_VALUES, near_due_condition
 
 #: In the order the laptop page shows them (the wallboard places them in its own grid).
 PANELS = ("agents", "live_calls", "ringing", "unassigned", "overdue", "near_due", "incidents", "visitors",
-          "by_department", "activity", "switch")
+          "by_department", "activity", "switch", "headlines")
+#: Panels only the wallboard shows.
+WALL_ONLY = ("headlines",)
 UNASSIGNED = ("new", "rejected")
 LIVE_CALL_STATES = (CallState.RINGING.value, CallState.ANSWERED.value)
 
@@ -54,7 +64,7 @@ def board_version(now: datetime) -> str:
 
 
 def _slips(condition, order, limit: int) -> list[TaskSlip]:
-    statement = (select(TaskSlip).where(condition).order_by(order).limit(limit)
+    statement = (select(TaskSlip).where(condition).order_by(order, TaskSlip.id).limit(limit)
                  .options(joinedload(TaskSlip.department), joinedload(TaskSlip.assignee)))
     return list(db.session.scalars(statement))
 
@@ -85,7 +95,8 @@ def by_department(now: datetime) -> list[tuple[str, int, int, int]]:
 
 
 def recent_activity(limit: int = 15) -> list[TaskEvent]:
-    statement = (select(TaskEvent).order_by(TaskEvent.id.desc()).limit(limit)
+    """The newest events first, by when they happened (not by when they were stored)."""
+    statement = (select(TaskEvent).order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(limit)
                  .options(joinedload(TaskEvent.slip), joinedload(TaskEvent.actor)))
     return list(db.session.scalars(statement))
 
@@ -120,7 +131,7 @@ def calls_version() -> str:
 
 def _live_calls() -> list[Call]:
     return list(db.session.scalars(
-        select(Call).where(Call.state == CallState.ANSWERED.value)
+        select(Call).where(Call.state == CallState.ANSWERED.value, Call.disposition.is_(None))
         .options(joinedload(Call.agent)).order_by(Call.answered_at, Call.id)))
 
 
@@ -149,6 +160,14 @@ class AgentRow:
     user: User
     state: AgentState | None
     call: LiveCall | None
+
+    @property
+    def shown_state(self) -> str | None:
+        """The state the board shows: on a call whenever a call in progress is theirs, whatever the
+        state row says (an agent who set themselves 空闲 mid-call is not shown free and on a call)."""
+        if self.call is not None:
+            return AgentStatus.ON_CALL.value
+        return self.state.state if self.state else None
 
 
 def agents(now: datetime) -> list[AgentRow]:
@@ -223,6 +242,66 @@ def visitors(limit: int = 30) -> OnSite:
     return OnSite([tuple(row) for row in by_place], list(latest))
 
 
+# --- the wallboard's headline numbers --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeadlineValue:
+    headline: Headline
+    value: float | None  # a count, seconds, or a share (0..1); None: nothing to judge yet
+    colour: TimerColour
+    clock: Clock | None = None  # the longest wait ticks on in the browser
+
+
+def _start_of_day(now: datetime) -> datetime:
+    """Midnight in Shanghai of ``now``'s day, in UTC (the "today" of the headline numbers)."""
+    return datetime.combine(local(now).date(), time(0), SHANGHAI).astimezone(UTC)
+
+
+def _talking_too_long(now: datetime):
+    return and_(Call.state == CallState.ANSWERED.value, Call.disposition.is_(None),
+                Call.answered_at < now - timedelta(seconds=CALL_LIMIT_SECONDS))
+
+
+def headlines_version(now: datetime) -> str:
+    """Any change a headline number shows: calls (and a live call passing three minutes), slips,
+    incidents, visitors, and the day."""
+    over = db.session.scalar(select(func.count(Call.id)).where(_talking_too_long(now)))
+    return _digest("|".join((calls_version(), str(over), board_version(now), incidents_version(now),
+                             visitors_version(), local(now).date().isoformat())))
+
+
+def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds: Thresholds
+              ) -> list[HeadlineValue]:
+    """The seven numbers on top of the wallboard, each with its colour (``kiosk.domain.wallboard``)."""
+    today = _start_of_day(now)
+    waiting = ringing(now, ring_target_seconds)
+    answered, within, over_today = db.session.execute(
+        select(func.count(Call.ring_seconds),  # calls taken by hand have no ring time to judge
+               func.sum(case((Call.ring_seconds <= ring_target_seconds, 1), else_=0)),
+               func.sum(case((Call.talk_seconds > CALL_LIMIT_SECONDS, 1), else_=0)))
+        .where(Call.direction == "in", Call.answered_at >= today)).one()
+    over_now = db.session.scalar(select(func.count(Call.id)).where(_talking_too_long(now)))
+    overdue_count = db.session.scalar(select(func.count(TaskSlip.id)).where(overdue_condition(now)))
+    open_incidents = db.session.scalar(select(func.count(Incident.id)).where(Incident.closed_at.is_(None)))
+    people = db.session.scalar(select(func.coalesce(func.sum(Visit.party_size), 0))
+                               .where(Visit.signed_out_at.is_(None)))
+    longest = waiting[0].clock if waiting else None
+    values = {
+        Headline.CALLS_WAITING: len(waiting),
+        Headline.LONGEST_WAIT: longest.seconds if longest else 0,
+        Headline.WITHIN_THREE_RINGS: (within or 0) / answered if answered else None,
+        Headline.OVER_THREE_MINUTES: (over_today or 0) + over_now,
+        Headline.SLIPS_OVERDUE: overdue_count,
+        Headline.OPEN_INCIDENTS: open_incidents,
+        Headline.VISITORS_ON_SITE: people,
+    }
+    return [HeadlineValue(name, value, headline_colour(name, value, ring_target_seconds=ring_target_seconds,
+                                                       visitors=visitors_thresholds),
+                          longest if name is Headline.LONGEST_WAIT else None)
+            for name, value in values.items()]
+
+
 # --- the panels -----------------------------------------------------------------------------------------
 
 
@@ -235,12 +314,16 @@ def panel_version(name: str, now: datetime) -> str:
         "incidents": lambda: incidents_version(now),
         "visitors": visitors_version,
         "switch": switch.connectors_version,
+        "headlines": lambda: headlines_version(now),
     }
     return versions.get(name, lambda: board_version(now))()
 
 
-def panel_data(name: str, now: datetime, *, ring_target_seconds: float) -> dict:
+def panel_data(name: str, now: datetime, *, ring_target_seconds: float,
+               visitors_thresholds: Thresholds | None = None) -> dict:
     producers = {
+        "headlines": lambda: headlines(now, ring_target_seconds=ring_target_seconds,
+                                       visitors_thresholds=visitors_thresholds),
         "agents": lambda: agents(now),
         "live_calls": lambda: live_calls(now),
         "ringing": lambda: ringing(now, ring_target_seconds),

@@ -20,10 +20,13 @@ from kiosk import json_input
 from kiosk.clock import local
 from kiosk.database import dialect_insert, unit_of_work
 from kiosk.domain.callbacks import CallbackResult
+from kiosk.domain.deadlines import Priority
+from kiosk.domain.deadlines import due_at as deadline_for
 from kiosk.domain.hotline import (
     STANDARD_PHRASES,
     AgentStatus,
     CallCategory,
+    CallLost,
     CallState,
     CallTimes,
     CtiEvent,
@@ -37,6 +40,7 @@ from kiosk.domain.hotline import (
     dispatch_priority,
     event_time_refused,
     first_contact_owner,
+    lost_since,
     may_hear_recording,
     may_work_on_call,
     merge_event,
@@ -504,8 +508,10 @@ def dispose(call_id: int, actor: User, *, disposition: Disposition, now: datetim
 
     The agent who took the call owns the slip until it is closed (首问责任制, seed 003 §2(3)), also when a
     supervisor settles it; ``actor`` owns it only when the call has no agent. An emergency also alerts
-    every supervisor at once. A call taken by hand ends when it is settled; a switchboard's call ends
-    with its hangup event. The call's agent is free again unless on another call.
+    every supervisor at once. Settling ends the agent's part: the call ends now unless it has ended
+    already (a switchboard that never sends the hangup leaves no call running on the boards; a hangup
+    arriving later keeps the earlier end, ``merge_event``), and its agent is free again unless on
+    another call.
     """
     with unit_of_work():
         call = _locked_call(call_id)
@@ -526,12 +532,72 @@ def dispose(call_id: int, actor: User, *, disposition: Disposition, now: datetim
                        now=now, role=Role.SUPERVISOR.value, level="urgent", link=f"/hotline/calls/{call.id}")
         call.disposition, call.disposed_at, call.answer_text = disposition.value, now, answer_text
         call.department_id = department.id if department else None
-        if call.pbx_call_id is None and call.ended_at is None:
+        if call.ended_at is None:
             _apply_times(call, merge_event(_times(call), CtiEvent.HANGUP, now))
         db.session.flush()
         if not _has_live_call(agent.id):
             _set_agent_state(agent.id, AgentStatus.AVAILABLE, now)
     return call
+
+
+@dataclass(frozen=True)
+class DispatchPreview:
+    """What an outcome that sends the call on would open: the slip's priority and deadline."""
+
+    priority: Priority
+    due_at: datetime
+
+
+def dispatch_previews(call: Call, now: datetime, calendar: WorkingCalendar
+                      ) -> tuple[dict[str, DispatchPreview], DispatchPreview | None]:
+    """For the call screen, before the agent settles: each slip-opening outcome's priority and deadline
+    (``dispatch_priority``, the deadline policy in force), and the deadline of a plain slip marked major.
+    Nothing before the call has a category (the deadline path depends on it)."""
+    if not call.category:
+        return {}, None
+    policy = tasks.current_policy()
+
+    def preview(disposition: Disposition, major: bool = False) -> DispatchPreview:
+        priority = dispatch_priority(disposition, CallCategory(call.category), major)
+        return DispatchPreview(priority, deadline_for(now, priority, policy, calendar))
+
+    previews = {d.value: preview(d) for d in Disposition if d.opens_slip}
+    major = preview(Disposition.SLIP, major=True)
+    return previews, major if major.priority != previews[Disposition.SLIP.value].priority else None
+
+
+def close_lost_calls(now: datetime, *, ringing_after: timedelta, answered_after: timedelta) -> int:
+    """Close the calls nothing was heard of for longer than their setting (``lost_since``): ended now, the
+    reason kept, no talk time counted (nobody knows it), the agent's part ended as a hangup would end
+    it. Each call is locked and judged again, so two workers (or a hangup arriving meanwhile) close it
+    once. Returns how many were closed."""
+    oldest_ring = now - ringing_after
+    oldest_answer = now - answered_after
+    candidates = db.session.scalars(
+        select(Call.id).where(or_(
+            and_(Call.state == CallState.ANSWERED.value, Call.answered_at < oldest_answer),
+            and_(Call.state == CallState.RINGING.value, Call.direction == "in",
+                 func.coalesce(Call.ringing_at, Call.created_at) < oldest_ring)))
+        .order_by(Call.id)).all()
+    closed = 0
+    for call_id in candidates:
+        with unit_of_work():
+            call = _locked_call(call_id)
+            if call is None or not lost_since(_times(call), call.created_at, direction=call.direction,
+                                              ringing_after=ringing_after, answered_after=answered_after,
+                                              now=now):
+                continue
+            answered = call.answered_at is not None
+            _apply_times(call, merge_event(_times(call), CtiEvent.HANGUP, now))
+            call.talk_seconds, call.lost_reason = None, CallLost.NO_EVENT.value
+            db.session.flush()
+            if answered and call.agent_id is not None and not _has_live_call(call.agent_id):
+                state = db.session.get(AgentState, call.agent_id)
+                if state is not None and state.state == AgentStatus.ON_CALL.value:
+                    status = AgentStatus.AVAILABLE if call.disposition else AgentStatus.WRAP_UP
+                    _set_agent_state(call.agent_id, status, now)
+            closed += 1
+    return closed
 
 
 def report_wrong_answer(call_id: int, reporter: User, now: datetime) -> Call | None:

@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.classify import AlertRole, Place, VisitPurpose
 from kiosk.domain.deadlines import DeadlineState, Priority
-from kiosk.domain.hotline import AgentStatus, CallCategory, CtiRefusal, Disposition
+from kiosk.domain.hotline import AgentStatus, CallCategory, CallLost, CtiRefusal, Disposition
 from kiosk.domain.kpi import KpiCode, KpiStatus, PeriodKind, Verdict
 from kiosk.domain.messaging import Channel
 from kiosk.domain.messaging import Status as MessageStatus
@@ -40,6 +40,7 @@ from kiosk.domain.rotation import CustomerKind, Presence
 from kiosk.domain.sales_pipeline import PipelineStep, ReminderOutcome
 from kiosk.domain.schedules import JobHealth
 from kiosk.domain.slip_lifecycle import Action, Status
+from kiosk.domain.wallboard import Headline
 from kiosk.models.people import Role
 from kiosk.services.audit import Action as AuditAction
 from kiosk.services.audit import ObjectType
@@ -213,6 +214,18 @@ AGENT_STATE = {
 }
 #: What a call's history (``CallChange.kind``) says was changed.
 CALL_CHANGE = {"caller": _l("来电人")}
+#: The wallboard's headline numbers.
+WALL_HEADLINE = {
+    Headline.CALLS_WAITING: _l("等待接听"),
+    Headline.LONGEST_WAIT: _l("最长等待"),
+    Headline.WITHIN_THREE_RINGS: _l("今日三声内接听"),
+    Headline.OVER_THREE_MINUTES: _l("今日超三分钟通话"),
+    Headline.SLIPS_OVERDUE: _l("超时任务单"),
+    Headline.OPEN_INCIDENTS: _l("未关闭突发事件"),
+    Headline.VISITORS_ON_SITE: _l("在场访客（人）"),
+}
+#: Why a call was closed without its hangup.
+CALL_LOST = {CallLost.NO_EVENT: _l("电话系统长时间没有消息，已按丢失结束")}
 #: Why a switchboard's event was refused.
 CTI_REFUSAL = {
     CtiRefusal.BAD_SIGNATURE: _l("签名无效"),
@@ -431,7 +444,8 @@ FOR_TEMPLATES = MappingProxyType({
     "deadline": DEADLINE, "slip_source": SLIP_SOURCE, "slip_action": SLIP_ACTION,
     "slip_action_note": SLIP_ACTION_NOTE, "callback_result": CALLBACK_RESULT, "phrase_stage": PHRASE_STAGE,
     "disposition": DISPOSITION, "agent_state": AGENT_STATE, "call_change": CALL_CHANGE,
-    "cti_refusal": CTI_REFUSAL, "pipeline_step": PIPELINE_STEP, "reminder_outcome": REMINDER_OUTCOME,
+    "call_lost": CALL_LOST, "wall_headline": WALL_HEADLINE, "cti_refusal": CTI_REFUSAL,
+    "pipeline_step": PIPELINE_STEP, "reminder_outcome": REMINDER_OUTCOME,
     "signer": SIGNER, "customer_kind": CUSTOMER_KIND, "presence": PRESENCE, "up_next": UP_NEXT,
     "round_kind": ROUND_KIND, "asset_event": ASSET_EVENT, "damage_cause": DAMAGE_CAUSE, "kpi": KPI,
     "kpi_status": KPI_STATUS, "verdict": VERDICT, "period_kind": PERIOD_KIND, "kpi_dimension": KPI_DIMENSION,

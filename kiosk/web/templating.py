@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, g
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from kiosk.clock import local, utcnow
@@ -28,6 +30,25 @@ def shanghai_time(moment, fmt: str = "yyyy-MM-dd HH:mm") -> str:
 
 def weekday(day) -> str:
     return format_date(day, "EEE")
+
+
+def spoken_deadline(moment, now) -> str:
+    """A deadline as an agent reads it to a caller: "明天（12月5日 星期六）下午 5:30", the day named when
+    it is today, tomorrow or the day after, the part of the day in words (Shanghai time)."""
+    due, today = local(moment), local(now).date()
+    # A deadline at midnight is the end of the day before it: "12月7日 星期一 24:00", not "8日凌晨 0:00".
+    day = due.date() - timedelta(days=1) if (due.hour, due.minute) == (0, 0) else due.date()
+    days = (day - today).days
+    named = {0: _("今天"), 1: _("明天"), 2: _("后天")}.get(days)
+    date = _("%(month)d月%(day)d日", month=day.month, day=day.day)
+    hour = due.hour
+    part = ("" if day != due.date() else _("凌晨") if hour < 6 else _("上午") if hour < 12
+            else _("中午") if hour < 13 else _("下午") if hour < 18 else _("晚上"))
+    clock = "24:00" if day != due.date() else f"{hour if hour <= 12 else hour - 12}:{due.minute:02d}"
+    when = _("%(date)s %(weekday)s", date=date, weekday=format_date(day, "EEEE"))
+    if named:
+        when = _("%(named)s（%(when)s）", named=named, when=when)
+    return _("%(when)s%(part)s %(clock)s", when=when, part=part, clock=clock)
 
 
 def unread_notifications() -> int:
@@ -81,6 +102,7 @@ def register(app) -> None:
     app.jinja_env.filters["dial"] = readable  # the company's own numbers, spaced out
     app.jinja_env.filters["local"] = shanghai_time
     app.jinja_env.filters["weekday"] = weekday
+    app.jinja_env.filters["spoken_deadline"] = spoken_deadline
     app.jinja_env.globals["get_locale"] = get_locale
     # the words for coded values, for every template (kiosk/web/labels.py); a rule's source by its
     # document's name

@@ -26,7 +26,7 @@ from kiosk.clock import utcnow
 from kiosk.domain.schedules import AfterClosing, DailyAt, Every, JobHealth, Schedule, job_health
 from kiosk.messaging import senders
 from kiosk.models.jobs import JobRun
-from kiosk.services import accounts, delivery, model_home, sales, submissions, tasks, visits
+from kiosk.services import accounts, delivery, hotline, model_home, sales, submissions, tasks, visits
 from kiosk.services import jobs as job_records
 
 #: How long a run may hold its job before another worker may take it over (``WORKER_LEASE_SECONDS``).
@@ -109,12 +109,20 @@ def _purge_login_attempts(now: datetime, settings: Mapping) -> str:
     return f"删除 {accounts.purge_login_attempts(now, timedelta(days=days))} 条超过 {days} 天的登录记录"
 
 
+def _close_lost_calls(now: datetime, settings: Mapping) -> str:
+    closed = hotline.close_lost_calls(
+        now, ringing_after=timedelta(minutes=settings["CALL_RINGING_LOST_MINUTES"]),
+        answered_after=timedelta(minutes=settings["CALL_ANSWERED_LOST_MINUTES"]))
+    return f"按丢失结束 {closed} 个长时间没有消息的来电"
+
+
 def _purge_submission_keys(now: datetime, settings: Mapping) -> str:
     return f"删除 {submissions.purge_submission_keys(now)} 个过期的表单提交码"
 
 
 JOBS: tuple[Job, ...] = (
     Job("escalate-overdue", _l("任务单临期提醒与超时升级"), Every(MINUTE), _escalate_overdue),
+    Job("close-lost-calls", _l("结束长时间没有消息的来电"), Every(MINUTE), _close_lost_calls),
     Job("check-model-home-rounds", _l("样板间巡查漏检提醒"), Every(MINUTE), _check_model_home_rounds),
     Job("auto-sign-out", _l("闭店后自动签退访客"), AfterClosing(), _auto_sign_out),
     Job("schedule-callbacks", _l("安排业主定期回访"), DailyAt(time(6, 0)), _schedule_callbacks),

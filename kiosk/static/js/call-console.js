@@ -1,6 +1,6 @@
 // The call screen's standard phrases: a click (or Alt+digit) puts the phrase into the notes at the
 // cursor and records its use on the call. Without this script the buttons post the record form and
-// the server puts the phrase in the notes instead.
+// the server puts the phrase in the notes instead. Alt+Shift+digit chooses an outcome (处理结果).
 (function () {
   "use strict";
 
@@ -40,7 +40,17 @@
   });
 
   document.addEventListener("keydown", function (event) {
-    if (!event.altKey || event.ctrlKey || event.metaKey || !/^[0-9]$/.test(event.key)) return;
+    if (!event.altKey || !event.shiftKey || event.ctrlKey || event.metaKey) return;
+    var digit = /^Digit([1-9])$/.exec(event.code);
+    var choice = digit && document.querySelector('input[data-outcome-key="' + digit[1] + '"]');
+    if (!choice) return;
+    event.preventDefault();
+    choice.checked = true;
+    choice.focus();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.shiftKey || event.ctrlKey || event.metaKey || !/^[0-9]$/.test(event.key)) return;
     var button = document.querySelector('button[data-shortcut="' + event.key + '"]');
     if (!button) return;
     event.preventDefault();
