@@ -86,6 +86,9 @@ class Visit(db.Model):
     host_user: Mapped[User | None] = relationship()
     appointment: Mapped[Appointment | None] = relationship()
 
+    #: Not stored: set by the sign-in service when a person already on site signed in again (that visit).
+    rejoined = False
+
     @property
     def host_label(self) -> str:
         parts = [self.host_user.display_name if self.host_user else self.host_name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -145,6 +146,8 @@ def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime,
     """Record a kiosk sign-in; open an incident and alert the right people when the rules say so.
 
     Once per submission: the same form sent again (a double tap) answers with the first visit and badge.
+    Once per person on site: a mobile signing in again at the same place while its visit is still open
+    returns to that visit (``visit.rejoined``), with no second incident, alert or head count.
     """
     with unit_of_work():
         first = submissions.repeat_of(submission, Visit, now)
@@ -152,6 +155,11 @@ def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime,
             return first
         device = db.session.get(KioskDevice, device.id)
         place = Place(device.place)
+        still_here = _open_visit(data.mobile, place)
+        if still_here is not None:
+            still_here.rejoined = True
+            submissions.settle(submission, still_here.id)
+            return still_here
         appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
         hit = match_watch_list(data.name, data.mobile, watch_entries())
         outcome = classify_visit(
@@ -179,6 +187,25 @@ def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime,
         _tell_host(visit, appointment, now)
         submissions.settle(submission, visit.id)
     return visit
+
+
+def _open_visit(mobile: str | None, place: Place) -> Visit | None:
+    """The visit this mobile has open at this place, read under a lock on the mobile number.
+
+    SQLite: the write transaction (``BEGIN IMMEDIATE``) already admits one sign-in at a time. PostgreSQL:
+    a transaction-scoped advisory lock keyed on the number makes two tablets signing the same person in at
+    once queue, so the second sees the first's committed visit (the lock is released at commit).
+    """
+    if not mobile:
+        return None
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(f"visit:{mobile}".encode(), digest_size=8).digest(), "big",
+                             signed=True)
+        db.session.execute(select(func.pg_advisory_xact_lock(key)))
+    return db.session.scalar(
+        select(Visit).where(Visit.mobile == mobile, Visit.place == place.value, Visit.signed_out_at.is_(None))
+        .order_by(Visit.signed_in_at.desc()).limit(1)
+    )
 
 
 def _open_incident(visit: Visit, outcome, place: Place, now: datetime) -> Incident:
