@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kiosk.clock import SHANGHAI, local, utcnow
-from kiosk.domain.classify import AlertRole, IncidentClass, Place, VisitPurpose
+from kiosk.domain.classify import AlertRole, IncidentClass, Place, VisitPurpose, WatchKind, watch_alert_role
 from kiosk.domain.masking import mask_phone
 from kiosk.forms.admin import EmptyForm
 from kiosk.forms.fields import day_arg, options
@@ -237,7 +237,7 @@ def watch_list(person_id: int | None):
     if request.method == "POST":
         status = 422
         if form.validate():
-            values = {"name": form.name.data, "mobile": form.mobile.data or None,
+            values = {"name": form.name.data, "mobile": form.mobile.data or None, "kind": form.kind.data,
                       "alert_role": form.alert_role.data or None, "note": form.note.data or ""}
             if person_id is None:
                 values.update(created_by_id=current_user.id, created_at=utcnow())
@@ -245,7 +245,9 @@ def watch_list(person_id: int | None):
             flash(_("已保存关注名单。"), "success")
             return see_other(url_for("visitors.watch_list"))
     people = incidents.watch_people()
+    default_roles = {kind.value: labels.ALERT_ROLE[watch_alert_role(kind)] for kind in WatchKind}
     return render("visitors/watch_list.html", "watch_form", form=form, person=person, people=people,
+                  default_roles=default_roles,
                   status=status, button=EmptyForm())
 
 

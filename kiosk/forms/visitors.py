@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import Optional, ValidationError
 
-from kiosk.domain.classify import VisitPurpose
+from kiosk.domain.classify import VisitPurpose, WatchKind
 from kiosk.domain.phone_numbers import MOBILE_ONLY
 from kiosk.forms.fields import (
     PhoneField,
@@ -49,7 +49,10 @@ class DeviceForm(FlaskForm):
 class WatchPersonForm(FlaskForm):
     name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(40)])
     mobile = PhoneField(_l("手机号码"), kinds=MOBILE_ONLY)
-    alert_role = SelectField(_l("通知对象"), choices=options([("", _l("客服主管（默认）"))] + [
+    kind = SelectField(_l("名单类别"), choices=options(labels.WATCH_KIND.items()),
+                       default=WatchKind.OTHER.value)
+    alert_role = SelectField(_l("通知对象"), choices=options([
+        ("", _l("按类别（离职员工：人力资源部；其他：客服主管）"))] + [
         (role.value, label) for role, label in labels.ALERT_ROLE.items()
     ]))
     note = StringField(_l("说明"), filters=[strip], validators=[Optional(), max_length(200)])

@@ -67,7 +67,7 @@ def recent_incidents(limit: int = 200) -> list[Incident]:
 
 
 #: What the audit log keeps of a watch-list entry (the mobile number masked).
-_WATCHED = ("name", "mobile", "alert_role", "note")
+_WATCHED = ("name", "mobile", "kind", "alert_role", "note")
 
 
 def _watched(person: WatchPerson) -> audit.Subject:

@@ -16,6 +16,7 @@ from kiosk.domain.classify import (
     AlertRole,
     Place,
     VisitPurpose,
+    WatchKind,
     WatchListEntry,
     classify_visit,
     match_watch_list,
@@ -118,7 +119,7 @@ def may_see_incident(user: User, incident: Incident) -> bool:
 def watch_entries() -> list[WatchListEntry]:
     rows = db.session.scalars(select(WatchPerson)).all()
     return [WatchListEntry(name=r.name, mobile=r.mobile, alert_role=AlertRole(r.alert_role) if r.alert_role
-                           else None, note_zh=r.note) for r in rows]
+                           else None, note_zh=r.note, kind=WatchKind(r.kind)) for r in rows]
 
 
 def _is_owner(data: SignIn) -> bool:
