@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, false, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import SHANGHAI
@@ -101,6 +101,18 @@ def alert_targets(role: AlertRole) -> list[dict]:
         if users:
             return [{"user": u} for u in users]
     return [{"department": department}]
+
+
+def visible_incidents(user: User):
+    """``may_see_incident`` as a SQL condition on incidents (None: every incident)."""
+    if user.has_role(Role.ADMIN, Role.SUPERVISOR):
+        return None
+    code = user.department.code if user.department is not None else None
+    roles = [role.value for role, (department, _only) in _ALERT_DEPARTMENTS.items() if department == code]
+    if not roles:
+        return false()
+    listed = literal(",") + Incident.alert_roles + literal(",")
+    return or_(*(listed.contains(f",{role},") for role in roles))
 
 
 def may_see_incident(user: User, incident: Incident) -> bool:

@@ -32,6 +32,7 @@ from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.classify import AlertRole, Place, VisitPurpose, WatchKind
 from kiosk.domain.deadlines import DeadlineState, Priority
 from kiosk.domain.hotline import AgentStatus, CallCategory, CtiRefusal, Disposition
+from kiosk.domain.incident_states import IncidentState
 from kiosk.domain.kpi import KpiCode, KpiStatus, PeriodKind, Verdict
 from kiosk.domain.model_home import AssetEvent, DamageCause, RoundKind
 from kiosk.domain.rotation import CustomerKind, Presence
@@ -81,6 +82,14 @@ ALERT_ROLE = {
     AlertRole.PR_ADMIN: _l("行政公关部"),
     AlertRole.OFFICE_DIRECTOR: _l("管理处主任"),
     AlertRole.OFFICE_SERVICE_SUPERVISOR: _l("管理处客服主任"),
+}
+
+INCIDENT_STATE = {
+    IncidentState.AWAITING: _l("待确认"),
+    IncidentState.HANDLING: _l("处理中"),
+    IncidentState.REPORT_DUE: _l("已关闭 · 报告待交"),
+    IncidentState.REPORT_OVERDUE: _l("已关闭 · 报告逾期"),
+    IncidentState.DONE: _l("已结案"),
 }
 
 WATCH_KIND = {
@@ -384,7 +393,7 @@ def cite(reference: str | None) -> str:
 #: What templates read as ``labels``: each table by its lower-case name (``labels.slip_status``).
 FOR_TEMPLATES = MappingProxyType({
     "role": ROLE, "visit_purpose": VISIT_PURPOSE, "place": PLACE, "alert_role": ALERT_ROLE,
-    "watch_kind": WATCH_KIND,
+    "watch_kind": WATCH_KIND, "incident_state": INCIDENT_STATE,
     "slip_status": SLIP_STATUS, "priority": PRIORITY, "category": CATEGORY, "slip_event": SLIP_EVENT,
     "deadline": DEADLINE, "slip_source": SLIP_SOURCE, "slip_action": SLIP_ACTION,
     "slip_action_note": SLIP_ACTION_NOTE, "callback_result": CALLBACK_RESULT, "phrase_stage": PHRASE_STAGE,
