@@ -7,7 +7,6 @@ import gzip
 import re
 
 
-
 def static_urls(html: str) -> list[str]:
     return re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
 
