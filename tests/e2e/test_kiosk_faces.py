@@ -22,8 +22,9 @@ EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55]")
 
 
 def shot(page, output_path: str, name: str) -> None:
+    """What the tablet's screen shows (not the whole page: a kiosk is seen one screen at a time)."""
     Path(output_path).mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(Path(output_path, f"{name}.png")), full_page=True)
+    page.screenshot(path=str(Path(output_path, f"{name}.png")))
 
 
 def submit_in_view(page, name: str) -> None:
