@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import joinedload
 
 from kiosk.clock import SHANGHAI
@@ -17,7 +16,7 @@ from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
 from kiosk.models.people import User
 from kiosk.models.visits import Incident, WatchPerson
-from kiosk.services import audit, visits
+from kiosk.services import audit, paging, visits
 
 
 def acknowledge(incident_id: int, user: User, now: datetime) -> bool:
@@ -67,8 +66,6 @@ def get_incident(incident_id: int) -> Incident | None:
     return db.session.get(Incident, incident_id)
 
 
-#: Incidents on one page of the list.
-PER_PAGE = 50
 #: The list's class filter: a class of seed 000 §3, or a watch-list alert (no class).
 WATCH_LIST = "watch"
 
@@ -79,14 +76,6 @@ class IncidentFilter:
     state: IncidentState | None = None
     start: date | None = None  # Shanghai days, both included
     end: date | None = None
-
-
-@dataclass(frozen=True)
-class IncidentPage:
-    rows: list[Incident]
-    total: int
-    page: int
-    pages: int
 
 
 def _in_state(state: IncidentState, now: datetime):
@@ -102,7 +91,7 @@ def _in_state(state: IncidentState, now: datetime):
     }[state]
 
 
-def incident_page(f: IncidentFilter, viewer: User, now: datetime, page: int = 1) -> IncidentPage:
+def incident_page(f: IncidentFilter, viewer: User, now: datetime, page: int = 1) -> paging.Page:
     """One page of the incidents ``viewer`` may see (``visits.may_see_incident``), newest first."""
     where = []
     visible = visits.visible_incidents(viewer)
@@ -118,15 +107,10 @@ def incident_page(f: IncidentFilter, viewer: User, now: datetime, page: int = 1)
         where.append(Incident.opened_at >= datetime.combine(f.start, time(0), SHANGHAI))
     if f.end is not None:
         where.append(Incident.opened_at < datetime.combine(f.end + timedelta(days=1), time(0), SHANGHAI))
-    total = db.session.scalar(select(func.count(Incident.id)).where(*where)) or 0
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(1, page), pages)
-    rows = db.session.scalars(
+    return paging.page_of(
         select(Incident).where(*where)
         .options(joinedload(Incident.visit), joinedload(Incident.acknowledged_by))
-        .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
-    return IncidentPage(list(rows), total, page, pages)
+        .order_by(Incident.opened_at.desc(), Incident.id.desc()), page)
 
 
 #: What the audit log keeps of a watch-list entry (the mobile number masked).

@@ -12,7 +12,7 @@ from kiosk.clock import utcnow
 from kiosk.domain.classify import VisitPurpose
 from kiosk.extensions import db
 from kiosk.models.visits import Incident
-from kiosk.services.incidents import PER_PAGE
+from kiosk.services.paging import PER_PAGE
 from tests.kiosk_support import sign_in
 
 
