@@ -81,7 +81,7 @@ def pair():
 @device
 def start():
     if request.args.get("fresh"):
-        # The idle timer brought the tablet back: the next visitor starts clean, in Chinese.
+        # The idle timer or 完成 brought the tablet back: the next visitor starts clean, in the site's language.
         for key in (VISIT_KEY, APPOINTMENT_KEY, SIGNED_OUT_KEY, PRINTED_KEY, REJOINED_KEY, "lang"):
             session.pop(key, None)
         return see_other(url_for("kiosk.start"))
@@ -125,7 +125,9 @@ def visit(purpose: str):
             if sales_desk.hands_off(_place(), chosen) and not record.rejoined:
                 sales_desk.hand_off(record.id, BuyerSays(form.buyer_says.data), form.salesperson.data or None,
                                     now=now, secret=current_app.secret_key, submission=submission)
-            if not (record.rejoined or (submission and submission.repeat)):
+            if record.rejoined:  # their badge was printed when they first signed in
+                session.pop(PRINTED_KEY, None)
+            elif not (submission and submission.repeat):
                 session[PRINTED_KEY] = _print_badge(record)
             session[REJOINED_KEY] = record.rejoined
             session[VISIT_KEY] = record.id
