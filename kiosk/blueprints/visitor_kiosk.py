@@ -81,7 +81,7 @@ def pair():
 @device
 def start():
     if request.args.get("fresh"):
-        # The idle timer or 完成 brought the tablet back: the next visitor starts clean, in the site's language.
+        # The idle timer or 完成 brought the tablet back: the next visitor starts clean, in the site's tongue.
         for key in (VISIT_KEY, APPOINTMENT_KEY, SIGNED_OUT_KEY, PRINTED_KEY, REJOINED_KEY, "lang"):
             session.pop(key, None)
         return see_other(url_for("kiosk.start"))
