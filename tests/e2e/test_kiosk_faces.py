@@ -167,3 +167,10 @@ def test_the_first_load_of_the_kiosk_is_small(browser, tablet, live_server, outp
     assert any("htmx" in u for u in fetched), report
     assert total <= FIRST_LOAD_BUDGET, report
     context.close()
+
+
+def test_the_model_home_butlers_forms_show_their_button_too(tablet, live_server, output_path):
+    page = tablet(TABLET_PORTRAIT, place="model_home")
+    page.goto(f"{live_server}/model-home/assets/new")
+    submit_in_view(page, "提交备案")
+    shot(page, output_path, "asset")
