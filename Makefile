@@ -65,8 +65,15 @@ serve-prod: $(VENV)/.installed-production translations
 	$(VENV)/bin/flask db upgrade
 	$(VENV)/bin/gunicorn --config python:kiosk.gunicorn_conf --workers 4 --bind $(HOST):$(PORT) wsgi:app
 
+# The Lucide icons the pages draw (kiosk.web.templating.icon): only these are vendored.
+LUCIDE_ICONS := bell house clipboard-list message-square-warning wrench user-search package briefcase mic \
+	landmark id-card circle-ellipsis calendar-check log-out clipboard-check check square printer
+
 # Refresh vendored front-end files from the npm registry (versions pinned in package.json).
 vendor:
 	npm install --no-audit --no-fund
 	cp node_modules/htmx.org/dist/htmx.min.js kiosk/static/vendor/htmx/htmx.min.js
 	cp node_modules/htmx.org/LICENSE kiosk/static/vendor/htmx/LICENSE
+	rm -rf kiosk/static/vendor/lucide && mkdir -p kiosk/static/vendor/lucide
+	for icon in $(LUCIDE_ICONS); do cp node_modules/lucide-static/icons/$$icon.svg kiosk/static/vendor/lucide/; done
+	cp node_modules/lucide-static/LICENSE kiosk/static/vendor/lucide/LICENSE

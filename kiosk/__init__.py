@@ -37,12 +37,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from kiosk import cli
-    from kiosk.web import errors, photo_storage, security, templating
+    from kiosk.web import errors, photo_storage, security, static_files, templating
 
     photo_storage.init_app(app)
     errors.register(app)
     security.register(app)
     templating.register(app)
+    static_files.register(app)
     cli.register(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)

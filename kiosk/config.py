@@ -76,6 +76,12 @@ class Defaults:
     KIOSK_POST_RATE_LIMIT = "30 per minute"
     KIOSK_MAX_POST_BYTES = 16 * 1024
     KIOSK_IDLE_SECONDS = 90
+    # Per tablet, looked up by the tablet's name, then its place (service_centre, sales_office …), then "*":
+    # the language its visitors start in (the site's, never the browser's), and the lobby's label printer
+    # the server sends each new badge to ({"售楼处前台": "escpos://10.0.8.21:9100"}; kiosk.services.badges).
+    KIOSK_LANGUAGE: dict = {"*": "zh"}
+    KIOSK_BADGE_PRINTER: dict = {}
+    KIOSK_PRINTER_TIMEOUT_SECONDS = 3
     VISITOR_RETENTION_DAYS = 180
     # The timed-job worker (``flask --app kiosk worker``, kiosk/worker/): the longest sleep between two looks
     # for due jobs; per-job intervals in seconds replacing a job's own schedule ({"escalate-overdue": 60});

@@ -54,3 +54,15 @@ def in_threads(app, work, threads: int) -> list:
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return list(pool.map(run, range(threads)))
+
+
+# ---- screen sizes the faces are used at (browser tests) ----------------------------------------------------
+
+#: Kiosk tablets: held upright, lying down, and the two sizes the front desks use most.
+PORTRAIT = {"width": 820, "height": 1180}
+LANDSCAPE = {"width": 1180, "height": 820}
+TABLET_LANDSCAPE = {"width": 1280, "height": 800}
+TABLET_PORTRAIT = {"width": 768, "height": 1024}
+#: Staff screens.
+DESKTOP = {"width": 1920, "height": 1080}
+LAPTOP = {"width": 1366, "height": 768}

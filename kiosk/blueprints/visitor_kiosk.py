@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 
 from kiosk.clock import utcnow
 from kiosk.domain.classify import Place, VisitPurpose
@@ -21,17 +22,20 @@ from kiosk.forms.visitor_kiosk import (
     purposes_at,
 )
 from kiosk.models.visits import Appointment
-from kiosk.services import devices, directory, rotation, sales_desk, submissions, visits
+from kiosk.services import badges, devices, directory, rotation, sales_desk, submissions, visits
 from kiosk.web.access import device, public
 from kiosk.web.auditing import by_request
-from kiosk.web.rendering import render, see_other
+from kiosk.web.rendering import render, render_whole_page, see_other
 from kiosk.web.security import limit_posts
+from kiosk.web.templating import shanghai_time
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
 VISIT_KEY = "kiosk_visit_id"
 APPOINTMENT_KEY = "kiosk_appointment_id"
 SIGNED_OUT_KEY = "kiosk_signed_out"
+PRINTED_KEY = "kiosk_badge_printed"
+REJOINED_KEY = "kiosk_rejoined"
 
 
 @bp.url_value_preprocessor
@@ -77,8 +81,8 @@ def pair():
 @device
 def start():
     if request.args.get("fresh"):
-        # The idle timer brought the tablet back: the next visitor starts clean, in Chinese.
-        for key in (VISIT_KEY, APPOINTMENT_KEY, SIGNED_OUT_KEY, "lang"):
+        # The idle timer or 完成 brought the tablet back: the next visitor starts clean, in the site's tongue.
+        for key in (VISIT_KEY, APPOINTMENT_KEY, SIGNED_OUT_KEY, PRINTED_KEY, REJOINED_KEY, "lang"):
             session.pop(key, None)
         return see_other(url_for("kiosk.start"))
     session.pop(APPOINTMENT_KEY, None)
@@ -105,6 +109,11 @@ def visit(purpose: str):
     form = VisitForm(purpose=chosen, departments=departments, salespeople=people, appointment=appointment)
     if request.method == "GET" and appointment is not None:
         form.name.data = appointment.visitor_name
+    if request.method == "POST" and request.args.get("lang") in current_app.config["LANGUAGES"]:
+        # The language switch sends the form along: the page comes back in that language, nothing lost.
+        session["lang"] = request.args["lang"]
+        refresh()
+        return render_whole_page("kiosk/visit.html", form=form, purpose=chosen, appointment=appointment)
     if request.method == "POST":
         if form.validate():
             data = _sign_in_data(form, chosen, appointment, dict(people))
@@ -113,9 +122,14 @@ def visit(purpose: str):
             submission = submissions.by_device(g.kiosk_device.id, f"kiosk_{chosen.value}",
                                                form.submission_key.data)
             record = visits.sign_in_visitor(g.kiosk_device, data, now, submission)
-            if sales_desk.hands_off(_place(), chosen):
+            if sales_desk.hands_off(_place(), chosen) and not record.rejoined:
                 sales_desk.hand_off(record.id, BuyerSays(form.buyer_says.data), form.salesperson.data or None,
                                     now=now, secret=current_app.secret_key, submission=submission)
+            if record.rejoined:  # their badge was printed when they first signed in
+                session.pop(PRINTED_KEY, None)
+            elif not (submission and submission.repeat):
+                session[PRINTED_KEY] = _print_badge(record)
+            session[REJOINED_KEY] = record.rejoined
             session[VISIT_KEY] = record.id
             session.pop(APPOINTMENT_KEY, None)
             return see_other(url_for("kiosk.done"))
@@ -162,12 +176,26 @@ def appointment():
 @device
 def done():
     record = visits.get_visit(session.get(VISIT_KEY))
-    if record is None or record.device_id != g.kiosk_device.id:
+    # A visitor already on site may sign in again on another tablet of the same place: their visit's badge.
+    if record is None or record.place != g.kiosk_device.place:
         return see_other(url_for("kiosk.start"))
     handed_off = sales_desk.hands_off(Place(record.place), VisitPurpose(record.purpose))
     salesperson = sales_desk.receiver_for(record) if handed_off else None
     return render("kiosk/done.html", visit=record, qr=_qr(record.badge_code), handed_off=handed_off,
-                  salesperson=salesperson)
+                  salesperson=salesperson, printed=session.get(PRINTED_KEY),
+                  rejoined=session.get(REJOINED_KEY))
+
+
+def _print_badge(record) -> bool | None:
+    """Send the new badge to the lobby's printer, if the tablet has one: True, False (failed), None."""
+    badge = badges.Badge(
+        title=_("访客"), name=record.name,
+        host=_("拜访：%(host)s", host=record.host_label) if record.host_label else "",
+        signed_in=shanghai_time(record.signed_in_at), code=record.badge_code,
+        code_label=_("胸牌号码"),
+    )
+    printer = devices.per_tablet(current_app.config["KIOSK_BADGE_PRINTER"], g.kiosk_device)
+    return badges.try_print_badge(printer, badge, current_app.config["KIOSK_PRINTER_TIMEOUT_SECONDS"])
 
 
 def _qr(code: str) -> str:

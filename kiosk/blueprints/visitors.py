@@ -10,13 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kiosk.clock import SHANGHAI, local, utcnow
-from kiosk.domain.classify import AlertRole, IncidentClass, Place, VisitPurpose
+from kiosk.domain.classify import AlertRole, IncidentClass, Place, VisitPurpose, WatchKind, watch_alert_role
+from kiosk.domain.incident_states import incident_state
 from kiosk.domain.masking import mask_phone
 from kiosk.forms.admin import EmptyForm
-from kiosk.forms.fields import day_arg, options
+from kiosk.forms.fields import day_arg, options, row_id_or_none
 from kiosk.forms.visitors import (
     AppointmentForm,
     DeviceForm,
+    IncidentFilterForm,
     IncidentForm,
     MobileSearchForm,
     WatchPersonForm,
@@ -161,8 +163,18 @@ def _incident(incident_id: int) -> Incident:
 @bp.route("/incidents")
 @signed_in
 def incident_list():
-    rows = [i for i in incidents.recent_incidents() if visits.may_see_incident(current_user, i)]
-    return render("visitors/incidents.html", incidents=rows, now=utcnow())
+    """The incidents the person may see, newest first, 50 a page: by class, state and the days opened."""
+    form = IncidentFilterForm(formdata=request.args)
+    valid = form.validate()
+    now = utcnow()
+    page = incidents.incident_page(form.chosen() if valid else incidents.IncidentFilter(), current_user, now,
+                                   row_id_or_none(request.args.get("page")) or 1)
+    query = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render("visitors/incidents.html", "incident_rows", form=form, page=page, query=query, now=now,
+                  state_of=lambda i: incident_state(acknowledged_at=i.acknowledged_at, closed_at=i.closed_at,
+                                                    report_filed_at=i.report_filed_at,
+                                                    report_due_at=i.report_due_at, now=now),
+                  status=200 if valid else 422)
 
 
 @bp.route("/incidents/overdue")
@@ -238,7 +250,7 @@ def watch_list(person_id: int | None):
     if request.method == "POST":
         status = 422
         if form.validate():
-            values = {"name": form.name.data, "mobile": form.mobile.data or None,
+            values = {"name": form.name.data, "mobile": form.mobile.data or None, "kind": form.kind.data,
                       "alert_role": form.alert_role.data or None, "note": form.note.data or ""}
             if person_id is None:
                 values.update(created_by_id=current_user.id, created_at=utcnow())
@@ -246,7 +258,9 @@ def watch_list(person_id: int | None):
             flash(_("已保存关注名单。"), "success")
             return see_other(url_for("visitors.watch_list"))
     people = incidents.watch_people()
+    default_roles = {kind.value: labels.ALERT_ROLE[watch_alert_role(kind)] for kind in WatchKind}
     return render("visitors/watch_list.html", "watch_form", form=form, person=person, people=people,
+                  default_roles=default_roles,
                   status=status, button=EmptyForm())
 
 

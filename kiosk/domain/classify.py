@@ -36,8 +36,9 @@ Choices where the seed is ambiguous (a supervisor's reading, tested):
 * A pre-arranged media interview or inspection (with appointment) is no incident.
 
 Watch list: a name/mobile a department has flagged in advance ("公司任何部门或个人发现有业主可能到公司进行
-投诉的信息后须在第一时间通知客服中心", seed 000 §4 A1; for employees §4 B1). A hit alerts the service-centre
-supervisor (客服主管) unless the entry names another role, whether or not the visit is an incident.
+投诉的信息后须在第一时间通知客服中心", seed 000 §4 A1; for employees §4 B1). A hit alerts the role the entry
+names, else the one its kind calls for (a former employee: HR; anyone else: the service-centre supervisor
+客服主管), whether or not the visit is an incident.
 """
 
 from __future__ import annotations
@@ -139,17 +140,38 @@ _ROLE_LABELS = {
 # ---- watch list ----------------------------------------------------------------------------------
 
 
+class WatchKind(StrEnum):
+    """Why a person is on the watch list; decides whom a hit alerts when the entry names no one."""
+
+    FORMER_EMPLOYEE = "former_employee"  # 离职或被辞退的员工 (seed 000 §4 B1)
+    BLOCKED_COMPLAINANT = "blocked_complainant"  # 可能来投诉的业主/投诉人 (seed 000 §4 A1)
+    OTHER = "other"
+
+
+def watch_alert_role(kind: WatchKind) -> AlertRole:
+    """Whom a watch-list hit alerts when whoever filed the entry picked no one.
+
+    * a former or dismissed employee → 人力资源部 at once: "公司任何部门发现有员工可能到公司进行投诉的信息后
+      须在第一时间通知人力资源部" (seed 000 §4 B1);
+    * a complainant → the service centre's supervisor (客服主管): "发现有业主可能到公司进行投诉的信息后须在
+      第一时间通知客服中心" (seed 000 §4 A1);
+    * anyone else → the service centre's supervisor, who decides.
+    """
+    return AlertRole.HR if kind is WatchKind.FORMER_EMPLOYEE else AlertRole.SERVICE_CENTRE_SUPERVISOR
+
+
 @dataclass(frozen=True)
 class WatchListEntry:
     """A person flagged in advance (seed 000 §4 A1/B1).
 
-    ``alert_role`` None means the service-centre supervisor (客服主管).
+    ``alert_role`` None means: as the entry's kind says (``watch_alert_role``).
     """
 
     name: str
     mobile: str | None = None
     alert_role: AlertRole | None = None
     note_zh: str = ""
+    kind: WatchKind = WatchKind.OTHER
 
 
 class WatchListMatch(StrEnum):
@@ -165,7 +187,7 @@ class WatchListHit:
 
     @property
     def alert_role(self) -> AlertRole:
-        return self.entry.alert_role or AlertRole.SERVICE_CENTRE_SUPERVISOR
+        return self.entry.alert_role or watch_alert_role(self.entry.kind)
 
 
 def normalise_name(name: str | None) -> str:

@@ -34,7 +34,7 @@ FIELD_LABELS = {
 
 #: Coded values shown in words (a role, a place, a phrase's stage, a round, whom an alert goes to).
 VALUE_LABELS = {"roles": labels.ROLE, "place": labels.PLACE, "stage": labels.PHRASE_STAGE,
-                "kind": labels.ROUND_KIND, "alert_role": labels.ALERT_ROLE}
+                "kind": {**labels.ROUND_KIND, **labels.WATCH_KIND}, "alert_role": labels.ALERT_ROLE}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from kiosk.domain.classify import Place, VisitPurpose
 from kiosk.domain.phone_numbers import MOBILE_ONLY
@@ -26,7 +26,6 @@ from kiosk.services.visits import Relation
 
 MAX_PARTY = 50
 NAME_PUNCTUATION = set("·•.-' ")
-
 
 
 # The fields beyond name, mobile, party size and consent that each purpose asks for.
@@ -83,7 +82,9 @@ class VisitForm(FlaskForm):
         (BuyerSays.REFERRED.value, _l("老客户介绍来的")), (BuyerSays.PEER.value, _l("同行交流")),
     ]), validators=[required()])
     salesperson = RadioField(_l("您的置业顾问"), coerce=row_id, default=0, validators=[Optional()])
-    consent = BooleanField(_l("我已阅读并同意上述个人信息说明"), validators=[required()])
+    # What to do, not "required": the box is the one thing between the visitor and their badge.
+    consent = BooleanField(_l("我已阅读并同意上述个人信息说明"),
+                           validators=[DataRequired(message=_l("请勾选同意后继续"))])
     submission_key = SubmissionKeyField()
 
     def __init__(self, *args, purpose: VisitPurpose, departments=(), salespeople=(), appointment=None,

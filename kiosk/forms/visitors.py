@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import Optional, ValidationError
 
-from kiosk.domain.classify import VisitPurpose
+from kiosk.domain.classify import IncidentClass, VisitPurpose, WatchKind
+from kiosk.domain.incident_states import IncidentState
 from kiosk.domain.phone_numbers import MOBILE_ONLY
 from kiosk.forms.fields import (
     PhoneField,
@@ -20,6 +29,7 @@ from kiosk.forms.fields import (
     within_years,
 )
 from kiosk.forms.visitor_kiosk import validate_person_name
+from kiosk.services.incidents import WATCH_LIST, IncidentFilter
 from kiosk.web import labels
 
 
@@ -49,7 +59,10 @@ class DeviceForm(FlaskForm):
 class WatchPersonForm(FlaskForm):
     name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(40)])
     mobile = PhoneField(_l("手机号码"), kinds=MOBILE_ONLY)
-    alert_role = SelectField(_l("通知对象"), choices=options([("", _l("客服主管（默认）"))] + [
+    kind = SelectField(_l("名单类别"), choices=options(labels.WATCH_KIND.items()),
+                       default=WatchKind.OTHER.value)
+    alert_role = SelectField(_l("通知对象"), choices=options([
+        ("", _l("按类别（离职员工：人力资源部；其他：客服主管）"))] + [
         (role.value, label) for role, label in labels.ALERT_ROLE.items()
     ]))
     note = StringField(_l("说明"), filters=[strip], validators=[Optional(), max_length(200)])
@@ -85,3 +98,28 @@ class IncidentForm(FlaskForm):
     def validate_close(self, field):
         if field.data and not (self.handled_by.data and self.outcome.data):
             raise ValidationError(_l("关闭前请填写处理人和处理结果。"))
+
+
+class IncidentFilterForm(FlaskForm):
+    """The incident list's filter: class, state and the days opened; every field optional (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    incident_class = SelectField(_l("类别"), validate_choice=True, default="", choices=options([
+        ("", _l("全部")), *[(c.value, _l("%(c)s 类", c=c.value)) for c in IncidentClass],
+        (WATCH_LIST, _l("关注名单")),
+    ]))
+    state = SelectField(_l("状态"), validate_choice=True, default="",
+                        choices=options([("", _l("全部")), *labels.INCIDENT_STATE.items()]))
+    start = DateField(_l("从"), validators=[Optional(), within_years()], render_kw={"type": "date"})
+    end = DateField(_l("到"), validators=[Optional(), within_years()], render_kw={"type": "date"})
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_l("结束日期不能早于开始日期。"))
+
+    def chosen(self) -> IncidentFilter:
+        return IncidentFilter(incident_class=self.incident_class.data or "",
+                              state=IncidentState(self.state.data) if self.state.data else None,
+                              start=self.start.data, end=self.end.data)

@@ -86,6 +86,9 @@ class Visit(db.Model):
     host_user: Mapped[User | None] = relationship()
     appointment: Mapped[Appointment | None] = relationship()
 
+    #: Not stored: set by the sign-in service when a person already on site signed in again (that visit).
+    rejoined = False
+
     @property
     def host_label(self) -> str:
         parts = [self.host_user.display_name if self.host_user else self.host_name,
@@ -101,7 +104,9 @@ class WatchPerson(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
     mobile: Mapped[str | None] = mapped_column(String(11))
-    alert_role: Mapped[str | None] = mapped_column(String(30))  # classify.AlertRole; None: 客服主管
+    # classify.WatchKind: decides whom a hit alerts when alert_role is empty (classify.WatchListHit)
+    kind: Mapped[str] = mapped_column(String(30), default="other", server_default="other")
+    alert_role: Mapped[str | None] = mapped_column(String(30))  # classify.AlertRole; None: by kind
     note: Mapped[str] = mapped_column(String(200), default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,18 +14,18 @@ before masking so that a changed number still shows as changed.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kiosk.clock import SHANGHAI
 from kiosk.domain.masking import mask_id, mask_phone
 from kiosk.extensions import db
 from kiosk.models.audit import AdminAudit
 from kiosk.models.people import User
+from kiosk.services import paging
 
 
 class Action(StrEnum):
@@ -155,8 +155,6 @@ def record(by: By | None, action: Action, obj: Subject, before: dict | None, aft
 
 # ---- reading the log (admins) --------------------------------------------------------------------
 
-PER_PAGE = 50
-
 
 @dataclass(frozen=True)
 class AuditFilter:
@@ -165,14 +163,6 @@ class AuditFilter:
     action: str = ""
     start: date | None = None  # Shanghai days, both included
     end: date | None = None
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    rows: list[AdminAudit]
-    total: int
-    page: int
-    pages: int
 
 
 def _where(f: AuditFilter) -> list:
@@ -190,16 +180,10 @@ def _where(f: AuditFilter) -> list:
     return where
 
 
-def audit_page(f: AuditFilter, page: int = 1) -> AuditPage:
+def audit_page(f: AuditFilter, page: int = 1) -> paging.Page:
     """One page of the log, newest first."""
-    where = _where(f)
-    total = db.session.scalar(select(func.count(AdminAudit.id)).where(*where)) or 0
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(1, page), pages)
-    rows = db.session.scalars(select(AdminAudit).where(*where)
-                              .order_by(AdminAudit.at.desc(), AdminAudit.id.desc())
-                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return AuditPage(list(rows), total, page, pages)
+    return paging.page_of(select(AdminAudit).where(*_where(f))
+                          .order_by(AdminAudit.at.desc(), AdminAudit.id.desc()), page)
 
 
 def actors() -> list[User]:

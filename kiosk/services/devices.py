@@ -29,6 +29,14 @@ PAIRING_DIGITS = 8
 LAST_SEEN_EVERY = timedelta(minutes=5)
 
 
+def per_tablet(table: dict, device: KioskDevice):
+    """A per-tablet setting: the entry for the tablet's name, else its place, else ``"*"`` (None if none)."""
+    for key in (device.name, device.place, "*"):
+        if key in table:
+            return table[key]
+    return None
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 

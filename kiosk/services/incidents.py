@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import joinedload
 
+from kiosk.clock import SHANGHAI
 from kiosk.database import unit_of_work
 from kiosk.domain.deadlines import incident_report_due
+from kiosk.domain.incident_states import IncidentState
 from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
 from kiosk.models.people import User
 from kiosk.models.visits import Incident, WatchPerson
-from kiosk.services import audit
+from kiosk.services import audit, paging, visits
 
 
 def acknowledge(incident_id: int, user: User, now: datetime) -> bool:
@@ -62,12 +66,55 @@ def get_incident(incident_id: int) -> Incident | None:
     return db.session.get(Incident, incident_id)
 
 
-def recent_incidents(limit: int = 200) -> list[Incident]:
-    return list(db.session.scalars(select(Incident).order_by(Incident.opened_at.desc()).limit(limit)).all())
+#: The list's class filter: a class of seed 000 §3, or a watch-list alert (no class).
+WATCH_LIST = "watch"
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    incident_class: str = ""  # "A", "B", "C", WATCH_LIST or "" for all
+    state: IncidentState | None = None
+    start: date | None = None  # Shanghai days, both included
+    end: date | None = None
+
+
+def _in_state(state: IncidentState, now: datetime):
+    """``incident_state`` as a SQL condition (kiosk.domain.incident_states: the later steps win)."""
+    closed, filed = Incident.closed_at.is_not(None), Incident.report_filed_at.is_not(None)
+    overdue = and_(Incident.report_due_at.is_not(None), Incident.report_due_at < now)
+    return {
+        IncidentState.AWAITING: and_(Incident.closed_at.is_(None), Incident.acknowledged_at.is_(None)),
+        IncidentState.HANDLING: and_(Incident.closed_at.is_(None), Incident.acknowledged_at.is_not(None)),
+        IncidentState.REPORT_DUE: and_(closed, ~filed, ~overdue),
+        IncidentState.REPORT_OVERDUE: and_(closed, ~filed, overdue),
+        IncidentState.DONE: and_(closed, filed),
+    }[state]
+
+
+def incident_page(f: IncidentFilter, viewer: User, now: datetime, page: int = 1) -> paging.Page:
+    """One page of the incidents ``viewer`` may see (``visits.may_see_incident``), newest first."""
+    where = []
+    visible = visits.visible_incidents(viewer)
+    if visible is not None:
+        where.append(visible)
+    if f.incident_class == WATCH_LIST:
+        where.append(Incident.incident_class.is_(None))
+    elif f.incident_class:
+        where.append(Incident.incident_class == f.incident_class)
+    if f.state is not None:
+        where.append(_in_state(f.state, now))
+    if f.start is not None:
+        where.append(Incident.opened_at >= datetime.combine(f.start, time(0), SHANGHAI))
+    if f.end is not None:
+        where.append(Incident.opened_at < datetime.combine(f.end + timedelta(days=1), time(0), SHANGHAI))
+    return paging.page_of(
+        select(Incident).where(*where)
+        .options(joinedload(Incident.visit), joinedload(Incident.acknowledged_by))
+        .order_by(Incident.opened_at.desc(), Incident.id.desc()), page)
 
 
 #: What the audit log keeps of a watch-list entry (the mobile number masked).
-_WATCHED = ("name", "mobile", "alert_role", "note")
+_WATCHED = ("name", "mobile", "kind", "alert_role", "note")
 
 
 def _watched(person: WatchPerson) -> audit.Subject:

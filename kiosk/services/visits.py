@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, false, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import SHANGHAI
@@ -15,6 +16,7 @@ from kiosk.domain.classify import (
     AlertRole,
     Place,
     VisitPurpose,
+    WatchKind,
     WatchListEntry,
     classify_visit,
     match_watch_list,
@@ -102,6 +104,18 @@ def alert_targets(role: AlertRole) -> list[dict]:
     return [{"department": department}]
 
 
+def visible_incidents(user: User):
+    """``may_see_incident`` as a SQL condition on incidents (None: every incident)."""
+    if user.has_role(Role.ADMIN, Role.SUPERVISOR):
+        return None
+    code = user.department.code if user.department is not None else None
+    roles = [role.value for role, (department, _only) in _ALERT_DEPARTMENTS.items() if department == code]
+    if not roles:
+        return false()
+    listed = literal(",") + Incident.alert_roles + literal(",")
+    return or_(*(listed.contains(f",{role},") for role in roles))
+
+
 def may_see_incident(user: User, incident: Incident) -> bool:
     """Supervisors and admins see every incident; other staff those alerted to their department."""
     if user.has_role(Role.ADMIN, Role.SUPERVISOR):
@@ -118,7 +132,7 @@ def may_see_incident(user: User, incident: Incident) -> bool:
 def watch_entries() -> list[WatchListEntry]:
     rows = db.session.scalars(select(WatchPerson)).all()
     return [WatchListEntry(name=r.name, mobile=r.mobile, alert_role=AlertRole(r.alert_role) if r.alert_role
-                           else None, note_zh=r.note) for r in rows]
+                           else None, note_zh=r.note, kind=WatchKind(r.kind)) for r in rows]
 
 
 def _is_owner(data: SignIn) -> bool:
@@ -146,6 +160,8 @@ def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime,
     """Record a kiosk sign-in; open an incident and alert the right people when the rules say so.
 
     Once per submission: the same form sent again (a double tap) answers with the first visit and badge.
+    Once per person on site: a mobile signing in again at the same place while its visit is still open
+    returns to that visit (``visit.rejoined``), with no second incident, alert or head count.
     """
     with unit_of_work():
         first = submissions.repeat_of(submission, Visit, now)
@@ -153,6 +169,11 @@ def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime,
             return first
         device = db.session.get(KioskDevice, device.id)
         place = Place(device.place)
+        still_here = _open_visit(data.mobile, place)
+        if still_here is not None:
+            still_here.rejoined = True
+            submissions.settle(submission, still_here.id)
+            return still_here
         appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
         hit = match_watch_list(data.name, data.mobile, watch_entries())
         outcome = classify_visit(
@@ -183,6 +204,25 @@ def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime,
                                   now=now)
         submissions.settle(submission, visit.id)
     return visit
+
+
+def _open_visit(mobile: str | None, place: Place) -> Visit | None:
+    """The visit this mobile has open at this place, read under a lock on the mobile number.
+
+    SQLite: the write transaction (``BEGIN IMMEDIATE``) already admits one sign-in at a time. PostgreSQL:
+    a transaction-scoped advisory lock keyed on the number makes two tablets signing the same person in at
+    once queue, so the second sees the first's committed visit (the lock is released at commit).
+    """
+    if not mobile:
+        return None
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(f"visit:{mobile}".encode(), digest_size=8).digest(), "big",
+                             signed=True)
+        db.session.execute(select(func.pg_advisory_xact_lock(key)))
+    return db.session.scalar(
+        select(Visit).where(Visit.mobile == mobile, Visit.place == place.value, Visit.signed_out_at.is_(None))
+        .order_by(Visit.signed_in_at.desc()).limit(1)
+    )
 
 
 def _open_incident(visit: Visit, outcome, place: Place, device_name: str, now: datetime) -> Incident:

@@ -29,9 +29,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from kiosk.domain.callbacks import CallbackResult
-from kiosk.domain.classify import AlertRole, Place, VisitPurpose
+from kiosk.domain.classify import AlertRole, Place, VisitPurpose, WatchKind
 from kiosk.domain.deadlines import DeadlineState, Priority
 from kiosk.domain.hotline import AgentStatus, CallCategory, CallLost, CtiRefusal, Disposition
+from kiosk.domain.incident_states import IncidentState
 from kiosk.domain.kpi import KpiCode, KpiStatus, PeriodKind, Verdict
 from kiosk.domain.messaging import Channel
 from kiosk.domain.messaging import Status as MessageStatus
@@ -84,6 +85,20 @@ ALERT_ROLE = {
     AlertRole.PR_ADMIN: _l("行政公关部"),
     AlertRole.OFFICE_DIRECTOR: _l("管理处主任"),
     AlertRole.OFFICE_SERVICE_SUPERVISOR: _l("管理处客服主任"),
+}
+
+INCIDENT_STATE = {
+    IncidentState.AWAITING: _l("待确认"),
+    IncidentState.HANDLING: _l("处理中"),
+    IncidentState.REPORT_DUE: _l("已关闭 · 报告待交"),
+    IncidentState.REPORT_OVERDUE: _l("已关闭 · 报告逾期"),
+    IncidentState.DONE: _l("已结案"),
+}
+
+WATCH_KIND = {
+    WatchKind.FORMER_EMPLOYEE: _l("离职或被辞退的员工"),
+    WatchKind.BLOCKED_COMPLAINANT: _l("可能来投诉的业主或投诉人"),
+    WatchKind.OTHER: _l("其他"),
 }
 
 # ---- task slips ----------------------------------------------------------------------------------------
@@ -440,6 +455,7 @@ def cite(reference: str | None) -> str:
 #: What templates read as ``labels``: each table by its lower-case name (``labels.slip_status``).
 FOR_TEMPLATES = MappingProxyType({
     "role": ROLE, "visit_purpose": VISIT_PURPOSE, "place": PLACE, "alert_role": ALERT_ROLE,
+    "watch_kind": WATCH_KIND, "incident_state": INCIDENT_STATE,
     "slip_status": SLIP_STATUS, "priority": PRIORITY, "category": CATEGORY, "slip_event": SLIP_EVENT,
     "deadline": DEADLINE, "slip_source": SLIP_SOURCE, "slip_action": SLIP_ACTION,
     "slip_action_note": SLIP_ACTION_NOTE, "callback_result": CALLBACK_RESULT, "phrase_stage": PHRASE_STAGE,

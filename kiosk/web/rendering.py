@@ -29,6 +29,17 @@ def render(template: str, block: str | None = None, *, status: int = 200, **cont
     return response
 
 
+def render_whole_page(template: str, **context):
+    """The whole page, for htmx too (it then replaces the page's body): for an answer that changes the page
+    around the form, such as its language, while keeping what was typed in the form."""
+    response = make_response(render_template(template, **context))
+    if wants_fragment():
+        response.headers["HX-Retarget"] = "body"
+        response.headers["HX-Reswap"] = "innerHTML"
+    response.vary.add("HX-Request")
+    return response
+
+
 def etag_response(etag: str, produce):
     """Answer a poll with 304 when the client already holds ``etag``; otherwise ``produce()``."""
     response = make_response("", 304) if etag in request.if_none_match else produce()

@@ -11,6 +11,7 @@ from flask import current_app, g
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from kiosk.clock import local, utcnow
 from kiosk.domain.masking import mask_phone
@@ -92,6 +93,21 @@ def can_dial() -> bool:
     return g.can_dial
 
 
+@lru_cache(maxsize=64)
+def _icon_markup(folder: str, name: str) -> str:
+    svg = Path(folder, "vendor", "lucide", f"{name}.svg").read_text(encoding="utf-8")
+    svg = svg[svg.index("<svg"):]  # drop the licence comment (the licence file sits beside the icons)
+    svg = " ".join(svg.split())
+    return svg.replace('class="lucide ', 'aria-hidden="true" focusable="false" class="icon lucide ', 1)
+
+
+def icon(name: str) -> Markup:
+    """A vendored Lucide icon (kiosk/static/vendor/lucide, ``make vendor``) drawn inline, hidden from screen
+    readers: the text beside it says what it means. Never an emoji, which a tablet without an emoji font
+    draws as an empty box."""
+    return Markup(_icon_markup(current_app.static_folder, name))
+
+
 def register(app) -> None:
     app.jinja_env.globals["can_dial"] = can_dial
     app.jinja_env.globals["may_hear_recording"] = lambda call: (current_user.is_authenticated
@@ -104,6 +120,7 @@ def register(app) -> None:
     app.jinja_env.filters["weekday"] = weekday
     app.jinja_env.filters["spoken_deadline"] = spoken_deadline
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["icon"] = icon
     # the words for coded values, for every template (kiosk/web/labels.py); a rule's source by its
     # document's name
     app.jinja_env.globals["labels"] = labels.FOR_TEMPLATES

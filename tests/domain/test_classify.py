@@ -8,11 +8,13 @@ from kiosk.domain.classify import (
     IncidentClass,
     Place,
     VisitPurpose,
+    WatchKind,
     WatchListEntry,
     WatchListMatch,
     classify_visit,
     match_watch_list,
     normalise_name,
+    watch_alert_role,
 )
 
 COMPANY_PLACES = [Place.SERVICE_CENTRE, Place.SALES_OFFICE, Place.MODEL_HOME]
@@ -246,6 +248,26 @@ def test_watch_list_alerts_the_service_centre_supervisor_by_default():
 def test_watch_list_entry_may_name_another_role():
     hit = match_watch_list("李四", None, [LI])
     assert hit is not None and hit.alert_role is AlertRole.HR
+
+
+def test_news_of_a_former_employee_goes_to_hr_at_once_when_no_one_was_picked():
+    """seed 000 §4 B1: 发现有员工可能到公司进行投诉的信息后须在第一时间通知人力资源部."""
+    former = WatchListEntry(name="赵强", mobile="13511112222", kind=WatchKind.FORMER_EMPLOYEE)
+    hit = match_watch_list("赵强", "13511112222", [former])
+    assert hit is not None and hit.alert_role is AlertRole.HR
+    result = classify_visit(VisitPurpose.REPAIR, has_appointment=False, is_owner=False, watch_list_match=hit)
+    assert result.alert_roles == (AlertRole.HR,)
+
+
+def test_a_complainant_or_anyone_else_goes_to_the_service_centre_supervisor():
+    """seed 000 §4 A1: 发现有业主可能到公司进行投诉的信息后须在第一时间通知客服中心."""
+    for kind in (WatchKind.BLOCKED_COMPLAINANT, WatchKind.OTHER):
+        assert watch_alert_role(kind) is AlertRole.SERVICE_CENTRE_SUPERVISOR
+
+
+def test_a_role_picked_by_whoever_filed_the_entry_wins_over_its_kind():
+    former = WatchListEntry(name="赵强", kind=WatchKind.FORMER_EMPLOYEE, alert_role=AlertRole.HR_OFFICER)
+    assert match_watch_list("赵强", None, [former]).alert_role is AlertRole.HR_OFFICER
 
 
 def test_watch_list_hit_on_an_ordinary_visit_raises_an_alert():

@@ -7,7 +7,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
+
+from kiosk.clock import utcnow
+from tests.support import PORTRAIT
 
 CHROMIUM = os.environ.get("KIOSK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -86,7 +90,6 @@ def live_server(app):
 @pytest.fixture
 def demo(app):
     """The demo data set (staff of every role, projects, owners, phrases)."""
-    from kiosk.clock import utcnow
     from kiosk.devtools.demo import seed_demo
 
     seed_demo(utcnow())
@@ -103,3 +106,34 @@ def sign_in(live_server):
         page.get_by_role("button", name="登录").click()
 
     return go
+
+
+@pytest.fixture
+def tablet(browser, live_server, demo):
+    """``tablet(viewport, js=True, place=...)``: a browser context paired through /kiosk/pair (the page at
+    the start screen; ``page.context`` holds the pairing cookie)."""
+    from kiosk.services import devices
+
+    contexts = []
+
+    def make(viewport=PORTRAIT, js: bool = True, place: str = "service_centre", locale: str | None = None):
+        from datetime import time
+
+        device = devices.register_device(name=f"e2e-{len(contexts)}-{place}", place=place,
+                                         opens_at=time(8), closes_at=time(18), now=utcnow())
+        code = devices.issue_pairing_code(device, utcnow())
+        context = browser.new_context(viewport=viewport, java_script_enabled=js, has_touch=True,
+                                      **({"locale": locale} if locale else {}))
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{live_server}/kiosk/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("此平板尚未配对")
+        page.get_by_role("link", name="输入配对码").click()
+        page.get_by_label("配对码").fill(code)
+        page.get_by_role("button", name="配对").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("欢迎光临，请选择来访事由")
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

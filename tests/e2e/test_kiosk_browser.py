@@ -8,45 +8,13 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from kiosk.clock import utcnow
 from kiosk.devtools.demo import DEMO_PASSWORD
-
-PORTRAIT = {"width": 820, "height": 1180}
-LANDSCAPE = {"width": 1180, "height": 820}
+from tests.support import LANDSCAPE, PORTRAIT
 
 
 @pytest.fixture
 def app_config():
     return {"POLL_SECONDS": 1}
-
-
-@pytest.fixture
-def tablet(browser, live_server, demo):
-    """``tablet(viewport, js=True, place=...)``: a browser context paired through /kiosk/pair."""
-    from kiosk.services import devices
-
-    contexts = []
-
-    def make(viewport=PORTRAIT, js: bool = True, place: str = "service_centre"):
-        from datetime import time
-
-        device = devices.register_device(name=f"e2e-{len(contexts)}-{place}", place=place,
-                                         opens_at=time(8), closes_at=time(18), now=utcnow())
-        code = devices.issue_pairing_code(device, utcnow())
-        context = browser.new_context(viewport=viewport, java_script_enabled=js, has_touch=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{live_server}/kiosk/")
-        expect(page.get_by_role("heading", level=1)).to_have_text("此平板尚未配对")
-        page.get_by_role("link", name="输入配对码").click()
-        page.get_by_label("配对码").fill(code)
-        page.get_by_role("button", name="配对").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("欢迎光临，请选择来访事由")
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def fill_repair(page, name="张三", mobile="13812345678"):

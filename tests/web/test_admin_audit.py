@@ -18,7 +18,7 @@ from kiosk.models.calls import DirectoryEntry
 from kiosk.models.model_home import ModelHomeCheck
 from kiosk.models.people import Department, User
 from kiosk.models.visits import KioskDevice, WatchPerson
-from kiosk.services import audit, devices, model_home
+from kiosk.services import audit, devices, model_home, paging
 from kiosk.services.audit import Action, ObjectType, Subject
 from tests.support import field_error
 
@@ -256,7 +256,8 @@ def test_watch_list_changes_are_audited_with_the_number_masked(client, login_as,
                                               "note": "曾多次闹事"})
     added = log.one()
     assert facts(added) == ("watch.added", "watch", None, {"name": "钱多多", "mobile": "133****2222",
-                                                          "alert_role": None, "note": "曾多次闹事"})
+                                                          "kind": "other", "alert_role": None,
+                                                          "note": "曾多次闹事"})
     person = db.session.scalar(select(WatchPerson))
     client.post_form(f"/visitors/watch-list/{person.id}", {"name": "钱多多", "mobile": "", "alert_role": "hr",
                                                            "note": "曾多次闹事"})
@@ -264,7 +265,8 @@ def test_watch_list_changes_are_audited_with_the_number_masked(client, login_as,
                                 {"mobile": None, "alert_role": "hr"})
     client.post_form(f"/visitors/watch-list/{person.id}/delete")
     assert facts(log.one())[:3] == ("watch.removed", "watch", {"name": "钱多多", "mobile": None,
-                                                               "alert_role": "hr", "note": "曾多次闹事"})
+                                                               "kind": "other", "alert_role": "hr",
+                                                               "note": "曾多次闹事"})
     assert "13311112222" not in str(db.session.execute(text("SELECT before, after FROM admin_audit")).all())
 
 
@@ -351,7 +353,7 @@ def test_bad_filters_are_messages_beside_the_fields_never_a_crash(client, admin,
 
 
 def test_the_log_is_paginated(client, admin):
-    for n in range(audit.PER_PAGE + 3):
+    for n in range(paging.PER_PAGE + 3):
         _write(admin, Action.CALENDAR_SET, ObjectType.CALENDAR, datetime(2026, 12, 1, 0, n, tzinfo=UTC),
                f"day-{n:03d}", None, {"note": str(n)})
     first = client.get("/admin/audit").get_data(as_text=True)

@@ -187,7 +187,7 @@ BAD_INPUT = [
     ("party_size", "500", "1 到 50"),
     ("party_size", "两个", "1 到 50"),
     ("party_size", "", "此项必填"),
-    ("consent", "", "此项必填"),
+    ("consent", "", "请勾选同意后继续"),
 ]
 
 

@@ -160,6 +160,7 @@ def test_the_sign_in_stands_when_the_rotation_fails_and_the_front_desk_is_told(t
 
 def test_the_same_buyer_again_today_goes_back_to_the_same_salesperson_and_counts_once(tablet, team, clock):
     buyer(tablet)
+    assert tablet.post_form("/kiosk/sign-out", {"code": "13812345678"}).status_code == 303  # left, came back
     clock["now"] = TEN + timedelta(hours=3)
     buyer(tablet, BuyerSays.BEEN_BEFORE)
     state = rotation.current_state(OFFICE, DAY).state
