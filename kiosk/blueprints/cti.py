@@ -44,6 +44,13 @@ def _refused(reason: CtiRefusal, error: str, status: int, pbx_name: str, now):
     return {"error": error, "reason": reason.value, "message": message}, status
 
 
+def _received(payload, pbx_name: str, now):
+    call = hotline.receive_event(payload, pbx_name, now)
+    if call is None:
+        return {"status": "duplicate"}, 200
+    return {"status": "stored", "call": call.id, "state": call.state}, 200
+
+
 @bp.route("/events", methods=["POST"])
 @public
 @csrf.exempt
@@ -58,10 +65,7 @@ def events():
             body, now=now, max_skew=timedelta(seconds=current_app.config["CTI_MAX_CLOCK_SKEW_SECONDS"]))
     except hotline.BadEvent as error:
         return _refused(error.reason, str(error), 400, pbx_name, now)
-    call = hotline.receive_event(payload, pbx_name, now)
-    if call is None:
-        return {"status": "duplicate"}, 200
-    return {"status": "stored", "call": call.id, "state": call.state}, 200
+    return _received(payload, pbx_name, now)
 
 
 @bp.route("/generic/<token>", methods=["POST"])
@@ -81,7 +85,4 @@ def generic(token: str):
         payload = hotline.parse_generic_event(data, now)
     except hotline.BadEvent as error:
         return _refused(error.reason, str(error), 400, pbx_name, now)
-    call = hotline.receive_event(payload, pbx_name, now)
-    if call is None:
-        return {"status": "duplicate"}, 200
-    return {"status": "stored", "call": call.id, "state": call.state}, 200
+    return _received(payload, pbx_name, now)

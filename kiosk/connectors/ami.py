@@ -132,11 +132,9 @@ class AmiClient:
             raise AmiError(f"{name}: {response.get('Message', '')}"[:200])
         return await rows_done
 
-    async def next_event(self, timeout: float | None = None) -> dict[str, str] | None:
-        """The next event; ``None`` when ``timeout`` passes first; ``AmiError`` once the connection is
-        gone."""
-        if self._held:
-            return self._held.popleft()
+    async def _take(self, timeout: float | None) -> dict[str, str] | None:
+        """The next event off the wire, ``None`` after ``timeout``; ``AmiError`` once the connection is gone
+        (and for every later call)."""
         try:
             item = await asyncio.wait_for(self._events.get(), timeout)
         except TimeoutError:
@@ -146,6 +144,13 @@ class AmiClient:
             raise item
         return item
 
+    async def next_event(self, timeout: float | None = None) -> dict[str, str] | None:
+        """The next event; ``None`` when ``timeout`` passes first; ``AmiError`` once the connection is
+        gone."""
+        if self._held:
+            return self._held.popleft()
+        return await self._take(timeout)
+
     async def wait_event(self, name: str, timeout: float) -> dict[str, str] | None:
         """The first event called ``name`` within ``timeout`` (``None`` if none came); the events before
         it stay in line for ``next_event``, in their order."""
@@ -154,14 +159,8 @@ class AmiClient:
         passed: list[dict[str, str]] = []
         try:
             while (left := deadline - loop.time()) > 0:
-                try:
-                    item = await asyncio.wait_for(self._events.get(), left)
-                except TimeoutError:
-                    return None
-                if isinstance(item, AmiError):
-                    self._events.put_nowait(item)
-                    raise item
-                if item.get("Event") == name:
+                item = await self._take(left)
+                if item is None or item.get("Event") == name:
                     return item
                 passed.append(item)
             return None

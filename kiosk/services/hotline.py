@@ -142,6 +142,20 @@ def json_object(body: bytes) -> dict:
     return data
 
 
+def _what_and_which(data: dict, id_key: str) -> tuple[CtiEvent, str, str]:
+    """The event, the call id (under ``id_key``) and the direction every webhook's event names."""
+    event = cti_event(_text(data, "event", 20))
+    if event is None:
+        raise BadEvent("unknown event (ringing, answered, hangup; or newCall, answer, hangup)")
+    call_id = _text(data, id_key, 80)
+    if not call_id:
+        raise BadEvent(f"{id_key} is required (at most 80 characters)")
+    direction = _text(data, "direction", 10) or "in"
+    if direction not in ("in", "out"):
+        raise BadEvent("direction must be in or out")
+    return event, call_id, direction
+
+
 def parse_generic_event(data: dict, now: datetime) -> CtiPayload:
     """An event of the generic CTI format Zammad and many PBXs send (form fields or JSON): ``event``
     (``newCall``, ``answer``, ``hangup``), ``from``, ``to``, ``direction`` (``in``/``out``), ``callId``,
@@ -149,15 +163,7 @@ def parse_generic_event(data: dict, now: datetime) -> CtiPayload:
     extension or a username), ``queue``, ``cause``. It carries no time of its own: it is taken as it
     arrives. The agent is the one ``answeringNumber`` names, else the only one ``user`` names.
     """
-    event = cti_event(_text(data, "event", 20))
-    if event is None:
-        raise BadEvent("unknown event (newCall, answer or hangup)")
-    call_id = _text(data, "callId", 80)
-    if not call_id:
-        raise BadEvent("callId is required (at most 80 characters)")
-    direction = _text(data, "direction", 10) or "in"
-    if direction not in ("in", "out"):
-        raise BadEvent("direction must be in or out")
+    event, call_id, direction = _what_and_which(data, "callId")
     users = data.get("user[]", data.get("user", []))
     users = [users] if isinstance(users, str | int) and not isinstance(users, bool) else users
     if not isinstance(users, list) or len(users) > 50:
@@ -190,12 +196,7 @@ def parse_event(body: bytes, *, now: datetime, max_skew: timedelta) -> CtiPayloa
     nested deeper than ``json_input.MAX_DEPTH`` is refused before it is parsed.
     """
     data = json_object(body)
-    event = cti_event(_text(data, "event", 20))
-    if event is None:
-        raise BadEvent("unknown event")
-    call_id = _text(data, "call_id", 80)
-    if not call_id:
-        raise BadEvent("call_id is required")
+    event, call_id, direction = _what_and_which(data, "call_id")
     try:
         at = datetime.fromisoformat(_text(data, "timestamp", 40))
     except ValueError as error:
@@ -210,9 +211,6 @@ def parse_event(body: bytes, *, now: datetime, max_skew: timedelta) -> CtiPayloa
         raise BadEvent(f"timestamp {at.isoformat()} is more than {max_skew.total_seconds():.0f} s from the "
                        f"server clock ({now.astimezone(UTC).isoformat(timespec='seconds')})",
                        CtiRefusal.CLOCK_SKEW)
-    direction = _text(data, "direction", 10) or "in"
-    if direction not in ("in", "out"):
-        raise BadEvent("direction must be in or out")
     return CtiPayload(event=event, call_id=call_id, at=at, caller=_number(data, "from"),
                       called=_number(data, "to"), direction=direction,
                       extension=_text(data, "extension", 20))

@@ -158,11 +158,6 @@ def finish_request(request_id: int, now: datetime, error: str = "") -> None:
             status=RequestStatus.FAILED if error else RequestStatus.DONE, done_at=now, error=error[:200]))
 
 
-def requests_of(pbx_name: str) -> list[SwitchRequest]:
-    return list(db.session.scalars(select(SwitchRequest).where(SwitchRequest.pbx_name == pbx_name)
-                                   .order_by(SwitchRequest.id)))
-
-
 # --- the generic webhook's tokens ----------------------------------------------------------------
 
 

@@ -51,3 +51,13 @@ def test_two_connectors_of_one_switch_carry_out_each_request_once(app, cast):
     assert sorted(first + second) == sorted(set(first + second)) and len(first + second) == 3
     db.session.rollback()
     assert set(db.session.scalars(select(SwitchRequest.status))) == {"sent"}
+
+
+def test_a_request_the_switch_could_not_take_within_a_minute_expires_instead_of_ringing_late(app, cast):
+    from datetime import timedelta
+
+    call = hotline.dial(cast.owner, utcnow() - timedelta(seconds=61), number="13900001234")
+    claimed, expired = switch.claim_requests("asterisk-1", utcnow())
+    assert claimed == [] and [r.pbx_call_id for r in expired] == [call.pbx_call_id]
+    db.session.rollback()
+    assert db.session.scalar(select(SwitchRequest.status)) == "expired"
