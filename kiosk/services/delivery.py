@@ -449,12 +449,14 @@ def escalate_unacknowledged(now: datetime, after: timedelta) -> int:
     escalated = 0
     for note_id, level in due:
         with unit_of_work():
+            # RETURNING, not the row count: psycopg reports -1 for an INSERT … ON CONFLICT DO NOTHING.
             taken = db.session.execute(
                 dialect_insert(AlertEscalation)
                 .values(notification_id=note_id, level=level, escalated_at=now)
                 .on_conflict_do_nothing()
-            ).rowcount
-            if not taken:
+                .returning(AlertEscalation.id)
+            ).first()
+            if taken is None:
                 continue
             note = db.session.get(Notification, note_id)
             title, targets = _next_people(level)
@@ -492,8 +494,9 @@ def remind_buyers(now: datetime) -> int:
                 dialect_insert(MessageKey)
                 .values(key=f"buyer-reminder-{reminder.id}", created_at=now)
                 .on_conflict_do_nothing()
-            ).rowcount
-            if not first:
+                .returning(MessageKey.key)
+            ).first()
+            if first is None:
                 continue
             link = sales.file_link(file.id)
             notify(

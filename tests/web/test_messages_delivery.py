@@ -442,3 +442,20 @@ def test_on_a_reminder_day_the_salesperson_is_told_and_the_customer_gets_the_app
     assert json.loads(sms.body["TemplateParam"]) == {"name": "周海", "date": "12月09日"}
     told = scalar(select(Notification).where(Notification.kind == "sales_payment"))
     assert told.user_id == team.salesperson.id and "周海交首期款" in told.title
+
+
+def test_two_workers_escalating_at_once_tell_the_director_once(
+    app, channels, paired_client, make_department, make_user
+):
+    from kiosk.models.notifications import Notification
+
+    office = make_department("management_office", "管理处")
+    make_user("supervisor", department=office)
+    make_department("hr", "人力资源部")
+    sign_in(paired_client("service_centre"), VisitPurpose.FORMER_EMPLOYEE)
+    later = utcnow() + timedelta(minutes=15)
+
+    results = in_threads(app, lambda n: delivery.escalate_unacknowledged(later, timedelta(minutes=10)), 3)
+
+    assert sorted(results) == [0, 0, 1]
+    assert len(scalars(select(Notification.id).where(Notification.kind == "alert_escalated"))) == 1
