@@ -19,7 +19,7 @@ from kiosk.models.people import User
 from kiosk.models.tasks import SlipSource
 from kiosk.services import tasks
 from kiosk.services.directory import working_calendar
-from tests.e2e.screens import FULL_HD, keep, serious_violations
+from tests.e2e.screens import FULL_HD, full_hd_page, keep, serious_violations
 
 
 @pytest.fixture
@@ -29,13 +29,8 @@ def app_config():
 
 @pytest.fixture
 def supervisor(browser, live_server, sign_in, demo):
-    context = browser.new_context(viewport=FULL_HD)
-    page = context.new_page()
-    sign_in(page, "zhuguan", DEMO_PASSWORD)
-    expect(page).to_have_url(re.compile(r"/supervisor/$"))
-    expect(page.locator("html")).to_have_attribute("data-app-ready", "true")  # styles applied
-    yield page
-    context.close()
+    with full_hd_page(browser, sign_in, "zhuguan", DEMO_PASSWORD, r"/supervisor/$") as page:
+        yield page
 
 
 def overdue_slips(count: int) -> None:

@@ -16,7 +16,7 @@ from kiosk.domain.hotline import CtiEvent
 from kiosk.extensions import db
 from kiosk.models.calls import Call
 from kiosk.services import hotline
-from tests.e2e.screens import FULL_HD, keep, serious_violations
+from tests.e2e.screens import FULL_HD, full_hd_page, keep, serious_violations
 
 CALLER = "13900000000"  # the first demo owner, 张建华 of 湘江壹号 1栋 101
 
@@ -44,12 +44,8 @@ def ring(demo):
 
 @pytest.fixture
 def agent(browser, live_server, sign_in, demo):
-    context = browser.new_context(viewport=FULL_HD)
-    page = context.new_page()
-    sign_in(page, "kefu1", DEMO_PASSWORD)
-    expect(page).to_have_url(re.compile(r"/hotline/$"))
-    yield page
-    context.close()
+    with full_hd_page(browser, sign_in, "kefu1", DEMO_PASSWORD, r"/hotline/$") as page:
+        yield page
 
 
 def fits_one_screen(page) -> None:

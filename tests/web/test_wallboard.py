@@ -28,16 +28,6 @@ def cast(app, make_department, monkeypatch):
     return make_cast(make_department)
 
 
-@pytest.fixture
-def boss(app, cast):
-    return client_for(app, cast.supervisor)
-
-
-@pytest.fixture
-def desk(make_device):
-    return make_device("service_centre")
-
-
 def answered_today(agent, ring_seconds: int, talk_seconds: int) -> None:
     rang = NOW - timedelta(hours=1)
     answered = rang + timedelta(seconds=ring_seconds)
@@ -46,6 +36,11 @@ def answered_today(agent, ring_seconds: int, talk_seconds: int) -> None:
                         ringing_at=rang, answered_at=answered, ended_at=ended, ring_seconds=ring_seconds,
                         talk_seconds=talk_seconds, created_at=rang))
     db.session.commit()
+
+
+@pytest.fixture
+def boss(app, cast):
+    return client_for(app, cast.supervisor)
 
 
 def values() -> dict:
@@ -61,7 +56,8 @@ def test_a_quiet_centre_is_calm_on_every_headline(cast):
         Headline.VISITORS_ON_SITE: (0, "calm")}
 
 
-def test_each_headline_counts_today_and_takes_its_thresholds_colour(cast, desk):
+def test_each_headline_counts_today_and_takes_its_thresholds_colour(cast, make_device):
+    desk = make_device("service_centre")
     answered_today(cast.owner, ring_seconds=5, talk_seconds=120)
     answered_today(cast.owner, ring_seconds=20, talk_seconds=200)  # late and long
     add_call(agent=cast.other_agent, answered_ago=190)  # still talking, past three minutes
