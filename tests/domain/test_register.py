@@ -14,8 +14,8 @@ from kiosk.domain.register_import import is_formula, map_headers, read_date, rea
 
 
 @pytest.mark.parametrize(("name", "spellings"), [
-    ("曾小明", {"zxm", "cxm"}), ("单田芳", {"stf", "dtf"}), ("解放", {"xf", "jf"}), ("查良镛", {"zly", "cly"}),
-    ("区志强", {"ozq", "qzq"}), ("仇英", {"qy", "cy"}),
+    ("曾小明", {"zxm", "cxm"}), ("单田芳", {"stf", "dtf"}), ("解放", {"xf", "jf"}),
+    ("查良镛", {"zly", "cly"}), ("区志强", {"ozq", "qzq"}), ("仇英", {"qy", "cy"}),
 ])
 def test_a_surname_with_two_readings_is_found_by_either(name, spellings):
     assert spellings <= set(initials_spellings(name))
@@ -89,11 +89,12 @@ COLUMNS = {"project": 0, "building": 1, "entrance": 2, "number": 3, "name": 4, "
 
 
 def test_a_good_row_becomes_a_register_row():
-    row = read_row(2, ["湘江壹号", "3栋", "", "1201", "曾小明", "13900001234", "2025-06-30", "98.5㎡", "租户"],
-                   COLUMNS)
+    cells = ["湘江壹号", "3栋", "", "1201", "曾小明", "13900001234", "2025-06-30", "98.5㎡", "租户"]
+    row = read_row(2, cells, COLUMNS)
     assert (row.project, row.building, row.number, row.name, row.phones) == (
         "湘江壹号", "3栋", "1201", "曾小明", ["13900001234"])
-    assert (row.handed_over_on, row.area, row.relation) == (date(2025, 6, 30), Decimal("98.50"), Relation.TENANT)
+    assert (row.handed_over_on, row.area, row.relation) == (
+        date(2025, 6, 30), Decimal("98.50"), Relation.TENANT)
 
 
 def test_an_entrance_goes_in_front_of_the_room_number():
@@ -102,7 +103,8 @@ def test_an_entrance_goes_in_front_of_the_room_number():
 
 
 def test_a_bad_row_gives_every_reason():
-    reasons = read_row(3, ["湘江壹号", "", "", "1201", "曾小明", "12345", "2025-13-01", "abc", "邻居"], COLUMNS)
+    cells = ["湘江壹号", "", "", "1201", "曾小明", "12345", "2025-13-01", "abc", "邻居"]
+    reasons = read_row(3, cells, COLUMNS)
     assert reasons == ["缺少楼栋", "电话号码无效：12345", "日期不存在：2025-13-01", "面积无法识别：abc",
                        "关系无法识别：邻居"]
     assert read_row(4, ["=HYPERLINK(\"x\")", "3栋", "", "1201", "曾小明"], COLUMNS) == [

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from kiosk import create_app
 from kiosk.extensions import db
 from kiosk.models.property import Owner
-from kiosk.services import hotline, register
+from kiosk.services import register
 from tests.web.hotline_support import add_owner
 
 BEFORE = "396e37eed9eb"  # the revision before the backfill

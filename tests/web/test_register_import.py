@@ -130,6 +130,7 @@ def test_two_imports_of_one_file_at_once_write_it_once(app):
         return _import(data).counts
 
     results = in_threads(app, work, 2)
-    assert sorted(results, key=lambda counts: counts.get("created", 0)) == [{"unchanged": 30}, {"created": 30}]
+    by_created = sorted(results, key=lambda counts: counts.get("created", 0))
+    assert by_created == [{"unchanged": 30}, {"created": 30}]
     db.session.rollback()
     assert _count(Owner) == 30
