@@ -95,7 +95,7 @@ class Owner(db.Model):
     preferred_contact_time: Mapped[str] = mapped_column(String(40), default="")
     notes: Mapped[str] = mapped_column(String(500), default="")
     # A file merged into another (the same person entered twice) points at the one kept.
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("owners.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("owners.id"))
 
     unit: Mapped[Unit | None] = relationship(back_populates="owners")
     phones: Mapped[list[OwnerPhone]] = relationship(back_populates="owner", order_by="OwnerPhone.id",

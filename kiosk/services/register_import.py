@@ -213,11 +213,13 @@ class _Register:
             select(Project.name, Project.id).where(Project.name.in_(names))).all()) if names else {}
         ids = list(self.projects.values())
         self.buildings = {(project, name): building_id for project, name, building_id in db.session.execute(
-            select(Project.name, Building.name, Building.id).join(Project).where(Project.id.in_(ids)))}
+            select(Project.name, Building.name, Building.id).select_from(Building)
+            .join(Project, Project.id == Building.project_id).where(Project.id.in_(ids)))}
         self.units: dict[tuple, _Unit] = {}
         for project, building, unit in db.session.execute(
-                select(Project.name, Building.name, Unit).join(Building, Unit.building_id == Building.id)
-                .join(Project).where(Project.id.in_(ids))).tuples():
+                select(Project.name, Building.name, Unit).select_from(Unit)
+                .join(Building, Unit.building_id == Building.id)
+                .join(Project, Project.id == Building.project_id).where(Project.id.in_(ids))).tuples():
             key = (project, building, unit.number)
             self.units[key] = _Unit(key, unit.id, unit.area, unit.layout, unit.status)
         unit_keys = {u.id: k for k, u in self.units.items()}

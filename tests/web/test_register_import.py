@@ -134,3 +134,32 @@ def test_two_imports_of_one_file_at_once_write_it_once(app):
     assert by_created == [{"unchanged": 30}, {"created": 30}]
     db.session.rollback()
     assert _count(Owner) == 30
+
+
+def test_the_command_line_does_a_dry_run_then_the_import(app, runner, tmp_path):
+    path = tmp_path / "owners.xlsx"
+    path.write_bytes(xlsx(rows_for(3)))
+    dry = runner.invoke(args=["import-owners", str(path), "--dry-run", "--create-buildings"])
+    assert dry.exit_code == 0, dry.output
+    assert "created 3, updated 0, unchanged 0, refused 0. (dry run: nothing written)" in dry.output
+    assert _count(Owner) == 0
+    done = runner.invoke(args=["import-owners", str(path), "--create-buildings"])
+    assert done.exit_code == 0 and "Imported." in done.output
+    db.session.rollback()
+    assert _count(Owner) == 3
+
+
+def test_the_command_line_names_refused_rows_and_imports_nothing(app, runner, tmp_path):
+    rows = rows_for(2)
+    rows[1][4] = "110"
+    path = tmp_path / "owners.csv"
+    path.write_bytes(csv_bytes(rows))
+    result = runner.invoke(args=["import-owners", str(path), "--create-buildings"])
+    assert result.exit_code == 1
+    assert "3 refused" in result.output and "电话号码无效：110" in result.output
+    assert "Nothing imported" in result.output
+    db.session.rollback()
+    assert _count(Owner) == 0
+    (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
+    bad = runner.invoke(args=["import-owners", str(tmp_path / "bad.xlsx")])
+    assert bad.exit_code == 1 and "无法读取这个 Excel 文件" in bad.output

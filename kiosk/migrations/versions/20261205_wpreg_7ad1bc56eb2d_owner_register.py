@@ -117,7 +117,6 @@ def upgrade():
     with op.batch_alter_table('owners', schema=None) as batch_op:
         batch_op.add_column(sa.Column('preferred_contact_time', sa.String(length=40), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_owners_merged_into_id'), ['merged_into_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_owners_merged_into_id_owners'), 'owners', ['merged_into_id'], ['id'])
 
     with op.batch_alter_table('units', schema=None) as batch_op:
@@ -161,7 +160,6 @@ def downgrade():
 
     with op.batch_alter_table('owners', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_owners_merged_into_id_owners'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_owners_merged_into_id'))
         batch_op.drop_column('merged_into_id')
         batch_op.drop_column('preferred_contact_time')
 
