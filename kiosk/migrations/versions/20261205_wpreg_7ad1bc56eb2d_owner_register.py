@@ -124,6 +124,8 @@ def upgrade():
         batch_op.add_column(sa.Column('layout', sa.String(length=40), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('status', sa.String(length=12), nullable=False, server_default='delivered'))
         batch_op.create_index(batch_op.f('ix_units_number'), ['number'], unique=False)
+    with op.batch_alter_table('task_slips', schema=None) as batch_op:
+        batch_op.create_index('ix_task_slips_caller_phone', ['caller_phone'], unique=False)
     _copy_owners_into_the_register()
 
 
@@ -152,6 +154,8 @@ def _copy_owners_into_the_register():
 
 
 def downgrade():
+    with op.batch_alter_table('task_slips', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_slips_caller_phone')
     with op.batch_alter_table('units', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_units_number'))
         batch_op.drop_column('status')
