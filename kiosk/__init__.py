@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
         model_home_office,
         model_home_tablet,
         notifications,
+        register,
         rotation,
         sales,
         supervisor,
@@ -87,7 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     faces = (visitor_kiosk, visitors, hotline, cti, tasks, supervisor, rotation, sales, model_home_tablet,
-             model_home_office, kpi)
+             model_home_office, kpi, register)
     blueprints = (auth, main, admin, notifications, *faces)
     for module in blueprints:
         app.register_blueprint(module.bp)

@@ -47,11 +47,18 @@ SEARCH_WORDS = 5
 
 
 class RegisterRefused(Exception):
-    """A change the register does not take; ``field`` names where the message belongs."""
+    """A change the register does not take: ``code`` says why (the web edge words it)."""
 
-    def __init__(self, message: str, field: str = ""):
-        super().__init__(message)
-        self.message, self.field = message, field
+    GONE = "gone"  # the file was merged or removed meanwhile
+    PHONE_TAKEN = "phone_taken"
+    PHONE_GONE = "phone_gone"
+    UNIT_TAKEN = "unit_taken"
+    MERGE_SELF = "merge_self"
+    MERGE_GONE = "merge_gone"
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
 
 
 # --- finding a person ------------------------------------------------------------------------------
@@ -189,12 +196,13 @@ PROFILE_FIELDS = ("name", "moved_in_on", "preferred_contact_time", "notes")
 def _locked(person_id: int) -> Owner:
     person = db.session.scalar(select(Owner).where(Owner.id == person_id).with_for_update())
     if person is None or person.merged_into_id is not None:
-        raise RegisterRefused("这份档案已不存在或已合并。")
+        raise RegisterRefused(RegisterRefused.GONE)
     return person
 
 
 def update_profile(person_id: int, values: dict, *, actor: Actor) -> Owner:
-    """Correct the profile fields; each changed field is one history row."""
+    """Correct the profile fields; each changed field is one history row (a text left empty is "")."""
+    values = {k: ("" if v is None and k != "moved_in_on" else v) for k, v in values.items()}
     with unit_of_work():
         person = _locked(person_id)
         for field in PROFILE_FIELDS:
@@ -233,7 +241,7 @@ def add_phone(person_id: int, number: str, *, preferred: bool, note: str, actor:
     with unit_of_work():
         person = _locked(person_id)
         if any(p.number == number for p in person.phones):
-            raise RegisterRefused("这个号码已在档案中。", "number")
+            raise RegisterRefused(RegisterRefused.PHONE_TAKEN)
         before = _numbers(person)
         if preferred or not person.phones:
             for phone in person.phones:
@@ -252,7 +260,7 @@ def prefer_phone(person_id: int, phone_id: int, *, actor: Actor) -> Owner:
         person = _locked(person_id)
         chosen = next((p for p in person.phones if p.id == phone_id), None)
         if chosen is None:
-            raise RegisterRefused("这个号码已不在档案中。")
+            raise RegisterRefused(RegisterRefused.PHONE_GONE)
         before = _numbers(person)
         for phone in person.phones:
             phone.preferred = phone is chosen
@@ -266,7 +274,7 @@ def remove_phone(person_id: int, phone_id: int, *, actor: Actor) -> Owner:
         person = _locked(person_id)
         chosen = next((p for p in person.phones if p.id == phone_id), None)
         if chosen is None:
-            raise RegisterRefused("这个号码已不在档案中。")
+            raise RegisterRefused(RegisterRefused.PHONE_GONE)
         before = _numbers(person)
         person.phones.remove(chosen)
         if chosen.preferred:
@@ -289,7 +297,7 @@ def add_membership(person_id: int, unit: Unit, relation: Relation, moved_in_on: 
     with unit_of_work():
         person = _locked(person_id)
         if any(m.unit_id == unit.id for m in person.memberships):
-            raise RegisterRefused("此人已登记在这套房屋。", "unit")
+            raise RegisterRefused(RegisterRefused.UNIT_TAKEN)
         before = _units(person)
         person.memberships.append(UnitMember(unit=unit, relation=relation.value, moved_in_on=moved_in_on))
         if person.unit_id is None:
@@ -305,14 +313,14 @@ def merge(keep_id: int, drop_id: int, *, actor: Actor) -> Owner:
     """File ``drop_id`` is the same person as ``keep_id``: everything of it moves to ``keep_id``, both
     histories stay (the dropped file's rows now belong to the kept one), the dropped file points at it."""
     if keep_id == drop_id:
-        raise RegisterRefused("不能与自己合并。", "other_id")
+        raise RegisterRefused(RegisterRefused.MERGE_SELF)
     with unit_of_work():
         first, second = sorted((keep_id, drop_id))
         locked = {o.id: o for o in db.session.scalars(
             select(Owner).where(Owner.id.in_((first, second))).order_by(Owner.id).with_for_update())}
         keep, drop = locked.get(keep_id), locked.get(drop_id)
         if keep is None or drop is None or keep.merged_into_id or drop.merged_into_id:
-            raise RegisterRefused("要合并的档案不存在或已合并。", "other_id")
+            raise RegisterRefused(RegisterRefused.MERGE_GONE)
         units = {m.unit_id for m in keep.memberships}
         for member in list(drop.memberships):
             if member.unit_id not in units:
