@@ -8,13 +8,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from kiosk.clock import utcnow
-from kiosk.domain.register import Relation
+from kiosk.clock import SHANGHAI, utcnow
+from kiosk.domain.register import Relation, VisitKind
 from kiosk.forms.admin import EmptyForm
-from kiosk.forms.fields import options
-from kiosk.forms.register import ImportForm, MembershipForm, MergeForm, NewPersonForm, PhoneForm, ProfileForm
+from kiosk.forms.fields import YEARS, options, row_id_or_none
+from kiosk.forms.register import (
+    ImportForm,
+    MembershipForm,
+    MergeForm,
+    NewPersonForm,
+    PhoneForm,
+    ProfileForm,
+    VisitForm,
+    VisitPlanForm,
+)
 from kiosk.models.people import Role
-from kiosk.services import customer_file, register, register_import
+from kiosk.services import coverage, customer_file, register, register_import
 from kiosk.services.register import Actor, RegisterRefused
 from kiosk.web.access import roles
 from kiosk.web.rendering import render, see_other
@@ -226,11 +235,78 @@ def new_person():
 # --- a unit's file ---------------------------------------------------------------------------------------
 
 
+def _unit_page(unit_id: int, status: int = 200, block: str | None = None, visit_form=None):
+    found = register.get_unit(unit_id) or abort(404)
+    form = visit_form or VisitForm(formdata=None, on_date=utcnow().astimezone(SHANGHAI).date())
+    return render("register/unit.html", block, status=status, unit=found,
+                  timeline=customer_file.unit_timeline(found), visit_form=form)
+
+
 @bp.route("/units/<int:unit_id>")
 @roles(*READERS)
 def unit(unit_id: int):
+    return _unit_page(unit_id)
+
+
+@bp.route("/units/<int:unit_id>/visits", methods=["POST"])
+@roles(*READERS)
+def record_visit(unit_id: int):
+    """A visit or contact to the unit (上门走访 / 电话回访 / 座谈): counts towards annual visit coverage."""
     found = register.get_unit(unit_id) or abort(404)
-    return render("register/unit.html", unit=found, timeline=customer_file.unit_timeline(found))
+    form = VisitForm()
+    if not form.validate():
+        return _unit_page(unit_id, 422, "visit", visit_form=form)
+    coverage.record_visit(found.id, VisitKind(form.kind.data), form.on_date.data, form.note.data or "",
+                          owner_id=None, by=current_user._get_current_object(), now=utcnow())
+    flash(_("已记录走访。"), "success")
+    return see_other(url_for("register.unit", unit_id=found.id))
+
+
+# --- annual visit coverage -----------------------------------------------------------------------------
+
+
+def _year() -> int:
+    this_year = utcnow().astimezone(SHANGHAI).year
+    year = row_id_or_none(request.args.get("year")) or this_year
+    return year if year in YEARS else this_year
+
+
+def _plan_form(formdata=None):
+    form = VisitPlanForm(formdata=formdata)
+    form.project_id.choices = _project_choices()
+    staff = [(u.id, u.display_name) for u in coverage.visit_staff()]
+    form.user_id.choices = options([(0, _("请选择"))] + staff)
+    return form
+
+
+def _coverage_page(status: int = 200, block: str | None = None, plan_form=None):
+    year = _year()
+    project_id = row_id_or_none(request.args.get("project_id"))
+    project = register.get_project(project_id) if project_id else None
+    page = row_id_or_none(request.args.get("page")) or 1
+    unvisited, unvisited_total = coverage.unvisited(year, project.id, page) if project else ([], 0)
+    return render("register/coverage.html", block, status=status, year=year, project=project,
+                  rows=coverage.coverage(year, project.id if project else None), plans=coverage.plans(year),
+                  unvisited=unvisited, unvisited_total=unvisited_total, page=page, page_size=coverage.PAGE,
+                  target=float(coverage.TARGET), plan_form=plan_form or _plan_form(),
+                  may_plan=current_user.has_role(Role.ADMIN, Role.SUPERVISOR))
+
+
+@bp.route("/coverage")
+@roles(*READERS)
+def coverage_page():
+    return _coverage_page()
+
+
+@bp.route("/coverage/plans", methods=["POST"])
+@roles(Role.SUPERVISOR)
+def save_plan():
+    form = _plan_form(request.form)
+    if not form.validate():
+        return _coverage_page(422, "plan", plan_form=form)
+    coverage.set_plan(_year(), form.project_id.data, form.user_id.data, form.planned.data)
+    flash(_("已保存走访计划。"), "success")
+    return see_other(url_for("register.coverage_page", year=_year()))
 
 
 # --- import ----------------------------------------------------------------------------------------------

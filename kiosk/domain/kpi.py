@@ -495,8 +495,9 @@ def annual_visit_coverage(visits: int, households: int) -> Rate | None:
     household per year). May exceed 1. ``None`` when there are no households.
 
     Counted (``kiosk.services.kpi``): the periodic owner callbacks that reached the owner (the centre's
-    own visits, seed 001 制度3 §5) over the year ending with the period (``trailing_year``), per home
-    with an owner on file. The callback after a slip answers the owner's own request and is not a visit.
+    own visits, seed 001 制度3 §5) and the visits recorded to units in the register (上门走访 / 电话回访 /
+    座谈) over the year ending with the period (``trailing_year``), per home with somebody on file in the
+    register. The callback after a slip answers the owner's own request and is not a visit.
     """
     _count(visits, "visits")
     _count(households, "households")

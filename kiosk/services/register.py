@@ -149,6 +149,10 @@ def find_unit(project_id: int | None, text: str) -> Unit | None:
         Unit.number == number))
 
 
+def get_project(project_id: int) -> Project | None:
+    return db.session.get(Project, project_id)
+
+
 def projects() -> list[Project]:
     return list(db.session.scalars(select(Project).order_by(Project.name)))
 

@@ -39,6 +39,7 @@ MENU = [
     ("hotline.books", _l("话术与资料"), {Role.SUPERVISOR}, "hotline"),
     ("register.search_page", _l("业主档案"), {Role.AGENT, Role.SUPERVISOR, Role.STAFF}, "hotline"),
     ("register.import_page", _l("档案导入"), {Role.SUPERVISOR}, "hotline"),
+    ("register.coverage_page", _l("走访覆盖"), {Role.SUPERVISOR, Role.STAFF}, "hotline"),
     ("rotation.index", _l("轮值表"), {Role.SALES, Role.SUPERVISOR}, "sales"),
     ("rotation.report", _l("接待统计"), {Role.SALES, Role.SUPERVISOR}, "sales"),
     ("sales.today", _l("今日待办"), {Role.SALES}, "sales"),

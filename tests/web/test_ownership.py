@@ -404,6 +404,8 @@ OWNERS: dict[str, Owned | Shared] = {
     "register.prefer_phone": REGISTER,
     "register.remove_phone": REGISTER,
     "register.add_unit": REGISTER,
+    "register.record_visit": Shared("a visit to a unit is recorded by whoever made it, on the centre's "
+                                    "register"),
     "register.merge": Shared("merging two files of one person: a supervisor's decision on the centre's "
                              "register"),
     "visitors.watch_list": Shared("the watch list is one list kept by every supervisor"),
