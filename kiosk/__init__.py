@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from kiosk.blueprints import (
         admin,
         auth,
+        call_log,
         cti,
         hotline,
         kpi,
@@ -88,7 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     faces = (visitor_kiosk, visitors, hotline, cti, tasks, supervisor, rotation, sales, model_home_tablet,
-             model_home_office, kpi, register)
+             model_home_office, kpi, register, call_log)
     blueprints = (auth, main, admin, notifications, *faces)
     for module in blueprints:
         app.register_blueprint(module.bp)

@@ -11,6 +11,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 from kiosk.domain.phone_numbers import PhoneKind
 from kiosk.domain.register import Relation, VisitKind
 from kiosk.forms.fields import PhoneField, max_length, options, required, row_id, strip, within_years
+from kiosk.services.call_log import CallFilter
 from kiosk.web import labels
 
 PERSON_NUMBERS = frozenset({PhoneKind.MOBILE, PhoneKind.LANDLINE})
@@ -75,3 +76,39 @@ class VisitPlanForm(FlaskForm):
     project_id = SelectField(_l("楼盘"), coerce=row_id, validate_choice=True)
     user_id = SelectField(_l("走访人"), coerce=row_id, validate_choice=True)
     planned = IntegerField(_l("计划走访户数"), validators=[required(), NumberRange(min=0, max=100000)])
+
+
+_ANY_YES_NO = [("", _l("全部")), ("yes", _l("是")), ("no", _l("否"))]
+
+
+class CallLogFilterForm(FlaskForm):
+    """The call log's filters, from the query string (a GET: no CSRF token); every field optional."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("从"), validators=[Optional(), within_years()], render_kw={"type": "date"})
+    end = DateField(_l("到"), validators=[Optional(), within_years()], render_kw={"type": "date"})
+    agent_id = SelectField(_l("坐席"), coerce=row_id, validate_choice=True, default=0)
+    category = SelectField(_l("类别"), validate_choice=True, default="",
+                           choices=options([("", _l("全部")), *labels.CATEGORY.items()]))
+    outcome = SelectField(_l("处理结果"), validate_choice=True, default="",
+                          choices=options([("", _l("全部")), *labels.DISPOSITION.items()]))
+    over = SelectField(_l("超过三分钟"), validate_choice=True, default="", choices=options(_ANY_YES_NO))
+    rings = SelectField(_l("三声内接听"), validate_choice=True, default="", choices=options(_ANY_YES_NO))
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agent_id.choices = options([(0, _l("全部"))] + [(u.id, u.display_name) for u in people])
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_l("结束日期不能早于开始日期。"))
+
+    def chosen(self) -> CallFilter:
+        def yes_no(value):
+            return None if not value else value == "yes"
+
+        return CallFilter(start=self.start.data, end=self.end.data, agent_id=self.agent_id.data or None,
+                          category=self.category.data or "", outcome=self.outcome.data or "",
+                          over_three_minutes=yes_no(self.over.data), within_rings=yes_no(self.rings.data))

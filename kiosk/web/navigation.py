@@ -36,6 +36,7 @@ MENU = [
     ("visitors.device_list", _l("访客终端"), {Role.ADMIN}, "visitors"),
     ("hotline.console", _l("热线"), {Role.AGENT, Role.SUPERVISOR}, "hotline"),
     ("hotline.agents", _l("坐席状态"), {Role.SUPERVISOR}, "hotline"),
+    ("call_log.index", _l("通话记录"), {Role.AGENT, Role.SUPERVISOR}, "hotline"),
     ("hotline.books", _l("话术与资料"), {Role.SUPERVISOR}, "hotline"),
     ("register.search_page", _l("业主档案"), {Role.AGENT, Role.SUPERVISOR, Role.STAFF}, "hotline"),
     ("register.import_page", _l("档案导入"), {Role.SUPERVISOR}, "hotline"),

@@ -147,6 +147,8 @@ ACCESS = {
     "model_homes.check_edit": ADMIN,
     "model_homes.set_supervisor": ADMIN,
     # KPIs and reports (issue 7)
+    "call_log.index": HOTLINE,
+    "call_log.export": HOTLINE,
     "register.search_page": only(Role.AGENT, Role.SUPERVISOR, Role.STAFF),
     "register.person": only(Role.AGENT, Role.SUPERVISOR, Role.STAFF),
     "register.unit": only(Role.AGENT, Role.SUPERVISOR, Role.STAFF),
