@@ -156,27 +156,27 @@ def add_phone(person_id: int):
     return _person_page(person, 422, "phones", phone_form=form)
 
 
-def _phone_verb(person_id: int, phone_id: int, verb):
+def _phone_verb(person_id: int, number_id: int, verb):
     person = _person_or_404(person_id)
     if not EmptyForm().validate():
         abort(400)
     try:
-        verb(person.id, phone_id, actor=_actor())
+        verb(person.id, number_id, actor=_actor())
     except RegisterRefused as refused:
         flash(_refusal(refused), "warning")
     return see_other(url_for("register.person", person_id=person.id))
 
 
-@bp.route("/people/<int:person_id>/phones/<int:phone_id>/prefer", methods=["POST"])
+@bp.route("/people/<int:person_id>/phones/<int:number_id>/prefer", methods=["POST"])
 @roles(*EDITORS)
-def prefer_phone(person_id: int, phone_id: int):
-    return _phone_verb(person_id, phone_id, register.prefer_phone)
+def prefer_phone(person_id: int, number_id: int):
+    return _phone_verb(person_id, number_id, register.prefer_phone)
 
 
-@bp.route("/people/<int:person_id>/phones/<int:phone_id>/remove", methods=["POST"])
+@bp.route("/people/<int:person_id>/phones/<int:number_id>/remove", methods=["POST"])
 @roles(*EDITORS)
-def remove_phone(person_id: int, phone_id: int):
-    return _phone_verb(person_id, phone_id, register.remove_phone)
+def remove_phone(person_id: int, number_id: int):
+    return _phone_verb(person_id, number_id, register.remove_phone)
 
 
 @bp.route("/people/<int:person_id>/units", methods=["POST"])

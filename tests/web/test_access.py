@@ -205,7 +205,7 @@ def sample_values(app) -> dict[str, object]:
         "visit_id": 1,
         "incident_id": 1,
         "person_id": 1,
-        "phone_id": 1,
+        "number_id": 1,
         "unit_id": 1,
         "device_id": 1,
         "slip_id": _sample_slip(owner=user, department=department).id,
