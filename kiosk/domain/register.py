@@ -30,6 +30,8 @@ MAX_SPELLINGS = 8
 #: A search by the end of a phone number needs at least these many digits (seed 003: the caller
 #: gives the last four digits of the number on file).
 LAST_DIGITS = 4
+#: Names up to this long are found by any part of them (longer ones, rare, by their start).
+NAME_PARTS_UP_TO = 8
 
 
 class Relation(StrEnum):
@@ -97,13 +99,24 @@ def phone_digits(number: str) -> str:
     return "".join(ch for ch in number.split("-", 1)[0] if ch.isdigit())
 
 
-def search_keys(name: str, numbers: list[str]) -> set[str]:
-    """The keys a person is found by: ``py:`` initials spellings, ``tel:`` numbers, ``t4:`` last four digits.
+def name_parts(name: str) -> set[str]:
+    """Every run of characters of a name (``'张建华'``: 张, 建, 华, 张建, 建华, 张建华): an agent types any
+    part (names of at most ``NAME_PARTS_UP_TO`` characters; a longer one gives its start only)."""
+    name = "".join(name.split())
+    if len(name) > NAME_PARTS_UP_TO:
+        return {name[:n] for n in range(1, NAME_PARTS_UP_TO + 1)}
+    return {name[i:j] for i in range(len(name)) for j in range(i + 1, len(name) + 1)}
 
-    Stored one row per key with an index, a search is a prefix range on that index
+
+def search_keys(name: str, numbers: list[str]) -> set[str]:
+    """The keys a person is found by: ``nm:`` parts of the name, ``py:`` initials spellings, ``tel:``
+    numbers, ``t4:`` last four digits.
+
+    Stored one row per key with an index, a search is an equality or a prefix range on that index
     (:func:`prefix_range`).
     """
-    keys = {f"py:{spelling}" for spelling in initials_spellings(name)}
+    keys = {f"nm:{part}" for part in name_parts(name)}
+    keys |= {f"py:{spelling}" for spelling in initials_spellings(name)}
     for number in numbers:
         digits = phone_digits(number)
         if digits:

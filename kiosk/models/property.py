@@ -143,14 +143,14 @@ class OwnerPhone(db.Model):
 
 
 class OwnerSearchKey(db.Model):
-    """One way to find a person (``py:zxm``, ``tel:13900001234``, ``t4:1234``), searched by prefix range."""
+    """One way to find a person (``nm:小明``, ``py:zxm``, ``tel:13900001234``, ``t4:1234``)."""
 
     __tablename__ = "owner_search_keys"
     __table_args__ = (Index("ix_owner_search_keys_key_owner", "key", "owner_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
-    key: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(80))
 
 
 class OwnerChange(db.Model):

@@ -91,7 +91,7 @@ def _word_matches(word: str):
     if word.isascii() and word.isalpha():
         return _keys_in(f"py:{word.lower()}")
     projects = select(Project.id).where(Project.name.contains(word, autoescape=True))
-    return (select(Owner.id).where(Owner.name.contains(word, autoescape=True))
+    return (select(OwnerSearchKey.owner_id).where(OwnerSearchKey.key == f"nm:{''.join(word.split())}")
             .union(_members_of_units([Building.name == word]),
                    _members_of_units([Building.project_id.in_(projects)])))
 

@@ -27,9 +27,10 @@ def test_an_ordinary_name_has_one_spelling_and_a_latin_name_its_word_initials():
     assert initials_spellings("  ") == []
 
 
-def test_a_person_is_found_by_each_number_and_its_last_four_digits():
+def test_a_person_is_found_by_any_part_of_the_name_each_number_and_its_last_four_digits():
     keys = search_keys("张建华", ["13900001234", "073188001000-8001"])
-    assert {"py:zjh", "tel:13900001234", "t4:1234", "tel:073188001000", "t4:1000"} == keys
+    assert {"nm:张", "nm:建", "nm:华", "nm:张建", "nm:建华", "nm:张建华", "py:zjh", "tel:13900001234",
+            "t4:1234", "tel:073188001000", "t4:1000"} == keys
 
 
 def test_a_prefix_range_holds_exactly_the_keys_starting_with_it():

@@ -68,7 +68,7 @@ def upgrade():
     op.create_table('owner_search_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('owner_id', sa.Integer(), nullable=False),
-    sa.Column('key', sa.String(length=60), nullable=False),
+    sa.Column('key', sa.String(length=80), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['owners.id'], name=op.f('fk_owner_search_keys_owner_id_owners'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_owner_search_keys'))
     )
