@@ -16,7 +16,7 @@ from fractions import Fraction
 from sqlalchemy import and_, exists, func, select
 
 from kiosk.clock import SHANGHAI
-from kiosk.database import unit_of_work
+from kiosk.database import dialect_insert, unit_of_work
 from kiosk.domain.kpi import KPIS, KpiCode
 from kiosk.domain.register import VisitKind
 from kiosk.extensions import db
@@ -41,18 +41,16 @@ def record_visit(unit_id: int, kind: VisitKind, on_date: date, note: str, *, own
     return visit
 
 
-def set_plan(year: int, project_id: int, user_id: int, planned: int) -> VisitPlan:
-    """The number of homes a staff member is to visit in a project this year (one row per pair; safe when
-    two supervisors save at once: the unique key decides, the last one wins)."""
+def set_plan(year: int, project_id: int, user_id: int, planned: int) -> None:
+    """The number of homes a staff member is to visit in a project this year: one row per pair, written
+    with ``INSERT ... ON CONFLICT DO UPDATE`` so two supervisors saving at once leave one row (the last
+    one's number)."""
     with unit_of_work():
-        plan = db.session.scalar(select(VisitPlan).where(
-            VisitPlan.year == year, VisitPlan.project_id == project_id, VisitPlan.user_id == user_id)
-            .with_for_update())
-        if plan is None:
-            plan = VisitPlan(year=year, project_id=project_id, user_id=user_id, planned=planned)
-            db.session.add(plan)
-        plan.planned = planned
-    return plan
+        statement = dialect_insert(VisitPlan).values(year=year, project_id=project_id, user_id=user_id,
+                                                     planned=planned)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=[VisitPlan.year, VisitPlan.project_id, VisitPlan.user_id],
+            set_={"planned": statement.excluded.planned}))
 
 
 def _year_span(year: int) -> tuple[date, date, datetime, datetime]:

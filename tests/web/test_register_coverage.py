@@ -114,3 +114,18 @@ def test_the_kpi_report_takes_visit_coverage_and_profiles_from_the_register(app,
     report = kpi.report(parse_period("2026-06"), datetime(2026, 7, 1, 8, tzinfo=UTC), ring_target_seconds=15)
     assert report.values[KpiCode.ANNUAL_VISIT_COVERAGE].value == Rate(3, 3)
     assert report.values[KpiCode.OWNER_PROFILE_COMPLETENESS].value == Rate(2, 3)
+
+
+def test_two_supervisors_saving_one_plan_at_once_leave_one_row(app, make_user):
+    from sqlalchemy import func, select
+
+    from kiosk.models.coverage import VisitPlan
+    from tests.support import in_threads
+
+    project, _units, _people = _estate()
+    staff = make_user("staff")
+    project_id, staff_id = project.id, staff.id
+    in_threads(app, lambda n: coverage.set_plan(2026, project_id, staff_id, 30 + n), 2)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(VisitPlan.id))) == 1
+    assert db.session.scalar(select(VisitPlan.planned)) in (30, 31)
