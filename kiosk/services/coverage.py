@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 from fractions import Fraction
 
 from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import contains_eager
 
 from kiosk.clock import SHANGHAI
 from kiosk.database import dialect_insert, unit_of_work
@@ -141,6 +142,7 @@ def unvisited(year: int, project_id: int, page: int = 1) -> tuple[list[Unit], in
                      ~exists().where(visits.c.unit_id == Unit.id))
     total = db.session.scalar(select(func.count(Unit.id)).join(Building).where(condition)) or 0
     units = list(db.session.scalars(select(Unit).join(Building).where(condition)
+                                    .options(contains_eager(Unit.building))
                                     .order_by(Building.name, Unit.number)
                                     .offset((max(page, 1) - 1) * PAGE).limit(PAGE)))
     return units, total
