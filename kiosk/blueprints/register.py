@@ -100,8 +100,7 @@ def _membership_form(form_class=MembershipForm, formdata=None):
 
 
 def _person_or_404(person_id: int):
-    person = register.get_person(person_id) or abort(404)
-    return person
+    return register.get_person(person_id) or abort(404)
 
 
 def _person_page(person, status: int = 200, block: str | None = None, **forms):
@@ -109,12 +108,13 @@ def _person_page(person, status: int = 200, block: str | None = None, **forms):
         "register/person.html", block, status=status, person=person,
         units=customer_file.units_of(person), timeline=customer_file.timeline(person),
         history=register.history(person), missing=register.missing_fields(person),
-        next_callback=customer_file.next_periodic(person, utcnow().date()), may_edit=_may_edit(),
+        next_callback=customer_file.next_periodic(person, utcnow().astimezone(SHANGHAI).date()),
+        may_edit=_may_edit(),
         profile_form=forms.get("profile_form") or ProfileForm(formdata=None, obj=person),
         phone_form=forms.get("phone_form") or PhoneForm(formdata=None),
         membership_form=forms.get("membership_form") or _membership_form(),
         merge_form=forms.get("merge_form") or MergeForm(formdata=None),
-        empty_form=EmptyForm(), message=forms.get("message"),
+        empty_form=EmptyForm(),
     )
 
 
