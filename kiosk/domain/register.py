@@ -130,15 +130,21 @@ def prefix_range(prefix: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-_UNIT_QUERY = re.compile(r"^\s*(?P<building>[0-9A-Za-z]+)\s*(?:栋|幢|号楼|座|#|-|－|—|\s)"
-                         r"\s*(?P<number>[0-9A-Za-z]+)\s*室?\s*$")
+_UNIT_QUERY = re.compile(r"^\s*(?P<building>[0-9A-Za-z]+)\s*(?:栋|幢|号楼|座|#|-|－|—|\s)\s*"
+                         r"(?:(?P<entrance>[0-9A-Za-z]+)\s*(?:单元|-|－|—)\s*)?"
+                         r"(?P<number>[0-9A-Za-z]+)\s*室?\s*$")
 _BUILDING_SUFFIXES = ("", "栋", "幢", "号楼", "座", "#")
 
 
 def parse_unit_query(text: str) -> tuple[str, str] | None:
-    """``'3栋1201'``, ``'3-1201'``, ``'3# 1201'``, ``'3号楼1201室'`` -> ``('3', '1201')``; else ``None``."""
+    """``'3栋1201'``, ``'3-1201'``, ``'3# 1201'``, ``'3号楼1201室'`` -> ``('3', '1201')``; with an entrance
+    (单元), as the import stores it: ``'3栋2单元1201'``, ``'3-2-1201'`` -> ``('3', '2-1201')``; else
+    ``None``."""
     match = _UNIT_QUERY.match(text)
-    return (match["building"], match["number"]) if match else None
+    if not match:
+        return None
+    number = f"{match['entrance']}-{match['number']}" if match["entrance"] else match["number"]
+    return match["building"], number
 
 
 def building_names(code: str) -> list[str]:

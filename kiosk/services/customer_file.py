@@ -42,6 +42,7 @@ class Entry:
     detail: str = ""
     state: str = ""
     complaint: bool = False
+    phrases: tuple[str, ...] = ()  # a call's standard phrases used, by stage, in the order used
 
 
 @dataclass
@@ -66,8 +67,12 @@ def _calls(person: Owner) -> list[Entry]:
                                .order_by(Call.id.desc()).limit(PER_KIND))
     return [Entry(call.answered_at or call.ringing_at or call.created_at, "call", call.id,
                   call.category or "", call.description[:120],
-                  call.disposition or call.state, call.category == CallCategory.COMPLAINT.value)
-            for call in calls]
+                  call.disposition or call.state, call.category == CallCategory.COMPLAINT.value,
+                  _stages(call)) for call in calls]
+
+
+def _stages(call: Call) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(use.stage for use in sorted(call.phrase_uses, key=lambda u: u.used_at)))
 
 
 def _slips(numbers: list[str]) -> list[TaskSlip]:

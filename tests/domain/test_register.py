@@ -44,6 +44,11 @@ def test_a_unit_is_written_many_ways(text):
     assert parse_unit_query(text) == ("3", "1201")
 
 
+@pytest.mark.parametrize("text", ["3栋2单元1201", "3-2-1201", "3# 2-1201", "3号楼2单元1201室"])
+def test_a_unit_behind_an_entrance_is_written_as_the_import_stores_it(text):
+    assert parse_unit_query(text) == ("3", "2-1201")
+
+
 @pytest.mark.parametrize("text", ["1201", "张建华", "zjh", ""])
 def test_a_word_without_building_and_number_is_not_a_unit(text):
     assert parse_unit_query(text) is None

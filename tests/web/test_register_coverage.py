@@ -129,3 +129,16 @@ def test_two_supervisors_saving_one_plan_at_once_leave_one_row(app, make_user):
     db.session.rollback()
     assert db.session.scalar(select(func.count(VisitPlan.id))) == 1
     assert db.session.scalar(select(VisitPlan.planned)) in (30, 31)
+
+
+def test_periodic_callbacks_go_to_owners_not_to_their_tenants(app):
+    from sqlalchemy import select
+
+    from kiosk.services import tasks
+
+    _project, units, people = _estate()
+    tenant = register.create_person({"name": "区家豪"}, unit=units[0], relation=Relation.TENANT,
+                                    phone="13700000001", actor=Actor(None, NOW))
+    assert tasks.schedule_periodic_callbacks(datetime(2026, 1, 6, 1, tzinfo=UTC)) == 3
+    called = set(db.session.scalars(select(Callback.property_owner_id)))
+    assert called == {p.id for p in people} and tenant.id not in called

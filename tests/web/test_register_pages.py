@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from kiosk.clock import utcnow
 from kiosk.domain.register import Relation
 from kiosk.extensions import db
-from kiosk.models.calls import Call
+from kiosk.models.calls import Call, CallPhraseUse
 from kiosk.models.property import Building, Owner, OwnerChange, OwnerPhone, Project, Unit
 from kiosk.services import register
 from kiosk.services.register import Actor, RegisterRefused
@@ -89,10 +89,14 @@ def test_the_customer_file_shows_every_contact_and_what_is_missing(client, login
                 created_at=utcnow(), answered_at=utcnow(), ended_at=utcnow(), category="complaint",
                 description="电梯噪音", disposition="complaint")
     db.session.add(call)
+    db.session.flush()
+    db.session.add_all([CallPhraseUse(call_id=call.id, stage=stage, text="…", used_at=utcnow())
+                        for stage in ("greeting", "calming", "greeting")])
     db.session.commit()
     login_as("agent")
     html = client.get(f"/register/people/{zeng.id}").get_data(as_text=True)
     assert f'/hotline/calls/{call.id}' in html and f"/tasks/{slip.id}" in html and "电梯噪音" in html
+    assert "话术：问候、安抚" in html
     assert "档案完整" in html
     html = client.get(f"/register/people/{people['shan'].id}").get_data(as_text=True)
     assert "档案未完整" in html and 'href="#moved_in_on">入住日期' in html
