@@ -7,6 +7,8 @@ to the first, which records the merge, and leaves the second pointing at it (``m
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -241,53 +243,56 @@ def _numbers(person: Owner) -> str:
     return ", ".join(p.number + ("*" if p.preferred else "") for p in person.phones)
 
 
-def add_phone(person_id: int, number: str, *, preferred: bool, note: str, actor: Actor) -> Owner:
+@contextmanager
+def _numbers_changed(person_id: int, actor: Actor) -> Iterator[Owner]:
+    """Change a person's numbers in one write, kept in the history as the list before and after."""
     with unit_of_work():
         person = _locked(person_id)
+        before = _numbers(person)
+        yield person
+        db.session.flush()
+        db.session.add(actor.change(person.id, "phones", before, _numbers(person)))
+
+
+def _phone_of(person: Owner, phone_id: int) -> OwnerPhone:
+    chosen = next((p for p in person.phones if p.id == phone_id), None)
+    if chosen is None:
+        raise RegisterRefused(RegisterRefused.PHONE_GONE)
+    return chosen
+
+
+def add_phone(person_id: int, number: str, *, preferred: bool, note: str, actor: Actor) -> Owner:
+    with _numbers_changed(person_id, actor) as person:
         if any(p.number == number for p in person.phones):
             raise RegisterRefused(RegisterRefused.PHONE_TAKEN)
-        before = _numbers(person)
-        if preferred or not person.phones:
+        first = not person.phones
+        if preferred or first:
             for phone in person.phones:
                 phone.preferred = False
             person.mobile = number
-        person.phones.append(OwnerPhone(number=number, kind=_phone_use(number),
-                                        preferred=preferred or not person.phones, note=note))
-        db.session.flush()
-        db.session.add(actor.change(person.id, "phones", before, _numbers(person)))
+        person.phones.append(OwnerPhone(number=number, kind=_phone_use(number), preferred=preferred or first,
+                                        note=note))
     return person
 
 
 def prefer_phone(person_id: int, phone_id: int, *, actor: Actor) -> Owner:
     """Make this number the one to call."""
-    with unit_of_work():
-        person = _locked(person_id)
-        chosen = next((p for p in person.phones if p.id == phone_id), None)
-        if chosen is None:
-            raise RegisterRefused(RegisterRefused.PHONE_GONE)
-        before = _numbers(person)
+    with _numbers_changed(person_id, actor) as person:
+        chosen = _phone_of(person, phone_id)
         for phone in person.phones:
             phone.preferred = phone is chosen
         person.mobile = chosen.number
-        db.session.add(actor.change(person.id, "phones", before, _numbers(person)))
     return person
 
 
 def remove_phone(person_id: int, phone_id: int, *, actor: Actor) -> Owner:
-    with unit_of_work():
-        person = _locked(person_id)
-        chosen = next((p for p in person.phones if p.id == phone_id), None)
-        if chosen is None:
-            raise RegisterRefused(RegisterRefused.PHONE_GONE)
-        before = _numbers(person)
+    """Drop a number; when it was the one to call, the next one becomes it."""
+    with _numbers_changed(person_id, actor) as person:
+        chosen = _phone_of(person, phone_id)
         person.phones.remove(chosen)
-        if chosen.preferred:
-            rest = person.phones
-            if rest:
-                rest[0].preferred = True
-            person.mobile = rest[0].number if rest else None
-        db.session.flush()
-        db.session.add(actor.change(person.id, "phones", before, _numbers(person)))
+        if chosen.preferred and person.phones:
+            person.phones[0].preferred = True
+        person.mobile = next((p.number for p in person.phones if p.preferred), None)
     return person
 
 
