@@ -67,7 +67,7 @@ serve-prod: $(VENV)/.installed-production translations
 
 # The Lucide icons the pages draw (kiosk.web.templating.icon): only these are vendored.
 LUCIDE_ICONS := bell house clipboard-list message-square-warning wrench user-search package briefcase mic \
-	landmark id-card circle-ellipsis calendar-check log-out clipboard-check check square printer
+	landmark id-card circle-ellipsis calendar-check log-out clipboard-check check square printer phone
 
 # Refresh vendored front-end files from the npm registry (versions pinned in package.json).
 vendor:

@@ -41,6 +41,7 @@ def build_database(url: str, calls: int, now: datetime) -> tuple[dict, int]:
         call_ids = connection.scalars(select(Call.id).where(Call.answered_at.is_not(None))).all()
         yeardata.load_slips(connection, calls // 2, now=now, people=people, call_ids=call_ids)
         yeardata.load_periodic_callbacks(connection, owners, now=now, people=people)
+        yeardata.load_unit_visits(connection, owners, now=now, people=people)
         yeardata.load_visits(connection, calls, now=now, people=people)
         rotation = yeardata.load_sales_office(connection, now=now, people=people)
         callbacks = connection.scalar(select(func.count()).select_from(Callback))

@@ -10,7 +10,8 @@ database, a count and ``now``, writes in batches and leaves committing to the ca
         load_visits(connection, 100_000, now=now, people=people)
 
 Or ``load_year(connection, calls=..., slips=..., visits=..., now=now)`` for all four. For the KPIs
-also ``load_owners`` (homes in five projects; calls then come from owners, slips from calls),
+also ``load_owners`` (the register: homes in five projects with their people, numbers and search keys;
+calls then come from owners, slips from calls), ``load_unit_visits`` (visits recorded to homes),
 ``load_periodic_callbacks`` and ``load_sales_office`` (salespeople and a year of the rotation). The
 shape of the year: calls over working hours (3 % abandoned while ringing), a few calls ringing and in
 progress right now with every agent in a state; slips over the year with their audit events and
@@ -190,10 +191,23 @@ def load_people(
 # --- homes and owners ----------------------------------------------------------------------------------
 
 
-def load_owners(connection, households: int, *, projects: int = 5, buildings: int = 50) -> list[int]:
-    """``projects`` projects delivered in mid-2023 (over a year ago, so their owners are called back every
-    quarter), ``buildings`` buildings and ``households`` homes with an owner each; one owner in ten lacks
-    the move-in date (an incomplete profile). Returns the owners' ids."""
+#: Surnames of the register, with those read two ways (曾, 单, 解, 查, 区, 仇) among them.
+REGISTER_SURNAMES = SURNAMES + "曾单解查区仇"
+LAYOUTS = ("三室两厅", "两室两厅", "四室两厅", "三室一厅")
+
+
+def load_owners(connection, households: int, *, projects: int = 5, buildings: int = 50,
+                seed: int = 2031) -> list[int]:
+    """The register: ``projects`` projects delivered in mid-2023 (over a year ago, so their owners are called
+    back every quarter), ``buildings`` buildings and ``households`` homes (area, layout, status) with an
+    owner each, as the import writes them (numbers, membership, search keys); one home in ten also has a
+    tenant or a household member with a number and a landline of their own; one owner in ten lacks the
+    move-in date (an incomplete profile). Returns the owners' ids."""
+    from kiosk.domain.hotline import pinyin_initials
+    from kiosk.domain.register import Relation, UnitStatus, search_keys
+    from kiosk.models.property import OwnerPhone, OwnerSearchKey, UnitMember
+
+    rng = random.Random(seed)
     project_ids = _insert_returning_ids(
         connection,
         Project,
@@ -207,26 +221,69 @@ def load_owners(connection, households: int, *, projects: int = 5, buildings: in
         Building,
         [{"project_id": project_ids[b % projects], "name": f"{b + 1}栋"} for b in range(buildings)],
     )
+    per_building = -(-households // buildings)
+    statuses = (UnitStatus.OCCUPIED,) * 3 + (UnitStatus.RENTED, UnitStatus.VACANT)
     unit_ids = _insert_returning_ids(
         connection,
         Unit,
-        [{"building_id": building_ids[u % buildings], "number": f"{u + 1}"} for u in range(households)],
+        [{"building_id": building_ids[u % buildings],
+          "number": f"{(u // buildings) // 4 + 1}0{(u // buildings) % 4 + 1}" if per_building <= 400
+          else f"{u // buildings + 1}",
+          "area": 80 + u % 70, "layout": LAYOUTS[u % len(LAYOUTS)],
+          "status": statuses[u % len(statuses)].value}
+         for u in range(households)],
     )
-    return _insert_returning_ids(
+    people = []
+    for n, unit_id in enumerate(unit_ids, start=1):
+        name = rng.choice(REGISTER_SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+        moved_in = None if n % 10 == 0 else date(2023, 7, 1)
+        people.append((name, f"139{n:08d}", unit_id, Relation.OWNER, moved_in))
+        if n % 10 == 5:
+            relation = Relation.TENANT if n % 20 == 5 else Relation.FAMILY
+            name = rng.choice(REGISTER_SURNAMES) + rng.choice(GIVEN)
+            people.append((name, f"137{n:08d}", unit_id, relation, date(2024, 3, 1)))
+    ids = _insert_returning_ids(
         connection,
         Owner,
-        [
-            {
-                "name": f"业主{n}",
-                "name_initials": "yz",
-                "mobile": f"139{n:08d}",
-                "unit_id": unit_id,
-                "notes": "",
-                "moved_in_on": None if n % 10 == 0 else date(2023, 7, 1),
-            }
-            for n, unit_id in enumerate(unit_ids, start=1)
-        ],
+        [{"name": name, "name_initials": pinyin_initials(name), "mobile": mobile, "unit_id": unit_id,
+          "notes": "", "preferred_contact_time": "", "moved_in_on": moved_in}
+         for name, mobile, unit_id, _relation, moved_in in people],
     )
+    phones, members, keys = [], [], []
+    for owner_id, (name, mobile, unit_id, relation, moved_in) in zip(ids, people, strict=True):
+        numbers = [mobile] + ([f"0731{owner_id % 10**8:08d}"] if relation is not Relation.OWNER else [])
+        phones += [{"owner_id": owner_id, "number": number, "kind": "mobile" if i == 0 else "landline",
+                    "preferred": i == 0, "note": ""} for i, number in enumerate(numbers)]
+        members.append({"owner_id": owner_id, "unit_id": unit_id, "relation": relation.value,
+                        "moved_in_on": moved_in})
+        keys += [{"owner_id": owner_id, "key": key} for key in sorted(search_keys(name, numbers))]
+    for model, rows in ((OwnerPhone, phones), (UnitMember, members), (OwnerSearchKey, keys)):
+        for rows_batch in _batches(rows):
+            connection.execute(insert(model), rows_batch)
+    return [owner_id for owner_id, person in zip(ids, people, strict=True) if person[3] is Relation.OWNER]
+
+
+def load_unit_visits(connection, owner_ids: Sequence[int], *, now: datetime, people: People,
+                     seed: int = 2032) -> int:
+    """Visits recorded to homes over the past year (上门走访 / 电话回访 / 座谈), about one per home, by the
+    department staff. Returns the visits written."""
+    from sqlalchemy import select
+
+    from kiosk.domain.register import VisitKind
+    from kiosk.models.coverage import UnitVisit
+    from kiosk.models.property import UnitMember
+
+    rng = random.Random(seed)
+    today = now.astimezone(SHANGHAI).date()
+    wanted = set(owner_ids)
+    homes = [(owner_id, unit_id) for owner_id, unit_id in connection.execute(
+        select(UnitMember.owner_id, UnitMember.unit_id)) if owner_id in wanted]
+    rows = [{"unit_id": unit_id, "owner_id": owner_id, "kind": rng.choice(list(VisitKind)).value,
+             "on_date": today - timedelta(days=rng.randrange(365)), "by_id": rng.choice(people.staff_ids),
+             "note": "", "created_at": now} for owner_id, unit_id in homes if rng.random() < 0.9]
+    for rows_batch in _batches(rows):
+        connection.execute(insert(UnitVisit), rows_batch)
+    return len(rows)
 
 
 def load_periodic_callbacks(

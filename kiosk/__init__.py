@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from kiosk.blueprints import (
         admin,
         auth,
+        call_log,
         cti,
         hotline,
         kpi,
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         model_home_office,
         model_home_tablet,
         notifications,
+        register,
         rotation,
         sales,
         supervisor,
@@ -89,7 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     faces = (visitor_kiosk, visitors, hotline, cti, tasks, supervisor, rotation, sales, model_home_tablet,
-             model_home_office, kpi)
+             model_home_office, kpi, register, call_log)
     blueprints = (auth, main, admin, notifications, messages, *faces)
     for module in blueprints:
         app.register_blueprint(module.bp)

@@ -349,7 +349,45 @@ def deliver_messages_command() -> None:
     click.echo(job_named("deliver-messages").run(utcnow(), current_app.config))
 
 
+@click.command("import-owners")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Say what each row would do; write nothing.")
+@click.option("--create-buildings", is_flag=True, help="Create projects and buildings the register lacks.")
+@click.option("--show", default=50, show_default=True, help="Rows listed (refused rows first).")
+def import_owners_command(path: str, dry_run: bool, create_buildings: bool, show: int) -> None:
+    """Import the owner register from a property ERP's XLSX or CSV export (all rows or none)."""
+    from pathlib import Path
+
+    from kiosk.services import register_import
+    from kiosk.services.register import Actor
+
+    with open(path, "rb") as file:
+        data = file.read(register_import.MAX_BYTES + 1)
+    try:
+        columns, body = register_import.read_file(Path(path).name, data)
+        if dry_run:
+            plan = register_import.dry_run(columns, body, create_buildings=create_buildings)
+        else:
+            plan = register_import.apply(columns, body, actor=Actor(None, utcnow()),
+                                         create_buildings=create_buildings)
+    except register_import.ImportFileRefused as refused:
+        click.echo(str(refused), err=True)
+        raise click.exceptions.Exit(1) from None
+    except register_import.RowsRefused as refused:
+        plan, dry_run = refused.plan, True
+    listed = sorted(plan.outcomes, key=lambda o: (o.kind != "refused", o.line))[:show]
+    for outcome in listed:
+        click.echo(f"{outcome.line:>6} {outcome.kind:<9} {outcome.label} {'；'.join(outcome.details)}")
+    counts = plan.counts
+    summary = ", ".join(f"{kind} {counts[kind]}" for kind in ("created", "updated", "unchanged", "refused"))
+    if plan.refused:
+        click.echo(f"{summary}. Nothing imported: correct the refused rows and import again.", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(f"{summary}." + (" (dry run: nothing written)" if dry_run else " Imported."))
+
+
 def register(app) -> None:
+    app.cli.add_command(import_owners_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_phrases_command)
     app.cli.add_command(create_user_command)

@@ -41,7 +41,7 @@ from kiosk.forms.hotline import (
 from kiosk.forms.tasks import CallbackForm
 from kiosk.models.calls import Call
 from kiosk.models.people import Role
-from kiosk.services import directory, hotline, tasks
+from kiosk.services import directory, hotline, register, tasks
 from kiosk.services.directory import working_calendar
 from kiosk.web import labels
 from kiosk.web.access import roles
@@ -195,7 +195,7 @@ def _call_screen(call: Call, block: str | None = None, status: int = 200, **part
         confirm_form=parts.get("confirm_form") or ConfirmForm(formdata=None),
         empty_form=EmptyForm(), phrase_groups=_phrase_groups(call),
         past_calls=hotline.past_calls(call), open_slips=hotline.open_slips_of(call),
-        q=query, results=hotline.search_owners(query) if query else [],
+        q=query, results=register.search(query) if query else [],
         elapsed=elapsed, colour=timer_colour(elapsed or 0).value,
         amber_from=AMBER_FROM_SECONDS, red_after=CALL_LIMIT_SECONDS, ring_target=target,
         on_time=None if call.ring_seconds is None else answered_within_rings(call.ring_seconds, target),

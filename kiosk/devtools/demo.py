@@ -179,8 +179,74 @@ def seed_demo(now) -> dict[str, int]:
     receptions = seed_rotation(now)
     seed_sales(now)
     seed_model_home(now)
+    _seed_register(now)
+    db.session.commit()
     return {"users_added": users_added, "owners": owner_index, "pairing_codes": pairing_codes,
             "receptions": receptions}
+
+
+# The register beyond one owner per unit: co-owners, tenants and household members (some with surnames
+# read two ways: 曾, 单, 解, 查, 区, 仇), landlines, units' area, layout and status, and this year's visits.
+HOUSEHOLD = [
+    # (unit label, name, relation, mobile, landline, preferred contact time)
+    ("湘江壹号 1栋 101", "曾晓梅", "co_owner", "13907310001", "073188001001", "工作日晚上"),
+    ("湘江壹号 1栋 102", "单志远", "tenant", "13907310002", None, "周末上午"),
+    ("湘江壹号 2栋 201", "解丽", "family", "13907310003", None, ""),
+    ("湘江壹号 3栋 201", "查文博", "co_owner", "13907310004", "073188001004", "中午"),
+    ("麓谷花园 A栋 101", "区家豪", "tenant", "13907310005", None, "晚上七点后"),
+    ("麓谷花园 B栋 202", "仇雅琴", "family", "13907310006", None, ""),
+]
+LAYOUTS = ["三室两厅", "两室两厅", "四室两厅", "三室一厅"]
+
+
+def _seed_register(now) -> None:
+    from kiosk.domain.register import Relation, UnitStatus, VisitKind
+    from kiosk.models.coverage import UnitVisit, VisitPlan
+    from kiosk.models.property import OwnerPhone, UnitMember
+
+    units = {u.label: u for u in db.session.scalars(select(Unit))}
+    for n, unit in enumerate(sorted(units.values(), key=lambda u: u.id)):
+        if unit.layout:
+            continue
+        unit.area = 89 + (n * 7) % 60
+        unit.layout = LAYOUTS[n % len(LAYOUTS)]
+        if unit.owners:
+            in_use = (UnitStatus.OCCUPIED, UnitStatus.OCCUPIED, UnitStatus.RENTED, UnitStatus.VACANT)
+            unit.status = in_use[n % 4]
+        else:
+            unit.status = UnitStatus.UNSOLD
+    for label, name, relation, mobile, landline, contact_time in HOUSEHOLD:
+        unit = units.get(label)
+        if unit is None or db.session.scalar(select(Owner.id).where(Owner.mobile == mobile)):
+            continue
+        person = Owner(name=name, mobile=mobile, moved_in_on=unit.building.project.delivered_on,
+                       preferred_contact_time=contact_time, notes="", unit_id=unit.id)
+        person.memberships.append(UnitMember(unit_id=unit.id, relation=Relation(relation).value,
+                                             moved_in_on=person.moved_in_on))
+        person.phones.append(OwnerPhone(number=mobile, kind="mobile", preferred=True, note=""))
+        if landline:
+            person.phones.append(OwnerPhone(number=landline, kind="landline", preferred=False, note="家"))
+        db.session.add(person)
+    db.session.flush()
+    # Two profiles left incomplete, for the completeness KPI and the file's "what is missing".
+    for owner in db.session.scalars(select(Owner).order_by(Owner.id).offset(5).limit(2)):
+        owner.moved_in_on = None
+    today = local(now).date()
+    staff = {u.username: u for u in db.session.scalars(select(User))}
+    if db.session.scalar(select(UnitVisit.id).limit(1)) is None:
+        kinds = list(VisitKind)
+        for n, unit in enumerate(sorted((u for u in units.values() if u.owners), key=lambda u: u.id)):
+            if n % 3 == 2:
+                continue  # a third not visited yet this year
+            visitor = staff["gongcheng" if n % 2 else "kefu1"]
+            on_date = max(date(today.year, 1, 2), today - timedelta(days=7 + n * 5))
+            db.session.add(UnitVisit(unit_id=unit.id, owner_id=unit.owners[0].id, kind=kinds[n % 3].value,
+                                     on_date=on_date, by_id=visitor.id, created_at=now,
+                                     note="了解居住情况，征求对物业服务的意见"))
+    for project in db.session.scalars(select(Project)):
+        for username, planned in (("kefu1", 20), ("gongcheng", 12)):
+            key = {"year": today.year, "project_id": project.id, "user_id": staff[username].id}
+            _get_or_add(VisitPlan, key, planned=planned)
 
 
 def _seed_kiosk(now, users) -> dict[str, str]:

@@ -495,8 +495,9 @@ def annual_visit_coverage(visits: int, households: int) -> Rate | None:
     household per year). May exceed 1. ``None`` when there are no households.
 
     Counted (``kiosk.services.kpi``): the periodic owner callbacks that reached the owner (the centre's
-    own visits, seed 001 制度3 §5) over the year ending with the period (``trailing_year``), per home
-    with an owner on file. The callback after a slip answers the owner's own request and is not a visit.
+    own visits, seed 001 制度3 §5) and the visits recorded to units in the register (上门走访 / 电话回访 /
+    座谈) over the year ending with the period (``trailing_year``), per home with somebody on file in the
+    register. The callback after a slip answers the owner's own request and is not a visit.
     """
     _count(visits, "visits")
     _count(households, "households")
@@ -511,13 +512,16 @@ def annual_visit_coverage(visits: int, households: int) -> Rate | None:
 PROFILE_REQUIRED_FIELDS: tuple[str, ...] = ("name", "mobile", "unit", "moved_in_on")
 
 
+def missing_profile_fields(profile: Mapping[str, object]) -> list[str]:
+    """The fields of ``PROFILE_REQUIRED_FIELDS`` absent or blank (None or whitespace), in that order: what a
+    file still needs before it counts towards 客户动态档案建档率 (seed 004 §2)."""
+    return [name for name in PROFILE_REQUIRED_FIELDS
+            if (value := profile.get(name)) is None or (isinstance(value, str) and not value.strip())]
+
+
 def is_profile_complete(profile: Mapping[str, object]) -> bool:
     """Every field of ``PROFILE_REQUIRED_FIELDS`` present and not blank (None or whitespace is missing)."""
-    for name in PROFILE_REQUIRED_FIELDS:
-        value = profile.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return False
-    return True
+    return not missing_profile_fields(profile)
 
 
 def owner_profile_completeness(complete: int, total: int) -> Rate | None:
@@ -830,6 +834,7 @@ __all__ = [
     "handling_time_stats",
     "incident_reports_on_time",
     "is_profile_complete",
+    "missing_profile_fields",
     "meets_target",
     "over_three_minutes_share",
     "owner_profile_completeness",

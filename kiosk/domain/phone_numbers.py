@@ -17,7 +17,7 @@ A landline or service number may carry an extension where the field allows one: 
 switchboard presents as the caller's number: ``13900001234``, ``073188001000`` (the trunk ``0`` and
 area code kept), ``4008001234``, ``95598``, ``8101``; an extension follows a single dash
 (``073188001000-8001``). Owner look-up compares these forms, and searching by the last digits works on
-them (:func:`kiosk.services.hotline.search_owners`). :func:`readable` spaces it out for display.
+them (:func:`kiosk.services.register.search`). :func:`readable` spaces it out for display.
 
 Text with anything but digits (ASCII or full-width), spaces, ``+ - ( ) .`` and the extension words is
 refused before ``phonenumbers`` sees it: the library skips what it does not understand, so

@@ -15,6 +15,7 @@ from kiosk.models.calls import (
     SwitchConnector,
     SwitchRequest,
 )
+from kiosk.models.coverage import UnitVisit, VisitPlan
 from kiosk.models.jobs import JobRun, JobSchedule
 from kiosk.models.messaging import (
     AlertEscalation,
@@ -38,7 +39,16 @@ from kiosk.models.model_home import (
 from kiosk.models.notifications import Notification, NotificationRead
 from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
-from kiosk.models.property import Building, Owner, Project, Unit
+from kiosk.models.property import (
+    Building,
+    Owner,
+    OwnerChange,
+    OwnerPhone,
+    OwnerSearchKey,
+    Project,
+    Unit,
+    UnitMember,
+)
 from kiosk.models.rotation import RotationDay, RotationEvent
 from kiosk.models.sales import BuyerFile, BuyerReminder, BuyerStep, PhoneEnquiry, UnitLock
 from kiosk.models.security import LoginAttempt
@@ -75,6 +85,9 @@ __all__ = [
     "Notification",
     "NotificationRead",
     "Owner",
+    "OwnerChange",
+    "OwnerPhone",
+    "OwnerSearchKey",
     "Project",
     "Role",
     "RotationDay",
@@ -87,6 +100,9 @@ __all__ = [
     "TaskEvent",
     "TaskSlip",
     "Unit",
+    "UnitMember",
+    "UnitVisit",
+    "VisitPlan",
     "User",
     "UserRole",
     "Visit",

@@ -30,6 +30,8 @@ class TaskSlip(db.Model):
     __table_args__ = (
         Index("ix_task_slips_status_due_at", "status", "due_at"),
         Index("ix_task_slips_department_status", "department_id", "status"),
+        # A caller's slips, for their file and the call screen (kiosk.services.customer_file).
+        Index("ix_task_slips_caller_phone", "caller_phone"),
         # KPIs count slips by the period their deadline falls in, from this covering index alone.
         Index("ix_task_slips_kpi", "due_at", "status", "resolved_at", "priority", "category", "owner_id",
               "department_id", "source", "source_ref"),

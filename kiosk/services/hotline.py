@@ -47,7 +47,6 @@ from kiosk.domain.hotline import (
     settled_call_change,
     surname_of,
 )
-from kiosk.domain.masking import normalise_mobile
 from kiosk.domain.phone_numbers import CALLER, normalise_phone
 from kiosk.domain.slip_lifecycle import Action, Refused, Status
 from kiosk.domain.working_days import WorkingCalendar
@@ -70,6 +69,7 @@ from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.tasks import SlipSource, SlipStatus, TaskSlip
 from kiosk.services import audit, switch, tasks
 from kiosk.services.notifications import notify
+from kiosk.services.register import caller_profile
 
 SIGNATURE_HEADER = "X-Kiosk-Signature"
 PBX_HEADER = "X-Kiosk-Pbx"
@@ -886,14 +886,6 @@ def my_open_items(agent: User) -> list[TaskSlip]:
 # --- caller look-up ------------------------------------------------------------------------------
 
 
-def caller_profile(number: str) -> Owner | None:
-    """The owner profile behind a phone number (mobile numbers compared in their 11-digit form)."""
-    if not number:
-        return None
-    key = normalise_mobile(number) or number.strip()
-    return db.session.scalar(select(Owner).where(Owner.mobile == key).order_by(Owner.id))
-
-
 def past_calls(call: Call, limit: int = 10) -> list[Call]:
     matches = []
     if call.party_number:
@@ -908,35 +900,14 @@ def past_calls(call: Call, limit: int = 10) -> list[Call]:
 
 
 def open_slips_of(call: Call) -> list[TaskSlip]:
-    numbers = {n for n in (call.party_number, call.owner.mobile if call.owner else None) if n}
+    numbers = {n for n in [call.party_number, *(p.number for p in (call.owner.phones if call.owner else []))]
+               if n}
     if not numbers:
         return []
     return db.session.scalars(
         select(TaskSlip).where(TaskSlip.caller_phone.in_(sorted(numbers)),
                                TaskSlip.status != SlipStatus.CLOSED.value).order_by(TaskSlip.due_at)
     ).all()
-
-
-def search_owners(query: str, limit: int = 20) -> list[Owner]:
-    """Owners matching every word: by name, pinyin initials, unit number, building or project.
-
-    "张建华", "zjh", "201", "3栋 201" and "湘江 3栋 201" all find the owner of 湘江壹号 3栋 201.
-    """
-    words = query.split()[:5]
-    if not words:
-        return []
-    statement = (select(Owner).outerjoin(Unit, Owner.unit_id == Unit.id)
-                 .outerjoin(Building, Unit.building_id == Building.id)
-                 .outerjoin(Project, Building.project_id == Project.id))
-    for word in words:
-        options = [Owner.name.contains(word, autoescape=True), Unit.number == word, Building.name == word,
-                   Project.name.contains(word, autoescape=True)]
-        if word.isascii() and word.isalpha():
-            options.append(Owner.name_initials.startswith(word.lower(), autoescape=True))
-        if word.isdigit() and len(word) >= 4:
-            options.append(Owner.mobile.endswith(word, autoescape=True))
-        statement = statement.where(or_(*options))
-    return db.session.scalars(statement.order_by(Owner.name, Owner.id).limit(limit)).all()
 
 
 def get_owner(owner_id: int | None) -> Owner | None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from kiosk.clock import SHANGHAI, local
 from kiosk.database import unit_of_work
+from kiosk.domain.register import Relation
 from kiosk.domain.rotation import Outcome
 from kiosk.domain.sales_pipeline import (
     REQUIREMENTS,
@@ -43,7 +44,7 @@ from kiosk.domain.sales_pipeline import (
 from kiosk.domain.sales_pipeline import Role as SalesRole
 from kiosk.extensions import db
 from kiosk.models.people import Role, User
-from kiosk.models.property import Building, Owner, Project, Unit
+from kiosk.models.property import Building, Project, Unit, UnitMember
 from kiosk.models.sales import BuyerFile, BuyerReminder, BuyerStep, PhoneEnquiry, UnitLock
 from kiosk.models.visits import Visit
 from kiosk.services import accounts, rotation, submissions
@@ -113,7 +114,9 @@ def unit_sealed_by(unit_id: int) -> UnitLock | None:
 
 
 def _unowned():
-    return ~exists().where(Owner.unit_id == Unit.id)
+    """No owner or co-owner holds the unit in the register."""
+    return ~exists().where(UnitMember.unit_id == Unit.id,
+                           UnitMember.relation.in_([r.value for r in Relation if r.holds_title]))
 
 
 def units_for_sale() -> list[Unit]:

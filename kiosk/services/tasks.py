@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import case, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -26,12 +26,13 @@ from kiosk.domain.callbacks import (
     next_periodic_callback,
 )
 from kiosk.domain.deadlines import DeadlinePolicy, Pause, Priority, due_at, near_due_from
+from kiosk.domain.register import Relation
 from kiosk.domain.slip_lifecycle import Action, Party, Refused, Status
 from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
 from kiosk.models.callbacks import Callback, CallbackKind, CallbackStatus
 from kiosk.models.people import Department, Role, User
-from kiosk.models.property import Building, Owner, Project, Unit
+from kiosk.models.property import Building, Owner, Project, Unit, UnitMember
 from kiosk.models.settings import Setting
 from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, TaskSlip
 from kiosk.models.visits import Visit
@@ -542,6 +543,13 @@ def _callback_moves_slip(slip: TaskSlip, result: CallbackResult, will_retry: boo
         _notify_dispatched(slip, now, f"回访不满意，任务单 {slip.number} 重新打开")
 
 
+def _holds_title():
+    """The person owns or co-owns a unit: periodic callbacks go to owners (seed 001 制度3 §5), not to their
+    tenants or household members."""
+    return exists().where(UnitMember.owner_id == Owner.id,
+                          UnitMember.relation.in_([r.value for r in Relation if r.holds_title]))
+
+
 def schedule_periodic_callbacks(now: datetime) -> int:
     """One pending periodic callback per owner of a delivered project (seed 001 制度3 §5); idempotent.
 
@@ -560,7 +568,8 @@ def schedule_periodic_callbacks(now: datetime) -> int:
             select(Owner.id, Project.delivered_on, last_done)
             .join(Unit, Owner.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
             .join(Project, Building.project_id == Project.id)
-            .where(Project.delivered_on.is_not(None), ~pending)
+            .where(Project.delivered_on.is_not(None), ~pending, Owner.merged_into_id.is_(None),
+                   _holds_title())
         ).all()
         values = []
         for owner_id, delivered, last in rows:

@@ -25,7 +25,7 @@ from kiosk.domain.messaging import first_step
 from kiosk.domain.schedules import next_wall_clock_time
 from kiosk.extensions import db
 from kiosk.models.people import Department, Role, User
-from kiosk.models.property import Owner
+from kiosk.models.property import OwnerPhone
 from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
 from kiosk.services import outbox, submissions
 from kiosk.services.notifications import notify
@@ -140,7 +140,9 @@ def _is_owner(data: SignIn) -> bool:
         return True
     if not data.mobile:
         return False
-    return db.session.scalar(select(Owner.id).where(Owner.mobile == data.mobile).limit(1)) is not None
+    # Any number on a file of the register (the owner's own, a co-owner's, a household member's ...).
+    found = select(OwnerPhone.id).where(OwnerPhone.number == data.mobile).limit(1)
+    return db.session.scalar(found) is not None
 
 
 def _insert_with_badge(visit: Visit) -> None:

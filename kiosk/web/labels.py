@@ -37,6 +37,7 @@ from kiosk.domain.kpi import KpiCode, KpiStatus, PeriodKind, Verdict
 from kiosk.domain.messaging import Channel
 from kiosk.domain.messaging import Status as MessageStatus
 from kiosk.domain.model_home import AssetEvent, DamageCause, RoundKind
+from kiosk.domain.register import PhoneUse, Relation, UnitStatus, VisitKind
 from kiosk.domain.rotation import CustomerKind, Presence
 from kiosk.domain.sales_pipeline import PipelineStep, ReminderOutcome
 from kiosk.domain.schedules import JobHealth
@@ -55,6 +56,37 @@ ROLE = {
     Role.STAFF: _l("部门员工"),
     Role.SALES: _l("销售顾问"),
 }
+
+# ---- the owner register -------------------------------------------------------------------------------
+
+RELATION = {
+    Relation.OWNER: _l("业主"),
+    Relation.CO_OWNER: _l("共有人"),
+    Relation.TENANT: _l("租户"),
+    Relation.FAMILY: _l("家庭成员"),
+}
+UNIT_STATUS = {
+    UnitStatus.UNSOLD: _l("未售"),
+    UnitStatus.DELIVERED: _l("已交付"),
+    UnitStatus.OCCUPIED: _l("已入住"),
+    UnitStatus.RENTED: _l("出租"),
+    UnitStatus.VACANT: _l("空置"),
+}
+PHONE_USE = {PhoneUse.MOBILE: _l("手机"), PhoneUse.LANDLINE: _l("座机")}
+VISIT_KIND = {
+    VisitKind.HOME_VISIT: _l("上门走访"),
+    VisitKind.PHONE_CALLBACK: _l("电话回访"),
+    VisitKind.MEETING: _l("座谈"),
+}
+#: The fields of a person's file, as its history and "what is missing" name them.
+PROFILE_FIELD = {
+    "name": _l("姓名"), "mobile": _l("联系电话"), "unit": _l("房屋"), "moved_in_on": _l("入住日期"),
+    "preferred_contact_time": _l("方便联系时间"), "notes": _l("备注"), "phones": _l("电话"),
+    "units": _l("房屋"), "created": _l("建档"), "imported": _l("导入建档"), "merged": _l("合并档案"),
+    "contact_time": _l("方便联系时间"),
+}
+IMPORT_OUTCOME = {"created": _l("新建"), "updated": _l("更新"), "unchanged": _l("无变化"),
+                  "refused": _l("拒绝")}
 
 # ---- visitors ------------------------------------------------------------------------------------------
 
@@ -468,4 +500,6 @@ FOR_TEMPLATES = MappingProxyType({
     "job_health": JOB_HEALTH, "audit_action": AUDIT_ACTION, "audit_object": AUDIT_OBJECT,
     "procedure": PROCEDURE, "channel": CHANNEL, "message_status": MESSAGE_STATUS,
     "message_kind": MESSAGE_KIND,
+    "relation": RELATION, "unit_status": UNIT_STATUS, "phone_use": PHONE_USE,
+    "visit_kind": VISIT_KIND, "profile_field": PROFILE_FIELD, "import_outcome": IMPORT_OUTCOME,
 })

@@ -345,6 +345,9 @@ def test_the_switchboard_door_survives_arbitrary_bodies(app, client):
 STORES_NOTHING_TO_SHOW = ("logout", "delete", "revoke", "set_language")
 #: Forms with free text that the world's state refuses however they are filled in, and why.
 REFUSED_WHEN_FILLED = {
+    "register.add_phone:/register/people/<int:person_id>/phones": "markup in the number is no phone number",
+    "register.add_unit:/register/people/<int:person_id>/units": "markup in the unit names no unit",
+    "register.new_person:/register/people/new": "markup in the number or the unit names neither",
     "rotation.assist:/rotation/assist": "no customer group has been received today",
     "rotation.make_up:/rotation/make-up": "nobody missed a turn on company business",
     "rotation.reassign:/rotation/reassign": "no customer group has been received today",
@@ -365,6 +368,8 @@ NOT_ON_A_PAGE = {
     "hotline.dial:/hotline/dial": "its button shows only while a switch's connector is connected",
     "hotline.phrase:/hotline/calls/<int:call_id>/phrase":
         "its buttons post the record form there by formaction, which html_support does not follow",
+    "register.prefer_phone:/register/people/<int:person_id>/phones/<int:number_id>/prefer":
+        "on a file with a second number only",
     "visitors.case_study:/visitors/incidents/<int:incident_id>/case-study": "once the incident is closed",
     "visitors.file_report:/visitors/incidents/<int:incident_id>/report": "once the incident is closed",
     "messages.retry:/admin/messages/<int:message_id>/retry": "on a failed message only (the world has none)",

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from kiosk import create_app
 from kiosk.extensions import db
 from kiosk.models.property import Owner
-from kiosk.services import hotline
+from kiosk.services import register
 from tests.web.hotline_support import add_owner
 
 BEFORE = "396e37eed9eb"  # the revision before the backfill
@@ -40,7 +40,7 @@ def test_a_new_or_renamed_owner_gets_initials_from_the_model(app):
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Owner, owner.id).name_initials == "lgl"
-    assert [o.id for o in hotline.search_owners("lgl")] == [owner.id]
+    assert [o.id for o in register.search("lgl")] == [owner.id]
 
 
 def test_a_caller_saved_from_the_call_screen_gets_initials(client, login_as):

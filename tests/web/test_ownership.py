@@ -370,6 +370,8 @@ SUPERVISORS_BOOK = Shared("the phrase book, the “114” directory and the answ
                           "kept by every supervisor")
 SETTLED_CALL = "the call's agent, or a supervisor; once settled, a supervisor giving a reason"
 ADMIN_SETTING = Shared("an admin setting: admins keep all of them")
+REGISTER = Shared("the owner register is the centre's: every agent and supervisor keeps every owner's "
+                  "file up to date (seed 004 §2 建立并及时更新业主档案库), each change kept in its history")
 
 OWNERS: dict[str, Owned | Shared] = {
     "hotline.answer": Owned("the agent it rings for (or any agent while it rings for nobody)", (answer,)),
@@ -400,6 +402,15 @@ OWNERS: dict[str, Owned | Shared] = {
     "visitors.case_study": Shared("supervisors mark case studies among every incident"),
     "visitors.staff_sign_out": Shared("a visit is the front desk's, not one person's: whoever is at the desk "
                                       "signs a visitor out (seed 001 ch. 2–6)"),
+    "register.profile": REGISTER,
+    "register.add_phone": REGISTER,
+    "register.prefer_phone": REGISTER,
+    "register.remove_phone": REGISTER,
+    "register.add_unit": REGISTER,
+    "register.record_visit": Shared("a visit to a unit is recorded by whoever made it, on the centre's "
+                                    "register"),
+    "register.merge": Shared("merging two files of one person: a supervisor's decision on the centre's "
+                             "register"),
     "visitors.watch_list": Shared("the watch list is one list kept by every supervisor"),
     "visitors.watch_delete": Shared("the watch list is one list kept by every supervisor"),
     "visitors.pairing_code": ADMIN_SETTING,

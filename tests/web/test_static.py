@@ -32,10 +32,12 @@ def test_a_static_url_carries_the_hash_of_its_file(app):
 
 
 def test_nginx_refuses_the_bodies_the_app_refuses():
-    """deploy/nginx/kiosk.conf's client_max_body_size: the app's limit, and the asset record's photos."""
+    """deploy/nginx/kiosk.conf's client_max_body_size: the app's limit, the asset record's photos and the
+    register's import."""
     import re
 
     from kiosk.blueprints.model_home_tablet import ASSET_POST_BYTES
+    from kiosk.blueprints.register import IMPORT_POST_BYTES
     from kiosk.config import Defaults
 
     mib = 1024 * 1024
@@ -43,3 +45,4 @@ def test_nginx_refuses_the_bodies_the_app_refuses():
         "deploy/nginx/kiosk.conf").read_text())]
     assert sizes[0] == Defaults.MAX_CONTENT_LENGTH
     assert ASSET_POST_BYTES <= sizes[1] < ASSET_POST_BYTES + mib
+    assert IMPORT_POST_BYTES <= sizes[2] < IMPORT_POST_BYTES + mib

@@ -9,12 +9,14 @@ from datetime import datetime
 from sqlalchemy import Select, and_, func, literal_column, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
+from kiosk.clock import SHANGHAI
 from kiosk.domain import kpi as rules
 from kiosk.domain.kpi import Period
 from kiosk.extensions import db
 from kiosk.models.callbacks import Callback, CallbackKind
 from kiosk.models.calls import Call
-from kiosk.models.property import Building, Owner, Project, Unit
+from kiosk.models.coverage import UnitVisit
+from kiosk.models.property import Building, Owner, Project, Unit, UnitMember
 from kiosk.models.tasks import TaskSlip
 from kiosk.models.visits import Incident
 from kiosk.services.kpi.conditions import (
@@ -179,26 +181,52 @@ def owner_visits_where() -> list[ColumnElement]:
     return [CALLBACK_MET, Callback.kind == CallbackKind.PERIODIC.value, Owner.unit_id.is_not(None)]
 
 
+def _unit_home(statement: Select) -> Select:
+    """From a row keyed by a unit (a member, a visit) to its building and project."""
+    return (statement.outerjoin(Building, Building.id == Unit.building_id)
+            .outerjoin(Project, Project.id == Building.project_id))
+
+
+def _local_day(moment: datetime):
+    return moment.astimezone(SHANGHAI).date()
+
+
 def visit_counts(windows: list[tuple[datetime, datetime]], grouping: Grouping = TOTAL) -> list[dict]:
-    """Reached owner callbacks in each (possibly overlapping) window: ``[{key: {"visits": n}}, ...]``."""
+    """Visits in each (possibly overlapping) window: ``[{key: {"visits": n}}, ...]``. A visit is a reached
+    periodic owner callback or a visit to a unit recorded in the register (上门走访 / 电话回访 / 座谈)."""
     measures = {f"w{i}": counted(and_(Callback.done_at >= s, Callback.done_at < e))
                 for i, (s, e) in enumerate(windows)}
     span = within(Callback.done_at, min(s for s, _ in windows), max(e for _, e in windows))
     key, name, join = grouping
     visited = then(visited_owner, join)
     found = _grouped(measures, (key, name, visited), Callback, [*owner_visits_where(), *span])
-    return [{k: {"visits": values[f"w{i}"], **({"name": values["name"]} if "name" in values else {})}
-             for k, values in found.items()} for i in range(len(windows))]
+    days = [(_local_day(s), _local_day(e)) for s, e in windows]
+    recorded = _grouped({f"w{i}": counted(and_(UnitVisit.on_date >= s, UnitVisit.on_date < e))
+                         for i, (s, e) in enumerate(days)},
+                        (key, name, lambda st: _unit_home(st.join(Unit, Unit.id == UnitVisit.unit_id))),
+                        UnitVisit, [UnitVisit.on_date >= min(s for s, _ in days),
+                                    UnitVisit.on_date < max(e for _, e in days)])
+    out = []
+    for i in range(len(windows)):
+        window = {}
+        for part in (found, recorded):
+            for k, values in part.items():
+                entry = window.setdefault(k, {"visits": 0, **({"name": values["name"]} if "name" in values
+                                                                 else {})})
+                entry["visits"] += values[f"w{i}"] or 0
+        out.append(window)
+    return out
 
 
 def household_counts(grouping: Grouping = TOTAL) -> dict:
-    """Homes with an owner on file, in total (key 0) or per project."""
+    """Homes with somebody on file in the register (owner, co-owner, tenant or household member), in total
+    (key 0) or per project."""
     key, name, _ = grouping
-    return _grouped({"households": func.count(func.distinct(Owner.unit_id))}, (key, name, lambda s: s.join(
-        Unit, Unit.id == Owner.unit_id).join(Building, Building.id == Unit.building_id).outerjoin(
-        Project, Project.id == Building.project_id)), Owner, [])
+    return _grouped({"households": func.count(func.distinct(UnitMember.unit_id))},
+                    (key, name, lambda s: _unit_home(s.join(Unit, Unit.id == UnitMember.unit_id))),
+                    UnitMember, [])
 
 
 def profile_counts(grouping: Grouping) -> dict:
     measures = {"complete": counted(PROFILE_COMPLETE), "owners": func.count(Owner.id)}
-    return _grouped(measures, grouping, Owner, [])
+    return _grouped(measures, grouping, Owner, [Owner.merged_into_id.is_(None)])
