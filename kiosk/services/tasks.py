@@ -581,8 +581,9 @@ def schedule_periodic_callbacks(now: datetime) -> int:
         added = 0
         if values:
             statement = dialect_insert(Callback).values(values).on_conflict_do_nothing(
-                index_elements=[Callback.property_owner_id], index_where=Callback.status == "pending")
-            added = db.session.execute(statement).rowcount
+                index_elements=[Callback.property_owner_id], index_where=Callback.status == "pending",
+            ).returning(Callback.id)  # the rows really added (psycopg reports no row count for this insert)
+            added = len(db.session.execute(statement).all())
     return added
 
 
