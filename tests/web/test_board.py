@@ -161,7 +161,8 @@ def test_schedule_callbacks_monthly_in_the_first_year_quarterly_after_and_idempo
         added.append(result.output)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Callback.id))) == 2
-    assert added == ["Periodic callbacks scheduled: 2.\n", "Periodic callbacks scheduled: 0.\n"]  # the count it reports is the rows it added, on every database
+    # the count it reports is the rows it added, on every database
+    assert added == ["Periodic callbacks scheduled: 2.\n", "Periodic callbacks scheduled: 0.\n"]
     young_callback = db.session.scalar(select(Callback).where(Callback.property_owner_id == young.id))
     # Due today: the monthly callbacks since delivery are overdue and nothing was recorded.
     assert young_callback.due_at.date() <= today.date() + timedelta(days=1)
