@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := kiosk
 
-.PHONY: run test install install-test chromium nginx translations lint serve-prod check-deploy vendor
+.PHONY: run test install install-test chromium nginx translations lint serve-prod check-deploy vendor bench wrk
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -77,3 +77,15 @@ vendor:
 	rm -rf kiosk/static/vendor/lucide && mkdir -p kiosk/static/vendor/lucide
 	for icon in $(LUCIDE_ICONS); do cp node_modules/lucide-static/icons/$$icon.svg kiosk/static/vendor/lucide/; done
 	cp node_modules/lucide-static/LICENSE kiosk/static/vendor/lucide/LICENSE
+
+# The speed figures (README "Speed"): Debian's wrk drives gunicorn on SQLite, then on PostgreSQL
+# (BENCH_DATABASE_URL: its name prefixes the bench's own databases; the data is cached between runs).
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/kiosk_bench
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk for the benchmarks"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: install-test wrk
+	$(PY) bench/speed.py
+	$(PY) bench/speed.py --database-url $(BENCH_DATABASE_URL)

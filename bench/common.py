@@ -56,12 +56,14 @@ def env(url: str) -> dict:
 @contextmanager
 def fresh_database(url: str) -> Iterator:
     """A connection, in a transaction, to a database freshly built through the migrations (a PostgreSQL
-    database's public schema is DROPPED first). Committed on exit, then ANALYZEd on PostgreSQL."""
+    database's public schema is DROPPED first). Committed on exit, then ANALYZEd (the planners choose
+    the board's partial indexes from the statistics)."""
     os.environ.update(env(url))
     from flask_migrate import upgrade
     from sqlalchemy import text
 
     from kiosk import create_app
+    from kiosk.database import analyze
     from kiosk.extensions import db
 
     app = create_app()
@@ -75,9 +77,8 @@ def fresh_database(url: str) -> Iterator:
         upgrade()
         with db.engine.begin() as connection:
             yield connection
-        if postgres:
-            with db.engine.begin() as connection:
-                connection.execute(text("ANALYZE"))
+        with db.engine.begin() as connection:
+            analyze(connection)
         db.engine.dispose()
 
 
@@ -152,6 +153,41 @@ def stop_server(server: subprocess.Popen) -> None:
         server.wait(timeout=10)
 
 
+def workers_of(master: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(pid) for pid in children]
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(master: int) -> float:
+    """CPU time of gunicorn so far: master and live workers, and the workers it has reaped (killed ones)."""
+    total = 0
+    for pid in [master, *workers_of(master)]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
+        total += utime + stime + (cutime + cstime if pid == master else 0)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+#: The gunicorn master's process id for each port ``gunicorn()`` serves on.
+SERVERS: dict[int, int] = {}
+
+
 @contextmanager
 def gunicorn(url: str, workers: int = 2) -> Iterator[int]:
     """gunicorn serving ``bench_app()`` on 127.0.0.1 and a free port (yielded); stopped on exit."""
@@ -160,6 +196,7 @@ def gunicorn(url: str, workers: int = 2) -> Iterator[int]:
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{HOST}:{port}", "--timeout", "300",
          "--log-level", "warning", "bench.common:bench_app()"], cwd=ROOT, env=env(url),
         start_new_session=True)
+    SERVERS[port] = server.pid
     try:
         deadline = time.time() + 60
         while True:
@@ -173,6 +210,7 @@ def gunicorn(url: str, workers: int = 2) -> Iterator[int]:
             time.sleep(0.2)
         yield port
     finally:
+        SERVERS.pop(port, None)
         stop_server(server)
 
 

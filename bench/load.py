@@ -66,7 +66,7 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import HOST, free_port, stop_server  # noqa: E402
+from bench.common import HOST, cpu_seconds, free_port, rss_kib, stop_server, workers_of  # noqa: E402
 from bench.yeardata import SURNAMES  # noqa: E402
 from tests.html_support import csrf_token, read_page  # noqa: E402
 
@@ -623,37 +623,6 @@ def start_server(url: str, workers: int, logs: Path) -> tuple[subprocess.Popen, 
         time.sleep(0.3)
     stop_server(server)
     raise RuntimeError("gunicorn did not start; see " + str(logs / "error.log"))
-
-
-def workers_of(master: int) -> list[int]:
-    try:
-        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    except OSError:
-        return []
-    return [int(pid) for pid in children]
-
-
-def cpu_seconds(master: int) -> float:
-    """CPU time of gunicorn so far: master and live workers, and the workers it has reaped (killed ones)."""
-    total = 0
-    for pid in [master, *workers_of(master)]:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
-        total += utime + stime + (cutime + cstime if pid == master else 0)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     htmx.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    login_manager.init_app(app, add_context_processor=False)  # ours is lazy (kiosk.web.templating)
     with app.app_context():
         configure_engine(db.engine)
     app.teardown_appcontext(end_session)  # registered after db.init_app's, so it runs first

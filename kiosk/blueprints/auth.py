@@ -37,7 +37,7 @@ def login():
             else:
                 session.clear()
                 login_user(result.user)
-                mark_signed_in()
+                mark_signed_in(result.user)
                 target = local_path(request.args.get("next")) or url_for(home_endpoint(result.user))
                 return see_other(target)
     response = render("auth/login.html", "login_form", form=form, status=status)
@@ -74,7 +74,7 @@ def password():
             user = current_user._get_current_object()
             accounts.change_password(user, form.new.data)
             login_user(user)  # this session carries the new token; all others end
-            mark_signed_in()
+            mark_signed_in(user)
             flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return see_other(url_for(home_endpoint(current_user)))
     return render("auth/password.html", "password_form", form=form, status=status)

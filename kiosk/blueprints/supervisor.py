@@ -13,10 +13,11 @@ from kiosk.domain.masking import mask_phone
 from kiosk.forms.fields import row_id_or_none
 from kiosk.forms.tasks import action_forms
 from kiosk.models.people import Role
-from kiosk.services import board, directory, tasks
+from kiosk.services import board, tasks
 from kiosk.web.access import roles
 from kiosk.web.rendering import etag_response, render, wants_fragment
 from kiosk.web.security import passive
+from kiosk.web.sessions import checks_session, confirm_session, pending_user_id
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
@@ -36,8 +37,7 @@ def _panel_data(name: str, now) -> dict:
 
 def _board(template_wall: bool, block: str | None = None):
     now = utcnow()
-    context = {"now": now, "wall": template_wall, "departments": directory.active_departments(),
-               "selected": None, "forms": {}}
+    context = {"now": now, "wall": template_wall, "selected": None, "forms": {}}
     if not (block and wants_fragment()):  # the actions beside the panels alone need no panel data
         for name in board.PANELS:
             if name in board.WALL_ONLY and not template_wall:
@@ -66,17 +66,21 @@ def wall():
 @bp.route("/panels/<name>")
 @roles(Role.SUPERVISOR)
 @passive
+@checks_session
 def panel(name: str):
     if name not in board.PANELS:
         abort(404)
     if not wants_fragment():
         return redirect(url_for("supervisor.board_page"))
     now = utcnow()
+    version, stored_session = board.panel_version(name, now, session_of=pending_user_id())
+    refused = confirm_session(stored_session)
+    if refused is not None:
+        return refused
 
     def produce():
-        context = {"now": now, "wall": request.args.get("wall") == "1",
-                   "departments": directory.active_departments() if name == "unassigned" else []}
+        context = {"now": now, "wall": request.args.get("wall") == "1"}
         context.update(_panel_data(name, now))
         return render("supervisor/board.html", f"panel_{name}", **context)
 
-    return etag_response(f"{name}-{board.panel_version(name, now)}", produce)
+    return etag_response(f"{name}-{version}", produce)

@@ -42,6 +42,10 @@ def mask_phone(text: str) -> str:
     shows as ``138****5678`` too). Anything else keeps first 3 / last 4 digits with one star per hidden
     digit when it has at least 8 digits; shorter strings are starred entirely (too little to hide a part).
     """
+    if len(text) == 11 and text.isascii() and text.isdigit() and text[0] == "1":
+        # The stored form of a mobile (or 11 digits that are none): masked alike, with no parsing (a
+        # board shows dozens at a time).
+        return text[:3] + MASK * 4 + text[-4:]
     mobile = normalise_mobile(text)
     digits = mobile or "".join(ch for ch in text if ch.isdigit())
     if len(digits) < 8:

@@ -10,21 +10,37 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kiosk.domain.hotline import CallState
 from kiosk.extensions import db
 from kiosk.models.callbacks import Callback
 from kiosk.models.people import Department, User
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Owner
-from kiosk.models.types import UTCDateTime
+from kiosk.models.types import UTCDateTime, literal_in, partial_index
+
+#: A call ringing or in progress, in the order of the partial index.
+LIVE_STATES = tuple(sorted((CallState.RINGING.value, CallState.ANSWERED.value)))
 
 
 class Call(db.Model):
     __tablename__ = "calls"
     __table_args__ = (
         Index("ix_calls_state_agent_id", "state", "agent_id"),
+        # The board's version of the live calls (count, newest, sum of versions) from this index alone.
+        partial_index("ix_calls_live", "state", LIVE_STATES, "id", "version"),
         Index("ix_calls_caller_number", "caller_number"),
         # The KPIs count calls by period: this index covers every column they read, so a year of calls is
         # counted from the index alone (kiosk.services.kpi).
@@ -90,6 +106,11 @@ class Call(db.Model):
     def party_number(self) -> str:
         """The caller's number on an inbound call, the number dialled on an outbound one."""
         return self.caller_number if self.direction == "in" else self.called_number
+
+
+def live_call() -> ColumnElement[bool]:
+    """The call rings or is in progress, as the board's partial index reads it."""
+    return literal_in(Call.state, LIVE_STATES)
 
 
 class CallEvent(db.Model):

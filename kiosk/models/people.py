@@ -9,7 +9,7 @@ from functools import cache
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -94,6 +94,10 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Raised whenever what a signed session carries about its user changes (the session token, whether
+    # the account is active, its roles): each request compares this one column with the session's copy
+    # instead of loading the user (kiosk.web.security).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     department: Mapped[Department | None] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -129,3 +133,17 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+
+#: What a signed session holds about its user besides the id: a change to any of these ends or refreshes it.
+SESSION_FIELDS = ("session_token", "active", "role_rows")
+
+
+@event.listens_for(User, "before_update")
+def _raise_session_version(_mapper, _connection, user: User) -> None:
+    """Every write that changes a session's token, the account's activity or its roles raises the session
+    version in the same UPDATE, so the next request of every open session sees it (one place, so no
+    service can forget it)."""
+    state = inspect(user)
+    if any(state.attrs[name].history.has_changes() for name in SESSION_FIELDS):
+        user.session_version = (user.session_version or 1) + 1

@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kiosk.domain import slip_lifecycle as lifecycle
 from kiosk.domain.slip_lifecycle import Status as SlipStatus
 from kiosk.extensions import db
 from kiosk.models.people import Department, User
-from kiosk.models.types import UTCDateTime
+from kiosk.models.types import UTCDateTime, literal_in, partial_index
 
 
 class SlipSource(StrEnum):
@@ -25,9 +26,21 @@ class SlipSource(StrEnum):
     STAFF = "staff"
 
 
+#: The statuses the board's panels filter by, each list in one order (the partial indexes' and the queries').
+OPEN_VALUES = tuple(sorted(s.value for s in lifecycle.OPEN))
+RUNNING_VALUES = tuple(sorted(s.value for s in lifecycle.CLOCK_RUNNING))
+UNASSIGNED_VALUES = tuple(sorted((SlipStatus.NEW.value, SlipStatus.REJECTED.value)))
+
+
 class TaskSlip(db.Model):
     __tablename__ = "task_slips"
     __table_args__ = (
+        # The board reads only the slips still open, from these (bounded however many the years close):
+        # unassigned and running ones by deadline, open ones by department (covering, for the counts).
+        partial_index("ix_task_slips_unassigned_due", "status", UNASSIGNED_VALUES, "due_at"),
+        partial_index("ix_task_slips_running_due", "status", RUNNING_VALUES, "due_at", "warn_at"),
+        partial_index("ix_task_slips_open_department", "status", OPEN_VALUES,
+                      "department_id", "status", "due_at", "warn_at"),
         Index("ix_task_slips_status_due_at", "status", "due_at"),
         Index("ix_task_slips_department_status", "department_id", "status"),
         # A caller's slips, for their file and the call screen (kiosk.services.customer_file).
@@ -73,6 +86,11 @@ class TaskSlip(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+
+def status_among(values: tuple[str, ...]) -> ColumnElement[bool]:
+    """``status IN (…)`` as the board's partial indexes read it (one of the lists above)."""
+    return literal_in(TaskSlip.status, values)
 
 
 class TaskEvent(db.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Time
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Time, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.extensions import db
@@ -112,10 +112,22 @@ class WatchPerson(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+INCIDENT_OPEN = text("closed_at IS NULL")
+INCIDENT_REPORT_DUE = text("closed_at IS NOT NULL AND report_filed_at IS NULL")
+
+
 class Incident(db.Model):
     """An office incident (突发事件, class A/B/C) or a watch-list alert raised by a sign-in."""
 
     __tablename__ = "incidents"
+    __table_args__ = (
+        # The board reads the open incidents and the reports still due from these alone, however many
+        # the years closed and reported.
+        Index("ix_incidents_open", "acknowledged_at", "opened_at",
+              sqlite_where=INCIDENT_OPEN, postgresql_where=INCIDENT_OPEN),
+        Index("ix_incidents_report_due", "report_due_at",
+              sqlite_where=INCIDENT_REPORT_DUE, postgresql_where=INCIDENT_REPORT_DUE),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), unique=True)

@@ -163,6 +163,12 @@ def change_password(user: User, new_password: str) -> None:
         user.rotate_session_token()
 
 
+def session_version_of(user_id):
+    """The account's session version as a column for a request's one statement (NULL: no such account);
+    a look-up of the primary key (``kiosk.web.sessions``). ``user_id``: an id, or a bound parameter."""
+    return select(User.session_version).where(User.id == user_id).scalar_subquery()
+
+
 def get_user(user_id: int | None) -> User | None:
     """The account with this id; None for none chosen or a stale id."""
     return db.session.get(User, user_id) if user_id else None

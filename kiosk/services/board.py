@@ -1,19 +1,20 @@
 """What the supervisor board shows, panel by panel, and the cheap version check each panel polls.
 
-Every poll asks its panel's version first (``panel_version``); same version → 304 without rendering.
+Every poll asks its panel's version first (``panel_version``: one statement of index look-ups, which also
+brings the session version of the user asking, ``kiosk.web.sessions``); same version → 304 without rendering.
 
 * Task slips (``board_version``, one statement of three index look-ups): the newest audit event, the next
   moment a slip turns near due and the next deadline of a running slip. Any change to a slip writes an
   event; when time passes one of those moments, the next one takes its place. (Counting the near-due and
   overdue slips would do too, but reads as many index entries as there are overdue slips; these read a
   few whatever the backlog.)
-* Calls (``calls_version``): the id and row version of each call ringing or in progress (an indexed
-  look-up of a handful of rows; every change to a call bumps its version). Agents add their states'
-  count and newest change. The timers on these panels tick in the browser from the answer or ring time,
-  so time passing alone never changes the version.
-* Incidents (``incidents_version``): the newest opening, acknowledgement, closing and report filed, and
-  how many reports are overdue now.
-* Visitors on site (``visitors_version``): how many visits are open and the newest of them (a sign-in
+* Calls (``_calls_version``): how many calls ring or are in progress, the newest and the sum of their
+  row versions (an indexed look-up of a handful of rows; every change to a call bumps its version).
+  Agents add their states' count and newest change. The timers on these panels tick in the browser
+  from the answer or ring time, so time passing alone never changes the version.
+* Incidents (``_incidents_version``): the newest incident, how many are open and acknowledged, how many
+  reports are due and how many of them overdue now.
+* Visitors on site (``_visitors_version``): how many visits are open and the newest of them (a sign-in
   raises the newest id, a sign-out lowers the count), over the on-site index.
 """
 
@@ -22,11 +23,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Integer, and_, bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from kiosk.clock import SHANGHAI, local
+from kiosk.database import read_alone
 from kiosk.domain.call_timer import (
     CALL_LIMIT_SECONDS,
     CALL_TIMER,
@@ -37,60 +40,94 @@ from kiosk.domain.call_timer import (
 from kiosk.domain.hotline import AgentStatus, CallState
 from kiosk.domain.wallboard import Headline, headline_colour
 from kiosk.extensions import db
-from kiosk.models.calls import AgentState, Call
+from kiosk.models.calls import AgentState, Call, live_call
 from kiosk.models.people import Department, User
-from kiosk.models.tasks import TaskEvent, TaskSlip
+from kiosk.models.tasks import (
+    OPEN_VALUES,
+    RUNNING_VALUES,
+    UNASSIGNED_VALUES,
+    TaskEvent,
+    TaskSlip,
+    status_among,
+)
+from kiosk.models.types import UTCDateTime
 from kiosk.models.visits import Incident, Visit
-from kiosk.services import hotline, switch
-from kiosk.services.tasks import OPEN_VALUES, RUNNING_VALUES, near_due_condition, overdue_condition
+from kiosk.services import accounts, hotline, switch
+from kiosk.services.tasks import near_due_condition, overdue_condition
+
+#: The moment a panel is read and the user whose session version comes with a poll's version, bound at
+#: each request: the board's statements are built once (building one and its cache key anew took as long
+#: as running it). A call answered before ``over_since`` has passed three minutes; a switch connector not
+#: heard of since ``stale_before`` is shown as stale.
+_NOW = bindparam("now", type_=UTCDateTime())
+_OVER_SINCE = bindparam("over_since", type_=UTCDateTime())
+_STALE_BEFORE = bindparam("stale_before", type_=UTCDateTime())
+_USER = bindparam("session_of", type_=Integer())
+_LIMIT = bindparam("limit", type_=Integer())
 
 #: In the order the laptop page shows them (the wallboard places them in its own grid).
 PANELS = ("agents", "live_calls", "ringing", "unassigned", "overdue", "near_due", "incidents", "visitors",
           "by_department", "activity", "switch", "headlines")
 #: Panels only the wallboard shows.
 WALL_ONLY = ("headlines",)
-UNASSIGNED = ("new", "rejected")
-LIVE_CALL_STATES = (CallState.RINGING.value, CallState.ANSWERED.value)
 
 
-def board_version(now: datetime) -> str:
+def _slips_version(now) -> list:
     newest = select(func.max(TaskEvent.id)).scalar_subquery()
     # Any slip's next warning (a finished slip's costs one needless render): one step along warn_at's index.
     next_warning = select(func.min(TaskSlip.warn_at)).where(TaskSlip.warn_at >= now).scalar_subquery()
     next_deadline = (select(func.min(TaskSlip.due_at))
-                     .where(TaskSlip.status.in_(RUNNING_VALUES), TaskSlip.due_at >= now).scalar_subquery())
-    row = db.session.execute(select(newest, next_warning, next_deadline)).one()
-    return _digest("|".join(str(value or 0) for value in row))
+                     .where(status_among(RUNNING_VALUES), TaskSlip.due_at >= now).scalar_subquery())
+    return [newest, next_warning, next_deadline]
 
 
-def _slips(condition, order, limit: int) -> list[TaskSlip]:
-    statement = (select(TaskSlip).where(condition).order_by(order, TaskSlip.id).limit(limit)
-                 .options(joinedload(TaskSlip.department), joinedload(TaskSlip.assignee)))
-    return list(db.session.scalars(statement))
+def board_version(now: datetime) -> str:
+    return panel_version("unassigned", now)[0]
+
+
+@cache
+def _slips_statement(kind: str):
+    """The first slips by deadline of one panel, along a partial index of the board (kiosk.models.tasks)."""
+    condition = {"unassigned": lambda: status_among(UNASSIGNED_VALUES),
+                 "near_due": lambda: near_due_condition(_NOW),
+                 "overdue": lambda: overdue_condition(_NOW)}[kind]()
+    return (select(TaskSlip).where(condition).order_by(TaskSlip.due_at, TaskSlip.id).limit(_LIMIT)
+            .options(joinedload(TaskSlip.department), joinedload(TaskSlip.assignee)))
+
+
+def _slips(kind: str, now: datetime | None, limit: int) -> list[TaskSlip]:
+    return list(db.session.scalars(_slips_statement(kind), {"now": now, "limit": limit}))
 
 
 def unassigned(limit: int = 30) -> list[TaskSlip]:
-    return _slips(TaskSlip.status.in_(UNASSIGNED), TaskSlip.due_at, limit)
+    return _slips("unassigned", None, limit)
 
 
 def near_due(now: datetime, limit: int = 30) -> list[TaskSlip]:
-    return _slips(near_due_condition(now), TaskSlip.due_at, limit)
+    return _slips("near_due", now, limit)
 
 
 def overdue(now: datetime, limit: int = 30) -> list[TaskSlip]:
-    return _slips(overdue_condition(now), TaskSlip.due_at, limit)
+    return _slips("overdue", now, limit)
+
+
+@cache
+def _by_department_statement():
+    near = func.sum(case((near_due_condition(_NOW), 1), else_=0))
+    late = func.sum(case((overdue_condition(_NOW), 1), else_=0))
+    counts = (select(TaskSlip.department_id, func.count().label("total"), near.label("near"),
+                     late.label("late"))
+              .where(status_among(OPEN_VALUES), TaskSlip.department_id.is_not(None))
+              .group_by(TaskSlip.department_id).subquery())
+    return (select(Department.name, counts.c.total, counts.c.near, counts.c.late)
+            .join(counts, counts.c.department_id == Department.id)
+            .order_by(counts.c.late.desc(), counts.c.total.desc(), Department.name))
 
 
 def by_department(now: datetime) -> list[tuple[str, int, int, int]]:
-    """(department, open slips, near due, overdue) for every department with open slips."""
-    near = func.sum(case((near_due_condition(now), 1), else_=0))
-    late = func.sum(case((overdue_condition(now), 1), else_=0))
-    rows = db.session.execute(
-        select(Department.name, func.count(TaskSlip.id), near, late)
-        .join(TaskSlip, TaskSlip.department_id == Department.id)
-        .where(TaskSlip.status.in_(OPEN_VALUES))
-        .group_by(Department.name).order_by(late.desc(), func.count(TaskSlip.id).desc())
-    ).all()
+    """(department, open slips, near due, overdue) for every department with open slips: counted along
+    the open slips' covering index, grouped by department id, then named."""
+    rows = db.session.execute(_by_department_statement(), {"now": now}).all()
     return [(name, total, near or 0, late or 0) for name, total, near, late in rows]
 
 
@@ -123,10 +160,21 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
-def calls_version() -> str:
-    rows = db.session.execute(
-        select(Call.id, Call.version).where(Call.state.in_(LIVE_CALL_STATES)).order_by(Call.id)).all()
-    return _digest(",".join(f"{call_id}.{version}" for call_id, version in rows))
+def _joined(values, separator: str = "|") -> str:
+    return separator.join(str(value or 0) for value in values)
+
+
+def _calls_version() -> list:
+    """How many calls ring or are in progress, the newest of them and the sum of their row versions.
+
+    Exact: a call only moves forward (ringing → answered → ended) and a new one has a higher id than
+    any before, so the set changes only by calls leaving (the count falls) or arriving (the newest
+    rises); with the same set, any change to a call raises its version, so the sum. An indexed look-up
+    of the few live calls, whatever the year holds."""
+    live = live_call()
+    return [select(func.count(Call.id)).where(live).scalar_subquery(),
+            select(func.max(Call.id)).where(live).scalar_subquery(),
+            select(func.sum(Call.version)).where(live).scalar_subquery()]
 
 
 def _live_calls() -> list[Call]:
@@ -181,12 +229,18 @@ def agents(now: datetime) -> list[AgentRow]:
 # --- incidents ------------------------------------------------------------------------------------------
 
 
-def incidents_version(now: datetime) -> str:
-    late = func.sum(case(((Incident.report_filed_at.is_(None)) & (Incident.report_due_at < now), 1), else_=0))
-    row = db.session.execute(select(
-        func.count(Incident.id), func.max(Incident.opened_at), func.max(Incident.acknowledged_at),
-        func.max(Incident.closed_at), func.max(Incident.report_filed_at), late)).one()
-    return _digest("|".join(str(value or 0) for value in row))
+def _incidents_version(now) -> list:
+    """The newest incident; how many are open and how many of those acknowledged; how many reports are
+    due and how many of them late now. An incident only moves forward (opened → acknowledged → closed
+    → report filed): any step changes one of these counts, unless a new incident makes up for it, which
+    raises the newest. Counted over the open and unreported ones only (partial indexes)."""
+    still_open = Incident.closed_at.is_(None)
+    due = Incident.closed_at.is_not(None) & Incident.report_filed_at.is_(None)
+    return [select(func.max(Incident.id)).scalar_subquery(),
+            select(func.count(Incident.id)).where(still_open).scalar_subquery(),
+            select(func.count(Incident.acknowledged_at)).where(still_open).scalar_subquery(),
+            select(func.count(Incident.id)).where(due).scalar_subquery(),
+            select(func.count(Incident.id)).where(due, Incident.report_due_at < now).scalar_subquery()]
 
 
 @dataclass(frozen=True)
@@ -211,10 +265,10 @@ def incidents(now: datetime, limit: int = 20) -> IncidentBoard:
 # --- visitors on site -----------------------------------------------------------------------------------
 
 
-def visitors_version() -> str:
-    row = db.session.execute(select(func.count(Visit.id), func.max(Visit.id))
-                             .where(Visit.signed_out_at.is_(None))).one()
-    return "-".join(str(value or 0) for value in row)
+def _visitors_version() -> list:
+    on_site = Visit.signed_out_at.is_(None)
+    return [select(func.count(Visit.id)).where(on_site).scalar_subquery(),
+            select(func.max(Visit.id)).where(on_site).scalar_subquery()]
 
 
 @dataclass(frozen=True)
@@ -258,17 +312,17 @@ def _start_of_day(now: datetime) -> datetime:
     return datetime.combine(local(now).date(), time(0), SHANGHAI).astimezone(UTC)
 
 
-def _talking_too_long(now: datetime):
+def _talking_too_long(answered_before):
+    """Calls in progress answered before ``answered_before`` (now less three minutes)."""
     return and_(Call.state == CallState.ANSWERED.value, Call.disposition.is_(None),
-                Call.answered_at < now - timedelta(seconds=CALL_LIMIT_SECONDS))
+                Call.answered_at < answered_before)
 
 
-def headlines_version(now: datetime) -> str:
+def _headlines_version() -> list:
     """Any change a headline number shows: calls (and a live call passing three minutes), slips,
-    incidents, visitors, and the day."""
-    over = db.session.scalar(select(func.count(Call.id)).where(_talking_too_long(now)))
-    return _digest("|".join((calls_version(), str(over), board_version(now), incidents_version(now),
-                             visitors_version(), local(now).date().isoformat())))
+    incidents and visitors (the day is added by ``panel_version``)."""
+    over = select(func.count(Call.id)).where(_talking_too_long(_OVER_SINCE)).scalar_subquery()
+    return [*_calls_version(), over, *_slips_version(_NOW), *_incidents_version(_NOW), *_visitors_version()]
 
 
 def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds: Thresholds
@@ -281,7 +335,8 @@ def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds:
                func.sum(case((Call.ring_seconds <= ring_target_seconds, 1), else_=0)),
                func.sum(case((Call.talk_seconds > CALL_LIMIT_SECONDS, 1), else_=0)))
         .where(Call.direction == "in", Call.answered_at >= today)).one()
-    over_now = db.session.scalar(select(func.count(Call.id)).where(_talking_too_long(now)))
+    over_now = db.session.scalar(select(func.count(Call.id)).where(
+        _talking_too_long(now - timedelta(seconds=CALL_LIMIT_SECONDS))))
     overdue_count = db.session.scalar(select(func.count(TaskSlip.id)).where(overdue_condition(now)))
     open_incidents = db.session.scalar(select(func.count(Incident.id)).where(Incident.closed_at.is_(None)))
     people = db.session.scalar(select(func.coalesce(func.sum(Visit.party_size), 0))
@@ -305,18 +360,34 @@ def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds:
 # --- the panels -----------------------------------------------------------------------------------------
 
 
-def panel_version(name: str, now: datetime) -> str:
-    """The version a poll of this panel compares with the ETag it holds."""
-    versions = {
-        "agents": lambda: f"{hotline.agents_version()}-{calls_version()}",
-        "live_calls": calls_version,
-        "ringing": calls_version,
-        "incidents": lambda: incidents_version(now),
-        "visitors": visitors_version,
-        "switch": switch.connectors_version,
-        "headlines": lambda: headlines_version(now),
-    }
-    return versions.get(name, lambda: board_version(now))()
+@cache
+def _version_statement(name: str, with_session: bool):
+    """One statement per panel, built once: a poll only binds the moments and the user."""
+    columns = {
+        "agents": lambda: [*hotline.agents_version_columns(), *_calls_version()],
+        "live_calls": _calls_version,
+        "ringing": _calls_version,
+        "incidents": lambda: _incidents_version(_NOW),
+        "visitors": _visitors_version,
+        "switch": lambda: switch.connectors_version_columns(_STALE_BEFORE),
+        "headlines": _headlines_version,
+    }.get(name, lambda: _slips_version(_NOW))()
+    if with_session:
+        columns.append(accounts.session_version_of(_USER))
+    return select(*columns)
+
+
+def panel_version(name: str, now: datetime, *, session_of: int | None = None) -> tuple[str, int | None]:
+    """The version a poll of this panel compares with the ETag it holds, in one statement; with
+    ``session_of``, that user's session version from the same statement (``kiosk.web.sessions``).
+    The wallboard's headlines count "today", so their version carries the day too."""
+    with_session = session_of is not None
+    parameters = {"now": now, "session_of": session_of, "stale_before": now - switch.STALE_AFTER,
+                  "over_since": now - timedelta(seconds=CALL_LIMIT_SECONDS)}
+    row = read_alone(_version_statement(name, with_session), parameters)
+    version_row, stored = (row[:-1], row[-1]) if with_session else (row, None)
+    day = local(now).date().isoformat() if name == "headlines" else ""
+    return _digest(f"{name}|{day}|{_joined(version_row)}"), stored
 
 
 def panel_data(name: str, now: datetime, *, ring_target_seconds: float,

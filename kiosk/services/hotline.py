@@ -839,11 +839,15 @@ def agents_board() -> list[tuple[User, AgentState | None]]:
     return [(user, state) for user, state in rows]
 
 
+def agents_version_columns() -> list:
+    """Cheap 'last change' of the agents' panel, as columns for one statement: every state change
+    moves ``since``."""
+    return [select(func.count(AgentState.user_id)).scalar_subquery(),
+            select(func.max(AgentState.since)).scalar_subquery()]
+
+
 def agents_version() -> str:
-    """Cheap 'last change' of the agents' panel: every state change moves ``since``."""
-    count, newest = db.session.execute(
-        select(func.count(AgentState.user_id), func.max(AgentState.since))
-    ).one()
+    count, newest = db.session.execute(select(*agents_version_columns())).one()
     return f"{count}-{newest.timestamp() if newest else 0}"
 
 

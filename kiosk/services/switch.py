@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 
 from kiosk.database import dialect_insert, unit_of_work
 from kiosk.extensions import db
@@ -96,10 +96,19 @@ def connectors(now: datetime) -> list[ConnectorHealth]:
     return [ConnectorHealth(row, row.connected and now - row.updated_at > STALE_AFTER) for row in rows]
 
 
-def connectors_version() -> str:
-    rows = db.session.execute(select(SwitchConnector.pbx_name, SwitchConnector.connected,
-                                     SwitchConnector.reconnects, SwitchConnector.updated_at)).all()
-    return "-".join(f"{name}.{int(up)}.{n}.{at.timestamp():.0f}" for name, up, n, at in rows)
+def connectors_version_columns(stale_before) -> list:
+    """The board's version of the connectors' health, as columns of its one statement: how many
+    connectors, how many connected, their reconnections, the latest and the oldest report, and how many
+    have gone quiet since ``stale_before`` (a connector that dies writes nothing, so time must tell)."""
+    def one(column):
+        return select(column).scalar_subquery()
+
+    return [one(func.count(SwitchConnector.pbx_name)),
+            one(func.sum(case((SwitchConnector.connected.is_(True), 1), else_=0))),
+            one(func.sum(SwitchConnector.reconnects)),
+            one(func.max(SwitchConnector.updated_at)), one(func.min(SwitchConnector.updated_at)),
+            select(func.count(SwitchConnector.pbx_name))
+            .where(SwitchConnector.updated_at < stale_before).scalar_subquery()]
 
 
 def dial_switchboard(now: datetime) -> str | None:

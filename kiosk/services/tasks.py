@@ -34,7 +34,16 @@ from kiosk.models.callbacks import Callback, CallbackKind, CallbackStatus
 from kiosk.models.people import Department, Role, User
 from kiosk.models.property import Building, Owner, Project, Unit, UnitMember
 from kiosk.models.settings import Setting
-from kiosk.models.tasks import SlipCounter, SlipSource, SlipStatus, TaskEvent, TaskSlip
+from kiosk.models.tasks import (
+    OPEN_VALUES,
+    RUNNING_VALUES,
+    SlipCounter,
+    SlipSource,
+    SlipStatus,
+    TaskEvent,
+    TaskSlip,
+    status_among,
+)
 from kiosk.models.visits import Visit
 from kiosk.services import audit, directory, submissions
 from kiosk.services.directory import working_calendar
@@ -192,8 +201,6 @@ def save_policy(policy: DeadlinePolicy, *, now: datetime, retry: CallbackRetryPo
 
 # --- Who the viewer is to a slip ------------------------------------------------------------------
 
-OPEN_VALUES = sorted(s.value for s in lifecycle.OPEN)
-RUNNING_VALUES = sorted(s.value for s in lifecycle.CLOCK_RUNNING)
 #: What a department works on: dispatched to it and not yet resolved.
 WORK_QUEUE = ("dispatched", "accepted", "in_progress", "waiting_on_owner")
 
@@ -606,12 +613,12 @@ def my_callbacks(user: User, limit: int = 200) -> list[Callback]:
 
 def near_due_condition(now: datetime):
     """Running slips (the clock not paused) past their near-due moment and not yet due."""
-    return TaskSlip.status.in_(RUNNING_VALUES) & (TaskSlip.warn_at <= now) & (TaskSlip.due_at >= now)
+    return status_among(RUNNING_VALUES) & (TaskSlip.warn_at <= now) & (TaskSlip.due_at >= now)
 
 
 def overdue_condition(now: datetime):
     """Running slips past their deadline."""
-    return TaskSlip.status.in_(RUNNING_VALUES) & (TaskSlip.due_at < now)
+    return status_among(RUNNING_VALUES) & (TaskSlip.due_at < now)
 
 
 def notify_deadlines(now: datetime) -> tuple[int, int]:

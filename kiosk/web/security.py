@@ -8,12 +8,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, request, session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import logout_user
 
 from kiosk.domain.login_throttle import ThrottlePolicy
 from kiosk.extensions import db, limiter, login_manager
 from kiosk.models.people import User
 from kiosk.services import devices
+from kiosk.web import sessions
 from kiosk.web.access import check_access, login_redirect
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -41,6 +42,7 @@ def load_user(cookie_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.session_token != token:
         return None
+    sessions.remember(user)  # a session signed before a change of roles takes the new ones
     return user
 
 
@@ -60,7 +62,8 @@ def throttle_policy() -> ThrottlePolicy:
     )
 
 
-def mark_signed_in() -> None:
+def mark_signed_in(user: User) -> None:
+    sessions.remember(user)
     now = int(time.time())
     session["login_at"] = now
     session["seen_at"] = now
@@ -105,7 +108,7 @@ def _session_expired() -> bool:
 
 
 def enforce_session_timeouts():
-    if not current_user.is_authenticated:
+    if not sessions.signed_session():
         return None
     if _session_expired():
         logout_user()
@@ -141,7 +144,7 @@ def set_security_headers(response):
     if (
         "Cache-Control" not in headers
         and request.endpoint != "static"
-        and (g.get("no_store") or current_user.is_authenticated)
+        and (g.get("no_store") or sessions.signed_session())
     ):
         # Answers for staff and tablets may show personal data (pages, fragments, exports): never keep
         # them in a browser or proxy cache (ASVS 14.3.2).

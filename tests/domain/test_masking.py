@@ -1,6 +1,8 @@
 """Phone and ID numbers: validated with libraries, never shown in full (DOMAIN.md §1, seed 003 §2(9))."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.domain.masking import is_valid_cn_id, mask_id, mask_personal_numbers, mask_phone, normalise_mobile
 
@@ -118,3 +120,10 @@ def test_log_lines_carry_no_mobile_or_id_number(line, masked):
 ])
 def test_dates_slip_numbers_and_other_digits_stay(line):
     assert mask_personal_numbers(line) == line
+
+
+@given(st.from_regex(r"1\d{10}", fullmatch=True))
+def test_a_stored_mobile_is_masked_as_the_parsed_form_would_be(number):
+    """The stored 11-digit form is masked without parsing it, with the same result."""
+    parsed = normalise_mobile(number) or number
+    assert mask_phone(number) == parsed[:3] + "****" + parsed[-4:]

@@ -57,8 +57,10 @@ def test_the_laptop_board_fills_the_screen_and_tells_where_a_slip_went(superviso
 
     row = page.locator("#panel_unassigned tr.slip-row").first
     number = row.locator("td").first.inner_text()
-    row.get_by_role("combobox").select_option(label="工程部")
-    row.get_by_role("button", name="派单").click()
+    row.get_by_role("link", name="派单").click()  # the dispatch form opens beside the panels
+    actions = page.locator("#board_actions")
+    actions.get_by_label("部门", exact=True).select_option(label="工程部")
+    actions.get_by_role("button", name="派单").click()
     expect(page.locator("#flash")).to_contain_text(f"任务单 {number} 已派单至工程部")
     keep(page, "board-1920-dispatched")
     assert serious_violations(page) == []
@@ -94,7 +96,8 @@ def test_the_wall_reads_from_afar_and_pages_through_long_lists(supervisor, live_
     keep(page, "wall-1920")
     page.clock.run_for(9000)  # the page turns by itself
     expect(panel).to_have_attribute("data-page", "2")
-    assert panel.locator("tbody tr:not([hidden])").first.inner_text() != first_page
+    # waited for, not read once: a poll answered in between swaps the panel in, and wall.js pages it again
+    expect(panel.locator("tbody tr:not([hidden])").first).not_to_have_text(first_page)
     expect(panel.locator(".page-of")).to_have_text(f"第 2/{pages} 页")
     keep(page, "wall-1920-page-2")
     assert serious_violations(page) == []

@@ -51,8 +51,10 @@ def test_new_slip_to_board_to_queue_to_callback_to_closed(browser, live_server, 
 
     row = boss.locator("#panel_unassigned tr", has_text=number)
     expect(row).to_be_visible()  # arrived by polling: no reload
-    row.get_by_label("派往部门").select_option(label="工程部")
-    row.get_by_role("button", name="派单").click()
+    row.get_by_role("link", name="派单").click()  # the dispatch form opens beside the panels
+    actions = boss.locator("#board_actions")
+    actions.get_by_label("部门", exact=True).select_option(label="工程部")
+    actions.get_by_role("button", name="派单").click()
     expect(boss.locator("#panel_unassigned")).not_to_contain_text(number)
 
     item = staff.get_by_role("article", name=number)

@@ -1,0 +1,71 @@
+"""Where one request's time goes: cProfile over the app answering it, in process, signed in as the supervisor.
+
+Run from the repository root, on a database ``bench/speed.py`` left in its cache (or any with the
+supervisor of ``bench/yeardata.py``):
+
+    .venv/bin/python bench/profile_request.py sqlite:////tmp/kiosk-bench-cache/year-100000-….sqlite3 \\
+        /supervisor/panels/unassigned [--poll] [--requests 300] [--top 25]
+
+``--poll`` sends the ETag of the first answer, as the board's poll does (so the answers are 304s).
+It prints the SQL statements of one request, then the functions with the most time (their own and
+everything they called), summed over ``--requests`` requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402  (the repository root is on the path only from here)
+from bench.yeardata import PASSWORD, SUPERVISOR  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database_url")
+    parser.add_argument("path")
+    parser.add_argument("--poll", action="store_true", help="send the ETag of the first answer")
+    parser.add_argument("--page", action="store_true", help="a full page (no HX-Request header)")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    os.environ.update(common.env(args.database_url))
+    from sqlalchemy import event
+
+    from kiosk.extensions import db
+
+    app = common.bench_app()
+    app.config.update(WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    client.post("/auth/login", data={"username": SUPERVISOR, "password": PASSWORD})
+    headers = {} if args.page else {"HX-Request": "true"}
+    first = client.get(args.path, headers=headers)
+    if args.poll:
+        headers["If-None-Match"] = first.headers["ETag"]
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2].split("\n")[0][:140]))
+    answer = client.get(args.path, headers=headers)
+    print(f"{args.path}: {answer.status_code}, {len(answer.data)} bytes, {len(statements)} statements")
+    for statement in statements:
+        print("   ", statement)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(args.requests):
+        client.get(args.path, headers=headers)
+    profiler.disable()
+    stats = pstats.Stats(profiler).sort_stats("cumulative")
+    each = stats.total_tt / args.requests * 1000
+    print(f"\n{args.requests} requests, {each:.2f} ms each under the profiler")
+    stats.print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()

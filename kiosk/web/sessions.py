@@ -1,0 +1,98 @@
+"""Who a signed session says is signed in, and the one cheap check that keeps it honest.
+
+At sign-in the session (signed by ``SECRET_KEY``) takes the user's id and session token (Flask-Login's
+``_user_id``), their roles and their ``session_version``. Any change to the token, the account's activity
+or the roles raises the stored version (``kiosk.models.people``), so comparing that one column with the
+session's copy tells whether the session still stands. A request that uses the user loads it as before
+(``load_user``: token and activity checked, the session's copy refreshed when stale). A view marked
+``@checks_session`` (the board's polls) does not load it at all: the access rule is judged on the
+session's roles, the view adds ``session_version_of`` to its own one statement and calls
+``confirm_session`` with what came back before answering. A revoked session then ends at that very
+request, and a changed one (new roles) is reloaded and judged again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, current_app, g, request, session
+from flask_login import current_user
+
+#: The session's keys: Flask-Login's ``<user id>:<session token>``, and our copy of the version and roles.
+USER_ID, VERSION, ROLES = "_user_id", "sv", "roles"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The signed session's word on who is signed in; not yet checked against the database."""
+
+    user_id: int
+    session_version: int
+    roles: frozenset[str]
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def signed_session() -> bool:
+    """The session claims a signed-in user (valid or not: the database says)."""
+    return USER_ID in session
+
+
+def session_identity() -> Identity | None:
+    """The identity the session carries; None without one (anonymous, or a session signed before it)."""
+    user_id = str(session.get(USER_ID, "")).partition(":")[0]
+    version, roles = session.get(VERSION), session.get(ROLES)
+    if not user_id.isdigit() or not isinstance(version, int) or not isinstance(roles, list):
+        return None
+    return Identity(int(user_id), version, frozenset(str(role) for role in roles))
+
+
+def remember(user) -> None:
+    """Keep the user's session version and roles in the session (at sign-in, and when they changed)."""
+    roles = sorted(user.roles)
+    if session.get(VERSION) != user.session_version or session.get(ROLES) != roles:
+        session[VERSION] = user.session_version
+        session[ROLES] = roles
+
+
+def checks_session(view):
+    """The view checks the session itself, in the statement it runs anyway (``pending_user_id`` and
+    ``confirm_session``); its access rule is judged on the session's roles."""
+    view.checks_session = True
+    return view
+
+
+def defer_check(view, rule) -> bool:
+    """For a ``@checks_session`` view with an identity in the session: admit it on the session's roles
+    (403 otherwise) and leave the check to the view. False: the ordinary way (load the user)."""
+    identity = session_identity() if getattr(view, "checks_session", False) else None
+    if identity is None:
+        return False
+    if not rule.admits_user(identity):
+        abort(403)
+    g.pending_identity = identity
+    return True
+
+
+def pending_user_id() -> int | None:
+    """The user whose session version the view's statement must return (None: already checked)."""
+    identity = g.get("pending_identity")
+    return identity.user_id if identity else None
+
+
+def confirm_session(stored_version: int | None):
+    """After the view's statement: None when the session stands (the same version), else what to answer
+    instead. A changed account is loaded as on any request: a revoked, disabled or re-passworded one is
+    signed out (the login page), one with new roles is judged again on them (403 when they no longer
+    admit it)."""
+    identity = g.pop("pending_identity", None)
+    if identity is None or stored_version == identity.session_version:
+        return None
+    from kiosk.web.access import login_redirect, rule_for_endpoint
+
+    if not current_user.is_authenticated:
+        return login_redirect()
+    if not rule_for_endpoint(current_app, request.endpoint).admits_user(current_user):
+        abort(403)
+    return None

@@ -1,0 +1,137 @@
+"""The session's user comes from the signed session, checked by one column in the poll's own statement:
+an unchanged board poll runs exactly one statement, and a revoked, disabled or re-passworded account,
+or one that lost its role, is refused at its very next poll."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from kiosk.extensions import db
+from kiosk.models.people import Role
+from kiosk.services import accounts
+from tests.web.slips import client_for, make_cast, open_one
+
+POLL = "/supervisor/panels/unassigned"
+
+
+@pytest.fixture
+def cast(app, make_department):
+    return make_cast(make_department)
+
+
+@pytest.fixture
+def boss(app, cast):
+    open_one(cast, dispatched=False)
+    return client_for(app, cast.supervisor)
+
+
+@contextmanager
+def statements():
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.startswith("BEGIN"):  # SQLite's explicit transaction start (kiosk.database)
+            seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def etag_of(client) -> str:
+    first = client.get_htmx(POLL)
+    assert first.status_code == 200
+    return first.headers["ETag"]
+
+
+def poll(client, etag: str):
+    return client.get_htmx(POLL, headers={"If-None-Match": etag})
+
+
+def ended(response) -> bool:
+    """The login page, as htmx is told to open it (the poll swaps nothing)."""
+    return response.status_code == 401 and "/auth/login" in response.headers["HX-Redirect"]
+
+
+@pytest.mark.parametrize("panel", ["agents", "live_calls", "ringing", "unassigned", "overdue", "near_due",
+                                   "incidents", "visitors", "by_department", "activity"])
+def test_an_unchanged_poll_runs_one_statement_the_version_check(boss, panel):
+    path = f"/supervisor/panels/{panel}"
+    etag = boss.get_htmx(path).headers["ETag"]
+    with statements() as seen:
+        answer = boss.get_htmx(path, headers={"If-None-Match": etag})
+    assert answer.status_code == 304
+    assert len(seen) == 1 and "session_version" in seen[0]
+
+
+def test_a_deactivated_account_is_signed_out_at_its_next_poll(boss, cast):
+    etag = etag_of(boss)
+    assert poll(boss, etag).status_code == 304
+    accounts.update_user(cast.supervisor, display_name="陈静", roles=[Role.SUPERVISOR], department=None,
+                         active=False, extension=None, new_password=None)
+    assert ended(poll(boss, etag))
+    assert ended(poll(boss, etag))  # and stays out
+
+
+def test_a_new_password_set_by_the_admin_ends_the_session_at_once(boss, cast):
+    etag = etag_of(boss)
+    accounts.update_user(cast.supervisor, display_name="陈静", roles=[Role.SUPERVISOR], department=None,
+                         active=True, extension=None, new_password="another-pass-2026")
+    assert ended(poll(boss, etag))
+
+
+def test_a_password_changed_elsewhere_ends_this_session(boss, cast):
+    etag = etag_of(boss)
+    accounts.change_password(cast.supervisor, "another-pass-2026")
+    assert ended(poll(boss, etag))
+
+
+def test_signing_out_everywhere_ends_the_polling_session(boss, cast):
+    etag = etag_of(boss)
+    accounts.sign_out_everywhere(cast.supervisor)
+    assert ended(poll(boss, etag))
+
+
+def test_a_supervisor_who_loses_the_role_is_refused_at_the_next_poll(boss, cast):
+    etag = etag_of(boss)
+    accounts.update_user(cast.supervisor, display_name="陈静", roles=[Role.AGENT], department=None,
+                         active=True, extension=None, new_password=None)
+    assert poll(boss, etag).status_code == 403
+    assert boss.get("/supervisor/").status_code == 403
+    assert boss.get("/hotline/").status_code == 200  # still signed in, with the new role
+
+
+def test_a_role_change_that_keeps_access_refreshes_the_session_and_polls_on(boss, cast):
+    etag = etag_of(boss)
+    accounts.update_user(cast.supervisor, display_name="陈静", roles=[Role.SUPERVISOR, Role.AGENT],
+                         department=None, active=True, extension=None, new_password=None)
+    assert poll(boss, etag).status_code == 304  # the account is loaded once and the session refreshed
+    with statements() as seen:
+        assert poll(boss, etag).status_code == 304
+    assert len(seen) == 1
+
+
+def test_an_unrelated_change_to_the_account_keeps_the_session_cheap(boss, cast):
+    etag = etag_of(boss)
+    accounts.update_user(cast.supervisor, display_name="陈静主管", roles=[Role.SUPERVISOR], department=None,
+                         active=True, extension="8001", new_password=None)
+    with statements() as seen:
+        assert poll(boss, etag).status_code == 304
+    assert len(seen) == 1
+
+
+def test_a_session_signed_before_the_session_version_is_checked_the_ordinary_way(boss, cast):
+    etag = etag_of(boss)
+    with boss.session_transaction() as session:
+        del session["sv"], session["roles"]
+    assert poll(boss, etag).status_code == 304
+    with boss.session_transaction() as session:
+        assert session["roles"] == ["supervisor"]  # taken from the account on that request
+    accounts.sign_out_everywhere(cast.supervisor)
+    assert ended(poll(boss, etag))
