@@ -123,3 +123,24 @@ def test_the_version_and_the_session_come_from_one_statement(cast):
     assert stored == cast.supervisor.session_version
     assert board.panel_version("incidents", utcnow(), session_of=10**6)[1] is None  # no such account
     assert db.session.query(Incident).count() == 0
+
+
+def test_a_call_passing_three_minutes_and_a_new_day_change_the_wallboards_headlines(cast):
+    add_call(agent=cast.owner, answered_ago=150)
+    now = utcnow()
+
+    def at(seconds: float) -> str:
+        return board.panel_version("headlines", now + timedelta(seconds=seconds))[0]
+
+    assert at(0) == at(20)  # still under three minutes
+    assert at(0) != at(40)  # the call in progress has passed three minutes
+    assert at(40) != at(40 + 24 * 3600)  # the same numbers on another day
+
+
+def test_a_switch_connector_gone_quiet_changes_the_switch_panel(app):
+    from kiosk.services import switch
+
+    switch.connector_connected("asterisk-1", "10.0.0.5:5038", utcnow(), reconnect=False)
+    now = utcnow()
+    assert version("switch") == board.panel_version("switch", now + timedelta(seconds=30))[0]
+    assert version("switch") != board.panel_version("switch", now + switch.STALE_AFTER * 2)[0]
