@@ -28,21 +28,27 @@ def board_context():
     return {"masked": lambda number: mask_phone(number) if number else ""}
 
 
-def _panel_data(name: str, now) -> dict:
+def _panel_data(name: str, now, wall: bool) -> dict:
     config = current_app.config
     return board.panel_data(name, now, ring_target_seconds=config["THREE_RINGS_SECONDS"],
                             visitors_thresholds=Thresholds(config["WALL_VISITORS_AMBER"],
-                                                           config["WALL_VISITORS_RED"]))
+                                                           config["WALL_VISITORS_RED"]),
+                            list_limit=_list_limit(wall))
+
+
+def _list_limit(wall: bool) -> int:
+    return board.WALL_LIST_LIMIT if wall else board.LIST_LIMIT
 
 
 def _board(template_wall: bool, block: str | None = None):
     now = utcnow()
-    context = {"now": now, "wall": template_wall, "selected": None, "forms": {}}
+    context = {"now": now, "wall": template_wall, "selected": None, "forms": {},
+               "list_limit": _list_limit(template_wall)}
     if not (block and wants_fragment()):  # the actions beside the panels alone need no panel data
         for name in board.PANELS:
             if name in board.WALL_ONLY and not template_wall:
                 continue
-            context.update(_panel_data(name, now))
+            context.update(_panel_data(name, now, template_wall))
     slip_id = row_id_or_none(request.args.get("slip", ""))
     if slip_id is not None:
         selected = tasks.get_slip(slip_id) or abort(404)
@@ -79,8 +85,9 @@ def panel(name: str):
         return refused
 
     def produce():
-        context = {"now": now, "wall": request.args.get("wall") == "1"}
-        context.update(_panel_data(name, now))
+        wall = request.args.get("wall") == "1"
+        context = {"now": now, "wall": wall, "list_limit": _list_limit(wall)}
+        context.update(_panel_data(name, now, wall))
         return render("supervisor/board.html", f"panel_{name}", **context)
 
     return etag_response(f"{name}-{version}", produce)

@@ -70,6 +70,10 @@ PANELS = ("agents", "live_calls", "ringing", "unassigned", "overdue", "near_due"
           "by_department", "activity", "switch", "headlines")
 #: Panels only the wallboard shows.
 WALL_ONLY = ("headlines",)
+#: The most rows a list panel reads: the laptop board shows its first rows (the count says "30+"); the
+#: wallboard pages through them all (``js/wall.js``), up to a bound no service centre reaches.
+LIST_LIMIT = 30
+WALL_LIST_LIMIT = 300
 
 
 def _slips_version(now) -> list:
@@ -391,18 +395,18 @@ def panel_version(name: str, now: datetime, *, session_of: int | None = None) ->
 
 
 def panel_data(name: str, now: datetime, *, ring_target_seconds: float,
-               visitors_thresholds: Thresholds | None = None) -> dict:
+               visitors_thresholds: Thresholds | None = None, list_limit: int = LIST_LIMIT) -> dict:
     producers = {
         "headlines": lambda: headlines(now, ring_target_seconds=ring_target_seconds,
                                        visitors_thresholds=visitors_thresholds),
         "agents": lambda: agents(now),
         "live_calls": lambda: live_calls(now),
         "ringing": lambda: ringing(now, ring_target_seconds),
-        "unassigned": lambda: unassigned(),
-        "near_due": lambda: near_due(now),
-        "overdue": lambda: overdue(now),
+        "unassigned": lambda: unassigned(list_limit),
+        "near_due": lambda: near_due(now, list_limit),
+        "overdue": lambda: overdue(now, list_limit),
         "incidents": lambda: incidents(now),
-        "visitors": lambda: visitors(),
+        "visitors": lambda: visitors(list_limit),
         "by_department": lambda: by_department(now),
         "activity": lambda: recent_activity(),
         "switch": lambda: switch.connectors(now),

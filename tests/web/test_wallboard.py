@@ -108,3 +108,15 @@ def test_a_toast_says_where_a_dispatched_slip_went(boss, cast):
         "dispatch-next": "/supervisor/"})
     page = boss.get("/supervisor/").get_data(as_text=True)
     assert f"任务单 {slip.number} 已派单至工程部。" in page
+
+
+def test_the_wall_pages_through_every_unassigned_slip_where_the_laptop_board_shows_the_first(boss, cast):
+    for _ in range(board.LIST_LIMIT + 5):
+        open_one(cast, dispatched=False, now=NOW - timedelta(days=7))
+    hx = {"HX-Request": "true"}
+    wall = boss.get("/supervisor/panels/unassigned?wall=1", headers=hx).get_data(as_text=True)
+    laptop = boss.get("/supervisor/panels/unassigned", headers=hx).get_data(as_text=True)
+    assert wall.count('class="slip-row') == board.LIST_LIMIT + 5  # none cut: wall.js pages them
+    assert f'<span class="count">{board.LIST_LIMIT + 5}</span>' in wall
+    assert laptop.count('class="slip-row') == board.LIST_LIMIT
+    assert f'<span class="count">{board.LIST_LIMIT}+</span>' in laptop  # more than it shows
