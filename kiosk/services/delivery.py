@@ -490,13 +490,7 @@ def remind_buyers(now: datetime) -> int:
         reminder, file = item.reminder, item.file
         purpose, what = _REMINDER_SMS[reminder.step]
         with unit_of_work():
-            first = db.session.execute(
-                dialect_insert(MessageKey)
-                .values(key=f"buyer-reminder-{reminder.id}", created_at=now)
-                .on_conflict_do_nothing()
-                .returning(MessageKey.key)
-            ).first()
-            if first is None:
+            if not outbox.first_time(f"buyer-reminder-{reminder.id}", now):
                 continue
             link = sales.file_link(file.id)
             notify(

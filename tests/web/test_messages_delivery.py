@@ -21,48 +21,9 @@ from kiosk.services import audit, delivery
 from kiosk.services.notifications import notify
 from kiosk.worker.loop import Worker
 from tests.kiosk_support import MOBILE, scalar, scalars, sign_in
-from tests.messaging_support import SmtpStandIn, StandIn
+from tests.messaging_support import BASE_URL, SmtpStandIn
+from tests.messaging_support import deliver as _deliver
 from tests.support import in_threads
-
-BASE_URL = "https://kf.example.cn"
-
-
-@pytest.fixture
-def standin():
-    server = StandIn()
-    yield server
-    server.release()
-    server.stop()
-
-
-@pytest.fixture
-def channels(app, standin):
-    """Every channel pointed at the stand-in; no rate limit unless a test sets one."""
-    app.config.update(
-        WECOM_API_URL=standin.url,
-        WECOM_CORP_ID="corp",
-        WECOM_AGENT_ID="1000002",
-        WECOM_SECRET="secret",
-        SMS_API_URL=f"{standin.url}/sms/",
-        SMS_ACCESS_KEY_ID="key-id",
-        SMS_ACCESS_KEY_SECRET="key-secret",
-        MESSAGE_BASE_URL=BASE_URL,
-        MESSAGE_HTTP_TIMEOUT_SECONDS=2,
-        MESSAGE_RATE_LIMITS={},
-    )
-    return app.config
-
-
-def _deliver(app, at=None, worker="test-worker"):
-    moment = at or utcnow()
-    from kiosk.messaging import senders
-
-    return delivery.deliver_due(
-        senders=senders(app.config, delivery.DatabaseTokens(lambda: moment)),
-        settings=app.config,
-        worker=worker,
-        clock=lambda: moment,
-    )
 
 
 def _group_department(make_department, code: str, name: str, key: str):
