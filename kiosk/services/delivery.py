@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import secrets
 import time as wall
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -573,15 +573,28 @@ class DeliveryLine:
 
 def deliveries_for(link: str) -> list[DeliveryLine]:
     """Every message about the record at ``link``, with when it went and when the alert was first read."""
+    return deliveries_by_link([link]).get(link, [])
+
+
+def deliveries_by_link(links: Iterable[str]) -> dict[str, list[DeliveryLine]]:
+    """The messages about each of several records (a list page's rows), by the record's link, in one read."""
+    wanted = sorted(set(links))
+    if not wanted:
+        return {}
     first_read = (
         select(func.min(NotificationRead.read_at))
         .where(NotificationRead.notification_id == OutboxMessage.notification_id)
         .scalar_subquery()
     )
     rows = db.session.execute(
-        select(OutboxMessage, first_read).where(OutboxMessage.link == link).order_by(OutboxMessage.id)
+        select(OutboxMessage, first_read).where(OutboxMessage.link.in_(wanted)).order_by(OutboxMessage.id)
     ).all()
-    return [DeliveryLine(m.recipient, m.channel, m.status, m.sent_at, read, m.last_error) for m, read in rows]
+    found: dict[str, list[DeliveryLine]] = {}
+    for m, read in rows:
+        found.setdefault(m.link, []).append(
+            DeliveryLine(m.recipient, m.channel, m.status, m.sent_at, read, m.last_error)
+        )
+    return found
 
 
 def purge(older_than_days: int, now: datetime) -> int:

@@ -249,13 +249,19 @@ def _open_incident(visit: Visit, outcome, place: Place, device_name: str, now: d
     return incident
 
 
+def visit_link(visit: Visit) -> str:
+    """The visit's row in the visitor log of its day: what the host's message links to, and the key of
+    the messages about it (their delivery status shows on that row)."""
+    return f"/visitors/?start={visit.signed_in_at.astimezone(SHANGHAI).date().isoformat()}#visit-{visit.id}"
+
+
 def _tell_host(visit: Visit, appointment: Appointment | None, now: datetime) -> None:
     title = f"您的访客 {visit.name} 已到达（{Place(visit.place).label_zh}，{visit.party_size} 人）"
     if appointment is not None:
-        notify(kind="visitor_arrived", title=title, user=appointment.host, now=now, link="/visitors/")
+        notify(kind="visitor_arrived", title=title, user=appointment.host, now=now, link=visit_link(visit))
     elif visit.host_department_id is not None:
         department = db.session.get(Department, visit.host_department_id)
-        notify(kind="visitor_arrived", title=title, department=department, now=now, link="/visitors/")
+        notify(kind="visitor_arrived", title=title, department=department, now=now, link=visit_link(visit))
 
 
 # ---- sign out --------------------------------------------------------------------------------------

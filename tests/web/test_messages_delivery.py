@@ -420,3 +420,21 @@ def test_two_workers_escalating_at_once_tell_the_director_once(
 
     assert sorted(results) == [0, 0, 1]
     assert len(scalars(select(Notification.id).where(Notification.kind == "alert_escalated"))) == 1
+
+
+def test_the_visitor_log_shows_on_the_visit_how_its_host_was_told(
+    app, channels, standin, paired_client, make_department, client, login_as
+):
+    hr = _group_department(make_department, "hr", "人力资源部", "hr-robot")
+    sign_in(paired_client("service_centre"), VisitPurpose.VISITING_PERSON, host_department_id=str(hr.id))
+    _deliver(app)
+    visit = scalar(select(Visit))
+    link = scalar(select(OutboxMessage.link))
+    login_as("supervisor")
+
+    page = client.get(link).get_data(as_text=True)
+
+    assert link.endswith(f"#visit-{visit.id}")
+    row = page[page.index(f'id="visit-{visit.id}"'):]
+    row = row[: row.index("</tr>")]
+    assert "人力资源部群" in row and "企业微信群" in row and "已发送" in row
