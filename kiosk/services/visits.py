@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -11,7 +10,7 @@ from sqlalchemy import Select, false, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import SHANGHAI
-from kiosk.database import unit_of_work
+from kiosk.database import advisory_lock, unit_of_work
 from kiosk.domain.classify import (
     AlertRole,
     Place,
@@ -217,10 +216,7 @@ def _open_visit(mobile: str | None, place: Place) -> Visit | None:
     """
     if not mobile:
         return None
-    if db.session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.blake2b(f"visit:{mobile}".encode(), digest_size=8).digest(), "big",
-                             signed=True)
-        db.session.execute(select(func.pg_advisory_xact_lock(key)))
+    advisory_lock(f"visit:{mobile}")
     return db.session.scalar(
         select(Visit).where(Visit.mobile == mobile, Visit.place == place.value, Visit.signed_out_at.is_(None))
         .order_by(Visit.signed_in_at.desc()).limit(1)

@@ -438,3 +438,41 @@ def test_the_visitor_log_shows_on_the_visit_how_its_host_was_told(
     row = page[page.index(f'id="visit-{visit.id}"'):]
     row = row[: row.index("</tr>")]
     assert "人力资源部群" in row and "企业微信群" in row and "已发送" in row
+
+
+def test_two_workers_at_the_rate_limits_edge_take_its_last_place_once(
+    app, channels, standin, make_department, monkeypatch
+):
+    from threading import Barrier, BrokenBarrierError
+
+    from kiosk.messaging import senders
+
+    department = _group_department(make_department, "engineering", "工程部", "eng-robot")
+    app.config["MESSAGE_RATE_LIMITS"] = {"wecom_group": [3, 60]}
+    now = utcnow() + timedelta(seconds=10)  # after both batches are queued
+    _queue(department, 2)
+    assert _deliver(app, now).counts == {"sent": 2}  # one place left in the minute
+    _queue(department, 2)
+    claims = [delivery.claim_batch(f"w{n}", now, timedelta(minutes=1), size=1) for n in range(2)]
+    counted = Barrier(2)
+    real_wait = delivery.rate_wait
+
+    def counting_then_waiting_for_the_other(*args, **kwargs):
+        # Both workers have counted before either hands over, unless the count is under a lock (then the
+        # second is still queued for the lock: the first goes on when the barrier gives up).
+        wait = real_wait(*args, **kwargs)
+        try:
+            counted.wait(timeout=2)
+        except BrokenBarrierError:
+            pass
+        return wait
+
+    monkeypatch.setattr(delivery, "rate_wait", counting_then_waiting_for_the_other)
+
+    def work(n):
+        holder, [message_id] = claims[n]
+        return delivery.deliver_one(message_id, holder, senders=senders(app.config, delivery.DatabaseTokens(
+            lambda: now)), settings=app.config, clock=lambda: now)
+
+    assert sorted(in_threads(app, work, 2)) == ["deferred", "sent"]
+    assert len(standin.messages("/cgi-bin/webhook/send")) == 3
