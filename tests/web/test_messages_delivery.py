@@ -443,6 +443,7 @@ def test_the_visitor_log_shows_on_the_visit_how_its_host_was_told(
 def test_two_workers_at_the_rate_limits_edge_take_its_last_place_once(
     app, channels, standin, make_department, monkeypatch
 ):
+    from contextlib import suppress
     from threading import Barrier, BrokenBarrierError
 
     from kiosk.messaging import senders
@@ -461,10 +462,8 @@ def test_two_workers_at_the_rate_limits_edge_take_its_last_place_once(
         # Both workers have counted before either hands over, unless the count is under a lock (then the
         # second is still queued for the lock: the first goes on when the barrier gives up).
         wait = real_wait(*args, **kwargs)
-        try:
+        with suppress(BrokenBarrierError):
             counted.wait(timeout=2)
-        except BrokenBarrierError:
-            pass
         return wait
 
     monkeypatch.setattr(delivery, "rate_wait", counting_then_waiting_for_the_other)
