@@ -94,6 +94,7 @@ ROUTES: dict[str, Route] = {
     "slip_escalated": Route(True, (Channel.WECOM_APP, Channel.SMS)),
     "hotline_emergency": Route(True, _ALL),
     "complaint_received": Route(False, (Channel.WECOM_GROUP, Channel.WECOM_APP)),
+    # Seed 001 制度3 §5, seed 003 §2(1): an agent's callbacks of the day, one digest a morning.
     "callback_due": Route(False, (Channel.WECOM_APP,)),
     "callback_unreachable": Route(False, (Channel.WECOM_APP,)),
     "correction_callback": Route(True, (Channel.WECOM_APP,)),
