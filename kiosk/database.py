@@ -8,11 +8,12 @@ conditional updates in the services do the same job.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -80,6 +81,15 @@ def begin_write() -> None:
             raise RuntimeError("begin_write() called with unsaved changes in the session")
         session.commit()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def advisory_lock(name: str) -> None:
+    """Line up the transactions that take the lock ``name`` until they end: on PostgreSQL a
+    transaction-scoped advisory lock (released at commit or rollback); on SQLite nothing more is needed,
+    the write transaction (``BEGIN IMMEDIATE``) already admits one writer at a time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+        db.session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
 
 
 @contextmanager

@@ -20,6 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
 
+#: The address messages link to in the tests (``MESSAGE_BASE_URL``).
+BASE_URL = "https://kf.example.cn"
+
 
 @dataclass
 class Received:
@@ -181,3 +184,18 @@ class SmtpStandIn:
 
     def stop(self) -> None:
         self.controller.stop()
+
+
+def deliver(app, at=None, worker="test-worker"):
+    """One worker's delivery run at ``at`` (now by default), its clock stopped there."""
+    from kiosk.clock import utcnow
+    from kiosk.messaging import senders
+    from kiosk.services import delivery
+
+    moment = at or utcnow()
+    return delivery.deliver_due(
+        senders=senders(app.config, delivery.DatabaseTokens(lambda: moment)),
+        settings=app.config,
+        worker=worker,
+        clock=lambda: moment,
+    )

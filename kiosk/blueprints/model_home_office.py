@@ -14,7 +14,7 @@ from kiosk.forms.fields import day_arg
 from kiosk.forms.model_home import CheckForm, SupervisorForm
 from kiosk.models.model_home import ModelHomeCheck
 from kiosk.models.people import Role
-from kiosk.services import accounts, directory, model_home
+from kiosk.services import accounts, delivery, directory, model_home
 from kiosk.web.access import roles
 from kiosk.web.auditing import by_request
 from kiosk.web.photo_storage import asset_photos
@@ -35,7 +35,8 @@ def rounds():
     day = _day()
     tablets = model_home.model_home_devices()
     homes = [(tablet, model_home.rounds_of_day(tablet, day, now)) for tablet in tablets]
-    return render("model_homes/rounds.html", "round_board", homes=homes, day=day)
+    told = delivery.deliveries_by_link(r.link for _tablet, rounds in homes for r in rounds)
+    return render("model_homes/rounds.html", "round_board", homes=homes, day=day, told=told)
 
 
 @bp.route("/assets")

@@ -85,8 +85,11 @@ def _host(visit: Visit, salespeople: dict[int, User]) -> str:
 
 def _log_page(f: visits.LogFilter, found: list[Visit], search: MobileSearchForm, status: int = 200):
     salespeople = sales_desk.receivers_for(found)
+    links = {v.id: visits.visit_link(v) for v in found}
+    told = delivery.deliveries_by_link(links.values())
     return render("visitors/log.html", "visit_rows", filter=f, visits=found, search=search,
                   hosts={v.id: _host(v, salespeople) for v in found}, on_site=visits.on_site_count(),
+                  told={v.id: told.get(links[v.id], []) for v in found},
                   may_open_slip=current_user.has_role(Role.AGENT, Role.STAFF, Role.SUPERVISOR), status=status)
 
 

@@ -22,6 +22,7 @@ the callback is marked unreachable and handed to the supervisor.
 from __future__ import annotations
 
 import calendar as _calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -149,3 +150,38 @@ def next_callback_attempt(
     if attempts_made >= policy.max_attempts:
         return None
     return last_attempt_at + policy.retry_after
+
+
+@dataclass(frozen=True)
+class DueToday:
+    """An agent's callbacks for the day: how many are due by the day's end, how many of them are overdue.
+
+    Seed 001 制度3 §5 asks for callbacks on their schedule ("定期的电话回访") and seed 003 §2(1) for the
+    follow-up call after a resolved slip ("结果跟踪回访"); an agent is told once a morning what the day holds
+    instead of once per callback, so a day of 40 periodic callbacks is one message, not 40.
+    """
+
+    total: int
+    overdue: int
+
+    @property
+    def worth_telling(self) -> bool:
+        return self.total > 0
+
+    @property
+    def title_zh(self) -> str:
+        """The digest's line: 今日待回访 12 个，其中逾期 3 个 (stored text, as every alert's title)."""
+        if self.overdue:
+            return f"今日待回访 {self.total} 个，其中逾期 {self.overdue} 个"
+        return f"今日待回访 {self.total} 个"
+
+
+def due_today(due_times: Iterable[datetime], day_starts: datetime, day_ends: datetime) -> DueToday:
+    """Count the pending callbacks due before ``day_ends`` (the end of the local day); those due before
+    ``day_starts`` (an earlier day) are overdue: their day passed without the call."""
+    total = overdue = 0
+    for due in due_times:
+        if due < day_ends:
+            total += 1
+            overdue += due < day_starts
+    return DueToday(total, overdue)

@@ -94,6 +94,8 @@ ROUTES: dict[str, Route] = {
     "slip_escalated": Route(True, (Channel.WECOM_APP, Channel.SMS)),
     "hotline_emergency": Route(True, _ALL),
     "complaint_received": Route(False, (Channel.WECOM_GROUP, Channel.WECOM_APP)),
+    # Seed 001 制度3 §5, seed 003 §2(1): an agent's callbacks of the day, one digest a morning.
+    "callback_due": Route(False, (Channel.WECOM_APP,)),
     "callback_unreachable": Route(False, (Channel.WECOM_APP,)),
     "correction_callback": Route(True, (Channel.WECOM_APP,)),
     "sales_payment": Route(False, (Channel.WECOM_APP, Channel.SMS)),
@@ -181,7 +183,8 @@ def escalation_step(level: int) -> tuple[str, str] | None:
 # ---- what it says -------------------------------------------------------------------------------------
 
 
-#: The company documents, by the number the code cites them with (as people read them).
+#: The company documents, by the number the code cites them with (as people read them). The one list of
+#: their names: the web's labels (``kiosk.web.labels.PROCEDURE``) translate these.
 PROCEDURES = {
     "000": "《物业客服中心来访接待流程》",
     "001": "《售楼处客户接待制度》",
@@ -189,16 +192,17 @@ PROCEDURES = {
     "003": "《物业热线服务岗位服务流程与规范》",
     "004": "《大型房地产集团公司客服中心服务指引》",
 }
-_SEED = re.compile(r"seed (\d{3})\s*", re.IGNORECASE)
-_SECTION = re.compile(r"§(\d+)")
+#: A rule's reference as the code records it: ``seed 000`` (the document), ``§4`` (its article).
+DOCUMENT_REFERENCE = re.compile(r"seed (\d{3})\s*", re.IGNORECASE)
+SECTION_REFERENCE = re.compile(r"§(\d+)")
 # An 11-digit mainland mobile inside text (not part of a longer number).
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 def cite_zh(reference: str) -> str:
     """``seed 000 §4 B2`` → 《物业客服中心来访接待流程》第4条 B2: messages name the document, never "seed"."""
-    named = _SEED.sub(lambda m: PROCEDURES.get(m.group(1), m.group(0)), reference)
-    return _SECTION.sub(lambda m: f"第{m.group(1)}条", named)
+    named = DOCUMENT_REFERENCE.sub(lambda m: PROCEDURES.get(m.group(1), m.group(0)), reference)
+    return SECTION_REFERENCE.sub(lambda m: f"第{m.group(1)}条", named)
 
 
 def mask_numbers(text: str) -> str:

@@ -26,14 +26,14 @@ from __future__ import annotations
 import json
 import secrets
 import time as wall
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from kiosk.clock import local
-from kiosk.database import dialect_insert, unit_of_work
+from kiosk.database import advisory_lock, dialect_insert, unit_of_work
 from kiosk.domain.messaging import (
     NEEDS_ADMIN,
     ROUTED_CHANNELS,
@@ -159,20 +159,21 @@ def _log(message_id: int, worker: str, now: datetime, outcome: str, detail: str 
     )
 
 
-def _release(message_id: int, holder: str, until: datetime, now: datetime, reason: str) -> None:
-    with unit_of_work():
-        released = db.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.lease_holder == holder,
-                OutboxMessage.status == Status.CLAIMED.value,
-            )
-            .values(status=Status.PENDING.value, next_attempt_at=until, lease_until=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if released:
-            _log(message_id, holder, now, "deferred", reason)
+def _defer(message_id: int, holder: str, until: datetime, now: datetime, reason: str) -> bool:
+    """Give a claimed message back for later (only while the claim is ours), in the caller's transaction."""
+    released = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.lease_holder == holder,
+            OutboxMessage.status == Status.CLAIMED.value,
+        )
+        .values(status=Status.PENDING.value, next_attempt_at=until, lease_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if released:
+        _log(message_id, holder, now, "deferred", reason)
+    return released == 1
 
 
 def _rate_limit(settings: Mapping, channel: str) -> tuple[int, timedelta] | None:
@@ -180,9 +181,29 @@ def _rate_limit(settings: Mapping, channel: str) -> tuple[int, timedelta] | None
     return (int(limit[0]), timedelta(seconds=float(limit[1]))) if limit else None
 
 
-def _hand_over(message: OutboxMessage, holder: str, now: datetime, lease: timedelta) -> bool:
-    """Commit 'sending' while still holding the claim (False: the claim was lost meanwhile)."""
+def _hand_over(
+    message: OutboxMessage, holder: str, now: datetime, lease: timedelta, limit: tuple[int, timedelta] | None
+) -> str:
+    """Commit 'sending' while still holding the claim, if the provider's rate allows one more to this
+    address: "handed", "deferred" (back to pending until the rate allows) or "lost" (the claim was lost).
+
+    The count of recent hand-overs and this one's ``handed_at`` are one transaction under the address's
+    lock (``advisory_lock``; SQLite's write transaction), so two workers can never both take the last
+    place in the window."""
     with unit_of_work():
+        if limit is not None:
+            advisory_lock(f"outbox-rate:{message.channel}:{message.address}")
+            recent = db.session.scalars(
+                select(OutboxMessage.handed_at).where(
+                    OutboxMessage.channel == message.channel,
+                    OutboxMessage.address == message.address,
+                    OutboxMessage.handed_at > now - limit[1],
+                )
+            ).all()
+            wait = rate_wait(recent, limit=limit[0], window=limit[1], now=now)
+            if wait > timedelta(0):
+                reason = f"rate limit {limit[0]} per {limit[1].total_seconds():g} s"
+                return "deferred" if _defer(message.id, holder, now + wait, now, reason) else "lost"
         moved = db.session.execute(
             update(OutboxMessage)
             .where(
@@ -199,7 +220,7 @@ def _hand_over(message: OutboxMessage, holder: str, now: datetime, lease: timede
             .execution_options(synchronize_session=False)
         ).rowcount
     message.attempts += 1
-    return moved == 1
+    return "handed" if moved == 1 else "lost"
 
 
 def envelope_of(message: OutboxMessage) -> Envelope:
@@ -301,30 +322,9 @@ def deliver_one(
     message = db.session.get(OutboxMessage, message_id)
     db.session.expunge(message)  # a snapshot as claimed: the rest of the run writes with UPDATEs
     db.session.commit()
-    channel, address = message.channel, message.address
-    limit = _rate_limit(settings, channel)
-    if limit is not None:
-        now = clock()
-        recent = db.session.scalars(
-            select(OutboxMessage.handed_at).where(
-                OutboxMessage.channel == channel,
-                OutboxMessage.address == address,
-                OutboxMessage.handed_at > now - limit[1],
-            )
-        ).all()
-        db.session.commit()
-        wait = rate_wait(recent, limit=limit[0], window=limit[1], now=now)
-        if wait > timedelta(0):
-            _release(
-                message_id,
-                holder,
-                now + wait,
-                now,
-                f"rate limit {limit[0]} per {limit[1].total_seconds():g} s",
-            )
-            return "deferred"
-    if not _hand_over(message, holder, clock(), lease):
-        return "lost"
+    handed = _hand_over(message, holder, clock(), lease, _rate_limit(settings, message.channel))
+    if handed != "handed":
+        return handed
     sender = senders.get(Channel(message.channel))
     envelope = envelope_of(message)
     try:
@@ -490,13 +490,7 @@ def remind_buyers(now: datetime) -> int:
         reminder, file = item.reminder, item.file
         purpose, what = _REMINDER_SMS[reminder.step]
         with unit_of_work():
-            first = db.session.execute(
-                dialect_insert(MessageKey)
-                .values(key=f"buyer-reminder-{reminder.id}", created_at=now)
-                .on_conflict_do_nothing()
-                .returning(MessageKey.key)
-            ).first()
-            if first is None:
+            if not outbox.first_time(f"buyer-reminder-{reminder.id}", now):
                 continue
             link = sales.file_link(file.id)
             notify(
@@ -579,15 +573,28 @@ class DeliveryLine:
 
 def deliveries_for(link: str) -> list[DeliveryLine]:
     """Every message about the record at ``link``, with when it went and when the alert was first read."""
+    return deliveries_by_link([link]).get(link, [])
+
+
+def deliveries_by_link(links: Iterable[str]) -> dict[str, list[DeliveryLine]]:
+    """The messages about each of several records (a list page's rows), by the record's link, in one read."""
+    wanted = sorted(set(links))
+    if not wanted:
+        return {}
     first_read = (
         select(func.min(NotificationRead.read_at))
         .where(NotificationRead.notification_id == OutboxMessage.notification_id)
         .scalar_subquery()
     )
     rows = db.session.execute(
-        select(OutboxMessage, first_read).where(OutboxMessage.link == link).order_by(OutboxMessage.id)
+        select(OutboxMessage, first_read).where(OutboxMessage.link.in_(wanted)).order_by(OutboxMessage.id)
     ).all()
-    return [DeliveryLine(m.recipient, m.channel, m.status, m.sent_at, read, m.last_error) for m, read in rows]
+    found: dict[str, list[DeliveryLine]] = {}
+    for m, read in rows:
+        found.setdefault(m.link, []).append(
+            DeliveryLine(m.recipient, m.channel, m.status, m.sent_at, read, m.last_error)
+        )
+    return found
 
 
 def purge(older_than_days: int, now: datetime) -> int:

@@ -172,6 +172,11 @@ class RoundView:
     status: RoundStatus
     row: ModelHomeRound | None
     startable: bool
+    link: str  # its row on the supervisor's page (``round_link``)
+
+    @property
+    def anchor(self) -> str:
+        return self.link.partition("#")[2]
 
     @property
     def slot(self) -> str:
@@ -214,8 +219,16 @@ def rounds_of_day(device: KioskDevice, day: date, now: datetime) -> list[RoundVi
     due = day_rounds(device, day)
     stored = _stored(device, day)
     completed = _completed(stored)
-    return [RoundView(d, status, stored.get((d.kind.value, d.due_at)), can_start(d.kind, d.due_at, now))
+    return [RoundView(d, status, stored.get((d.kind.value, d.due_at)), can_start(d.kind, d.due_at, now),
+                      round_link(device, d))
             for d, status in round_statuses(due, completed, now)]
+
+
+def round_link(device: KioskDevice, due: DueRound) -> str:
+    """A round's row on the supervisor's page of its day: what a missed-round alert links to, and the key
+    of the messages about it (their delivery status shows on that row)."""
+    return (f"{SUPERVISOR_PAGE}?day={local(due.due_at).date().isoformat()}"
+            f"#round-{device.id}-{due.kind.value}-{slot_of(due.due_at)}")
 
 
 def find_round(device: KioskDevice, kind: str, slot: str, day: date) -> DueRound | None:
@@ -315,7 +328,7 @@ def _alert_one(device: KioskDevice, due: DueRound, now: datetime) -> int:
         ).rowcount
         if claimed == 1:
             at = local(due.due_at)
-            _tell_supervisor(device, kind="model_home_missed", now=now, link=SUPERVISOR_PAGE,
+            _tell_supervisor(device, kind="model_home_missed", now=now, link=round_link(device, due),
                              title=f"样板间「{device.name}」{at:%m-%d %H:%M} 的{due.kind.label_zh}未按时完成",
                              body="请联系样板间管家核实（8:30 上岗检查、每小时清点、19:00 闭店检查）。")
     return claimed

@@ -17,6 +17,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
+from kiosk.database import dialect_insert
 from kiosk.domain.messaging import (
     PERSONAL,
     STAFF_TEMPLATE,
@@ -31,7 +32,14 @@ from kiosk.domain.messaging import (
 )
 from kiosk.extensions import db
 from kiosk.messaging import configured_channels
-from kiosk.models.messaging import MessageGroup, MessagePreference, MessageRoute, OutboxMessage, SmsTemplate
+from kiosk.models.messaging import (
+    MessageGroup,
+    MessageKey,
+    MessagePreference,
+    MessageRoute,
+    OutboxMessage,
+    SmsTemplate,
+)
 from kiosk.models.notifications import Notification
 from kiosk.models.people import Department, Role, User, UserRole
 
@@ -255,3 +263,12 @@ def queue_customer_sms(
     )
     message.link = link
     return message
+
+
+def first_time(key: str, now: datetime) -> bool:
+    """Claim the once-only message ``key`` in the caller's transaction: True for the first claimant only,
+    whichever worker (``message_keys``; a second one finds the key taken and sends nothing)."""
+    return db.session.execute(
+        dialect_insert(MessageKey).values(key=key[:80], created_at=now).on_conflict_do_nothing()
+        .returning(MessageKey.key)
+    ).first() is not None

@@ -22,6 +22,7 @@ from kiosk.domain import slip_lifecycle as lifecycle
 from kiosk.domain.callbacks import (
     CallbackResult,
     CallbackRetryPolicy,
+    due_today,
     next_callback_attempt,
     next_periodic_callback,
 )
@@ -31,7 +32,7 @@ from kiosk.domain.slip_lifecycle import Action, Party, Refused, Status
 from kiosk.domain.working_days import WorkingCalendar
 from kiosk.extensions import db
 from kiosk.models.callbacks import Callback, CallbackKind, CallbackStatus
-from kiosk.models.people import Department, Role, User
+from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.property import Building, Owner, Project, Unit, UnitMember
 from kiosk.models.settings import Setting
 from kiosk.models.tasks import (
@@ -45,7 +46,7 @@ from kiosk.models.tasks import (
     status_among,
 )
 from kiosk.models.visits import Visit
-from kiosk.services import audit, directory, submissions
+from kiosk.services import audit, directory, outbox, submissions
 from kiosk.services.directory import working_calendar
 from kiosk.services.notifications import notify
 
@@ -606,6 +607,39 @@ def my_callbacks(user: User, limit: int = 200) -> list[Callback]:
         statement = statement.where((Callback.agent_id == user.id) | Callback.agent_id.is_(None))
     statement = statement.order_by(Callback.due_at, Callback.id).limit(limit)
     return list(db.session.scalars(statement))
+
+
+CALLBACKS_PAGE = "/tasks/callbacks"
+
+
+def tell_callbacks_due(now: datetime) -> int:
+    """Each agent's morning digest of the day's callbacks (``kiosk.domain.callbacks.due_today``): their own
+    slips' callbacks and the shared ones (periodic callbacks, slips reported by staff), as
+    "今日待回访 12 个，其中逾期 3 个" with a link to 我的回访. Once per agent per day whichever worker runs it
+    (``message_keys``); routed as ``callback_due`` like every alert. Returns how many agents were told."""
+    today = now.astimezone(SHANGHAI).date()
+    starts = datetime.combine(today, time(0), tzinfo=SHANGHAI).astimezone(UTC)
+    ends = starts + timedelta(days=1)
+    due = db.session.execute(
+        select(Callback.agent_id, Callback.due_at)
+        .where(Callback.status == CallbackStatus.PENDING.value, Callback.due_at < ends)
+    ).all()
+    agents = db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == Role.AGENT.value, User.active).order_by(User.id)
+    ).all()
+    db.session.commit()
+    told = 0
+    for agent in agents:
+        digest = due_today((at for owner, at in due if owner in (None, agent.id)), starts, ends)
+        if not digest.worth_telling:
+            continue
+        with unit_of_work():
+            if not outbox.first_time(f"callbacks-due-{today:%Y%m%d}-{agent.id}", now):
+                continue
+            notify(kind="callback_due", title=digest.title_zh, body="请在“我的回访”中逐个回访并记录结果。",
+                   link=CALLBACKS_PAGE, user=agent, now=now)
+            told += 1
+    return told
 
 
 # --- Deadlines: near due and overdue (run from cron) -------------------------------------------

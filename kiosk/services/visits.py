@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -11,7 +10,7 @@ from sqlalchemy import Select, false, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import SHANGHAI
-from kiosk.database import unit_of_work
+from kiosk.database import advisory_lock, unit_of_work
 from kiosk.domain.classify import (
     AlertRole,
     Place,
@@ -217,10 +216,7 @@ def _open_visit(mobile: str | None, place: Place) -> Visit | None:
     """
     if not mobile:
         return None
-    if db.session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.blake2b(f"visit:{mobile}".encode(), digest_size=8).digest(), "big",
-                             signed=True)
-        db.session.execute(select(func.pg_advisory_xact_lock(key)))
+    advisory_lock(f"visit:{mobile}")
     return db.session.scalar(
         select(Visit).where(Visit.mobile == mobile, Visit.place == place.value, Visit.signed_out_at.is_(None))
         .order_by(Visit.signed_in_at.desc()).limit(1)
@@ -249,13 +245,19 @@ def _open_incident(visit: Visit, outcome, place: Place, device_name: str, now: d
     return incident
 
 
+def visit_link(visit: Visit) -> str:
+    """The visit's row in the visitor log of its day: what the host's message links to, and the key of
+    the messages about it (their delivery status shows on that row)."""
+    return f"/visitors/?start={visit.signed_in_at.astimezone(SHANGHAI).date().isoformat()}#visit-{visit.id}"
+
+
 def _tell_host(visit: Visit, appointment: Appointment | None, now: datetime) -> None:
     title = f"您的访客 {visit.name} 已到达（{Place(visit.place).label_zh}，{visit.party_size} 人）"
     if appointment is not None:
-        notify(kind="visitor_arrived", title=title, user=appointment.host, now=now, link="/visitors/")
+        notify(kind="visitor_arrived", title=title, user=appointment.host, now=now, link=visit_link(visit))
     elif visit.host_department_id is not None:
         department = db.session.get(Department, visit.host_department_id)
-        notify(kind="visitor_arrived", title=title, department=department, now=now, link="/visitors/")
+        notify(kind="visitor_arrived", title=title, department=department, now=now, link=visit_link(visit))
 
 
 # ---- sign out --------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ answer), which stay as written whatever language later reads them.
 
 from __future__ import annotations
 
-import re
 from types import MappingProxyType
 
 from flask_babel import gettext as _
@@ -34,7 +33,7 @@ from kiosk.domain.deadlines import DeadlineState, Priority
 from kiosk.domain.hotline import AgentStatus, CallCategory, CallLost, CtiRefusal, Disposition
 from kiosk.domain.incident_states import IncidentState
 from kiosk.domain.kpi import KpiCode, KpiStatus, PeriodKind, Verdict
-from kiosk.domain.messaging import Channel
+from kiosk.domain.messaging import DOCUMENT_REFERENCE, PROCEDURES, SECTION_REFERENCE, Channel
 from kiosk.domain.messaging import Status as MessageStatus
 from kiosk.domain.model_home import AssetEvent, DamageCause, RoundKind
 from kiosk.domain.register import PhoneUse, Relation, UnitStatus, VisitKind
@@ -444,7 +443,8 @@ MESSAGE_KIND = {
     "slip_escalated": _l("任务单超时升级"),
     "hotline_emergency": _l("热线应急/隐患"),
     "complaint_received": _l("收到投诉"),
-    "callback_unreachable": _l("回访到期/多次未接通"),
+    "callback_due": _l("每日待回访汇总（每位坐席每天一条）"),
+    "callback_unreachable": _l("回访多次未接通"),
     "correction_callback": _l("答复有误须回拨纠正"),
     "sales_payment": _l("首期款/按揭提醒与逾期上报"),
     "model_home_missed": _l("样板间巡查漏检"),
@@ -459,16 +459,9 @@ MESSAGE_KIND = {
 
 # ---- the company's procedures, where a page cites its rule ---------------------------------------------
 
-#: The company documents the rules come from, by the number the code's docstrings cite them with.
-PROCEDURE = {
-    "000": _l("《物业客服中心来访接待流程》"),
-    "001": _l("《售楼处客户接待制度》"),
-    "002": _l("《物业售楼处样板间管家工作流程》"),
-    "003": _l("《物业热线服务岗位服务流程与规范》"),
-    "004": _l("《大型房地产集团公司客服中心服务指引》"),
-}
-_DOCUMENT = re.compile(r"seed (\d{3})\s*", re.IGNORECASE)
-_SECTION = re.compile(r"§(\d+)")
+#: The company documents the rules come from, by the number the code's docstrings cite them with: the
+#: domain's list (``kiosk.domain.messaging.PROCEDURES``), translated (the names' English is in messages.po).
+PROCEDURE = {number: _l(name) for number, name in PROCEDURES.items()}
 
 
 def cite(reference: str | None) -> str:
@@ -480,8 +473,8 @@ def cite(reference: str | None) -> str:
     """
     if not reference:
         return ""
-    named = _DOCUMENT.sub(lambda m: str(PROCEDURE.get(m.group(1), m.group(0))), reference)
-    return _SECTION.sub(lambda m: _("第%(n)s条", n=m.group(1)), named)
+    named = DOCUMENT_REFERENCE.sub(lambda m: str(PROCEDURE.get(m.group(1), m.group(0))), reference)
+    return SECTION_REFERENCE.sub(lambda m: _("第%(n)s条", n=m.group(1)), named)
 
 
 #: What templates read as ``labels``: each table by its lower-case name (``labels.slip_status``).

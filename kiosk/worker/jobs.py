@@ -70,6 +70,10 @@ def _schedule_callbacks(now: datetime, settings: Mapping) -> str:
     return f"新安排定期回访 {tasks.schedule_periodic_callbacks(now)} 个"
 
 
+def _tell_callbacks_due(now: datetime, settings: Mapping) -> str:
+    return f"提醒 {tasks.tell_callbacks_due(now)} 位坐席今日待回访"
+
+
 def _report_missed_payments(now: datetime, settings: Mapping) -> str:
     return f"上报逾期首期款 {sales.report_missed_payments(now)} 笔"
 
@@ -126,6 +130,7 @@ JOBS: tuple[Job, ...] = (
     Job("check-model-home-rounds", _l("样板间巡查漏检提醒"), Every(MINUTE), _check_model_home_rounds),
     Job("auto-sign-out", _l("闭店后自动签退访客"), AfterClosing(), _auto_sign_out),
     Job("schedule-callbacks", _l("安排业主定期回访"), DailyAt(time(6, 0)), _schedule_callbacks),
+    Job("tell-callbacks-due", _l("每日待回访提醒（坐席）"), DailyAt(time(8, 30)), _tell_callbacks_due),
     Job("report-missed-payments", _l("上报逾期未交首期款"), DailyAt(time(0, 10)), _report_missed_payments),
     Job("deliver-messages", _l("发送企业微信、短信和邮件消息"), Every(timedelta(seconds=5)),
         _deliver_messages,

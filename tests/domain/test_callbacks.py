@@ -115,3 +115,23 @@ def test_retry_policy_and_inputs_are_validated():
         next_callback_attempt(0, LAST_TRY)
     with pytest.raises(ValueError):
         next_callback_attempt(1, datetime(2026, 11, 23, 10))
+
+
+def test_the_days_callbacks_are_those_due_before_it_ends_and_earlier_days_ones_are_overdue():
+    from kiosk.domain.callbacks import due_today
+
+    starts, ends = datetime(2026, 12, 3, 16, 0, tzinfo=UTC), datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
+    due = [starts - timedelta(days=2), starts - timedelta(seconds=1), starts, ends - timedelta(seconds=1),
+           ends]
+
+    digest = due_today(due, starts, ends)
+
+    assert (digest.total, digest.overdue) == (4, 2)
+    assert digest.title_zh == "今日待回访 4 个，其中逾期 2 个"
+
+
+def test_a_day_with_no_callback_due_says_nothing_and_one_with_none_overdue_says_so_plainly():
+    from kiosk.domain.callbacks import DueToday
+
+    assert not DueToday(0, 0).worth_telling
+    assert DueToday(5, 0).title_zh == "今日待回访 5 个"

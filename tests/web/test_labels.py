@@ -101,3 +101,16 @@ def test_no_page_nor_download_shows_a_seed_reference(app, world):
             if found:
                 shown.append((identity, url, found.group(0)))
     assert shown == []
+
+
+def test_the_procedure_names_are_the_domains_and_each_has_its_english():
+    from babel.messages.pofile import read_po
+
+    from kiosk.domain.messaging import PROCEDURES
+    from tests.web.test_i18n import CATALOGUE
+
+    with CATALOGUE.open("rb") as handle:
+        translated = {m.id: m.string for m in read_po(handle) if m.id and m.string}
+
+    assert {number: str(name) for number, name in labels.PROCEDURE.items()} == PROCEDURES
+    assert [name for name in PROCEDURES.values() if name not in translated] == []

@@ -21,48 +21,9 @@ from kiosk.services import audit, delivery
 from kiosk.services.notifications import notify
 from kiosk.worker.loop import Worker
 from tests.kiosk_support import MOBILE, scalar, scalars, sign_in
-from tests.messaging_support import SmtpStandIn, StandIn
+from tests.messaging_support import BASE_URL, SmtpStandIn
+from tests.messaging_support import deliver as _deliver
 from tests.support import in_threads
-
-BASE_URL = "https://kf.example.cn"
-
-
-@pytest.fixture
-def standin():
-    server = StandIn()
-    yield server
-    server.release()
-    server.stop()
-
-
-@pytest.fixture
-def channels(app, standin):
-    """Every channel pointed at the stand-in; no rate limit unless a test sets one."""
-    app.config.update(
-        WECOM_API_URL=standin.url,
-        WECOM_CORP_ID="corp",
-        WECOM_AGENT_ID="1000002",
-        WECOM_SECRET="secret",
-        SMS_API_URL=f"{standin.url}/sms/",
-        SMS_ACCESS_KEY_ID="key-id",
-        SMS_ACCESS_KEY_SECRET="key-secret",
-        MESSAGE_BASE_URL=BASE_URL,
-        MESSAGE_HTTP_TIMEOUT_SECONDS=2,
-        MESSAGE_RATE_LIMITS={},
-    )
-    return app.config
-
-
-def _deliver(app, at=None, worker="test-worker"):
-    moment = at or utcnow()
-    from kiosk.messaging import senders
-
-    return delivery.deliver_due(
-        senders=senders(app.config, delivery.DatabaseTokens(lambda: moment)),
-        settings=app.config,
-        worker=worker,
-        clock=lambda: moment,
-    )
 
 
 def _group_department(make_department, code: str, name: str, key: str):
@@ -459,3 +420,58 @@ def test_two_workers_escalating_at_once_tell_the_director_once(
 
     assert sorted(results) == [0, 0, 1]
     assert len(scalars(select(Notification.id).where(Notification.kind == "alert_escalated"))) == 1
+
+
+def test_the_visitor_log_shows_on_the_visit_how_its_host_was_told(
+    app, channels, standin, paired_client, make_department, client, login_as
+):
+    hr = _group_department(make_department, "hr", "人力资源部", "hr-robot")
+    sign_in(paired_client("service_centre"), VisitPurpose.VISITING_PERSON, host_department_id=str(hr.id))
+    _deliver(app)
+    visit = scalar(select(Visit))
+    link = scalar(select(OutboxMessage.link))
+    login_as("supervisor")
+
+    page = client.get(link).get_data(as_text=True)
+
+    assert link.endswith(f"#visit-{visit.id}")
+    row = page[page.index(f'id="visit-{visit.id}"'):]
+    row = row[: row.index("</tr>")]
+    assert "人力资源部群" in row and "企业微信群" in row and "已发送" in row
+
+
+def test_two_workers_at_the_rate_limits_edge_take_its_last_place_once(
+    app, channels, standin, make_department, monkeypatch
+):
+    from contextlib import suppress
+    from threading import Barrier, BrokenBarrierError
+
+    from kiosk.messaging import senders
+
+    department = _group_department(make_department, "engineering", "工程部", "eng-robot")
+    app.config["MESSAGE_RATE_LIMITS"] = {"wecom_group": [3, 60]}
+    now = utcnow() + timedelta(seconds=10)  # after both batches are queued
+    _queue(department, 2)
+    assert _deliver(app, now).counts == {"sent": 2}  # one place left in the minute
+    _queue(department, 2)
+    claims = [delivery.claim_batch(f"w{n}", now, timedelta(minutes=1), size=1) for n in range(2)]
+    counted = Barrier(2)
+    real_wait = delivery.rate_wait
+
+    def counting_then_waiting_for_the_other(*args, **kwargs):
+        # Both workers have counted before either hands over, unless the count is under a lock (then the
+        # second is still queued for the lock: the first goes on when the barrier gives up).
+        wait = real_wait(*args, **kwargs)
+        with suppress(BrokenBarrierError):
+            counted.wait(timeout=2)
+        return wait
+
+    monkeypatch.setattr(delivery, "rate_wait", counting_then_waiting_for_the_other)
+
+    def work(n):
+        holder, [message_id] = claims[n]
+        return delivery.deliver_one(message_id, holder, senders=senders(app.config, delivery.DatabaseTokens(
+            lambda: now)), settings=app.config, clock=lambda: now)
+
+    assert sorted(in_threads(app, work, 2)) == ["deferred", "sent"]
+    assert len(standin.messages("/cgi-bin/webhook/send")) == 3

@@ -404,3 +404,27 @@ def test_a_loss_needs_no_cause(tablet):
     db.session.rollback()
     record = db.session.scalar(select(AssetRecord))
     assert (record.event, record.cause, record.compensation) == ("lost", None, None)
+
+
+def test_the_supervisors_page_shows_on_the_missed_round_how_the_supervisor_was_told(
+    app, channels, standin, tablet, home, clock, login_as, client
+):
+    from kiosk.services import delivery
+    from tests.messaging_support import deliver
+
+    boss = login_as("supervisor")
+    delivery.save_preference(boss, mobile=None, email=None, wecom_userid="boss", channels=["wecom_app"],
+                             quiet_from=None, quiet_to=None)
+    tablet.get("/model-home/")
+    clock.set(sh(9, 0))
+    model_home.alert_missed_rounds(sh(9, 0))
+    deliver(app, sh(9, 0))
+    link = db.session.scalar(select(Notification.link).where(Notification.kind == "model_home_missed"))
+
+    page = client.get(link).get_data(as_text=True)
+
+    path, _, anchor = link.partition("#")
+    assert path == f"/model-homes/?day={local(sh(9, 0)).date().isoformat()}"
+    row = page[page.index(f'id="{anchor}"'):]
+    row = row[: row.index("</tr>")]
+    assert "未完成" in row and "企业微信" in row and "已发送" in row
