@@ -6,8 +6,9 @@ manager interface, hands every event to the translator (``kiosk.domain.asterisk`
 events it gives through the hotline's one door for switchboard events (``hotline.receive_event``: the
 same idempotent, order-tolerant path the webhooks take). Agents paused or resumed on the switch follow on
 the board (``hotline.agent_from_switch``). Every half second it carries out what the web app queued for
-the switch (``kiosk.services.switch``): ``Originate`` for click-to-dial, ``QueuePause`` when an agent
-pauses or resumes on the console.
+the switch (``kiosk.services.switch``): ``Originate`` for click-to-dial; ``QueueAdd`` to each of the
+switch's queues when an agent signs in on the console, ``QueuePause`` when they pause or resume, and
+``QueueRemove`` when they sign out (离线 or out of the app).
 
 When the switch restarts or the network drops it reconnects, waiting 1 s, 2 s, 4 s … up to
 ``MAX_BACKOFF_SECONDS``; once back it lists the switch's live channels (``CoreShowChannels``) and
@@ -54,7 +55,8 @@ class Settings:
     #: The dialplan context an Originate dials the number in.
     context: str = "from-internal"
     caller_id: str = ""
-    #: The switch's queues an agent is logged in to (QueueAdd) when pausing or resuming finds them in none.
+    #: The switch's queues an agent is logged in to (QueueAdd) on signing in, and out of (QueueRemove)
+    #: on signing out; also when pausing or resuming finds them in none.
     queues: tuple[str, ...] = ()
     max_backoff: float = MAX_BACKOFF_SECONDS
 
@@ -177,16 +179,31 @@ class Connector:
                                 CallerID=self.settings.caller_id or request.extension, Timeout="30000",
                                 Async="true")
             return
-        paused = "true" if request.kind == switch.RequestKind.PAUSE else "false"
+        if request.kind == switch.RequestKind.LOGOUT and self.settings.queues:
+            for queue in self.settings.queues:
+                await _tolerating(client.action("QueueRemove", Queue=queue, Interface=interface), "not there")
+            return
+        paused = "true" if request.kind in (switch.RequestKind.PAUSE, switch.RequestKind.LOGOUT) else "false"
+        if request.kind == switch.RequestKind.LOGIN and self.settings.queues:
+            if await self._queue_add(client, interface, paused, request.extension):
+                # a member already (added on the switch's side): not left paused there
+                await client.action("QueuePause", Interface=interface, Paused=paused)
+            return
         try:
             await client.action("QueuePause", Interface=interface, Paused=paused)
         except AmiError as error:
             # not a member of any queue yet: the console's state logs the agent in to the switch's queues
             if not self.settings.queues or "not found" not in str(error).lower():
                 raise
-            for queue in self.settings.queues:
-                await client.action("QueueAdd", Queue=queue, Interface=interface, Paused=paused,
-                                    MemberName=request.extension)
+            await self._queue_add(client, interface, paused, request.extension)
+
+    async def _queue_add(self, client: AmiClient, interface: str, paused: str, extension: str) -> bool:
+        """Add the agent to each of the switch's queues; whether they were in one already."""
+        already = False
+        for queue in self.settings.queues:
+            already |= await _tolerating(client.action("QueueAdd", Queue=queue, Interface=interface,
+                                                       Paused=paused, MemberName=extension), "already there")
+        return already
 
     def _end_dial(self, request, now: datetime) -> None:
         """A dial that was not carried out ends its call (not answered)."""
@@ -224,6 +241,18 @@ class Connector:
                 await asyncio.wait_for(self.stop.wait(), delay)
         with self.app.app_context():
             switch.connector_lost(self.settings.pbx_name, self.settings.address, self.clock(), "stopped")
+
+
+async def _tolerating(action, expected: str) -> bool:
+    """An action whose refusal saying ``expected`` (the agent already in or out of a queue) is no error;
+    whether it was refused so."""
+    try:
+        await action
+    except AmiError as error:
+        if expected not in str(error).lower():
+            raise
+        return True
+    return False
 
 
 def run_forever(app: Flask, settings: Settings) -> None:

@@ -70,6 +70,8 @@ class AgentStatus(StrEnum):
     ON_CALL = "on_call"
     WRAP_UP = "wrap_up"
     PAUSED = "paused"
+    #: Signed out of the console (or set 离线): out of the switch's queues, handed no calls.
+    OFFLINE = "offline"
 
 
 class CtiEvent(StrEnum):

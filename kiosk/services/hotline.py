@@ -786,34 +786,57 @@ def _set_agent_state(user_id: int, status: AgentStatus, now: datetime) -> None:
     ))
 
 
+def _queue_request_for(previous: AgentStatus | None, status: AgentStatus) -> str | None:
+    """What the switch is asked when the console goes from ``previous`` to ``status``: signing in
+    (available from signed out) logs the agent in to the switch's queues, pausing and resuming pause
+    them there, signing out takes them out; wrap-up stays between the two on the switch's side."""
+    signed_out = previous in (None, AgentStatus.OFFLINE)
+    if status is AgentStatus.OFFLINE:
+        return None if signed_out else switch.RequestKind.LOGOUT
+    if status is AgentStatus.AVAILABLE:
+        return switch.RequestKind.LOGIN if signed_out else switch.RequestKind.UNPAUSE
+    if status is AgentStatus.PAUSED:
+        return switch.RequestKind.PAUSE
+    return None
+
+
 def set_agent_state(user: User, status: AgentStatus, now: datetime) -> None:
-    """The agent's own choice on the console. Pausing or resuming also pauses or resumes them in the
-    switch's queues (AMI ``QueuePause``, queued for the connector), so the switch hands them calls
-    exactly when the board shows them available."""
+    """The agent's own choice on the console. It reaches the switch's queues too (queued for the
+    connector, ``_queue_request_for``), so the switch hands them calls exactly when the board shows them
+    available."""
     status = AgentStatus(status)
     with unit_of_work():
-        current = db.session.get(AgentState, user.id, populate_existing=True)
+        current = db.session.get(AgentState, user.id, populate_existing=True, with_for_update=True)
+        previous = AgentStatus(current.state) if current else None
+        if previous is status:
+            return
         _set_agent_state(user.id, status, now)
         pbx_name = switch.dial_switchboard(now) if user.extension else None
-        changed = current is None or current.state != status.value
-        if pbx_name and changed and status in (AgentStatus.PAUSED, AgentStatus.AVAILABLE):
-            kind = switch.RequestKind.PAUSE if status is AgentStatus.PAUSED else switch.RequestKind.UNPAUSE
+        kind = _queue_request_for(previous, status)
+        if pbx_name and kind:
             switch.queue_request(pbx_name, kind, user, now)
+
+
+def sign_out_agent(user: User, now: datetime) -> None:
+    """An agent signing out of the app signs out of the console (and the switch's queues) too."""
+    if db.session.get(AgentState, user.id, populate_existing=True) is not None:
+        set_agent_state(user, AgentStatus.OFFLINE, now)
 
 
 def agent_from_switch(extension: str, paused: bool, now: datetime) -> None:
     """The switch paused or resumed an agent in its queues (their phone's pause key, the switch's own
     console): the board follows. A pause during a call waits for the call to end; resuming frees only
-    a paused agent (one on a call or writing it up stays so)."""
+    a paused or signed-out agent (one on a call or writing it up stays so); an agent signed out stays
+    so when the switch takes them out of its queues (the echo of their own sign-out)."""
     with unit_of_work():
         agent = _agent_by_extension(extension)
         if agent is None:
             return
         current = db.session.get(AgentState, agent.id, populate_existing=True)
         state = AgentStatus(current.state) if current else None
-        if paused and state is not AgentStatus.ON_CALL:
+        if paused and state not in (AgentStatus.ON_CALL, AgentStatus.OFFLINE):
             _set_agent_state(agent.id, AgentStatus.PAUSED, now)
-        elif not paused and state in (None, AgentStatus.PAUSED):
+        elif not paused and state in (None, AgentStatus.PAUSED, AgentStatus.OFFLINE):
             _set_agent_state(agent.id, AgentStatus.AVAILABLE, now)
 
 

@@ -34,6 +34,8 @@ class RequestKind:
     DIAL = "dial"
     PAUSE = "pause"
     UNPAUSE = "unpause"
+    LOGIN = "login"  # into the switch's queues (QueueAdd), available
+    LOGOUT = "logout"  # out of them (QueueRemove)
 
 
 class RequestStatus:

@@ -258,6 +258,7 @@ AGENT_STATE = {
     AgentStatus.ON_CALL: _l("通话中"),
     AgentStatus.WRAP_UP: _l("话后整理"),
     AgentStatus.PAUSED: _l("暂停"),
+    AgentStatus.OFFLINE: _l("离线"),
 }
 #: What a call's history (``CallChange.kind``) says was changed.
 CALL_CHANGE = {"caller": _l("来电人")}

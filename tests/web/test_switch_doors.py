@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from kiosk.domain.hotline import AgentStatus
 from kiosk.extensions import db
 from kiosk.models.calls import AgentState, Call, CallEvent, CtiRefusalCount, SwitchRequest
-from kiosk.services import switch
+from kiosk.models.people import User
+from kiosk.services import hotline, switch
 from tests.support import in_threads
 from tests.web.hotline_support import T0, add_owner, add_pbx
 
@@ -230,3 +232,27 @@ def test_the_switch_commands_check_their_address_and_hand_out_a_webhook_token(ru
     token = made.output.strip().removeprefix("/cti/generic/")
     assert made.exit_code == 0 and switch.switchboard_by_token(token) == "branch-pbx"
     assert runner.invoke(args=["cti-webhook-token", "nobody"]).exit_code == 1
+
+
+def test_an_agent_signing_out_goes_offline_and_the_switch_is_asked_to_take_them_out_of_its_queues(
+        client, auth, agent, connected):
+    auth.login(agent.username)
+    assert client.post_form("/hotline/state", {"state": "available"}).status_code == 303
+    assert client.post_form("/auth/logout", {}).status_code == 303
+    db.session.rollback()
+    assert db.session.get(AgentState, agent.id).state == "offline"
+    requests = db.session.scalars(select(SwitchRequest).order_by(SwitchRequest.id))
+    assert [(r.kind, r.extension) for r in requests] == [("login", "8101"), ("logout", "8101")]
+
+
+def test_an_agent_resuming_in_two_tabs_at_once_asks_the_switch_once(app, agent, connected):
+    hotline.set_agent_state(agent, AgentStatus.PAUSED, T0)
+    agent_id = agent.id
+
+    def resume(_n):
+        hotline.set_agent_state(db.session.get(User, agent_id), AgentStatus.AVAILABLE, T0)
+
+    in_threads(app, resume, 4)
+    db.session.rollback()
+    requests = db.session.scalars(select(SwitchRequest).order_by(SwitchRequest.id))
+    assert [r.kind for r in requests] == ["pause", "unpause"]
