@@ -12,7 +12,9 @@ switch's queues when an agent signs in on the console, ``QueuePause`` when they 
 
 When the switch restarts or the network drops it reconnects, waiting 1 s, 2 s, 4 s … up to
 ``MAX_BACKOFF_SECONDS``; once back it lists the switch's live channels (``CoreShowChannels``) and
-resyncs (``AmiTranslator.resync``), so a call that ended meanwhile ends and one that began is not missed.
+resyncs (``AmiTranslator.resync``), so a call that ended meanwhile ends and one that began is not missed,
+and lists its queues' members (``QueueStatus``), so the board's agents are paused, available or signed
+out as the switch has them (``hotline.agents_from_switch``).
 Its health goes to the database for the supervisors' board. SIGTERM or SIGINT ends it.
 """
 
@@ -32,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.clock import utcnow
 from kiosk.connectors.ami import AmiClient, AmiError, parse_url
-from kiosk.domain.asterisk import AgentChange, AmiTranslator
+from kiosk.domain.asterisk import AgentChange, AmiTranslator, queue_members
 from kiosk.domain.hotline import CtiEvent, CtiPayload
 from kiosk.extensions import db
 from kiosk.services import hotline, switch
@@ -110,8 +112,11 @@ class Connector:
         try:
             uptime = await self._uptime(client)
             live = await client.list_action("CoreShowChannels", "CoreShowChannelsComplete")
+            members = await self._queue_members(client)
             with self.app.app_context():
                 self._resync(live, uptime)
+                if members is not None:
+                    hotline.agents_from_switch(members, self.clock())
                 switch.connector_connected(self.settings.pbx_name, self.settings.address, self.clock(),
                                            reconnect=self.connected_once)
             self.connected_once = True
@@ -127,6 +132,17 @@ class Connector:
             return float(booted["Uptime"]) if booted else None
         except (KeyError, ValueError):
             return None
+
+    async def _queue_members(self, client: AmiClient) -> dict[str, bool] | None:
+        """The agents in the switch's queues and whether paused (``QueueStatus``); ``None`` where the
+        switch has no queues (or no queue module)."""
+        try:
+            rows = await client.list_action("QueueStatus", "QueueStatusComplete")
+        except AmiError as error:
+            if "connection lost" in str(error):
+                raise
+            return None
+        return queue_members(rows)
 
     def _resync(self, live: list[dict[str, str]], uptime: float | None) -> None:
         now = self.clock()

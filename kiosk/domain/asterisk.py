@@ -28,6 +28,9 @@ connection was down: at the moment it dropped when the switch restarted meanwhil
 and which live calls the app never heard of (their ring and answer told from the channels' ages). Each
 app event is applied idempotently (one per call, kind and detail), so a call seen twice is not doubled.
 
+The queues' members listed on connecting (``QueueStatus``, ``queue_members``) tell each agent's state
+on the switch then: in its queues (paused or not) or in none, which the channels cannot tell.
+
 Event times are the switch's (``Timestamp``, sent with ``timestampevents = yes`` in ``manager.conf``);
 without one, the moment the event was received.
 """
@@ -321,6 +324,25 @@ class AmiTranslator:
             elif call.direction == "in" and extension:
                 out.append(self._emit(linkedid, CtiEvent.RINGING, started, extension=extension))
         return out
+
+
+def queue_members(rows: list[dict[str, str]]) -> dict[str, bool] | None:
+    """The agents in the switch's queues and whether each is paused, from the rows ``QueueStatus`` lists
+    (``QueueParams`` per queue, ``QueueMember`` per member; ``Location`` on switches before Asterisk 12).
+    An agent paused in one queue but not in another takes calls: paused only when paused in every queue
+    they are in. ``None`` when the switch has no queue at all (a site without queues: nobody to tell)."""
+    if not any(row.get("Event") == "QueueParams" for row in rows):
+        return None
+    members: dict[str, bool] = {}
+    for row in rows:
+        if row.get("Event") != "QueueMember":
+            continue
+        name = row.get("MemberName", "")
+        extension = (extension_of(row.get("Interface", "") or row.get("Location", ""))
+                     or extension_of(row.get("StateInterface", "")) or (name if is_extension(name) else ""))
+        if extension:
+            members[extension] = members.get(extension, True) and row.get("Paused") == "1"
+    return members
 
 
 def _dialled(event: dict[str, str]) -> str:

@@ -840,6 +840,24 @@ def agent_from_switch(extension: str, paused: bool, now: datetime) -> None:
             _set_agent_state(agent.id, AgentStatus.AVAILABLE, now)
 
 
+def agents_from_switch(members: dict[str, bool], now: datetime) -> None:
+    """The switch's queue members on (re)connecting (extension → paused): each agent with an extension
+    follows as from the switch's own events (``agent_from_switch``), and one the board shows available
+    or paused who is in none of the switch's queues (dropped by its restart, taken out meanwhile) shows
+    signed out: the switch hands them no calls."""
+    for extension, paused in members.items():
+        agent_from_switch(extension, paused, now)
+    with unit_of_work():
+        absent = db.session.scalars(
+            select(AgentState.user_id).join(User, User.id == AgentState.user_id)
+            .where(User.extension.is_not(None), User.extension != "",
+                   User.extension.not_in(list(members) or [""]),
+                   AgentState.state.in_([AgentStatus.AVAILABLE.value, AgentStatus.PAUSED.value]))
+        ).all()
+        for user_id in absent:
+            _set_agent_state(user_id, AgentStatus.OFFLINE, now)
+
+
 def agent_state(user: User) -> AgentState | None:
     return db.session.get(AgentState, user.id)
 

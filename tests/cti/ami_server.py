@@ -3,7 +3,8 @@
 It greets with ``Asterisk Call Manager/5.0.3``, takes ``Action: Login`` (``Response: Success`` and the
 ``FullyBooted`` event with the switch's uptime, or ``Response: Error`` for a wrong secret), answers every
 action with its ``ActionID`` echoed, lists its live channels for ``CoreShowChannels`` (rows as
-``CoreShowChannel`` events, then ``CoreShowChannelsComplete``), takes ``Originate`` and the queue actions
+``CoreShowChannel`` events, then ``CoreShowChannelsComplete``), its queues for ``QueueStatus`` (a recorded
+list, then ``QueueStatusComplete``), takes ``Originate`` and the queue actions
 ``QueuePause``/``QueueAdd``/``QueueRemove`` (and records them, keeping the queues' members), and sends
 the recorded event streams of ``streams/`` to every logged-in client on ``play``. ``restart`` drops every
 connection as a switch restart does. It runs on its own event loop in a thread, so a test drives it from
@@ -54,6 +55,8 @@ class AmiServer:
         #: Queue members as (queue, interface); ``None``: every interface is a member of every queue (the
         #: queue actions always succeed).
         self.members: set[tuple[str, str]] | None = None
+        #: The rows ``QueueStatus`` lists (a recorded stream's); ``None``: no queue module (an error).
+        self.queue_status: list[dict[str, str]] | None = None
         #: While set the switch is down: a connection is closed before the banner.
         self.refuse = False
         self._writers: set[asyncio.StreamWriter] = set()
@@ -120,6 +123,14 @@ class AmiServer:
                         writer.write(encode({"Event": "CoreShowChannel", **reply, **row}))
                     writer.write(encode({"Event": "CoreShowChannelsComplete", **reply,
                                          "EventList": "Complete", "ListItems": str(len(self.live_channels))}))
+                elif name == "queuestatus" and self.queue_status is not None:
+                    self.actions.append(action)
+                    writer.write(encode({"Response": "Success", **reply, "EventList": "start",
+                                         "Message": "Queue status will follow"}))
+                    for row in self.queue_status:
+                        writer.write(encode({**row, **reply}))
+                    writer.write(encode({"Event": "QueueStatusComplete", **reply, "EventList": "Complete",
+                                         "ListItems": str(len(self.queue_status))}))
                 elif name in ("queuepause", "queueadd", "queueremove") and self.members is not None:
                     self.actions.append(action)
                     writer.write(encode({**self._member_action(name, action), **reply}))

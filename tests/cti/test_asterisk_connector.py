@@ -283,9 +283,9 @@ def test_signing_in_pausing_and_signing_out_on_the_console_log_the_agent_in_and_
             ("hotline", "PJSIP/8102"), ("complaints", "PJSIP/8102")]
         assert server.members == set()
         # the switch's echo of the removal leaves the agent signed out, not paused
+        before = running.connector.total
         server.send([{"Event": "QueueMemberRemoved", "Privilege": "agent,all", "Queue": "hotline",
                       "MemberName": "8102", "Interface": "PJSIP/8102", "StateInterface": "PJSIP/8102"}])
-        before = running.connector.total
         wait_until(lambda: running.connector.total > before, what="the removal")
         assert state_of(agent) == AgentStatus.OFFLINE
         # signing in again logs in again; one already added on the switch's side is resumed there
@@ -310,3 +310,24 @@ def test_an_agent_signing_out_of_the_app_is_taken_out_of_the_switchs_queues(serv
     assert state_of(agents["8101"]) == AgentStatus.OFFLINE
     hotline.sign_out_agent(agents["8102"], clock())  # never signed in to the console: nothing to say
     assert state_of(agents["8102"]) is None
+
+
+def test_after_a_restart_the_queues_members_tell_the_boards_agents_paused_available_or_signed_out(
+        server, connector, agents, clock):
+    hotline.set_agent_state(agents["8101"], AgentStatus.AVAILABLE, clock())
+    hotline.set_agent_state(agents["8102"], AgentStatus.PAUSED, clock())
+    clock.moment = at(44)
+    # back up, 8101 is in both queues paused (their phone's pause key), 8102 in none (dropped by the
+    # restart)
+    server.queue_status = read_stream("queue_status_after_restart")
+    server.restart(uptime=2)
+    wait_until(lambda: db.session.get(SwitchConnector, PBX).reconnects == 1, what="the reconnection")
+    assert actions(server, "QueueStatus")
+    assert (state_of(agents["8101"]), state_of(agents["8102"])) == (AgentStatus.PAUSED, AgentStatus.OFFLINE)
+    assert db.session.get(AgentState, agents["8102"].id).since == at(44)
+    # unpaused on the switch while the connection was down: available again on the next reconnection
+    server.queue_status = [dict(row, Paused="0") if row.get("MemberName") == "8101"
+                           and row["Queue"] == "hotline" else row for row in server.queue_status]
+    server.drop_connections()
+    wait_until(lambda: db.session.get(SwitchConnector, PBX).reconnects == 2, what="the second reconnection")
+    assert state_of(agents["8101"]) == AgentStatus.AVAILABLE
