@@ -242,13 +242,15 @@ class SwitchboardRefusals:
     today: dict[CtiRefusal, int]
     last_at: datetime | None
     last_reason: CtiRefusal | None
+    webhook_on: bool = False  # the generic webhook has a token
 
 
 def switchboards(now: datetime) -> list[SwitchboardRefusals]:
     """Every connected switchboard (and unknown names, if any were refused) with its refusals."""
     today = local(now).date()
-    names = list(db.session.scalars(select(PbxSecret.name).order_by(PbxSecret.name)))
-    counts: dict[str, dict[CtiRefusal, int]] = {name: {} for name in names}
+    webhooks = {name: on for name, on in db.session.execute(
+        select(PbxSecret.name, PbxSecret.webhook_token.is_not(None)).order_by(PbxSecret.name))}
+    counts: dict[str, dict[CtiRefusal, int]] = {name: {} for name in webhooks}
     last: dict[str, CtiRefusalCount] = {}
     for row in db.session.scalars(select(CtiRefusalCount).order_by(CtiRefusalCount.last_at.desc())):
         counts.setdefault(row.pbx_name, {})
@@ -256,7 +258,8 @@ def switchboards(now: datetime) -> list[SwitchboardRefusals]:
         if row.day == today:
             counts[row.pbx_name][CtiRefusal(row.reason)] = row.count
     return [SwitchboardRefusals(name, today=by_reason, last_at=last[name].last_at if name in last else None,
-                                last_reason=CtiRefusal(last[name].reason) if name in last else None)
+                                last_reason=CtiRefusal(last[name].reason) if name in last else None,
+                                webhook_on=webhooks.get(name, False))
             for name, by_reason in counts.items()]
 
 

@@ -400,6 +400,7 @@ AUDIT_ACTION = {
     AuditAction.MESSAGE_ROUTE: _l("修改消息发送渠道"),
     AuditAction.MESSAGE_GROUP: _l("设置部门企业微信群"),
     AuditAction.SMS_TEMPLATE: _l("审核短信模板"),
+    AuditAction.WEBHOOK_TOKEN: _l("生成总机通用接口令牌"),
 }
 AUDIT_OBJECT = {
     ObjectType.USER: _l("用户"),
@@ -414,6 +415,7 @@ AUDIT_OBJECT = {
     ObjectType.MODEL_HOME: _l("样板间"),
     ObjectType.WATCH: _l("关注名单"),
     ObjectType.MESSAGING: _l("消息设置"),
+    ObjectType.SWITCHBOARD: _l("总机"),
 }
 
 # ---- messages away from the screen ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from kiosk.domain.hotline import AgentStatus
 from kiosk.extensions import db
+from kiosk.models.audit import AdminAudit
 from kiosk.models.calls import AgentState, Call, CallEvent, CtiRefusalCount, SwitchRequest
 from kiosk.models.people import User
 from kiosk.services import hotline, switch
@@ -231,6 +232,9 @@ def test_the_switch_commands_check_their_address_and_hand_out_a_webhook_token(ru
     made = runner.invoke(args=["cti-webhook-token", "branch-pbx"])
     token = made.output.strip().removeprefix("/cti/generic/")
     assert made.exit_code == 0 and switch.switchboard_by_token(token) == "branch-pbx"
+    (audited,) = db.session.scalars(select(AdminAudit)).all()  # a command on the server: nobody, no address
+    assert (audited.action, audited.object_label, audited.actor_id) == ("switchboard.webhook_token",
+                                                                        "branch-pbx", None)
     assert runner.invoke(args=["cti-webhook-token", "nobody"]).exit_code == 1
 
 
@@ -256,3 +260,29 @@ def test_an_agent_resuming_in_two_tabs_at_once_asks_the_switch_once(app, agent, 
     db.session.rollback()
     requests = db.session.scalars(select(SwitchRequest).order_by(SwitchRequest.id))
     assert [r.kind for r in requests] == ["pause", "unpause"]
+
+
+# --- the generic webhook's tokens from the admin page -------------------------------------------------
+
+
+def test_an_admin_gives_a_switchboard_a_new_webhook_token_shown_once_and_audited(client, auth, make_user):
+    add_pbx("zammad-pbx")
+    old = switch.new_webhook_token("zammad-pbx")
+    admin = make_user("admin", username="root")
+    auth.login(admin.username)
+    page = client.get("/admin/switchboards").get_data(as_text=True)
+    assert "已开通" in page and "生成新令牌" in page and old not in page
+    response = client.post_form("/admin/switchboards/token", {"switchboard": "zammad-pbx"})
+    assert response.status_code == 200
+    shown = response.get_data(as_text=True)
+    token = shown.split("/cti/generic/", 1)[1].split("<", 1)[0]
+    assert switch.switchboard_by_token(token) == "zammad-pbx" and switch.switchboard_by_token(old) is None
+    assert token not in client.get("/admin/switchboards").get_data(as_text=True)  # shown this once
+    db.session.rollback()
+    (row,) = db.session.scalars(select(AdminAudit)).all()
+    assert (row.action, row.object_type, row.object_label, row.actor_id) == (
+        "switchboard.webhook_token", "switchboard", "zammad-pbx", admin.id)
+    assert token not in str(row.before) + str(row.after)
+    refused = client.post_form("/admin/switchboards/token", {"switchboard": "nobody"})
+    assert refused.status_code == 422 and 'id="token-error"' in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(AdminAudit.id))) == 1
