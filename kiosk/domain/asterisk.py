@@ -10,8 +10,9 @@ folds the legs of one call, tied together by their ``Linkedid``, into the app's 
   on an outbound call, the dialled number rings (``DialBegin`` to a number that is no extension).
 * **answered** — the dialled leg answered (``DialEnd`` with ``ANSWER``, ``AgentConnect``) or an agent's leg
   entered the caller's bridge (``BridgeEnter``).
-* **transfer** — the answered call is answered again at another agent's extension (a blind or attended
-  transfer): the call moves to that agent, its answer time stays the first one.
+* **transfer** — the answered call is answered again at another agent's extension (a blind transfer, or
+  an attended one: ``AttendedTransfer`` names the colleague's leg of the agent's consult call, which
+  joins the caller's call): the call moves to that agent, its answer time stays the first one.
 * **hangup** — the last leg of the call hung up (``Hangup``), or the caller gave up in the queue
   (``QueueCallerAbandon``): ended without an answer, an abandoned call.
 * **recording** — MixMonitor's file name (the ``MIXMONITOR_FILENAME`` channel variable, ``VarSet``).
@@ -220,6 +221,20 @@ class AmiTranslator:
         if call is None or call.direction != "in" or channel.linkedid in self.ignored:
             return []
         return self._answered(channel.linkedid, channel.extension, at)
+
+    def _on_AttendedTransfer(self, event, at):  # noqa: N802
+        """The agent consulted a colleague on a call of their own, then put the caller through
+        (Asterisk 12+, whether the two bridges were merged or tied by Local channels): the colleague's
+        leg, on the consult call until now, becomes the caller's call's, whose hangup it now holds."""
+        if event.get("Result") != "Success":
+            return []
+        linkedid = event.get("TransfereeLinkedid", "")
+        call = self.calls.get(linkedid)
+        target = self.channels.get(event.get("TransferTargetUniqueid", ""))
+        if call is None or call.direction != "in" or target is None or not target.extension:
+            return []
+        target.linkedid = linkedid
+        return self._answered(linkedid, target.extension, at)
 
     def _on_QueueCallerJoin(self, event, at):  # noqa: N802
         linkedid = event.get("Linkedid", "")

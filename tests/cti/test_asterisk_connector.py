@@ -137,6 +137,16 @@ def test_a_blind_transfer_moves_the_call_to_the_second_agent_and_keeps_its_first
     assert state_of(agents["8102"]) == AgentStatus.WRAP_UP
 
 
+def test_an_attended_transfer_ends_with_the_consulted_agent_and_the_first_answer(server, connector, agents):
+    play(server, connector, "attended_transfer")
+    (call,) = calls()  # the consult call between the two extensions is no call of the hotline's
+    assert (call.agent_id, call.caller_number, call.state) == (agents["8102"].id, "13900001234", "ended")
+    assert (call.ringing_at, call.answered_at, call.ended_at) == (at(1), at(5), at(110))
+    assert (call.ring_seconds, call.talk_seconds) == (4, 105)
+    assert state_of(agents["8101"]) == AgentStatus.AVAILABLE
+    assert state_of(agents["8102"]) == AgentStatus.WRAP_UP
+
+
 @pytest.fixture
 def cast(app, make_department):
     return make_cast(make_department)

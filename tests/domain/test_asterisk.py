@@ -81,6 +81,24 @@ def test_a_transfer_is_an_answer_at_another_extension_of_an_answered_call():
                           ("transfer", "8102", s(70)), ("hangup", "", s(130))]
 
 
+def test_an_attended_transfer_moves_the_call_to_the_colleague_consulted_when_the_agent_puts_it_through():
+    out = translate("attended_transfer")
+    # the consult call between the two extensions is the staff's own: 8102 never rings for the caller
+    assert shape(out) == [("ringing", "8101", s(1)), ("answered", "8101", s(5)), ("transfer", "8102", s(50)),
+                          ("hangup", "", s(110))]
+    assert {p.call_id for p in out} == {"1796436000.81"}
+
+
+def test_an_attended_transfer_that_failed_leaves_the_call_with_its_agent():
+    translator = AmiTranslator()
+    out = []
+    for event in read_stream("attended_transfer"):
+        if event["Event"] == "AttendedTransfer":
+            event = dict(event, Result="Fail")
+        out += translator.feed(event, received_at=at(10_000))
+    assert ("transfer", "8102", s(50)) not in shape(out)
+
+
 def test_an_originated_call_rings_and_answers_at_the_dialled_number_for_the_agent_who_dials():
     out = translate("originate_answered", call_id="kiosk-abc", action_id="1")
     assert shape(out) == [("ringing", "8101", s(3)), ("answered", "8101", s(10)), ("hangup", "", s(70))]
