@@ -40,6 +40,7 @@ from kiosk.domain.hotline import (
     dispatch_priority,
     event_time_refused,
     first_contact_owner,
+    generic_hangup_cause,
     lost_since,
     may_hear_recording,
     may_work_on_call,
@@ -160,8 +161,9 @@ def parse_generic_event(data: dict, now: datetime) -> CtiPayload:
     """An event of the generic CTI format Zammad and many PBXs send (form fields or JSON): ``event``
     (``newCall``, ``answer``, ``hangup``), ``from``, ``to``, ``direction`` (``in``/``out``), ``callId``,
     ``user`` (``user[]``: the names of the agents involved), ``answeringNumber`` (who answered: an
-    extension or a username), ``queue``, ``cause``. It carries no time of its own: it is taken as it
-    arrives. The agent is the one ``answeringNumber`` names, else the only one ``user`` names.
+    extension or a username), ``queue``, ``cause`` (why a hangup ended the call: ``generic_hangup_cause``).
+    It carries no time of its own: it is taken as it arrives. The agent is the one ``answeringNumber``
+    names, else the only one ``user`` names.
     """
     event, call_id, direction = _what_and_which(data, "callId")
     users = data.get("user[]", data.get("user", []))
@@ -170,10 +172,11 @@ def parse_generic_event(data: dict, now: datetime) -> CtiPayload:
         raise BadEvent("user must be a list of names")
     names = [_text({"user": name}, "user", 60) for name in users]
     agent = _generic_agent(_text(data, "answeringNumber", 60), names)
+    cause = generic_hangup_cause(_text(data, "cause", 40)) if event is CtiEvent.HANGUP else None
     return CtiPayload(event=event, call_id=call_id, at=now, caller=_number(data, "from"),
                       called=_number(data, "to"), direction=direction,
                       extension=agent.extension if agent and agent.extension else "",
-                      queue=_text(data, "queue", 40))
+                      queue=_text(data, "queue", 40), cause=cause.value if cause else "")
 
 
 def _generic_agent(answering: str, names: list[str]) -> User | None:
@@ -300,6 +303,8 @@ def receive_event(payload: CtiPayload, pbx_name: str, now: datetime) -> Call | N
         call.queue = call.queue or payload.queue or None
         if payload.event is CtiEvent.RECORDING:
             call.recording = payload.recording
+        if payload.event is CtiEvent.HANGUP and payload.cause:
+            call.hangup_cause = payload.cause
         times = merge_event(_times(call), payload.event, payload.at)
         _apply_times(call, times)
         agent = _agent_by_extension(payload.extension)

@@ -286,3 +286,27 @@ def test_an_admin_gives_a_switchboard_a_new_webhook_token_shown_once_and_audited
     refused = client.post_form("/admin/switchboards/token", {"switchboard": "nobody"})
     assert refused.status_code == 422 and 'id="token-error"' in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count(AdminAudit.id))) == 1
+
+
+def test_the_generic_hangups_cause_is_kept_on_the_call_and_shown_on_its_page(
+        client, auth, token, agent, server_clock):
+    ring = {"event": "newCall", "from": "13900001234", "to": "4008001234", "direction": "in",
+            "callId": "busy-1", "answeringNumber": "8101"}
+    assert client.post(GENERIC + token, data=ring).json["status"] == "stored"
+    server_clock["now"] = T0 + timedelta(seconds=20)
+    hangup = {"event": "hangup", "callId": "busy-1", "direction": "in", "cause": "noAnswer"}
+    assert client.post(GENERIC + token, data=hangup).json["status"] == "stored"
+    call = only_call()
+    assert (call.state, call.hangup_cause) == ("ended", "no_answer")
+    auth.login(agent.username)
+    page = client.get(f"/hotline/calls/{call.id}").get_data(as_text=True)
+    assert "结束原因" in page and "无人接听" in page
+
+
+@pytest.mark.parametrize("cause", ["", "somethingOdd", "ORIGINATOR_CANCEL"])
+def test_a_hangup_without_a_cause_we_know_ends_the_call_with_none_shown(client, token, server_clock, cause):
+    assert client.post(GENERIC + token, data={"event": "newCall", "callId": "c-1", "from": "13900001234"}
+                       ).json["status"] == "stored"
+    hangup = {"event": "hangup", "callId": "c-1", "cause": cause}
+    assert client.post(GENERIC + token, data=hangup).json["status"] == "stored"
+    assert (only_call().state, only_call().hangup_cause) == ("ended", None)
