@@ -183,9 +183,9 @@ def cti_asterisk_command(url: str, switchboard: str) -> None:
 @click.argument("switchboard")
 def cti_webhook_token_command(switchboard: str) -> None:
     """Give a switchboard a new token for the generic webhook and print its address (the old one stops)."""
-    from kiosk.services import switch
+    from kiosk.services import audit, switch
 
-    token = switch.new_webhook_token(switchboard)
+    token = switch.new_webhook_token(switchboard, by=audit.By(None, "", utcnow()))
     if token is None:
         raise click.ClickException(f"No switchboard named {switchboard!r}.")
     click.echo(f"/cti/generic/{token}")

@@ -119,8 +119,9 @@ class Defaults:
     CTI_AMI_INTERFACE = "PJSIP/{extension}"
     CTI_AMI_DIAL_CONTEXT = "from-internal"
     CTI_AMI_CALLER_ID = ""
-    # The switch's queues (comma-separated) an agent is added to (QueueAdd) when the console pauses or
-    # resumes them and the switch has them in no queue; empty: members are the switch's own configuration.
+    # The switch's queues (comma-separated) an agent is added to (QueueAdd) on signing in to the console
+    # (or pausing or resuming while in no queue) and taken out of (QueueRemove) on 离线 or signing out;
+    # empty: members are the switch's own configuration (signing in and out only pause and resume).
     CTI_AMI_QUEUES = ""
     # Where the switch's recordings are served (e.g. https://pbx.internal/recordings/); a call's recording
     # plays from here + its file name, to supervisors and the call's own agent. Empty: not offered.

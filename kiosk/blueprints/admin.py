@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kiosk.clock import SHANGHAI, utcnow
-from kiosk.forms.admin import CalendarOverrideForm, DepartmentForm, EmptyForm, UserForm
+from kiosk.forms.admin import CalendarOverrideForm, DepartmentForm, EmptyForm, UserForm, WebhookTokenForm
 from kiosk.forms.audit import AuditFilterForm, changes
 from kiosk.forms.fields import day_arg, options, row_id_or_none
 from kiosk.models.people import Department, Role, User
-from kiosk.services import accounts, audit, directory, hotline
+from kiosk.services import accounts, audit, directory, hotline, switch
 from kiosk.services import jobs as job_records
 from kiosk.web.access import roles
 from kiosk.web.auditing import by_request
@@ -183,9 +183,30 @@ def audit_log():
                   status=200 if valid else 422)
 
 
+def _switchboards(status: int = 200, **shown):
+    boards = hotline.switchboards(utcnow())
+    return render("admin/switchboards.html", switchboards=boards, status=status,
+                  max_skew=current_app.config["CTI_MAX_CLOCK_SKEW_SECONDS"], **shown)
+
+
 @bp.route("/switchboards")
 @roles(Role.ADMIN)
 def switchboards():
-    """The connected switchboards and the events each had refused today, by reason, and the last one."""
-    return render("admin/switchboards.html", switchboards=hotline.switchboards(utcnow()),
-                  max_skew=current_app.config["CTI_MAX_CLOCK_SKEW_SECONDS"])
+    """The connected switchboards and the events each had refused today, by reason, and the last one;
+    a button per switchboard gives its generic webhook a new token."""
+    return _switchboards()
+
+
+@bp.route("/switchboards/token", methods=["POST"])
+@roles(Role.ADMIN)
+def switchboard_token():
+    """A new token for a switchboard's generic webhook, its address shown this once (never stored in
+    the page's later views nor in the audit log); the old address stops working."""
+    form = WebhookTokenForm([board.name for board in hotline.switchboards(utcnow()) if board.name])
+    if not form.validate():
+        return _switchboards(status=422, token_error=form.switchboard.errors[0])
+    token = switch.new_webhook_token(form.switchboard.data, by=by_request())
+    if token is None:
+        return _switchboards(status=422, token_error=_("没有这个总机。"))
+    return _switchboards(new_token=(form.switchboard.data,
+                                    url_for("cti.generic", token=token, _external=True)))

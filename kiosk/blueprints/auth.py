@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 
 from kiosk.clock import utcnow
 from kiosk.forms.auth import LoginForm, PasswordChangeForm
-from kiosk.services import accounts
+from kiosk.services import accounts, hotline
 from kiosk.web.access import public, signed_in
 from kiosk.web.navigation import home_endpoint
 from kiosk.web.rendering import local_path, render, see_other
@@ -56,6 +56,7 @@ def _wait_message(seconds: int) -> str:
 @public
 def logout():
     if current_user.is_authenticated:
+        hotline.sign_out_agent(current_user, utcnow())
         accounts.sign_out_everywhere(current_user)
         logout_user()
     session.clear()

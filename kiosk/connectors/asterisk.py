@@ -6,12 +6,15 @@ manager interface, hands every event to the translator (``kiosk.domain.asterisk`
 events it gives through the hotline's one door for switchboard events (``hotline.receive_event``: the
 same idempotent, order-tolerant path the webhooks take). Agents paused or resumed on the switch follow on
 the board (``hotline.agent_from_switch``). Every half second it carries out what the web app queued for
-the switch (``kiosk.services.switch``): ``Originate`` for click-to-dial, ``QueuePause`` when an agent
-pauses or resumes on the console.
+the switch (``kiosk.services.switch``): ``Originate`` for click-to-dial; ``QueueAdd`` to each of the
+switch's queues when an agent signs in on the console, ``QueuePause`` when they pause or resume, and
+``QueueRemove`` when they sign out (离线 or out of the app).
 
 When the switch restarts or the network drops it reconnects, waiting 1 s, 2 s, 4 s … up to
 ``MAX_BACKOFF_SECONDS``; once back it lists the switch's live channels (``CoreShowChannels``) and
-resyncs (``AmiTranslator.resync``), so a call that ended meanwhile ends and one that began is not missed.
+resyncs (``AmiTranslator.resync``), so a call that ended meanwhile ends and one that began is not missed,
+and lists its queues' members (``QueueStatus``), so the board's agents are paused, available or signed
+out as the switch has them (``hotline.agents_from_switch``).
 Its health goes to the database for the supervisors' board. SIGTERM or SIGINT ends it.
 """
 
@@ -31,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.clock import utcnow
 from kiosk.connectors.ami import AmiClient, AmiError, parse_url
-from kiosk.domain.asterisk import AgentChange, AmiTranslator
+from kiosk.domain.asterisk import AgentChange, AmiTranslator, queue_members
 from kiosk.domain.hotline import CtiEvent, CtiPayload
 from kiosk.extensions import db
 from kiosk.services import hotline, switch
@@ -54,7 +57,8 @@ class Settings:
     #: The dialplan context an Originate dials the number in.
     context: str = "from-internal"
     caller_id: str = ""
-    #: The switch's queues an agent is logged in to (QueueAdd) when pausing or resuming finds them in none.
+    #: The switch's queues an agent is logged in to (QueueAdd) on signing in, and out of (QueueRemove)
+    #: on signing out; also when pausing or resuming finds them in none.
     queues: tuple[str, ...] = ()
     max_backoff: float = MAX_BACKOFF_SECONDS
 
@@ -108,8 +112,11 @@ class Connector:
         try:
             uptime = await self._uptime(client)
             live = await client.list_action("CoreShowChannels", "CoreShowChannelsComplete")
+            members = await self._queue_members(client)
             with self.app.app_context():
                 self._resync(live, uptime)
+                if members is not None:
+                    hotline.agents_from_switch(members, self.clock())
                 switch.connector_connected(self.settings.pbx_name, self.settings.address, self.clock(),
                                            reconnect=self.connected_once)
             self.connected_once = True
@@ -125,6 +132,17 @@ class Connector:
             return float(booted["Uptime"]) if booted else None
         except (KeyError, ValueError):
             return None
+
+    async def _queue_members(self, client: AmiClient) -> dict[str, bool] | None:
+        """The agents in the switch's queues and whether paused (``QueueStatus``); ``None`` where the
+        switch has no queues (or no queue module)."""
+        try:
+            rows = await client.list_action("QueueStatus", "QueueStatusComplete")
+        except AmiError as error:
+            if "connection lost" in str(error):
+                raise
+            return None
+        return queue_members(rows)
 
     def _resync(self, live: list[dict[str, str]], uptime: float | None) -> None:
         now = self.clock()
@@ -177,16 +195,31 @@ class Connector:
                                 CallerID=self.settings.caller_id or request.extension, Timeout="30000",
                                 Async="true")
             return
-        paused = "true" if request.kind == switch.RequestKind.PAUSE else "false"
+        if request.kind == switch.RequestKind.LOGOUT and self.settings.queues:
+            for queue in self.settings.queues:
+                await _tolerating(client.action("QueueRemove", Queue=queue, Interface=interface), "not there")
+            return
+        paused = "true" if request.kind in (switch.RequestKind.PAUSE, switch.RequestKind.LOGOUT) else "false"
+        if request.kind == switch.RequestKind.LOGIN and self.settings.queues:
+            if await self._queue_add(client, interface, paused, request.extension):
+                # a member already (added on the switch's side): not left paused there
+                await client.action("QueuePause", Interface=interface, Paused=paused)
+            return
         try:
             await client.action("QueuePause", Interface=interface, Paused=paused)
         except AmiError as error:
             # not a member of any queue yet: the console's state logs the agent in to the switch's queues
             if not self.settings.queues or "not found" not in str(error).lower():
                 raise
-            for queue in self.settings.queues:
-                await client.action("QueueAdd", Queue=queue, Interface=interface, Paused=paused,
-                                    MemberName=request.extension)
+            await self._queue_add(client, interface, paused, request.extension)
+
+    async def _queue_add(self, client: AmiClient, interface: str, paused: str, extension: str) -> bool:
+        """Add the agent to each of the switch's queues; whether they were in one already."""
+        already = False
+        for queue in self.settings.queues:
+            already |= await _tolerating(client.action("QueueAdd", Queue=queue, Interface=interface,
+                                                       Paused=paused, MemberName=extension), "already there")
+        return already
 
     def _end_dial(self, request, now: datetime) -> None:
         """A dial that was not carried out ends its call (not answered)."""
@@ -224,6 +257,18 @@ class Connector:
                 await asyncio.wait_for(self.stop.wait(), delay)
         with self.app.app_context():
             switch.connector_lost(self.settings.pbx_name, self.settings.address, self.clock(), "stopped")
+
+
+async def _tolerating(action, expected: str) -> bool:
+    """An action whose refusal saying ``expected`` (the agent already in or out of a queue) is no error;
+    whether it was refused so."""
+    try:
+        await action
+    except AmiError as error:
+        if expected not in str(error).lower():
+            raise
+        return True
+    return False
 
 
 def run_forever(app: Flask, settings: Settings) -> None:

@@ -10,8 +10,9 @@ folds the legs of one call, tied together by their ``Linkedid``, into the app's 
   on an outbound call, the dialled number rings (``DialBegin`` to a number that is no extension).
 * **answered** — the dialled leg answered (``DialEnd`` with ``ANSWER``, ``AgentConnect``) or an agent's leg
   entered the caller's bridge (``BridgeEnter``).
-* **transfer** — the answered call is answered again at another agent's extension (a blind or attended
-  transfer): the call moves to that agent, its answer time stays the first one.
+* **transfer** — the answered call is answered again at another agent's extension (a blind transfer, or
+  an attended one: ``AttendedTransfer`` names the colleague's leg of the agent's consult call, which
+  joins the caller's call): the call moves to that agent, its answer time stays the first one.
 * **hangup** — the last leg of the call hung up (``Hangup``), or the caller gave up in the queue
   (``QueueCallerAbandon``): ended without an answer, an abandoned call.
 * **recording** — MixMonitor's file name (the ``MIXMONITOR_FILENAME`` channel variable, ``VarSet``).
@@ -27,6 +28,9 @@ After a (re)connection the connector lists the switch's live channels (``CoreSho
 connection was down: at the moment it dropped when the switch restarted meanwhile, else when it is back),
 and which live calls the app never heard of (their ring and answer told from the channels' ages). Each
 app event is applied idempotently (one per call, kind and detail), so a call seen twice is not doubled.
+
+The queues' members listed on connecting (``QueueStatus``, ``queue_members``) tell each agent's state
+on the switch then: in its queues (paused or not) or in none, which the channels cannot tell.
 
 Event times are the switch's (``Timestamp``, sent with ``timestampevents = yes`` in ``manager.conf``);
 without one, the moment the event was received.
@@ -218,6 +222,20 @@ class AmiTranslator:
             return []
         return self._answered(channel.linkedid, channel.extension, at)
 
+    def _on_AttendedTransfer(self, event, at):  # noqa: N802
+        """The agent consulted a colleague on a call of their own, then put the caller through
+        (Asterisk 12+, whether the two bridges were merged or tied by Local channels): the colleague's
+        leg, on the consult call until now, becomes the caller's call's, whose hangup it now holds."""
+        if event.get("Result") != "Success":
+            return []
+        linkedid = event.get("TransfereeLinkedid", "")
+        call = self.calls.get(linkedid)
+        target = self.channels.get(event.get("TransferTargetUniqueid", ""))
+        if call is None or call.direction != "in" or target is None or not target.extension:
+            return []
+        target.linkedid = linkedid
+        return self._answered(linkedid, target.extension, at)
+
     def _on_QueueCallerJoin(self, event, at):  # noqa: N802
         linkedid = event.get("Linkedid", "")
         call = self.calls.get(linkedid)
@@ -321,6 +339,25 @@ class AmiTranslator:
             elif call.direction == "in" and extension:
                 out.append(self._emit(linkedid, CtiEvent.RINGING, started, extension=extension))
         return out
+
+
+def queue_members(rows: list[dict[str, str]]) -> dict[str, bool] | None:
+    """The agents in the switch's queues and whether each is paused, from the rows ``QueueStatus`` lists
+    (``QueueParams`` per queue, ``QueueMember`` per member; ``Location`` on switches before Asterisk 12).
+    An agent paused in one queue but not in another takes calls: paused only when paused in every queue
+    they are in. ``None`` when the switch has no queue at all (a site without queues: nobody to tell)."""
+    if not any(row.get("Event") == "QueueParams" for row in rows):
+        return None
+    members: dict[str, bool] = {}
+    for row in rows:
+        if row.get("Event") != "QueueMember":
+            continue
+        name = row.get("MemberName", "")
+        extension = (extension_of(row.get("Interface", "") or row.get("Location", ""))
+                     or extension_of(row.get("StateInterface", "")) or (name if is_extension(name) else ""))
+        if extension:
+            members[extension] = members.get(extension, True) and row.get("Paused") == "1"
+    return members
 
 
 def _dialled(event: dict[str, str]) -> str:

@@ -70,6 +70,8 @@ class AgentStatus(StrEnum):
     ON_CALL = "on_call"
     WRAP_UP = "wrap_up"
     PAUSED = "paused"
+    #: Signed out of the console (or set 离线): out of the switch's queues, handed no calls.
+    OFFLINE = "offline"
 
 
 class CtiEvent(StrEnum):
@@ -97,6 +99,7 @@ class CtiPayload:
     extension: str = ""
     queue: str = ""
     recording: str = ""
+    cause: str = ""  # a hangup's HangupCause, when the switch tells it
 
     @property
     def detail(self) -> str:
@@ -280,6 +283,31 @@ def merge_event(times: CallTimes, event: CtiEvent, at: datetime) -> CallTimes:
     if event in (CtiEvent.TRANSFER, CtiEvent.RECORDING):  # the call's own moments are not touched
         return times
     return CallTimes(_earliest(times.ringing_at, at), times.answered_at, _earliest(times.ended_at, at))
+
+
+class HangupCause(StrEnum):
+    """Why the switch says a call ended: the ``cause`` of the generic CTI format's hangup (the names
+    Zammad's format uses), kept on the call and shown on its screen."""
+
+    NORMAL = "normal"  # normalClearing
+    BUSY = "busy"
+    CANCEL = "cancel"  # the caller hung up before the answer
+    NO_ANSWER = "no_answer"
+    CONGESTION = "congestion"
+    NOT_FOUND = "not_found"
+    FORWARDED = "forwarded"
+
+
+_GENERIC_CAUSES = {"normalclearing": HangupCause.NORMAL, "busy": HangupCause.BUSY,
+                   "cancel": HangupCause.CANCEL, "noanswer": HangupCause.NO_ANSWER,
+                   "congestion": HangupCause.CONGESTION, "notfound": HangupCause.NOT_FOUND,
+                   "forwarded": HangupCause.FORWARDED}
+
+
+def generic_hangup_cause(text: str) -> HangupCause | None:
+    """The generic format's ``cause`` (``normalClearing``, ``noAnswer``, ``no_answer`` … in any case);
+    ``None`` for a cause it does not name (a switch's own words are not shown as if they were ours)."""
+    return _GENERIC_CAUSES.get(text.replace("_", "").replace("-", "").lower())
 
 
 class CallLost(StrEnum):

@@ -106,3 +106,13 @@ class CalendarOverrideForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """CSRF only: for POST buttons."""
+
+
+class WebhookTokenForm(FlaskForm):
+    """A new token for a switchboard's generic webhook (the 总机 page's button)."""
+
+    switchboard = SelectField(_l("总机"), validators=[required()])
+
+    def __init__(self, names: list[str], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.switchboard.choices = [(name, name) for name in names]

@@ -26,7 +26,7 @@ NEEDS_DEPARTMENT = {Disposition.SLIP.value, Disposition.EMERGENCY.value, Disposi
 class AgentStateForm(FlaskForm):
     state = SelectField(_l("我的状态"), choices=options(
         (s.value, labels.AGENT_STATE[s.value])
-        for s in (AgentStatus.AVAILABLE, AgentStatus.WRAP_UP, AgentStatus.PAUSED)
+        for s in (AgentStatus.AVAILABLE, AgentStatus.WRAP_UP, AgentStatus.PAUSED, AgentStatus.OFFLINE)
     ), validators=[required()])
 
 

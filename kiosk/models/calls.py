@@ -65,6 +65,7 @@ class Call(db.Model):
     talk_seconds: Mapped[int | None] = mapped_column(Integer)
     # Closed without its hangup (``kiosk.domain.hotline.CallLost``); None for a call that ended normally.
     lost_reason: Mapped[str | None] = mapped_column(String(20))
+    hangup_cause: Mapped[str | None] = mapped_column(String(20))  # hotline.HangupCause, as the switch told
     category: Mapped[str | None] = mapped_column(String(20))
     caller_surname: Mapped[str] = mapped_column(String(20), default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("owners.id"), index=True)

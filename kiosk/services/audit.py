@@ -57,6 +57,7 @@ class Action(StrEnum):
     MESSAGE_ROUTE = "message.route"
     MESSAGE_GROUP = "message.group"
     SMS_TEMPLATE = "message.sms_template"
+    WEBHOOK_TOKEN = "switchboard.webhook_token"
 
 
 class ObjectType(StrEnum):
@@ -72,6 +73,7 @@ class ObjectType(StrEnum):
     MODEL_HOME = "model_home"
     WATCH = "watch"
     MESSAGING = "messaging"
+    SWITCHBOARD = "switchboard"
 
 
 #: Fields holding a phone number or an ID number: stored masked.

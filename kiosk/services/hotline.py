@@ -40,6 +40,7 @@ from kiosk.domain.hotline import (
     dispatch_priority,
     event_time_refused,
     first_contact_owner,
+    generic_hangup_cause,
     lost_since,
     may_hear_recording,
     may_work_on_call,
@@ -160,8 +161,9 @@ def parse_generic_event(data: dict, now: datetime) -> CtiPayload:
     """An event of the generic CTI format Zammad and many PBXs send (form fields or JSON): ``event``
     (``newCall``, ``answer``, ``hangup``), ``from``, ``to``, ``direction`` (``in``/``out``), ``callId``,
     ``user`` (``user[]``: the names of the agents involved), ``answeringNumber`` (who answered: an
-    extension or a username), ``queue``, ``cause``. It carries no time of its own: it is taken as it
-    arrives. The agent is the one ``answeringNumber`` names, else the only one ``user`` names.
+    extension or a username), ``queue``, ``cause`` (why a hangup ended the call: ``generic_hangup_cause``).
+    It carries no time of its own: it is taken as it arrives. The agent is the one ``answeringNumber``
+    names, else the only one ``user`` names.
     """
     event, call_id, direction = _what_and_which(data, "callId")
     users = data.get("user[]", data.get("user", []))
@@ -170,10 +172,11 @@ def parse_generic_event(data: dict, now: datetime) -> CtiPayload:
         raise BadEvent("user must be a list of names")
     names = [_text({"user": name}, "user", 60) for name in users]
     agent = _generic_agent(_text(data, "answeringNumber", 60), names)
+    cause = generic_hangup_cause(_text(data, "cause", 40)) if event is CtiEvent.HANGUP else None
     return CtiPayload(event=event, call_id=call_id, at=now, caller=_number(data, "from"),
                       called=_number(data, "to"), direction=direction,
                       extension=agent.extension if agent and agent.extension else "",
-                      queue=_text(data, "queue", 40))
+                      queue=_text(data, "queue", 40), cause=cause.value if cause else "")
 
 
 def _generic_agent(answering: str, names: list[str]) -> User | None:
@@ -242,13 +245,15 @@ class SwitchboardRefusals:
     today: dict[CtiRefusal, int]
     last_at: datetime | None
     last_reason: CtiRefusal | None
+    webhook_on: bool = False  # the generic webhook has a token
 
 
 def switchboards(now: datetime) -> list[SwitchboardRefusals]:
     """Every connected switchboard (and unknown names, if any were refused) with its refusals."""
     today = local(now).date()
-    names = list(db.session.scalars(select(PbxSecret.name).order_by(PbxSecret.name)))
-    counts: dict[str, dict[CtiRefusal, int]] = {name: {} for name in names}
+    webhooks = {name: on for name, on in db.session.execute(
+        select(PbxSecret.name, PbxSecret.webhook_token.is_not(None)).order_by(PbxSecret.name))}
+    counts: dict[str, dict[CtiRefusal, int]] = {name: {} for name in webhooks}
     last: dict[str, CtiRefusalCount] = {}
     for row in db.session.scalars(select(CtiRefusalCount).order_by(CtiRefusalCount.last_at.desc())):
         counts.setdefault(row.pbx_name, {})
@@ -256,7 +261,8 @@ def switchboards(now: datetime) -> list[SwitchboardRefusals]:
         if row.day == today:
             counts[row.pbx_name][CtiRefusal(row.reason)] = row.count
     return [SwitchboardRefusals(name, today=by_reason, last_at=last[name].last_at if name in last else None,
-                                last_reason=CtiRefusal(last[name].reason) if name in last else None)
+                                last_reason=CtiRefusal(last[name].reason) if name in last else None,
+                                webhook_on=webhooks.get(name, False))
             for name, by_reason in counts.items()]
 
 
@@ -297,6 +303,8 @@ def receive_event(payload: CtiPayload, pbx_name: str, now: datetime) -> Call | N
         call.queue = call.queue or payload.queue or None
         if payload.event is CtiEvent.RECORDING:
             call.recording = payload.recording
+        if payload.event is CtiEvent.HANGUP and payload.cause:
+            call.hangup_cause = payload.cause
         times = merge_event(_times(call), payload.event, payload.at)
         _apply_times(call, times)
         agent = _agent_by_extension(payload.extension)
@@ -786,35 +794,76 @@ def _set_agent_state(user_id: int, status: AgentStatus, now: datetime) -> None:
     ))
 
 
+def _queue_request_for(previous: AgentStatus | None, status: AgentStatus) -> str | None:
+    """What the switch is asked when the console goes from ``previous`` to ``status``: signing in
+    (available from signed out) logs the agent in to the switch's queues, pausing and resuming pause
+    them there, signing out takes them out; wrap-up stays between the two on the switch's side."""
+    signed_out = previous in (None, AgentStatus.OFFLINE)
+    if status is AgentStatus.OFFLINE:
+        return None if signed_out else switch.RequestKind.LOGOUT
+    if status is AgentStatus.AVAILABLE:
+        return switch.RequestKind.LOGIN if signed_out else switch.RequestKind.UNPAUSE
+    if status is AgentStatus.PAUSED:
+        return switch.RequestKind.PAUSE
+    return None
+
+
 def set_agent_state(user: User, status: AgentStatus, now: datetime) -> None:
-    """The agent's own choice on the console. Pausing or resuming also pauses or resumes them in the
-    switch's queues (AMI ``QueuePause``, queued for the connector), so the switch hands them calls
-    exactly when the board shows them available."""
+    """The agent's own choice on the console. It reaches the switch's queues too (queued for the
+    connector, ``_queue_request_for``), so the switch hands them calls exactly when the board shows them
+    available."""
     status = AgentStatus(status)
     with unit_of_work():
-        current = db.session.get(AgentState, user.id, populate_existing=True)
+        current = db.session.get(AgentState, user.id, populate_existing=True, with_for_update=True)
+        previous = AgentStatus(current.state) if current else None
+        if previous is status:
+            return
         _set_agent_state(user.id, status, now)
         pbx_name = switch.dial_switchboard(now) if user.extension else None
-        changed = current is None or current.state != status.value
-        if pbx_name and changed and status in (AgentStatus.PAUSED, AgentStatus.AVAILABLE):
-            kind = switch.RequestKind.PAUSE if status is AgentStatus.PAUSED else switch.RequestKind.UNPAUSE
+        kind = _queue_request_for(previous, status)
+        if pbx_name and kind:
             switch.queue_request(pbx_name, kind, user, now)
+
+
+def sign_out_agent(user: User, now: datetime) -> None:
+    """An agent signing out of the app signs out of the console (and the switch's queues) too."""
+    if db.session.get(AgentState, user.id, populate_existing=True) is not None:
+        set_agent_state(user, AgentStatus.OFFLINE, now)
 
 
 def agent_from_switch(extension: str, paused: bool, now: datetime) -> None:
     """The switch paused or resumed an agent in its queues (their phone's pause key, the switch's own
     console): the board follows. A pause during a call waits for the call to end; resuming frees only
-    a paused agent (one on a call or writing it up stays so)."""
+    a paused or signed-out agent (one on a call or writing it up stays so); an agent signed out stays
+    so when the switch takes them out of its queues (the echo of their own sign-out)."""
     with unit_of_work():
         agent = _agent_by_extension(extension)
         if agent is None:
             return
         current = db.session.get(AgentState, agent.id, populate_existing=True)
         state = AgentStatus(current.state) if current else None
-        if paused and state is not AgentStatus.ON_CALL:
+        if paused and state not in (AgentStatus.ON_CALL, AgentStatus.OFFLINE):
             _set_agent_state(agent.id, AgentStatus.PAUSED, now)
-        elif not paused and state in (None, AgentStatus.PAUSED):
+        elif not paused and state in (None, AgentStatus.PAUSED, AgentStatus.OFFLINE):
             _set_agent_state(agent.id, AgentStatus.AVAILABLE, now)
+
+
+def agents_from_switch(members: dict[str, bool], now: datetime) -> None:
+    """The switch's queue members on (re)connecting (extension → paused): each agent with an extension
+    follows as from the switch's own events (``agent_from_switch``), and one the board shows available
+    or paused who is in none of the switch's queues (dropped by its restart, taken out meanwhile) shows
+    signed out: the switch hands them no calls."""
+    for extension, paused in members.items():
+        agent_from_switch(extension, paused, now)
+    with unit_of_work():
+        absent = db.session.scalars(
+            select(AgentState.user_id).join(User, User.id == AgentState.user_id)
+            .where(User.extension.is_not(None), User.extension != "",
+                   User.extension.not_in(list(members) or [""]),
+                   AgentState.state.in_([AgentStatus.AVAILABLE.value, AgentStatus.PAUSED.value]))
+        ).all()
+        for user_id in absent:
+            _set_agent_state(user_id, AgentStatus.OFFLINE, now)
 
 
 def agent_state(user: User) -> AgentState | None:

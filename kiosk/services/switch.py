@@ -24,6 +24,7 @@ from kiosk.database import dialect_insert, unit_of_work
 from kiosk.extensions import db
 from kiosk.models.calls import PbxSecret, SwitchConnector, SwitchRequest
 from kiosk.models.people import User
+from kiosk.services import audit
 
 REQUEST_EXPIRY = timedelta(seconds=60)
 #: A connector that wrote nothing for this long is shown as silent on the board.
@@ -34,6 +35,8 @@ class RequestKind:
     DIAL = "dial"
     PAUSE = "pause"
     UNPAUSE = "unpause"
+    LOGIN = "login"  # into the switch's queues (QueueAdd), available
+    LOGOUT = "logout"  # out of them (QueueRemove)
 
 
 class RequestStatus:
@@ -176,11 +179,16 @@ def switchboard_by_token(token: str) -> str | None:
     return db.session.scalar(select(PbxSecret.name).where(PbxSecret.webhook_token == token))
 
 
-def new_webhook_token(pbx_name: str) -> str | None:
-    """A new token for the switchboard's generic webhook (the old one stops working); ``None``: no such
+def new_webhook_token(pbx_name: str, by: audit.By | None = None) -> str | None:
+    """A new token for the switchboard's generic webhook (the old one stops working), audited as an
+    administrative change (the token itself is never kept there: it is shown once); ``None``: no such
     switchboard."""
     token = secrets.token_urlsafe(24)
     with unit_of_work():
-        changed = db.session.execute(update(PbxSecret).where(PbxSecret.name == pbx_name)
-                                     .values(webhook_token=token)).rowcount
-    return token if changed else None
+        pbx_id = db.session.scalar(update(PbxSecret).where(PbxSecret.name == pbx_name)
+                                   .values(webhook_token=token).returning(PbxSecret.id))
+        if pbx_id is None:
+            return None
+        audit.record(by, audit.Action.WEBHOOK_TOKEN,
+                     audit.Subject(audit.ObjectType.SWITCHBOARD, pbx_id, pbx_name), None, None)
+    return token

@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.classify import AlertRole, Place, VisitPurpose, WatchKind
 from kiosk.domain.deadlines import DeadlineState, Priority
-from kiosk.domain.hotline import AgentStatus, CallCategory, CallLost, CtiRefusal, Disposition
+from kiosk.domain.hotline import AgentStatus, CallCategory, CallLost, CtiRefusal, Disposition, HangupCause
 from kiosk.domain.incident_states import IncidentState
 from kiosk.domain.kpi import KpiCode, KpiStatus, PeriodKind, Verdict
 from kiosk.domain.messaging import DOCUMENT_REFERENCE, PROCEDURES, SECTION_REFERENCE, Channel
@@ -257,6 +257,16 @@ AGENT_STATE = {
     AgentStatus.ON_CALL: _l("通话中"),
     AgentStatus.WRAP_UP: _l("话后整理"),
     AgentStatus.PAUSED: _l("暂停"),
+    AgentStatus.OFFLINE: _l("离线"),
+}
+HANGUP_CAUSE = {
+    HangupCause.NORMAL: _l("正常挂断"),
+    HangupCause.BUSY: _l("对方占线"),
+    HangupCause.CANCEL: _l("接听前挂断"),
+    HangupCause.NO_ANSWER: _l("无人接听"),
+    HangupCause.CONGESTION: _l("线路拥塞"),
+    HangupCause.NOT_FOUND: _l("号码不存在"),
+    HangupCause.FORWARDED: _l("已转接"),
 }
 #: What a call's history (``CallChange.kind``) says was changed.
 CALL_CHANGE = {"caller": _l("来电人")}
@@ -398,6 +408,7 @@ AUDIT_ACTION = {
     AuditAction.MESSAGE_ROUTE: _l("修改消息发送渠道"),
     AuditAction.MESSAGE_GROUP: _l("设置部门企业微信群"),
     AuditAction.SMS_TEMPLATE: _l("审核短信模板"),
+    AuditAction.WEBHOOK_TOKEN: _l("生成总机通用接口令牌"),
 }
 AUDIT_OBJECT = {
     ObjectType.USER: _l("用户"),
@@ -412,6 +423,7 @@ AUDIT_OBJECT = {
     ObjectType.MODEL_HOME: _l("样板间"),
     ObjectType.WATCH: _l("关注名单"),
     ObjectType.MESSAGING: _l("消息设置"),
+    ObjectType.SWITCHBOARD: _l("总机"),
 }
 
 # ---- messages away from the screen ---------------------------------------------------------------------
@@ -485,7 +497,8 @@ FOR_TEMPLATES = MappingProxyType({
     "deadline": DEADLINE, "slip_source": SLIP_SOURCE, "slip_action": SLIP_ACTION,
     "slip_action_note": SLIP_ACTION_NOTE, "callback_result": CALLBACK_RESULT, "phrase_stage": PHRASE_STAGE,
     "disposition": DISPOSITION, "agent_state": AGENT_STATE, "call_change": CALL_CHANGE,
-    "call_lost": CALL_LOST, "wall_headline": WALL_HEADLINE, "cti_refusal": CTI_REFUSAL,
+    "call_lost": CALL_LOST, "hangup_cause": HANGUP_CAUSE, "wall_headline": WALL_HEADLINE,
+    "cti_refusal": CTI_REFUSAL,
     "pipeline_step": PIPELINE_STEP, "reminder_outcome": REMINDER_OUTCOME,
     "signer": SIGNER, "customer_kind": CUSTOMER_KIND, "presence": PRESENCE, "up_next": UP_NEXT,
     "round_kind": ROUND_KIND, "asset_event": ASSET_EVENT, "damage_cause": DAMAGE_CAUSE, "kpi": KPI,

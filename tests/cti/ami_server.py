@@ -3,10 +3,12 @@
 It greets with ``Asterisk Call Manager/5.0.3``, takes ``Action: Login`` (``Response: Success`` and the
 ``FullyBooted`` event with the switch's uptime, or ``Response: Error`` for a wrong secret), answers every
 action with its ``ActionID`` echoed, lists its live channels for ``CoreShowChannels`` (rows as
-``CoreShowChannel`` events, then ``CoreShowChannelsComplete``), queues ``Originate`` and ``QueuePause``
-(and records them), and sends the recorded event streams of ``streams/`` to every logged-in client on
-``play``. ``restart`` drops every connection as a switch restart does. It runs on its own event loop in
-a thread, so a test drives it from plain code.
+``CoreShowChannel`` events, then ``CoreShowChannelsComplete``), its queues for ``QueueStatus`` (a recorded
+list, then ``QueueStatusComplete``), takes ``Originate`` and the queue actions
+``QueuePause``/``QueueAdd``/``QueueRemove`` (and records them, keeping the queues' members), and sends
+the recorded event streams of ``streams/`` to every logged-in client on ``play``. ``restart`` drops every
+connection as a switch restart does. It runs on its own event loop in a thread, so a test drives it from
+plain code.
 """
 
 from __future__ import annotations
@@ -50,8 +52,11 @@ class AmiServer:
         #: Streams played after an Originate is accepted (its ChannelId and ActionID filled in).
         self.on_originate: str | None = None
         self.logins = 0
-        #: Queue members by interface; ``None``: every interface is a member (QueuePause always succeeds).
-        self.members: set[str] | None = None
+        #: Queue members as (queue, interface); ``None``: every interface is a member of every queue (the
+        #: queue actions always succeed).
+        self.members: set[tuple[str, str]] | None = None
+        #: The rows ``QueueStatus`` lists (a recorded stream's); ``None``: no queue module (an error).
+        self.queue_status: list[dict[str, str]] | None = None
         #: While set the switch is down: a connection is closed before the banner.
         self.refuse = False
         self._writers: set[asyncio.StreamWriter] = set()
@@ -118,16 +123,20 @@ class AmiServer:
                         writer.write(encode({"Event": "CoreShowChannel", **reply, **row}))
                     writer.write(encode({"Event": "CoreShowChannelsComplete", **reply,
                                          "EventList": "Complete", "ListItems": str(len(self.live_channels))}))
-                elif name == "queuepause" and self.members is not None \
-                        and action.get("Interface") not in self.members:
+                elif name == "queuestatus" and self.queue_status is not None:
                     self.actions.append(action)
-                    writer.write(encode({"Response": "Error", **reply, "Message": "Interface not found"}))
-                elif name == "queueadd":
+                    writer.write(encode({"Response": "Success", **reply, "EventList": "start",
+                                         "Message": "Queue status will follow"}))
+                    for row in self.queue_status:
+                        writer.write(encode({**row, **reply}))
+                    writer.write(encode({"Event": "QueueStatusComplete", **reply, "EventList": "Complete",
+                                         "ListItems": str(len(self.queue_status))}))
+                elif name in ("queuepause", "queueadd", "queueremove") and self.members is not None:
                     self.actions.append(action)
-                    if self.members is not None:
-                        self.members.add(action.get("Interface", ""))
-                    writer.write(encode({"Response": "Success", **reply,
-                                         "Message": "Added interface to queue"}))
+                    writer.write(encode({**self._member_action(name, action), **reply}))
+                elif name in ("queueadd", "queueremove"):
+                    self.actions.append(action)
+                    writer.write(encode({"Response": "Success", **reply, "Message": "Done"}))
                 elif name in ("originate", "queuepause"):
                     self.actions.append(action)
                     message = {"originate": "Originate successfully queued",
@@ -150,6 +159,23 @@ class AmiServer:
         finally:
             self._writers.discard(writer)
             writer.close()
+
+    def _member_action(self, name: str, action: dict[str, str]) -> dict[str, str]:
+        """QueuePause, QueueAdd or QueueRemove against the members, answered as Asterisk does."""
+        member = (action.get("Queue", ""), action.get("Interface", ""))
+        if name == "queuepause":
+            if not any(interface == member[1] for _queue, interface in self.members):
+                return {"Response": "Error", "Message": "Interface not found"}
+            return {"Response": "Success", "Message": "Interface paused successfully"}
+        if name == "queueadd":
+            if member in self.members:
+                return {"Response": "Error", "Message": "Unable to add interface: Already there"}
+            self.members.add(member)
+            return {"Response": "Success", "Message": "Added interface to queue"}
+        if member not in self.members:
+            return {"Response": "Error", "Message": "Unable to remove interface: Not there"}
+        self.members.discard(member)
+        return {"Response": "Success", "Message": "Removed interface from queue"}
 
     # --- what a test does -------------------------------------------------------------------------
 

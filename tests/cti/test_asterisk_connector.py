@@ -137,6 +137,16 @@ def test_a_blind_transfer_moves_the_call_to_the_second_agent_and_keeps_its_first
     assert state_of(agents["8102"]) == AgentStatus.WRAP_UP
 
 
+def test_an_attended_transfer_ends_with_the_consulted_agent_and_the_first_answer(server, connector, agents):
+    play(server, connector, "attended_transfer")
+    (call,) = calls()  # the consult call between the two extensions is no call of the hotline's
+    assert (call.agent_id, call.caller_number, call.state) == (agents["8102"].id, "13900001234", "ended")
+    assert (call.ringing_at, call.answered_at, call.ended_at) == (at(1), at(5), at(110))
+    assert (call.ring_seconds, call.talk_seconds) == (4, 105)
+    assert state_of(agents["8101"]) == AgentStatus.AVAILABLE
+    assert state_of(agents["8102"]) == AgentStatus.WRAP_UP
+
+
 @pytest.fixture
 def cast(app, make_department):
     return make_cast(make_department)
@@ -244,18 +254,90 @@ def test_a_wrong_secret_is_reported_as_the_connectors_error(app, server, clock, 
         bad.close()
 
 
-def test_an_agent_in_no_queue_is_logged_in_to_the_switchs_queues_when_the_console_resumes_them(
+def test_an_agent_in_no_queue_who_pauses_on_the_console_is_logged_in_to_the_switchs_queues_paused(
         app, server, clock, agents):
     server.members = set()  # nobody is a queue member yet
     running = RunningConnector(app, server.url, clock, queues=("hotline", "complaints"))
     try:
         wait_until(lambda: (row := db.session.get(SwitchConnector, PBX)) is not None and row.connected)
-        hotline.set_agent_state(agents["8101"], AgentStatus.AVAILABLE, clock())
+        hotline.set_agent_state(agents["8101"], AgentStatus.PAUSED, clock())
         wait_until(lambda: len(actions(server, "QueueAdd")) == 2, what="QueueAdd")
         adds = [(a["Queue"], a["Interface"], a["Paused"]) for a in actions(server, "QueueAdd")]
-        assert adds == [("hotline", "PJSIP/8101", "false"), ("complaints", "PJSIP/8101", "false")]
-        hotline.set_agent_state(agents["8101"], AgentStatus.PAUSED, clock())  # a member now: paused there
-        wait_until(lambda: len(actions(server, "QueuePause")) == 2, what="pause")
-        assert server.actions[-1]["Paused"] == "true" and len(actions(server, "QueueAdd")) == 2
+        assert adds == [("hotline", "PJSIP/8101", "true"), ("complaints", "PJSIP/8101", "true")]
+        hotline.set_agent_state(agents["8101"], AgentStatus.AVAILABLE, clock())  # a member now: resumed
+        wait_until(lambda: len(actions(server, "QueuePause")) == 2, what="resume")
+        assert server.actions[-1]["Paused"] == "false" and len(actions(server, "QueueAdd")) == 2
     finally:
         running.stop()
+
+
+def test_signing_in_pausing_and_signing_out_on_the_console_log_the_agent_in_and_out_of_the_switchs_queues(
+        app, server, clock, agents):
+    server.members = set()
+    running = RunningConnector(app, server.url, clock, queues=("hotline", "complaints"))
+    try:
+        wait_until(lambda: (row := db.session.get(SwitchConnector, PBX)) is not None and row.connected)
+        agent = agents["8102"]
+        hotline.set_agent_state(agent, AgentStatus.AVAILABLE, clock())  # signs in
+        wait_until(lambda: len(actions(server, "QueueAdd")) == 2, what="QueueAdd")
+        adds = [(a["Queue"], a["Interface"], a["Paused"], a["MemberName"])
+                for a in actions(server, "QueueAdd")]
+        assert adds == [("hotline", "PJSIP/8102", "false", "8102"),
+                        ("complaints", "PJSIP/8102", "false", "8102")]
+        hotline.set_agent_state(agent, AgentStatus.PAUSED, clock())
+        wait_until(lambda: len(actions(server, "QueuePause")) == 1, what="QueuePause")
+        assert (server.actions[-1]["Interface"], server.actions[-1]["Paused"]) == ("PJSIP/8102", "true")
+        hotline.set_agent_state(agent, AgentStatus.OFFLINE, clock())  # 离线
+        wait_until(lambda: len(actions(server, "QueueRemove")) == 2, what="QueueRemove")
+        assert [(a["Queue"], a["Interface"]) for a in actions(server, "QueueRemove")] == [
+            ("hotline", "PJSIP/8102"), ("complaints", "PJSIP/8102")]
+        assert server.members == set()
+        # the switch's echo of the removal leaves the agent signed out, not paused
+        before = running.connector.total
+        server.send([{"Event": "QueueMemberRemoved", "Privilege": "agent,all", "Queue": "hotline",
+                      "MemberName": "8102", "Interface": "PJSIP/8102", "StateInterface": "PJSIP/8102"}])
+        wait_until(lambda: running.connector.total > before, what="the removal")
+        assert state_of(agent) == AgentStatus.OFFLINE
+        # signing in again logs in again; one already added on the switch's side is resumed there
+        server.members.add(("hotline", "PJSIP/8102"))
+        hotline.set_agent_state(agent, AgentStatus.AVAILABLE, clock())
+        wait_until(lambda: len(actions(server, "QueuePause")) == 2, what="the resume after QueueAdd")
+        assert [(a["Action"], a.get("Queue"), a["Paused"]) for a in server.actions[-3:]] == [
+            ("QueueAdd", "hotline", "false"), ("QueueAdd", "complaints", "false"),
+            ("QueuePause", None, "false")]
+        assert state_of(agent) == AgentStatus.AVAILABLE
+    finally:
+        running.stop()
+
+
+def test_an_agent_signing_out_of_the_app_is_taken_out_of_the_switchs_queues(server, connector, agents, clock):
+    hotline.set_agent_state(agents["8101"], AgentStatus.AVAILABLE, clock())
+    wait_until(lambda: len(actions(server, "QueuePause")) == 1, what="the sign-in")
+    hotline.sign_out_agent(agents["8101"], clock())
+    # no queues configured: signing out pauses the agent in whatever queues the switch has them in
+    wait_until(lambda: len(actions(server, "QueuePause")) == 2, what="the sign-out")
+    assert (server.actions[-1]["Interface"], server.actions[-1]["Paused"]) == ("PJSIP/8101", "true")
+    assert state_of(agents["8101"]) == AgentStatus.OFFLINE
+    hotline.sign_out_agent(agents["8102"], clock())  # never signed in to the console: nothing to say
+    assert state_of(agents["8102"]) is None
+
+
+def test_after_a_restart_the_queues_members_tell_the_boards_agents_paused_available_or_signed_out(
+        server, connector, agents, clock):
+    hotline.set_agent_state(agents["8101"], AgentStatus.AVAILABLE, clock())
+    hotline.set_agent_state(agents["8102"], AgentStatus.PAUSED, clock())
+    clock.moment = at(44)
+    # back up, 8101 is in both queues paused (their phone's pause key), 8102 in none (dropped by the
+    # restart)
+    server.queue_status = read_stream("queue_status_after_restart")
+    server.restart(uptime=2)
+    wait_until(lambda: db.session.get(SwitchConnector, PBX).reconnects == 1, what="the reconnection")
+    assert actions(server, "QueueStatus")
+    assert (state_of(agents["8101"]), state_of(agents["8102"])) == (AgentStatus.PAUSED, AgentStatus.OFFLINE)
+    assert db.session.get(AgentState, agents["8102"].id).since == at(44)
+    # unpaused on the switch while the connection was down: available again on the next reconnection
+    server.queue_status = [dict(row, Paused="0") if row.get("MemberName") == "8101"
+                           and row["Queue"] == "hotline" else row for row in server.queue_status]
+    server.drop_connections()
+    wait_until(lambda: db.session.get(SwitchConnector, PBX).reconnects == 2, what="the second reconnection")
+    assert state_of(agents["8101"]) == AgentStatus.AVAILABLE

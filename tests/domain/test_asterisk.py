@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kiosk.domain.asterisk import AgentChange, AmiTranslator, duration_seconds, event_time, extension_of
+from kiosk.domain.asterisk import (
+    AgentChange,
+    AmiTranslator,
+    duration_seconds,
+    event_time,
+    extension_of,
+    queue_members,
+)
 from kiosk.domain.hotline import CtiEvent
 from tests.cti.ami_server import read_stream
 
@@ -74,6 +81,24 @@ def test_a_transfer_is_an_answer_at_another_extension_of_an_answered_call():
                           ("transfer", "8102", s(70)), ("hangup", "", s(130))]
 
 
+def test_an_attended_transfer_moves_the_call_to_the_colleague_consulted_when_the_agent_puts_it_through():
+    out = translate("attended_transfer")
+    # the consult call between the two extensions is the staff's own: 8102 never rings for the caller
+    assert shape(out) == [("ringing", "8101", s(1)), ("answered", "8101", s(5)), ("transfer", "8102", s(50)),
+                          ("hangup", "", s(110))]
+    assert {p.call_id for p in out} == {"1796436000.81"}
+
+
+def test_an_attended_transfer_that_failed_leaves_the_call_with_its_agent():
+    translator = AmiTranslator()
+    out = []
+    for event in read_stream("attended_transfer"):
+        if event["Event"] == "AttendedTransfer":
+            event = dict(event, Result="Fail")
+        out += translator.feed(event, received_at=at(10_000))
+    assert ("transfer", "8102", s(50)) not in shape(out)
+
+
 def test_an_originated_call_rings_and_answers_at_the_dialled_number_for_the_agent_who_dials():
     out = translate("originate_answered", call_id="kiosk-abc", action_id="1")
     assert shape(out) == [("ringing", "8101", s(3)), ("answered", "8101", s(10)), ("hangup", "", s(70))]
@@ -118,3 +143,18 @@ def test_resync_ends_the_calls_the_switch_no_longer_has_and_takes_up_those_it_ha
     assert translator.feed({"Event": "Hangup", **trunk, "Timestamp": "1796436120"}, at(120)) == []
     (hangup,) = translator.feed({"Event": "Hangup", **agent, "Timestamp": "1796436121"}, at(121))
     assert (hangup.event, hangup.at) == (CtiEvent.HANGUP, at(121))
+
+
+def test_the_queues_members_tell_who_is_in_the_switchs_queues_and_paused_only_when_paused_in_every_one():
+    rows = read_stream("queue_status_after_restart")
+    assert queue_members(rows) == {"8101": True, "8301": False}
+    one_unpaused = [dict(row, Paused="0") if row.get("Queue") == "complaints"
+                    and row.get("MemberName") == "8101" else row for row in rows]
+    assert queue_members(one_unpaused)["8101"] is False
+    older = [{"Event": "QueueParams", "Queue": "q"},
+             {"Event": "QueueMember", "Queue": "q", "Name": "x", "Location": "SIP/8102", "Paused": "0"}]
+    assert queue_members(older) == {"8102": False}  # Asterisk 11's Location
+
+
+def test_a_switch_without_queues_tells_nothing_of_its_agents():
+    assert queue_members([]) is None

@@ -18,6 +18,7 @@ from kiosk.domain.hotline import (
     CallTimes,
     CtiEvent,
     Disposition,
+    HangupCause,
     agent_status_after,
     can_report_wrong_answer,
     category_priority,
@@ -26,6 +27,7 @@ from kiosk.domain.hotline import (
     disposition_allowed,
     fill_phrase,
     first_contact_owner,
+    generic_hangup_cause,
     may_work_on_call,
     merge_event,
     pinyin_initials,
@@ -219,3 +221,14 @@ def test_three_rings_target_setting_defaults_to_the_rule():
                                                  (181, TimerColour.RED)])
 def test_timer_colours_at_the_thresholds(seconds, colour):
     assert timer_colour(seconds) is colour
+
+
+@pytest.mark.parametrize(("text", "cause"), [
+    ("normalClearing", HangupCause.NORMAL), ("busy", HangupCause.BUSY), ("cancel", HangupCause.CANCEL),
+    ("noAnswer", HangupCause.NO_ANSWER), ("no_answer", HangupCause.NO_ANSWER),
+    ("NOANSWER", HangupCause.NO_ANSWER),
+    ("congestion", HangupCause.CONGESTION), ("notFound", HangupCause.NOT_FOUND),
+    ("forwarded", HangupCause.FORWARDED), ("", None), ("ORIGINATOR_CANCEL", None),
+])
+def test_the_generic_formats_hangup_cause_is_one_of_ours_or_none(text, cause):
+    assert generic_hangup_cause(text) is cause

@@ -48,6 +48,7 @@ ACCESS = {
     "admin.job_runs": ADMIN,
     "admin.audit_log": ADMIN,
     "admin.switchboards": ADMIN,
+    "admin.switchboard_token": ADMIN,
     "notifications.index": SIGNED_IN,
     "messages.outbox": ADMIN,
     "messages.send_test": ADMIN,

@@ -418,6 +418,7 @@ OWNERS: dict[str, Owned | Shared] = {
     "admin.user_edit": ADMIN_SETTING,
     "admin.department_edit": ADMIN_SETTING,
     "admin.calendar_delete": ADMIN_SETTING,
+    "admin.switchboard_token": ADMIN_SETTING,
     "messages.retry": ADMIN_SETTING,
     "model_homes.check_edit": ADMIN_SETTING,
     "model_homes.set_supervisor": ADMIN_SETTING,
@@ -425,7 +426,7 @@ OWNERS: dict[str, Owned | Shared] = {
 }
 
 #: Routes whose record id comes in the form rather than the URL.
-ID_IN_FORM = {"notifications.mark_read"}
+ID_IN_FORM = {"notifications.mark_read", "admin.switchboard_token"}
 
 
 def _acts_on_a_record(rule) -> bool:

@@ -8,9 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from kiosk.domain.hotline import AgentStatus
 from kiosk.extensions import db
+from kiosk.models.audit import AdminAudit
 from kiosk.models.calls import AgentState, Call, CallEvent, CtiRefusalCount, SwitchRequest
-from kiosk.services import switch
+from kiosk.models.people import User
+from kiosk.services import hotline, switch
 from tests.support import in_threads
 from tests.web.hotline_support import T0, add_owner, add_pbx
 
@@ -229,4 +232,81 @@ def test_the_switch_commands_check_their_address_and_hand_out_a_webhook_token(ru
     made = runner.invoke(args=["cti-webhook-token", "branch-pbx"])
     token = made.output.strip().removeprefix("/cti/generic/")
     assert made.exit_code == 0 and switch.switchboard_by_token(token) == "branch-pbx"
+    (audited,) = db.session.scalars(select(AdminAudit)).all()  # a command on the server: nobody, no address
+    assert (audited.action, audited.object_label, audited.actor_id) == ("switchboard.webhook_token",
+                                                                        "branch-pbx", None)
     assert runner.invoke(args=["cti-webhook-token", "nobody"]).exit_code == 1
+
+
+def test_an_agent_signing_out_goes_offline_and_the_switch_is_asked_to_take_them_out_of_its_queues(
+        client, auth, agent, connected):
+    auth.login(agent.username)
+    assert client.post_form("/hotline/state", {"state": "available"}).status_code == 303
+    assert client.post_form("/auth/logout", {}).status_code == 303
+    db.session.rollback()
+    assert db.session.get(AgentState, agent.id).state == "offline"
+    requests = db.session.scalars(select(SwitchRequest).order_by(SwitchRequest.id))
+    assert [(r.kind, r.extension) for r in requests] == [("login", "8101"), ("logout", "8101")]
+
+
+def test_an_agent_resuming_in_two_tabs_at_once_asks_the_switch_once(app, agent, connected):
+    hotline.set_agent_state(agent, AgentStatus.PAUSED, T0)
+    agent_id = agent.id
+
+    def resume(_n):
+        hotline.set_agent_state(db.session.get(User, agent_id), AgentStatus.AVAILABLE, T0)
+
+    in_threads(app, resume, 4)
+    db.session.rollback()
+    requests = db.session.scalars(select(SwitchRequest).order_by(SwitchRequest.id))
+    assert [r.kind for r in requests] == ["pause", "unpause"]
+
+
+# --- the generic webhook's tokens from the admin page -------------------------------------------------
+
+
+def test_an_admin_gives_a_switchboard_a_new_webhook_token_shown_once_and_audited(client, auth, make_user):
+    add_pbx("zammad-pbx")
+    old = switch.new_webhook_token("zammad-pbx")
+    admin = make_user("admin", username="root")
+    auth.login(admin.username)
+    page = client.get("/admin/switchboards").get_data(as_text=True)
+    assert "已开通" in page and "生成新令牌" in page and old not in page
+    response = client.post_form("/admin/switchboards/token", {"switchboard": "zammad-pbx"})
+    assert response.status_code == 200
+    shown = response.get_data(as_text=True)
+    token = shown.split("/cti/generic/", 1)[1].split("<", 1)[0]
+    assert switch.switchboard_by_token(token) == "zammad-pbx" and switch.switchboard_by_token(old) is None
+    assert token not in client.get("/admin/switchboards").get_data(as_text=True)  # shown this once
+    db.session.rollback()
+    (row,) = db.session.scalars(select(AdminAudit)).all()
+    assert (row.action, row.object_type, row.object_label, row.actor_id) == (
+        "switchboard.webhook_token", "switchboard", "zammad-pbx", admin.id)
+    assert token not in str(row.before) + str(row.after)
+    refused = client.post_form("/admin/switchboards/token", {"switchboard": "nobody"})
+    assert refused.status_code == 422 and 'id="token-error"' in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(AdminAudit.id))) == 1
+
+
+def test_the_generic_hangups_cause_is_kept_on_the_call_and_shown_on_its_page(
+        client, auth, token, agent, server_clock):
+    ring = {"event": "newCall", "from": "13900001234", "to": "4008001234", "direction": "in",
+            "callId": "busy-1", "answeringNumber": "8101"}
+    assert client.post(GENERIC + token, data=ring).json["status"] == "stored"
+    server_clock["now"] = T0 + timedelta(seconds=20)
+    hangup = {"event": "hangup", "callId": "busy-1", "direction": "in", "cause": "noAnswer"}
+    assert client.post(GENERIC + token, data=hangup).json["status"] == "stored"
+    call = only_call()
+    assert (call.state, call.hangup_cause) == ("ended", "no_answer")
+    auth.login(agent.username)
+    page = client.get(f"/hotline/calls/{call.id}").get_data(as_text=True)
+    assert "结束原因" in page and "无人接听" in page
+
+
+@pytest.mark.parametrize("cause", ["", "somethingOdd", "ORIGINATOR_CANCEL"])
+def test_a_hangup_without_a_cause_we_know_ends_the_call_with_none_shown(client, token, server_clock, cause):
+    assert client.post(GENERIC + token, data={"event": "newCall", "callId": "c-1", "from": "13900001234"}
+                       ).json["status"] == "stored"
+    hangup = {"event": "hangup", "callId": "c-1", "cause": cause}
+    assert client.post(GENERIC + token, data=hangup).json["status"] == "stored"
+    assert (only_call().state, only_call().hangup_cause) == ("ended", None)
