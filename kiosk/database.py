@@ -38,7 +38,20 @@ def analyze(connection) -> None:
         connection.exec_driver_sql(f"ANALYZE {table}".strip())
 
 
+#: PostgreSQL session settings of every connection: no JIT compilation. The app's statements each read at
+#: most a year of index entries (the KPIs); the planner's cost of a correlated subquery (a slip's pause)
+#: crosses ``jit_above_cost`` and compiling then took seconds where running takes milliseconds (the KPI
+#: month page: 7.8 s of JIT for a 60 ms statement, see README's KPI section).
+POSTGRESQL_OPTIONS = "-c jit=off"
+
+
 def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "do_connect")
+        def session_options(_dialect, _record, _cargs, cparams):
+            cparams["options"] = " ".join(filter(None, [cparams.get("options"), POSTGRESQL_OPTIONS]))
+
     if engine.dialect.name != "sqlite":
         return
 

@@ -65,6 +65,15 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(app):
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
+def test_postgresql_connections_compile_no_statement_with_jit(app):
+    """The KPI month page spent seconds in JIT compilation of statements that run in milliseconds."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    db.engine.dispose()  # a connection made now, with the engine's session options
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+
+
 def test_the_migrations_build_exactly_the_models(app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
