@@ -25,6 +25,7 @@ from kiosk.forms.register import (
 from kiosk.models.people import Role
 from kiosk.services import coverage, customer_file, register, register_import
 from kiosk.services.register import Actor, RegisterRefused
+from kiosk.web import labels
 from kiosk.web.access import roles
 from kiosk.web.rendering import render, see_other
 
@@ -336,7 +337,7 @@ def import_page():
         else:
             plan = register_import.dry_run(columns, body, create_buildings=create)
     except register_import.ImportFileRefused as refused:
-        form.file.errors = [str(refused)]
+        form.file.errors = [labels.import_reason(refused.reason)]
         return _import_page(form, status=422)
     except register_import.RowsRefused as refused:
         return _import_page(form, refused.plan, status=422)

@@ -221,6 +221,31 @@ def test_the_import_page_dry_runs_then_imports(client, login_as, app):
     assert missing.status_code == 422 and "请选择要导入的文件" in missing.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(("language", "row_reason", "file_reason"), [
+    ("zh", "电话号码无效：12345", "无法读取这个 Excel 文件"),
+    ("en", "Invalid phone number: 12345", "This Excel file cannot be read"),
+])
+def test_the_imports_reasons_are_worded_in_the_readers_language(client, login_as, language, row_reason,
+                                                                  file_reason):
+    login_as("supervisor")
+    if language == "en":
+        client.post_form("/lang/en", {"next": "/register/import"})
+    rows = rows_for(2)
+    rows[1][4] = "12345"
+
+    def send(content, name):
+        return client.post_form("/register/import", {"file": (io.BytesIO(content), name), "action": "dry_run",
+                                                     "create_buildings": "y"}, htmx=True,
+                                content_type="multipart/form-data")
+
+    refused = send(xlsx(rows), "owners.xlsx").get_data(as_text=True)
+    assert row_reason in refused
+    broken = send(b"PK\x03\x04garbage", "owners.xlsx")
+    assert broken.status_code == 422 and file_reason in broken.get_data(as_text=True)
+    if language == "en":
+        assert "电话号码无效" not in refused and "无法读取" not in broken.get_data(as_text=True)
+
+
 def test_the_call_screen_shows_the_callers_file_in_brief(client, login_as, people, make_department):
     cast = make_cast(make_department)
     slip = open_one(cast)
