@@ -3,8 +3,11 @@
 ``read_file`` turns the upload into rows (or refuses the file with a readable reason); ``plan`` says for
 each row what importing it would do -- created, updated (which fields), unchanged, or refused and why --
 without writing; ``apply`` does the same inside one transaction and writes it all, or nothing. Importing
-the same file again finds everything unchanged. Projects and buildings the register does not know are
-refused unless the import is told to create them (a new operator's first load).
+the same file again finds everything unchanged. ``keep`` stores a dry run's file (in the database, under
+a random token only its uploader can use, for :data:`KEEP_UPLOAD`) so that ``apply_kept`` imports it
+without asking for the file again -- once: importing it deletes it in the same transaction. Projects and
+buildings the register does not know are refused unless the import is told to create them (a new
+operator's first load).
 
 The writes are bulk inserts (``INSERT ... RETURNING`` in batches), so ten thousand units take seconds
 (``bench/import_owners.py``). Two imports at once run one after the other: the second plans against what
@@ -15,15 +18,16 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy import insert, select, text
+from sqlalchemy import delete, insert, select, text
 
 from kiosk.database import unit_of_work
 from kiosk.domain.hotline import pinyin_initials
@@ -40,6 +44,7 @@ from kiosk.domain.register_import import (
 from kiosk.extensions import db
 from kiosk.models.property import (
     Building,
+    ImportUpload,
     Owner,
     OwnerChange,
     OwnerPhone,
@@ -58,6 +63,8 @@ MAX_ROWS = 60000
 MAX_COLUMNS = 60
 #: Rows per bulk INSERT.
 BATCH = 1000
+#: How long a dry run's file is kept for its import (the nightly job deletes it after).
+KEEP_UPLOAD = timedelta(hours=2)
 #: The advisory lock that lines up imports on PostgreSQL (SQLite's ``BEGIN IMMEDIATE`` does it there).
 IMPORT_LOCK = 160016
 
@@ -483,3 +490,42 @@ def apply(columns, body, *, actor: Actor, create_buildings: bool = False) -> Imp
             raise RowsRefused(outcome)
         _write(register, new_units, new_people, actor)
     return outcome
+
+
+# --- a dry run's file, kept for its import ------------------------------------------------------------
+
+
+def keep(filename: str, data: bytes, *, create_buildings: bool, user_id: int, now: datetime) -> str:
+    """Keep a dry run's file for its import; the token that finds it again (only for ``user_id``)."""
+    token = secrets.token_urlsafe(32)
+    with unit_of_work():
+        db.session.add(ImportUpload(token=token, user_id=user_id, filename=filename[:200], data=data,
+                                    create_buildings=create_buildings, created_at=now,
+                                    expires_at=now + KEEP_UPLOAD))
+    return token
+
+
+def apply_kept(token: str, *, actor: Actor, user_id: int, now: datetime) -> ImportPlan:
+    """Import the file a dry run kept, and forget it, in one transaction: two imports of one dry run at once
+    import it once (the second finds it gone: ``ImportFileRefused("upload_gone")``). Rows refused now (the
+    register changed since) raise ``RowsRefused`` and keep the file."""
+    with unit_of_work():
+        _lock_imports()
+        upload = db.session.scalar(select(ImportUpload).where(
+            ImportUpload.token == token, ImportUpload.user_id == user_id, ImportUpload.expires_at > now))
+        if upload is None:
+            raise ImportFileRefused("upload_gone")
+        columns, body = read_file(upload.filename, upload.data)
+        create_buildings = upload.create_buildings
+        db.session.delete(upload)
+        outcome, register, new_units, new_people = plan(columns, body, create_buildings=create_buildings)
+        if outcome.refused:
+            raise RowsRefused(outcome)
+        _write(register, new_units, new_people, actor)
+    return outcome
+
+
+def purge_uploads(now: datetime) -> int:
+    """Delete the kept files whose time is up; how many."""
+    with unit_of_work():
+        return db.session.execute(delete(ImportUpload).where(ImportUpload.expires_at <= now)).rowcount

@@ -124,6 +124,7 @@ IMPORT_REASON = {
     "too_large": _l("文件超过 %(value)s MB，请分批导入。"),
     "empty": _l("文件是空的。"),
     "wrong_type": _l("只能导入 .xlsx 或 .csv 文件。"),
+    "upload_gone": _l("这次预检的文件已导入或已过期，请重新选择文件预检。"),
     "no_header": _l("找不到表头：文件前 10 行中应有一行包含楼盘、楼栋、房号、业主姓名等列。"),
 }
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from kiosk.domain.register_import import Reason
 from kiosk.extensions import db
-from kiosk.models.property import Owner, OwnerChange, OwnerPhone, Project, Unit, UnitMember
+from kiosk.models.property import ImportUpload, Owner, OwnerChange, OwnerPhone, Project, Unit, UnitMember
 from kiosk.services import register
 from kiosk.services import register_import as importer
 from kiosk.services.register import Actor
@@ -135,6 +135,46 @@ def test_two_imports_of_one_file_at_once_write_it_once(app):
     assert by_created == [{"unchanged": 30}, {"created": 30}]
     db.session.rollback()
     assert _count(Owner) == 30
+
+
+def _kept(make_user, rows: int = 20) -> tuple[int, str]:
+    """(the uploader's id, the token of the file kept)."""
+    user_id = make_user("supervisor").id
+    return user_id, importer.keep("owners.xlsx", xlsx(rows_for(rows)), create_buildings=True, user_id=user_id,
+                                  now=NOW)
+
+
+def test_two_imports_of_one_kept_dry_run_at_once_import_it_once(app, make_user):
+    user_id, token = _kept(make_user)
+
+    def work(_n):
+        try:
+            return importer.apply_kept(token, actor=ACTOR, user_id=user_id, now=NOW).counts
+        except importer.ImportFileRefused as refused:
+            return refused.reason
+
+    results = in_threads(app, work, 2)
+    assert Reason("upload_gone") in results and {"created": 20} in results
+    db.session.rollback()
+    assert (_count(Owner), _count(ImportUpload)) == (20, 0)
+
+
+def test_a_kept_file_expires_and_the_nightly_job_deletes_it(app, make_user):
+    user_id, token = _kept(make_user, 2)
+    later = NOW + importer.KEEP_UPLOAD
+    with pytest.raises(importer.ImportFileRefused):
+        importer.apply_kept(token, actor=ACTOR, user_id=user_id, now=later)
+    assert importer.purge_uploads(later - timedelta(seconds=1)) == 0
+    assert importer.purge_uploads(later) == 1
+    assert _count(ImportUpload) == _count(Owner) == 0
+
+
+def test_a_kept_file_whose_rows_are_refused_now_stays_kept(app, make_user):
+    user = make_user("supervisor")
+    token = importer.keep("owners.xlsx", xlsx(rows_for(2)), create_buildings=False, user_id=user.id, now=NOW)
+    with pytest.raises(importer.RowsRefused):
+        importer.apply_kept(token, actor=ACTOR, user_id=user.id, now=NOW)
+    assert _count(ImportUpload) == 1
 
 
 def test_the_command_line_does_a_dry_run_then_the_import(app, runner, tmp_path):

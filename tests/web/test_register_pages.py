@@ -4,6 +4,7 @@ merging, the unit's file, the import page, and the caller's summary on the call 
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,7 +14,7 @@ from kiosk.clock import utcnow
 from kiosk.domain.register import Relation
 from kiosk.extensions import db
 from kiosk.models.calls import Call, CallPhraseUse
-from kiosk.models.property import Building, Owner, OwnerChange, OwnerPhone, Project, Unit
+from kiosk.models.property import Building, ImportUpload, Owner, OwnerChange, OwnerPhone, Project, Unit
 from kiosk.services import register
 from kiosk.services.register import Actor, RegisterRefused
 from tests.support import field_error, in_threads
@@ -244,6 +245,51 @@ def test_the_imports_reasons_are_worded_in_the_readers_language(client, login_as
     assert broken.status_code == 422 and file_reason in broken.get_data(as_text=True)
     if language == "en":
         assert "电话号码无效" not in refused and "无法读取" not in broken.get_data(as_text=True)
+
+
+def _kept_token(html: str) -> str:
+    return re.search(r'name="token" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_after_the_dry_run_the_import_needs_no_file_chosen_again(client, login_as, app, htmx):
+    login_as("supervisor")
+    dry = client.post_form("/register/import", {"file": (io.BytesIO(xlsx(rows_for(3))), "owners.xlsx"),
+                                                "action": "dry_run", "create_buildings": "y"}, htmx=htmx,
+                           content_type="multipart/form-data")
+    assert dry.status_code == 200 and "按此预检结果导入" in dry.get_data(as_text=True)
+    token = _kept_token(dry.get_data(as_text=True))
+    assert db.session.scalar(select(func.count(Owner.id))) == 0
+    done = client.post_form("/register/import", {"token": token, "action": "apply"}, htmx=htmx)
+    assert done.status_code == 200 and "已导入" in done.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Owner.id))) == 3
+    again = client.post_form("/register/import", {"token": token, "action": "apply"}, htmx=htmx)
+    assert again.status_code == 422 and "这次预检的文件已导入或已过期" in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ImportUpload.id))) == 0
+
+
+def test_a_dry_run_with_refused_rows_keeps_no_file(client, login_as):
+    login_as("supervisor")
+    rows = rows_for(2)
+    rows[1][4] = "12345"
+    dry = client.post_form("/register/import", {"file": (io.BytesIO(xlsx(rows)), "owners.xlsx"),
+                                                "action": "dry_run", "create_buildings": "y"},
+                           content_type="multipart/form-data")
+    assert "按此预检结果导入" not in dry.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ImportUpload.id))) == 0
+
+
+def test_a_kept_file_is_only_its_uploaders(client, login_as, auth):
+    login_as("supervisor")
+    dry = client.post_form("/register/import", {"file": (io.BytesIO(xlsx(rows_for(2))), "owners.xlsx"),
+                                                "action": "dry_run", "create_buildings": "y"},
+                           content_type="multipart/form-data")
+    token = _kept_token(dry.get_data(as_text=True))
+    auth.logout()
+    login_as("supervisor")
+    other = client.post_form("/register/import", {"token": token, "action": "apply"}, htmx=True)
+    assert other.status_code == 422 and "这次预检的文件已导入或已过期" in other.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Owner.id))) == 0
 
 
 def test_the_call_screen_shows_the_callers_file_in_brief(client, login_as, people, make_department):
