@@ -1,4 +1,4 @@
-"""Register files kept between their dry run and their import
+"""Register files kept between their dry run and their import; covering indexes for visit coverage
 
 Revision ID: d8b510c14592
 Revises: 7c3e91b04fa6
@@ -35,9 +35,21 @@ def upgrade():
     with op.batch_alter_table('register_import_uploads', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_register_import_uploads_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_register_import_uploads_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('unit_members', schema=None) as batch_op:
+        batch_op.drop_index('ix_unit_members_owner_id')
+        batch_op.create_index('ix_unit_members_owner_id_unit_id', ['owner_id', 'unit_id'], unique=False)
+    with op.batch_alter_table('unit_visits', schema=None) as batch_op:
+        batch_op.drop_index('ix_unit_visits_on_date')
+        batch_op.create_index('ix_unit_visits_on_date_unit_id', ['on_date', 'unit_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('unit_visits', schema=None) as batch_op:
+        batch_op.drop_index('ix_unit_visits_on_date_unit_id')
+        batch_op.create_index('ix_unit_visits_on_date', ['on_date'], unique=False)
+    with op.batch_alter_table('unit_members', schema=None) as batch_op:
+        batch_op.drop_index('ix_unit_members_owner_id_unit_id')
+        batch_op.create_index('ix_unit_members_owner_id', ['owner_id'], unique=False)
     with op.batch_alter_table('register_import_uploads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_register_import_uploads_user_id'))
         batch_op.drop_index(batch_op.f('ix_register_import_uploads_expires_at'))
