@@ -116,3 +116,11 @@ def test_a_bad_row_gives_every_reason():
                        Reason("relation_unknown", value="邻居")]
     assert read_row(4, ["=HYPERLINK(\"x\")", "3栋", "", "1201", "曾小明"], COLUMNS) == [
         Reason("formula", "project", "=HYPERLINK(\"x\")")]
+
+
+def test_a_latin_name_is_found_by_each_of_its_words_also_written_without_apostrophe_or_hyphen():
+    from kiosk.domain.register import latin_words
+
+    assert latin_words("Mary-Jane O'Brien") == {"mary", "jane", "maryjane", "o", "brien", "obrien"}
+    assert latin_words("王David") == {"david"} and latin_words("张建华") == set()
+    assert {"lw:li", "lw:na", "py:ln"} <= search_keys("Li Na", [])

@@ -47,7 +47,7 @@ def people(app):
     u1201, u1202 = _units("1201", "1202")
     return {"zeng": person("曾小明", "13900001234", u1201, moved_in=date(2026, 4, 1)),
             "shan": person("单田芳", "13900005678", u1202),
-            "qiu": person("仇英", None, None)}
+            "qiu": person("仇英", None, None), "obrien": person("Mary-Jane O'Brien", None, None)}
 
 
 @pytest.mark.parametrize(("query", "names"), [
@@ -58,6 +58,10 @@ def people(app):
     ("13900001234", ["曾小明"]), ("1390000", ["单田芳", "曾小明"]), ("5678", ["单田芳"]),
     ("3栋", ["单田芳", "曾小明"]),
     ("湘江 1202", ["单田芳"]), ("zxm 1202", []), ("4-1201", []),
+    ("Mary", ["Mary-Jane O'Brien"]), ("jane", ["Mary-Jane O'Brien"]), ("obri", ["Mary-Jane O'Brien"]),
+    ("Brien", ["Mary-Jane O'Brien"]), ("mary obrien", ["Mary-Jane O'Brien"]),
+    ("maryjane", ["Mary-Jane O'Brien"]),
+    ("smith", []), ("mary smith", []),
 ])
 def test_a_person_is_found_every_way_an_agent_asks(people, query, names):
     assert sorted(p.name for p in register.search(query)) == sorted(names)

@@ -1,4 +1,5 @@
-"""Register files kept between their dry run and their import; covering indexes for visit coverage
+"""Register files kept between their dry run and their import; covering indexes for visit coverage;
+Latin names found by their words
 
 Revision ID: d8b510c14592
 Revises: 7c3e91b04fa6
@@ -9,6 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import kiosk.models.types
+from kiosk.domain.register import latin_words
 
 
 # revision identifiers, used by Alembic.
@@ -41,9 +43,17 @@ def upgrade():
     with op.batch_alter_table('unit_visits', schema=None) as batch_op:
         batch_op.drop_index('ix_unit_visits_on_date')
         batch_op.create_index('ix_unit_visits_on_date_unit_id', ['on_date', 'unit_id'], unique=False)
+    # The people already on file with a Latin name get the keys of its words (``lw:``).
+    keys = sa.table('owner_search_keys', sa.column('owner_id', sa.Integer()), sa.column('key', sa.String()))
+    owners = op.get_bind().execute(sa.text("SELECT id, name FROM owners")).all()
+    rows = [{'owner_id': owner_id, 'key': f'lw:{word}'} for owner_id, name in owners
+            for word in sorted(latin_words(name or ''))]
+    if rows:
+        op.bulk_insert(keys, rows)
 
 
 def downgrade():
+    op.execute("DELETE FROM owner_search_keys WHERE key LIKE 'lw:%'")
     with op.batch_alter_table('unit_visits', schema=None) as batch_op:
         batch_op.drop_index('ix_unit_visits_on_date_unit_id')
         batch_op.create_index('ix_unit_visits_on_date', ['on_date'], unique=False)
