@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.extensions import db
@@ -16,14 +16,12 @@ from kiosk.models.types import UTCDateTime
 
 class UnitVisit(db.Model):
     __tablename__ = "unit_visits"
-    #: The year's visits by unit without reading the rows (coverage, the KPI's count).
-    __table_args__ = (Index("ix_unit_visits_on_date_unit_id", "on_date", "unit_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("owners.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    on_date: Mapped[date] = mapped_column(Date)
+    on_date: Mapped[date] = mapped_column(Date, index=True)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

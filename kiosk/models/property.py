@@ -115,15 +115,11 @@ class UnitMember(db.Model):
     """A person's place in a unit: relation (业主/共有人/租户/家庭成员) and move-in date."""
 
     __tablename__ = "unit_members"
-    __table_args__ = (
-        UniqueConstraint("unit_id", "owner_id"),
-        # From a person to their units without reading the row (coverage counts callbacks by unit).
-        Index("ix_unit_members_owner_id_unit_id", "owner_id", "unit_id"),
-    )
+    __table_args__ = (UniqueConstraint("unit_id", "owner_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
     relation: Mapped[str] = mapped_column(String(12), default=Relation.OWNER.value)
     moved_in_on: Mapped[date | None] = mapped_column(Date)
 

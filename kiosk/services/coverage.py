@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from fractions import Fraction
 
-from sqlalchemy import and_, exists, func, select, union_all
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import contains_eager
 
 from kiosk.clock import SHANGHAI
@@ -100,40 +100,24 @@ def _households():
 
 
 def coverage(year: int, project_id: int | None = None) -> list[CoverageRow]:
-    """Coverage to date per project (or, for one project, per building), with the year's plan.
-
-    Counted per project (building) in one pass over the year's visits, through the indexes
-    ``ix_unit_visits_on_date_unit_id`` and ``ix_callbacks_kpi_done`` + ``ix_unit_members_owner_id_unit_id``;
-    not unit by unit (joining a per-unit count to every household took 175–365 ms on a year of data)."""
-    start, end, start_utc, end_utc = _year_span(year)
-    level = Building.project_id if project_id is None else Unit.building_id
-    mine = [] if project_id is None else [Building.project_id == project_id]
-
-    homes = dict(db.session.execute(
-        select(level, func.count(func.distinct(UnitMember.unit_id))).select_from(UnitMember)
-        .join(Unit, Unit.id == UnitMember.unit_id).join(Building, Building.id == Unit.building_id)
-        .where(*mine).group_by(level)).all())
-    recorded = (select(UnitVisit.unit_id.label("unit_id"), func.count().label("n"))
-                .where(UnitVisit.on_date >= start, UnitVisit.on_date < end).group_by(UnitVisit.unit_id))
-    per_owner = (select(Callback.property_owner_id.label("owner_id"), func.count().label("n"))
-                 .where(Callback.kind == CallbackKind.PERIODIC.value, CALLBACK_MET,
-                        Callback.done_at >= start_utc, Callback.done_at < end_utc)
-                 .group_by(Callback.property_owner_id).subquery())
-    called = (select(UnitMember.unit_id, per_owner.c.n)
-              .join(per_owner, per_owner.c.owner_id == UnitMember.owner_id))
-    both = union_all(recorded, called).subquery()
-    visits = dict(db.session.execute(
-        select(level, func.sum(both.c.n)).select_from(both).join(Unit, Unit.id == both.c.unit_id)
-        .join(Building, Building.id == Unit.building_id)
-        .where(*mine, exists().where(UnitMember.unit_id == both.c.unit_id)).group_by(level)).all())
-    named = Project if project_id is None else Building
-    names = db.session.execute(select(named.id, named.name).where(named.id.in_(list(homes)))
-                               .order_by(named.name)).all() if homes else []
+    """Coverage to date per project (or, for one project, per building), with the year's plan."""
+    visits, homes = _visits_per_unit(year), _households()
+    if project_id is None:
+        key, name = Project.id, Project.name
+    else:
+        key, name = Building.id, Building.name
+    counts = func.count(homes.c.unit_id), func.coalesce(func.sum(visits.c.visits), 0)
+    statement = (select(key, name, *counts).select_from(homes).join(Unit, Unit.id == homes.c.unit_id)
+                 .join(Building, Building.id == Unit.building_id)
+                 .join(Project, Project.id == Building.project_id)
+                 .outerjoin(visits, visits.c.unit_id == homes.c.unit_id).group_by(key, name).order_by(name))
+    if project_id is not None:
+        statement = statement.where(Project.id == project_id)
     plans = {}
     if project_id is None:
         plans = dict(db.session.execute(select(VisitPlan.project_id, func.sum(VisitPlan.planned))
                                         .where(VisitPlan.year == year).group_by(VisitPlan.project_id)).all())
-    return [CoverageRow(k, n, homes[k], int(visits.get(k) or 0), plans.get(k)) for k, n in names]
+    return [CoverageRow(k, n, h, int(v), plans.get(k)) for k, n, h, v in db.session.execute(statement)]
 
 
 def plans(year: int) -> list[tuple[VisitPlan, int]]:

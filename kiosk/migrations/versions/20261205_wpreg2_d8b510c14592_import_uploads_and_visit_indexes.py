@@ -1,5 +1,4 @@
-"""Register files kept between their dry run and their import; covering indexes for visit coverage;
-Latin names found by their words
+"""Register files kept between their dry run and their import; Latin names found by their words
 
 Revision ID: d8b510c14592
 Revises: 7c3e91b04fa6
@@ -37,12 +36,6 @@ def upgrade():
     with op.batch_alter_table('register_import_uploads', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_register_import_uploads_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_register_import_uploads_user_id'), ['user_id'], unique=False)
-    with op.batch_alter_table('unit_members', schema=None) as batch_op:
-        batch_op.drop_index('ix_unit_members_owner_id')
-        batch_op.create_index('ix_unit_members_owner_id_unit_id', ['owner_id', 'unit_id'], unique=False)
-    with op.batch_alter_table('unit_visits', schema=None) as batch_op:
-        batch_op.drop_index('ix_unit_visits_on_date')
-        batch_op.create_index('ix_unit_visits_on_date_unit_id', ['on_date', 'unit_id'], unique=False)
     # The people already on file with a Latin name get the keys of its words (``lw:``).
     keys = sa.table('owner_search_keys', sa.column('owner_id', sa.Integer()), sa.column('key', sa.String()))
     owners = op.get_bind().execute(sa.text("SELECT id, name FROM owners")).all()
@@ -54,12 +47,6 @@ def upgrade():
 
 def downgrade():
     op.execute("DELETE FROM owner_search_keys WHERE key LIKE 'lw:%'")
-    with op.batch_alter_table('unit_visits', schema=None) as batch_op:
-        batch_op.drop_index('ix_unit_visits_on_date_unit_id')
-        batch_op.create_index('ix_unit_visits_on_date', ['on_date'], unique=False)
-    with op.batch_alter_table('unit_members', schema=None) as batch_op:
-        batch_op.drop_index('ix_unit_members_owner_id_unit_id')
-        batch_op.create_index('ix_unit_members_owner_id', ['owner_id'], unique=False)
     with op.batch_alter_table('register_import_uploads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_register_import_uploads_user_id'))
         batch_op.drop_index(batch_op.f('ix_register_import_uploads_expires_at'))
