@@ -360,6 +360,7 @@ def import_owners_command(path: str, dry_run: bool, create_buildings: bool, show
 
     from kiosk.services import register_import
     from kiosk.services.register import Actor
+    from kiosk.web.labels import import_reason
 
     with open(path, "rb") as file:
         data = file.read(register_import.MAX_BYTES + 1)
@@ -371,13 +372,14 @@ def import_owners_command(path: str, dry_run: bool, create_buildings: bool, show
             plan = register_import.apply(columns, body, actor=Actor(None, utcnow()),
                                          create_buildings=create_buildings)
     except register_import.ImportFileRefused as refused:
-        click.echo(str(refused), err=True)
+        click.echo(import_reason(refused.reason), err=True)
         raise click.exceptions.Exit(1) from None
     except register_import.RowsRefused as refused:
         plan, dry_run = refused.plan, True
     listed = sorted(plan.outcomes, key=lambda o: (o.kind != "refused", o.line))[:show]
     for outcome in listed:
-        click.echo(f"{outcome.line:>6} {outcome.kind:<9} {outcome.label} {'；'.join(outcome.details)}")
+        details = "；".join(map(import_reason, outcome.details))
+        click.echo(f"{outcome.line:>6} {outcome.kind:<9} {outcome.label} {details}")
     counts = plan.counts
     summary = ", ".join(f"{kind} {counts[kind]}" for kind in ("created", "updated", "unchanged", "refused"))
     if plan.refused:

@@ -25,6 +25,7 @@ from kiosk.forms.register import (
 from kiosk.models.people import Role
 from kiosk.services import coverage, customer_file, register, register_import
 from kiosk.services.register import Actor, RegisterRefused
+from kiosk.web import labels
 from kiosk.web.access import roles
 from kiosk.web.rendering import render, see_other
 
@@ -312,35 +313,45 @@ def save_plan():
 # --- import ----------------------------------------------------------------------------------------------
 
 
-def _import_page(form, plan=None, *, applied: bool = False, status: int = 200):
+def _import_page(form, plan=None, *, applied: bool = False, token: str | None = None, status: int = 200):
     return render("register/import.html", "import_result" if request.method == "POST" else None,
-                  status=status, form=form, plan=plan, applied=applied)
+                  status=status, form=form, plan=plan, applied=applied, token=token)
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles(Role.SUPERVISOR)
 def import_page():
-    """Choose the file, see the dry run row by row, then import it (the same form, the file still chosen)."""
+    """Choose the file, see the dry run row by row, then import it: with the file still chosen, or, once
+    the dry run found nothing to refuse, with the file it kept (no choosing again, with or without htmx)."""
     form = ImportForm()
     if request.method == "GET":
         return _import_page(form)
     if not form.validate():
         return _import_page(form, status=422)
-    upload = form.file.data
     apply = request.form.get("action") == "apply"
     create = form.create_buildings.data
+    now, token = utcnow(), None
     try:
-        columns, body = register_import.read_file(upload.filename, upload.read(register_import.MAX_BYTES + 1))
+        if not form.has_file:
+            plan = register_import.apply_kept(form.token.data, actor=_actor(), user_id=current_user.id,
+                                              now=now)
+            return _import_page(form, plan, applied=True)
+        upload = form.file.data
+        data = upload.read(register_import.MAX_BYTES + 1)
+        columns, body = register_import.read_file(upload.filename, data)
         if apply:
             plan = register_import.apply(columns, body, actor=_actor(), create_buildings=create)
         else:
             plan = register_import.dry_run(columns, body, create_buildings=create)
+            if not plan.refused:
+                token = register_import.keep(upload.filename, data, create_buildings=create,
+                                             user_id=current_user.id, now=now)
     except register_import.ImportFileRefused as refused:
-        form.file.errors = [str(refused)]
+        form.file.errors = [labels.import_reason(refused.reason)]
         return _import_page(form, status=422)
     except register_import.RowsRefused as refused:
         return _import_page(form, refused.plan, status=422)
-    return _import_page(form, plan, applied=apply)
+    return _import_page(form, plan, applied=apply, token=token)
 
 
 @bp.route("/import/template.xlsx")

@@ -11,7 +11,8 @@ profiles that are complete (:data:`kiosk.domain.kpi.PROFILE_REQUIRED_FIELDS`).
 * An agent finds a person by name, by the pinyin initials of the name, by the unit ("3栋1201",
   "3-1201"), by a phone number or its last four digits. Surnames with several readings (曾 céng/zēng,
   单 dān/shàn, 解 jiě/xiè, 查 chá/zhā, 区 qū/ōu, 仇 chóu/qiú) are found by every reading: a caller who
-  says "Zeng" and one who says "Ceng" mean the same file.
+  says "Zeng" and one who says "Ceng" mean the same file. A Latin name ("Mary-Jane O'Brien") is found by its
+  initials and by any of its words or their start ("mary", "obr", "brien").
 
 Searching is done on stored keys (:func:`search_keys`), so a search is an indexed look-up.
 """
@@ -108,15 +109,34 @@ def name_parts(name: str) -> set[str]:
     return {name[i:j] for i in range(len(name)) for j in range(i + 1, len(name) + 1)}
 
 
+#: A Latin word is kept to this many letters (a key is at most 80 characters).
+LATIN_WORD_UP_TO = 60
+_LATIN_RUN = re.compile(r"[a-z0-9]+")
+
+
+def latin_words(name: str) -> set[str]:
+    """The Latin words of a name in lower case, each also as written without its apostrophe or hyphen:
+    ``"Mary-Jane O'Brien" -> {'mary', 'jane', 'maryjane', 'o', 'brien', 'obrien'}``. Chinese characters
+    give none."""
+    words = set()
+    for token in name.lower().split():
+        runs = _LATIN_RUN.findall("".join(ch if ch.isascii() else " " for ch in token))
+        words |= set(runs)
+        if len(runs) > 1 and token.isascii():
+            words.add("".join(runs))
+    return {word[:LATIN_WORD_UP_TO] for word in words if word.isascii() and not word.isdigit()}
+
+
 def search_keys(name: str, numbers: list[str]) -> set[str]:
-    """The keys a person is found by: ``nm:`` parts of the name, ``py:`` initials spellings, ``tel:``
-    numbers, ``t4:`` last four digits.
+    """The keys a person is found by: ``nm:`` parts of the name, ``py:`` initials spellings, ``lw:`` the
+    Latin words of the name, ``tel:`` numbers, ``t4:`` last four digits.
 
     Stored one row per key with an index, a search is an equality or a prefix range on that index
     (:func:`prefix_range`).
     """
     keys = {f"nm:{part}" for part in name_parts(name)}
     keys |= {f"py:{spelling}" for spelling in initials_spellings(name)}
+    keys |= {f"lw:{word}" for word in latin_words(name)}
     for number in numbers:
         digits = phone_digits(number)
         if digits:

@@ -3,7 +3,8 @@
 Seed 004 §2 asks the centre to "建立并及时更新业主档案库"; a company starts by loading the register its
 property ERP keeps. ERPs export one row per person and unit, with Chinese headers that vary from one
 product to the next: :data:`HEADERS` maps the common ones to our fields. Each row is read on its own and
-either gives a :class:`RegisterRow` or the reasons it is refused -- nothing is guessed:
+either gives a :class:`RegisterRow` or the reasons it is refused -- nothing is guessed. A reason is a
+:class:`Reason` (a code and the values it names), worded in the reader's language at the web edge:
 
 * a number that is neither a mainland mobile nor a landline with its area code is refused (号码无效);
 * a date that does not exist (2025-02-30) or lies outside 2000–2099 is refused;
@@ -23,6 +24,17 @@ from decimal import Decimal, InvalidOperation
 
 from kiosk.domain.phone_numbers import PhoneKind, normalise_phone
 from kiosk.domain.register import Relation, UnitStatus
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a row or a file is refused, or what an import changes: a code (``phone_invalid``, ``changed`` ...),
+    the field it concerns and the value it quotes. Words are the web edge's (``kiosk.web.labels``)."""
+
+    code: str
+    field: str = ""
+    value: str = ""
+
 
 #: Our field -> the headers ERPs use for it (compared without spaces and brackets' contents).
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -117,25 +129,25 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def read_date(value: object) -> date | None | str:
-    """A date cell: a date, ``None`` when blank, or a refusal message."""
+def read_date(value: object) -> date | None | Reason:
+    """A date cell: a date, ``None`` when blank, or the reason it is refused."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        return value if value.year in YEARS else "日期不在 2000–2099 年之间"
+        return value if value.year in YEARS else Reason("date_out_of_range")
     match = _DATE.match(_text(value))
     if not match:
-        return f"日期无法识别：{_text(value)}"
+        return Reason("date_unreadable", value=_text(value))
     try:
         day = date(*(int(part) for part in match.groups()))
     except ValueError:
-        return f"日期不存在：{_text(value)}"
-    return day if day.year in YEARS else "日期不在 2000–2099 年之间"
+        return Reason("date_impossible", value=_text(value))
+    return day if day.year in YEARS else Reason("date_out_of_range")
 
 
-def read_phones(value: object) -> tuple[list[str], list[str]]:
+def read_phones(value: object) -> tuple[list[str], list[Reason]]:
     """(stored numbers, refusals) of a phone cell; a mobile written as a number keeps its digits."""
     numbers, refused = [], []
     for part in _SPLIT.split(_text(value)):
@@ -143,32 +155,32 @@ def read_phones(value: object) -> tuple[list[str], list[str]]:
             continue
         stored = normalise_phone(part, _PHONE_KINDS)
         if stored is None:
-            refused.append(f"电话号码无效：{part}")
+            refused.append(Reason("phone_invalid", value=part))
         elif stored not in numbers:
             numbers.append(stored)
     return numbers, refused
 
 
-def _read_area(value: object) -> Decimal | None | str:
+def _read_area(value: object) -> Decimal | None | Reason:
     text = _text(value).removesuffix("㎡").removesuffix("平方米").removesuffix("m²").strip()
     if not text:
         return None
     try:
         area = Decimal(text)
     except InvalidOperation:
-        return f"面积无法识别：{text}"
+        return Reason("area_unreadable", value=text)
     if not area.is_finite() or not 0 < area < 100000:
-        return f"面积不合理：{text}"
+        return Reason("area_unreasonable", value=text)
     return area.quantize(Decimal("0.01"))
 
 
-def read_row(line: int, cells: list[object], columns: dict[str, int]) -> RegisterRow | list[str]:
+def read_row(line: int, cells: list[object], columns: dict[str, int]) -> RegisterRow | list[Reason]:
     """The row as a :class:`RegisterRow`, or the reasons it is refused (every one of them)."""
     def cell(name: str) -> object:
         index = columns.get(name)
         return cells[index] if index is not None and index < len(cells) else None
 
-    reasons = [f"单元格含公式：{_text(cell(name))[:30]}" for name in columns if is_formula(cell(name))]
+    reasons = [Reason("formula", name, _text(cell(name))[:30]) for name in columns if is_formula(cell(name))]
     if reasons:
         return reasons
     row = RegisterRow(line=line)
@@ -178,27 +190,27 @@ def read_row(line: int, cells: list[object], columns: dict[str, int]) -> Registe
     row.number = f"{entrance.removesuffix('单元')}-{number}" if entrance and number else number
     for name in REQUIRED:
         if not getattr(row, name):
-            reasons.append(f"缺少{HEADERS[name][0]}")
+            reasons.append(Reason("missing", name))
     for name, limit in MAX_TEXT.items():
         if len(getattr(row, name)) > limit:
-            reasons.append(f"{HEADERS[name][0]}过长（最多 {limit} 字）")
+            reasons.append(Reason("too_long", name, str(limit)))
     row.phones, refused = read_phones(cell("phones"))
     reasons += refused
     for name, reader in (("handed_over_on", read_date), ("area", _read_area)):
         value = reader(cell(name))
-        if isinstance(value, str):
+        if isinstance(value, Reason):
             reasons.append(value)
         else:
             setattr(row, name, value)
     relation, status = _text(cell("relation")), _text(cell("status"))
     if relation:
         if relation not in RELATIONS:
-            reasons.append(f"关系无法识别：{relation}")
+            reasons.append(Reason("relation_unknown", value=relation))
         else:
             row.relation = RELATIONS[relation]
     if status:
         if status not in STATUSES:
-            reasons.append(f"房屋状态无法识别：{status}")
+            reasons.append(Reason("status_unknown", value=status))
         else:
             row.status = STATUSES[status]
     return reasons or row

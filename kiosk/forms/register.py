@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from kiosk.domain.phone_numbers import PhoneKind
@@ -59,9 +67,15 @@ class MergeForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("档案文件（.xlsx 或 .csv，不超过 5 MB）"))
     create_buildings = BooleanField(_l("允许新建楼盘和楼栋（首次导入时勾选）"))
+    #: The dry run's kept file (``register_import.keep``): importing it needs no file chosen again.
+    token = HiddenField(filters=[strip], validators=[Optional(), max_length(64)])
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file.data and getattr(self.file.data, "filename", ""))
 
     def validate_file(self, field):
-        if not field.data or not getattr(field.data, "filename", ""):
+        if not self.has_file and not self.token.data:
             raise ValidationError(_l("请选择要导入的文件。"))
 
 

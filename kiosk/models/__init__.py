@@ -41,6 +41,7 @@ from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import (
     Building,
+    ImportUpload,
     Owner,
     OwnerChange,
     OwnerPhone,
@@ -77,6 +78,7 @@ __all__ = [
     "CallbackStatus",
     "Department",
     "FormSubmission",
+    "ImportUpload",
     "Incident",
     "JobRun",
     "JobSchedule",

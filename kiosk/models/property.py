@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -171,6 +172,23 @@ class OwnerChange(db.Model):
 def _changed(obj, *names: str) -> bool:
     state = inspect(obj)
     return state.pending or any(state.attrs[name].history.has_changes() for name in names)
+
+
+class ImportUpload(db.Model):
+    """A register file kept between its dry run and its import, so that importing does not ask for the file
+    again: found by a random token, only by the supervisor who uploaded it, until ``expires_at``; importing
+    it deletes it (one import per dry run), and a nightly job deletes those left behind."""
+
+    __tablename__ = "register_import_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    create_buildings: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 @event.listens_for(Session, "before_flush")

@@ -91,7 +91,7 @@ def _word_matches(word: str):
             found = found.union(_keys_in(f"tel:{compact}"))
         return found
     if word.isascii() and word.isalpha():
-        return _keys_in(f"py:{word.lower()}")
+        return _keys_in(f"py:{word.lower()}").union(_keys_in(f"lw:{word.lower()}"))
     projects = select(Project.id).where(Project.name.contains(word, autoescape=True))
     return (select(OwnerSearchKey.owner_id).where(OwnerSearchKey.key == f"nm:{''.join(word.split())}")
             .union(_members_of_units([Building.name == word]),
@@ -102,8 +102,9 @@ def search(query: str, limit: int = SEARCH_LIMIT) -> list[Owner]:
     """The people matching every word of ``query``, by name (then id), files merged away left out.
 
     A word is a name or part of it ("张", "建华"), pinyin initials ("zjh"; every reading of the surname:
-    "zxm" and "cxm" both find 曾小明), a unit ("3栋1201", "3-1201"), a unit number ("1201"), a phone
-    number or its start, the last four digits of a number, a building ("3栋") or a project ("湘江").
+    "zxm" and "cxm" both find 曾小明), a word of a Latin name or its start ("Smith", "smi"), a unit
+    ("3栋1201", "3-1201"), a unit number ("1201"), a phone number or its start, the last four digits of a
+    number, a building ("3栋") or a project ("湘江").
     """
     words = query.split()[:SEARCH_WORDS]
     if not words:

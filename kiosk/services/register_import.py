@@ -3,8 +3,11 @@
 ``read_file`` turns the upload into rows (or refuses the file with a readable reason); ``plan`` says for
 each row what importing it would do -- created, updated (which fields), unchanged, or refused and why --
 without writing; ``apply`` does the same inside one transaction and writes it all, or nothing. Importing
-the same file again finds everything unchanged. Projects and buildings the register does not know are
-refused unless the import is told to create them (a new operator's first load).
+the same file again finds everything unchanged. ``keep`` stores a dry run's file (in the database, under
+a random token only its uploader can use, for :data:`KEEP_UPLOAD`) so that ``apply_kept`` imports it
+without asking for the file again -- once: importing it deletes it in the same transaction. Projects and
+buildings the register does not know are refused unless the import is told to create them (a new
+operator's first load).
 
 The writes are bulk inserts (``INSERT ... RETURNING`` in batches), so ten thousand units take seconds
 (``bench/import_owners.py``). Two imports at once run one after the other: the second plans against what
@@ -15,15 +18,16 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy import insert, select, text
+from sqlalchemy import delete, insert, select, text
 
 from kiosk.database import unit_of_work
 from kiosk.domain.hotline import pinyin_initials
@@ -32,6 +36,7 @@ from kiosk.domain.register_import import (
     HEADERS,
     TEMPLATE_EXAMPLE,
     TEMPLATE_FIELDS,
+    Reason,
     RegisterRow,
     map_headers,
     read_row,
@@ -39,6 +44,7 @@ from kiosk.domain.register_import import (
 from kiosk.extensions import db
 from kiosk.models.property import (
     Building,
+    ImportUpload,
     Owner,
     OwnerChange,
     OwnerPhone,
@@ -57,12 +63,19 @@ MAX_ROWS = 60000
 MAX_COLUMNS = 60
 #: Rows per bulk INSERT.
 BATCH = 1000
+#: How long a dry run's file is kept for its import (the nightly job deletes it after).
+KEEP_UPLOAD = timedelta(hours=2)
 #: The advisory lock that lines up imports on PostgreSQL (SQLite's ``BEGIN IMMEDIATE`` does it there).
 IMPORT_LOCK = 160016
 
 
 class ImportFileRefused(Exception):
-    """The file cannot be read as a register (too large, not a spreadsheet, no header row ...)."""
+    """The file cannot be read as a register (too large, not a spreadsheet, no header row ...): ``reason``
+    says why, as a code the web edge words (``kiosk.web.labels.import_reason``)."""
+
+    def __init__(self, code: str, value: object = ""):
+        super().__init__(code)
+        self.reason = Reason(code, value=str(value))
 
 
 class RowsRefused(Exception):
@@ -78,7 +91,7 @@ class RowOutcome:
     line: int
     kind: str  # created / updated / unchanged / refused
     label: str = ""
-    details: list[str] = field(default_factory=list)
+    details: list[Reason] = field(default_factory=list)
 
 
 @dataclass
@@ -102,19 +115,19 @@ def _xlsx_rows(data: bytes) -> list[list[object]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise ImportFileRefused("无法读取这个 Excel 文件，请确认它是 .xlsx 格式且未损坏。") from error
+        raise ImportFileRefused("xlsx_unreadable") from error
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
-            raise ImportFileRefused("文件中没有工作表。")
+            raise ImportFileRefused("no_sheet")
         rows = []
         for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
             if len(rows) > MAX_ROWS:
-                raise ImportFileRefused(f"文件行数超过 {MAX_ROWS} 行，请分批导入。")
+                raise ImportFileRefused("too_many_rows", MAX_ROWS)
             rows.append(list(row))
         return rows
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
-        raise ImportFileRefused("无法读取这个 Excel 文件，请确认它是 .xlsx 格式且未损坏。") from error
+        raise ImportFileRefused("xlsx_unreadable") from error
     finally:
         book.close()
 
@@ -127,37 +140,36 @@ def _csv_rows(data: bytes) -> list[list[object]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ImportFileRefused("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码。")
+        raise ImportFileRefused("csv_encoding")
     if "\x00" in content:
-        raise ImportFileRefused("这不是文本格式的 CSV 文件。")
+        raise ImportFileRefused("csv_binary")
     try:
         rows = []
         for row in csv.reader(io.StringIO(content)):
             if len(rows) > MAX_ROWS:
-                raise ImportFileRefused(f"文件行数超过 {MAX_ROWS} 行，请分批导入。")
+                raise ImportFileRefused("too_many_rows", MAX_ROWS)
             rows.append(row[:MAX_COLUMNS])
         return rows
     except csv.Error as error:
-        raise ImportFileRefused("CSV 文件格式有误，无法读取。") from error
+        raise ImportFileRefused("csv_malformed") from error
 
 
 def read_file(filename: str, data: bytes) -> tuple[dict[str, int], list[tuple[int, list[object]]]]:
     """(``{field: column}``, ``[(line, cells), ...]``) of an upload; raises ``ImportFileRefused``."""
     if len(data) > MAX_BYTES:
-        raise ImportFileRefused(f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，请分批导入。")
+        raise ImportFileRefused("too_large", MAX_BYTES // (1024 * 1024))
     if not data:
-        raise ImportFileRefused("文件是空的。")
+        raise ImportFileRefused("empty")
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
         rows = _xlsx_rows(data)
     elif name.endswith(".csv"):
         rows = _csv_rows(data)
     else:
-        raise ImportFileRefused("只能导入 .xlsx 或 .csv 文件。")
+        raise ImportFileRefused("wrong_type")
     header_at = next((i for i, row in enumerate(rows[:10]) if not map_headers(list(row))[1]), None)
     if header_at is None:
-        needed = "、".join(HEADERS[name][0] for name in ("project", "building", "number", "name"))
-        raise ImportFileRefused(f"找不到表头：文件前 10 行中应有一行包含{needed}等列。")
+        raise ImportFileRefused("no_header")
     columns, _ = map_headers(list(rows[header_at]))
     body = [(i + 1, row) for i, row in enumerate(rows) if i > header_at
             and any(cell not in (None, "") for cell in row)]
@@ -254,33 +266,32 @@ class _Register:
         return self.people[owner.id]
 
 
-def _compare_unit(unit: _Unit, row: RegisterRow) -> list[str]:
+def _compare_unit(unit: _Unit, row: RegisterRow) -> list[Reason]:
     changed = []
     if row.area is not None and unit.area != row.area:
         unit.area = row.area
-        changed.append("面积")
+        changed.append(Reason("changed", "area"))
     if row.layout and unit.layout != row.layout:
         unit.layout = row.layout
-        changed.append("户型")
+        changed.append(Reason("changed", "layout"))
     if row.status is not None and unit.status != row.status.value:
         unit.status = row.status.value
-        changed.append("房屋状态")
+        changed.append(Reason("changed", "status"))
     unit.changed = unit.changed or bool(changed)
     return changed
 
 
-def _compare_person(person: _Person, row: RegisterRow) -> list[str]:
+def _compare_person(person: _Person, row: RegisterRow) -> list[Reason]:
     changed = []
     added = [n for n in row.phones if n not in person.phones and n not in person.new_phones]
     if added:
         person.new_phones += added
-        changed.append("电话")
-    for name, label, value in (("contact_time", "方便联系时间", row.contact_time),
-                               ("notes", "备注", row.notes)):
+        changed.append(Reason("changed", "phones"))
+    for name, value in (("contact_time", row.contact_time), ("notes", row.notes)):
         if value and getattr(person, name) != value:
             person.changes[name] = (getattr(person, name), value)
             setattr(person, name, value)
-            changed.append(label)
+            changed.append(Reason("changed", name))
     return changed
 
 
@@ -304,13 +315,13 @@ def plan(columns: dict[str, int], body: list[tuple[int, list[object]]], *,
         label = f"{row.project} {row.building} {row.number} {row.name}"
         if (key, row.name) in seen:
             outcome.outcomes.append(RowOutcome(row.line, "refused", label,
-                                               [f"与第 {seen[(key, row.name)]} 行重复（同一房屋同一人）"]))
+                                               [Reason("duplicate", value=str(seen[(key, row.name)]))]))
             continue
         unknown = None
         if row.project not in register.projects:
-            unknown = f"楼盘不在档案中：{row.project}"
+            unknown = Reason("project_unknown", value=row.project)
         elif (row.project, row.building) not in register.buildings:
-            unknown = f"楼栋不在档案中：{row.building}"
+            unknown = Reason("building_unknown", value=row.building)
         if unknown and not create_buildings:
             outcome.outcomes.append(RowOutcome(row.line, "refused", label, [unknown]))
             continue
@@ -345,7 +356,7 @@ def plan(columns: dict[str, int], body: list[tuple[int, list[object]]], *,
             _compare_person(person, row)
         person.new_units.append((key, row.relation, row.handed_over_on))
         person.units.add(key)
-        details.append("新增房屋" if created_unit else "登记到房屋")
+        details.append(Reason("unit_created" if created_unit else "unit_joined"))
         outcome.outcomes.append(RowOutcome(row.line, kind, label, details))
     outcome.outcomes.sort(key=lambda o: o.line)
     people = list({id(p): p for p in new_people.values()}.values())
@@ -479,3 +490,42 @@ def apply(columns, body, *, actor: Actor, create_buildings: bool = False) -> Imp
             raise RowsRefused(outcome)
         _write(register, new_units, new_people, actor)
     return outcome
+
+
+# --- a dry run's file, kept for its import ------------------------------------------------------------
+
+
+def keep(filename: str, data: bytes, *, create_buildings: bool, user_id: int, now: datetime) -> str:
+    """Keep a dry run's file for its import; the token that finds it again (only for ``user_id``)."""
+    token = secrets.token_urlsafe(32)
+    with unit_of_work():
+        db.session.add(ImportUpload(token=token, user_id=user_id, filename=filename[:200], data=data,
+                                    create_buildings=create_buildings, created_at=now,
+                                    expires_at=now + KEEP_UPLOAD))
+    return token
+
+
+def apply_kept(token: str, *, actor: Actor, user_id: int, now: datetime) -> ImportPlan:
+    """Import the file a dry run kept, and forget it, in one transaction: two imports of one dry run at once
+    import it once (the second finds it gone: ``ImportFileRefused("upload_gone")``). Rows refused now (the
+    register changed since) raise ``RowsRefused`` and keep the file."""
+    with unit_of_work():
+        _lock_imports()
+        upload = db.session.scalar(select(ImportUpload).where(
+            ImportUpload.token == token, ImportUpload.user_id == user_id, ImportUpload.expires_at > now))
+        if upload is None:
+            raise ImportFileRefused("upload_gone")
+        columns, body = read_file(upload.filename, upload.data)
+        create_buildings = upload.create_buildings
+        db.session.delete(upload)
+        outcome, register, new_units, new_people = plan(columns, body, create_buildings=create_buildings)
+        if outcome.refused:
+            raise RowsRefused(outcome)
+        _write(register, new_units, new_people, actor)
+    return outcome
+
+
+def purge_uploads(now: datetime) -> int:
+    """Delete the kept files whose time is up; how many."""
+    with unit_of_work():
+        return db.session.execute(delete(ImportUpload).where(ImportUpload.expires_at <= now)).rowcount

@@ -37,6 +37,7 @@ from kiosk.domain.messaging import DOCUMENT_REFERENCE, PROCEDURES, SECTION_REFER
 from kiosk.domain.messaging import Status as MessageStatus
 from kiosk.domain.model_home import AssetEvent, DamageCause, RoundKind
 from kiosk.domain.register import PhoneUse, Relation, UnitStatus, VisitKind
+from kiosk.domain.register_import import Reason
 from kiosk.domain.rotation import CustomerKind, Presence
 from kiosk.domain.sales_pipeline import PipelineStep, ReminderOutcome
 from kiosk.domain.schedules import JobHealth
@@ -86,6 +87,54 @@ PROFILE_FIELD = {
 }
 IMPORT_OUTCOME = {"created": _l("新建"), "updated": _l("更新"), "unchanged": _l("无变化"),
                   "refused": _l("拒绝")}
+#: The columns of an import, as its reasons name them.
+IMPORT_FIELD = {
+    "project": _l("楼盘"), "building": _l("楼栋"), "entrance": _l("单元"), "number": _l("房号"),
+    "name": _l("业主姓名"), "phones": _l("电话"), "handed_over_on": _l("交房日期"), "area": _l("面积"),
+    "layout": _l("户型"), "relation": _l("关系"), "status": _l("房屋状态"),
+    "contact_time": _l("方便联系时间"), "notes": _l("备注"),
+}
+#: Why an import refuses a row or a file, and what it adds (``kiosk.domain.register_import.Reason``):
+#: ``%(field)s`` is the column's name, ``%(value)s`` the value quoted; a ``changed`` reason reads as its
+#: column's name.
+IMPORT_REASON = {
+    "phone_invalid": _l("电话号码无效：%(value)s"),
+    "date_unreadable": _l("日期无法识别：%(value)s"),
+    "date_impossible": _l("日期不存在：%(value)s"),
+    "date_out_of_range": _l("日期不在 2000–2099 年之间"),
+    "area_unreadable": _l("面积无法识别：%(value)s"),
+    "area_unreasonable": _l("面积不合理：%(value)s"),
+    "formula": _l("单元格含公式：%(value)s"),
+    "missing": _l("缺少%(field)s"),
+    "too_long": _l("%(field)s过长（最多 %(value)s 字）"),
+    "relation_unknown": _l("关系无法识别：%(value)s"),
+    "status_unknown": _l("房屋状态无法识别：%(value)s"),
+    "duplicate": _l("与第 %(value)s 行重复（同一房屋同一人）"),
+    "project_unknown": _l("楼盘不在档案中：%(value)s"),
+    "building_unknown": _l("楼栋不在档案中：%(value)s"),
+    "unit_created": _l("新增房屋"),
+    "unit_joined": _l("登记到房屋"),
+    "xlsx_unreadable": _l("无法读取这个 Excel 文件，请确认它是 .xlsx 格式且未损坏。"),
+    "no_sheet": _l("文件中没有工作表。"),
+    "too_many_rows": _l("文件行数超过 %(value)s 行，请分批导入。"),
+    "csv_encoding": _l("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码。"),
+    "csv_binary": _l("这不是文本格式的 CSV 文件。"),
+    "csv_malformed": _l("CSV 文件格式有误，无法读取。"),
+    "too_large": _l("文件超过 %(value)s MB，请分批导入。"),
+    "empty": _l("文件是空的。"),
+    "wrong_type": _l("只能导入 .xlsx 或 .csv 文件。"),
+    "upload_gone": _l("这次预检的文件已导入或已过期，请重新选择文件预检。"),
+    "no_header": _l("找不到表头：文件前 10 行中应有一行包含楼盘、楼栋、房号、业主姓名等列。"),
+}
+
+
+def import_reason(reason: Reason) -> str:
+    """An import's reason in the reader's language (``缺少楼栋`` / "Missing building")."""
+    if reason.code == "changed":
+        return str(IMPORT_FIELD[reason.field])
+    return str(IMPORT_REASON[reason.code]) % {"field": IMPORT_FIELD.get(reason.field, reason.field),
+                                              "value": reason.value}
+
 
 # ---- visitors ------------------------------------------------------------------------------------------
 
@@ -508,4 +557,5 @@ FOR_TEMPLATES = MappingProxyType({
     "message_kind": MESSAGE_KIND,
     "relation": RELATION, "unit_status": UNIT_STATUS, "phone_use": PHONE_USE,
     "visit_kind": VISIT_KIND, "profile_field": PROFILE_FIELD, "import_outcome": IMPORT_OUTCOME,
+    "import_reason": import_reason,
 })

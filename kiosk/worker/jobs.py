@@ -26,7 +26,17 @@ from kiosk.clock import utcnow
 from kiosk.domain.schedules import AfterClosing, DailyAt, Every, JobHealth, Schedule, job_health
 from kiosk.messaging import senders
 from kiosk.models.jobs import JobRun
-from kiosk.services import accounts, delivery, hotline, model_home, sales, submissions, tasks, visits
+from kiosk.services import (
+    accounts,
+    delivery,
+    hotline,
+    model_home,
+    register_import,
+    sales,
+    submissions,
+    tasks,
+    visits,
+)
 from kiosk.services import jobs as job_records
 
 #: How long a run may hold its job before another worker may take it over (``WORKER_LEASE_SECONDS``).
@@ -124,6 +134,10 @@ def _purge_submission_keys(now: datetime, settings: Mapping) -> str:
     return f"删除 {submissions.purge_submission_keys(now)} 个过期的表单提交码"
 
 
+def _purge_import_uploads(now: datetime, settings: Mapping) -> str:
+    return f"删除 {register_import.purge_uploads(now)} 个过期的导入预检文件"
+
+
 JOBS: tuple[Job, ...] = (
     Job("escalate-overdue", _l("任务单临期提醒与超时升级"), Every(MINUTE), _escalate_overdue),
     Job("close-lost-calls", _l("结束长时间没有消息的来电"), Every(MINUTE), _close_lost_calls),
@@ -142,6 +156,7 @@ JOBS: tuple[Job, ...] = (
     Job("purge-login-attempts", _l("清理过期登录记录"), DailyAt(time(3, 15)), _purge_login_attempts),
     Job("purge-submission-keys", _l("清理过期表单提交码"), DailyAt(time(3, 20)), _purge_submission_keys),
     Job("purge-job-runs", _l("清理定时任务运行记录"), DailyAt(time(3, 30)), _purge_job_runs),
+    Job("purge-import-uploads", _l("清理过期的导入预检文件"), DailyAt(time(3, 25)), _purge_import_uploads),
 )
 
 

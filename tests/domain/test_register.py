@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.domain.kpi import missing_profile_fields
 from kiosk.domain.register import Relation, initials_spellings, parse_unit_query, prefix_range, search_keys
-from kiosk.domain.register_import import is_formula, map_headers, read_date, read_phones, read_row
+from kiosk.domain.register_import import Reason, is_formula, map_headers, read_date, read_phones, read_row
 
 
 @pytest.mark.parametrize(("name", "spellings"), [
@@ -74,15 +74,15 @@ def test_dates_as_erps_write_them_and_impossible_ones():
     assert read_date("2025年6月30日") == date(2025, 6, 30)
     assert read_date(datetime(2025, 6, 30, 0, 0)) == date(2025, 6, 30)
     assert read_date(None) is None
-    assert read_date("2025-02-30") == "日期不存在：2025-02-30"
-    assert read_date("1899-01-01") == "日期不在 2000–2099 年之间"
-    assert read_date("下个月").startswith("日期无法识别")
+    assert read_date("2025-02-30") == Reason("date_impossible", value="2025-02-30")
+    assert read_date("1899-01-01") == Reason("date_out_of_range")
+    assert read_date("下个月") == Reason("date_unreadable", value="下个月")
 
 
 def test_several_numbers_in_one_cell_and_a_bad_one():
     assert read_phones("13900001234/0731-88001000") == (["13900001234", "073188001000"], [])
     assert read_phones(13900001234.0) == (["13900001234"], [])
-    assert read_phones("1390000123") == ([], ["电话号码无效：1390000123"])
+    assert read_phones("1390000123") == ([], [Reason("phone_invalid", value="1390000123")])
 
 
 def test_a_formula_is_not_a_value():
@@ -111,7 +111,16 @@ def test_an_entrance_goes_in_front_of_the_room_number():
 def test_a_bad_row_gives_every_reason():
     cells = ["湘江壹号", "", "", "1201", "曾小明", "12345", "2025-13-01", "abc", "邻居"]
     reasons = read_row(3, cells, COLUMNS)
-    assert reasons == ["缺少楼栋", "电话号码无效：12345", "日期不存在：2025-13-01", "面积无法识别：abc",
-                       "关系无法识别：邻居"]
+    assert reasons == [Reason("missing", "building"), Reason("phone_invalid", value="12345"),
+                       Reason("date_impossible", value="2025-13-01"), Reason("area_unreadable", value="abc"),
+                       Reason("relation_unknown", value="邻居")]
     assert read_row(4, ["=HYPERLINK(\"x\")", "3栋", "", "1201", "曾小明"], COLUMNS) == [
-        "单元格含公式：=HYPERLINK(\"x\")"]
+        Reason("formula", "project", "=HYPERLINK(\"x\")")]
+
+
+def test_a_latin_name_is_found_by_each_of_its_words_also_written_without_apostrophe_or_hyphen():
+    from kiosk.domain.register import latin_words
+
+    assert latin_words("Mary-Jane O'Brien") == {"mary", "jane", "maryjane", "o", "brien", "obrien"}
+    assert latin_words("王David") == {"david"} and latin_words("张建华") == set()
+    assert {"lw:li", "lw:na", "py:ln"} <= search_keys("Li Na", [])

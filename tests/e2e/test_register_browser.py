@@ -29,7 +29,7 @@ def test_import_search_by_initials_open_the_file_and_see_it_on_a_call(page, live
     result = page.locator("#import_result")
     expect(result).to_contain_text("预检结果（尚未写入）")
     expect(result).to_contain_text("新建 2")
-    page.get_by_role("button", name="导入", exact=True).click()
+    page.get_by_role("button", name="按此预检结果导入").click()  # the file the dry run kept
     expect(result).to_contain_text("已导入")
 
     page.goto(f"{live_server}/register/")

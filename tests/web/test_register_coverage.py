@@ -142,3 +142,31 @@ def test_periodic_callbacks_go_to_owners_not_to_their_tenants(app):
     tasks.schedule_periodic_callbacks(datetime(2026, 1, 6, 1, tzinfo=UTC))
     called = set(db.session.scalars(select(Callback.property_owner_id)))
     assert called == {p.id for p in people} and tenant.id not in called
+
+
+def test_the_kpi_drill_down_lists_the_visits_recorded_and_the_callbacks_it_counts(client, login_as, app,
+                                                                                   make_user):
+    from kiosk.services import kpi
+
+    project, units, people = _estate()
+    staff = make_user("staff", display_name="赵强")
+    for unit, kind in ((units[0], VisitKind.HOME_VISIT), (units[1], VisitKind.MEETING)):
+        coverage.record_visit(unit.id, kind, date(2026, 3, 1), "", owner_id=None, by=staff, now=utcnow())
+    db.session.add(Callback(kind="periodic", property_owner_id=people[2].id, due_at=NOW, status="done",
+                            attempts=1, note="", created_at=NOW, done_at=datetime(2026, 4, 1, 2, tzinfo=UTC),
+                            result="satisfied", version=1))
+    db.session.commit()
+    period, now = parse_period("2026-06"), datetime(2026, 7, 1, 8, tzinfo=UTC)
+    counted = kpi.report(period, now, ring_target_seconds=15).values[KpiCode.ANNUAL_VISIT_COVERAGE].value
+    page = kpi.drill(KpiCode.ANNUAL_VISIT_COVERAGE, period, now, ring_target_seconds=15)
+    assert page.total == counted.numerator == 3
+    assert [type(item).__name__ for item, _ in page.items] == ["Callback", "UnitVisit", "UnitVisit"]
+    by_project = kpi.drill(KpiCode.ANNUAL_VISIT_COVERAGE, period, now, ring_target_seconds=15,
+                           dimension="project", key=project.id)
+    assert by_project.total == 3
+    assert kpi.drill(KpiCode.ANNUAL_VISIT_COVERAGE, period, now, ring_target_seconds=15,
+                     dimension="project", key=None).total == 0
+    login_as("supervisor")
+    html = client.get("/kpi/drill/annual_visit_coverage?period=2026-06").get_data(as_text=True)
+    assert "上门走访" in html and "座谈" in html and "湘江壹号 3栋 101" in html and "赵强" in html
+    assert "王五" in html  # the callback's owner

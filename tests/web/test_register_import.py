@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from kiosk.domain.register_import import Reason
 from kiosk.extensions import db
-from kiosk.models.property import Owner, OwnerChange, OwnerPhone, Project, Unit, UnitMember
+from kiosk.models.property import ImportUpload, Owner, OwnerChange, OwnerPhone, Project, Unit, UnitMember
 from kiosk.services import register
 from kiosk.services import register_import as importer
 from kiosk.services.register import Actor
@@ -60,7 +61,7 @@ def test_a_changed_row_is_an_update_with_its_fields_and_history(app):
     rows[1][7] = "四室两厅"
     outcome = _import(csv_bytes(rows), "owners.csv")
     assert [o.kind for o in outcome.outcomes] == ["unchanged", "updated", "unchanged"]
-    assert outcome.outcomes[1].details == ["户型", "电话"]
+    assert outcome.outcomes[1].details == [Reason("changed", "layout"), Reason("changed", "phones")]
     person = register.search("073188001000")[0]
     assert [p.number for p in person.phones] == ["13900000001", "073188001000"]
     assert [c.field for c in register.history(person)][:1] == ["phones"]
@@ -75,9 +76,9 @@ def test_refused_rows_say_why_and_nothing_is_imported(app):
     columns, body = importer.read_file("owners.csv", csv_bytes(rows))
     dry = importer.dry_run(columns, body, create_buildings=True)
     assert [(o.line, o.kind, o.details) for o in dry.outcomes] == [
-        (2, "created", ["新增房屋"]), (3, "refused", ["电话号码无效：12345"]),
-        (4, "refused", ["日期不存在：2025-02-30"]), (5, "refused", ["单元格含公式：=1+1"]),
-        (6, "refused", ["与第 2 行重复（同一房屋同一人）"])]
+        (2, "created", [Reason("unit_created")]), (3, "refused", [Reason("phone_invalid", value="12345")]),
+        (4, "refused", [Reason("date_impossible", value="2025-02-30")]),
+        (5, "refused", [Reason("formula", "name", "=1+1")]), (6, "refused", [Reason("duplicate", value="2")])]
     with pytest.raises(importer.RowsRefused):
         importer.apply(columns, body, actor=ACTOR, create_buildings=True)
     assert _count(Owner) == _count(Unit) == _count(Project) == 0
@@ -88,7 +89,7 @@ def test_an_unknown_building_is_refused_unless_creating_is_allowed(app):
     rows = rows_for(1, start=500)
     columns, body = importer.read_file("owners.xlsx", xlsx(rows))
     dry = importer.dry_run(columns, body)
-    assert [o.details for o in dry.outcomes] == [["楼栋不在档案中：6栋"]]
+    assert [o.details for o in dry.outcomes] == [[Reason("building_unknown", value="6栋")]]
 
 
 def test_a_person_with_two_units_is_one_file(app):
@@ -100,17 +101,17 @@ def test_a_person_with_two_units_is_one_file(app):
     assert len(register.search(rows[0][3])[0].memberships) == 2
 
 
-@pytest.mark.parametrize(("name", "data", "message"), [
-    ("owners.xlsx", b"PK\x03\x04 not really", "无法读取这个 Excel 文件"),
-    ("owners.xlsx", b"x" * (5 * 1024 * 1024 + 1), "文件超过 5 MB"),
-    ("owners.pdf", b"%PDF", "只能导入 .xlsx 或 .csv 文件"),
-    ("owners.csv", "姓名,电话\n张三,139\n".encode(), "找不到表头"),
-    ("owners.csv", b"", "文件是空的"),
+@pytest.mark.parametrize(("name", "data", "reason"), [
+    ("owners.xlsx", b"PK\x03\x04 not really", Reason("xlsx_unreadable")),
+    ("owners.xlsx", b"x" * (5 * 1024 * 1024 + 1), Reason("too_large", value="5")),
+    ("owners.pdf", b"%PDF", Reason("wrong_type")),
+    ("owners.csv", "姓名,电话\n张三,139\n".encode(), Reason("no_header")),
+    ("owners.csv", b"", Reason("empty")),
 ])
-def test_a_file_that_cannot_be_read_is_refused_readably(app, name, data, message):
+def test_a_file_that_cannot_be_read_is_refused_with_its_reason(app, name, data, reason):
     with pytest.raises(importer.ImportFileRefused) as refused:
         importer.read_file(name, data)
-    assert message in str(refused.value)
+    assert refused.value.reason == reason
 
 
 def test_a_gbk_csv_from_an_older_erp_is_read(app):
@@ -134,6 +135,46 @@ def test_two_imports_of_one_file_at_once_write_it_once(app):
     assert by_created == [{"unchanged": 30}, {"created": 30}]
     db.session.rollback()
     assert _count(Owner) == 30
+
+
+def _kept(make_user, rows: int = 20) -> tuple[int, str]:
+    """(the uploader's id, the token of the file kept)."""
+    user_id = make_user("supervisor").id
+    return user_id, importer.keep("owners.xlsx", xlsx(rows_for(rows)), create_buildings=True, user_id=user_id,
+                                  now=NOW)
+
+
+def test_two_imports_of_one_kept_dry_run_at_once_import_it_once(app, make_user):
+    user_id, token = _kept(make_user)
+
+    def work(_n):
+        try:
+            return importer.apply_kept(token, actor=ACTOR, user_id=user_id, now=NOW).counts
+        except importer.ImportFileRefused as refused:
+            return refused.reason
+
+    results = in_threads(app, work, 2)
+    assert Reason("upload_gone") in results and {"created": 20} in results
+    db.session.rollback()
+    assert (_count(Owner), _count(ImportUpload)) == (20, 0)
+
+
+def test_a_kept_file_expires_and_the_nightly_job_deletes_it(app, make_user):
+    user_id, token = _kept(make_user, 2)
+    later = NOW + importer.KEEP_UPLOAD
+    with pytest.raises(importer.ImportFileRefused):
+        importer.apply_kept(token, actor=ACTOR, user_id=user_id, now=later)
+    assert importer.purge_uploads(later - timedelta(seconds=1)) == 0
+    assert importer.purge_uploads(later) == 1
+    assert _count(ImportUpload) == _count(Owner) == 0
+
+
+def test_a_kept_file_whose_rows_are_refused_now_stays_kept(app, make_user):
+    user = make_user("supervisor")
+    token = importer.keep("owners.xlsx", xlsx(rows_for(2)), create_buildings=False, user_id=user.id, now=NOW)
+    with pytest.raises(importer.RowsRefused):
+        importer.apply_kept(token, actor=ACTOR, user_id=user.id, now=NOW)
+    assert _count(ImportUpload) == 1
 
 
 def test_the_command_line_does_a_dry_run_then_the_import(app, runner, tmp_path):

@@ -39,3 +39,18 @@ def test_the_owners_stored_before_come_into_the_register(tmp_path):
             assert {"py:zxm", "py:cxm", "nm:小明", "tel:13900001234", "t4:1234"} <= keys
             assert rows("SELECT id, status FROM units ORDER BY id") == [(1, "delivered"), (2, "unsold")]
         db.engine.dispose()
+
+
+def test_the_people_on_file_with_a_latin_name_are_found_by_its_words_after_the_migration(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}"})
+    with app.app_context():
+        upgrade(revision="7c3e91b04fa6")  # the revision the Latin-word keys follow (or an ancestor)
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO owners (id, name, name_initials, notes) VALUES "
+                                    "(1, 'Li Na', 'ln', ''), (2, '张建华', 'zjh', '')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            keys = [tuple(r) for r in connection.execute(text(
+                "SELECT owner_id, key FROM owner_search_keys WHERE key LIKE 'lw:%' ORDER BY key"))]
+    assert keys == [(1, "lw:li"), (1, "lw:na")]

@@ -4,6 +4,7 @@ merging, the unit's file, the import page, and the caller's summary on the call 
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,7 +14,7 @@ from kiosk.clock import utcnow
 from kiosk.domain.register import Relation
 from kiosk.extensions import db
 from kiosk.models.calls import Call, CallPhraseUse
-from kiosk.models.property import Building, Owner, OwnerChange, OwnerPhone, Project, Unit
+from kiosk.models.property import Building, ImportUpload, Owner, OwnerChange, OwnerPhone, Project, Unit
 from kiosk.services import register
 from kiosk.services.register import Actor, RegisterRefused
 from tests.support import field_error, in_threads
@@ -46,7 +47,7 @@ def people(app):
     u1201, u1202 = _units("1201", "1202")
     return {"zeng": person("曾小明", "13900001234", u1201, moved_in=date(2026, 4, 1)),
             "shan": person("单田芳", "13900005678", u1202),
-            "qiu": person("仇英", None, None)}
+            "qiu": person("仇英", None, None), "obrien": person("Mary-Jane O'Brien", None, None)}
 
 
 @pytest.mark.parametrize(("query", "names"), [
@@ -57,6 +58,10 @@ def people(app):
     ("13900001234", ["曾小明"]), ("1390000", ["单田芳", "曾小明"]), ("5678", ["单田芳"]),
     ("3栋", ["单田芳", "曾小明"]),
     ("湘江 1202", ["单田芳"]), ("zxm 1202", []), ("4-1201", []),
+    ("Mary", ["Mary-Jane O'Brien"]), ("jane", ["Mary-Jane O'Brien"]), ("obri", ["Mary-Jane O'Brien"]),
+    ("Brien", ["Mary-Jane O'Brien"]), ("mary obrien", ["Mary-Jane O'Brien"]),
+    ("maryjane", ["Mary-Jane O'Brien"]),
+    ("smith", []), ("mary smith", []),
 ])
 def test_a_person_is_found_every_way_an_agent_asks(people, query, names):
     assert sorted(p.name for p in register.search(query)) == sorted(names)
@@ -219,6 +224,76 @@ def test_the_import_page_dry_runs_then_imports(client, login_as, app):
     assert broken.status_code == 422 and "无法读取这个 Excel 文件" in broken.get_data(as_text=True)
     missing = client.post_form("/register/import", {"action": "dry_run"}, htmx=True)
     assert missing.status_code == 422 and "请选择要导入的文件" in missing.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("language", "row_reason", "file_reason"), [
+    ("zh", "电话号码无效：12345", "无法读取这个 Excel 文件"),
+    ("en", "Invalid phone number: 12345", "This Excel file cannot be read"),
+])
+def test_the_imports_reasons_are_worded_in_the_readers_language(client, login_as, language, row_reason,
+                                                                  file_reason):
+    login_as("supervisor")
+    if language == "en":
+        client.post_form("/lang/en", {"next": "/register/import"})
+    rows = rows_for(2)
+    rows[1][4] = "12345"
+
+    def send(content, name):
+        return client.post_form("/register/import", {"file": (io.BytesIO(content), name), "action": "dry_run",
+                                                     "create_buildings": "y"}, htmx=True,
+                                content_type="multipart/form-data")
+
+    refused = send(xlsx(rows), "owners.xlsx").get_data(as_text=True)
+    assert row_reason in refused
+    broken = send(b"PK\x03\x04garbage", "owners.xlsx")
+    assert broken.status_code == 422 and file_reason in broken.get_data(as_text=True)
+    if language == "en":
+        assert "电话号码无效" not in refused and "无法读取" not in broken.get_data(as_text=True)
+
+
+def _kept_token(html: str) -> str:
+    return re.search(r'name="token" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_after_the_dry_run_the_import_needs_no_file_chosen_again(client, login_as, app, htmx):
+    login_as("supervisor")
+    dry = client.post_form("/register/import", {"file": (io.BytesIO(xlsx(rows_for(3))), "owners.xlsx"),
+                                                "action": "dry_run", "create_buildings": "y"}, htmx=htmx,
+                           content_type="multipart/form-data")
+    assert dry.status_code == 200 and "按此预检结果导入" in dry.get_data(as_text=True)
+    token = _kept_token(dry.get_data(as_text=True))
+    assert db.session.scalar(select(func.count(Owner.id))) == 0
+    done = client.post_form("/register/import", {"token": token, "action": "apply"}, htmx=htmx)
+    assert done.status_code == 200 and "已导入" in done.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Owner.id))) == 3
+    again = client.post_form("/register/import", {"token": token, "action": "apply"}, htmx=htmx)
+    assert again.status_code == 422 and "这次预检的文件已导入或已过期" in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ImportUpload.id))) == 0
+
+
+def test_a_dry_run_with_refused_rows_keeps_no_file(client, login_as):
+    login_as("supervisor")
+    rows = rows_for(2)
+    rows[1][4] = "12345"
+    dry = client.post_form("/register/import", {"file": (io.BytesIO(xlsx(rows)), "owners.xlsx"),
+                                                "action": "dry_run", "create_buildings": "y"},
+                           content_type="multipart/form-data")
+    assert "按此预检结果导入" not in dry.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ImportUpload.id))) == 0
+
+
+def test_a_kept_file_is_only_its_uploaders(client, login_as, auth):
+    login_as("supervisor")
+    dry = client.post_form("/register/import", {"file": (io.BytesIO(xlsx(rows_for(2))), "owners.xlsx"),
+                                                "action": "dry_run", "create_buildings": "y"},
+                           content_type="multipart/form-data")
+    token = _kept_token(dry.get_data(as_text=True))
+    auth.logout()
+    login_as("supervisor")
+    other = client.post_form("/register/import", {"token": token, "action": "apply"}, htmx=True)
+    assert other.status_code == 422 and "这次预检的文件已导入或已过期" in other.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Owner.id))) == 0
 
 
 def test_the_call_screen_shows_the_callers_file_in_brief(client, login_as, people, make_department):

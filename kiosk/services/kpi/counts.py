@@ -191,6 +191,16 @@ def _local_day(moment: datetime):
     return moment.astimezone(SHANGHAI).date()
 
 
+def visited_unit(statement: Select) -> Select:
+    """From a visit recorded to a unit to the unit's building and project."""
+    return _unit_home(statement.join(Unit, Unit.id == UnitVisit.unit_id))
+
+
+def recorded_visits_within(start: datetime, end: datetime) -> list[ColumnElement]:
+    """The visits recorded to units in ``[start, end)``: by their day, in Shanghai."""
+    return [UnitVisit.on_date >= _local_day(start), UnitVisit.on_date < _local_day(end)]
+
+
 def visit_counts(windows: list[tuple[datetime, datetime]], grouping: Grouping = TOTAL) -> list[dict]:
     """Visits in each (possibly overlapping) window: ``[{key: {"visits": n}}, ...]``. A visit is a reached
     periodic owner callback or a visit to a unit recorded in the register (上门走访 / 电话回访 / 座谈)."""
@@ -200,12 +210,10 @@ def visit_counts(windows: list[tuple[datetime, datetime]], grouping: Grouping = 
     key, name, join = grouping
     visited = then(visited_owner, join)
     found = _grouped(measures, (key, name, visited), Callback, [*owner_visits_where(), *span])
-    days = [(_local_day(s), _local_day(e)) for s, e in windows]
-    recorded = _grouped({f"w{i}": counted(and_(UnitVisit.on_date >= s, UnitVisit.on_date < e))
-                         for i, (s, e) in enumerate(days)},
-                        (key, name, lambda st: _unit_home(st.join(Unit, Unit.id == UnitVisit.unit_id))),
-                        UnitVisit, [UnitVisit.on_date >= min(s for s, _ in days),
-                                    UnitVisit.on_date < max(e for _, e in days)])
+    recorded = _grouped({f"w{i}": counted(and_(*recorded_visits_within(s, e)))
+                         for i, (s, e) in enumerate(windows)},
+                        (key, name, visited_unit), UnitVisit,
+                        recorded_visits_within(min(s for s, _ in windows), max(e for _, e in windows)))
     out = []
     for i in range(len(windows)):
         window = {}

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy import case, func, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -15,6 +15,7 @@ from kiosk.domain.kpi import KpiCode, Period
 from kiosk.extensions import db
 from kiosk.models.callbacks import Callback
 from kiosk.models.calls import Call
+from kiosk.models.coverage import UnitVisit
 from kiosk.models.people import Department, User
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.tasks import TaskSlip
@@ -39,7 +40,9 @@ from kiosk.services.kpi.conditions import (
 from kiosk.services.kpi.counts import (
     COMPLAINT_ANSWERS,
     owner_visits_where,
+    recorded_visits_within,
     visited_owner,
+    visited_unit,
 )
 from kiosk.services.kpi.dimensions import DIMENSIONS, FAMILY, then
 from kiosk.services.kpi.sql import within
@@ -54,6 +57,12 @@ class DrillPage:
     total: int
     page: int
     pages: int
+
+
+def _page_of(total: int, page: int) -> tuple[int, int]:
+    """(the page asked for, kept within the pages, how many pages) of ``total`` rows."""
+    pages = max(1, math.ceil(total / PER_PAGE))
+    return min(max(1, page), pages), pages
 
 
 def _verdict_column(met, missed) -> ColumnElement:
@@ -89,11 +98,6 @@ def _drill_query(code: KpiCode, period: Period, now: datetime, ring_target_secon
         return (Callback, _verdict_column(CALLBACK_MET, missed),
                 [or_(CALLBACK_MET, missed), *within(Callback.due_at, start, end)], lambda s: s,
                 [Callback.due_at.desc()])
-    if code is KpiCode.ANNUAL_VISIT_COVERAGE:
-        window = rules.trailing_year(period)
-        return (Callback, literal(rules.Verdict.MET.value),
-                [*owner_visits_where(), *within(Callback.done_at, *window)], visited_owner,
-                [Callback.done_at.desc()])
     if code is KpiCode.OWNER_PROFILE_COMPLETENESS:
         return (Owner, _verdict_column(PROFILE_COMPLETE, ~PROFILE_COMPLETE), [], lambda s: s,
                 [Owner.name, Owner.id])
@@ -113,6 +117,9 @@ _DRILL_LOADS = {
                        selectinload(Callback.property_owner)],
     Incident: lambda: [],
     Owner: lambda: [selectinload(Owner.unit).selectinload(Unit.building).selectinload(Building.project)],
+    UnitVisit: lambda: [
+        selectinload(UnitVisit.unit).selectinload(Unit.building).selectinload(Building.project),
+        selectinload(UnitVisit.by), selectinload(UnitVisit.owner)],
 }
 
 _NAMES = {"agent": User.display_name, "department": Department.name, "project": Project.name}
@@ -142,6 +149,8 @@ def drill(code: KpiCode, period: Period, now: datetime, *, ring_target_seconds: 
     if not drillable(code, dimension):
         raise LookupError(f"{code} cannot be listed by {dimension}")
     family = FAMILY[code]
+    if code is KpiCode.ANNUAL_VISIT_COVERAGE:
+        return _visits_page(period, dimension, key, only_missed, page)
     model, verdict, where, join, order = _drill_query(code, period, now, ring_target_seconds)
     if dimension is not None:
         d = DIMENSIONS[family][dimension]
@@ -150,10 +159,41 @@ def drill(code: KpiCode, period: Period, now: datetime, *, ring_target_seconds: 
     if only_missed:
         where = [*where, verdict == rules.Verdict.MISSED.value]
     total = db.session.scalar(join(select(func.count()).select_from(model)).where(*where)) or 0
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(1, page), pages)
+    page, pages = _page_of(total, page)
     statement = (join(select(model, verdict.label("verdict")).select_from(model)).where(*where)
                  .order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
                  .options(*_DRILL_LOADS[model]()))
     items = [(row, rules.Verdict(v)) for row, v in db.session.execute(statement).all()]
     return DrillPage(family, items, total, page, pages)
+
+
+def _visits_page(period: Period, dimension: str | None, key, only_missed: bool, page: int) -> DrillPage:
+    """Annual visit coverage's rows, as it counts them (``counts.visit_counts``): the reached periodic
+    callbacks and the visits recorded to units (上门走访 / 电话回访 / 座谈) of the trailing year, newest
+    first, each a visit made (none counts against the target)."""
+    start, end = rules.trailing_year(period)
+    callbacks = (visited_owner(select(literal("callback").label("kind"), Callback.id.label("id"),
+                                      Callback.done_at.label("at")).select_from(Callback))
+                 .where(*owner_visits_where(), *within(Callback.done_at, start, end)))
+    visits = (visited_unit(select(literal("visit").label("kind"), UnitVisit.id.label("id"),
+                                  UnitVisit.on_date.label("at")).select_from(UnitVisit))
+              .where(*recorded_visits_within(start, end)))
+    if dimension is not None:
+        d = DIMENSIONS["visits"][dimension]
+        callbacks = d.join(callbacks).where(d.key.is_(None) if key is None else d.key == key)
+        visits = visits.where(Project.id.is_(None) if key is None else Project.id == key)
+    if only_missed:
+        return DrillPage("visits", [], 0, 1, 1)
+    both = union_all(callbacks, visits).subquery()
+    total = db.session.scalar(select(func.count()).select_from(both)) or 0
+    page, pages = _page_of(total, page)
+    rows = db.session.execute(select(both.c.kind, both.c.id)
+                              .order_by(both.c.at.desc(), both.c.kind, both.c.id)
+                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    loaded = {}
+    for model, kind in ((Callback, "callback"), (UnitVisit, "visit")):
+        ids = [i for k, i in rows if k == kind]
+        if ids:
+            loaded.update({(kind, item.id): item for item in db.session.scalars(
+                select(model).where(model.id.in_(ids)).options(*_DRILL_LOADS[model]()))})
+    return DrillPage("visits", [(loaded[(k, i)], rules.Verdict.MET) for k, i in rows], total, page, pages)
