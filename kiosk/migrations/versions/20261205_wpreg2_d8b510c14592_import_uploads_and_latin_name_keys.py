@@ -1,7 +1,7 @@
 """Register files kept between their dry run and their import; Latin names found by their words
 
 Revision ID: d8b510c14592
-Revises: 7c3e91b04fa6
+Revises: e4b70a93c1d8
 Create Date: 2026-12-05 18:00:00
 
 """
@@ -14,7 +14,7 @@ from kiosk.domain.register import latin_words
 
 # revision identifiers, used by Alembic.
 revision = 'd8b510c14592'
-down_revision = '7c3e91b04fa6'
+down_revision = 'e4b70a93c1d8'
 branch_labels = None
 depends_on = None
 
