@@ -373,6 +373,7 @@ NOT_ON_A_PAGE = {
     "visitors.case_study:/visitors/incidents/<int:incident_id>/case-study": "once the incident is closed",
     "visitors.file_report:/visitors/incidents/<int:incident_id>/report": "once the incident is closed",
     "messages.retry:/admin/messages/<int:message_id>/retry": "on a failed message only (the world has none)",
+    "admin.switchboard_token:/admin/switchboards/token": "beside each switchboard (the world has none)",
 }
 
 
