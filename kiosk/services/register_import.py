@@ -27,9 +27,9 @@ from decimal import Decimal
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select
 
-from kiosk.database import unit_of_work
+from kiosk.database import advisory_lock, unit_of_work
 from kiosk.domain.hotline import pinyin_initials
 from kiosk.domain.register import PhoneUse, UnitStatus, search_keys
 from kiosk.domain.register_import import (
@@ -65,8 +65,6 @@ MAX_COLUMNS = 60
 BATCH = 1000
 #: How long a dry run's file is kept for its import (the nightly job deletes it after).
 KEEP_UPLOAD = timedelta(hours=2)
-#: The advisory lock that lines up imports on PostgreSQL (SQLite's ``BEGIN IMMEDIATE`` does it there).
-IMPORT_LOCK = 160016
 
 
 class ImportFileRefused(Exception):
@@ -380,11 +378,6 @@ def _insert(model, values: list[dict]) -> None:
         db.session.execute(insert(model), values[start:start + BATCH])
 
 
-def _lock_imports() -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
-
-
 def _write(register: _Register, new_units: dict, new_people: list[_Person], actor: Actor) -> None:
     rows_dates: dict[str, list[date]] = {}
     for person in [*new_people, *register.people.values()]:
@@ -484,7 +477,7 @@ def apply(columns, body, *, actor: Actor, create_buildings: bool = False) -> Imp
     """Import the rows, all in one transaction, or nothing: a file with a refused row raises ``RowsRefused``
     and writes nothing (the person corrects the file and imports it again)."""
     with unit_of_work():
-        _lock_imports()
+        advisory_lock("register-import")  # one import at a time
         outcome, register, new_units, new_people = plan(columns, body, create_buildings=create_buildings)
         if outcome.refused:
             raise RowsRefused(outcome)
@@ -510,7 +503,7 @@ def apply_kept(token: str, *, actor: Actor, user_id: int, now: datetime) -> Impo
     import it once (the second finds it gone: ``ImportFileRefused("upload_gone")``). Rows refused now (the
     register changed since) raise ``RowsRefused`` and keep the file."""
     with unit_of_work():
-        _lock_imports()
+        advisory_lock("register-import")  # one import at a time
         upload = db.session.scalar(select(ImportUpload).where(
             ImportUpload.token == token, ImportUpload.user_id == user_id, ImportUpload.expires_at > now))
         if upload is None:
