@@ -194,13 +194,14 @@ SERVERS: dict[int, int] = {}
 
 
 @contextmanager
-def gunicorn(url: str, workers: int = 2) -> Iterator[int]:
-    """gunicorn serving ``bench_app()`` on 127.0.0.1 and a free port (yielded); stopped on exit."""
+def gunicorn(url: str, workers: int = 2, settings: dict | None = None) -> Iterator[int]:
+    """gunicorn serving ``bench_app()`` on 127.0.0.1 and a free port (yielded); stopped on exit.
+    ``settings``: more environment for it (``KIOSK_*`` settings)."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{HOST}:{port}", "--timeout", "300",
-         "--log-level", "warning", "bench.common:bench_app()"], cwd=ROOT, env=env(url),
-        start_new_session=True)
+         "--log-level", "warning", "bench.common:bench_app()"], cwd=ROOT,
+        env={**env(url), **(settings or {})}, start_new_session=True)
     SERVERS[port] = server.pid
     try:
         deadline = time.time() + 60

@@ -4,7 +4,7 @@ priority, deadline)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from kiosk.clock import utcnow
@@ -15,11 +15,14 @@ from kiosk.forms.tasks import action_forms
 from kiosk.models.people import Role
 from kiosk.services import board, tasks
 from kiosk.web.access import roles
+from kiosk.web.fragments import rendered_block
 from kiosk.web.rendering import etag_response, render, wants_fragment
 from kiosk.web.security import passive
 from kiosk.web.sessions import checks_session, confirm_session, pending_user_id
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
+#: The panels' blocks (the board page and the wall stitch them together, a poll answers one).
+PANELS_TEMPLATE = "supervisor/_panels.html"
 
 
 @bp.context_processor
@@ -28,27 +31,31 @@ def board_context():
     return {"masked": lambda number: mask_phone(number) if number else ""}
 
 
-def _panel_data(name: str, now, wall: bool) -> dict:
-    config = current_app.config
-    return board.panel_data(name, now, ring_target_seconds=config["THREE_RINGS_SECONDS"],
-                            visitors_thresholds=Thresholds(config["WALL_VISITORS_AMBER"],
-                                                           config["WALL_VISITORS_RED"]),
-                            list_limit=_list_limit(wall))
-
-
 def _list_limit(wall: bool) -> int:
     return board.WALL_LIST_LIMIT if wall else board.LIST_LIMIT
 
 
+def _panel_html(name: str, version: str, now, wall: bool):
+    """The panel's block, as kept for its version (kiosk/web/fragments.py) or rendered now."""
+    def context():
+        config = current_app.config
+        shown = board.panel_data(name, now, ring_target_seconds=config["THREE_RINGS_SECONDS"],
+                                 visitors_thresholds=Thresholds(config["WALL_VISITORS_AMBER"],
+                                                                config["WALL_VISITORS_RED"]),
+                                 list_limit=_list_limit(wall))
+        values = {"now": now, "wall": wall, "list_limit": _list_limit(wall), **shown}
+        return values, board.settled_until(name, shown[name])
+
+    return rendered_block(PANELS_TEMPLATE, f"panel_{name}", (version, wall), now, context)
+
+
 def _board(template_wall: bool, block: str | None = None):
     now = utcnow()
-    context = {"now": now, "wall": template_wall, "selected": None, "forms": {},
-               "list_limit": _list_limit(template_wall)}
+    context = {"now": now, "wall": template_wall, "selected": None, "forms": {}}
     if not (block and wants_fragment()):  # the actions beside the panels alone need no panel data
-        for name in board.PANELS:
-            if name in board.WALL_ONLY and not template_wall:
-                continue
-            context.update(_panel_data(name, now, template_wall))
+        names = [name for name in board.PANELS if template_wall or name not in board.WALL_ONLY]
+        versions, _ = board.panel_versions(names, now)
+        context["panels"] = {name: _panel_html(name, versions[name], now, template_wall) for name in names}
     slip_id = row_id_or_none(request.args.get("slip", ""))
     if slip_id is not None:
         selected = tasks.get_slip(slip_id) or abort(404)
@@ -84,10 +91,6 @@ def panel(name: str):
     if refused is not None:
         return refused
 
-    def produce():
-        wall = request.args.get("wall") == "1"
-        context = {"now": now, "wall": wall, "list_limit": _list_limit(wall)}
-        context.update(_panel_data(name, now, wall))
-        return render("supervisor/board.html", f"panel_{name}", **context)
-
-    return etag_response(f"{name}-{version}", produce)
+    wall = request.args.get("wall") == "1"
+    return etag_response(f"{name}-{version}",
+                         lambda: make_response(_panel_html(name, version, now, wall)))

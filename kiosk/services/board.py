@@ -21,6 +21,7 @@ brings the session version of the user asking, ``kiosk.web.sessions``); same ver
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
@@ -153,6 +154,14 @@ class Clock:
     seconds: int
     colour: TimerColour
     thresholds: Thresholds
+
+    def next_colour_change(self) -> datetime | None:
+        """When this clock turns amber or red (the seconds shown are whole ones); None once red."""
+        if self.colour is TimerColour.CALM:
+            return self.started_at + timedelta(seconds=math.ceil(self.thresholds.amber_from))
+        if self.colour is TimerColour.AMBER:
+            return self.started_at + timedelta(seconds=math.floor(self.thresholds.red_after) + 1)
+        return None
 
 
 def _clock(started_at: datetime, now: datetime, thresholds: Thresholds) -> Clock:
@@ -322,13 +331,6 @@ def _talking_too_long(answered_before):
                 Call.answered_at < answered_before)
 
 
-def _headlines_version() -> list:
-    """Any change a headline number shows: calls (and a live call passing three minutes), slips,
-    incidents and visitors (the day is added by ``panel_version``)."""
-    over = select(func.count(Call.id)).where(_talking_too_long(_OVER_SINCE)).scalar_subquery()
-    return [*_calls_version(), over, *_slips_version(_NOW), *_incidents_version(_NOW), *_visitors_version()]
-
-
 def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds: Thresholds
               ) -> list[HeadlineValue]:
     """The seven numbers on top of the wallboard, each with its colour (``kiosk.domain.wallboard``)."""
@@ -364,34 +366,73 @@ def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds:
 # --- the panels -----------------------------------------------------------------------------------------
 
 
+#: The columns of the version checks, by what they watch; a panel's version is made of some of them.
+_VERSION_PARTS = {
+    "slips": lambda: _slips_version(_NOW),
+    "calls": _calls_version,
+    "agents": hotline.agents_version_columns,
+    "talking_too_long": lambda: [select(func.count(Call.id)).where(_talking_too_long(_OVER_SINCE))
+                                 .scalar_subquery()],
+    "incidents": lambda: _incidents_version(_NOW),
+    "visitors": _visitors_version,
+    "switch": lambda: switch.connectors_version_columns(_STALE_BEFORE),
+}
+#: What each panel's version is made of (a panel not named here: the slips'). The headlines count
+#: "today" and the activity panel writes the day of an event unless it is today: their versions carry
+#: the day too (``panel_versions``).
+_PANEL_PARTS = {
+    "agents": ("agents", "calls"),
+    "live_calls": ("calls",),
+    "ringing": ("calls",),
+    "incidents": ("incidents",),
+    "visitors": ("visitors",),
+    "switch": ("switch",),
+    "headlines": ("calls", "talking_too_long", "slips", "incidents", "visitors"),
+}
+_DATED = ("headlines", "activity")
+
+
+def _parts(name: str) -> tuple[str, ...]:
+    return _PANEL_PARTS.get(name, ("slips",))
+
+
 @cache
-def _version_statement(name: str, with_session: bool):
-    """One statement per panel, built once: a poll only binds the moments and the user."""
-    columns = {
-        "agents": lambda: [*hotline.agents_version_columns(), *_calls_version()],
-        "live_calls": _calls_version,
-        "ringing": _calls_version,
-        "incidents": lambda: _incidents_version(_NOW),
-        "visitors": _visitors_version,
-        "switch": lambda: switch.connectors_version_columns(_STALE_BEFORE),
-        "headlines": _headlines_version,
-    }.get(name, lambda: _slips_version(_NOW))()
+def _version_statement(names: tuple[str, ...], with_session: bool):
+    """One statement for the versions of ``names``, built once: a poll only binds the moments and the
+    user. Each part is read once however many of the panels share it. Returns the statement and where
+    each part's columns start and end in its row."""
+    columns, where = [], {}
+    for part in dict.fromkeys(part for name in names for part in _parts(name)):
+        part_columns = _VERSION_PARTS[part]()
+        where[part] = (len(columns), len(columns) + len(part_columns))
+        columns += part_columns
     if with_session:
         columns.append(accounts.session_version_of(_USER))
-    return select(*columns)
+    return select(*columns), where
+
+
+def panel_versions(names, now: datetime, *, session_of: int | None = None
+                   ) -> tuple[dict[str, str], int | None]:
+    """The version of each panel of ``names`` (what a poll compares with the ETag it holds, and what the
+    board's rendered panels are kept by, ``kiosk.web.fragments``), all in one statement; with
+    ``session_of``, that user's session version from the same statement (``kiosk.web.sessions``)."""
+    with_session = session_of is not None
+    statement, where = _version_statement(tuple(names), with_session)
+    parameters = {"now": now, "session_of": session_of, "stale_before": now - switch.STALE_AFTER,
+                  "over_since": now - timedelta(seconds=CALL_LIMIT_SECONDS)}
+    row = read_alone(statement, parameters)
+    day = local(now).date().isoformat()
+    versions = {}
+    for name in names:
+        values = [value for part in _parts(name) for value in row[slice(*where[part])]]
+        versions[name] = _digest(f"{name}|{day if name in _DATED else ''}|{_joined(values)}")
+    return versions, (row[-1] if with_session else None)
 
 
 def panel_version(name: str, now: datetime, *, session_of: int | None = None) -> tuple[str, int | None]:
-    """The version a poll of this panel compares with the ETag it holds, in one statement; with
-    ``session_of``, that user's session version from the same statement (``kiosk.web.sessions``).
-    The wallboard's headlines count "today", so their version carries the day too."""
-    with_session = session_of is not None
-    parameters = {"now": now, "session_of": session_of, "stale_before": now - switch.STALE_AFTER,
-                  "over_since": now - timedelta(seconds=CALL_LIMIT_SECONDS)}
-    row = read_alone(_version_statement(name, with_session), parameters)
-    version_row, stored = (row[:-1], row[-1]) if with_session else (row, None)
-    day = local(now).date().isoformat() if name == "headlines" else ""
-    return _digest(f"{name}|{day}|{_joined(version_row)}"), stored
+    """The version a poll of this panel compares with the ETag it holds (``panel_versions``)."""
+    versions, stored = panel_versions((name,), now, session_of=session_of)
+    return versions[name], stored
 
 
 def panel_data(name: str, now: datetime, *, ring_target_seconds: float,
@@ -412,3 +453,20 @@ def panel_data(name: str, now: datetime, *, ring_target_seconds: float,
         "switch": lambda: switch.connectors(now),
     }
     return {name: producers[name]()}
+
+
+def _clocks(name: str, shown) -> list[Clock]:
+    if name in ("live_calls", "ringing"):
+        return [row.clock for row in shown]
+    if name == "agents":
+        return [row.call.clock for row in shown if row.call]
+    if name == "headlines":
+        return [value.clock for value in shown if value.clock]
+    return []
+
+
+def settled_until(name: str, shown) -> datetime | None:
+    """Until when what ``panel_data`` gave for ``name`` renders the same, but for the digits of its clocks
+    (the browser ticks those on from their start, js/call-timer.js): the first moment one of its clocks
+    changes colour, a change its version does not see. None: for as long as its version stays."""
+    return min(filter(None, (clock.next_colour_change() for clock in _clocks(name, shown))), default=None)
