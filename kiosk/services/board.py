@@ -92,27 +92,34 @@ def board_version(now: datetime) -> str:
 
 @cache
 def _slips_statement(kind: str):
-    """The first slips by deadline of one panel, along a partial index of the board (kiosk.models.tasks)."""
+    """The first slips by deadline of one panel, along a partial index of the board (kiosk.models.tasks):
+    the columns a row shows, with its department's and assignee's names (rows, not objects: loading
+    slips, departments and users with their roles took more time than the statement)."""
     condition = {"unassigned": lambda: status_among(UNASSIGNED_VALUES),
                  "near_due": lambda: near_due_condition(_NOW),
                  "overdue": lambda: overdue_condition(_NOW)}[kind]()
-    return (select(TaskSlip).where(condition).order_by(TaskSlip.due_at, TaskSlip.id).limit(_LIMIT)
-            .options(joinedload(TaskSlip.department), joinedload(TaskSlip.assignee)))
+    return (select(TaskSlip.id, TaskSlip.number, TaskSlip.priority, TaskSlip.status, TaskSlip.location,
+                   TaskSlip.description, TaskSlip.due_at, Department.name.label("department"),
+                   User.display_name.label("assignee"))
+            .outerjoin(Department, Department.id == TaskSlip.department_id)
+            .outerjoin(User, User.id == TaskSlip.assignee_id)
+            .where(condition).order_by(TaskSlip.due_at, TaskSlip.id).limit(_LIMIT))
 
 
-def _slips(kind: str, now: datetime | None, limit: int) -> list[TaskSlip]:
-    return list(db.session.scalars(_slips_statement(kind), {"now": now, "limit": limit}))
+def _slips(kind: str, now: datetime | None, limit: int) -> list:
+    return db.session.execute(_slips_statement(kind), {"now": now, "limit": limit}).all()
 
 
-def unassigned(limit: int = 30) -> list[TaskSlip]:
+def unassigned(limit: int = 30) -> list:
+    """(id, number, priority, status, location, description, due_at, department, assignee) rows."""
     return _slips("unassigned", None, limit)
 
 
-def near_due(now: datetime, limit: int = 30) -> list[TaskSlip]:
+def near_due(now: datetime, limit: int = 30) -> list:
     return _slips("near_due", now, limit)
 
 
-def overdue(now: datetime, limit: int = 30) -> list[TaskSlip]:
+def overdue(now: datetime, limit: int = 30) -> list:
     return _slips("overdue", now, limit)
 
 
@@ -136,11 +143,19 @@ def by_department(now: datetime) -> list[tuple[str, int, int, int]]:
     return [(name, total, near or 0, late or 0) for name, total, near, late in rows]
 
 
-def recent_activity(limit: int = 15) -> list[TaskEvent]:
-    """The newest events first, by when they happened (not by when they were stored)."""
-    statement = (select(TaskEvent).order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(limit)
-                 .options(joinedload(TaskEvent.slip), joinedload(TaskEvent.actor)))
-    return list(db.session.scalars(statement))
+@cache
+def _activity_statement():
+    return (select(TaskEvent.slip_id, TaskEvent.at, TaskEvent.kind, TaskSlip.number,
+                   User.display_name.label("actor"))
+            .join(TaskSlip, TaskSlip.id == TaskEvent.slip_id)
+            .outerjoin(User, User.id == TaskEvent.actor_id)
+            .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(_LIMIT))
+
+
+def recent_activity(limit: int = 15) -> list:
+    """The newest events first, by when they happened (not by when they were stored): (slip_id, at, kind,
+    the slip's number, the actor's name) rows."""
+    return db.session.execute(_activity_statement(), {"limit": limit}).all()
 
 
 # --- calls and agents --------------------------------------------------------------------------------

@@ -54,9 +54,10 @@ def _unread(user: User):
 
 def bell_state(user: User) -> tuple[int, int]:
     """(newest visible id, unread count) in one query: the bell's ETag and its number."""
-    newest = db.session.scalar(select(func.max(Notification.id)).where(_visible_to(user))) or 0
-    unread = db.session.scalar(select(func.count(Notification.id)).where(_unread(user)))
-    return newest, unread
+    newest, unread = db.session.execute(select(
+        select(func.max(Notification.id)).where(_visible_to(user)).scalar_subquery(),
+        select(func.count(Notification.id)).where(_unread(user)).scalar_subquery())).one()
+    return newest or 0, unread
 
 
 def recent_for(user: User, limit: int = 50) -> list[tuple[Notification, bool]]:

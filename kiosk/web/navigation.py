@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, has_request_context, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from kiosk.models.people import Role
@@ -86,8 +87,19 @@ def navigation_for(user) -> list[MenuLink | MenuGroup]:
     """
     if not user.is_authenticated:
         return []
+    # The same for everyone with these roles in this language: built once per app (a page's menu was
+    # twenty ``url_for`` and as many translations on every page).
+    held = frozenset(user.roles)
+    key = (held, str(get_locale()), request.script_root if has_request_context() else "")
+    menus = current_app.extensions.setdefault("menus", {})
+    if key not in menus:
+        menus[key] = tuple(_menu(held))
+    return list(menus[key])
+
+
+def _menu(held: frozenset[str]) -> list[MenuLink | MenuGroup]:
     visible = [(MenuLink(url_for(endpoint), str(label)), group) for endpoint, label, roles, group in MENU
-               if roles is None or user.has_role(Role.ADMIN, *roles)]
+               if roles is None or Role.ADMIN in held or held.intersection(roles)]
     if len(visible) <= FLAT_MENU_LIMIT:
         return [link for link, _group in visible]
     members: dict[str, list[MenuLink]] = {}
