@@ -35,6 +35,20 @@ def shanghai_time(moment, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(local(moment), fmt)
 
 
+_TRANSLATED: dict = {}
+
+
+def translated(table) -> dict:
+    """A table of words (``kiosk.web.labels``) in the current language, worked out once per table and
+    language: a board panel looks up a word on each of its rows, and each look-up of a lazy word was a
+    Babel translation. A word is trusted markup, as the lazy one is."""
+    key = (id(table), str(get_locale()))
+    found = _TRANSLATED.get(key)
+    if found is None or found[0] is not table:
+        found = _TRANSLATED[key] = (table, {code: Markup(str(word)) for code, word in table.items()})
+    return found[1]
+
+
 def weekday(day) -> str:
     return format_date(day, "EEE")
 
@@ -131,6 +145,7 @@ def register(app) -> None:
     # document's name
     app.jinja_env.globals["labels"] = labels.FOR_TEMPLATES
     app.jinja_env.filters["cite"] = labels.cite
+    app.jinja_env.filters["translated"] = translated
     app.jinja_env.globals["navigation"] = lambda: navigation_for(current_user)
     # Flask-Login's own context processor loads the user for every template; the proxy loads it only
     # when a template uses it (a board fragment does not).
