@@ -97,6 +97,7 @@ def test_each_language_has_its_own_kept_panel(boss, cast):
         session["lang"] = "en"
     english = boss.get_htmx("/supervisor/panels/unassigned").get_data(as_text=True)
     assert "<h2>To dispatch" in english and "待派单" not in english
+    assert ">Routine</span>" in english and "常规" not in english  # the rows' words too
     page = boss.get("/supervisor/").get_data(as_text=True)
     assert "<h2>To dispatch" in page and "<h2>待派单" not in page
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_babel import force_locale
 
 from kiosk.web.navigation import FLAT_MENU_LIMIT, MenuGroup, MenuLink, navigation_for
 
@@ -52,3 +53,16 @@ def test_every_page_of_a_long_menu_is_still_in_it(app, make_user):
         groups = [item.label for item in items if isinstance(item, MenuGroup)]
         assert groups == ["任务", "访客", "热线", "销售", "样板间", "系统管理"]
         assert len(items) <= FLAT_MENU_LIMIT
+
+
+def test_the_menu_built_once_is_each_role_s_and_each_language_s(app, make_user):
+    """Menus are kept per set of roles and language (kiosk.web.navigation): never one for another."""
+    supervisor, agent = make_user("supervisor"), make_user("agent")
+    labels = {}
+    for language in ("zh", "en", "zh"):
+        with app.test_request_context(), force_locale(language):
+            for person in (supervisor, agent, supervisor):
+                labels[language, person.id] = [item.label for item in navigation_for(person)]
+    assert "看板" in labels["zh", supervisor.id] and "看板" not in labels["zh", agent.id]
+    assert "Board" in labels["en", supervisor.id] and "看板" not in labels["en", supervisor.id]
+    assert "Board" not in labels["en", agent.id]
