@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, case, func, select
+from sqlalchemy import Float, Integer, and_, bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from kiosk.clock import SHANGHAI, local
@@ -205,10 +205,24 @@ def _calls_version() -> list:
             select(func.sum(Call.version)).where(live).scalar_subquery()]
 
 
+def _named(relationship):
+    """A person the board shows by name: loaded with the row, without the roles every user loads with."""
+    return joinedload(relationship).lazyload(User.role_rows)
+
+
+@cache
+def _calls_statement(state: str):
+    """Calls ringing in (the longest wait first) or in progress (the longest first), with their agents;
+    built once."""
+    if state == CallState.RINGING.value:
+        condition, order = (Call.state == state, Call.direction == "in"), Call.ringing_at
+    else:
+        condition, order = (Call.state == state, Call.disposition.is_(None)), Call.answered_at
+    return select(Call).where(*condition).options(_named(Call.agent)).order_by(order, Call.id)
+
+
 def _live_calls() -> list[Call]:
-    return list(db.session.scalars(
-        select(Call).where(Call.state == CallState.ANSWERED.value, Call.disposition.is_(None))
-        .options(joinedload(Call.agent)).order_by(Call.answered_at, Call.id)))
+    return list(db.session.scalars(_calls_statement(CallState.ANSWERED.value)))
 
 
 @dataclass(frozen=True)
@@ -225,9 +239,7 @@ def live_calls(now: datetime) -> list[LiveCall]:
 def ringing(now: datetime, target_seconds: float) -> list[LiveCall]:
     """Inbound calls ringing, the longest wait first, judged against the three-ring target."""
     thresholds = ring_wait_thresholds(target_seconds)
-    calls = db.session.scalars(
-        select(Call).where(Call.state == CallState.RINGING.value, Call.direction == "in")
-        .options(joinedload(Call.agent)).order_by(Call.ringing_at, Call.id))
+    calls = db.session.scalars(_calls_statement(CallState.RINGING.value))
     return [LiveCall(call, _clock(call.ringing_at or call.created_at, now, thresholds)) for call in calls]
 
 
@@ -278,15 +290,22 @@ class IncidentBoard:
     reports_overdue: int
 
 
+@cache
+def _incidents_statements():
+    """Incidents still open and reports due, built once."""
+    still_open = (select(Incident).where(Incident.closed_at.is_(None))
+                  .options(joinedload(Incident.visit), _named(Incident.acknowledged_by))
+                  .order_by(Incident.acknowledged_at.is_not(None), Incident.opened_at).limit(_LIMIT))
+    reports = (select(Incident).where(Incident.closed_at.is_not(None), Incident.report_filed_at.is_(None))
+               .options(joinedload(Incident.visit)).order_by(Incident.report_due_at).limit(_LIMIT))
+    return still_open, reports
+
+
 def incidents(now: datetime, limit: int = 20) -> IncidentBoard:
     """Incidents still open (unacknowledged first), and incident reports due, the most overdue first."""
-    still_open = db.session.scalars(
-        select(Incident).where(Incident.closed_at.is_(None))
-        .options(joinedload(Incident.visit), joinedload(Incident.acknowledged_by))
-        .order_by(Incident.acknowledged_at.is_not(None), Incident.opened_at).limit(limit))
-    reports = list(db.session.scalars(
-        select(Incident).where(Incident.closed_at.is_not(None), Incident.report_filed_at.is_(None))
-        .options(joinedload(Incident.visit)).order_by(Incident.report_due_at).limit(limit)))
+    open_statement, reports_statement = _incidents_statements()
+    still_open = db.session.scalars(open_statement, {"limit": limit})
+    reports = list(db.session.scalars(reports_statement, {"limit": limit}))
     return IncidentBoard(list(still_open), reports, sum(1 for i in reports if i.report_due_at < now))
 
 
@@ -346,22 +365,44 @@ def _talking_too_long(answered_before):
                 Call.answered_at < answered_before)
 
 
+#: No call rings for a day: one answered today rang (was created) since yesterday at the earliest, so
+#: today's calls are read along the calls' index by creation (``ix_calls_kpi``), not all the year's.
+LONGEST_RING = timedelta(days=1)
+_TODAY = bindparam("today", type_=UTCDateTime())
+_RANG_SINCE = bindparam("rang_since", type_=UTCDateTime())
+_RING_TARGET = bindparam("ring_target", type_=Float())
+
+
+@cache
+def _headline_counts_statement():
+    """Today's inbound calls answered (with a ring time), within three rings and over three minutes;
+    the calls over three minutes now, the slips overdue, the incidents open and the people on site: one
+    statement, built once."""
+    today = (select(func.count(Call.ring_seconds).label("answered"),  # calls taken by hand: no ring time
+                    func.sum(case((Call.ring_seconds <= _RING_TARGET, 1), else_=0)).label("within"),
+                    func.sum(case((Call.talk_seconds > CALL_LIMIT_SECONDS, 1), else_=0)).label("over"))
+             .where(Call.direction == "in", Call.answered_at >= _TODAY, Call.created_at >= _RANG_SINCE)
+             .subquery())
+
+    def one(column, condition):
+        return select(column).where(condition).scalar_subquery()
+
+    return select(today.c.answered, today.c.within, today.c.over,
+                  one(func.count(Call.id), _talking_too_long(_OVER_SINCE)),
+                  one(func.count(TaskSlip.id), overdue_condition(_NOW)),
+                  one(func.count(Incident.id), Incident.closed_at.is_(None)),
+                  one(func.coalesce(func.sum(Visit.party_size), 0), Visit.signed_out_at.is_(None)))
+
+
 def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds: Thresholds
               ) -> list[HeadlineValue]:
     """The seven numbers on top of the wallboard, each with its colour (``kiosk.domain.wallboard``)."""
     today = _start_of_day(now)
     waiting = ringing(now, ring_target_seconds)
-    answered, within, over_today = db.session.execute(
-        select(func.count(Call.ring_seconds),  # calls taken by hand have no ring time to judge
-               func.sum(case((Call.ring_seconds <= ring_target_seconds, 1), else_=0)),
-               func.sum(case((Call.talk_seconds > CALL_LIMIT_SECONDS, 1), else_=0)))
-        .where(Call.direction == "in", Call.answered_at >= today)).one()
-    over_now = db.session.scalar(select(func.count(Call.id)).where(
-        _talking_too_long(now - timedelta(seconds=CALL_LIMIT_SECONDS))))
-    overdue_count = db.session.scalar(select(func.count(TaskSlip.id)).where(overdue_condition(now)))
-    open_incidents = db.session.scalar(select(func.count(Incident.id)).where(Incident.closed_at.is_(None)))
-    people = db.session.scalar(select(func.coalesce(func.sum(Visit.party_size), 0))
-                               .where(Visit.signed_out_at.is_(None)))
+    answered, within, over_today, over_now, overdue_count, open_incidents, people = db.session.execute(
+        _headline_counts_statement(),
+        {"today": today, "rang_since": today - LONGEST_RING, "ring_target": ring_target_seconds,
+         "over_since": now - timedelta(seconds=CALL_LIMIT_SECONDS), "now": now}).one()
     longest = waiting[0].clock if waiting else None
     values = {
         Headline.CALLS_WAITING: len(waiting),

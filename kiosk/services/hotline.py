@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from kiosk import json_input
 from kiosk.clock import local
@@ -884,6 +885,7 @@ def agents_board() -> list[tuple[User, AgentState | None]]:
         .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.AGENT.value))
         .outerjoin(AgentState, AgentState.user_id == User.id)
         .where(User.active.is_(True)).order_by(User.display_name)
+        .options(lazyload(User.role_rows))  # shown by name: their roles are not read
     ).all()
     return [(user, state) for user, state in rows]
 

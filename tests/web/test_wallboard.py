@@ -120,3 +120,18 @@ def test_the_wall_pages_through_every_unassigned_slip_where_the_laptop_board_sho
     assert f'<span class="count">{board.LIST_LIMIT + 5}</span>' in wall
     assert laptop.count('class="slip-row') == board.LIST_LIMIT
     assert f'<span class="count">{board.LIST_LIMIT}+</span>' in laptop  # more than it shows
+
+
+def test_today_s_calls_are_the_ones_answered_today_though_they_rang_before_midnight(cast):
+    """Today's calls are read along the index by when they rang (``board.LONGEST_RING``): a call that rang
+    before midnight and was answered after it is today's; one answered before midnight is not."""
+    midnight = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)  # 00:00 in Shanghai
+    for rang, answered in ((midnight - timedelta(seconds=20), midnight + timedelta(seconds=5)),
+                           (midnight - timedelta(minutes=5), midnight - timedelta(minutes=4))):
+        db.session.add(Call(direction="in", caller_number="13800001111", agent_id=cast.owner.id,
+                            state="ended", ringing_at=rang, answered_at=answered,
+                            ended_at=answered + timedelta(minutes=1), ring_seconds=int((answered - rang)
+                                                                                       .total_seconds()),
+                            talk_seconds=60, created_at=rang))
+    db.session.commit()
+    assert values()[Headline.WITHIN_THREE_RINGS] == (0.0, "red")  # the one of today: 25 s of ringing
