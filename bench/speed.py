@@ -8,12 +8,8 @@ callbacks, owners and the sales office, from ``bench/yeardata.py``) it takes a c
 starts gunicorn (2 sync workers) on 127.0.0.1, signs the supervisor in, pairs a tablet, and asks ``wrk
 -t2 -c16`` (a C client: the client does not eat the server's two cores) for every line of the table,
 ``--rounds`` times each, keeping the best round. The machine is shared, so what counts is each line's
-share of the hello route measured in the same run; the p50 is absolute. The board's rendered panels are
-kept per worker by their version (``kiosk/web/fragments.py``), so the fragment and board page lines are
-what the boards mostly get; the same lines marked "(cold)" come from a second server that keeps none
-(``KIOSK_BOARD_CACHE_SIZE=0``): every answer a fresh render, what one change costs. Then it serves the
-same data with 4 workers, runs every line once more and prints the workers' memory (RSS). ``--only
-a,b`` measures only the lines whose names hold ``a`` or ``b`` (and hello).
+share of the hello route measured in the same run; the p50 is absolute. Then it serves the same data with
+4 workers, runs every line once more and prints the workers' memory (RSS).
 
 The generated data is cached, keyed by the loader, the migrations, the sizes and the day (the year ends
 today): SQLite files under ``/tmp/kiosk-bench-cache/``, PostgreSQL databases ``<NAME>_cache_<size>``
@@ -256,64 +252,34 @@ def _fragment_sizes(port: int, cookie: str) -> dict[str, int]:
             for name in PANEL_ROWS}
 
 
-#: The board's rendered panels are kept per worker by their version (kiosk/web/fragments.py): the lines
-#: above measure what N boards asking for a changed panel mostly get. These lines ask a server that keeps
-#: none, so every answer is a fresh render: what one change costs.
-COLD = " (cold)"
-
-
-def _cold_targets(cookie: str) -> list[tuple[str, str, dict]]:
-    polling = {"Cookie": cookie, "HX-Request": "true"}
-    return [*[(f"fragment {name}{COLD}", f"/supervisor/panels/{name}", polling) for name in PANEL_ROWS],
-            (f"board page{COLD}", "/supervisor/", {"Cookie": cookie})]
-
-
-def _chosen(targets: list, only: list[str] | None) -> list:
-    """The lines whose names hold one of ``only`` (hello always: every share is of it)."""
-    if not only:
-        return targets
-    return [target for target in targets
-            if target[0] == "hello" or any(part in target[0] for part in only)]
-
-
-def _measured(port: int, targets: list, *, rounds: int, seconds: int, slow_requests: int,
-              script: Path | None = None) -> list[Line]:
-    lines = []
-    for name, path, extra in targets:
-        if name.startswith(SLOW):
-            p50, _p95 = common.latency(port, path, extra, slow_requests)
-            line = Line(name, 1000 / p50, p50, p50)
-        else:
-            runs = [wrk(port, path, extra, seconds, script if name.startswith("kiosk") else None)
-                    for _ in range(rounds)]
-            fastest = max(runs)
-            line = Line(name, fastest[0], fastest[1], min(run[2] for run in runs))
-        lines.append(line)
-        print(f"    {name:<34} {line.rate:>8.0f}/s  p50 {line.p50:>7.1f} ms  CPU {line.cpu_ms:>6.2f} ms",
-              flush=True)
-    return lines
-
-
 def measure_size(url: str, *, rounds: int, seconds: int, slow_requests: int,
-                 workdir: Path, only: list[str] | None = None) -> tuple[list[Line], dict, int]:
-    """Every line's best of ``rounds`` with 2 workers (the cold lines on a server keeping no rendered
-    panel), the fragments' sizes, and the RSS (KiB) of 4 workers after each line has run once on them."""
+                 workdir: Path) -> tuple[list[Line], dict, int]:
+    """Every line's best of ``rounds`` with 2 workers, the fragments' sizes, and the RSS (KiB) of 4 workers
+    after each line has run once on them."""
     tablet = pair_tablet(url)
-    measure = {"rounds": rounds, "seconds": seconds, "slow_requests": slow_requests}
+    lines = []
     with common.gunicorn(url) as port:
         cookie = common.sign_in(port)
         targets = _get_targets(port, cookie)
         sizes = _fragment_sizes(port, cookie)
         action, headers, body = _kiosk_form(port, tablet)
         script = post_script(workdir, action, headers, body)
-        everything = _chosen([*targets, ("kiosk sign-in POST", action, {})], only)
-        lines = _measured(port, everything, script=script, **measure)
-    if _chosen(_cold_targets(""), only):
-        with common.gunicorn(url, settings={"KIOSK_BOARD_CACHE_SIZE": "0"}) as port:
-            lines += _measured(port, _chosen(_cold_targets(common.sign_in(port)), only), **measure)
+        everything = [*targets, ("kiosk sign-in POST", action, {})]
+        for name, path, extra in everything:
+            if name.startswith(SLOW):
+                p50, _p95 = common.latency(port, path, extra, slow_requests)
+                line = Line(name, 1000 / p50, p50, p50)
+            else:
+                runs = [wrk(port, path, extra, seconds, script if name.startswith("kiosk") else None)
+                        for _ in range(rounds)]
+                fastest = max(runs)
+                line = Line(name, fastest[0], fastest[1], min(run[2] for run in runs))
+            lines.append(line)
+            print(f"    {name:<28} {line.rate:>8.0f}/s  p50 {line.p50:>7.1f} ms  CPU {line.cpu_ms:>6.2f} ms",
+                  flush=True)
     with common.gunicorn(url, workers=4) as port:
         cookie = common.sign_in(port)
-        for name, path, extra in _chosen(_get_targets(port, cookie), only):
+        for name, path, extra in _get_targets(port, cookie):
             if not name.startswith(SLOW):
                 wrk(port, path, extra, 2)
         rss = sum(common.rss_kib(pid) for pid in common.workers_of(common.SERVERS[port]))
@@ -352,8 +318,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=4, help="length of one wrk run")
     parser.add_argument("--slow-requests", type=int, default=10,
                         help="requests one after another for the KPI page and the reports")
-    parser.add_argument("--only", help="comma-separated parts of line names: measure only the lines "
-                                       "whose names hold one of them (and hello)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (make bench does)")
@@ -365,8 +329,7 @@ def main() -> None:
             note = f"generated in {built:.0f} s" if built else "from the cache"
             print(f"… {engine}, {calls} calls ({note}), measuring", flush=True)
             results[calls] = measure_size(url, rounds=args.rounds, seconds=args.seconds,
-                                          slow_requests=args.slow_requests, workdir=Path(tmp),
-                                          only=args.only.split(",") if args.only else None)
+                                          slow_requests=args.slow_requests, workdir=Path(tmp))
     (tenth, _, _), (full, sizes, rss) = results[args.calls // 10], results[args.calls]
     print(table(f"{engine}, gunicorn 2 sync workers, wrk -t2 -c16, best of {args.rounds} × {args.seconds} s",
                 full, tenth, sizes, rss))
