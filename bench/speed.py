@@ -8,8 +8,11 @@ callbacks, owners and the sales office, from ``bench/yeardata.py``) it takes a c
 starts gunicorn (2 sync workers) on 127.0.0.1, signs the supervisor in, pairs a tablet, and asks ``wrk
 -t2 -c16`` (a C client: the client does not eat the server's two cores) for every line of the table,
 ``--rounds`` times each, keeping the best round. The machine is shared, so what counts is each line's
-share of the hello route measured in the same run; the p50 is absolute. Then it serves a year's data with
-4 workers, runs every line once more and prints the workers' memory (RSS).
+share of the hello route measured in the same run; the p50 is absolute. The board's rendered panels are
+kept per worker by their version (``kiosk/web/fragments.py``), so the fragment and board page lines are what
+the boards mostly get; the same lines marked "(cold)" come from a second server that keeps none
+(``KIOSK_BOARD_CACHE_SIZE=0``): every answer a fresh render, what one change costs. Then it serves a year's
+data with 4 workers, runs every line once more and prints the workers' memory (RSS).
 
 ``--only 'poll 304,kiosk'`` measures only the lines whose names contain one of those pieces (and hello);
 ``--no-rss`` skips the memory step, ``--rss-only`` runs nothing else.
@@ -255,6 +258,39 @@ def _fragment_sizes(port: int, cookie: str) -> dict[str, int]:
             for name in PANEL_ROWS}
 
 
+#: The board's rendered panels are kept per worker by their version (kiosk/web/fragments.py), so the
+#: fragment and board page lines measure what N boards asking for a changed panel mostly get. These lines
+#: ask a second server that keeps none: every answer is a fresh render, what one change costs.
+COLD = " (cold)"
+
+
+def _cold_targets(cookie: str) -> list[tuple[str, str, dict]]:
+    polling = {"Cookie": cookie, "HX-Request": "true"}
+    return [*[(f"fragment {name}{COLD}", f"/supervisor/panels/{name}", polling) for name in PANEL_ROWS],
+            (f"board page{COLD}", "/supervisor/", {"Cookie": cookie})]
+
+
+def _measured(port: int, targets: list, only: list[str] | None, *, rounds: int, seconds: int,
+              slow_requests: int, script: Path | None = None) -> list[Line]:
+    """The best of ``rounds`` of each target ``_wanted``, printed as it comes."""
+    lines = []
+    for name, path, extra in targets:
+        if not _wanted(name, only):
+            continue
+        if name.startswith(SLOW):
+            p50, _p95 = common.latency(port, path, extra, slow_requests)
+            line = Line(name, 1000 / p50, p50, p50)
+        else:
+            runs = [wrk(port, path, extra, seconds, script if name.startswith("kiosk") else None)
+                    for _ in range(rounds)]
+            fastest = max(runs)
+            line = Line(name, fastest[0], fastest[1], min(run[2] for run in runs))
+        lines.append(line)
+        print(f"    {name:<34} {line.rate:>8.0f}/s  p50 {line.p50:>7.1f} ms  CPU {line.cpu_ms:>6.2f} ms",
+              flush=True)
+    return lines
+
+
 def _wanted(name: str, only: list[str] | None) -> bool:
     """Is the line ``name`` measured: every line without ``--only``, else hello (the yardstick) and the lines
     whose names contain one of its pieces."""
@@ -268,6 +304,7 @@ def measure_size(url: str, *, rounds: int, seconds: int, slow_requests: int, wor
     ``lines_too``), the fragments' sizes, and the RSS (KiB) of 4 workers after each line has run once on
     them (every line whatever ``only`` says; None without ``rss``)."""
     lines, sizes, memory = [], {}, None
+    measure = {"rounds": rounds, "seconds": seconds, "slow_requests": slow_requests}
     if lines_too:
         tablet = pair_tablet(url)
         with common.gunicorn(url) as port:
@@ -277,20 +314,10 @@ def measure_size(url: str, *, rounds: int, seconds: int, slow_requests: int, wor
             action, headers, body = _kiosk_form(port, tablet)
             script = post_script(workdir, action, headers, body)
             everything = [*targets, ("kiosk sign-in POST", action, {})]
-            for name, path, extra in everything:
-                if not _wanted(name, only):
-                    continue
-                if name.startswith(SLOW):
-                    p50, _p95 = common.latency(port, path, extra, slow_requests)
-                    line = Line(name, 1000 / p50, p50, p50)
-                else:
-                    runs = [wrk(port, path, extra, seconds, script if name.startswith("kiosk") else None)
-                            for _ in range(rounds)]
-                    fastest = max(runs)
-                    line = Line(name, fastest[0], fastest[1], min(run[2] for run in runs))
-                lines.append(line)
-                print(f"    {name:<28} {line.rate:>8.0f}/s  p50 {line.p50:>7.1f} ms  "
-                      f"CPU {line.cpu_ms:>6.2f} ms", flush=True)
+            lines += _measured(port, everything, only, script=script, **measure)
+        if any(_wanted(name, only) for name, _path, _extra in _cold_targets("")):
+            with common.gunicorn(url, settings={"KIOSK_BOARD_CACHE_SIZE": "0"}) as port:
+                lines += _measured(port, _cold_targets(common.sign_in(port)), only, **measure)
     if rss:
         with common.gunicorn(url, workers=4) as port:
             cookie = common.sign_in(port)
