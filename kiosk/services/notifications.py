@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.database import unit_of_work
@@ -37,26 +38,48 @@ def notify(*, kind: str, title: str, now: datetime, body: str = "", link: str | 
 
 
 def _visible_to(user: User):
-    targets = [Notification.user_id == user.id]
-    if user.roles:
-        targets.append(Notification.role.in_(sorted(user.roles)))
-    if user.department_id is not None:
-        targets.append(Notification.department_id == user.department_id)
+    return _visible(user.id, sorted(user.roles) if user.roles else None, user.department_id)
+
+
+def _visible(user_id, roles, department_id):
+    """Notifications for the user, one of their roles or their department (each a value or a bound
+    parameter; no roles or department: None)."""
+    targets = [Notification.user_id == user_id]
+    if roles is not None:
+        targets.append(Notification.role.in_(roles))
+    if department_id is not None:
+        targets.append(Notification.department_id == department_id)
     return or_(*targets)
 
 
-def _unread(user: User):
+def _not_read_by(user_id):
     read = select(NotificationRead.id).where(
-        NotificationRead.notification_id == Notification.id, NotificationRead.user_id == user.id
+        NotificationRead.notification_id == Notification.id, NotificationRead.user_id == user_id
     )
-    return and_(_visible_to(user), ~read.exists())
+    return ~read.exists()
+
+
+def _unread(user: User):
+    return and_(_visible_to(user), _not_read_by(user.id))
+
+
+@cache
+def _bell_statement(with_roles: bool, with_department: bool):
+    """The bell's statement for users with (or without) roles and a department, built once: every page
+    shows the bell, and building the statement took longer than running it."""
+    user_id = bindparam("user_id", type_=Integer())
+    visible = _visible(user_id, bindparam("roles", expanding=True) if with_roles else None,
+                       bindparam("department_id", type_=Integer()) if with_department else None)
+    return select(select(func.max(Notification.id)).where(visible).scalar_subquery(),
+                  select(func.count(Notification.id)).where(visible, _not_read_by(user_id)).scalar_subquery())
 
 
 def bell_state(user: User) -> tuple[int, int]:
     """(newest visible id, unread count) in one query: the bell's ETag and its number."""
-    newest, unread = db.session.execute(select(
-        select(func.max(Notification.id)).where(_visible_to(user)).scalar_subquery(),
-        select(func.count(Notification.id)).where(_unread(user)).scalar_subquery())).one()
+    roles = sorted(user.roles)
+    statement = _bell_statement(bool(roles), user.department_id is not None)
+    newest, unread = db.session.execute(
+        statement, {"user_id": user.id, "roles": roles, "department_id": user.department_id}).one()
     return newest or 0, unread
 
 
