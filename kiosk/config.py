@@ -63,7 +63,7 @@ class Defaults:
     # agent's extension shows within a second or two (three rings are 15 s).
     RINGING_POLL_SECONDS = 1
     # Rendered board panels each worker keeps by their version (kiosk/web/fragments.py); 0 keeps none.
-    BOARD_CACHE_SIZE = 128
+    BOARD_CACHE_SIZE = 64  # 12 panels × wall or laptop × 2 languages live at once, with room for old versions
     BOARD_CACHE_SECONDS = 60  # at most, for a change a panel's version does not see (a renamed person)
     # Where the rate limits count: "memory://" counts per worker process, so production sets a shared
     # store (``redis://host:6379/0``); ``flask check-deploy`` and gunicorn's start insist on it.
