@@ -2,6 +2,8 @@
 
 Every poll asks its panel's version first (``panel_version``: one statement of index look-ups, which also
 brings the session version of the user asking, ``kiosk.web.sessions``); same version → 304 without rendering.
+A changed panel is rendered once per version and kept (``kiosk.web.fragments``), so what it shows must be a
+function of its version; the board page reads every panel's version in one statement (``panel_versions``).
 
 * Task slips (``board_version``, one statement of three index look-ups): the newest audit event, the next
   moment a slip turns near due and the next deadline of a running slip. Any change to a slip writes an
