@@ -147,11 +147,15 @@ def by_department(now: datetime) -> list[tuple[str, int, int, int]]:
 
 @cache
 def _activity_statement():
-    return (select(TaskEvent.slip_id, TaskEvent.at, TaskEvent.kind, TaskSlip.number,
+    """The newest events along their index by time, then their slips' numbers and actors' names (joined
+    first, SQLite's planner read every slip and sorted all their events)."""
+    newest = (select(TaskEvent.id, TaskEvent.slip_id, TaskEvent.at, TaskEvent.kind, TaskEvent.actor_id)
+              .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(_LIMIT).subquery())
+    return (select(newest.c.slip_id, newest.c.at, newest.c.kind, TaskSlip.number,
                    User.display_name.label("actor"))
-            .join(TaskSlip, TaskSlip.id == TaskEvent.slip_id)
-            .outerjoin(User, User.id == TaskEvent.actor_id)
-            .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(_LIMIT))
+            .join(TaskSlip, TaskSlip.id == newest.c.slip_id)
+            .outerjoin(User, User.id == newest.c.actor_id)
+            .order_by(newest.c.at.desc(), newest.c.id.desc()))
 
 
 def recent_activity(limit: int = 15) -> list:
