@@ -159,3 +159,14 @@ def test_a_kept_panel_past_its_moment_is_gone():
     kept.put("a", "A", NOW + timedelta(seconds=1))
     assert kept.get("a", NOW) == "A"
     assert kept.get("a", NOW + timedelta(seconds=1)) is None and len(kept) == 0
+
+
+@pytest.mark.parametrize("wall", ["", "?wall=1"])
+def test_no_panel_holds_anything_personal_since_every_board_may_be_given_it(boss, cast, wall):
+    """A kept panel goes to every supervisor's board: no CSRF token, no form, no name of the one asking."""
+    open_one(cast, dispatched=False)
+    add_call(agent=cast.owner, answered_ago=30)
+    for name in board.PANELS:
+        html = boss.get_htmx(f"/supervisor/panels/{name}{wall}").get_data(as_text=True)
+        assert "csrf" not in html.lower() and "<form" not in html
+        assert cast.supervisor.display_name not in html
