@@ -202,11 +202,10 @@ def post_script(workdir: Path, path: str, headers: dict, body: str) -> Path:
 # --- one size -----------------------------------------------------------------------------------------
 
 
-def _kiosk_form(port: int, tablet: str) -> tuple[str, dict, str]:
-    """The sign-in form's action, headers (cookies, CSRF) and body with KEYKEY/MOBILEMOBILE placeholders."""
-    response, html = common.request(port, "GET", f"/kiosk/visit/{KIOSK_PURPOSE}", {"Cookie": tablet})
-    session = response.getheader("Set-Cookie").split(";")[0]
-    form = next(f for f in read_page(html.decode()).forms if f.action.startswith("/kiosk/visit/"))
+def kiosk_form_pairs(html: str) -> tuple[str, list[tuple[str, str]]]:
+    """The sign-in form's action and what a visitor sends (CSRF token and all), with KEYKEY and
+    MOBILEMOBILE where a fresh one-time key and mobile number go."""
+    form = next(f for f in read_page(html).forms if f.action.startswith("/kiosk/visit/"))
     typed = {"name": "王小明", "mobile": "MOBILEMOBILE", "party_size": "1"}
     pairs = []
     for field in form.fields.values():
@@ -220,9 +219,17 @@ def _kiosk_form(port: int, tablet: str) -> tuple[str, dict, str]:
             pairs.append((field.name, field.values[0]))
         else:
             pairs += [(field.name, value) for value in field.chosen]
+    return form.action, pairs
+
+
+def _kiosk_form(port: int, tablet: str) -> tuple[str, dict, str]:
+    """The sign-in form's action, headers (cookies, CSRF) and body with KEYKEY/MOBILEMOBILE placeholders."""
+    response, html = common.request(port, "GET", f"/kiosk/visit/{KIOSK_PURPOSE}", {"Cookie": tablet})
+    session = response.getheader("Set-Cookie").split(";")[0]
+    action, pairs = kiosk_form_pairs(html.decode())
     headers = {"Cookie": f"{tablet}; {session}", "Content-Type": "application/x-www-form-urlencoded",
                "Origin": f"http://{common.HOST}:{port}", "Referer": f"http://{common.HOST}:{port}/kiosk/"}
-    return form.action, headers, urlencode(pairs)
+    return action, headers, urlencode(pairs)
 
 
 def _get_targets(port: int, cookie: str) -> list[tuple[str, str, dict]]:
@@ -252,10 +259,15 @@ def _fragment_sizes(port: int, cookie: str) -> dict[str, int]:
             for name in PANEL_ROWS}
 
 
+def chosen(targets: list, only: list[str] | None) -> list:
+    """The targets whose name holds one of the ``only`` substrings (all when None); hello always, first."""
+    return [t for t in targets if only is None or t[0] == "hello" or any(part in t[0] for part in only)]
+
+
 def measure_size(url: str, *, rounds: int, seconds: int, slow_requests: int,
-                 workdir: Path) -> tuple[list[Line], dict, int]:
-    """Every line's best of ``rounds`` with 2 workers, the fragments' sizes, and the RSS (KiB) of 4 workers
-    after each line has run once on them."""
+                 workdir: Path, only: list[str] | None = None) -> tuple[list[Line], dict, int]:
+    """Every line's (or the ``only`` ones') best of ``rounds`` with 2 workers, the fragments' sizes, and
+    the RSS (KiB) of 4 workers after each line has run once on them."""
     tablet = pair_tablet(url)
     lines = []
     with common.gunicorn(url) as port:
@@ -264,7 +276,7 @@ def measure_size(url: str, *, rounds: int, seconds: int, slow_requests: int,
         sizes = _fragment_sizes(port, cookie)
         action, headers, body = _kiosk_form(port, tablet)
         script = post_script(workdir, action, headers, body)
-        everything = [*targets, ("kiosk sign-in POST", action, {})]
+        everything = chosen([*targets, ("kiosk sign-in POST", action, {})], only)
         for name, path, extra in everything:
             if name.startswith(SLOW):
                 p50, _p95 = common.latency(port, path, extra, slow_requests)
@@ -279,7 +291,7 @@ def measure_size(url: str, *, rounds: int, seconds: int, slow_requests: int,
                   flush=True)
     with common.gunicorn(url, workers=4) as port:
         cookie = common.sign_in(port)
-        for name, path, extra in _get_targets(port, cookie):
+        for name, path, extra in chosen(_get_targets(port, cookie), only):
             if not name.startswith(SLOW):
                 wrk(port, path, extra, 2)
         rss = sum(common.rss_kib(pid) for pid in common.workers_of(common.SERVERS[port]))
@@ -318,6 +330,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=4, help="length of one wrk run")
     parser.add_argument("--slow-requests", type=int, default=10,
                         help="requests one after another for the KPI page and the reports")
+    parser.add_argument("--only", type=lambda text: [part for part in text.split(",") if part],
+                        help="run only the lines whose name holds one of these comma-separated substrings "
+                             "(and hello, which the shares need), e.g. --only 'kiosk,poll 304'")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (make bench does)")
@@ -329,7 +344,8 @@ def main() -> None:
             note = f"generated in {built:.0f} s" if built else "from the cache"
             print(f"… {engine}, {calls} calls ({note}), measuring", flush=True)
             results[calls] = measure_size(url, rounds=args.rounds, seconds=args.seconds,
-                                          slow_requests=args.slow_requests, workdir=Path(tmp))
+                                          slow_requests=args.slow_requests, workdir=Path(tmp),
+                                          only=args.only)
     (tenth, _, _), (full, sizes, rss) = results[args.calls // 10], results[args.calls]
     print(table(f"{engine}, gunicorn 2 sync workers, wrk -t2 -c16, best of {args.rounds} × {args.seconds} s",
                 full, tenth, sizes, rss))

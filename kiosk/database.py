@@ -12,8 +12,9 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Table, TextClause, bindparam, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -132,6 +133,26 @@ def dialect_insert(model):
     """``INSERT`` for the session's database, with its ``ON CONFLICT`` clauses (SQLite or PostgreSQL)."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def insert_or_skip(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...], returning: str):
+    """``INSERT INTO table (columns) VALUES (:column, …) ON CONFLICT (conflict) DO NOTHING RETURNING
+    returning`` for the session's database, as a statement SQLAlchemy compiles once: its dialects' own
+    ``insert().on_conflict_do_nothing()`` is never cached and is compiled again at every execution
+    (0.3 to 0.6 ms of CPU, more than running it). Execute it with the columns' values by name; the
+    values go through the columns' types as usual."""
+    return _insert_or_skip(db.session.get_bind().dialect.name, table, columns, conflict, returning)
+
+
+@cache
+def _insert_or_skip(dialect: str, table: Table, columns: tuple[str, ...], conflict: tuple[str, ...],
+                    returning: str) -> TextClause:
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = (module.insert(table).values({name: bindparam(name) for name in columns})
+                 .on_conflict_do_nothing(index_elements=list(conflict)).returning(table.c[returning]))
+    named = str(statement.compile(dialect=module.dialect(paramstyle="named")))
+    return (text(named).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
+            .columns(table.c[returning]))
 
 
 def end_session(_error=None) -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from enum import StrEnum
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -110,6 +111,14 @@ def normalise_phone(text: str | None, kinds: frozenset[PhoneKind], *, extension:
 
     ``extension``: a landline or service number may carry an extension (``0731-88001000转8001``).
     """
+    return _normalised(text, kinds, extension) if isinstance(text, str) else None
+
+
+@lru_cache(maxsize=2048)
+def _normalised(text: str, kinds: frozenset[PhoneKind], extension: bool) -> str | None:
+    """``normalise_phone``, remembered for the last numbers asked: parsing costs a tenth of a millisecond,
+    and a number is often asked again (a sign-in checks the typed number, then the watch list compares
+    the number it stored)."""
     typed = _typed(text)
     if typed is None:
         return None

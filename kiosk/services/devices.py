@@ -31,6 +31,8 @@ LAST_SEEN_EVERY = timedelta(minutes=5)
 
 def per_tablet(table: dict, device: KioskDevice):
     """A per-tablet setting: the entry for the tablet's name, else its place, else ``"*"`` (None if none)."""
+    if not table:  # not set up: nothing to read of the tablet
+        return None
     for key in (device.name, device.place, "*"):
         if key in table:
             return table[key]
