@@ -27,6 +27,7 @@ from kiosk.models.people import Department, Role, User
 from kiosk.models.property import OwnerPhone
 from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
 from kiosk.services import outbox, submissions
+from kiosk.services.devices import Tablet
 from kiosk.services.notifications import notify
 
 # Badge and appointment codes: no 0/O, 1/I/L, so they can be read aloud and typed on a tablet.
@@ -187,7 +188,7 @@ def _insert_with_badge(values: dict) -> tuple[int, str]:
     raise RuntimeError("no free badge code")
 
 
-def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime,
+def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
                     submission: submissions.Submission | None = None) -> SignedIn:
     """Record a kiosk sign-in; open an incident and alert the right people when the rules say so.
 
