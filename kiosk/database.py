@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 
-from sqlalchemy import Table, TextClause, bindparam, event, func, select, text
+from sqlalchemy import BigInteger, Table, TextClause, bindparam, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -78,9 +78,21 @@ def read_alone(statement, parameters: dict):
     """The one row of one reading statement, run on its own outside any transaction: a single statement
     sees one consistent state by itself, so neither BEGIN nor ROLLBACK is sent (on PostgreSQL two round
     trips fewer), and the ORM session is not opened. For the polls' version checks."""
-    with db.engine.connect() as connection:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    with _alone() as connection:
         return connection.execute(statement, parameters).one()
+
+
+def read_alone_or_none(statement, parameters: dict):
+    """``read_alone`` of a statement that may find no row (None then): a check made before the request's
+    own transaction, such as a tablet's credential."""
+    with _alone() as connection:
+        return connection.execute(statement, parameters).one_or_none()
+
+
+@contextmanager
+def _alone() -> Iterator:
+    with db.engine.connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def begin_write() -> None:
@@ -97,13 +109,16 @@ def begin_write() -> None:
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+_ADVISORY_LOCK = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
+
+
 def advisory_lock(name: str) -> None:
     """Line up the transactions that take the lock ``name`` until they end: on PostgreSQL a
     transaction-scoped advisory lock (released at commit or rollback); on SQLite nothing more is needed,
     the write transaction (``BEGIN IMMEDIATE``) already admits one writer at a time."""
     if db.session.get_bind().dialect.name == "postgresql":
         digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
-        db.session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
+        db.session.connection().execute(_ADVISORY_LOCK, {"key": int.from_bytes(digest, "big", signed=True)})
 
 
 @contextmanager

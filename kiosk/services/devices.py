@@ -11,11 +11,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import bindparam, or_, select, update
 
-from kiosk.database import unit_of_work
+from kiosk.database import read_alone_or_none, unit_of_work
 from kiosk.domain.classify import Place
 from kiosk.extensions import db
 from kiosk.models.visits import KioskDevice
@@ -44,7 +45,9 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@lru_cache(maxsize=4)
 def _serializer(secret_key: str) -> URLSafeSerializer:
+    """Made once per key: making one tries its JSON serializer out (every tablet request reads a cookie)."""
     return URLSafeSerializer(secret_key, salt="kiosk-device")
 
 
@@ -161,7 +164,8 @@ class Tablet:
 
 
 _DEVICES = KioskDevice.__table__
-#: One Core statement: the tablet's check comes before every page and POST of a tablet.
+#: One Core statement, on its own before the request's transaction: the tablet's check comes before every
+#: page and POST of a tablet.
 _TABLET = select(_DEVICES.c.id, _DEVICES.c.name, _DEVICES.c.place, _DEVICES.c.opens_at, _DEVICES.c.closes_at,
                  _DEVICES.c.paired_at, _DEVICES.c.revoked, _DEVICES.c.credential_hash, _DEVICES.c.last_seen
                  ).where(_DEVICES.c.id == bindparam("device_id"))
@@ -173,7 +177,7 @@ def authenticate(secret_key: str, cookie: str | None, now: datetime) -> Tablet |
     if claim is None:
         return None
     device_id, secret = claim
-    row = db.session.connection().execute(_TABLET, {"device_id": device_id}).first()
+    row = read_alone_or_none(_TABLET, {"device_id": device_id})
     if row is None or row.revoked or row.credential_hash is None:
         return None
     if not hmac.compare_digest(row.credential_hash, _hash(secret)):
