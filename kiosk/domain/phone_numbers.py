@@ -94,13 +94,17 @@ def _number(text: str, kinds: frozenset[PhoneKind]) -> tuple[PhoneKind, str] | N
         return None
     if number.country_code != 86 or number.extension:
         return None
-    national = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL).replace(" ", "")
     if phonenumbers.is_valid_number(number):
-        kind = _TYPES.get(phonenumbers.number_type(number))
+        found = phonenumbers.number_type(number)
+        kind = _TYPES.get(found)
+        # A mobile is dialled without a trunk prefix: its national form is its significant number (the
+        # library's, without formatting it first); other numbers keep the trunk 0 of the national format.
+        national = (phonenumbers.national_significant_number(number) if found == PhoneNumberType.MOBILE
+                    else phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL).replace(" ", ""))
     elif not compact.startswith("+") and is_valid_short_number_for_region(number, REGION):
         kind, national = PhoneKind.SHORT, compact
     else:
-        kind = None
+        kind, national = None, ""
     if kind is None or kind not in kinds or not national.isdigit():
         return None
     return kind, national

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, bindparam, false, func, literal, or_, select, update
+from sqlalchemy import Select, bindparam, exists, false, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import SHANGHAI
@@ -134,11 +134,15 @@ def may_see_incident(user: User, incident: Incident) -> bool:
 _VISITS = Visit.__table__
 _WATCH_LIST = WatchPerson.__table__
 _OWNER_PHONES = OwnerPhone.__table__
-_OPEN_VISIT = (select(_VISITS.c.id, _VISITS.c.signed_in_at)
-               .where(_VISITS.c.mobile == bindparam("mobile"), _VISITS.c.place == bindparam("place"),
-                      _VISITS.c.signed_out_at.is_(None))
-               .order_by(_VISITS.c.signed_in_at.desc()).limit(1))
-_OWNER_NUMBER = select(_OWNER_PHONES.c.id).where(_OWNER_PHONES.c.number == bindparam("number")).limit(1)
+#: About a mobile, in one statement of two index look-ups: the visit it has open at the place (the newest),
+#: and whether it is on a file of the register (the owner's own, a co-owner's, a household member's ...).
+_ABOUT_MOBILE = select(
+    select(_VISITS.c.id)
+    .where(_VISITS.c.mobile == bindparam("mobile"), _VISITS.c.place == bindparam("place"),
+           _VISITS.c.signed_out_at.is_(None))
+    .order_by(_VISITS.c.signed_in_at.desc()).limit(1).scalar_subquery().label("open_visit_id"),
+    exists().where(_OWNER_PHONES.c.number == bindparam("mobile")).label("on_register"),
+)
 _WATCH_ENTRIES = select(_WATCH_LIST.c.name, _WATCH_LIST.c.mobile, _WATCH_LIST.c.alert_role,
                         _WATCH_LIST.c.note, _WATCH_LIST.c.kind)
 
@@ -146,10 +150,10 @@ _WATCH_ENTRIES = select(_WATCH_LIST.c.name, _WATCH_LIST.c.mobile, _WATCH_LIST.c.
 @dataclass(frozen=True)
 class SignedIn:
     """The visit a kiosk sign-in made, or the person's open visit when they were still on site
-    (``rejoined``; its badge code is on the badge they were given then, ``badge_code`` is None here)."""
+    (``rejoined``: its badge and time are those they were given then, None here)."""
 
     id: int
-    signed_in_at: datetime
+    signed_in_at: datetime | None = None
     badge_code: str | None = None
     rejoined: bool = False
 
@@ -158,15 +162,6 @@ def watch_entries() -> list[WatchListEntry]:
     rows = db.session.connection().execute(_WATCH_ENTRIES)
     return [WatchListEntry(name=name, mobile=mobile, alert_role=AlertRole(role) if role else None,
                            note_zh=note, kind=WatchKind(kind)) for name, mobile, role, note, kind in rows]
-
-
-def _is_owner(data: SignIn) -> bool:
-    if data.relation == Relation.OWNER:
-        return True
-    if not data.mobile:
-        return False
-    # Any number on a file of the register (the owner's own, a co-owner's, a household member's ...).
-    return db.session.connection().execute(_OWNER_NUMBER, {"number": data.mobile}).first() is not None
 
 
 #: What a sign-in writes of a visit (the rest is left empty until sign-out or purge).
@@ -201,14 +196,15 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
         first = submissions.repeat_of(submission, Visit, now)
         if first is not None:
             return SignedIn(first.id, first.signed_in_at, first.badge_code)
-        still_here = _open_visit(data.mobile, place)
+        still_here, on_register = _about_mobile(data.mobile, place)
         if still_here is not None:
-            submissions.settle(submission, still_here.id)
-            return SignedIn(still_here.id, still_here.signed_in_at, rejoined=True)
+            submissions.settle(submission, still_here)
+            return SignedIn(still_here, rejoined=True)
         appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
         hit = match_watch_list(data.name, data.mobile, watch_entries())
         outcome = classify_visit(
-            data.purpose, has_appointment=appointment is not None, is_owner=_is_owner(data),
+            data.purpose, has_appointment=appointment is not None,
+            is_owner=data.relation == Relation.OWNER or on_register,
             is_former_employee=data.relation == Relation.FORMER_EMPLOYEE, place=place, watch_list_match=hit,
         )
         incident_class = outcome.incident_class.value if outcome.incident_class else None
@@ -238,17 +234,19 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
     return visit
 
 
-def _open_visit(mobile: str | None, place: Place):
-    """The visit (id, signed_in_at) this mobile has open at this place, read under a lock on the number.
+def _about_mobile(mobile: str | None, place: Place) -> tuple[int | None, bool]:
+    """The id of the visit this mobile has open at this place (None: none) and whether the number is on
+    the register, read under a lock on the number.
 
     SQLite: the write transaction (``BEGIN IMMEDIATE``) already admits one sign-in at a time. PostgreSQL:
     a transaction-scoped advisory lock keyed on the number makes two tablets signing the same person in at
     once queue, so the second sees the first's committed visit (the lock is released at commit).
     """
     if not mobile:
-        return None
+        return None, False
     advisory_lock(f"visit:{mobile}")
-    return db.session.connection().execute(_OPEN_VISIT, {"mobile": mobile, "place": place.value}).first()
+    found = db.session.connection().execute(_ABOUT_MOBILE, {"mobile": mobile, "place": place.value}).one()
+    return found.open_visit_id, bool(found.on_register)
 
 
 def _open_incident(visit: SignedIn, name: str, incident_class: str | None, outcome, place: Place,
