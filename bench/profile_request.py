@@ -7,6 +7,8 @@ supervisor of ``bench/yeardata.py``):
         /supervisor/panels/unassigned [--poll] [--requests 300] [--top 25]
 
 ``--poll`` sends the ETag of the first answer, as the board's poll does (so the answers are 304s).
+``--kiosk-visit PURPOSE`` profiles instead the kiosk's sign-in POST for that purpose (the path is ignored),
+as ``bench/speed.py`` sends it: a paired tablet, CSRF on, a fresh one-time key and mobile each request.
 It prints the SQL statements of one request, then the functions with the most time (their own and
 everything they called), summed over ``--requests`` requests.
 """
@@ -15,10 +17,13 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import itertools
 import os
 import pstats
+import random
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -32,6 +37,8 @@ def main() -> None:
     parser.add_argument("path")
     parser.add_argument("--poll", action="store_true", help="send the ETag of the first answer")
     parser.add_argument("--page", action="store_true", help="a full page (no HX-Request header)")
+    parser.add_argument("--kiosk-visit", metavar="PURPOSE",
+                        help="profile the kiosk's sign-in POST for this purpose instead of the path")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
@@ -41,6 +48,31 @@ def main() -> None:
     from kiosk.extensions import db
 
     app = common.bench_app()
+    if args.kiosk_visit:
+        path, ask = kiosk_sign_in(app, args.database_url, args.kiosk_visit)
+    else:
+        path, ask = supervisor_get(app, args)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2].split("\n")[0][:140]))
+    answer = ask()
+    print(f"{path}: {answer.status_code}, {len(answer.data)} bytes, {len(statements)} statements")
+    for statement in statements:
+        print("   ", statement)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(args.requests):
+        ask()
+    profiler.disable()
+    stats = pstats.Stats(profiler).sort_stats("cumulative")
+    each = stats.total_tt / args.requests * 1000
+    print(f"\n{args.requests} requests, {each:.2f} ms each under the profiler")
+    stats.print_stats(args.top)
+
+
+def supervisor_get(app, args):
+    """The path, asked for by the signed-in supervisor (CSRF off, for the login)."""
     app.config.update(WTF_CSRF_ENABLED=False)
     client = app.test_client()
     client.post("/auth/login", data={"username": SUPERVISOR, "password": PASSWORD})
@@ -48,23 +80,31 @@ def main() -> None:
     first = client.get(args.path, headers=headers)
     if args.poll:
         headers["If-None-Match"] = first.headers["ETag"]
-    statements = []
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2].split("\n")[0][:140]))
-    answer = client.get(args.path, headers=headers)
-    print(f"{args.path}: {answer.status_code}, {len(answer.data)} bytes, {len(statements)} statements")
-    for statement in statements:
-        print("   ", statement)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(args.requests):
-        client.get(args.path, headers=headers)
-    profiler.disable()
-    stats = pstats.Stats(profiler).sort_stats("cumulative")
-    each = stats.total_tt / args.requests * 1000
-    print(f"\n{args.requests} requests, {each:.2f} ms each under the profiler")
-    stats.print_stats(args.top)
+    return args.path, lambda: client.get(args.path, headers=headers)
+
+
+def kiosk_sign_in(app, database_url: str, purpose: str):
+    """The kiosk's sign-in form for ``purpose`` on a freshly paired tablet, POSTed as ``bench/speed.py``
+    does: the form's fields as the page gives them, a name, a fresh key and mobile each time."""
+    from bench.speed import kiosk_form_pairs, pair_tablet
+
+    client = app.test_client()
+    name, _, value = pair_tablet(database_url).partition("=")
+    client.set_cookie(name, value)
+    path = f"/kiosk/visit/{purpose}"
+    action, pairs = kiosk_form_pairs(client.get(path).data.decode())
+    counter = itertools.count()
+
+    def ask():
+        key = f"profile{random.randrange(10**8):08d}{next(counter):08d}"
+        mobile = f"139{random.randrange(10**8):08d}"
+        body = urlencode(pairs).replace("KEYKEY", key).replace("MOBILEMOBILE", mobile)
+        answer = client.post(action, data=body, content_type="application/x-www-form-urlencoded",
+                             headers={"Origin": "http://localhost", "Referer": "http://localhost/kiosk/"})
+        assert answer.status_code == 303, (answer.status_code, answer.data[:2000])
+        return answer
+
+    return path, ask
 
 
 if __name__ == "__main__":

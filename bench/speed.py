@@ -208,11 +208,10 @@ def post_script(workdir: Path, path: str, headers: dict, body: str) -> Path:
 # --- one size -----------------------------------------------------------------------------------------
 
 
-def _kiosk_form(port: int, tablet: str) -> tuple[str, dict, str]:
-    """The sign-in form's action, headers (cookies, CSRF) and body with KEYKEY/MOBILEMOBILE placeholders."""
-    response, html = common.request(port, "GET", f"/kiosk/visit/{KIOSK_PURPOSE}", {"Cookie": tablet})
-    session = response.getheader("Set-Cookie").split(";")[0]
-    form = next(f for f in read_page(html.decode()).forms if f.action.startswith("/kiosk/visit/"))
+def kiosk_form_pairs(html: str) -> tuple[str, list[tuple[str, str]]]:
+    """The sign-in form's action and what a visitor sends (CSRF token and all), with KEYKEY and
+    MOBILEMOBILE where a fresh one-time key and mobile number go."""
+    form = next(f for f in read_page(html).forms if f.action.startswith("/kiosk/visit/"))
     typed = {"name": "王小明", "mobile": "MOBILEMOBILE", "party_size": "1"}
     pairs = []
     for field in form.fields.values():
@@ -226,9 +225,17 @@ def _kiosk_form(port: int, tablet: str) -> tuple[str, dict, str]:
             pairs.append((field.name, field.values[0]))
         else:
             pairs += [(field.name, value) for value in field.chosen]
+    return form.action, pairs
+
+
+def _kiosk_form(port: int, tablet: str) -> tuple[str, dict, str]:
+    """The sign-in form's action, headers (cookies, CSRF) and body with KEYKEY/MOBILEMOBILE placeholders."""
+    response, html = common.request(port, "GET", f"/kiosk/visit/{KIOSK_PURPOSE}", {"Cookie": tablet})
+    session = response.getheader("Set-Cookie").split(";")[0]
+    action, pairs = kiosk_form_pairs(html.decode())
     headers = {"Cookie": f"{tablet}; {session}", "Content-Type": "application/x-www-form-urlencoded",
                "Origin": f"http://{common.HOST}:{port}", "Referer": f"http://{common.HOST}:{port}/kiosk/"}
-    return form.action, headers, urlencode(pairs)
+    return action, headers, urlencode(pairs)
 
 
 def _get_targets(port: int, cookie: str) -> list[tuple[str, str, dict]]:

@@ -19,7 +19,9 @@ from kiosk.forms.visitor_kiosk import (
     PairForm,
     SignOutForm,
     VisitForm,
+    asked_fields,
     purposes_at,
+    visit_form,
 )
 from kiosk.models.visits import Appointment
 from kiosk.services import badges, devices, directory, rotation, sales_desk, submissions, visits
@@ -102,11 +104,13 @@ def visit(purpose: str):
     except ValueError:
         abort(404)
     appointment = _appointment()
-    if chosen not in purposes_at(_place()) and appointment is None:
+    place = _place()
+    if chosen not in purposes_at(place) and appointment is None:
         abort(404)
-    departments = directory.active_departments()
-    people = rotation.salespeople() if chosen is VisitPurpose.VIEWING else []
-    form = VisitForm(purpose=chosen, departments=departments, salespeople=people, appointment=appointment)
+    asked = asked_fields(chosen, appointment)
+    departments = directory.active_departments() if "host_department_id" in asked else []
+    people = rotation.salespeople() if "salesperson" in asked else []
+    form = visit_form(chosen, departments=departments, salespeople=people, appointment=appointment)
     if request.method == "GET" and appointment is not None:
         form.name.data = appointment.visitor_name
     if request.method == "POST" and request.args.get("lang") in current_app.config["LANGUAGES"]:
@@ -122,13 +126,13 @@ def visit(purpose: str):
             submission = submissions.by_device(g.kiosk_device.id, f"kiosk_{chosen.value}",
                                                form.submission_key.data)
             record = visits.sign_in_visitor(g.kiosk_device, data, now, submission)
-            if sales_desk.hands_off(_place(), chosen) and not record.rejoined:
+            if sales_desk.hands_off(place, chosen) and not record.rejoined:
                 sales_desk.hand_off(record.id, BuyerSays(form.buyer_says.data), form.salesperson.data or None,
                                     now=now, secret=current_app.secret_key, submission=submission)
             if record.rejoined:  # their badge was printed when they first signed in
                 session.pop(PRINTED_KEY, None)
             elif not (submission and submission.repeat):
-                session[PRINTED_KEY] = _print_badge(record)
+                session[PRINTED_KEY] = _print_badge(record.id)
             session[REJOINED_KEY] = record.rejoined
             session[VISIT_KEY] = record.id
             session.pop(APPOINTMENT_KEY, None)
@@ -186,15 +190,18 @@ def done():
                   rejoined=session.get(REJOINED_KEY))
 
 
-def _print_badge(record) -> bool | None:
+def _print_badge(visit_id: int) -> bool | None:
     """Send the new badge to the lobby's printer, if the tablet has one: True, False (failed), None."""
+    printer = devices.per_tablet(current_app.config["KIOSK_BADGE_PRINTER"], g.kiosk_device)
+    if not printer:
+        return None
+    record = visits.get_visit(visit_id)
     badge = badges.Badge(
         title=_("访客"), name=record.name,
         host=_("拜访：%(host)s", host=record.host_label) if record.host_label else "",
         signed_in=shanghai_time(record.signed_in_at), code=record.badge_code,
         code_label=_("胸牌号码"),
     )
-    printer = devices.per_tablet(current_app.config["KIOSK_BADGE_PRINTER"], g.kiosk_device)
     return badges.try_print_badge(printer, badge, current_app.config["KIOSK_PRINTER_TIMEOUT_SECONDS"])
 
 

@@ -120,6 +120,11 @@ class SubmissionKeyField(HiddenField):
 
     SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
+    def __init__(self, label="", **kwargs):
+        # Hidden, so no label; without one WTForms would make one from the name through its translations,
+        # which Flask-WTF loads from disk on every request that builds the form.
+        super().__init__(label, **kwargs)
+
     def process_formdata(self, valuelist):
         sent = valuelist[0] if valuelist else ""
         self.data = sent if isinstance(sent, str) and self.SHAPE.fullmatch(sent) else None

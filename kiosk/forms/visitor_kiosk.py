@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -87,20 +88,13 @@ class VisitForm(FlaskForm):
                            validators=[DataRequired(message=_l("请勾选同意后继续"))])
     submission_key = SubmissionKeyField()
 
-    def __init__(self, *args, purpose: VisitPurpose, departments=(), salespeople=(), appointment=None,
-                 **kwargs):
+    def __init__(self, *args, purpose: VisitPurpose, departments=(), salespeople=(), **kwargs):
+        """Built by :func:`visit_form`, whose class of it leaves out the fields ``purpose`` does not ask."""
         super().__init__(*args, **kwargs)
         self.purpose = purpose
-        keep = set(PURPOSE_FIELDS[purpose])
-        if appointment is not None:
-            keep -= HOST_FIELDS
-            if appointment.mobile:
-                del self.mobile
-        for name in OPTIONAL_FIELDS - keep:
-            delattr(self, name)
-        if "salesperson" in keep:
+        if "salesperson" in self:
             self.salesperson.choices = options([(0, _l("没有／不记得"))] + list(salespeople))
-        if "host_department_id" in keep:
+        if "host_department_id" in self:
             self.host_department_id.choices = options(
                 [(0, _l("（请选择）"))] + [(d.id, d.name) for d in departments])
         if purpose in (VisitPurpose.MEDIA_INTERVIEW, VisitPurpose.GOVERNMENT_INSPECTION):
@@ -123,6 +117,32 @@ class VisitForm(FlaskForm):
     def validate_organisation(self, field):
         if field.data and any(ch in "<>" for ch in field.data):
             raise ValidationError(_l("请不要填写尖括号等符号。"))
+
+
+def asked_fields(purpose: VisitPurpose, appointment=None) -> frozenset[str]:
+    """The fields beyond name, mobile, party size and consent that the form for ``purpose`` shows; an
+    appointment already names the host."""
+    keep = set(PURPOSE_FIELDS[purpose])
+    if appointment is not None:
+        keep -= HOST_FIELDS
+    return frozenset(keep)
+
+
+@cache
+def _form_without(names: frozenset[str]) -> type[VisitForm]:
+    """The sign-in form less ``names`` (a field set to None in a subclass is no field: WTForms' way), so
+    the fields a purpose does not ask for are never built. One class per set, made once."""
+    return type("VisitForm", (VisitForm,), dict.fromkeys(names))
+
+
+def visit_form(purpose: VisitPurpose, *, departments=(), salespeople=(), appointment=None) -> VisitForm:
+    """The sign-in form for ``purpose``: only the fields it asks for (``asked_fields``); no mobile when the
+    appointment has one."""
+    without = OPTIONAL_FIELDS - asked_fields(purpose, appointment)
+    if appointment is not None and appointment.mobile:
+        without |= {"mobile"}
+    return _form_without(frozenset(without))(purpose=purpose, departments=departments,
+                                              salespeople=salespeople)
 
 
 class AppointmentCodeForm(FlaskForm):

@@ -51,11 +51,17 @@ class Appointment(db.Model):
     host: Mapped[User] = relationship(foreign_keys=[host_id])
 
 
+VISIT_OPEN = text("signed_out_at IS NULL")
+
+
 class Visit(db.Model):
     __tablename__ = "visits"
     __table_args__ = (
         Index("ix_visits_signed_in_at", "signed_in_at"),
         Index("ix_visits_on_site", "signed_out_at", "place"),
+        # A sign-in's "is this mobile still on site here?" (kiosk.services.visits._open_visit).
+        Index("ix_visits_open_by_mobile", "mobile", "place",
+              sqlite_where=VISIT_OPEN, postgresql_where=VISIT_OPEN),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
-from kiosk.database import unit_of_work
+from kiosk.database import read_alone_or_none, unit_of_work
 from kiosk.domain.classify import Place
 from kiosk.extensions import db
 from kiosk.models.visits import KioskDevice
@@ -31,6 +33,8 @@ LAST_SEEN_EVERY = timedelta(minutes=5)
 
 def per_tablet(table: dict, device: KioskDevice):
     """A per-tablet setting: the entry for the tablet's name, else its place, else ``"*"`` (None if none)."""
+    if not table:  # not set up: nothing to read of the tablet
+        return None
     for key in (device.name, device.place, "*"):
         if key in table:
             return table[key]
@@ -41,7 +45,9 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@lru_cache(maxsize=4)
 def _serializer(secret_key: str) -> URLSafeSerializer:
+    """Made once per key: making one tries its JSON serializer out (every tablet request reads a cookie)."""
     return URLSafeSerializer(secret_key, salt="kiosk-device")
 
 
@@ -127,41 +133,66 @@ def credential_cookie(secret_key: str, device: KioskDevice, secret: str) -> str:
     return _serializer(secret_key).dumps(f"{device.id}:{secret}")
 
 
-def device_id_from_cookie(secret_key: str, cookie: str | None) -> int | None:
-    """The device id a cookie claims (signature checked, credential not): the rate limiter's key."""
+def _claim(secret_key: str, cookie: str | None) -> tuple[int, str] | None:
+    """(device id, credential secret) of a cookie whose signature holds; the credential is not checked."""
     if not cookie:
         return None
     try:
         value = _serializer(secret_key).loads(cookie)
     except BadSignature:
         return None
-    device_id, _, _secret = str(value).partition(":")
-    return int(device_id) if device_id.isdigit() else None
+    device_id, _, secret = str(value).partition(":")
+    return (int(device_id), secret) if device_id.isdigit() else None
 
 
-def authenticate(secret_key: str, cookie: str | None, now: datetime) -> KioskDevice | None:
+def device_id_from_cookie(secret_key: str, cookie: str | None) -> int | None:
+    """The device id a cookie claims (signature checked, credential not): the rate limiter's key."""
+    claim = _claim(secret_key, cookie)
+    return claim[0] if claim else None
+
+
+@dataclass(frozen=True)
+class Tablet:
+    """A paired tablet as a request knows it (``g.kiosk_device``): what its pages read of it."""
+
+    id: int
+    name: str
+    place: str
+    opens_at: time
+    closes_at: time
+    paired_at: datetime | None
+
+
+_DEVICES = KioskDevice.__table__
+#: One Core statement, on its own before the request's transaction: the tablet's check comes before every
+#: page and POST of a tablet.
+_TABLET = select(_DEVICES.c.id, _DEVICES.c.name, _DEVICES.c.place, _DEVICES.c.opens_at, _DEVICES.c.closes_at,
+                 _DEVICES.c.paired_at, _DEVICES.c.revoked, _DEVICES.c.credential_hash, _DEVICES.c.last_seen
+                 ).where(_DEVICES.c.id == bindparam("device_id"))
+
+
+def authenticate(secret_key: str, cookie: str | None, now: datetime) -> Tablet | None:
     """The paired, unrevoked device a cookie proves, or None."""
-    device_id = device_id_from_cookie(secret_key, cookie)
-    if device_id is None:
+    claim = _claim(secret_key, cookie)
+    if claim is None:
         return None
-    secret = str(_serializer(secret_key).loads(cookie)).partition(":")[2]
-    device = db.session.get(KioskDevice, device_id)
-    if device is None or device.revoked or device.credential_hash is None:
+    device_id, secret = claim
+    row = read_alone_or_none(_TABLET, {"device_id": device_id})
+    if row is None or row.revoked or row.credential_hash is None:
         return None
-    if not hmac.compare_digest(device.credential_hash, _hash(secret)):
+    if not hmac.compare_digest(row.credential_hash, _hash(secret)):
         return None
-    if device.last_seen is None or now - device.last_seen > LAST_SEEN_EVERY:
+    if row.last_seen is None or now - row.last_seen > LAST_SEEN_EVERY:
         # A write after the reads above: take the write lock first (SQLite would refuse to upgrade a
         # read transaction while another tablet writes), and let one of several requests at once do it.
         with unit_of_work():
             db.session.execute(
                 update(KioskDevice)
-                .where(KioskDevice.id == device.id,
+                .where(KioskDevice.id == device_id,
                        or_(KioskDevice.last_seen.is_(None), KioskDevice.last_seen < now - LAST_SEEN_EVERY))
                 .values(last_seen=now).execution_options(synchronize_session=False)
             )
-        db.session.refresh(device)
-    return device
+    return Tablet(row.id, row.name, row.place, row.opens_at, row.closes_at, row.paired_at)
 
 
 def revoke(device: KioskDevice, *, by: By | None = None) -> None:

@@ -34,9 +34,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
-from kiosk.database import dialect_insert, unit_of_work
+from kiosk.database import insert_or_skip, unit_of_work
 from kiosk.extensions import db
 from kiosk.models.submissions import FormSubmission
 
@@ -65,24 +65,31 @@ def by_user(user_id: int, form: str, key: str | None) -> Submission | None:
     return Submission(f"user-{user_id}", form, key) if key else None
 
 
-def _where(submission: Submission):
-    return (FormSubmission.submitter == submission.submitter, FormSubmission.form == submission.form,
-            FormSubmission.key == submission.key)
+#: Core statements on the transaction's connection: the claim and its settling are on every sign-in and
+#: every form that creates something, and the ORM's bulk statements cost several times as much.
+_SUBMISSIONS = FormSubmission.__table__
+_THIS_KEY = (_SUBMISSIONS.c.submitter == bindparam("its_submitter"),
+             _SUBMISSIONS.c.form == bindparam("its_form"), _SUBMISSIONS.c.key == bindparam("its_key"))
+_RESULT = select(_SUBMISSIONS.c.result_id).where(*_THIS_KEY)
+_SETTLE = update(_SUBMISSIONS).where(*_THIS_KEY).values(result_id=bindparam("its_result"))
+
+
+def _key(submission: Submission) -> dict:
+    return {"its_submitter": submission.submitter, "its_form": submission.form, "its_key": submission.key}
 
 
 def _claim(submission: Submission, now: datetime) -> int | None:
     """Insert the key in the caller's write transaction: None when this is the first submission, else the
     id of what the first one created (waiting for it to commit on PostgreSQL)."""
+    claim = insert_or_skip(_SUBMISSIONS, ("submitter", "form", "key", "created_at"),
+                           ("submitter", "form", "key"), "id")
+    connection = db.session.connection()
     while True:
-        claimed = db.session.execute(
-            dialect_insert(FormSubmission)
-            .values(submitter=submission.submitter, form=submission.form, key=submission.key, created_at=now)
-            .on_conflict_do_nothing(index_elements=["submitter", "form", "key"])
-            .returning(FormSubmission.id)
-        ).scalar()
+        claimed = connection.execute(claim, {"submitter": submission.submitter, "form": submission.form,
+                                             "key": submission.key, "created_at": now}).scalar()
         if claimed is not None:
             return None
-        first = db.session.execute(select(FormSubmission.result_id).where(*_where(submission))).first()
+        first = connection.execute(_RESULT, _key(submission)).first()
         if first is not None:  # else purged between the two statements: claim it again
             if first.result_id is None:
                 raise RuntimeError(f"submission {submission.form} committed without its result")
@@ -116,14 +123,14 @@ def earlier(submission: Submission | None, model: type):
     """
     if submission is None:
         return None
-    result_id = db.session.scalar(select(FormSubmission.result_id).where(*_where(submission)))
+    result_id = db.session.connection().execute(_RESULT, _key(submission)).scalar()
     return db.session.get(model, result_id) if result_id is not None else None
 
 
 def settle(submission: Submission | None, record_id: int) -> None:
     """Store what the first submission created beside its key, in the same transaction (before commit)."""
     if submission is not None:
-        db.session.execute(update(FormSubmission).where(*_where(submission)).values(result_id=record_id))
+        db.session.connection().execute(_SETTLE, {**_key(submission), "its_result": record_id})
 
 
 def purge_submission_keys(now: datetime, older_than: timedelta = KEEP_KEYS) -> int:

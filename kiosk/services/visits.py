@@ -6,11 +6,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, false, func, literal, or_, select, update
+from sqlalchemy import Select, bindparam, exists, false, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import SHANGHAI
-from kiosk.database import advisory_lock, unit_of_work
+from kiosk.database import advisory_lock, insert_or_skip, unit_of_work
 from kiosk.domain.classify import (
     AlertRole,
     Place,
@@ -27,6 +27,7 @@ from kiosk.models.people import Department, Role, User
 from kiosk.models.property import OwnerPhone
 from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
 from kiosk.services import outbox, submissions
+from kiosk.services.devices import Tablet
 from kiosk.services.notifications import notify
 
 # Badge and appointment codes: no 0/O, 1/I/L, so they can be read aloud and typed on a tablet.
@@ -128,104 +129,130 @@ def may_see_incident(user: User, incident: Incident) -> bool:
 # ---- sign in ---------------------------------------------------------------------------------------
 
 
+#: The tables a sign-in writes and reads, in Core statements on the transaction's connection: one sign-in
+#: is a handful of single-row statements, and the ORM's unit of work would cost several times their price.
+_VISITS = Visit.__table__
+_WATCH_LIST = WatchPerson.__table__
+_OWNER_PHONES = OwnerPhone.__table__
+#: About a mobile, in one statement of two index look-ups: the visit it has open at the place (the newest),
+#: and whether it is on a file of the register (the owner's own, a co-owner's, a household member's ...).
+_ABOUT_MOBILE = select(
+    select(_VISITS.c.id)
+    .where(_VISITS.c.mobile == bindparam("mobile"), _VISITS.c.place == bindparam("place"),
+           _VISITS.c.signed_out_at.is_(None))
+    .order_by(_VISITS.c.signed_in_at.desc()).limit(1).scalar_subquery().label("open_visit_id"),
+    exists().where(_OWNER_PHONES.c.number == bindparam("mobile")).label("on_register"),
+)
+_WATCH_ENTRIES = select(_WATCH_LIST.c.name, _WATCH_LIST.c.mobile, _WATCH_LIST.c.alert_role,
+                        _WATCH_LIST.c.note, _WATCH_LIST.c.kind)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The visit a kiosk sign-in made, or the person's open visit when they were still on site
+    (``rejoined``: its badge and time are those they were given then, None here)."""
+
+    id: int
+    signed_in_at: datetime | None = None
+    badge_code: str | None = None
+    rejoined: bool = False
+
+
 def watch_entries() -> list[WatchListEntry]:
-    rows = db.session.scalars(select(WatchPerson)).all()
-    return [WatchListEntry(name=r.name, mobile=r.mobile, alert_role=AlertRole(r.alert_role) if r.alert_role
-                           else None, note_zh=r.note, kind=WatchKind(r.kind)) for r in rows]
+    rows = db.session.connection().execute(_WATCH_ENTRIES)
+    return [WatchListEntry(name=name, mobile=mobile, alert_role=AlertRole(role) if role else None,
+                           note_zh=note, kind=WatchKind(kind)) for name, mobile, role, note, kind in rows]
 
 
-def _is_owner(data: SignIn) -> bool:
-    if data.relation == Relation.OWNER:
-        return True
-    if not data.mobile:
-        return False
-    # Any number on a file of the register (the owner's own, a co-owner's, a household member's ...).
-    found = select(OwnerPhone.id).where(OwnerPhone.number == data.mobile).limit(1)
-    return db.session.scalar(found) is not None
+#: What a sign-in writes of a visit (the rest is left empty until sign-out or purge).
+_VISIT_COLUMNS = ("place", "device_id", "purpose", "name", "mobile", "party_size", "relation", "organisation",
+                  "host_name", "host_department_id", "host_user_id", "appointment_id", "been_before",
+                  "previous_salesperson", "badge_code", "signed_in_at", "incident_class",
+                  "waiting_for_salesperson", "anonymised")
 
 
-def _insert_with_badge(visit: Visit) -> None:
+def _insert_with_badge(values: dict) -> tuple[int, str]:
+    """The new visit's id and badge code: a code already taken inserts nothing, and another is drawn."""
+    statement = insert_or_skip(_VISITS, _VISIT_COLUMNS, ("badge_code",), "id")
+    connection = db.session.connection()
     for _attempt in range(10):
-        visit.badge_code = new_code(BADGE_LENGTH)
-        try:
-            with db.session.begin_nested():
-                db.session.add(visit)
-        except IntegrityError:
-            continue
-        return
+        code = new_code(BADGE_LENGTH)
+        visit_id = connection.execute(statement, {**values, "badge_code": code}).scalar()
+        if visit_id is not None:
+            return visit_id, code
     raise RuntimeError("no free badge code")
 
 
-def sign_in_visitor(device: KioskDevice, data: SignIn, now: datetime,
-                    submission: submissions.Submission | None = None) -> Visit:
+def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
+                    submission: submissions.Submission | None = None) -> SignedIn:
     """Record a kiosk sign-in; open an incident and alert the right people when the rules say so.
 
     Once per submission: the same form sent again (a double tap) answers with the first visit and badge.
     Once per person on site: a mobile signing in again at the same place while its visit is still open
-    returns to that visit (``visit.rejoined``), with no second incident, alert or head count.
+    returns to that visit (``rejoined``), with no second incident, alert or head count.
     """
+    device_id, device_name, place = device.id, device.name, Place(device.place)
     with unit_of_work():
         first = submissions.repeat_of(submission, Visit, now)
         if first is not None:
-            return first
-        device = db.session.get(KioskDevice, device.id)
-        place = Place(device.place)
-        still_here = _open_visit(data.mobile, place)
+            return SignedIn(first.id, first.signed_in_at, first.badge_code)
+        still_here, on_register = _about_mobile(data.mobile, place)
         if still_here is not None:
-            still_here.rejoined = True
-            submissions.settle(submission, still_here.id)
-            return still_here
+            submissions.settle(submission, still_here)
+            return SignedIn(still_here, rejoined=True)
         appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
         hit = match_watch_list(data.name, data.mobile, watch_entries())
         outcome = classify_visit(
-            data.purpose, has_appointment=appointment is not None, is_owner=_is_owner(data),
+            data.purpose, has_appointment=appointment is not None,
+            is_owner=data.relation == Relation.OWNER or on_register,
             is_former_employee=data.relation == Relation.FORMER_EMPLOYEE, place=place, watch_list_match=hit,
         )
-        visit = Visit(
-            place=place.value, device_id=device.id, purpose=data.purpose.value, name=data.name,
-            mobile=data.mobile,
-            party_size=data.party_size, relation=data.relation, organisation=data.organisation,
-            host_name=data.host_name, host_department_id=data.host_department_id,
-            host_user_id=appointment.host_id if appointment else None,
-            appointment_id=appointment.id if appointment else None,
-            been_before=data.been_before, previous_salesperson=data.previous_salesperson,
-            signed_in_at=now, incident_class=outcome.incident_class.value if outcome.incident_class else None,
-            waiting_for_salesperson=(data.purpose is VisitPurpose.VIEWING
-                                     and place in (Place.SALES_OFFICE, Place.MODEL_HOME)),
-            anonymised=False,
-        )
-        _insert_with_badge(visit)
+        incident_class = outcome.incident_class.value if outcome.incident_class else None
+        visit_id, badge_code = _insert_with_badge({
+            "place": place.value, "device_id": device_id, "purpose": data.purpose.value, "name": data.name,
+            "mobile": data.mobile, "party_size": data.party_size, "relation": data.relation,
+            "organisation": data.organisation, "host_name": data.host_name,
+            "host_department_id": data.host_department_id,
+            "host_user_id": appointment.host_id if appointment else None,
+            "appointment_id": appointment.id if appointment else None,
+            "been_before": data.been_before, "previous_salesperson": data.previous_salesperson,
+            "signed_in_at": now, "incident_class": incident_class,
+            "waiting_for_salesperson": (data.purpose is VisitPurpose.VIEWING
+                                        and place in (Place.SALES_OFFICE, Place.MODEL_HOME)),
+            "anonymised": False,
+        })
+        visit = SignedIn(visit_id, now, badge_code)
         if appointment is not None and appointment.used_at is None:
             appointment.used_at = now
         if outcome.alert_roles:
-            _open_incident(visit, outcome, place, device.name, now)
-        _tell_host(visit, appointment, now)
+            _open_incident(visit, data.name, incident_class, outcome, place, device_name, now)
+        _tell_host(visit, data, place, appointment, now)
         # Issue #21: the badge code to the visitor's own mobile (the number just given), when SMS is set up.
-        outbox.queue_customer_sms("visitor_badge", visit.mobile, {"code": visit.badge_code}, recipient="访客",
+        outbox.queue_customer_sms("visitor_badge", data.mobile, {"code": badge_code}, recipient="访客",
                                   now=now)
-        submissions.settle(submission, visit.id)
+        submissions.settle(submission, visit_id)
     return visit
 
 
-def _open_visit(mobile: str | None, place: Place) -> Visit | None:
-    """The visit this mobile has open at this place, read under a lock on the mobile number.
+def _about_mobile(mobile: str | None, place: Place) -> tuple[int | None, bool]:
+    """The id of the visit this mobile has open at this place (None: none) and whether the number is on
+    the register, read under a lock on the number.
 
     SQLite: the write transaction (``BEGIN IMMEDIATE``) already admits one sign-in at a time. PostgreSQL:
     a transaction-scoped advisory lock keyed on the number makes two tablets signing the same person in at
     once queue, so the second sees the first's committed visit (the lock is released at commit).
     """
     if not mobile:
-        return None
+        return None, False
     advisory_lock(f"visit:{mobile}")
-    return db.session.scalar(
-        select(Visit).where(Visit.mobile == mobile, Visit.place == place.value, Visit.signed_out_at.is_(None))
-        .order_by(Visit.signed_in_at.desc()).limit(1)
-    )
+    found = db.session.connection().execute(_ABOUT_MOBILE, {"mobile": mobile, "place": place.value}).one()
+    return found.open_visit_id, bool(found.on_register)
 
 
-def _open_incident(visit: Visit, outcome, place: Place, device_name: str, now: datetime) -> Incident:
+def _open_incident(visit: SignedIn, name: str, incident_class: str | None, outcome, place: Place,
+                   device_name: str, now: datetime) -> Incident:
     incident = Incident(
-        visit=visit, incident_class=visit.incident_class, watch_list_hit=outcome.watch_list_hit is not None,
+        visit_id=visit.id, incident_class=incident_class, watch_list_hit=outcome.watch_list_hit is not None,
         rule=outcome.rule[:120], reason=outcome.reason_zh[:300],
         instruction=outcome.front_desk_instruction_zh,
         alert_roles=",".join(r.value for r in outcome.alert_roles), opened_at=now,
@@ -233,10 +260,10 @@ def _open_incident(visit: Visit, outcome, place: Place, device_name: str, now: d
     )
     db.session.add(incident)
     db.session.flush()
-    kind = f"{visit.incident_class}类突发事件" if visit.incident_class else "关注名单来访"
-    title = f"{kind}：{visit.name}（{place.label_zh}），请立即处理并确认"
+    kind = f"{incident_class}类突发事件" if incident_class else "关注名单来访"
+    title = f"{kind}：{name}（{place.label_zh}），请立即处理并确认"
     link = f"/visitors/incidents/{incident.id}"
-    step, article = first_step(visit.incident_class, at_office=place is Place.MANAGEMENT_OFFICE)
+    step, article = first_step(incident_class, at_office=place is Place.MANAGEMENT_OFFICE)
     where = f"{place.label_zh} · {device_name}"
     for role in outcome.alert_roles:
         for target in alert_targets(role):
@@ -245,18 +272,19 @@ def _open_incident(visit: Visit, outcome, place: Place, device_name: str, now: d
     return incident
 
 
-def visit_link(visit: Visit) -> str:
+def visit_link(visit: Visit | SignedIn) -> str:
     """The visit's row in the visitor log of its day: what the host's message links to, and the key of
     the messages about it (their delivery status shows on that row)."""
     return f"/visitors/?start={visit.signed_in_at.astimezone(SHANGHAI).date().isoformat()}#visit-{visit.id}"
 
 
-def _tell_host(visit: Visit, appointment: Appointment | None, now: datetime) -> None:
-    title = f"您的访客 {visit.name} 已到达（{Place(visit.place).label_zh}，{visit.party_size} 人）"
+def _tell_host(visit: SignedIn, data: SignIn, place: Place, appointment: Appointment | None,
+               now: datetime) -> None:
+    title = f"您的访客 {data.name} 已到达（{place.label_zh}，{data.party_size} 人）"
     if appointment is not None:
         notify(kind="visitor_arrived", title=title, user=appointment.host, now=now, link=visit_link(visit))
-    elif visit.host_department_id is not None:
-        department = db.session.get(Department, visit.host_department_id)
+    elif data.host_department_id is not None:
+        department = db.session.get(Department, data.host_department_id)
         notify(kind="visitor_arrived", title=title, department=department, now=now, link=visit_link(visit))
 
 

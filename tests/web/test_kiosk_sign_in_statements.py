@@ -1,0 +1,70 @@
+"""What one kiosk sign-in asks of the database: the statements it sends, the index its on-site look-up
+reads, and a badge code drawn again when the one drawn is taken (the sign-in's own inserts skip it)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select, text
+
+from kiosk.domain.classify import VisitPurpose
+from kiosk.extensions import db
+from kiosk.models.submissions import FormSubmission
+from kiosk.models.visits import Visit
+from kiosk.services import visits
+from tests.kiosk_support import MOBILE, scalar, scalars, sign_in
+
+
+@contextmanager
+def statements():
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_a_sign_in_is_the_tablet_check_the_key_the_visitor_the_watch_list_and_two_writes(paired_client):
+    """The tablet's credential; the one-time key claimed; the mobile's open visit and register entry in
+    one statement; the watch list; the visit; its id beside the key. Nothing read twice, no department
+    list for a purpose that asks for no department."""
+    tablet = paired_client()
+    tablet.get(f"/kiosk/visit/{VisitPurpose.OWNER_BUSINESS.value}")
+    with statements() as seen:
+        response = sign_in(tablet, VisitPurpose.OWNER_BUSINESS, submission_key="k" * 20)
+    assert response.status_code == 303
+    sent = [s for s in seen if not s.startswith(("BEGIN", "SELECT pg_advisory_xact_lock"))]
+    expected = ["SELECT kiosk_devices.id,", "INSERT INTO form_submissions ", "SELECT (SELECT visits.id ",
+                "SELECT watch_list.name,", "INSERT INTO visits ", "UPDATE form_submissions SET result_id"]
+    assert len(sent) == len(expected), sent
+    assert all(s.startswith(start) for s, start in zip(sent, expected, strict=True)), sent
+    visit = scalar(select(Visit))
+    assert visit.mobile == MOBILE and visit.badge_code
+    assert scalar(select(FormSubmission.result_id)) == visit.id
+
+
+def test_the_on_site_look_up_reads_the_open_visits_of_the_mobile_only(app):
+    """However many people are on site, the look-up reads the partial index of open visits by mobile."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL plans from its own statistics")
+    statement = visits._ABOUT_MOBILE.params(mobile=MOBILE, place="service_centre")
+    compiled = statement.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+    with db.engine.connect() as connection:
+        plan = " ".join(row[-1] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+    assert "ix_visits_open_by_mobile" in plan
+
+
+def test_a_badge_code_already_given_is_skipped_and_another_drawn(paired_client, monkeypatch):
+    tablet = paired_client()
+    assert sign_in(tablet, VisitPurpose.REPAIR).status_code == 303
+    taken = scalar(select(Visit.badge_code))
+    drawn = iter([taken, taken, "ZZZZZZ"])
+    monkeypatch.setattr(visits, "new_code", lambda _length: next(drawn))
+    assert sign_in(paired_client(), VisitPurpose.REPAIR, mobile="13900001111").status_code == 303
+    assert sorted(scalars(select(Visit.badge_code))) == sorted([taken, "ZZZZZZ"])
