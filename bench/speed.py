@@ -8,8 +8,11 @@ callbacks, owners and the sales office, from ``bench/yeardata.py``) it takes a c
 starts gunicorn (2 sync workers) on 127.0.0.1, signs the supervisor in, pairs a tablet, and asks ``wrk
 -t2 -c16`` (a C client: the client does not eat the server's two cores) for every line of the table,
 ``--rounds`` times each, keeping the best round. The machine is shared, so what counts is each line's
-share of the hello route measured in the same run; the p50 is absolute. Then it serves the same data with
+share of the hello route measured in the same run; the p50 is absolute. Then it serves a year's data with
 4 workers, runs every line once more and prints the workers' memory (RSS).
+
+``--only 'poll 304,kiosk'`` measures only the lines whose names contain one of those pieces (and hello);
+``--no-rss`` skips the memory step, ``--rss-only`` runs nothing else.
 
 The generated data is cached, keyed by the loader, the migrations, the sizes and the day (the year ends
 today): SQLite files under ``/tmp/kiosk-bench-cache/``, PostgreSQL databases ``<NAME>_cache_<size>``
@@ -252,46 +255,60 @@ def _fragment_sizes(port: int, cookie: str) -> dict[str, int]:
             for name in PANEL_ROWS}
 
 
-def measure_size(url: str, *, rounds: int, seconds: int, slow_requests: int,
-                 workdir: Path) -> tuple[list[Line], dict, int]:
-    """Every line's best of ``rounds`` with 2 workers, the fragments' sizes, and the RSS (KiB) of 4 workers
-    after each line has run once on them."""
-    tablet = pair_tablet(url)
-    lines = []
-    with common.gunicorn(url) as port:
-        cookie = common.sign_in(port)
-        targets = _get_targets(port, cookie)
-        sizes = _fragment_sizes(port, cookie)
-        action, headers, body = _kiosk_form(port, tablet)
-        script = post_script(workdir, action, headers, body)
-        everything = [*targets, ("kiosk sign-in POST", action, {})]
-        for name, path, extra in everything:
-            if name.startswith(SLOW):
-                p50, _p95 = common.latency(port, path, extra, slow_requests)
-                line = Line(name, 1000 / p50, p50, p50)
-            else:
-                runs = [wrk(port, path, extra, seconds, script if name.startswith("kiosk") else None)
-                        for _ in range(rounds)]
-                fastest = max(runs)
-                line = Line(name, fastest[0], fastest[1], min(run[2] for run in runs))
-            lines.append(line)
-            print(f"    {name:<28} {line.rate:>8.0f}/s  p50 {line.p50:>7.1f} ms  CPU {line.cpu_ms:>6.2f} ms",
-                  flush=True)
-    with common.gunicorn(url, workers=4) as port:
-        cookie = common.sign_in(port)
-        for name, path, extra in _get_targets(port, cookie):
-            if not name.startswith(SLOW):
-                wrk(port, path, extra, 2)
-        rss = sum(common.rss_kib(pid) for pid in common.workers_of(common.SERVERS[port]))
-    return lines, sizes, rss
+def _wanted(name: str, only: list[str] | None) -> bool:
+    """Is the line ``name`` measured: every line without ``--only``, else hello (the yardstick) and the lines
+    whose names contain one of its pieces."""
+    return only is None or name == "hello" or any(piece in name for piece in only)
 
 
-def table(label: str, full: list[Line], tenth: list[Line], sizes: dict, rss: int) -> str:
+def measure_size(url: str, *, rounds: int, seconds: int, slow_requests: int, workdir: Path,
+                 only: list[str] | None = None, rss: bool = True,
+                 lines_too: bool = True) -> tuple[list[Line], dict, int | None]:
+    """The lines' best of ``rounds`` with 2 workers (those ``only`` names, see ``_wanted``; none unless
+    ``lines_too``), the fragments' sizes, and the RSS (KiB) of 4 workers after each line has run once on
+    them (every line whatever ``only`` says; None without ``rss``)."""
+    lines, sizes, memory = [], {}, None
+    if lines_too:
+        tablet = pair_tablet(url)
+        with common.gunicorn(url) as port:
+            cookie = common.sign_in(port)
+            targets = _get_targets(port, cookie)
+            sizes = _fragment_sizes(port, cookie)
+            action, headers, body = _kiosk_form(port, tablet)
+            script = post_script(workdir, action, headers, body)
+            everything = [*targets, ("kiosk sign-in POST", action, {})]
+            for name, path, extra in everything:
+                if not _wanted(name, only):
+                    continue
+                if name.startswith(SLOW):
+                    p50, _p95 = common.latency(port, path, extra, slow_requests)
+                    line = Line(name, 1000 / p50, p50, p50)
+                else:
+                    runs = [wrk(port, path, extra, seconds, script if name.startswith("kiosk") else None)
+                            for _ in range(rounds)]
+                    fastest = max(runs)
+                    line = Line(name, fastest[0], fastest[1], min(run[2] for run in runs))
+                lines.append(line)
+                print(f"    {name:<28} {line.rate:>8.0f}/s  p50 {line.p50:>7.1f} ms  "
+                      f"CPU {line.cpu_ms:>6.2f} ms", flush=True)
+    if rss:
+        with common.gunicorn(url, workers=4) as port:
+            cookie = common.sign_in(port)
+            for name, path, extra in _get_targets(port, cookie):
+                if not name.startswith(SLOW):
+                    wrk(port, path, extra, 2)
+            memory = sum(common.rss_kib(pid) for pid in common.workers_of(common.SERVERS[port]))
+        print(f"    RSS of 4 workers             {memory / 1024:>8.0f} MiB", flush=True)
+    return lines, sizes, memory
+
+
+def table(label: str, full: list[Line], tenth: list[Line], sizes: dict, rss: int | None) -> str:
     """The issue's table. Shares of hello two ways: by requests per second (as wrk saw them) and by the
     server's CPU time per request (hello's / the line's), which other load on a shared machine disturbs
     far less. Growth: the CPU per request at a year over that at a tenth (the p50 for one-client lines)."""
     hello, hello_tenth = full[0], tenth[0]
-    rows = [f"\n{label}: a year (100k calls) and a tenth; RSS of 4 workers at a year {rss / 1024:.0f} MiB",
+    memory = "not measured" if rss is None else f"{rss / 1024:.0f} MiB"
+    rows = [f"\n{label}: a year (100k calls) and a tenth; RSS of 4 workers at a year {memory}",
             "| request | req/s | p50 | CPU/req | share of hello (req/s · CPU) | at 1/10 (req/s · CPU) "
             "| growth 1/10 → year | size |",
             "|---|---|---|---|---|---|---|---|"]
@@ -318,19 +335,29 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=4, help="length of one wrk run")
     parser.add_argument("--slow-requests", type=int, default=10,
                         help="requests one after another for the KPI page and the reports")
+    parser.add_argument("--only", type=lambda text: [piece for piece in text.split(",") if piece],
+                        help="measure only the lines whose names contain one of these comma-separated "
+                             "pieces (and hello, the yardstick), e.g. --only 'poll 304,kiosk'")
+    memory = parser.add_mutually_exclusive_group()
+    memory.add_argument("--no-rss", action="store_true", help="skip the last step (4 workers' RSS)")
+    memory.add_argument("--rss-only", action="store_true", help="only the last step (4 workers' RSS)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (make bench does)")
     engine = "PostgreSQL" if args.database_url else "SQLite"
     results = {}
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
-        for calls in (args.calls // 10, args.calls):
+        for calls in (args.calls,) if args.rss_only else (args.calls // 10, args.calls):
             url, built = prepared_database(args.database_url, calls, Path(tmp))
             note = f"generated in {built:.0f} s" if built else "from the cache"
             print(f"… {engine}, {calls} calls ({note}), measuring", flush=True)
             results[calls] = measure_size(url, rounds=args.rounds, seconds=args.seconds,
-                                          slow_requests=args.slow_requests, workdir=Path(tmp))
+                                          slow_requests=args.slow_requests, workdir=Path(tmp), only=args.only,
+                                          rss=not args.no_rss and calls == args.calls,
+                                          lines_too=not args.rss_only)
     (tenth, _, _), (full, sizes, rss) = results[args.calls // 10], results[args.calls]
+    if args.rss_only:
+        return
     print(table(f"{engine}, gunicorn 2 sync workers, wrk -t2 -c16, best of {args.rounds} × {args.seconds} s",
                 full, tenth, sizes, rss))
 
