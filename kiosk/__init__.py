@@ -11,6 +11,7 @@ from flask import Flask
 from kiosk.config import Defaults, instance_secret_key, settings_from_environment
 from kiosk.json_input import GuardedJSONProvider
 from kiosk.web.proxies import trust_proxies
+from kiosk.web.sessions import CookieSessions
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -32,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
         app.config["SECRET_KEY_GENERATED"] = True
     trust_proxies(app)
+    app.session_interface = CookieSessions()
 
     _init_extensions(app)
     _register_blueprints(app)
