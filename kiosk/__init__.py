@@ -11,8 +11,7 @@ from flask import Flask
 from kiosk.config import Defaults, instance_secret_key, settings_from_environment
 from kiosk.json_input import GuardedJSONProvider
 from kiosk.web.proxies import trust_proxies
-
-PACKAGE_DIR = Path(__file__).parent
+from kiosk.web.sessions import CookieSessions
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -32,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
         app.config["SECRET_KEY_GENERATED"] = True
     trust_proxies(app)
+    app.session_interface = CookieSessions()
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -53,11 +53,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from kiosk import models  # noqa: F401  (registers the tables)
     from kiosk.database import configure_engine, end_session
-    from kiosk.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from kiosk.extensions import MigrationsOnDemand, babel, csrf, db, htmx, limiter, login_manager
     from kiosk.web.i18n import select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    app.extensions["migrate"] = MigrationsOnDemand(app)  # Flask-Migrate when first asked (kiosk.extensions)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     htmx.init_app(app)

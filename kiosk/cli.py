@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from kiosk.clock import utcnow
@@ -388,7 +389,23 @@ def import_owners_command(path: str, dry_run: bool, create_buildings: bool, show
     click.echo(f"{summary}." + (" (dry run: nothing written)" if dry_run else " Imported."))
 
 
+@click.command("db", add_help_option=False,
+               context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+@with_appcontext
+def migrations_command(ctx: click.Context) -> None:
+    """Perform database migrations (Flask-Migrate's ``flask db``; --help lists them)."""
+    from kiosk.extensions import init_migrations
+
+    init_migrations(current_app)
+    from flask_migrate.cli import db as commands
+
+    with commands.make_context(ctx.info_name, list(ctx.args), parent=ctx.parent) as migrations:
+        commands.invoke(migrations)
+
+
 def register(app) -> None:
+    app.cli.add_command(migrations_command)
     app.cli.add_command(import_owners_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_phrases_command)

@@ -30,8 +30,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pypinyin import Style, lazy_pinyin
-
 from kiosk.domain.deadlines import Priority
 
 
@@ -389,7 +387,12 @@ def surname_of(name: str) -> str:
 
 
 def pinyin_initials(name: str) -> str:
-    """``'张建华' -> 'zjh'``: the first letter of each character's pinyin (of each word in a Latin name)."""
+    """``'张建华' -> 'zjh'``: the first letter of each character's pinyin (of each word in a Latin name).
+
+    ``pypinyin`` is imported here, when a name is first indexed or searched: its phrase dictionary takes
+    55 MB in each process that loads it (tests/web/test_lazy_imports.py)."""
+    from pypinyin import Style, lazy_pinyin
+
     parts = lazy_pinyin(name.strip(), style=Style.FIRST_LETTER, errors="default")
     return "".join(word[0] for part in parts for word in part.split()
                    if word[0].isascii() and word[0].isalnum()).lower()

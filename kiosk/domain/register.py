@@ -22,8 +22,6 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from pypinyin import Style, pinyin
-
 from kiosk.domain.hotline import pinyin_initials
 
 #: At most this many initials spellings are kept per name (a surname's readings times the rest).
@@ -83,6 +81,8 @@ def initials_spellings(name: str) -> list[str]:
     ``pypinyin`` reads it in context (:func:`kiosk.domain.hotline.pinyin_initials`). A Latin name gives
     the initials of its words (``'Li Na' -> ['ln']``).
     """
+    from pypinyin import Style, pinyin  # when needed (see pinyin_initials)
+
     name = name.strip()
     if not name:
         return []

@@ -6,8 +6,6 @@ import json
 import logging
 from datetime import date
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import current_app
 from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
@@ -17,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kiosk.clock import local, utcnow
 from kiosk.database import dialect_insert
 from kiosk.deploy_checks import Facts, calendar_years
-from kiosk.extensions import db, migrate
+from kiosk.extensions import db, init_migrations
 from kiosk.models.settings import Setting
 from kiosk.services.directory import working_calendar
 
@@ -58,7 +56,12 @@ def _limiter_storage_error(uri: str) -> str | None:
 
 def _database_facts(today: date) -> dict:
     """The schema revision and the calendar, read from the database."""
-    heads = frozenset(ScriptDirectory.from_config(migrate.get_config()).get_heads())
+    migrations = init_migrations(current_app)  # Alembic only when asked (kiosk.extensions)
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrations.migrate.get_config())
+    heads = frozenset(scripts.get_heads())
     with db.engine.connect() as connection:
         revisions = frozenset(MigrationContext.configure(connection).get_current_heads())
     facts: dict = {"head_revisions": heads, "database_revisions": revisions}

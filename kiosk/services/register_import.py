@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import delete, insert, select
 
 from kiosk.database import advisory_lock, unit_of_work
@@ -110,6 +108,9 @@ class ImportPlan:
 
 
 def _xlsx_rows(data: bytes) -> list[list[object]]:
+    from openpyxl import load_workbook  # imported by an import (kiosk.web.exports.xlsx_bytes says why)
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
@@ -176,6 +177,8 @@ def read_file(filename: str, data: bytes) -> tuple[dict[str, int], list[tuple[in
 
 def template() -> bytes:
     """The downloadable template: our headers and one example row."""
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("业主档案")
     sheet.append([HEADERS[name][0] for name in TEMPLATE_FIELDS])

@@ -13,9 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 #: A cell starting with one of these is read as a formula by Excel, LibreOffice or Google Sheets.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -73,7 +70,12 @@ class Sheet:
 
 
 def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
-    """A workbook with one worksheet per sheet: a bold header row, then the rows; columns sized to fit."""
+    """A workbook with one worksheet per sheet: a bold header row, then the rows; columns sized to fit.
+    (openpyxl is imported by the first export: 16 MB that a process serving no spreadsheet never holds.)"""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for sheet in sheets:

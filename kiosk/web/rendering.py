@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import make_response, redirect, render_template, request
+from flask import current_app, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
+from werkzeug.http import quote_etag
 
 from kiosk.extensions import htmx
 
@@ -41,11 +42,16 @@ def render_whole_page(template: str, **context):
 
 
 def etag_response(etag: str, produce):
-    """Answer a poll with 304 when the client already holds ``etag``; otherwise ``produce()``."""
-    response = make_response("", 304) if etag in request.if_none_match else produce()
+    """Answer a poll with 304 when the client already holds ``etag``; otherwise ``produce()``.
+
+    Polled fragments show personal data (callers' numbers, visitors' names): no browser keeps them
+    (``no-store``); the page's script sends the ETag of the last answer itself (app.js), so a poll still
+    gets its 304. The 304, most polls' answer, is built with its headers at once."""
+    if etag in request.if_none_match:
+        return current_app.response_class(status=304, headers=[
+            ("ETag", quote_etag(etag)), ("Cache-Control", "no-store"), ("Vary", "HX-Request")])
+    response = produce()
     response.set_etag(etag)
-    # Polled fragments show personal data (callers' numbers, visitors' names): no browser keeps them.
-    # The page's script sends the ETag of the last answer itself (app.js), so a poll still gets its 304.
     response.headers["Cache-Control"] = "no-store"
     response.vary.add("HX-Request")
     return response
