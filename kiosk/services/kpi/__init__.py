@@ -53,9 +53,12 @@ What no breakdown shows, and why (``NOT_BROKEN_DOWN``; the page and the download
 Layout: ``sql`` (building blocks), ``conditions`` (the rules as SQL), ``dimensions`` (the groups of a
 breakdown), ``values`` (a KPI's value from counts), ``counts`` (the aggregate queries), ``fairness`` (the
 rotation replayed), ``period_report`` (a period's report, trend and breakdowns) and ``drilldown`` (the rows
-behind a number). The names the pages and downloads use are re-exported here.
+behind a number); ``daily`` keeps each closed day's counts (a period sums its days) and ``stale`` marks
+the days a write changes. The names the pages and downloads use are re-exported here.
 """
 
+from kiosk.services.kpi import stale  # noqa: F401  (registers the flush hook that marks rollups stale)
+from kiosk.services.kpi.daily import refresh
 from kiosk.services.kpi.drilldown import PER_PAGE, DrillPage, dimension_name, drill, drillable
 from kiosk.services.kpi.fairness import RotationDays, SalespersonRow, rotation_days
 from kiosk.services.kpi.period_report import (
@@ -94,6 +97,7 @@ __all__ = [
     "drillable",
     "report",
     "rotation_days",
+    "refresh",
     "rotation_window",
     "volume",
 ]

@@ -1,0 +1,279 @@
+"""Daily rollups: each closed Shanghai day counted once, by the same aggregate queries as any period.
+
+A period's counts are sums of its days' counts (every measure is a count or a sum; the talk times are
+kept as "calls per whole second", whose sum gives any period's p90). So a page sums the rolled-up days of
+its periods (``KpiDay``: a month's trend is about 700 small rows instead of a year of index entries per
+family) and counts the other days from the rows, with the very queries of ``counts``:
+
+* a day is rolled up only once it is closed: its last instant plus ``GRACE`` is past (a write that began
+  before midnight has committed by then), so today, and yesterday for its first minutes, are always
+  counted live; a day counted live is judged at the page's ``now`` exactly as before;
+* a rollup is judged at the time it was counted, which for a closed day is the verdict at any later
+  time: every "open past its deadline" test compares a deadline inside the day with a time after it;
+* a write that touches a closed day marks it stale in its own transaction (``stale``); a stale day is
+  counted live until the refresh counts it again;
+* a rollup counted with another three-ring target is not used.
+
+``refresh`` (the worker's ``kpi-rollups`` job, ``flask --app kiosk kpi-rollups``) counts the missing and
+stale days of the last ``HORIZON_DAYS``, newest first, one day per transaction, behind an advisory lock:
+two refreshes never interleave, so the marks a refresh reads are exactly the changes it has seen.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import delete, func, select
+
+from kiosk.clock import SHANGHAI
+from kiosk.database import advisory_lock, dialect_insert, unit_of_work
+from kiosk.extensions import db
+from kiosk.models.callbacks import Callback
+from kiosk.models.calls import Call
+from kiosk.models.coverage import UnitVisit
+from kiosk.models.kpi import KpiDay, KpiStaleDays
+from kiosk.models.tasks import TaskSlip
+from kiosk.models.visits import Incident
+from kiosk.services.kpi.counts import (
+    ByPeriods,
+    Grouping,
+    answer_counts,
+    call_counts,
+    callback_counts,
+    report_counts,
+    slip_counts,
+    talk_counts,
+    visit_counts,
+)
+from kiosk.services.kpi.dimensions import DIMENSIONS
+
+ONE_DAY = timedelta(days=1)
+#: How long after a day's end it may be rolled up (longer than any write transaction takes).
+GRACE = timedelta(minutes=15)
+#: How many days back ``refresh`` keeps rolled up: a month's trend and the year of visits before it.
+HORIZON_DAYS = 800
+
+Span = tuple[datetime, datetime]
+Keyed = dict[object, dict]
+"""``{key: {measure: value}}``: one group's measures per breakdown key (0 for the totals)."""
+
+
+def _keyed(family: str, dimension: str) -> Grouping:
+    """A breakdown's grouping without names (a day stores keys; names are read when the page is made)."""
+    d = DIMENSIONS[family][dimension]
+    return d.key, None, d.join
+
+
+def _merged(*parts: Keyed) -> Keyed:
+    out: Keyed = {}
+    for part in parts:
+        for key, values in part.items():
+            out.setdefault(key, {}).update(values)
+    return out
+
+
+def _totals(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+    by = ByPeriods(spans)
+    merged = _merged(call_counts(by, None, None, ring_target), slip_counts(by, None, None, now),
+                     callback_counts(by, None, None, now), answer_counts(by, None, None),
+                     report_counts(by, None, None, now))
+    visits = visit_counts(spans)
+    return [{0: {**merged.get(i, {}), "visits": visits[i].get(0, {}).get("visits", 0)}}
+            for i in range(len(spans))]
+
+
+def _talk(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+    counted = talk_counts(ByPeriods(spans))
+    return [{0: counted[i]} if i in counted else {} for i in range(len(spans))]
+
+
+def _work(dimension: str) -> Callable[[list[Span], datetime, float], list[Keyed]]:
+    """Calls, talk times, slips and complaints, complaint answers, callbacks (and, but per project,
+    incident reports) per agent, department or project."""
+
+    def count(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+        out = []
+        for start, end in spans:
+            parts = [call_counts(_keyed("calls", dimension), start, end, ring_target),
+                     talk_counts(_keyed("calls", dimension), start, end),
+                     slip_counts(_keyed("slips", dimension), start, end, now),
+                     answer_counts(_keyed("answers", dimension), start, end),
+                     callback_counts(_keyed("callbacks", dimension), start, end, now)]
+            if dimension in DIMENSIONS["incidents"]:
+                parts.append(report_counts(_keyed("incidents", dimension), start, end, now))
+            out.append(_merged(*parts))
+        return out
+
+    return count
+
+
+def _classes(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+    return [report_counts(_keyed("incidents", "class"), start, end, now) for start, end in spans]
+
+
+def _project_visits(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+    return visit_counts(spans, _keyed("visits", "project"))
+
+
+#: What a day keeps, by scope: the totals (with the day's visits), the talk times, each breakdown, and the
+#: visits per project (read over a year, so apart from the project's other counts).
+SCOPES: dict[str, Callable[[list[Span], datetime, float], list[Keyed]]] = {
+    "total": _totals,
+    "talk": _talk,
+    "agent": _work("agent"),
+    "department": _work("department"),
+    "project": _work("project"),
+    "class": _classes,
+    "project_visits": _project_visits,
+}
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def last_closed_day(now: datetime) -> date:
+    """The newest day that may be rolled up at ``now``: it ended ``GRACE`` ago or earlier."""
+    return (now - GRACE).astimezone(SHANGHAI).date() - ONE_DAY
+
+
+def _add(into: Keyed, part: Keyed) -> None:
+    """Add ``part``'s measures to ``into``'s, key by key (talk times: calls per second, added up)."""
+    for key, values in part.items():
+        target = into.setdefault(key, {})
+        for measure, value in values.items():
+            if measure == "talk":
+                talk = target.setdefault("talk", {})
+                for seconds, calls in (value.items() if isinstance(value, dict) else value):
+                    talk[seconds] = talk.get(seconds, 0) + calls
+            else:
+                target[measure] = (target.get(measure) or 0) + (value or 0)
+
+
+def _encode(keyed: Keyed) -> str:
+    return json.dumps({json.dumps(key): values for key, values in keyed.items()}, separators=(",", ":"))
+
+
+def _decode(text: str) -> Keyed:
+    return {json.loads(key): values for key, values in json.loads(text).items()}
+
+
+def _covered(day: date, marks: Iterable[tuple[date, date]]) -> bool:
+    return any(first <= day <= last for first, last in marks)
+
+
+def _rolled(scope: str, first: date, last: date, now: datetime, ring_target: float) -> dict[date, Keyed]:
+    """The usable rollups of ``scope`` for the days ``first..last``: closed, counted with ``ring_target``
+    and not marked stale (the marks are read first: a refresh that lands in between leaves no mark over
+    a row this read still sees as old)."""
+    last = min(last, last_closed_day(now))
+    if first > last:
+        return {}
+    marks = db.session.execute(select(KpiStaleDays.first_day, KpiStaleDays.last_day).where(
+        KpiStaleDays.first_day <= last, KpiStaleDays.last_day >= first)).all()
+    rows = db.session.execute(select(KpiDay.day, KpiDay.counts).where(
+        KpiDay.scope == scope, KpiDay.day >= first, KpiDay.day <= last, KpiDay.ring_target == ring_target))
+    return {day: _decode(text) for day, text in rows if not _covered(day, marks)}
+
+
+def sums(scope: str, units: list[tuple[date, date]], now: datetime, ring_target: float) -> list[Keyed]:
+    """``scope``'s counts summed over each of ``units`` (inclusive day ranges, possibly overlapping): the
+    rolled-up days read, the others counted from the rows, one span per run of such days between the
+    units' bounds (so each span lies wholly inside or outside every unit)."""
+    first, last = min(u[0] for u in units), max(u[1] for u in units)
+    rolled = _rolled(scope, first, last, now, ring_target)
+    cuts = sorted({u[0] for u in units} | {u[1] + ONE_DAY for u in units})
+    segments = list(zip(cuts, cuts[1:], strict=False))  # [start, end) day ranges
+    wanted = [any(u[0] <= s and e <= u[1] + ONE_DAY for u in units) for s, e in segments]
+    live: list[tuple[int, date, date]] = []  # (segment, first day, day after)
+    for i, (start, end) in enumerate(segments):
+        if not wanted[i]:
+            continue
+        day = start
+        while day < end:
+            if day in rolled:
+                day += ONE_DAY
+                continue
+            run = day
+            while day < end and day not in rolled:
+                day += ONE_DAY
+            live.append((i, run, day))
+    totals: list[Keyed] = [{} for _ in segments]
+    for day, keyed in rolled.items():
+        _add(totals[bisect_right(cuts, day) - 1], keyed)
+    if live:
+        counted = SCOPES[scope]([(day_start(a), day_start(b)) for _, a, b in live], now, ring_target)
+        for (i, _a, _b), keyed in zip(live, counted, strict=True):
+            _add(totals[i], keyed)
+    out = []
+    for u_first, u_last in units:
+        keyed: Keyed = {}
+        for (start, end), part in zip(segments, totals, strict=True):
+            if u_first <= start and end <= u_last + ONE_DAY:
+                _add(keyed, part)
+        out.append(keyed)
+    return out
+
+
+# ---- refresh -------------------------------------------------------------------------------------------
+
+
+def _first_day_of_data() -> date | None:
+    """The earliest day any family counts something on (no rollup is needed before it)."""
+    found = [db.session.scalar(select(func.min(column))) for column in (
+        Call.created_at, TaskSlip.due_at, Callback.due_at, Callback.done_at, Incident.report_due_at)]
+    days = [moment.astimezone(SHANGHAI).date() for moment in found if moment is not None]
+    recorded = db.session.scalar(select(func.min(UnitVisit.on_date)))
+    if recorded is not None:
+        days.append(recorded)
+    return min(days, default=None)
+
+
+def _next_day(oldest: date, newest: date, ring_target: float) -> date | None:
+    """Take the stale marks (their days' rollups are dropped: missing, so counted again) and choose the
+    newest day of ``oldest..newest`` without a complete, current rollup."""
+    marks = db.session.execute(select(KpiStaleDays.id, KpiStaleDays.first_day, KpiStaleDays.last_day)).all()
+    for _id, first, last in marks:
+        db.session.execute(delete(KpiDay).where(KpiDay.day >= first, KpiDay.day <= last))
+    if marks:
+        db.session.execute(delete(KpiStaleDays).where(KpiStaleDays.id.in_([m.id for m in marks])))
+    current = [KpiDay.day >= oldest, KpiDay.day <= newest, KpiDay.ring_target == ring_target]
+    complete = set(db.session.scalars(
+        select(KpiDay.day).where(*current).group_by(KpiDay.day).having(func.count() == len(SCOPES))))
+    day = newest
+    while day >= oldest:
+        if day not in complete:
+            return day
+        day -= ONE_DAY
+    return None
+
+
+def _store(day: date, now: datetime, ring_target: float) -> None:
+    span = [(day_start(day), day_start(day + ONE_DAY))]
+    for scope, count in SCOPES.items():
+        text = _encode(count(span, now, ring_target)[0])
+        db.session.execute(dialect_insert(KpiDay).values(
+            day=day, scope=scope, ring_target=ring_target, counts=text, computed_at=now,
+        ).on_conflict_do_update(index_elements=[KpiDay.day, KpiDay.scope],
+                                set_={"ring_target": ring_target, "counts": text, "computed_at": now}))
+
+
+def refresh(now: datetime, ring_target: float, limit: int | None = None) -> int:
+    """Roll up the missing and stale closed days of the last ``HORIZON_DAYS`` (newest first, at most
+    ``limit``), each in its own transaction behind the ``kpi-rollups`` lock. Returns the days counted."""
+    found = _first_day_of_data()
+    newest = last_closed_day(now)
+    oldest = max(newest - timedelta(days=HORIZON_DAYS - 1), found or newest + ONE_DAY)
+    done = 0
+    while limit is None or done < limit:
+        with unit_of_work():
+            advisory_lock("kpi-rollups")
+            day = _next_day(oldest, newest, ring_target)
+            if day is None:
+                break
+            _store(day, now, ring_target)
+        done += 1
+    return done
