@@ -17,7 +17,7 @@ from kiosk.models.calls import (
 )
 from kiosk.models.coverage import UnitVisit, VisitPlan
 from kiosk.models.jobs import JobRun, JobSchedule
-from kiosk.models.kpi import KpiDay, KpiStaleDays
+from kiosk.models.kpi import KpiDay, KpiStaleDays, KpiTalkDay
 from kiosk.models.messaging import (
     AlertEscalation,
     DeliveryAttempt,
@@ -85,6 +85,7 @@ __all__ = [
     "JobSchedule",
     "KpiDay",
     "KpiStaleDays",
+    "KpiTalkDay",
     "KioskDevice",
     "LoginAttempt",
     "Notification",

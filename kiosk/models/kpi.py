@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, String, Text
+from sqlalchemy import Date, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kiosk.extensions import db
@@ -38,3 +38,14 @@ class KpiStaleDays(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     first_day: Mapped[date] = mapped_column(Date)
     last_day: Mapped[date] = mapped_column(Date)
+
+
+class KpiTalkDay(db.Model):
+    """The talk times of a rolled-up day: how many answered calls talked ``seconds`` (whole seconds). A
+    period's p90 sums these in SQL (a year of days is tens of thousands of small rows)."""
+
+    __tablename__ = "kpi_talk_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)

@@ -32,6 +32,13 @@ def upgrade():
         sa.PrimaryKeyConstraint('day', 'scope', name=op.f('pk_kpi_days')),
     )
     op.create_table(
+        'kpi_talk_days',
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('seconds', sa.Integer(), nullable=False),
+        sa.Column('calls', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('day', 'seconds', name=op.f('pk_kpi_talk_days')),
+    )
+    op.create_table(
         'kpi_stale_days',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('first_day', sa.Date(), nullable=False),
@@ -42,4 +49,5 @@ def upgrade():
 
 def downgrade():
     op.drop_table('kpi_stale_days')
+    op.drop_table('kpi_talk_days')
     op.drop_table('kpi_days')

@@ -26,17 +26,12 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, literal_column, or_, select, union_all
 
 from kiosk.clock import SHANGHAI
 from kiosk.database import advisory_lock, dialect_insert, unit_of_work
 from kiosk.extensions import db
-from kiosk.models.callbacks import Callback
-from kiosk.models.calls import Call
-from kiosk.models.coverage import UnitVisit
-from kiosk.models.kpi import KpiDay, KpiStaleDays
-from kiosk.models.tasks import TaskSlip
-from kiosk.models.visits import Incident
+from kiosk.models.kpi import KpiDay, KpiStaleDays, KpiTalkDay
 from kiosk.services.kpi.counts import (
     ByPeriods,
     Grouping,
@@ -154,11 +149,15 @@ def _add(into: Keyed, part: Keyed) -> None:
 
 
 def _encode(keyed: Keyed) -> str:
-    return json.dumps({json.dumps(key): values for key, values in keyed.items()}, separators=(",", ":"))
+    """As JSON, each key written as text ("" for no key: a row without a department, say)."""
+    return json.dumps({"" if key is None else str(key): values for key, values in keyed.items()},
+                      separators=(",", ":"))
 
 
-def _decode(text: str) -> Keyed:
-    return {json.loads(key): values for key, values in json.loads(text).items()}
+def _decode(scope: str, text: str) -> Keyed:
+    """``_encode`` read back: keys are ids (0 for the totals), but an incident class's (a letter)."""
+    key = str if scope == "class" else int
+    return {None if k == "" else key(k): values for k, values in json.loads(text).items()}
 
 
 def _covered(day: date, marks: Iterable[tuple[date, date]]) -> bool:
@@ -176,7 +175,33 @@ def _rolled(scope: str, first: date, last: date, now: datetime, ring_target: flo
         KpiStaleDays.first_day <= last, KpiStaleDays.last_day >= first)).all()
     rows = db.session.execute(select(KpiDay.day, KpiDay.counts).where(
         KpiDay.scope == scope, KpiDay.day >= first, KpiDay.day <= last, KpiDay.ring_target == ring_target))
-    return {day: _decode(text) for day, text in rows if not _covered(day, marks)}
+    return {day: _decode(scope, text) for day, text in rows if not _covered(day, marks)}
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days as runs of consecutive days ``(first, last)``."""
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][1] + ONE_DAY == day:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [(a, b) for a, b in runs]
+
+
+def _add_talk(totals: list[Keyed], cuts: list[date], rolled: dict[date, Keyed]) -> None:
+    """The rolled-up days' talk times, summed per segment (between ``cuts``) by the database."""
+    by_segment: dict[int, list[date]] = {}
+    for day in rolled:
+        by_segment.setdefault(bisect_right(cuts, day) - 1, []).append(day)
+    parts = [select(literal_column(str(i)).label("k"), KpiTalkDay.seconds, func.sum(KpiTalkDay.calls))
+             .where(or_(*(and_(KpiTalkDay.day >= a, KpiTalkDay.day <= b) for a, b in _runs(days))))
+             .group_by(KpiTalkDay.seconds) for i, days in by_segment.items()]
+    talk: dict[int, dict[int, int]] = {}
+    for i, seconds, calls in db.session.execute(union_all(*parts)):
+        talk.setdefault(i, {})[seconds] = calls
+    for i, counted in talk.items():
+        _add(totals[i], {0: {"talk": counted}})
 
 
 def sums(scope: str, units: list[tuple[date, date]], now: datetime, ring_target: float) -> list[Keyed]:
@@ -204,6 +229,8 @@ def sums(scope: str, units: list[tuple[date, date]], now: datetime, ring_target:
     totals: list[Keyed] = [{} for _ in segments]
     for day, keyed in rolled.items():
         _add(totals[bisect_right(cuts, day) - 1], keyed)
+    if scope == "talk" and rolled:
+        _add_talk(totals, cuts, rolled)
     if live:
         counted = SCOPES[scope]([(day_start(a), day_start(b)) for _, a, b in live], now, ring_target)
         for (i, _a, _b), keyed in zip(live, counted, strict=True):
@@ -221,23 +248,13 @@ def sums(scope: str, units: list[tuple[date, date]], now: datetime, ring_target:
 # ---- refresh -------------------------------------------------------------------------------------------
 
 
-def _first_day_of_data() -> date | None:
-    """The earliest day any family counts something on (no rollup is needed before it)."""
-    found = [db.session.scalar(select(func.min(column))) for column in (
-        Call.created_at, TaskSlip.due_at, Callback.due_at, Callback.done_at, Incident.report_due_at)]
-    days = [moment.astimezone(SHANGHAI).date() for moment in found if moment is not None]
-    recorded = db.session.scalar(select(func.min(UnitVisit.on_date)))
-    if recorded is not None:
-        days.append(recorded)
-    return min(days, default=None)
-
-
 def _next_day(oldest: date, newest: date, ring_target: float) -> date | None:
     """Take the stale marks (their days' rollups are dropped: missing, so counted again) and choose the
     newest day of ``oldest..newest`` without a complete, current rollup."""
     marks = db.session.execute(select(KpiStaleDays.id, KpiStaleDays.first_day, KpiStaleDays.last_day)).all()
     for _id, first, last in marks:
         db.session.execute(delete(KpiDay).where(KpiDay.day >= first, KpiDay.day <= last))
+        db.session.execute(delete(KpiTalkDay).where(KpiTalkDay.day >= first, KpiTalkDay.day <= last))
     if marks:
         db.session.execute(delete(KpiStaleDays).where(KpiStaleDays.id.in_([m.id for m in marks])))
     current = [KpiDay.day >= oldest, KpiDay.day <= newest, KpiDay.ring_target == ring_target]
@@ -253,20 +270,26 @@ def _next_day(oldest: date, newest: date, ring_target: float) -> date | None:
 
 def _store(day: date, now: datetime, ring_target: float) -> None:
     span = [(day_start(day), day_start(day + ONE_DAY))]
+    db.session.execute(delete(KpiTalkDay).where(KpiTalkDay.day == day))
     for scope, count in SCOPES.items():
-        text = _encode(count(span, now, ring_target)[0])
+        keyed = count(span, now, ring_target)[0]
+        if scope == "talk":  # kept as rows (``KpiTalkDay``); the day's row says it is there
+            talk = keyed.pop(0, {}).get("talk", [])
+            if talk:
+                db.session.execute(KpiTalkDay.__table__.insert(), [
+                    {"day": day, "seconds": seconds, "calls": calls} for seconds, calls in talk])
+        text = _encode(keyed)
         db.session.execute(dialect_insert(KpiDay).values(
             day=day, scope=scope, ring_target=ring_target, counts=text, computed_at=now,
         ).on_conflict_do_update(index_elements=[KpiDay.day, KpiDay.scope],
                                 set_={"ring_target": ring_target, "counts": text, "computed_at": now}))
 
 
-def refresh(now: datetime, ring_target: float, limit: int | None = None) -> int:
-    """Roll up the missing and stale closed days of the last ``HORIZON_DAYS`` (newest first, at most
+def refresh(now: datetime, ring_target: float, limit: int | None = None, horizon: int = HORIZON_DAYS) -> int:
+    """Roll up the missing and stale closed days of the last ``horizon`` days (newest first, at most
     ``limit``), each in its own transaction behind the ``kpi-rollups`` lock. Returns the days counted."""
-    found = _first_day_of_data()
     newest = last_closed_day(now)
-    oldest = max(newest - timedelta(days=HORIZON_DAYS - 1), found or newest + ONE_DAY)
+    oldest = newest - timedelta(days=horizon - 1)
     done = 0
     while limit is None or done < limit:
         with unit_of_work():
