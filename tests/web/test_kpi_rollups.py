@@ -88,6 +88,10 @@ def test_a_rolled_up_month_is_the_month_counted_from_its_rows(world):
         assert kpi.breakdowns(PERIOD, NOW, ring_target_seconds=RING) == live.breakdowns
     assert not statements.reading("calls") and not statements.reading("task_slips")
     assert not statements.reading("incidents")
+    replayed = kpi.replayed(PERIOD.start, PERIOD.end)
+    with Statements() as statements:  # nor was a day of the sales office replayed
+        assert daily.rotation(PERIOD.start, PERIOD.end, NOW, RING) == replayed
+    assert not statements.reading("rotation_days") and replayed
     assert kpi.refresh(NOW, RING, horizon=HORIZON) == 0  # nothing left to do
 
 
@@ -131,6 +135,19 @@ def test_a_callback_answer_entered_later_shows_at_once(world):
     assert after == live_report()
     code = KpiCode.VALID_COMPLAINT_SATISFACTION
     assert after.values[code].basis == before.values[code].basis + 1
+
+
+def test_a_walk_in_recorded_late_on_a_past_day_shows_at_once(world):
+    from kiosk.domain.rotation import CustomerArrived
+    from kiosk.services import rotation
+
+    kpi.refresh(NOW, RING, horizon=HORIZON)
+    before = report()
+    at = datetime(2026, 6, 10, 17, tzinfo=SHANGHAI)  # the day's last group, typed in a month later
+    rotation.record(rotation.DEFAULT_OFFICE, CustomerArrived(at, "late"), actor=None, now=at)
+    after = report()
+    assert after == live_report()
+    assert sum(p.receptions for p in after.salespeople) == sum(p.receptions for p in before.salespeople) + 1
 
 
 def test_an_agent_moving_department_regroups_every_past_day(world, make_department):

@@ -314,7 +314,7 @@ def test_rotation_days_are_replayed_into_turns_and_spreads(app, make_user):
     for n in range(5):
         at = day + timedelta(minutes=10 * n)
         rotation.record(rotation.DEFAULT_OFFICE, CustomerArrived(at, f"g{n}"), actor=None, now=at)
-    result = kpi.rotation_days(date(2026, 6, 1), date(2026, 6, 30))
+    result = kpi.rotation_days(kpi.replayed(date(2026, 6, 1), date(2026, 6, 30)))
     assert result.spreads == {date(2026, 6, 10): 1}  # 2, 2, 1
     assert sorted(p.turns for p in result.people) == [1, 2, 2]
     assert {p.name for p in result.people} == {"甲", "乙", "丙"}

@@ -60,7 +60,7 @@ the days a write changes. The names the pages and downloads use are re-exported 
 from kiosk.services.kpi import stale  # noqa: F401  (registers the flush hook that marks rollups stale)
 from kiosk.services.kpi.daily import refresh
 from kiosk.services.kpi.drilldown import PER_PAGE, DrillPage, dimension_name, drill, drillable
-from kiosk.services.kpi.fairness import RotationDays, SalespersonRow, rotation_days
+from kiosk.services.kpi.fairness import RotationDays, SalespersonRow, replayed, rotation_days
 from kiosk.services.kpi.period_report import (
     NOT_BROKEN_DOWN,
     Breakdown,
@@ -98,6 +98,7 @@ __all__ = [
     "report",
     "rotation_days",
     "refresh",
+    "replayed",
     "rotation_window",
     "volume",
 ]

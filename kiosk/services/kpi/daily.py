@@ -44,6 +44,7 @@ from kiosk.services.kpi.counts import (
     visit_counts,
 )
 from kiosk.services.kpi.dimensions import DIMENSIONS
+from kiosk.services.kpi.fairness import replayed
 
 ONE_DAY = timedelta(days=1)
 #: How long after a day's end it may be rolled up (longer than any write transaction takes).
@@ -75,9 +76,11 @@ def _totals(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]
     merged = _merged(call_counts(by, None, None, ring_target), slip_counts(by, None, None, now),
                      callback_counts(by, None, None, now), answer_counts(by, None, None),
                      report_counts(by, None, None, now))
-    visits = visit_counts(spans)
-    return [{0: {**merged.get(i, {}), "visits": visits[i].get(0, {}).get("visits", 0)}}
-            for i in range(len(spans))]
+    return [{0: merged.get(i, {})} for i in range(len(spans))]
+
+
+def _visits(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+    return [{0: {"visits": visits.get(0, {}).get("visits", 0)}} for visits in visit_counts(spans)]
 
 
 def _talk(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
@@ -113,16 +116,27 @@ def _project_visits(spans: list[Span], now: datetime, ring_target: float) -> lis
     return visit_counts(spans, _keyed("visits", "project"))
 
 
-#: What a day keeps, by scope: the totals (with the day's visits), the talk times, each breakdown, and the
-#: visits per project (read over a year, so apart from the project's other counts).
+def _rotation(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+    """The sales office's day replayed (``fairness.replayed``), if it has one; not a sum: see ``rotation``."""
+    out = []
+    for start, _end in spans:
+        day = start.astimezone(SHANGHAI).date()
+        out.append({0: figures} if (figures := replayed(day, day).get(day)) is not None else {})
+    return out
+
+
+#: What a day keeps, by scope: the totals, the talk times, the visits (read over a year of days for each
+#: period, so apart), each breakdown, the visits per project and the sales office's rotation.
 SCOPES: dict[str, Callable[[list[Span], datetime, float], list[Keyed]]] = {
     "total": _totals,
+    "visits": _visits,
     "talk": _talk,
     "agent": _work("agent"),
     "department": _work("department"),
     "project": _work("project"),
     "class": _classes,
     "project_visits": _project_visits,
+    "rotation": _rotation,
 }
 
 
@@ -198,7 +212,7 @@ def _add_talk(totals: list[Keyed], cuts: list[date], rolled: dict[date, Keyed]) 
              .where(or_(*(and_(KpiTalkDay.day >= a, KpiTalkDay.day <= b) for a, b in _runs(days))))
              .group_by(KpiTalkDay.seconds) for i, days in by_segment.items()]
     talk: dict[int, dict[int, int]] = {}
-    for i, seconds, calls in db.session.execute(union_all(*parts)):
+    for i, seconds, calls in db.session.execute(union_all(*parts)).all():
         talk.setdefault(i, {})[seconds] = calls
     for i, counted in talk.items():
         _add(totals[i], {0: {"talk": counted}})
@@ -243,6 +257,22 @@ def sums(scope: str, units: list[tuple[date, date]], now: datetime, ring_target:
                 _add(keyed, part)
         out.append(keyed)
     return out
+
+
+def rotation(first: date, last: date, now: datetime, ring_target: float) -> dict[date, dict]:
+    """The sales office's days ``first..last`` as ``fairness.replayed`` gives them: the rolled-up days
+    read, the others (one run from the first to the last of them) replayed."""
+    rolled = _rolled("rotation", first, last, now, ring_target)
+    days = {day: keyed[0] for day, keyed in rolled.items() if 0 in keyed}
+    live = [day for day in _each_day(first, last) if day not in rolled]
+    if live:
+        replays = replayed(live[0], live[-1])
+        days.update({day: figures for day, figures in replays.items() if day not in rolled})
+    return days
+
+
+def _each_day(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 # ---- refresh -------------------------------------------------------------------------------------------

@@ -163,14 +163,15 @@ def _trend(periods: list[Period], now: datetime, ring_target_seconds: float) -> 
     """Each period's counts (``daily.sums``: rolled-up days and the rest counted live), its p90 and its
     year of visits."""
     n = len(periods)
-    totals = daily.sums("total", [*map(_days, periods), *map(_year_days, periods)], now, ring_target_seconds)
+    totals = daily.sums("total", list(map(_days, periods)), now, ring_target_seconds)
+    visits = daily.sums("visits", list(map(_year_days, periods)), now, ring_target_seconds)
     talk = daily.sums("talk", list(map(_days, periods)), now, ring_target_seconds)
     households = household_counts().get(0, {"households": 0})
     profiles = profile_counts(TOTAL).get(0, {})
     out = []
     for i in range(n):
         counts = Counts(_measures({**totals[i].get(0, {}), "talk": talk[i].get(0, {}).get("talk", {})}))
-        counts.update({**households, "visits": totals[n + i].get(0, {}).get("visits", 0)})
+        counts.update({**households, "visits": visits[i].get(0, {}).get("visits", 0)})
         if i == n - 1:  # profiles are as they are now: no history to chart
             counts.update(profiles)
         out.append(counts)
@@ -253,7 +254,8 @@ def report(period: Period, now: datetime, *, ring_target_seconds: float) -> KpiR
         for code, value in kpi_values(group, codes).items():
             trend[code].append(TrendPoint(p, value))
     days = rotation_window(period)
-    rotation_data = rotation_days(days[0].start, days[-1].end, people_from=period.start)
+    rotation_data = rotation_days(daily.rotation(days[0].start, days[-1].end, now, ring_target_seconds),
+                                  people_from=period.start)
     trend[KpiCode.ROTATION_FAIRNESS] = [
         TrendPoint(d, fairness_of([rotation_data.spreads.get(d.start)])) for d in days]
     in_period = [s for d, s in rotation_data.spreads.items() if period.start <= d <= period.end]

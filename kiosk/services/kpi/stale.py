@@ -23,6 +23,7 @@ from kiosk.models.coverage import UnitVisit
 from kiosk.models.kpi import KpiStaleDays
 from kiosk.models.people import User
 from kiosk.models.property import Building, Owner, Unit
+from kiosk.models.rotation import RotationDay, RotationEvent
 from kiosk.models.tasks import TaskEvent, TaskSlip
 from kiosk.models.visits import Incident
 
@@ -37,6 +38,8 @@ COUNTED: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
     Incident: (("incident_class", "closed_by_id", "report_due_at", "report_filed_at"),
                ("opened_at", "report_due_at")),
     UnitVisit: (("unit_id", "owner_id", "on_date"), ("on_date",)),
+    RotationDay: (("office", "day", "opening_order", "work_start", "work_end", "on_call_start", "on_call_end",
+                   "on_call_user_id", "last_seq"), ("day",)),
 }
 #: Per model: the columns that decide a row's department or project (a change re-groups every day).
 GROUPING: dict[type, tuple[str, ...]] = {
@@ -74,6 +77,11 @@ def _first_day(session: Session) -> date | None:
             slip = obj.slip if obj.slip is not None else session.get(TaskSlip, obj.slip_id)
             if slip is not None and slip.opened_at is not None:
                 days.append(_day(slip.opened_at))
+            continue
+        if isinstance(obj, RotationEvent) and is_new:
+            held = obj.rotation_day if obj.rotation_day is not None else session.get(RotationDay, obj.day_id)
+            if held is not None:
+                days.append(held.day)
             continue
         if model not in COUNTED:
             continue
