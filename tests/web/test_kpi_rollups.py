@@ -1,7 +1,7 @@
-"""The KPIs' daily rollups give the very figures the rows give: the month's values, its trend and its
-breakdowns, the page and the downloads -- after a refresh, after a late change to a past day (a slip of
-last month resolved now, a callback's answer entered later), across midnight in Shanghai, and with two
-refreshes racing; on SQLite and PostgreSQL.
+"""The KPIs' daily rollups give the very figures the rows give: the month's values, its trend, its
+breakdowns and what came in, the page and the downloads -- after a refresh, after a late change to a past
+day (a slip of last month resolved now, a callback's answer entered later), across midnight in Shanghai,
+and with two refreshes racing; on SQLite and PostgreSQL.
 
 "Live" below is the report counted from the rows alone (no rollup stored); "rolled" is the report once
 ``kpi.refresh`` has rolled up the closed days.
@@ -28,7 +28,7 @@ from kiosk.services import kpi
 from kiosk.services.kpi import daily
 from kiosk.worker.jobs import job_named
 from tests.support import freeze_clock, in_threads
-from tests.web.kpi_support import PERIOD, build
+from tests.web.kpi_support import PERIOD, build, read_report_page
 
 RING = Defaults.THREE_RINGS_SECONDS
 #: A month after the world's month: June 2026 is closed, its trend (a year of months) too.
@@ -50,6 +50,7 @@ def live_report(period=PERIOD, now=NOW, ring=RING) -> kpi.KpiReport:
     db.session.execute(delete(KpiDay))
     db.session.execute(delete(KpiTalkDay))
     counted = kpi.report(period, now, ring_target_seconds=ring)
+    assert counted.volume  # what came in, counted now (the report counts it when first read)
     db.session.rollback()  # the rollups are back
     return counted
 
@@ -81,7 +82,7 @@ def test_a_rolled_up_month_is_the_month_counted_from_its_rows(world):
     live = live_report()
     assert kpi.refresh(NOW, RING, horizon=HORIZON) == HORIZON
     rolled = report()
-    assert rolled == live
+    assert rolled == live and rolled.volume == live.volume
     assert rolled.values[KpiCode.SLIPS_OVERDUE].basis > 5  # the world really has something to count
     # ... and the month's breakdowns came from the rollups: no call, slip or incident was read
     with Statements() as statements:
@@ -93,6 +94,20 @@ def test_a_rolled_up_month_is_the_month_counted_from_its_rows(world):
         assert daily.rotation(PERIOD.start, PERIOD.end, NOW, RING) == replayed
     assert not statements.reading("rotation_days") and replayed
     assert kpi.refresh(NOW, RING, horizon=HORIZON) == 0  # nothing left to do
+
+
+def test_the_page_and_the_downloads_read_the_same_from_rollups(world, client, login_as):
+    login_as("supervisor")
+
+    def read() -> list:
+        csv = [client.get(f"/kpi/reports/{label}.csv").data for label in ("2026-06", "2026-W25")]
+        fragment = client.get("/kpi/?period=2026-06", headers={"HX-Request": "true"}).data
+        page = client.get("/kpi/reports/2026-06").get_data(as_text=True)
+        return [*csv, fragment, read_report_page(page)]
+
+    live = read()
+    kpi.refresh(NOW, RING, horizon=HORIZON)
+    assert read() == live
 
 
 def test_weeks_and_days_and_other_months_sum_the_same_days(world):
@@ -114,6 +129,7 @@ def test_a_slip_of_last_month_resolved_now_shows_at_once(world):
     assert db.session.scalar(select(func.count()).select_from(KpiStaleDays)) == 1  # marked with the change
     after = report()
     assert after == live_report()
+    assert after.volume == live_report().volume
     assert after.values[KpiCode.SLIPS_OVERDUE].numerator == before.values[KpiCode.SLIPS_OVERDUE].numerator - 1
     # the refresh counts the changed days again and the figures stay
     assert kpi.refresh(NOW, RING, horizon=HORIZON) > 0

@@ -338,7 +338,7 @@ def test_calls_are_counted_by_shanghai_days(app, make_user):
 
 
 def test_volume_counts_what_came_in(world):
-    volume = kpi.volume(PERIOD)
+    volume = kpi.volume(PERIOD, NOW, RING)
     assert volume.calls_in == sum(c["inbound"] for c in world.calls if in_period(c["at"], PERIOD))
     assert volume.calls_out == sum(not c["inbound"] for c in world.calls if in_period(c["at"], PERIOD))
 

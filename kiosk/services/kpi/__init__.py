@@ -5,9 +5,10 @@ Formulas, targets, periods and the rule for one item live in ``kiosk.domain.kpi`
 counts. Every count is ``COUNT(*) FILTER (WHERE <rule>)`` over rows filtered by an indexed time column
 (covering indexes: the rows themselves are not read): the trend is one aggregate per period joined with
 ``UNION ALL`` (the periods' UTC bounds; the same SQL on SQLite and PostgreSQL, no date functions), a
-breakdown is grouped by agent, department or project. The p90 of talk time is the row at the nearest
-rank: ``ORDER BY`` talk time ``OFFSET rank - 1`` for a trend period, ``ROW_NUMBER()`` per group for a
-breakdown. No query returns one row per call or slip, except the drill-down, one page at a time.
+breakdown is grouped by agent, department or project. The p90 of talk time is taken at the nearest rank
+from the calls counted per whole second of talk (``talk_counts``). A period is the sum of its days: each
+closed day is counted once by these very queries and kept (``daily``), the other days are counted live.
+No query returns one row per call or slip, except the drill-down, one page at a time.
 
 The rules as SQL (each mirrors a verdict of the domain module; ``tests/web/test_kpi_service.py`` runs
 both on the same random rows):

@@ -17,12 +17,14 @@ from kiosk.models.calls import Call
 from kiosk.models.coverage import UnitVisit
 from kiosk.models.property import Building, Owner, Project, Unit, UnitMember
 from kiosk.models.tasks import TaskSlip
-from kiosk.models.visits import Incident
+from kiosk.models.visits import Incident, Visit
 from kiosk.services.kpi.conditions import (
     ANSWER_MET,
     ANSWER_MISSED,
+    ANSWERED,
     CALLBACK_MET,
     COMPLAINT,
+    INBOUND,
     MAJOR,
     OVER_THREE_MINUTES,
     PROFILE_COMPLETE,
@@ -243,3 +245,32 @@ def household_counts(grouping: Grouping = TOTAL) -> dict:
 def profile_counts(grouping: Grouping) -> dict:
     measures = {"complete": counted(PROFILE_COMPLETE), "owners": func.count(Owner.id)}
     return _grouped(measures, grouping, Owner, [Owner.merged_into_id.is_(None)])
+
+
+#: The prefix of a volume measure counting the slips opened in one category (``slips:repair``).
+SLIPS = "slips:"
+
+
+def volume_counts(spans: list[tuple[datetime, datetime]]) -> list[dict]:
+    """What came in during each span (the weekly report's 客户反映信息): ``[{0: {measure: n}}, …]`` --
+    calls in, answered and out by their first ring, slips opened per category, callbacks made, visitors
+    signed in, incidents opened."""
+    by = ByPeriods(spans)
+    parts = [
+        _grouped({"calls_in": counted(INBOUND), "calls_answered": counted(and_(INBOUND, ANSWERED)),
+                  "calls_out": counted(Call.direction == "out")}, by, Call, [], Call.created_at),
+        _grouped({"callbacks_made": func.count()}, by, Callback, [CALLBACK_MET], Callback.done_at),
+        _grouped({"visits_in": func.count()}, by, Visit, [], Visit.signed_in_at),
+        _grouped({"incidents": func.count()}, by, Incident, [], Incident.opened_at),
+    ]
+    out = [{0: {}} for _ in spans]
+    for part in parts:
+        for i, values in part.items():
+            out[i][0].update(values)
+    opened = union_all(*(
+        select(literal_column(str(i)).label("k"), TaskSlip.category, func.count())
+        .where(*within(TaskSlip.opened_at, start, end)).group_by(TaskSlip.category)
+        for i, (start, end) in enumerate(spans)))
+    for i, category, n in db.session.execute(opened):
+        out[i][0][SLIPS + (category or "")] = n
+    return out

@@ -2,8 +2,9 @@
 
 A period's counts are sums of its days' counts (every measure is a count or a sum; the talk times are
 kept as "calls per whole second", whose sum gives any period's p90). So a page sums the rolled-up days of
-its periods (``KpiDay``: a month's trend is about 700 small rows instead of a year of index entries per
-family) and counts the other days from the rows, with the very queries of ``counts``:
+its periods (``KpiDay``: a month's trend is a few hundred small rows instead of a year of index entries
+per family; the talk times as rows, ``KpiTalkDay``, summed by the database) and counts the other days from
+the rows, with the very queries of ``counts``:
 
 * a day is rolled up only once it is closed: its last instant plus ``GRACE`` is past (a write that began
   before midnight has committed by then), so today, and yesterday for its first minutes, are always
@@ -42,6 +43,7 @@ from kiosk.services.kpi.counts import (
     slip_counts,
     talk_counts,
     visit_counts,
+    volume_counts,
 )
 from kiosk.services.kpi.dimensions import DIMENSIONS
 from kiosk.services.kpi.fairness import replayed
@@ -126,7 +128,7 @@ def _rotation(spans: list[Span], now: datetime, ring_target: float) -> list[Keye
 
 
 #: What a day keeps, by scope: the totals, the talk times, the visits (read over a year of days for each
-#: period, so apart), each breakdown, the visits per project and the sales office's rotation.
+#: period, so apart), each breakdown, the visits per project, the sales office's rotation and what came in.
 SCOPES: dict[str, Callable[[list[Span], datetime, float], list[Keyed]]] = {
     "total": _totals,
     "visits": _visits,
@@ -137,6 +139,7 @@ SCOPES: dict[str, Callable[[list[Span], datetime, float], list[Keyed]]] = {
     "class": _classes,
     "project_visits": _project_visits,
     "rotation": _rotation,
+    "volume": lambda spans, now, ring_target: volume_counts(spans),
 }
 
 

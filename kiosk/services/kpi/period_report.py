@@ -8,26 +8,16 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 
 from kiosk.clock import SHANGHAI
 from kiosk.domain import kpi as rules
 from kiosk.domain.kpi import KpiCode, Period, PeriodKind
 from kiosk.extensions import db
-from kiosk.models.callbacks import Callback
-from kiosk.models.calls import Call
-from kiosk.models.tasks import TaskSlip
-from kiosk.models.visits import Incident, Visit
 from kiosk.services.kpi import daily
-from kiosk.services.kpi.conditions import (
-    ANSWERED,
-    CALLBACK_MET,
-    INBOUND,
-)
-from kiosk.services.kpi.counts import TOTAL, grouped_by, household_counts, nearest_p90, profile_counts
+from kiosk.services.kpi.counts import SLIPS, TOTAL, grouped_by, household_counts, nearest_p90, profile_counts
 from kiosk.services.kpi.dimensions import DIMENSIONS
 from kiosk.services.kpi.fairness import SalespersonRow, fairness_of, rotation_days
-from kiosk.services.kpi.sql import counted, within
 from kiosk.services.kpi.values import Counts, KpiValue, complaint_split, kpi_values
 
 
@@ -126,7 +116,7 @@ class KpiReport:
     @cached_property
     def volume(self) -> Volume:
         """Counted when a report or a download reads it; the KPI page does not show it."""
-        return volume(self.period)
+        return volume(self.period, self.now, self.ring_target_seconds)
 
     @property
     def periods(self) -> list[Period]:
@@ -220,20 +210,13 @@ def breakdowns(period: Period, now: datetime, *, ring_target_seconds: float) -> 
             _breakdown("class", CLASS_CODES, _merge(_named("class", summed("class"))))]
 
 
-def volume(period: Period) -> Volume:
-    start, end = period.start_utc, period.end_utc
-    calls = db.session.execute(select(
-        counted(INBOUND), counted(and_(INBOUND, ANSWERED)), counted(Call.direction == "out"),
-    ).select_from(Call).where(*within(Call.created_at, start, end))).one()
-    slips = dict(db.session.execute(select(TaskSlip.category, func.count()).where(
-        *within(TaskSlip.opened_at, start, end)).group_by(TaskSlip.category)).all())
-    callbacks = db.session.scalar(select(func.count()).select_from(Callback).where(
-        CALLBACK_MET, *within(Callback.done_at, start, end)))
-    visits = db.session.scalar(select(func.count()).select_from(Visit).where(
-        *within(Visit.signed_in_at, start, end)))
-    incidents = db.session.scalar(select(func.count()).select_from(Incident).where(
-        *within(Incident.opened_at, start, end)))
-    return Volume(calls[0], calls[1], calls[2], slips, callbacks, visits, incidents)
+def volume(period: Period, now: datetime, ring_target_seconds: float) -> Volume:
+    """What came in during ``period``: its days' ``counts.volume_counts`` summed (``daily.sums``)."""
+    v = daily.sums("volume", [_days(period)], now, ring_target_seconds)[0].get(0, {})
+    slips = {category or None: n for name, n in v.items() if name.startswith(SLIPS)
+             for category in [name.removeprefix(SLIPS)]}
+    return Volume(v.get("calls_in", 0), v.get("calls_answered", 0), v.get("calls_out", 0), slips,
+                  v.get("callbacks_made", 0), v.get("visits_in", 0), v.get("incidents", 0))
 
 
 def rotation_window(period: Period) -> list[Period]:

@@ -25,7 +25,7 @@ from kiosk.models.people import User
 from kiosk.models.property import Building, Owner, Unit
 from kiosk.models.rotation import RotationDay, RotationEvent
 from kiosk.models.tasks import TaskEvent, TaskSlip
-from kiosk.models.visits import Incident
+from kiosk.models.visits import Incident, Visit
 
 #: Per model: (the columns the KPIs read, the moments whose days the row counts on or after).
 COUNTED: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -34,9 +34,10 @@ COUNTED: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
     TaskSlip: (("opened_at", "due_at", "resolved_at", "status", "category", "priority", "owner_id",
                 "department_id", "source", "source_ref"), ("opened_at", "due_at")),
     Callback: (("kind", "status", "result", "due_at", "done_at", "slip_id", "property_owner_id", "agent_id",
-                "done_by_id"), ("created_at", "due_at", "done_at")),
-    Incident: (("incident_class", "closed_by_id", "report_due_at", "report_filed_at"),
+                "done_by_id"), ("due_at", "done_at")),
+    Incident: (("opened_at", "incident_class", "closed_by_id", "report_due_at", "report_filed_at"),
                ("opened_at", "report_due_at")),
+    Visit: (("signed_in_at",), ("signed_in_at",)),
     UnitVisit: (("unit_id", "owner_id", "on_date"), ("on_date",)),
     RotationDay: (("office", "day", "opening_order", "work_start", "work_end", "on_call_start", "on_call_end",
                    "on_call_user_id", "last_seq"), ("day",)),
