@@ -56,15 +56,18 @@ def env(url: str) -> dict:
 @contextmanager
 def fresh_database(url: str) -> Iterator:
     """A connection, in a transaction, to a database freshly built through the migrations (a PostgreSQL
-    database's public schema is DROPPED first). Committed on exit, then ANALYZEd (the planners choose
-    the board's partial indexes from the statistics); PostgreSQL's VACUUMed too, as autovacuum would."""
+    database's public schema is DROPPED first). Committed on exit, the KPIs' closed days rolled up (as the
+    worker keeps them), then ANALYZEd (the planners choose the board's partial indexes from the
+    statistics); PostgreSQL's VACUUMed too, as autovacuum would."""
     os.environ.update(env(url))
     from flask_migrate import upgrade
     from sqlalchemy import text
 
     from kiosk import create_app
+    from kiosk.clock import utcnow
     from kiosk.database import analyze
     from kiosk.extensions import db
+    from kiosk.services import kpi
 
     app = create_app()
     logging.disable(logging.INFO)  # the migrations' progress lines
@@ -77,6 +80,9 @@ def fresh_database(url: str) -> Iterator:
         upgrade()
         with db.engine.begin() as connection:
             yield connection
+        # the KPIs' daily rollups, as the worker's kpi-rollups job keeps them on a live database
+        kpi.refresh(utcnow(), app.config["THREE_RINGS_SECONDS"])
+        db.session.remove()
         if postgres:  # as autovacuum leaves a live database: statistics, and the visibility map that
             # lets the KPIs' covering indexes answer alone (index-only scans); outside a transaction
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

@@ -226,6 +226,17 @@ def check_model_home_rounds_command() -> None:
     click.echo(f"Missed model-home rounds alerted: {alert_missed_rounds(utcnow())}.")
 
 
+@click.command("kpi-rollups")
+def kpi_rollups_command() -> None:
+    """Count every closed day of the KPIs not rolled up yet, or changed since (after a deploy; cron-safe)."""
+    from flask import current_app
+
+    from kiosk.services import kpi
+
+    days = kpi.refresh(utcnow(), current_app.config["THREE_RINGS_SECONDS"])
+    click.echo(f"KPI days rolled up: {days}.")
+
+
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run the jobs that are due now, then exit (for tests and cron).")
 def worker_command(once: bool) -> None:
@@ -420,6 +431,7 @@ def register(app) -> None:
     app.cli.add_command(schedule_callbacks_command)
     app.cli.add_command(report_missed_payments_command)
     app.cli.add_command(check_model_home_rounds_command)
+    app.cli.add_command(kpi_rollups_command)
     app.cli.add_command(report_command)
     app.cli.add_command(check_deploy_command)
     app.cli.add_command(worker_command)

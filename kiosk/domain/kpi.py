@@ -386,8 +386,8 @@ def percentile_nearest_rank(values: Sequence[float], p: float) -> float:
 def nearest_rank(n: int, p: float) -> int:
     """The 1-based rank of the nearest-rank ``p``-th percentile of ``n`` values: ``ceil(p/100 × n)``, ≥ 1.
 
-    Exact (no float rounding): p90 of 10 values is rank 9, of 11 values rank 10. The SQL takes the row at
-    this rank (``ORDER BY`` the duration, ``OFFSET rank - 1``, or ``ROW_NUMBER() = rank`` per group).
+    Exact (no float rounding): p90 of 10 values is rank 9, of 11 values rank 10. The services count the
+    calls per whole second of talk and walk up to this rank (``kiosk.services.kpi.counts.nearest_p90``).
     """
     if not 0 < p <= 100:
         raise ValueError(f"p must be within (0, 100], got {p!r}")

@@ -17,6 +17,7 @@ from kiosk.models.calls import (
 )
 from kiosk.models.coverage import UnitVisit, VisitPlan
 from kiosk.models.jobs import JobRun, JobSchedule
+from kiosk.models.kpi import KpiDay, KpiStaleDays, KpiTalkDay
 from kiosk.models.messaging import (
     AlertEscalation,
     DeliveryAttempt,
@@ -82,6 +83,9 @@ __all__ = [
     "Incident",
     "JobRun",
     "JobSchedule",
+    "KpiDay",
+    "KpiStaleDays",
+    "KpiTalkDay",
     "KioskDevice",
     "LoginAttempt",
     "Notification",

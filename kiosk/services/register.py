@@ -41,6 +41,7 @@ from kiosk.models.property import (
     Unit,
     UnitMember,
 )
+from kiosk.services.kpi import stale
 
 #: The most results a search shows (the agent narrows with another word).
 SEARCH_LIMIT = 20
@@ -351,6 +352,7 @@ def merge(keep_id: int, drop_id: int, *, actor: Actor) -> Owner:
         # One pending periodic callback per person (the scheduler makes the next one from the merged history).
         db.session.execute(delete(Callback).where(Callback.property_owner_id == drop.id,
                                                   Callback.status == CallbackStatus.PENDING.value))
+        stale.mark_since(db.session, date.min)  # the calls, callbacks and visits below change owner in bulk
         for model, column in ((OwnerChange, OwnerChange.owner_id), (Call, Call.owner_id),
                               (Callback, Callback.property_owner_id), (UnitVisit, UnitVisit.owner_id)):
             db.session.execute(update(model).where(column == drop.id).values({column.key: keep.id}))

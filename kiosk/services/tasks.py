@@ -48,6 +48,7 @@ from kiosk.models.tasks import (
 from kiosk.models.visits import Visit
 from kiosk.services import audit, directory, outbox, submissions
 from kiosk.services.directory import working_calendar
+from kiosk.services.kpi import stale
 from kiosk.services.notifications import notify
 
 
@@ -412,6 +413,7 @@ def resolve(slip_id: int, *, actor: User, now: datetime, result: str, version: i
 
 
 def _drop_pending_callbacks(slip: TaskSlip) -> None:
+    stale.mark_since(db.session, slip.opened_at.astimezone(SHANGHAI).date())  # a bulk delete: unflushed
     db.session.execute(delete(Callback).where(Callback.slip_id == slip.id,
                                               Callback.status == CallbackStatus.PENDING.value))
 

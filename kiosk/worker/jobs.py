@@ -30,6 +30,7 @@ from kiosk.services import (
     accounts,
     delivery,
     hotline,
+    kpi,
     model_home,
     register_import,
     sales,
@@ -130,6 +131,16 @@ def _close_lost_calls(now: datetime, settings: Mapping) -> str:
     return f"按丢失结束 {closed} 个长时间没有消息的来电"
 
 
+#: Days one run of ``kpi-rollups`` counts at most (each its own short transaction): after a deploy the worker
+#: catches up over a few runs, or ``flask --app kiosk kpi-rollups`` counts them all at once.
+KPI_DAYS_PER_RUN = 31
+
+
+def _roll_up_kpi_days(now: datetime, settings: Mapping) -> str:
+    days = kpi.refresh(now, settings["THREE_RINGS_SECONDS"], limit=KPI_DAYS_PER_RUN)
+    return f"汇总 KPI 日数据 {days} 天"
+
+
 def _purge_submission_keys(now: datetime, settings: Mapping) -> str:
     return f"删除 {submissions.purge_submission_keys(now)} 个过期的表单提交码"
 
@@ -156,6 +167,7 @@ JOBS: tuple[Job, ...] = (
     Job("purge-login-attempts", _l("清理过期登录记录"), DailyAt(time(3, 15)), _purge_login_attempts),
     Job("purge-submission-keys", _l("清理过期表单提交码"), DailyAt(time(3, 20)), _purge_submission_keys),
     Job("purge-job-runs", _l("清理定时任务运行记录"), DailyAt(time(3, 30)), _purge_job_runs),
+    Job("kpi-rollups", _l("汇总 KPI 每日数据"), Every(MINUTE), _roll_up_kpi_days),
     Job("purge-import-uploads", _l("清理过期的导入预检文件"), DailyAt(time(3, 25)), _purge_import_uploads),
 )
 

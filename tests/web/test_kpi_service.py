@@ -314,7 +314,7 @@ def test_rotation_days_are_replayed_into_turns_and_spreads(app, make_user):
     for n in range(5):
         at = day + timedelta(minutes=10 * n)
         rotation.record(rotation.DEFAULT_OFFICE, CustomerArrived(at, f"g{n}"), actor=None, now=at)
-    result = kpi.rotation_days(date(2026, 6, 1), date(2026, 6, 30))
+    result = kpi.rotation_days(kpi.replayed(date(2026, 6, 1), date(2026, 6, 30)))
     assert result.spreads == {date(2026, 6, 10): 1}  # 2, 2, 1
     assert sorted(p.turns for p in result.people) == [1, 2, 2]
     assert {p.name for p in result.people} == {"甲", "乙", "丙"}
@@ -338,7 +338,7 @@ def test_calls_are_counted_by_shanghai_days(app, make_user):
 
 
 def test_volume_counts_what_came_in(world):
-    volume = kpi.volume(PERIOD)
+    volume = kpi.volume(PERIOD, NOW, RING)
     assert volume.calls_in == sum(c["inbound"] for c in world.calls if in_period(c["at"], PERIOD))
     assert volume.calls_out == sum(not c["inbound"] for c in world.calls if in_period(c["at"], PERIOD))
 

@@ -25,7 +25,8 @@ from tests.kiosk_support import scalar, scalars, sign_in
 
 T = datetime(2026, 12, 4, 1, 0, 20, tzinfo=UTC)  # 9:00:20 in Shanghai
 MINUTE = timedelta(minutes=1)
-EVERY_MINUTE = {"escalate-overdue", "check-model-home-rounds", "escalate-alerts", "close-lost-calls"}
+EVERY_MINUTE = {"escalate-overdue", "check-model-home-rounds", "escalate-alerts", "close-lost-calls",
+                "kpi-rollups"}
 EVERY_5_SECONDS = {"deliver-messages"}
 
 

@@ -5,9 +5,10 @@ Formulas, targets, periods and the rule for one item live in ``kiosk.domain.kpi`
 counts. Every count is ``COUNT(*) FILTER (WHERE <rule>)`` over rows filtered by an indexed time column
 (covering indexes: the rows themselves are not read): the trend is one aggregate per period joined with
 ``UNION ALL`` (the periods' UTC bounds; the same SQL on SQLite and PostgreSQL, no date functions), a
-breakdown is grouped by agent, department or project. The p90 of talk time is the row at the nearest
-rank: ``ORDER BY`` talk time ``OFFSET rank - 1`` for a trend period, ``ROW_NUMBER()`` per group for a
-breakdown. No query returns one row per call or slip, except the drill-down, one page at a time.
+breakdown is grouped by agent, department or project. The p90 of talk time is taken at the nearest rank
+from the calls counted per whole second of talk (``talk_counts``). A period is the sum of its days: each
+closed day is counted once by these very queries and kept (``daily``), the other days are counted live.
+No query returns one row per call or slip, except the drill-down, one page at a time.
 
 The rules as SQL (each mirrors a verdict of the domain module; ``tests/web/test_kpi_service.py`` runs
 both on the same random rows):
@@ -53,11 +54,14 @@ What no breakdown shows, and why (``NOT_BROKEN_DOWN``; the page and the download
 Layout: ``sql`` (building blocks), ``conditions`` (the rules as SQL), ``dimensions`` (the groups of a
 breakdown), ``values`` (a KPI's value from counts), ``counts`` (the aggregate queries), ``fairness`` (the
 rotation replayed), ``period_report`` (a period's report, trend and breakdowns) and ``drilldown`` (the rows
-behind a number). The names the pages and downloads use are re-exported here.
+behind a number); ``daily`` keeps each closed day's counts (a period sums its days) and ``stale`` marks
+the days a write changes. The names the pages and downloads use are re-exported here.
 """
 
+from kiosk.services.kpi import stale  # noqa: F401  (registers the flush hook that marks rollups stale)
+from kiosk.services.kpi.daily import refresh
 from kiosk.services.kpi.drilldown import PER_PAGE, DrillPage, dimension_name, drill, drillable
-from kiosk.services.kpi.fairness import RotationDays, SalespersonRow, rotation_days
+from kiosk.services.kpi.fairness import RotationDays, SalespersonRow, replayed, rotation_days
 from kiosk.services.kpi.period_report import (
     NOT_BROKEN_DOWN,
     Breakdown,
@@ -94,6 +98,8 @@ __all__ = [
     "drillable",
     "report",
     "rotation_days",
+    "refresh",
+    "replayed",
     "rotation_window",
     "volume",
 ]

@@ -11,19 +11,20 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from kiosk.clock import SHANGHAI
 from kiosk.domain import kpi as rules
-from kiosk.domain.kpi import Period
 from kiosk.extensions import db
 from kiosk.models.callbacks import Callback, CallbackKind
 from kiosk.models.calls import Call
 from kiosk.models.coverage import UnitVisit
 from kiosk.models.property import Building, Owner, Project, Unit, UnitMember
 from kiosk.models.tasks import TaskSlip
-from kiosk.models.visits import Incident
+from kiosk.models.visits import Incident, Visit
 from kiosk.services.kpi.conditions import (
     ANSWER_MET,
     ANSWER_MISSED,
+    ANSWERED,
     CALLBACK_MET,
     COMPLAINT,
+    INBOUND,
     MAJOR,
     OVER_THREE_MINUTES,
     PROFILE_COMPLETE,
@@ -49,13 +50,13 @@ TOTAL: Grouping = (None, None, lambda s: s)
 
 @dataclass(frozen=True)
 class ByPeriods:
-    """Group by trend period: one aggregate per period, ``UNION ALL``-ed, keyed 0, 1, … (oldest first).
+    """Group by span: one aggregate per ``[start, end)`` UTC span, ``UNION ALL``-ed, keyed 0, 1, … in order.
 
-    Each part reads its period's rows in index order with no sort; a ``GROUP BY`` over a computed
-    bucket would sort the whole span first (several times slower on a year of calls).
+    Each part reads its span's rows in index order with no sort; a ``GROUP BY`` over a computed
+    bucket would sort the whole range first (several times slower on a year of calls).
     """
 
-    periods: list[Period]
+    spans: list[tuple[datetime, datetime]]
 
 
 def grouped_by(family: str, dimension: str) -> Grouping:
@@ -75,7 +76,7 @@ def _grouped(measures: dict[str, ColumnElement], grouping: Grouping | ByPeriods,
     if isinstance(grouping, ByPeriods):
         statement = union_all(*(
             select(literal_column(str(i)).label("k"), *labelled).select_from(source)
-            .where(*where, *within(moment, p.start_utc, p.end_utc)) for i, p in enumerate(grouping.periods)))
+            .where(*where, *within(moment, start, end)) for i, (start, end) in enumerate(grouping.spans)))
     else:
         key, name, join = grouping
         columns = [(literal_column("0") if key is None else key).label("k")]
@@ -105,33 +106,39 @@ def call_counts(grouping: Grouping, start: datetime, end: datetime, ring_target_
     return _grouped(measures, grouping, Call, [], Call.created_at, start, end)
 
 
-def p90_talk(grouping: Grouping, start: datetime, end: datetime) -> dict:
-    """The nearest-rank p90 of talk time per group (an agent, a project) in one period: in each group the
-    row whose ``ROW_NUMBER()`` over the talk time is ``ceil(0.9 × n)``."""
-    key, _name, join = grouping
-    window = {} if key is None else {"partition_by": key}
-    inner = join(select(
-        (literal_column("0") if key is None else key).label("k"), Call.talk_seconds.label("s"),
-        func.row_number().over(order_by=Call.talk_seconds, **window).label("rank"),
-        func.count().over(**window).label("total"),
-    ).select_from(Call)).where(TALKED, *within(Call.created_at, start, end)).subquery()
-    # rules.nearest_rank(n, 90) = ceil(90 n / 100), in integers
-    wanted = (inner.c.total * P90 + 99) // 100
-    rows = db.session.execute(select(inner.c.k, inner.c.s).where(inner.c.rank == wanted)).all()
-    return {k: {"p90": s} for k, s in rows}
+def talk_counts(grouping: Grouping | ByPeriods, start: datetime | None = None,
+                end: datetime | None = None) -> dict:
+    """How many answered calls talked each whole number of seconds, per group: ``{key: {"talk": [[seconds,
+    calls], …]}}``, from which ``nearest_p90`` takes the p90 of any set of days (talk time is whole seconds,
+    so this is every talk time, counted)."""
+    if isinstance(grouping, ByPeriods):
+        statement = union_all(*(
+            select(literal_column(str(i)).label("k"), Call.talk_seconds.label("s"), func.count().label("n"))
+            .where(TALKED, *within(Call.created_at, s, e)).group_by(Call.talk_seconds)
+            for i, (s, e) in enumerate(grouping.spans)))
+    else:
+        key, _name, join = grouping
+        statement = join(select((literal_column("0") if key is None else key).label("k"),
+                                Call.talk_seconds.label("s"), func.count().label("n")).select_from(Call)
+                         ).where(TALKED, *within(Call.created_at, start, end)).group_by(literal_column("1"),
+                                                                                       literal_column("2"))
+    out: dict = {}
+    for k, seconds, calls in db.session.execute(statement):
+        out.setdefault(k, {"talk": []})["talk"].append([seconds, calls])
+    return out
 
 
-def p90_of_period(period: Period, talked: int) -> int | None:
-    """The nearest-rank p90 of one period's ``talked`` calls: ``ORDER BY`` talk time, ``OFFSET`` rank − 1.
-
-    One period's calls come from the covering index (``ix_calls_kpi``) and only they are sorted, which on a
-    year of trend beats one window over the whole year.
-    """
-    if not talked:
+def nearest_p90(talk: dict[int, int]) -> int | None:
+    """The nearest-rank p90 of the talk times counted in ``talk`` (seconds → calls); None for no calls."""
+    total = sum(talk.values())
+    if not total:
         return None
-    in_period = within(Call.created_at, period.start_utc, period.end_utc)
-    return db.session.scalar(select(Call.talk_seconds).where(TALKED, *in_period).order_by(Call.talk_seconds)
-                             .offset(rules.nearest_rank(talked, P90) - 1).limit(1))
+    rank, seen = rules.nearest_rank(total, P90), 0
+    for seconds in sorted(talk):
+        seen += talk[seconds]
+        if seen >= rank:
+            return seconds
+    raise AssertionError("unreachable: the rank is at most the total")
 
 
 def slip_counts(grouping: Grouping, start: datetime, end: datetime, now: datetime) -> dict:
@@ -238,3 +245,32 @@ def household_counts(grouping: Grouping = TOTAL) -> dict:
 def profile_counts(grouping: Grouping) -> dict:
     measures = {"complete": counted(PROFILE_COMPLETE), "owners": func.count(Owner.id)}
     return _grouped(measures, grouping, Owner, [Owner.merged_into_id.is_(None)])
+
+
+#: The prefix of a volume measure counting the slips opened in one category (``slips:repair``).
+SLIPS = "slips:"
+
+
+def volume_counts(spans: list[tuple[datetime, datetime]]) -> list[dict]:
+    """What came in during each span (the weekly report's 客户反映信息): ``[{0: {measure: n}}, …]`` --
+    calls in, answered and out by their first ring, slips opened per category, callbacks made, visitors
+    signed in, incidents opened."""
+    by = ByPeriods(spans)
+    parts = [
+        _grouped({"calls_in": counted(INBOUND), "calls_answered": counted(and_(INBOUND, ANSWERED)),
+                  "calls_out": counted(Call.direction == "out")}, by, Call, [], Call.created_at),
+        _grouped({"callbacks_made": func.count()}, by, Callback, [CALLBACK_MET], Callback.done_at),
+        _grouped({"visits_in": func.count()}, by, Visit, [], Visit.signed_in_at),
+        _grouped({"incidents": func.count()}, by, Incident, [], Incident.opened_at),
+    ]
+    out = [{0: {}} for _ in spans]
+    for part in parts:
+        for i, values in part.items():
+            out[i][0].update(values)
+    opened = union_all(*(
+        select(literal_column(str(i)).label("k"), TaskSlip.category, func.count())
+        .where(*within(TaskSlip.opened_at, start, end)).group_by(TaskSlip.category)
+        for i, (start, end) in enumerate(spans)))
+    for i, category, n in db.session.execute(opened):
+        out[i][0][SLIPS + (category or "")] = n
+    return out

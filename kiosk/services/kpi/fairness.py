@@ -1,4 +1,4 @@
-"""Rotation fairness: each day of the sales office replayed by the engine."""
+"""Rotation fairness: each day of the sales office replayed by the engine (a closed day once: ``daily``)."""
 
 from __future__ import annotations
 
@@ -35,38 +35,47 @@ class RotationDays:
     people: list[SalespersonRow]
 
 
-def rotation_days(start: date, end: date, office: str = rotation.DEFAULT_OFFICE, *,
-                  people_from: date | None = None) -> RotationDays:
-    """Every stored day of the office between two dates (inclusive), replayed once each.
-
-    ``people`` sums the days from ``people_from`` on (default: all of them): a day's report charts the
-    fortnight before it but tables the salespeople of that day only.
-    """
+def replayed(start: date, end: date, office: str = rotation.DEFAULT_OFFICE) -> dict[date, dict]:
+    """Every stored day of the office between two dates (inclusive), replayed once each: its spread
+    (``day_rotation_spread``) and, per salesperson on the table, ``[present all day, turns, receptions]``."""
     rows = db.session.scalars(
         select(RotationDay).where(RotationDay.office == office, RotationDay.day.between(start, end))
         .order_by(RotationDay.day).options(selectinload(RotationDay.events))
     ).all()
-    spreads: dict[date, int | None] = {}
-    people: dict[str, SalespersonRow] = {}
+    out = {}
     for row in rows:
         events = [rotation.decode(e) for e in row.events]
         state = replay(rotation.roster_of(row), events)
-        spreads[row.day] = rules.day_rotation_spread(state, events)
-        if people_from is not None and row.day < people_from:
-            continue
         present = rules.present_all_day(state, events)
         turns, counted = rules.rotation_turns(state), reception_counts(state)
-        for person in state.queue:
+        out[row.day] = {"spread": rules.day_rotation_spread(state, events),
+                        "people": {person: [person in present, turns.get(person, 0), counted.get(person, 0)]
+                                   for person in state.queue}}
+    return out
+
+
+def rotation_days(days: dict[date, dict], *, people_from: date | None = None) -> RotationDays:
+    """The spreads of replayed ``days`` (``replayed``) and their salespeople, summed.
+
+    ``people`` sums the days from ``people_from`` on (default: all of them): a day's report charts the
+    fortnight before it but tables the salespeople of that day only.
+    """
+    people: dict[str, SalespersonRow] = {}
+    for day in sorted(days):
+        if people_from is not None and day < people_from:
+            continue
+        for person, (present, turns, receptions) in days[day]["people"].items():
             entry = people.setdefault(person, SalespersonRow(rotation.uid(person), ""))
             entry.days += 1
-            entry.days_present += person in present
-            entry.turns += turns.get(person, 0)
-            entry.receptions += counted.get(person, 0)
+            entry.days_present += present
+            entry.turns += turns
+            entry.receptions += receptions
     names = dict(db.session.execute(select(User.id, User.display_name).where(
         User.id.in_([p.user_id for p in people.values()]))).all()) if people else {}
     for entry in people.values():
         entry.name = names.get(entry.user_id, str(entry.user_id))
-    return RotationDays(spreads, sorted(people.values(), key=lambda p: (-p.turns, p.name)))
+    return RotationDays({day: figures["spread"] for day, figures in days.items()},
+                        sorted(people.values(), key=lambda p: (-p.turns, p.name)))
 
 
 def fairness_of(spreads: Iterable[int | None]) -> KpiValue:

@@ -4,41 +4,20 @@ period."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 
+from kiosk.clock import SHANGHAI
 from kiosk.domain import kpi as rules
 from kiosk.domain.kpi import KpiCode, Period, PeriodKind
 from kiosk.extensions import db
-from kiosk.models.callbacks import Callback
-from kiosk.models.calls import Call
-from kiosk.models.tasks import TaskSlip
-from kiosk.models.visits import Incident, Visit
-from kiosk.services.kpi.conditions import (
-    ANSWERED,
-    CALLBACK_MET,
-    INBOUND,
-)
-from kiosk.services.kpi.counts import (
-    TOTAL,
-    ByPeriods,
-    answer_counts,
-    call_counts,
-    callback_counts,
-    grouped_by,
-    household_counts,
-    p90_of_period,
-    p90_talk,
-    profile_counts,
-    report_counts,
-    slip_counts,
-    visit_counts,
-)
+from kiosk.services.kpi import daily
+from kiosk.services.kpi.counts import SLIPS, TOTAL, grouped_by, household_counts, nearest_p90, profile_counts
+from kiosk.services.kpi.dimensions import DIMENSIONS
 from kiosk.services.kpi.fairness import SalespersonRow, fairness_of, rotation_days
-from kiosk.services.kpi.sql import counted, within
 from kiosk.services.kpi.values import Counts, KpiValue, complaint_split, kpi_values
 
 
@@ -137,7 +116,7 @@ class KpiReport:
     @cached_property
     def volume(self) -> Volume:
         """Counted when a report or a download reads it; the KPI page does not show it."""
-        return volume(self.period)
+        return volume(self.period, self.now, self.ring_target_seconds)
 
     @property
     def periods(self) -> list[Period]:
@@ -152,21 +131,38 @@ def _merge(*parts: dict) -> dict[object, Counts]:
     return merged
 
 
+def _measures(values: dict) -> dict:
+    """A group's summed measures, its talk times turned into their p90."""
+    out = {k: v for k, v in values.items() if k != "talk"}
+    if "talk" in values:
+        out["p90"] = nearest_p90(values["talk"])
+    return out
+
+
+def _days(period: Period) -> tuple[date, date]:
+    return period.start, period.end
+
+
+def _year_days(period: Period) -> tuple[date, date]:
+    """The days of ``trailing_year(period)``, the window of annual visit coverage."""
+    start, _end = rules.trailing_year(period)
+    return start.astimezone(SHANGHAI).date(), period.end
+
+
 def _trend(periods: list[Period], now: datetime, ring_target_seconds: float) -> list[Counts]:
-    start, end = periods[0].start_utc, periods[-1].end_utc
-    by = ByPeriods(periods)
-    merged = _merge(call_counts(by, start, end, ring_target_seconds), slip_counts(by, start, end, now),
-                    callback_counts(by, start, end, now), answer_counts(by, start, end),
-                    report_counts(by, start, end, now))
-    visits = visit_counts([rules.trailing_year(p) for p in periods])
+    """Each period's counts (``daily.sums``: rolled-up days and the rest counted live), its p90 and its
+    year of visits."""
+    n = len(periods)
+    totals = daily.sums("total", list(map(_days, periods)), now, ring_target_seconds)
+    visits = daily.sums("visits", list(map(_year_days, periods)), now, ring_target_seconds)
+    talk = daily.sums("talk", list(map(_days, periods)), now, ring_target_seconds)
     households = household_counts().get(0, {"households": 0})
     profiles = profile_counts(TOTAL).get(0, {})
     out = []
-    for i, period in enumerate(periods):
-        counts = merged.get(i, Counts())
-        counts.update({"p90": p90_of_period(period, counts["talked"])})
+    for i in range(n):
+        counts = Counts(_measures({**totals[i].get(0, {}), "talk": talk[i].get(0, {}).get("talk", {})}))
         counts.update({**households, "visits": visits[i].get(0, {}).get("visits", 0)})
-        if i == len(periods) - 1:  # profiles are as they are now: no history to chart
+        if i == n - 1:  # profiles are as they are now: no history to chart
             counts.update(profiles)
         out.append(counts)
     return out
@@ -183,50 +179,44 @@ def _breakdown(dimension: str, codes: tuple[KpiCode, ...], merged: dict[object, 
     return Breakdown(dimension, codes, rows, dict(NOT_BROKEN_DOWN.get(dimension, {})))
 
 
-def _work_counts(dimension: str, start: datetime, end: datetime, now: datetime,
-                 ring_target_seconds: float) -> list[dict]:
-    """What every agent, department and project breakdown counts: calls, talk-time p90, slips and
-    complaints, complaint answers, callbacks -- one ``GROUP BY`` statement each."""
-    return [call_counts(grouped_by("calls", dimension), start, end, ring_target_seconds),
-            p90_talk(grouped_by("calls", dimension), start, end),
-            slip_counts(grouped_by("slips", dimension), start, end, now),
-            answer_counts(grouped_by("answers", dimension), start, end),
-            callback_counts(grouped_by("callbacks", dimension), start, end, now)]
+#: The family whose dimension names each breakdown's keys (a user, a department, a project, a class).
+_NAMED_BY = {"agent": "calls", "department": "slips", "project": "calls", "class": "incidents"}
+
+
+def _named(dimension: str, keyed: dict) -> dict[object, dict]:
+    """``keyed``'s groups' measures, each with its key's name as it is now."""
+    d = DIMENSIONS[_NAMED_BY[dimension]][dimension]
+    known = [k for k in keyed if k is not None]
+    if d.key is d.name:
+        names = {k: k for k in known}
+    else:
+        names = dict(db.session.execute(select(d.key, d.name).where(d.key.in_(known))).all()) if known else {}
+    return {key: _measures({**values, "name": names.get(key)}) for key, values in keyed.items()}
 
 
 def breakdowns(period: Period, now: datetime, *, ring_target_seconds: float) -> list[Breakdown]:
-    start, end = period.start_utc, period.end_utc
+    days = [_days(period)]
 
-    def work(dimension: str) -> list[dict]:
-        return _work_counts(dimension, start, end, now, ring_target_seconds)
+    def summed(scope: str, unit: list[tuple[date, date]] = days) -> dict:
+        return daily.sums(scope, unit, now, ring_target_seconds)[0]
 
-    agents = _merge(*work("agent"), report_counts(grouped_by("incidents", "agent"), start, end, now))
-    departments = _merge(*work("department"),
-                         report_counts(grouped_by("incidents", "department"), start, end, now))
-    window = rules.trailing_year(period)
-    projects = _merge(*work("project"),
-                      visit_counts([window], grouped_by("visits", "project"))[0],
+    projects = _merge(_named("project", summed("project")),
+                      _named("project", summed("project_visits", [_year_days(period)])),
                       household_counts(grouped_by("visits", "project")),
                       profile_counts(grouped_by("owners", "project")))
-    classes = _merge(report_counts(grouped_by("incidents", "class"), start, end, now))
-    return [_breakdown("agent", AGENT_CODES, agents), _breakdown("department", DEPARTMENT_CODES, departments),
-            _breakdown("project", PROJECT_CODES, projects), _breakdown("class", CLASS_CODES, classes)]
+    return [_breakdown("agent", AGENT_CODES, _merge(_named("agent", summed("agent")))),
+            _breakdown("department", DEPARTMENT_CODES, _merge(_named("department", summed("department")))),
+            _breakdown("project", PROJECT_CODES, projects),
+            _breakdown("class", CLASS_CODES, _merge(_named("class", summed("class"))))]
 
 
-def volume(period: Period) -> Volume:
-    start, end = period.start_utc, period.end_utc
-    calls = db.session.execute(select(
-        counted(INBOUND), counted(and_(INBOUND, ANSWERED)), counted(Call.direction == "out"),
-    ).select_from(Call).where(*within(Call.created_at, start, end))).one()
-    slips = dict(db.session.execute(select(TaskSlip.category, func.count()).where(
-        *within(TaskSlip.opened_at, start, end)).group_by(TaskSlip.category)).all())
-    callbacks = db.session.scalar(select(func.count()).select_from(Callback).where(
-        CALLBACK_MET, *within(Callback.done_at, start, end)))
-    visits = db.session.scalar(select(func.count()).select_from(Visit).where(
-        *within(Visit.signed_in_at, start, end)))
-    incidents = db.session.scalar(select(func.count()).select_from(Incident).where(
-        *within(Incident.opened_at, start, end)))
-    return Volume(calls[0], calls[1], calls[2], slips, callbacks, visits, incidents)
+def volume(period: Period, now: datetime, ring_target_seconds: float) -> Volume:
+    """What came in during ``period``: its days' ``counts.volume_counts`` summed (``daily.sums``)."""
+    v = daily.sums("volume", [_days(period)], now, ring_target_seconds)[0].get(0, {})
+    slips = {category or None: n for name, n in v.items() if name.startswith(SLIPS)
+             for category in [name.removeprefix(SLIPS)]}
+    return Volume(v.get("calls_in", 0), v.get("calls_answered", 0), v.get("calls_out", 0), slips,
+                  v.get("callbacks_made", 0), v.get("visits_in", 0), v.get("incidents", 0))
 
 
 def rotation_window(period: Period) -> list[Period]:
@@ -247,7 +237,8 @@ def report(period: Period, now: datetime, *, ring_target_seconds: float) -> KpiR
         for code, value in kpi_values(group, codes).items():
             trend[code].append(TrendPoint(p, value))
     days = rotation_window(period)
-    rotation_data = rotation_days(days[0].start, days[-1].end, people_from=period.start)
+    rotation_data = rotation_days(daily.rotation(days[0].start, days[-1].end, now, ring_target_seconds),
+                                  people_from=period.start)
     trend[KpiCode.ROTATION_FAIRNESS] = [
         TrendPoint(d, fairness_of([rotation_data.spreads.get(d.start)])) for d in days]
     in_period = [s for d, s in rotation_data.spreads.items() if period.start <= d <= period.end]

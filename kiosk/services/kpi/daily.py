@@ -1,0 +1,335 @@
+"""Daily rollups: each closed Shanghai day counted once, by the same aggregate queries as any period.
+
+A period's counts are sums of its days' counts (every measure is a count or a sum; the talk times are
+kept as "calls per whole second", whose sum gives any period's p90). So a page sums the rolled-up days of
+its periods (``KpiDay``: a month's trend is a few hundred small rows instead of a year of index entries
+per family; the talk times as rows, ``KpiTalkDay``, summed by the database) and counts the other days from
+the rows, with the very queries of ``counts``:
+
+* a day is rolled up only once it is closed: its last instant plus ``GRACE`` is past (a write that began
+  before midnight has committed by then), so today, and yesterday for its first minutes, are always
+  counted live; a day counted live is judged at the page's ``now`` exactly as before;
+* a rollup is judged at the time it was counted, which for a closed day is the verdict at any later
+  time: every "open past its deadline" test compares a deadline inside the day with a time after it;
+* a write that touches a closed day marks it stale in its own transaction (``stale``); a stale day is
+  counted live until the refresh counts it again;
+* a rollup counted with another three-ring target is not used.
+
+``refresh`` (the worker's ``kpi-rollups`` job, ``flask --app kiosk kpi-rollups``) counts the missing and
+stale days of the last ``HORIZON_DAYS``, newest first, one day per transaction, behind an advisory lock:
+two refreshes never interleave, so the marks a refresh reads are exactly the changes it has seen.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, delete, func, literal_column, or_, select, union_all
+
+from kiosk.clock import SHANGHAI
+from kiosk.database import advisory_lock, dialect_insert, unit_of_work
+from kiosk.extensions import db
+from kiosk.models.kpi import KpiDay, KpiStaleDays, KpiTalkDay
+from kiosk.services.kpi.counts import (
+    ByPeriods,
+    Grouping,
+    answer_counts,
+    call_counts,
+    callback_counts,
+    report_counts,
+    slip_counts,
+    talk_counts,
+    visit_counts,
+    volume_counts,
+)
+from kiosk.services.kpi.dimensions import DIMENSIONS
+from kiosk.services.kpi.fairness import replayed
+
+ONE_DAY = timedelta(days=1)
+#: How long after a day's end it may be rolled up (longer than any write transaction takes).
+GRACE = timedelta(minutes=15)
+#: How many days back ``refresh`` keeps rolled up: a month's trend and the year of visits before it.
+HORIZON_DAYS = 800
+
+Span = tuple[datetime, datetime]
+Keyed = dict[object, dict]
+"""``{key: {measure: value}}``: one group's measures per breakdown key (0 for the totals)."""
+
+
+def _keyed(family: str, dimension: str) -> Grouping:
+    """A breakdown's grouping without names (a day stores keys; names are read when the page is made)."""
+    d = DIMENSIONS[family][dimension]
+    return d.key, None, d.join
+
+
+def _merged(*parts: Keyed) -> Keyed:
+    out: Keyed = {}
+    for part in parts:
+        for key, values in part.items():
+            out.setdefault(key, {}).update(values)
+    return out
+
+
+def _totals(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+    by = ByPeriods(spans)
+    merged = _merged(call_counts(by, None, None, ring_target), slip_counts(by, None, None, now),
+                     callback_counts(by, None, None, now), answer_counts(by, None, None),
+                     report_counts(by, None, None, now))
+    return [{0: merged.get(i, {})} for i in range(len(spans))]
+
+
+def _visits(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+    return [{0: {"visits": visits.get(0, {}).get("visits", 0)}} for visits in visit_counts(spans)]
+
+
+def _talk(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+    counted = talk_counts(ByPeriods(spans))
+    return [{0: counted[i]} if i in counted else {} for i in range(len(spans))]
+
+
+def _work(dimension: str) -> Callable[[list[Span], datetime, float], list[Keyed]]:
+    """Calls, talk times, slips and complaints, complaint answers, callbacks (and, but per project,
+    incident reports) per agent, department or project."""
+
+    def count(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+        out = []
+        for start, end in spans:
+            parts = [call_counts(_keyed("calls", dimension), start, end, ring_target),
+                     talk_counts(_keyed("calls", dimension), start, end),
+                     slip_counts(_keyed("slips", dimension), start, end, now),
+                     answer_counts(_keyed("answers", dimension), start, end),
+                     callback_counts(_keyed("callbacks", dimension), start, end, now)]
+            if dimension in DIMENSIONS["incidents"]:
+                parts.append(report_counts(_keyed("incidents", dimension), start, end, now))
+            out.append(_merged(*parts))
+        return out
+
+    return count
+
+
+def _classes(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+    return [report_counts(_keyed("incidents", "class"), start, end, now) for start, end in spans]
+
+
+def _project_visits(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+    return visit_counts(spans, _keyed("visits", "project"))
+
+
+def _rotation(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
+    """The sales office's day replayed (``fairness.replayed``), if it has one; not a sum: see ``rotation``."""
+    out = []
+    for start, _end in spans:
+        day = start.astimezone(SHANGHAI).date()
+        out.append({0: figures} if (figures := replayed(day, day).get(day)) is not None else {})
+    return out
+
+
+#: What a day keeps, by scope: the totals, the talk times, the visits (read over a year of days for each
+#: period, so apart), each breakdown, the visits per project, the sales office's rotation and what came in.
+SCOPES: dict[str, Callable[[list[Span], datetime, float], list[Keyed]]] = {
+    "total": _totals,
+    "visits": _visits,
+    "talk": _talk,
+    "agent": _work("agent"),
+    "department": _work("department"),
+    "project": _work("project"),
+    "class": _classes,
+    "project_visits": _project_visits,
+    "rotation": _rotation,
+    "volume": lambda spans, now, ring_target: volume_counts(spans),
+}
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def last_closed_day(now: datetime) -> date:
+    """The newest day that may be rolled up at ``now``: it ended ``GRACE`` ago or earlier."""
+    return (now - GRACE).astimezone(SHANGHAI).date() - ONE_DAY
+
+
+def _add(into: Keyed, part: Keyed) -> None:
+    """Add ``part``'s measures to ``into``'s, key by key (talk times: calls per second, added up)."""
+    for key, values in part.items():
+        target = into.setdefault(key, {})
+        for measure, value in values.items():
+            if measure == "talk":
+                talk = target.setdefault("talk", {})
+                for seconds, calls in (value.items() if isinstance(value, dict) else value):
+                    talk[seconds] = talk.get(seconds, 0) + calls
+            else:
+                target[measure] = (target.get(measure) or 0) + (value or 0)
+
+
+def _encode(keyed: Keyed) -> str:
+    """As JSON, each key written as text ("" for no key: a row without a department, say)."""
+    return json.dumps({"" if key is None else str(key): values for key, values in keyed.items()},
+                      separators=(",", ":"))
+
+
+def _decode(scope: str, text: str) -> Keyed:
+    """``_encode`` read back: keys are ids (0 for the totals), but an incident class's (a letter)."""
+    key = str if scope == "class" else int
+    return {None if k == "" else key(k): values for k, values in json.loads(text).items()}
+
+
+def _covered(day: date, marks: Iterable[tuple[date, date]]) -> bool:
+    return any(first <= day <= last for first, last in marks)
+
+
+def _rolled(scope: str, first: date, last: date, now: datetime, ring_target: float) -> dict[date, Keyed]:
+    """The usable rollups of ``scope`` for the days ``first..last``: closed, counted with ``ring_target``
+    and not marked stale (the marks are read first: a refresh that lands in between leaves no mark over
+    a row this read still sees as old)."""
+    last = min(last, last_closed_day(now))
+    if first > last:
+        return {}
+    marks = db.session.execute(select(KpiStaleDays.first_day, KpiStaleDays.last_day).where(
+        KpiStaleDays.first_day <= last, KpiStaleDays.last_day >= first)).all()
+    rows = db.session.execute(select(KpiDay.day, KpiDay.counts).where(
+        KpiDay.scope == scope, KpiDay.day >= first, KpiDay.day <= last, KpiDay.ring_target == ring_target))
+    return {day: _decode(scope, text) for day, text in rows if not _covered(day, marks)}
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days as runs of consecutive days ``(first, last)``."""
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][1] + ONE_DAY == day:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [(a, b) for a, b in runs]
+
+
+def _add_talk(totals: list[Keyed], cuts: list[date], rolled: dict[date, Keyed]) -> None:
+    """The rolled-up days' talk times, summed per segment (between ``cuts``) by the database."""
+    by_segment: dict[int, list[date]] = {}
+    for day in rolled:
+        by_segment.setdefault(bisect_right(cuts, day) - 1, []).append(day)
+    parts = [select(literal_column(str(i)).label("k"), KpiTalkDay.seconds, func.sum(KpiTalkDay.calls))
+             .where(or_(*(and_(KpiTalkDay.day >= a, KpiTalkDay.day <= b) for a, b in _runs(days))))
+             .group_by(KpiTalkDay.seconds) for i, days in by_segment.items()]
+    talk: dict[int, dict[int, int]] = {}
+    for i, seconds, calls in db.session.execute(union_all(*parts)).all():
+        talk.setdefault(i, {})[seconds] = calls
+    for i, counted in talk.items():
+        _add(totals[i], {0: {"talk": counted}})
+
+
+def sums(scope: str, units: list[tuple[date, date]], now: datetime, ring_target: float) -> list[Keyed]:
+    """``scope``'s counts summed over each of ``units`` (inclusive day ranges, possibly overlapping): the
+    rolled-up days read, the others counted from the rows, one span per run of such days between the
+    units' bounds (so each span lies wholly inside or outside every unit)."""
+    first, last = min(u[0] for u in units), max(u[1] for u in units)
+    rolled = _rolled(scope, first, last, now, ring_target)
+    cuts = sorted({u[0] for u in units} | {u[1] + ONE_DAY for u in units})
+    segments = list(zip(cuts, cuts[1:], strict=False))  # [start, end) day ranges
+    wanted = [any(u[0] <= s and e <= u[1] + ONE_DAY for u in units) for s, e in segments]
+    live: list[tuple[int, date, date]] = []  # (segment, first day, day after)
+    for i, (start, end) in enumerate(segments):
+        if not wanted[i]:
+            continue
+        day = start
+        while day < end:
+            if day in rolled:
+                day += ONE_DAY
+                continue
+            run = day
+            while day < end and day not in rolled:
+                day += ONE_DAY
+            live.append((i, run, day))
+    totals: list[Keyed] = [{} for _ in segments]
+    for day, keyed in rolled.items():
+        _add(totals[bisect_right(cuts, day) - 1], keyed)
+    if scope == "talk" and rolled:
+        _add_talk(totals, cuts, rolled)
+    if live:
+        counted = SCOPES[scope]([(day_start(a), day_start(b)) for _, a, b in live], now, ring_target)
+        for (i, _a, _b), keyed in zip(live, counted, strict=True):
+            _add(totals[i], keyed)
+    out = []
+    for u_first, u_last in units:
+        keyed: Keyed = {}
+        for (start, end), part in zip(segments, totals, strict=True):
+            if u_first <= start and end <= u_last + ONE_DAY:
+                _add(keyed, part)
+        out.append(keyed)
+    return out
+
+
+def rotation(first: date, last: date, now: datetime, ring_target: float) -> dict[date, dict]:
+    """The sales office's days ``first..last`` as ``fairness.replayed`` gives them: the rolled-up days
+    read, the others (one run from the first to the last of them) replayed."""
+    rolled = _rolled("rotation", first, last, now, ring_target)
+    days = {day: keyed[0] for day, keyed in rolled.items() if 0 in keyed}
+    live = [day for day in _each_day(first, last) if day not in rolled]
+    if live:
+        replays = replayed(live[0], live[-1])
+        days.update({day: figures for day, figures in replays.items() if day not in rolled})
+    return days
+
+
+def _each_day(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+# ---- refresh -------------------------------------------------------------------------------------------
+
+
+def _next_day(oldest: date, newest: date, ring_target: float) -> date | None:
+    """Take the stale marks (their days' rollups are dropped: missing, so counted again) and choose the
+    newest day of ``oldest..newest`` without a complete, current rollup."""
+    marks = db.session.execute(select(KpiStaleDays.id, KpiStaleDays.first_day, KpiStaleDays.last_day)).all()
+    for _id, first, last in marks:
+        db.session.execute(delete(KpiDay).where(KpiDay.day >= first, KpiDay.day <= last))
+        db.session.execute(delete(KpiTalkDay).where(KpiTalkDay.day >= first, KpiTalkDay.day <= last))
+    if marks:
+        db.session.execute(delete(KpiStaleDays).where(KpiStaleDays.id.in_([m.id for m in marks])))
+    current = [KpiDay.day >= oldest, KpiDay.day <= newest, KpiDay.ring_target == ring_target]
+    complete = set(db.session.scalars(
+        select(KpiDay.day).where(*current).group_by(KpiDay.day).having(func.count() == len(SCOPES))))
+    day = newest
+    while day >= oldest:
+        if day not in complete:
+            return day
+        day -= ONE_DAY
+    return None
+
+
+def _store(day: date, now: datetime, ring_target: float) -> None:
+    span = [(day_start(day), day_start(day + ONE_DAY))]
+    db.session.execute(delete(KpiTalkDay).where(KpiTalkDay.day == day))
+    for scope, count in SCOPES.items():
+        keyed = count(span, now, ring_target)[0]
+        if scope == "talk":  # kept as rows (``KpiTalkDay``); the day's row says it is there
+            talk = keyed.pop(0, {}).get("talk", [])
+            if talk:
+                db.session.execute(KpiTalkDay.__table__.insert(), [
+                    {"day": day, "seconds": seconds, "calls": calls} for seconds, calls in talk])
+        text = _encode(keyed)
+        db.session.execute(dialect_insert(KpiDay).values(
+            day=day, scope=scope, ring_target=ring_target, counts=text, computed_at=now,
+        ).on_conflict_do_update(index_elements=[KpiDay.day, KpiDay.scope],
+                                set_={"ring_target": ring_target, "counts": text, "computed_at": now}))
+
+
+def refresh(now: datetime, ring_target: float, limit: int | None = None, horizon: int = HORIZON_DAYS) -> int:
+    """Roll up the missing and stale closed days of the last ``horizon`` days (newest first, at most
+    ``limit``), each in its own transaction behind the ``kpi-rollups`` lock. Returns the days counted."""
+    newest = last_closed_day(now)
+    oldest = newest - timedelta(days=horizon - 1)
+    done = 0
+    while limit is None or done < limit:
+        with unit_of_work():
+            advisory_lock("kpi-rollups")
+            day = _next_day(oldest, newest, ring_target)
+            if day is None:
+                break
+            _store(day, now, ring_target)
+        done += 1
+    return done
