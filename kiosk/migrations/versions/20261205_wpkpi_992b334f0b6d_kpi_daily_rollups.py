@@ -4,7 +4,7 @@ The tables start empty: a day not rolled up is counted from its rows, so every p
 the worker's ``kpi-rollups`` job (or ``flask --app kiosk kpi-rollups``) fills them.
 
 Revision ID: 992b334f0b6d
-Revises: d8b510c14592
+Revises: 3574e34c2b41
 Create Date: 2026-12-05 10:00:00
 
 """
@@ -16,7 +16,7 @@ from kiosk.models.types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '992b334f0b6d'
-down_revision = 'd8b510c14592'
+down_revision = '3574e34c2b41'
 branch_labels = None
 depends_on = None
 
