@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from kiosk.database import begin_write
 from kiosk.domain.hotline import AgentStatus
 from kiosk.extensions import db
 from kiosk.models.calls import AgentState, Call, SwitchConnector
@@ -154,9 +155,12 @@ def cast(app, make_department):
 
 def test_click_to_dial_a_callback_originates_from_the_agents_extension_and_keeps_the_tie(
         app, server, connector, agents, cast, clock):
-    agents["8101"].extension = None  # the extension is now the callback's agent's
-    db.session.commit()
+    # The connector writes too: read and change the two users in one write transaction taken up front
+    # (SQLite refuses to turn a read that another write overtook into a write: "database is locked").
+    begin_write()
     agent = cast.owner
+    agents["8101"].extension = None  # the extension is now the callback's agent's
+    db.session.flush()
     agent.extension = "8101"
     db.session.commit()
     slip = bring_to(cast, "resolved", now=T0)
