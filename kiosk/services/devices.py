@@ -31,7 +31,7 @@ PAIRING_DIGITS = 8
 LAST_SEEN_EVERY = timedelta(minutes=5)
 
 
-def per_tablet(table: dict, device: KioskDevice):
+def per_tablet(table: dict, device: KioskDevice | Tablet):
     """A per-tablet setting: the entry for the tablet's name, else its place, else ``"*"`` (None if none)."""
     if not table:  # not set up: nothing to read of the tablet
         return None

@@ -53,6 +53,26 @@ def absolute_url(link: str | None, config: Mapping) -> str | None:
 
 
 def route_overrides(kind: str) -> dict[tuple[str, str], bool]:
+    """The admins' switches of ``kind``'s channels, read once per transaction: an event telling several
+    people or groups routes each alert by the same switches, and a switch an admin saves counts from the
+    next transaction on (whichever worker runs it)."""
+    session = db.session()
+    transaction = session.get_transaction()
+    if transaction is None:
+        return _read_overrides(kind)
+    read = session.info.get(_ROUTES_READ)
+    if read is None or read[0] is not transaction:
+        read = (transaction, {})  # holding the transaction: a later one cannot be mistaken for it
+        session.info[_ROUTES_READ] = read
+    if kind not in read[1]:
+        read[1][kind] = _read_overrides(kind)
+    return read[1][kind]
+
+
+_ROUTES_READ = "outbox.route_overrides"
+
+
+def _read_overrides(kind: str) -> dict[tuple[str, str], bool]:
     rows = db.session.execute(
         select(MessageRoute.kind, MessageRoute.channel, MessageRoute.enabled).where(MessageRoute.kind == kind)
     )
