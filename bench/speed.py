@@ -46,6 +46,8 @@ from kiosk.services.board import PANELS  # noqa: E402
 from tests.html_support import read_page  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "kiosk-bench-cache"
+#: Cached data of another key is removed once it is this old (a day: the key changes daily anyway).
+STALE_CACHE_SECONDS = 24 * 3600
 FULL_CALLS = 100_000
 #: The board panels the table shows (every panel is measured; these are the ones with slips behind them).
 PANEL_ROWS = PANELS
@@ -104,8 +106,10 @@ def prepared_database(base_url: str | None, calls: int, workdir: Path) -> tuple[
         CACHE.mkdir(exist_ok=True)
         cached = CACHE / f"year-{calls}-{key}.sqlite3"
         if not cached.exists():
-            for stale in CACHE.glob(f"year-{calls}-*.sqlite3*"):
-                stale.unlink()
+            for stale in CACHE.glob(f"year-{calls}-*"):
+                # Another checkout's data (other migrations) may be in use or being built: only old files go.
+                if time.time() - stale.stat().st_mtime > STALE_CACHE_SECONDS:
+                    stale.unlink(missing_ok=True)
             started = time.perf_counter()
             building = cached.with_suffix(".building")
             kpi.build_database(f"sqlite:///{building}", calls, utcnow())
