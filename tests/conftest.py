@@ -21,6 +21,7 @@ from itertools import count
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
@@ -47,6 +48,11 @@ TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
 SERIAL = {"servers": ("tests/deploy/", "tests/web/test_kiosk_rate_limit.py")}
 #: How many apps (one per distinct configuration) a worker keeps for reuse.
 APPS_KEPT = 8
+
+# Property tests judge the rules, not the machine: on a busy machine (CI, parallel workers) generating
+# examples can take longer than Hypothesis allows by default, which is no failure of the rule.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 def _serial_group(nodeid: str) -> str | None:
