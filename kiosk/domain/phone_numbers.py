@@ -115,7 +115,9 @@ def normalise_phone(text: str | None, kinds: frozenset[PhoneKind], *, extension:
 
     ``extension``: a landline or service number may carry an extension (``0731-88001000转8001``).
     """
-    return _normalised(text, kinds, extension) if isinstance(text, str) else None
+    if not isinstance(text, str) or len(text) > MAX_LENGTH:
+        return None  # no number: not worth a place in the memo (any text may be asked)
+    return _normalised(text, kinds, extension)
 
 
 @lru_cache(maxsize=2048)

@@ -59,7 +59,7 @@ class Visit(db.Model):
     __table_args__ = (
         Index("ix_visits_signed_in_at", "signed_in_at"),
         Index("ix_visits_on_site", "signed_out_at", "place"),
-        # A sign-in's "is this mobile still on site here?" (kiosk.services.visits._open_visit).
+        # A sign-in's "is this mobile still on site here?" (kiosk.services.visits._about_mobile).
         Index("ix_visits_open_by_mobile", "mobile", "place",
               sqlite_where=VISIT_OPEN, postgresql_where=VISIT_OPEN),
     )
@@ -91,9 +91,6 @@ class Visit(db.Model):
     host_department: Mapped[Department | None] = relationship()
     host_user: Mapped[User | None] = relationship()
     appointment: Mapped[Appointment | None] = relationship()
-
-    #: Not stored: set by the sign-in service when a person already on site signed in again (that visit).
-    rejoined = False
 
     @property
     def host_label(self) -> str:

@@ -3,7 +3,8 @@ laptops polling it ask for it within a few seconds of each other, and the worker
 
 An entry's key is everything its HTML depends on: the template and block, the version the caller read
 (for a board panel, the digest its ETag carries: the HTML is already promised to be a function of it,
-``kiosk.services.board``), whatever else the caller names (wall or laptop), and the language. Nothing
+``kiosk.services.board``), whatever else the caller names (wall or laptop), the language, and the
+prefix the app is mounted under (its links, as ``kiosk.web.navigation`` keys the menu). Nothing
 personal goes into a kept block (no CSRF token, no current user), which is why only blocks whose callers
 say so are kept. An entry goes stale after ``BOARD_CACHE_SECONDS`` at most, or sooner when its caller says
 so (a clock on it changes colour then).
@@ -19,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import get_locale
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
@@ -70,7 +71,7 @@ def rendered_block(template: str, block: str, key: tuple, now: datetime,
     rendered from ``context()`` — (the template's context, the moment the HTML goes stale or None) — and
     kept."""
     store = kept()
-    full_key = (template, block, str(get_locale()), *key)
+    full_key = (template, block, str(get_locale()), request.script_root, *key)
     html = store.get(full_key, now) if store.size else None
     if html is None:
         values, settled_until = context()

@@ -6,7 +6,9 @@ from kiosk.domain.phone_numbers import (
     ANY,
     CALLER,
     EXTENSION_ONLY,
+    MAX_LENGTH,
     MOBILE_ONLY,
+    _normalised,
     normalise_phone,
     readable,
 )
@@ -81,3 +83,14 @@ def test_an_extension_is_taken_only_where_the_field_allows_one():
 ])
 def test_a_stored_number_is_spaced_out_for_reading(stored, shown):
     assert readable(stored) == shown
+
+
+def test_text_too_long_for_a_number_is_refused_without_being_remembered():
+    """The memo of recent numbers keeps no arbitrary text (a spreadsheet cell, a pasted page): only what
+    could be a number takes a place in it."""
+    _normalised.cache_clear()
+    assert normalise_phone("1" * (MAX_LENGTH + 1), ANY) is None
+    assert normalise_phone("x" * 100_000, CALLER) is None
+    assert _normalised.cache_info().currsize == 0
+    assert normalise_phone("13900001234", MOBILE_ONLY) == "13900001234"
+    assert _normalised.cache_info().currsize == 1

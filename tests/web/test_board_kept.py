@@ -170,3 +170,13 @@ def test_no_panel_holds_anything_personal_since_every_board_may_be_given_it(boss
         html = boss.get_htmx(f"/supervisor/panels/{name}{wall}").get_data(as_text=True)
         assert "csrf" not in html.lower() and "<form" not in html
         assert cast.supervisor.display_name not in html
+
+
+def test_a_kept_panel_links_under_the_address_the_board_was_asked_at(boss, cast):
+    """The app mounted under a prefix (SCRIPT_NAME): a panel kept for one prefix is not given under another
+    (its poll and slip links would lead elsewhere), as the kept menu is each prefix's."""
+    open_one(cast, dispatched=False)
+    for prefix in ("/a", "/b"):
+        html = boss.get_htmx("/supervisor/panels/unassigned",
+                             environ_overrides={"SCRIPT_NAME": prefix}).get_data(as_text=True)
+        assert f'hx-get="{prefix}/supervisor/panels/unassigned"' in html
