@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm.exc import StaleDataError
 
 from kiosk.extensions import db
@@ -45,6 +46,37 @@ def analyze(connection) -> None:
 POSTGRESQL_OPTIONS = "-c jit=off"
 
 
+#: A pooled connection idle for longer than this is pinged before it is handed out (``ping_when_idle``).
+PING_AFTER_IDLE_SECONDS = 1.0
+_RETURNED_AT = "kiosk_returned_at"
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """A server's connections (PostgreSQL) are checked for life when they come out of the pool after
+    sitting idle there for ``PING_AFTER_IDLE_SECONDS``: a ping, and if the server dropped the connection
+    (a restart, a cut link, an idle timeout while the app was quiet) the pool's connections are replaced
+    before any request meets them. SQLAlchemy's ``pool_pre_ping`` pinged at every checkout, a round trip
+    on each request: a board poll's one statement became two.
+
+    A connection used within the last second is taken as it is. Should the server have dropped it in that
+    second, its statement fails and SQLAlchemy replaces the pool's connections: a poll then reads again
+    (``read_alone``), and any other request answers 503 once (``kiosk.web.errors``)."""
+
+    @event.listens_for(engine, "checkin")
+    def note_return(_dbapi_connection, record):
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, _proxy):
+        returned_at = record.info.get(_RETURNED_AT)  # none for a new connection
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise InvalidatePoolError() from error  # the pool reconnects, and drops its older connections
+
+
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
 
@@ -53,6 +85,7 @@ def configure_engine(engine: Engine) -> None:
             cparams["options"] = " ".join(filter(None, [cparams.get("options"), POSTGRESQL_OPTIONS]))
 
     if engine.dialect.name != "sqlite":
+        ping_when_idle(engine)  # a file in the app's own process is never dropped: SQLite needs none
         return
 
     @event.listens_for(engine, "connect")
@@ -85,7 +118,19 @@ def read_alone(statement, parameters: dict):
     PostgreSQL: the connection in autocommit for the statement. SQLite: the driver never begins a
     transaction of its own here (``configure_engine``), so leaving out our BEGIN is enough. SQLAlchemy's
     AUTOCOMMIT would set and reset ``PRAGMA read_uncommitted`` there, and that pragma expires every
-    statement the connection has prepared: each poll prepared its statement again (half its time)."""
+    statement the connection has prepared: each poll prepared its statement again (half its time).
+
+    A connection the server dropped since its last use (``ping_when_idle``) fails the statement; it only
+    reads, so it runs once more, on a new connection."""
+    try:
+        return _read_alone(statement, parameters)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        return _read_alone(statement, parameters)
+
+
+def _read_alone(statement, parameters: dict):
     with db.engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             connection = connection.execution_options(**{ALONE: True})
@@ -152,7 +197,7 @@ def end_session(_error=None) -> None:
     The answer is made by then. Closing rolls back what the request left open (often only a read); if the
     connection was cut in the meantime (a database restart, ``pg_terminate_backend``), that rollback fails,
     and without this the server would turn an answer already made into a 500. The pool replaces the dead
-    connection (``pool_pre_ping``). Runs before Flask-SQLAlchemy's own teardown, which then has nothing
+    connection (``ping_when_idle``). Runs before Flask-SQLAlchemy's own teardown, which then has nothing
     left to close.
     """
     try:
