@@ -166,9 +166,10 @@ class _DriverStatement:
     results: tuple  # each column's conversion from the driver (None: as it is)
 
     def values(self, parameters: dict):
-        given = self.compiled.construct_params(parameters)
-        converted = {name: (convert(value) if convert else value)
-                     for name, value in given.items() for convert in [self.binds.get(name)]}
+        converted = {}
+        for name, value in self.compiled.construct_params(parameters).items():
+            convert = self.binds.get(name)
+            converted[name] = convert(value) if convert else value
         return converted if self.order is None else tuple(converted[name] for name in self.order)
 
     def row(self, values) -> tuple:

@@ -126,9 +126,11 @@ class CookieSessions(SecureCookieSessionInterface):
     serializer = _SignedJSON()
 
     def open_session(self, app, request):
+        if not app.secret_key:
+            return None  # as Flask's: no key, no session
         value = request.cookies.get(self.get_cookie_name(app))
-        if not value or not app.secret_key:
-            return super().open_session(app, request)
+        if not value:
+            return self.session_class()
         keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
         verified = _verified_cookie(self, keys, value)
         if verified is None:
