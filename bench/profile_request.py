@@ -55,8 +55,13 @@ def main() -> None:
     statements = []
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2].split("\n")[0][:140]))
+
+    def record(*event_args):
+        statements.append(event_args[2].split("\n")[0][:140])
+
+    event.listen(engine, "before_cursor_execute", record)
     answer = ask()
+    event.remove(engine, "before_cursor_execute", record)  # unwatched, as in production (read_alone)
     print(f"{path}: {answer.status_code}, {len(answer.data)} bytes, {len(statements)} statements")
     for statement in statements:
         print("   ", statement)

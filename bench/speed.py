@@ -393,9 +393,9 @@ def main() -> None:
                                           slow_requests=args.slow_requests, workdir=Path(tmp), only=args.only,
                                           rss=not args.no_rss and calls == args.calls,
                                           lines_too=not args.rss_only)
-    (tenth, _, _), (full, sizes, rss) = results[args.calls // 10], results[args.calls]
     if args.rss_only:
         return
+    (tenth, _, _), (full, sizes, rss) = results[args.calls // 10], results[args.calls]
     print(table(f"{engine}, gunicorn 2 sync workers, wrk -t2 -c16, best of {args.rounds} × {args.seconds} s",
                 full, tenth, sizes, rss))
 

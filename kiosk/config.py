@@ -18,10 +18,10 @@ DEFAULT_PASSWORD_HASH_METHOD = "scrypt"
 
 
 class Defaults:
-    # pool_pre_ping: a connection the database dropped (restart, cut link) is replaced before use, so the
-    # app serves again by itself; hide_parameters: a failed statement is logged without its values
-    # (visitors' phone numbers never reach a log line).
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    # hide_parameters: a failed statement is logged without its values (visitors' phone numbers never
+    # reach a log line). A connection the database dropped (restart, cut link) is replaced before use, so
+    # the app serves again by itself: kiosk.database.ping_when_idle.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from sqlalchemy import BigInteger, Table, TextClause, bindparam, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Compiled, Engine
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError, NoResultFound
 from sqlalchemy.orm.exc import StaleDataError
 
 from kiosk.extensions import db
@@ -46,6 +48,37 @@ def analyze(connection) -> None:
 POSTGRESQL_OPTIONS = "-c jit=off"
 
 
+#: A pooled connection idle for longer than this is pinged before it is handed out (``ping_when_idle``).
+PING_AFTER_IDLE_SECONDS = 1.0
+_RETURNED_AT = "kiosk_returned_at"
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """A server's connections (PostgreSQL) are checked for life when they come out of the pool after
+    sitting idle there for ``PING_AFTER_IDLE_SECONDS``: a ping, and if the server dropped the connection
+    (a restart, a cut link, an idle timeout while the app was quiet) the pool's connections are replaced
+    before any request meets them. SQLAlchemy's ``pool_pre_ping`` pinged at every checkout, a round trip
+    on each request: a board poll's one statement became two.
+
+    A connection used within the last second is taken as it is. Should the server have dropped it in that
+    second, its statement fails and SQLAlchemy replaces the pool's connections: a poll then reads again
+    (``read_alone``), and any other request answers 503 once (``kiosk.web.errors``)."""
+
+    @event.listens_for(engine, "checkin")
+    def note_return(_dbapi_connection, record):
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, _proxy):
+        returned_at = record.info.get(_RETURNED_AT)  # none for a new connection
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise InvalidatePoolError() from error  # the pool reconnects, and drops its older connections
+
+
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
 
@@ -54,6 +87,7 @@ def configure_engine(engine: Engine) -> None:
             cparams["options"] = " ".join(filter(None, [cparams.get("options"), POSTGRESQL_OPTIONS]))
 
     if engine.dialect.name != "sqlite":
+        ping_when_idle(engine)  # a file in the app's own process is never dropped: SQLite needs none
         return
 
     @event.listens_for(engine, "connect")
@@ -83,28 +117,125 @@ def read_alone(statement, parameters: dict):
     sees one consistent state by itself, so neither BEGIN nor ROLLBACK is sent (on PostgreSQL two round
     trips fewer), and the ORM session is not opened. For the polls' version checks.
 
-    PostgreSQL: the connection in autocommit for the statement. SQLite: the driver never begins a
-    transaction of its own here (``configure_engine``), so leaving out our BEGIN is enough. SQLAlchemy's
-    AUTOCOMMIT would set and reset ``PRAGMA read_uncommitted`` there, and that pragma expires every
-    statement the connection has prepared: each poll prepared its statement again (half its time)."""
-    with _alone() as connection:
-        return connection.execute(statement, parameters).one()
+    The statement is compiled once and handed to the driver straight (``_run_on_driver``): SQLAlchemy's
+    execution around it (a Connection, its execution context, the result object) cost more than the
+    statement itself, two thirds of a poll's time in the database layer on PostgreSQL. While anything
+    listens to the engine's statements (a test or a benchmark counting them, ``echo``), it runs through
+    SQLAlchemy as any other, for them to see it.
+
+    A connection the server dropped since its last use (``ping_when_idle``) fails the statement; it only
+    reads, so it runs once more, on a new connection."""
+    row = _alone_once_more(statement, parameters)
+    if row is None:
+        raise NoResultFound("read_alone: the statement returned no row")
+    return row
 
 
 def read_alone_or_none(statement, parameters: dict):
     """``read_alone`` of a statement that may find no row (None then): a check made before the request's
     own transaction, such as a tablet's credential."""
-    with _alone() as connection:
+    return _alone_once_more(statement, parameters)
+
+
+def _alone_once_more(statement, parameters: dict):
+    try:
+        return _read_alone(statement, parameters)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        return _read_alone(statement, parameters)
+
+
+def _read_alone(statement, parameters: dict):
+    """The first row of ``statement`` or None, outside any transaction."""
+    engine = db.engine
+    prepared = None if _watched(engine) else _for_driver(statement, engine.dialect)
+    if prepared is not None:
+        return _run_on_driver(engine, prepared, parameters)
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # The driver never begins a transaction of its own here (``configure_engine``): leaving out
+            # our BEGIN is enough. SQLAlchemy's AUTOCOMMIT would set and reset ``PRAGMA read_uncommitted``,
+            # which expires every statement the connection has prepared (each poll prepared its own again).
+            connection = connection.execution_options(**{ALONE: True})
+        else:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         return connection.execute(statement, parameters).one_or_none()
 
 
-@contextmanager
-def _alone() -> Iterator:
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            yield connection.execution_options(**{ALONE: True})
-        else:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+def _watched(engine: Engine) -> bool:
+    """Does anything listen to the engine's statements or log them?"""
+    events = engine.dispatch
+    return bool(engine.echo or events.before_execute or events.after_execute or events.before_cursor_execute
+                or events.after_cursor_execute or engine.dialect.dispatch.handle_error)
+
+
+@dataclass(frozen=True)
+class _DriverStatement:
+    """A statement compiled for one dialect, as its driver takes it."""
+
+    compiled: Compiled
+    binds: dict  # bound parameter name → its type's conversion for the driver (None: as it is)
+    order: tuple[str, ...] | None  # the names in the SQL's order for a positional paramstyle; None: by name
+    results: tuple  # each column's conversion from the driver (None: as it is)
+
+    def values(self, parameters: dict):
+        converted = {}
+        for name, value in self.compiled.construct_params(parameters).items():
+            convert = self.binds.get(name)
+            converted[name] = convert(value) if convert else value
+        return converted if self.order is None else tuple(converted[name] for name in self.order)
+
+    def row(self, values) -> tuple:
+        return tuple(convert(value) if convert else value for convert, value in zip(self.results, values,
+                                                                                    strict=True))
+
+
+@lru_cache(maxsize=64)
+def _for_driver(statement, dialect) -> _DriverStatement | None:
+    """``statement`` compiled for ``dialect``; None when its SQL is completed at each run (expanding ``IN``
+    lists, literal values, escaped names): then SQLAlchemy runs it."""
+    compiled = statement.compile(dialect=dialect)
+    if compiled.literal_execute_params or compiled.post_compile_params or compiled.escaped_bind_names:
+        return None
+    binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+             for name, bind in compiled.binds.items()}
+    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                    for column in statement.selected_columns)
+    order = tuple(compiled.positiontup) if compiled.positional else None
+    return _DriverStatement(compiled, binds, order, results)
+
+
+def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict) -> tuple | None:
+    """The first row of ``prepared`` (None: none) on a pooled connection; the driver's errors raised as
+    SQLAlchemy's (a lost connection invalidated and the pool's others closed, as SQLAlchemy does)."""
+    dialect, values = engine.dialect, prepared.values(parameters)
+    autocommit = dialect.name != "sqlite"  # SQLite: no transaction here anyway (``configure_engine``)
+    connection = engine.raw_connection()
+    try:
+        if autocommit:
+            dialect.set_isolation_level(connection.dbapi_connection, "AUTOCOMMIT")
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(prepared.compiled.string, values)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            if autocommit:
+                dialect.reset_isolation_level(connection.dbapi_connection)
+    except dialect.loaded_dbapi.Error as error:
+        lost = dialect.is_disconnect(error, connection.dbapi_connection, None)
+        if lost:
+            connection.invalidate(error)
+            engine.pool.dispose()  # the others were most likely dropped too (a restart)
+        raise DBAPIError.instance(prepared.compiled.string, values, error, dialect.loaded_dbapi.Error,
+                                  hide_parameters=engine.hide_parameters, dialect=dialect,
+                                  connection_invalidated=lost) from error
+    finally:
+        connection.close()
+    return None if row is None else prepared.row(row)
 
 
 def begin_write() -> None:
@@ -188,7 +319,7 @@ def end_session(_error=None) -> None:
     The answer is made by then. Closing rolls back what the request left open (often only a read); if the
     connection was cut in the meantime (a database restart, ``pg_terminate_backend``), that rollback fails,
     and without this the server would turn an answer already made into a 500. The pool replaces the dead
-    connection (``pool_pre_ping``). Runs before Flask-SQLAlchemy's own teardown, which then has nothing
+    connection (``ping_when_idle``). Runs before Flask-SQLAlchemy's own teardown, which then has nothing
     left to close.
     """
     try:

@@ -100,8 +100,9 @@ def handle_database_error(error: DBAPIError):
 def handle_database_unavailable(error: DBAPIError):
     """The database is unreachable (restarting, connections cut) or busy beyond the timeout: 503.
 
-    Nothing of the request was stored (its transaction is rolled back). The pool checks each connection
-    before use (``pool_pre_ping``), so the next request reconnects by itself once the database is back.
+    Nothing of the request was stored (its transaction is rolled back). The pool replaces the connections
+    the database dropped (``kiosk.database.ping_when_idle``), so the next request reconnects by itself
+    once the database is back.
     The log line names the request and the kind of driver error only: no statement, no values.
     """
     log.warning("database unavailable on %s %s: %s", request.method, request.path,

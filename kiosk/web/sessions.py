@@ -14,12 +14,15 @@ request, and a changed one (new roles) is reloaded and judged again.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import abort, current_app, g, request, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 #: The session's keys: Flask-Login's ``<user id>:<session token>``, and our copy of the version and roles.
 USER_ID, VERSION, ROLES = "_user_id", "sv", "roles"
@@ -111,6 +114,45 @@ class _SignedJSON(TaggedJSONSerializer):
 
 
 class CookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions (``app.session_interface``), with the payload read as above."""
+    """Flask's signed-cookie sessions (``app.session_interface``), read at less cost by the requests that
+    bring the same cookie again and again (a board polls each panel every few seconds with it):
+
+    * a cookie once verified is remembered with what it carries and when it was signed
+      (``_verified_cookie``, a bounded cache): the same cookie, byte for byte, is then read from there;
+      its age is checked at every request as before, and any other cookie is verified as always;
+    * the payload is read with the standard JSON (``_SignedJSON``).
+    """
 
     serializer = _SignedJSON()
+
+    def open_session(self, app, request):
+        if not app.secret_key:
+            return None  # as Flask's: no key, no session
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        verified = _verified_cookie(self, keys, value)
+        if verified is None:
+            return self.session_class()
+        payload, signed_at = verified
+        age = int(time.time()) - signed_at
+        if not 0 <= age <= app.permanent_session_lifetime.total_seconds():
+            return self.session_class()  # expired, as itsdangerous judges it
+        return self.session_class(self.serializer.loads(payload))
+
+    def signing_serializer(self, keys: tuple) -> URLSafeTimedSerializer:
+        """Flask's serializer for these keys (the newest last)."""
+        return URLSafeTimedSerializer(list(keys), salt=self.salt, serializer=self.serializer,
+                                      signer_kwargs={"key_derivation": self.key_derivation,
+                                                     "digest_method": self.digest_method})
+
+
+@lru_cache(maxsize=512)
+def _verified_cookie(interface: CookieSessions, keys: tuple, value: str) -> tuple[str, int] | None:
+    """The session JSON of a cookie one of ``keys`` signed, and when (Unix seconds); None if none did."""
+    try:
+        payload, signed_at = interface.signing_serializer(keys).loads(value, return_timestamp=True)
+    except BadSignature:
+        return None
+    return interface.serializer.dumps(payload), int(signed_at.timestamp())

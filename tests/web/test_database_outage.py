@@ -2,8 +2,8 @@
 
 On PostgreSQL the connection is really cut: every connection to the test database is terminated and new
 ones are refused for a moment (``ALLOW_CONNECTIONS false`` binds superusers too), then allowed again;
-the next request is served without anyone restarting anything (``pool_pre_ping`` replaces the dead
-connections). ``bench/load.py --faults`` does the same under load.
+the next request is served without anyone restarting anything (the pool replaces the dead connections,
+``kiosk.database.ping_when_idle``). ``bench/load.py --faults`` does the same under load.
 """
 
 from __future__ import annotations
@@ -90,8 +90,7 @@ def test_an_htmx_request_gets_the_message_in_its_flash_area(app, client, login_a
     assert "系统暂时无法连接数据库" in response.get_data(as_text=True)
 
 
-def test_engine_checks_connections_and_keeps_values_out_of_error_messages(app):
-    assert db.engine.pool._pre_ping
+def test_engine_keeps_values_out_of_error_messages(app):
     assert db.engine.hide_parameters
 
 
@@ -102,23 +101,28 @@ def postgres(app):
     name = db.engine.url.database
     admin = create_engine(db.engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
 
+    def drop():
+        """The server ends every connection to the test database (new ones are still welcome)."""
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+
     def cut():
         with admin.connect() as connection:
             connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+        drop()
 
     def restore():
         with admin.connect() as connection:
             connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
 
-    yield cut, restore
+    yield cut, restore, drop
     restore()
     admin.dispose()
 
 
 def test_cut_off_and_back_without_a_manual_step(app, client, login_as, paired_client, postgres):
-    cut, restore = postgres
+    cut, restore, _drop = postgres
     tablet = paired_client()
     login_as("supervisor")
     assert client.get("/supervisor/").status_code == 200
@@ -137,3 +141,29 @@ def test_cut_off_and_back_without_a_manual_step(app, client, login_as, paired_cl
     assert sign_in(tablet, VisitPurpose.REPAIR).status_code == 303
     mobiles = db.session.scalars(select(Visit.mobile)).all()
     assert mobiles == [MOBILE]
+
+
+def test_connections_dropped_while_the_app_was_idle_are_replaced_before_use(app, client, login_as, postgres,
+                                                                             monkeypatch):
+    """A restart or an idle timeout at a quiet hour: the first request after it is served as any other."""
+    _cut, _restore, drop = postgres
+    login_as("supervisor")
+    assert client.get("/supervisor/").status_code == 200
+    drop()
+    monkeypatch.setattr("kiosk.database.PING_AFTER_IDLE_SECONDS", 0)  # as if the pool had sat for a while
+    assert client.get("/supervisor/").status_code == 200
+    assert client.get_htmx("/hotline/agents").status_code == 200
+
+
+def test_a_poll_on_a_connection_dropped_a_moment_ago_is_answered(app, client, login_as, postgres,
+                                                                 monkeypatch):
+    """A connection used within the last second is not pinged: the poll's one statement finds it dead,
+    and reads again on a new connection."""
+    _cut, _restore, drop = postgres
+    monkeypatch.setattr("kiosk.database.PING_AFTER_IDLE_SECONDS", 3600)
+    login_as("supervisor")
+    path = "/supervisor/panels/unassigned"
+    etag = client.get_htmx(path).headers["ETag"]
+    drop()
+    assert client.get_htmx(path, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get_htmx(path, headers={"If-None-Match": etag}).status_code == 304
