@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -178,6 +179,7 @@ class _DriverStatement:
     binds: dict  # bound parameter name → its type's conversion for the driver (None: as it is)
     order: tuple[str, ...] | None  # the names in the SQL's order for a positional paramstyle; None: by name
     results: tuple  # each column's conversion from the driver (None: as it is)
+    shape: type  # the row: a named tuple of the columns' keys, as SQLAlchemy's Row reads them by name
 
     def values(self, parameters: dict):
         converted = {}
@@ -187,8 +189,8 @@ class _DriverStatement:
         return converted if self.order is None else tuple(converted[name] for name in self.order)
 
     def row(self, values) -> tuple:
-        return tuple(convert(value) if convert else value for convert, value in zip(self.results, values,
-                                                                                    strict=True))
+        return self.shape._make(convert(value) if convert else value
+                                for convert, value in zip(self.results, values, strict=True))
 
 
 @lru_cache(maxsize=64)
@@ -203,7 +205,8 @@ def _for_driver(statement, dialect) -> _DriverStatement | None:
     results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                     for column in statement.selected_columns)
     order = tuple(compiled.positiontup) if compiled.positional else None
-    return _DriverStatement(compiled, binds, order, results)
+    shape = namedtuple("Row", list(statement.selected_columns.keys()), rename=True)
+    return _DriverStatement(compiled, binds, order, results, shape)
 
 
 def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict) -> tuple | None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import column, event, select, table
+from sqlalchemy import column, event, literal, select, table
 from sqlalchemy.exc import DBAPIError
 
 from kiosk.clock import utcnow
-from kiosk.database import read_alone
+from kiosk.database import read_alone, read_alone_or_none
 from kiosk.extensions import db
 from kiosk.services import board
 from tests.web.slips import make_cast, open_one
@@ -28,7 +28,7 @@ def parameters(app, make_department):
 
 @pytest.mark.parametrize("panel", board.PANELS)
 def test_the_driver_reads_what_sqlalchemy_reads(parameters, panel):
-    statement = board._version_statement(panel, True)
+    statement, _where = board._version_statement((panel,), True)
     with db.engine.connect() as connection:
         expected = tuple(connection.execute(statement, parameters).one())
     assert read_alone(statement, parameters) == expected
@@ -47,7 +47,14 @@ def test_a_listener_sees_the_statement(parameters):
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        read_alone(board._version_statement("unassigned", True), parameters)
+        read_alone(board._version_statement(("unassigned",), True)[0], parameters)
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert [statement for statement in seen if "session_version" in statement]
+
+
+def test_a_row_is_read_by_its_columns_names_as_sqlalchemys(app):
+    statement = select(literal(7).label("seven"), literal("x").label("letter"))
+    row = read_alone(statement, {})
+    assert (row.seven, row.letter) == (7, "x") == tuple(row)
+    assert read_alone_or_none(statement.where(literal(1) == 2), {}) is None
