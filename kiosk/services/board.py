@@ -477,12 +477,17 @@ def _version_statement(names: tuple[str, ...], with_session: bool, bell: tuple[b
 
 
 def _read_versions(names, now: datetime, session_of: int | None = None, bell_of: User | None = None):
-    """The versions of ``names`` and the row they were read from (``_version_statement``)."""
+    """The versions of ``names`` and the row they were read from (``_version_statement``): read alone
+    (a poll opens no transaction), or with ``bell_of`` in the request's transaction, which loading that
+    user opened (a page: no second connection from the pool, so no second pre-ping on PostgreSQL)."""
     bell, parameters = notifications.bell_parameters(bell_of) if bell_of is not None else (None, {})
     statement, where = _version_statement(tuple(names), session_of is not None, bell)
     parameters.update(now=now, session_of=session_of, stale_before=now - switch.STALE_AFTER,
                       over_since=now - timedelta(seconds=CALL_LIMIT_SECONDS))
-    row = read_alone(statement, parameters)
+    if bell_of is None:
+        row = read_alone(statement, parameters)
+    else:
+        row = db.session.execute(statement, parameters).one()
     day = local(now).date().isoformat()
     versions = {}
     for name in names:
