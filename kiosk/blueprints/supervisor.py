@@ -54,7 +54,7 @@ def _board(template_wall: bool, block: str | None = None):
     context = {"now": now, "wall": template_wall, "selected": None, "forms": {}}
     if not (block and wants_fragment()):  # the actions beside the panels alone need no panel data
         names = [name for name in board.PANELS if template_wall or name not in board.WALL_ONLY]
-        versions, _ = board.panel_versions(names, now)
+        versions, context["bell_unread"] = board.page_versions(names, now, current_user)
         context["panels"] = {name: _panel_html(name, versions[name], now, template_wall) for name in names}
     slip_id = row_id_or_none(request.args.get("slip", ""))
     if slip_id is not None:

@@ -55,7 +55,7 @@ from kiosk.models.tasks import (
 )
 from kiosk.models.types import UTCDateTime
 from kiosk.models.visits import Incident, Visit
-from kiosk.services import accounts, hotline, switch
+from kiosk.services import accounts, hotline, notifications, switch
 from kiosk.services.tasks import near_due_condition, overdue_condition
 
 #: The moment a panel is read and the user whose session version comes with a poll's version, bound at
@@ -459,10 +459,11 @@ def _parts(name: str) -> tuple[str, ...]:
 
 
 @cache
-def _version_statement(names: tuple[str, ...], with_session: bool):
+def _version_statement(names: tuple[str, ...], with_session: bool, bell: tuple[bool, bool] | None = None):
     """One statement for the versions of ``names``, built once: a poll only binds the moments and the
     user. Each part is read once however many of the panels share it. Returns the statement and where
-    each part's columns start and end in its row."""
+    each part's columns start and end in its row. Then, with ``with_session``, the user's session version;
+    with ``bell`` (``notifications.bell_parameters``), the user's bell (its two columns last)."""
     columns, where = [], {}
     for part in dict.fromkeys(part for name in names for part in _parts(name)):
         part_columns = _VERSION_PARTS[part]()
@@ -470,7 +471,29 @@ def _version_statement(names: tuple[str, ...], with_session: bool):
         columns += part_columns
     if with_session:
         columns.append(accounts.session_version_of(_USER))
+    if bell is not None:
+        columns += notifications.bell_columns(*bell)
     return select(*columns), where
+
+
+def _read_versions(names, now: datetime, session_of: int | None = None, bell_of: User | None = None):
+    """The versions of ``names`` and the row they were read from (``_version_statement``): read alone
+    (a poll opens no transaction), or with ``bell_of`` in the request's transaction, which loading that
+    user opened (a page: no second connection from the pool, so no second pre-ping on PostgreSQL)."""
+    bell, parameters = notifications.bell_parameters(bell_of) if bell_of is not None else (None, {})
+    statement, where = _version_statement(tuple(names), session_of is not None, bell)
+    parameters.update(now=now, session_of=session_of, stale_before=now - switch.STALE_AFTER,
+                      over_since=now - timedelta(seconds=CALL_LIMIT_SECONDS))
+    if bell_of is None:
+        row = read_alone(statement, parameters)
+    else:
+        row = db.session.execute(statement, parameters).one()
+    day = local(now).date().isoformat()
+    versions = {}
+    for name in names:
+        values = [value for part in _parts(name) for value in row[slice(*where[part])]]
+        versions[name] = _digest(f"{name}|{day if name in _DATED else ''}|{_joined(values)}")
+    return versions, row
 
 
 def panel_versions(names, now: datetime, *, session_of: int | None = None
@@ -478,17 +501,15 @@ def panel_versions(names, now: datetime, *, session_of: int | None = None
     """The version of each panel of ``names`` (what a poll compares with the ETag it holds, and what the
     board's rendered panels are kept by, ``kiosk.web.fragments``), all in one statement; with
     ``session_of``, that user's session version from the same statement (``kiosk.web.sessions``)."""
-    with_session = session_of is not None
-    statement, where = _version_statement(tuple(names), with_session)
-    parameters = {"now": now, "session_of": session_of, "stale_before": now - switch.STALE_AFTER,
-                  "over_since": now - timedelta(seconds=CALL_LIMIT_SECONDS)}
-    row = read_alone(statement, parameters)
-    day = local(now).date().isoformat()
-    versions = {}
-    for name in names:
-        values = [value for part in _parts(name) for value in row[slice(*where[part])]]
-        versions[name] = _digest(f"{name}|{day if name in _DATED else ''}|{_joined(values)}")
-    return versions, (row[-1] if with_session else None)
+    versions, row = _read_versions(names, now, session_of=session_of)
+    return versions, (row[-1] if session_of is not None else None)
+
+
+def page_versions(names, now: datetime, user: User) -> tuple[dict[str, str], int]:
+    """The board page's one reading: the versions of its panels ``names`` (``panel_versions``) and the
+    user's unread count for the bell on its top bar (``notifications.bell_state``), in one statement."""
+    versions, row = _read_versions(names, now, bell_of=user)
+    return versions, row[-1]
 
 
 def panel_version(name: str, now: datetime, *, session_of: int | None = None) -> tuple[str, int | None]:

@@ -64,22 +64,34 @@ def _unread(user: User):
 
 
 @cache
-def _bell_statement(with_roles: bool, with_department: bool):
-    """The bell's statement for users with (or without) roles and a department, built once: every page
-    shows the bell, and building the statement took longer than running it."""
+def bell_columns(with_roles: bool, with_department: bool) -> tuple:
+    """The bell's two columns — newest visible id, unread count — for users with (or without) roles and a
+    department, bound to ``user_id``, ``roles`` and ``department_id`` (``bell_parameters``), built once:
+    every page shows the bell, and building the statement took longer than running it. The board page
+    reads them in its own statement (``kiosk.services.board.page_versions``)."""
     user_id = bindparam("user_id", type_=Integer())
     visible = _visible(user_id, bindparam("roles", expanding=True) if with_roles else None,
                        bindparam("department_id", type_=Integer()) if with_department else None)
-    return select(select(func.max(Notification.id)).where(visible).scalar_subquery(),
-                  select(func.count(Notification.id)).where(visible, _not_read_by(user_id)).scalar_subquery())
+    return (select(func.max(Notification.id)).where(visible).scalar_subquery(),
+            select(func.count(Notification.id)).where(visible, _not_read_by(user_id)).scalar_subquery())
+
+
+@cache
+def _bell_statement(with_roles: bool, with_department: bool):
+    return select(*bell_columns(with_roles, with_department))
+
+
+def bell_parameters(user: User) -> tuple[tuple[bool, bool], dict]:
+    """Which ``bell_columns`` a user's bell reads (with roles, with a department), and their parameters."""
+    roles = sorted(user.roles)
+    return ((bool(roles), user.department_id is not None),
+            {"user_id": user.id, "roles": roles, "department_id": user.department_id})
 
 
 def bell_state(user: User) -> tuple[int, int]:
     """(newest visible id, unread count) in one query: the bell's ETag and its number."""
-    roles = sorted(user.roles)
-    statement = _bell_statement(bool(roles), user.department_id is not None)
-    newest, unread = db.session.execute(
-        statement, {"user_id": user.id, "roles": roles, "department_id": user.department_id}).one()
+    shape, parameters = bell_parameters(user)
+    newest, unread = db.session.execute(_bell_statement(*shape), parameters).one()
     return newest or 0, unread
 
 

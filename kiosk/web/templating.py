@@ -7,10 +7,11 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from kiosk.clock import local, utcnow
@@ -72,7 +73,12 @@ def spoken_deadline(moment, now) -> str:
     return _("%(when)s%(part)s %(clock)s", when=when, part=part, clock=clock)
 
 
-def unread_notifications() -> int:
+@pass_context
+def unread_notifications(context) -> int:
+    """The bell's number: as the page read it with its own statement (``bell_unread``, the board page's
+    ``page_versions``), else read now."""
+    if "bell_unread" in context:
+        return context["bell_unread"]
     return bell_state(current_user)[1] if current_user.is_authenticated else 0
 
 
@@ -104,6 +110,48 @@ def version_static_urls(endpoint: str, values: dict) -> None:
         values["v"] = _fingerprint(path, path.stat().st_mtime_ns)
 
 
+def url_for_templates(endpoint: str, **values) -> str:
+    """``url_for`` as templates call it: a URL that depends on nothing of the request but the app's mount
+    point — a page without values, a static file — is built once per worker (a page's chrome asked
+    for some twenty, a static one with its file's hash five times the cost of another). While templates
+    reload (development) static URLs are built afresh, so an edited file shows under its new hash."""
+    if values and not (endpoint == "static" and values.keys() == {"filename"}):
+        return url_for(endpoint, **values)
+    if (not has_request_context() or endpoint.startswith(".")
+            or (endpoint == "static" and current_app.jinja_env.auto_reload)):
+        return url_for(endpoint, **values)
+    built = current_app.extensions.setdefault("template_urls", {})
+    key = (endpoint, values.get("filename"), request.script_root)
+    url = built.get(key)
+    if url is None:
+        url = built[key] = url_for(endpoint, **values)
+    return url
+
+
+def constant(template: str, **context) -> Markup:
+    """A partial whose HTML is a function of ``context`` (hashable values), the language and the app's mount
+    point alone — a page's chrome, the same for everyone it shows to — rendered once per worker and kept.
+    Nothing personal may go into one. While templates reload (development) it is rendered every time."""
+    environment = current_app.jinja_env
+    if environment.auto_reload:
+        return Markup(environment.get_template(template).render(**context))
+    kept = current_app.extensions.setdefault("constant_partials", {})
+    key = (template, str(get_locale()), request.script_root, *sorted(context.items()))
+    html = kept.get(key)
+    if html is None:
+        html = kept[key] = Markup(environment.get_template(template).render(**context))
+    return html
+
+
+def menu() -> Markup:
+    """The signed-in person's menu bar (``_menu.html``), kept per set of roles, language and current page
+    among its links (``constant``)."""
+    items = tuple(navigation_for(current_user))
+    links = [link for item in items for link in getattr(item, "links", (item,))]
+    current = request.path if any(link.href == request.path for link in links) else None
+    return constant("_menu.html", items=items, current=current)
+
+
 def can_dial() -> bool:
     """Do dial buttons (``macros/dial.html``) start calls through the switch for the signed-in agent
     (once per request)? Where not, they are not shown and calls are made by hand."""
@@ -133,6 +181,7 @@ def register(app) -> None:
     app.jinja_env.globals["may_hear_recording"] = lambda call: (current_user.is_authenticated
                                                                 and hotline.may_hear(call, current_user))
     app.url_defaults(version_static_urls)
+    app.jinja_env.globals["url_for"] = url_for_templates
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.filters["phone"] = phone_for_viewer
     app.jinja_env.filters["dial"] = readable  # the company's own numbers, spaced out
@@ -146,7 +195,8 @@ def register(app) -> None:
     app.jinja_env.globals["labels"] = labels.FOR_TEMPLATES
     app.jinja_env.filters["cite"] = labels.cite
     app.jinja_env.filters["translated"] = translated
-    app.jinja_env.globals["navigation"] = lambda: navigation_for(current_user)
+    app.jinja_env.globals["menu"] = menu
+    app.jinja_env.globals["constant"] = constant
     # Flask-Login's own context processor loads the user for every template; the proxy loads it only
     # when a template uses it (a board fragment does not).
     app.context_processor(lambda: {"current_user": current_user})

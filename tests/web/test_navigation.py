@@ -7,6 +7,7 @@ import re
 import pytest
 from flask_babel import force_locale
 
+from kiosk.extensions import db
 from kiosk.web.navigation import FLAT_MENU_LIMIT, MenuGroup, MenuLink, navigation_for
 
 
@@ -66,3 +67,30 @@ def test_the_menu_built_once_is_each_role_s_and_each_language_s(app, make_user):
     assert "看板" in labels["zh", supervisor.id] and "看板" not in labels["zh", agent.id]
     assert "Board" in labels["en", supervisor.id] and "看板" not in labels["en", supervisor.id]
     assert "Board" not in labels["en", agent.id]
+
+
+def test_the_menu_kept_per_worker_follows_a_change_of_roles_at_the_next_page(client, login_as):
+    """The menu's HTML is kept per set of roles, language and current page (templating.menu): a person
+    given another role sees its pages at their next page, and loses them as soon."""
+    supervisor = login_as("supervisor")
+    assert "系统管理" not in top_level(client.get("/workbench").get_data(as_text=True))
+    supervisor.set_roles(("supervisor", "admin"))
+    db.session.commit()
+    assert "系统管理" in top_level(client.get("/workbench").get_data(as_text=True))
+    supervisor.set_roles(("supervisor",))
+    db.session.commit()
+    assert "系统管理" not in top_level(client.get("/workbench").get_data(as_text=True))
+
+
+def test_the_kept_menu_marks_the_page_one_is_on_and_speaks_the_language_chosen(client, login_as):
+    login_as("supervisor")
+    on_tasks = menu_of(client.get("/tasks/").get_data(as_text=True))
+    on_board = menu_of(client.get("/supervisor/").get_data(as_text=True))
+    assert re.findall(r'href="([^"]+)" aria-current="page"', on_tasks) == ["/tasks/"]
+    assert re.findall(r'href="([^"]+)" aria-current="page"', on_board) == ["/supervisor/"]
+    elsewhere = menu_of(client.get("/tasks/1").get_data(as_text=True))  # not a page of the menu
+    assert "aria-current" not in elsewhere and 'class="current"' not in elsewhere
+    client.post_form("/lang/en", {"next": "/tasks/"})
+    english = menu_of(client.get("/tasks/").get_data(as_text=True))
+    assert "Board" in english and "看板" not in english
+    assert re.findall(r'href="([^"]+)" aria-current="page"', english) == ["/tasks/"]

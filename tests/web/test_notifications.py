@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import event
+
 from kiosk.clock import utcnow
 from kiosk.extensions import db
 from kiosk.models.notifications import NotificationRead
@@ -87,3 +89,36 @@ def test_two_tabs_marking_all_read_at_once_store_each_read_once(app, make_user):
         list(pool.map(mark, range(8)))
     db.session.rollback()
     assert db.session.query(NotificationRead).filter_by(user_id=user_id).count() == 5
+
+
+def test_the_board_page_s_bell_counts_a_new_notification_at_its_next_load(client, login_as, make_department):
+    """The board page reads the bell with its panels' versions (board.page_versions): its number is still
+    the person's own, up to date at each load, for their role, their department and themselves."""
+    department = make_department()
+    supervisor = login_as("supervisor", department=department)
+    assert _badge(client.get("/supervisor/").get_data(as_text=True)) == 0
+    _notify(role="supervisor")
+    assert _badge(client.get("/supervisor/").get_data(as_text=True)) == 1
+    _notify(department=department)
+    _notify(user=supervisor)
+    _notify(role="agent")
+    assert _badge(client.get("/supervisor/").get_data(as_text=True)) == 3
+    mark_read(supervisor, utcnow())
+    assert _badge(client.get("/supervisor/").get_data(as_text=True)) == 0
+
+
+def test_the_board_page_reads_its_bell_in_the_statement_of_its_panels_versions(client, login_as):
+    """One statement fewer on the supervisor's page: the bell's columns ride on the versions' statement."""
+    login_as("supervisor")
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/supervisor/").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    reading_notifications = [statement for statement in seen if "FROM notifications" in statement]
+    assert len(reading_notifications) == 1 and "agent_states" in reading_notifications[0]

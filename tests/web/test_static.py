@@ -46,3 +46,37 @@ def test_nginx_refuses_the_bodies_the_app_refuses():
     assert sizes[0] == Defaults.MAX_CONTENT_LENGTH
     assert ASSET_POST_BYTES <= sizes[1] < ASSET_POST_BYTES + mib
     assert IMPORT_POST_BYTES <= sizes[2] < IMPORT_POST_BYTES + mib
+
+
+def test_urls_built_once_for_templates_follow_the_mount_point(app):
+    """Templates' URLs without values are kept per worker (templating.url_for_templates), by the app's
+    mount point too: the same app under /kiosk writes /kiosk/… URLs."""
+    from flask import render_template_string
+
+    page = "{{ url_for('main.index') }} {{ url_for('static', filename='css/app.css') }}"
+    with app.test_request_context("/"):
+        at_root = render_template_string(page)
+    with app.test_request_context("/", base_url="http://localhost/kiosk"):
+        mounted = render_template_string(page)
+    with app.test_request_context("/"):
+        assert render_template_string(page) == at_root
+    index, sheet = at_root.split()
+    assert mounted == f"/kiosk{index} /kiosk{sheet}" and sheet.startswith("/static/css/app.css?v=")
+
+
+def test_while_templates_reload_an_edited_static_file_gets_its_new_url(app, tmp_path, monkeypatch):
+    import os
+
+    from flask import render_template_string
+
+    monkeypatch.setattr(app.jinja_env, "auto_reload", True)
+    monkeypatch.setattr(app, "static_folder", str(tmp_path))
+    sheet = tmp_path / "edited.css"
+    page = "{{ url_for('static', filename='edited.css') }}"
+    sheet.write_text("a { color: red }")
+    with app.test_request_context("/"):
+        first = render_template_string(page)
+    sheet.write_text("a { color: blue }")
+    os.utime(sheet, ns=(sheet.stat().st_mtime_ns + 10**9,) * 2)
+    with app.test_request_context("/"):
+        assert render_template_string(page) != first
