@@ -54,6 +54,8 @@ PANEL_ROWS = PANELS
 KIOSK_PURPOSE = "owner_business"
 #: Pages measured one request after another (p50 of ``--slow-requests``), not under wrk's 16 connections.
 SLOW = "~ "
+#: How many times the memory step asks for each of those pages (4 workers: most of them serve one).
+RSS_SLOW_REQUESTS = 8
 
 
 @dataclass
@@ -330,11 +332,16 @@ def measure_size(url: str, *, rounds: int, seconds: int, slow_requests: int, wor
             with common.gunicorn(url, settings={"KIOSK_BOARD_CACHE_SIZE": "0"}) as port:
                 lines += _measured(port, _cold_targets(common.sign_in(port)), only, **measure)
     if rss:
+        tablet = pair_tablet(url)
         with common.gunicorn(url, workers=4) as port:
             cookie = common.sign_in(port)
             for name, path, extra in _get_targets(port, cookie):
-                if not name.startswith(SLOW):
+                if name.startswith(SLOW):  # the KPI page and reports: on most workers
+                    common.latency(port, path, extra, RSS_SLOW_REQUESTS)
+                else:
                     wrk(port, path, extra, 2)
+            action, headers, body = _kiosk_form(port, tablet)
+            wrk(port, action, {}, 2, post_script(workdir, action, headers, body))
             memory = sum(common.rss_kib(pid) for pid in common.workers_of(common.SERVERS[port]))
         print(f"    RSS of 4 workers             {memory / 1024:>8.0f} MiB", flush=True)
     return lines, sizes, memory
