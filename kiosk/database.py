@@ -214,7 +214,11 @@ def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict)
     SQLAlchemy's (a lost connection invalidated and the pool's others closed, as SQLAlchemy does)."""
     dialect, values = engine.dialect, prepared.values(parameters)
     autocommit = dialect.name != "sqlite"  # SQLite: no transaction here anyway (``configure_engine``)
-    connection = engine.raw_connection()
+    try:
+        connection = engine.raw_connection()
+    except dialect.loaded_dbapi.Error as error:  # no connection to be had (the server down or refusing)
+        raise DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error,
+                                  hide_parameters=engine.hide_parameters, dialect=dialect) from error
     try:
         if autocommit:
             dialect.set_isolation_level(connection.dbapi_connection, "AUTOCOMMIT")
