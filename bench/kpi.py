@@ -76,15 +76,19 @@ def run_size(calls: int, requests: int) -> tuple[dict, list[tuple]]:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         now = utcnow()
         loaded, agent = build_database(url, calls, now)
-        targets = _targets(now, agent)
-        statements = common.count_statements(url, lambda get: targets)
-        with common.gunicorn(url) as port:
-            cookie = common.sign_in(port)
-            rows = []
-            for name, path, headers in targets:
-                p50, p95 = common.latency(port, path, {"Cookie": cookie, **headers}, requests)
-                rows.append((name, p50, p95, statements[name]))
-        return loaded, rows
+        return loaded, measured(url, _targets(now, agent), requests)
+
+
+def measured(url: str, targets: list[tuple], requests: int) -> list[tuple]:
+    """(name, p50, p95, statements) of each target, one client asking ``requests`` times in a row."""
+    statements = common.count_statements(url, lambda get: targets)
+    with common.gunicorn(url) as port:
+        cookie = common.sign_in(port)
+        rows = []
+        for name, path, headers in targets:
+            p50, p95 = common.latency(port, path, {"Cookie": cookie, **headers}, requests)
+            rows.append((name, p50, p95, statements[name]))
+    return rows
 
 
 def main() -> None:

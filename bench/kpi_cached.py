@@ -45,15 +45,7 @@ def agent_id(url: str) -> int:
 
 def run_size(base_url: str | None, calls: int, requests: int, workdir: Path) -> list[tuple]:
     url, _built = speed.prepared_database(base_url, calls, workdir)
-    targets = kpi._targets(utcnow(), agent_id(url))
-    statements = common.count_statements(url, lambda get: targets)
-    with common.gunicorn(url) as port:
-        cookie = common.sign_in(port)
-        rows = []
-        for name, path, headers in targets:
-            p50, p95 = common.latency(port, path, {"Cookie": cookie, **headers}, requests)
-            rows.append((name, p50, p95, statements[name]))
-    return rows
+    return kpi.measured(url, kpi._targets(utcnow(), agent_id(url)), requests)
 
 
 def main() -> None:
