@@ -38,6 +38,14 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
 
 
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """No base address: every test opens the live server's own URL. Defined here so that pytest-playwright's
+    stand-in for the pytest-base-url plugin (a fixture written as a method, which pytest 9 deprecates and
+    warns about on every run) is not used."""
+    return None
+
+
 #: A ceiling on the wait for the requests still being answered when a test ends (a ready wait, not a timing).
 DRAIN_SECONDS = 60
 
