@@ -315,7 +315,8 @@ def save_plan():
 
 def _import_page(form, plan=None, *, applied: bool = False, token: str | None = None, status: int = 200):
     return render("register/import.html", "import_result" if request.method == "POST" else None,
-                  status=status, form=form, plan=plan, applied=applied, token=token)
+                  status=status, form=form, plan=plan, applied=applied, token=token,
+                  kept_hours=register_import.KEEP_UPLOAD_HOURS)
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -61,8 +61,10 @@ MAX_ROWS = 60000
 MAX_COLUMNS = 60
 #: Rows per bulk INSERT.
 BATCH = 1000
-#: How long a dry run's file is kept for its import (the nightly job deletes it after).
-KEEP_UPLOAD = timedelta(hours=2)
+#: How long a dry run's file is kept for its import (the nightly job deletes it after), in hours as the
+#: import page tells the supervisor.
+KEEP_UPLOAD_HOURS = 2
+KEEP_UPLOAD = timedelta(hours=KEEP_UPLOAD_HOURS)
 
 
 class ImportFileRefused(Exception):

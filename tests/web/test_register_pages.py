@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from kiosk.domain.register import Relation
 from kiosk.extensions import db
 from kiosk.models.calls import Call, CallPhraseUse
 from kiosk.models.property import Building, ImportUpload, Owner, OwnerChange, OwnerPhone, Project, Unit
-from kiosk.services import register
+from kiosk.services import register, register_import
 from kiosk.services.register import Actor, RegisterRefused
 from tests.support import field_error, in_threads
 from tests.web.register_support import rows_for, xlsx
@@ -270,6 +270,16 @@ def test_after_the_dry_run_the_import_needs_no_file_chosen_again(client, login_a
     again = client.post_form("/register/import", {"token": token, "action": "apply"}, htmx=htmx)
     assert again.status_code == 422 and "这次预检的文件已导入或已过期" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count(ImportUpload.id))) == 0
+
+
+def test_the_dry_run_says_how_long_its_file_is_kept(client, login_as, monkeypatch):
+    monkeypatch.setattr(register_import, "KEEP_UPLOAD_HOURS", 3)
+    monkeypatch.setattr(register_import, "KEEP_UPLOAD", timedelta(hours=3))
+    login_as("supervisor")
+    dry = client.post_form("/register/import", {"file": (io.BytesIO(xlsx(rows_for(2))), "owners.xlsx"),
+                                                "action": "dry_run", "create_buildings": "y"}, htmx=True,
+                           content_type="multipart/form-data")
+    assert "无需再次选择文件；预检后 3 小时内有效。" in dry.get_data(as_text=True)
 
 
 def test_a_dry_run_with_refused_rows_keeps_no_file(client, login_as):
