@@ -50,11 +50,12 @@ from kiosk.models.tasks import (
     OPEN_VALUES,
     RUNNING_VALUES,
     UNASSIGNED_VALUES,
+    SlipCount,
     TaskEvent,
     TaskSlip,
     status_among,
 )
-from kiosk.models.types import UTCDateTime
+from kiosk.models.types import UTCDateTime, literal_in
 from kiosk.models.visits import Incident, Visit
 from kiosk.services import accounts, hotline, notifications, switch
 from kiosk.services.tasks import near_due_condition, overdue_condition
@@ -147,22 +148,31 @@ def overdue(now: datetime, limit: int = 30) -> list:
 
 @cache
 def _by_department_statement():
-    near = func.sum(case((near_due_condition(_NOW), 1), else_=0))
-    late = func.sum(case((overdue_condition(_NOW), 1), else_=0))
-    counts = (select(TaskSlip.department_id, func.count().label("total"), near.label("near"),
-                     late.label("late"))
-              .where(status_among(OPEN_VALUES), TaskSlip.department_id.is_not(None))
-              .group_by(TaskSlip.department_id).subquery())
-    return (select(Department.name, counts.c.total, counts.c.near, counts.c.late)
+    """Per department: its open and running slips from the counts the database keeps (``SlipCount``), and
+    of its running slips those not yet due and those of them near due, counted along the running slips'
+    index by deadline from now on (a few days of slips, however large the backlog of late ones). The
+    late ones are the running ones not yet due subtracted."""
+    def slips_among(values):
+        return func.sum(case((literal_in(SlipCount.status, values), SlipCount.slips), else_=0))
+
+    counts = (select(SlipCount.department_id, slips_among(OPEN_VALUES).label("total"),
+                     slips_among(RUNNING_VALUES).label("running"))
+              .group_by(SlipCount.department_id).subquery())
+    pending = (select(TaskSlip.department_id, func.count().label("pending"),
+                      func.sum(case((TaskSlip.warn_at <= _NOW, 1), else_=0)).label("near"))
+               .where(status_among(RUNNING_VALUES), TaskSlip.due_at >= _NOW)
+               .group_by(TaskSlip.department_id).subquery())
+    late = (counts.c.running - func.coalesce(pending.c.pending, 0)).label("late")
+    return (select(Department.name, counts.c.total, func.coalesce(pending.c.near, 0), late)
             .join(counts, counts.c.department_id == Department.id)
-            .order_by(counts.c.late.desc(), counts.c.total.desc(), Department.name))
+            .outerjoin(pending, pending.c.department_id == Department.id)
+            .where(counts.c.total > 0)
+            .order_by(late.desc(), counts.c.total.desc(), Department.name))
 
 
 def by_department(now: datetime) -> list[tuple[str, int, int, int]]:
-    """(department, open slips, near due, overdue) for every department with open slips: counted along
-    the open slips' covering index, grouped by department id, then named."""
-    rows = _rows(_by_department_statement(), {"now": now})
-    return [(name, total, near or 0, late or 0) for name, total, near, late in rows]
+    """(department, open slips, near due, overdue) for every department with open slips."""
+    return [tuple(row) for row in _rows(_by_department_statement(), {"now": now})]
 
 
 @cache

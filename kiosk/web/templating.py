@@ -50,9 +50,6 @@ def translated(table) -> dict:
     return found[1]
 
 
-_SLIP_LINK = Markup('<a href="{url}#board_actions" hx-get="{url}"{css}>{text}</a>')
-
-
 def slip_link(slip, wall: bool, board_url: str, text=None, css: str | None = None) -> Markup:
     """A board row's slip number (or ``text``) opening the slip's actions beside the panels (the rows'
     ``hx-target``: ``slip_rows`` in supervisor/_macros.html); on the wall, the number alone. ``board_url``
@@ -60,8 +57,9 @@ def slip_link(slip, wall: bool, board_url: str, text=None, css: str | None = Non
     30 rows, and a macro's call cost as much as the rest of the row."""
     if wall:
         return escape(slip.number)
-    css_attribute = Markup(' class="{}"').format(css) if css else ""
-    return _SLIP_LINK.format(url=f"{board_url}?slip={slip.id}", css=css_attribute, text=text or slip.number)
+    url = escape(f"{board_url}?slip={slip.id}")
+    css_attribute, shown = f' class="{escape(css)}"' if css else "", escape(text or slip.number)
+    return Markup(f'<a href="{url}#board_actions" hx-get="{url}"{css_attribute}>{shown}</a>')
 
 
 def weekday(day) -> str:
