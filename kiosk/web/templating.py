@@ -25,7 +25,8 @@ from kiosk.web.navigation import navigation_for
 
 #: Patterns made of digits only read the same in every language: formatted without Babel (a board
 #: fragment formats a time on each of its 30 rows, and Babel's formatter was a third of its cost).
-NUMERIC_PATTERNS = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "MM-dd HH:mm": "%m-%d %H:%M", "HH:mm": "%H:%M"}
+NUMERIC_PATTERNS = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "MM-dd HH:mm": "%m-%d %H:%M", "HH:mm": "%H:%M",
+                    "yyyy-MM-dd": "%Y-%m-%d"}
 
 
 def shanghai_time(moment, fmt: str = "yyyy-MM-dd HH:mm") -> str:
