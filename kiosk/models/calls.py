@@ -20,7 +20,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.domain.hotline import CallState
@@ -103,10 +105,16 @@ class Call(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    @property
+    @hybrid_property
     def party_number(self) -> str:
         """The caller's number on an inbound call, the number dialled on an outbound one."""
         return self.caller_number if self.direction == "in" else self.called_number
+
+    @party_number.inplace.expression
+    @classmethod
+    def _party_number_column(cls) -> ColumnElement[str]:
+        """The same in a statement (the board reads calls as rows)."""
+        return case((cls.direction == "in", cls.caller_number), else_=cls.called_number)
 
 
 def live_call() -> ColumnElement[bool]:

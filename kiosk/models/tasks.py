@@ -116,3 +116,17 @@ class SlipCounter(db.Model):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SlipCount(db.Model):
+    """How many slips a department has in each status, kept by the database itself: triggers on
+    ``task_slips`` follow every insert, delete and change of status or department (migration
+    ``b7c41d2e9a10``), whoever writes. The board's by-department panel reads these instead of counting
+    every open slip, whose number grows with the backlog."""
+
+    __tablename__ = "slip_counts"
+
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    slips: Mapped[int] = mapped_column(Integer)

@@ -24,15 +24,17 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import namedtuple
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import Float, Integer, and_, bindparam, case, func, select
-from sqlalchemy.orm import joinedload
 
 from kiosk.clock import SHANGHAI, local
-from kiosk.database import read_alone
+from kiosk.database import ALONE, read_alone
 from kiosk.domain.call_timer import (
     CALL_LIMIT_SECONDS,
     CALL_TIMER,
@@ -49,11 +51,12 @@ from kiosk.models.tasks import (
     OPEN_VALUES,
     RUNNING_VALUES,
     UNASSIGNED_VALUES,
+    SlipCount,
     TaskEvent,
     TaskSlip,
     status_among,
 )
-from kiosk.models.types import UTCDateTime
+from kiosk.models.types import UTCDateTime, literal_in
 from kiosk.models.visits import Incident, Visit
 from kiosk.services import accounts, hotline, notifications, switch
 from kiosk.services.tasks import near_due_condition, overdue_condition
@@ -77,6 +80,38 @@ WALL_ONLY = ("headlines",)
 #: wallboard pages through them all (``js/wall.js``), up to a bound no service centre reaches.
 LIST_LIMIT = 30
 WALL_LIST_LIMIT = 300
+
+
+@contextmanager
+def _reader() -> Iterator[Callable[..., list]]:
+    """Reads a panel's statements on a connection of their own, outside the request's session and any
+    transaction (no BEGIN nor ROLLBACK; on PostgreSQL two round trips fewer): a rendered panel is what its
+    rows say, as rows (loading ORM objects, and the session's setting up and closing, cost more than the
+    statements). The panel's version was read before, so a change made meanwhile shows in a newer one."""
+    with db.engine.connect() as connection:
+        alone = ({ALONE: True} if connection.dialect.name == "sqlite"
+                 else {"isolation_level": "AUTOCOMMIT"})
+        connection = connection.execution_options(**alone)
+
+        def read(statement, parameters=None) -> list:
+            result = connection.execute(statement, parameters or {})
+            shape = _row_shape(tuple(result.keys()))
+            return [shape._make(row) for row in result]
+
+        yield read
+
+
+@lru_cache(maxsize=64)
+def _row_shape(keys: tuple[str, ...]) -> type:
+    """A named tuple of a statement's columns: a template reads a row's columns by name ten times a row,
+    and a name read from SQLAlchemy's ``Row`` costs ten times one from a named tuple."""
+    return namedtuple("Row", keys, rename=True)
+
+
+def _rows(statement, parameters: dict | None = None) -> list:
+    """The rows of one statement (``_reader``)."""
+    with _reader() as read:
+        return read(statement, parameters)
 
 
 def _slips_version(now) -> list:
@@ -109,7 +144,7 @@ def _slips_statement(kind: str):
 
 
 def _slips(kind: str, now: datetime | None, limit: int) -> list:
-    return db.session.execute(_slips_statement(kind), {"now": now, "limit": limit}).all()
+    return _rows(_slips_statement(kind), {"now": now, "limit": limit})
 
 
 def unassigned(limit: int = 30) -> list:
@@ -127,22 +162,31 @@ def overdue(now: datetime, limit: int = 30) -> list:
 
 @cache
 def _by_department_statement():
-    near = func.sum(case((near_due_condition(_NOW), 1), else_=0))
-    late = func.sum(case((overdue_condition(_NOW), 1), else_=0))
-    counts = (select(TaskSlip.department_id, func.count().label("total"), near.label("near"),
-                     late.label("late"))
-              .where(status_among(OPEN_VALUES), TaskSlip.department_id.is_not(None))
-              .group_by(TaskSlip.department_id).subquery())
-    return (select(Department.name, counts.c.total, counts.c.near, counts.c.late)
+    """Per department: its open and running slips from the counts the database keeps (``SlipCount``), and
+    of its running slips those not yet due and those of them near due, counted along the running slips'
+    index by deadline from now on (a few days of slips, however large the backlog of late ones). The
+    late ones are the running ones not yet due subtracted."""
+    def slips_among(values):
+        return func.sum(case((literal_in(SlipCount.status, values), SlipCount.slips), else_=0))
+
+    counts = (select(SlipCount.department_id, slips_among(OPEN_VALUES).label("total"),
+                     slips_among(RUNNING_VALUES).label("running"))
+              .group_by(SlipCount.department_id).subquery())
+    pending = (select(TaskSlip.department_id, func.count().label("pending"),
+                      func.sum(case((TaskSlip.warn_at <= _NOW, 1), else_=0)).label("near"))
+               .where(status_among(RUNNING_VALUES), TaskSlip.due_at >= _NOW)
+               .group_by(TaskSlip.department_id).subquery())
+    late = (counts.c.running - func.coalesce(pending.c.pending, 0)).label("late")
+    return (select(Department.name, counts.c.total, func.coalesce(pending.c.near, 0), late)
             .join(counts, counts.c.department_id == Department.id)
-            .order_by(counts.c.late.desc(), counts.c.total.desc(), Department.name))
+            .outerjoin(pending, pending.c.department_id == Department.id)
+            .where(counts.c.total > 0)
+            .order_by(late.desc(), counts.c.total.desc(), Department.name))
 
 
 def by_department(now: datetime) -> list[tuple[str, int, int, int]]:
-    """(department, open slips, near due, overdue) for every department with open slips: counted along
-    the open slips' covering index, grouped by department id, then named."""
-    rows = db.session.execute(_by_department_statement(), {"now": now}).all()
-    return [(name, total, near or 0, late or 0) for name, total, near, late in rows]
+    """(department, open slips, near due, overdue) for every department with open slips."""
+    return [tuple(row) for row in _rows(_by_department_statement(), {"now": now})]
 
 
 @cache
@@ -161,7 +205,7 @@ def _activity_statement():
 def recent_activity(limit: int = 15) -> list:
     """The newest events first, by when they happened (not by when they were stored): (slip_id, at, kind,
     the slip's number, the actor's name) rows."""
-    return db.session.execute(_activity_statement(), {"limit": limit}).all()
+    return _rows(_activity_statement(), {"limit": limit})
 
 
 # --- calls and agents --------------------------------------------------------------------------------
@@ -211,48 +255,52 @@ def _calls_version() -> list:
             select(func.sum(Call.version)).where(live).scalar_subquery()]
 
 
-def _named(relationship):
-    """A person the board shows by name: loaded with the row, without the roles every user loads with."""
-    return joinedload(relationship).lazyload(User.role_rows)
-
-
 @cache
 def _calls_statement(state: str):
-    """Calls ringing in (the longest wait first) or in progress (the longest first), with their agents;
-    built once."""
+    """Calls ringing in (the longest wait first) or in progress (the longest first): the columns a row
+    shows, with the agent's name; built once."""
     if state == CallState.RINGING.value:
         condition, order = (Call.state == state, Call.direction == "in"), Call.ringing_at
     else:
         condition, order = (Call.state == state, Call.disposition.is_(None)), Call.answered_at
-    return select(Call).where(*condition).options(_named(Call.agent)).order_by(order, Call.id)
-
-
-def _live_calls() -> list[Call]:
-    return list(db.session.scalars(_calls_statement(CallState.ANSWERED.value)))
+    return (select(Call.id, Call.agent_id, Call.party_number.label("party_number"), Call.category,
+                   Call.queue, Call.created_at, Call.ringing_at, Call.answered_at,
+                   User.display_name.label("agent"))
+            .outerjoin(User, User.id == Call.agent_id).where(*condition).order_by(order, Call.id))
 
 
 @dataclass(frozen=True)
 class LiveCall:
-    call: Call
+    call: tuple  # a row of ``_calls_statement``
     clock: Clock
+
+
+def _live(rows, now: datetime) -> list[LiveCall]:
+    return [LiveCall(call, _clock(call.answered_at, now, CALL_TIMER)) for call in rows]
+
+
+def _ringing(rows, now: datetime, target_seconds: float) -> list[LiveCall]:
+    thresholds = ring_wait_thresholds(target_seconds)
+    return [LiveCall(call, _clock(call.ringing_at or call.created_at, now, thresholds)) for call in rows]
 
 
 def live_calls(now: datetime) -> list[LiveCall]:
     """Calls in progress, the longest first, each with its three-minute timer (seed 003 §2(11))."""
-    return [LiveCall(call, _clock(call.answered_at, now, CALL_TIMER)) for call in _live_calls()]
+    return _live(_rows(_calls_statement(CallState.ANSWERED.value)), now)
 
 
 def ringing(now: datetime, target_seconds: float) -> list[LiveCall]:
     """Inbound calls ringing, the longest wait first, judged against the three-ring target."""
-    thresholds = ring_wait_thresholds(target_seconds)
-    calls = db.session.scalars(_calls_statement(CallState.RINGING.value))
-    return [LiveCall(call, _clock(call.ringing_at or call.created_at, now, thresholds)) for call in calls]
+    return _ringing(_rows(_calls_statement(CallState.RINGING.value)), now, target_seconds)
 
 
 @dataclass(frozen=True)
 class AgentRow:
-    user: User
-    state: AgentState | None
+    user_id: int
+    name: str
+    extension: str | None
+    state: str | None  # as the agent's state row says (None: never set)
+    since: datetime | None
     call: LiveCall | None
 
     @property
@@ -261,15 +309,24 @@ class AgentRow:
         state row says (an agent who set themselves 空闲 mid-call is not shown free and on a call)."""
         if self.call is not None:
             return AgentStatus.ON_CALL.value
-        return self.state.state if self.state else None
+        return self.state
+
+
+@cache
+def _agents_statement():
+    return hotline.agents_select(User.id, User.display_name, User.extension, AgentState.state,
+                                 AgentState.since)
 
 
 def agents(now: datetime) -> list[AgentRow]:
     """Every agent with their state, since when, and the call they are on (with its timer)."""
+    with _reader() as read:
+        calls, people = read(_calls_statement(CallState.ANSWERED.value)), read(_agents_statement())
     current = {}
-    for row in live_calls(now):
+    for row in _live(calls, now):
         current.setdefault(row.call.agent_id, row)
-    return [AgentRow(user, state, current.get(user.id)) for user, state in hotline.agents_board()]
+    return [AgentRow(user_id, name, extension, state, since, current.get(user_id))
+            for user_id, name, extension, state, since in people]
 
 
 # --- incidents ------------------------------------------------------------------------------------------
@@ -291,28 +348,35 @@ def _incidents_version(now) -> list:
 
 @dataclass(frozen=True)
 class IncidentBoard:
-    open: list[Incident]
-    reports_due: list[Incident]
+    open: list  # rows of ``_incidents_statements``
+    reports_due: list
     reports_overdue: int
 
 
 @cache
 def _incidents_statements():
-    """Incidents still open and reports due, built once."""
-    still_open = (select(Incident).where(Incident.closed_at.is_(None))
-                  .options(joinedload(Incident.visit), _named(Incident.acknowledged_by))
-                  .order_by(Incident.acknowledged_at.is_not(None), Incident.opened_at).limit(_LIMIT))
-    reports = (select(Incident).where(Incident.closed_at.is_not(None), Incident.report_filed_at.is_(None))
-               .options(joinedload(Incident.visit)).order_by(Incident.report_due_at).limit(_LIMIT))
-    return still_open, reports
+    """Incidents still open and reports due, with their visitors' names (and the person who acknowledged
+    an open one), along their partial indexes; built once."""
+    open_ones = (select(Incident.id, Incident.incident_class, Incident.opened_at, Incident.acknowledged_at,
+                        Visit.name, Visit.place, User.display_name.label("acknowledged_by"))
+                 .join(Visit, Visit.id == Incident.visit_id)
+                 .outerjoin(User, User.id == Incident.acknowledged_by_id)
+                 .where(Incident.closed_at.is_(None))
+                 .order_by(Incident.acknowledged_at.is_not(None), Incident.opened_at).limit(_LIMIT))
+    reports = (select(Incident.id, Incident.incident_class, Incident.report_due_at, Visit.name)
+               .join(Visit, Visit.id == Incident.visit_id)
+               .where(Incident.closed_at.is_not(None), Incident.report_filed_at.is_(None))
+               .order_by(Incident.report_due_at).limit(_LIMIT))
+    return open_ones, reports
 
 
 def incidents(now: datetime, limit: int = 20) -> IncidentBoard:
     """Incidents still open (unacknowledged first), and incident reports due, the most overdue first."""
     open_statement, reports_statement = _incidents_statements()
-    still_open = db.session.scalars(open_statement, {"limit": limit})
-    reports = list(db.session.scalars(reports_statement, {"limit": limit}))
-    return IncidentBoard(list(still_open), reports, sum(1 for i in reports if i.report_due_at < now))
+    with _reader() as read:
+        still_open = read(open_statement, {"limit": limit})
+        reports = read(reports_statement, {"limit": limit})
+    return IncidentBoard(still_open, reports, sum(1 for i in reports if i.report_due_at < now))
 
 
 # --- visitors on site -----------------------------------------------------------------------------------
@@ -327,7 +391,7 @@ def _visitors_version() -> list:
 @dataclass(frozen=True)
 class OnSite:
     by_place: list[tuple[str, int, int]]  # (place, visits, people)
-    visits: list[Visit]
+    visits: list  # rows of ``_visitors_statements``
 
     @property
     def groups(self) -> int:
@@ -338,15 +402,23 @@ class OnSite:
         return sum(people for _place, _count, people in self.by_place)
 
 
+@cache
+def _visitors_statements():
+    """Groups and people on site by place, and the latest arrivals: what their rows show; built once."""
+    on_site = Visit.signed_out_at.is_(None)
+    by_place = (select(Visit.place, func.count(Visit.id), func.coalesce(func.sum(Visit.party_size), 0))
+                .where(on_site).group_by(Visit.place).order_by(Visit.place))
+    latest = (select(Visit.name, Visit.party_size, Visit.mobile, Visit.place, Visit.signed_in_at,
+                     Visit.incident_class)
+              .where(on_site).order_by(Visit.signed_in_at.desc(), Visit.id.desc()).limit(_LIMIT))
+    return by_place, latest
+
+
 def visitors(limit: int = 30) -> OnSite:
     """Who is on site now: groups and people by place, and the latest arrivals."""
-    on_site = Visit.signed_out_at.is_(None)
-    by_place = db.session.execute(
-        select(Visit.place, func.count(Visit.id), func.coalesce(func.sum(Visit.party_size), 0))
-        .where(on_site).group_by(Visit.place).order_by(Visit.place)).all()
-    latest = db.session.scalars(
-        select(Visit).where(on_site).order_by(Visit.signed_in_at.desc(), Visit.id.desc()).limit(limit))
-    return OnSite([tuple(row) for row in by_place], list(latest))
+    by_place, latest = _visitors_statements()
+    with _reader() as read:
+        return OnSite([tuple(row) for row in read(by_place)], read(latest, {"limit": limit}))
 
 
 # --- the wallboard's headline numbers --------------------------------------------------------------------
@@ -404,11 +476,12 @@ def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds:
               ) -> list[HeadlineValue]:
     """The seven numbers on top of the wallboard, each with its colour (``kiosk.domain.wallboard``)."""
     today = _start_of_day(now)
-    waiting = ringing(now, ring_target_seconds)
-    answered, within, over_today, over_now, overdue_count, open_incidents, people = db.session.execute(
-        _headline_counts_statement(),
-        {"today": today, "rang_since": today - LONGEST_RING, "ring_target": ring_target_seconds,
-         "over_since": now - timedelta(seconds=CALL_LIMIT_SECONDS), "now": now}).one()
+    with _reader() as read:
+        waiting = _ringing(read(_calls_statement(CallState.RINGING.value)), now, ring_target_seconds)
+        (answered, within, over_today, over_now, overdue_count, open_incidents, people), = read(
+            _headline_counts_statement(),
+            {"today": today, "rang_since": today - LONGEST_RING, "ring_target": ring_target_seconds,
+             "over_since": now - timedelta(seconds=CALL_LIMIT_SECONDS), "now": now})
     longest = waiting[0].clock if waiting else None
     values = {
         Headline.CALLS_WAITING: len(waiting),

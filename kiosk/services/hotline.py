@@ -878,14 +878,19 @@ def _has_live_call(agent_id: int) -> bool:
     ) is not None
 
 
+def agents_select(*columns):
+    """``columns`` of every active agent and their state row (if any), by name: the agents' table on the
+    hotline and the supervisors' board."""
+    return (select(*columns)
+            .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.AGENT.value))
+            .outerjoin(AgentState, AgentState.user_id == User.id)
+            .where(User.active.is_(True)).order_by(User.display_name))
+
+
 def agents_board() -> list[tuple[User, AgentState | None]]:
-    """Every active agent with their state, for the supervisors' panel."""
+    """Every active agent with their state, for the hotline's agents table."""
     rows = db.session.execute(
-        select(User, AgentState)
-        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.AGENT.value))
-        .outerjoin(AgentState, AgentState.user_id == User.id)
-        .where(User.active.is_(True)).order_by(User.display_name)
-        .options(lazyload(User.role_rows))  # shown by name: their roles are not read
+        agents_select(User, AgentState).options(lazyload(User.role_rows))  # shown by name: roles unread
     ).all()
     return [(user, state) for user, state in rows]
 

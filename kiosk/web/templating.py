@@ -12,7 +12,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from kiosk.clock import local, utcnow
 from kiosk.domain.masking import mask_phone
@@ -25,7 +25,8 @@ from kiosk.web.navigation import navigation_for
 
 #: Patterns made of digits only read the same in every language: formatted without Babel (a board
 #: fragment formats a time on each of its 30 rows, and Babel's formatter was a third of its cost).
-NUMERIC_PATTERNS = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "MM-dd HH:mm": "%m-%d %H:%M", "HH:mm": "%H:%M"}
+NUMERIC_PATTERNS = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "MM-dd HH:mm": "%m-%d %H:%M", "HH:mm": "%H:%M",
+                    "yyyy-MM-dd": "%Y-%m-%d"}
 
 
 def shanghai_time(moment, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -48,6 +49,18 @@ def translated(table) -> dict:
     if found is None or found[0] is not table:
         found = _TRANSLATED[key] = (table, {code: Markup(str(word)) for code, word in table.items()})
     return found[1]
+
+
+def slip_link(slip, wall: bool, board_url: str, text=None, css: str | None = None) -> Markup:
+    """A board row's slip number (or ``text``) opening the slip's actions beside the panels (the rows'
+    ``hx-target``: ``slip_rows`` in supervisor/_macros.html); on the wall, the number alone. ``board_url``
+    is the board page's, built once per panel. A function, not a macro: a panel has one on each of its
+    30 rows, and a macro's call cost as much as the rest of the row."""
+    if wall:
+        return escape(slip.number)
+    url = escape(f"{board_url}?slip={slip.id}")
+    css_attribute, shown = f' class="{escape(css)}"' if css else "", escape(text or slip.number)
+    return Markup(f'<a href="{url}#board_actions" hx-get="{url}"{css_attribute}>{shown}</a>')
 
 
 def weekday(day) -> str:
@@ -186,6 +199,7 @@ def register(app) -> None:
     app.jinja_env.filters["phone"] = phone_for_viewer
     app.jinja_env.filters["dial"] = readable  # the company's own numbers, spaced out
     app.jinja_env.filters["local"] = shanghai_time
+    app.jinja_env.globals["slip_link"] = slip_link
     app.jinja_env.filters["weekday"] = weekday
     app.jinja_env.filters["spoken_deadline"] = spoken_deadline
     app.jinja_env.globals["get_locale"] = get_locale

@@ -60,7 +60,7 @@ def test_the_dispatch_form_opens_when_asked_and_without_javascript(boss, backlog
     assert "<html" in page and f'action="/tasks/{slip.id}/dispatch"' in page
 
 
-@pytest.mark.parametrize("pattern", ["yyyy-MM-dd HH:mm", "MM-dd HH:mm", "HH:mm"])
+@pytest.mark.parametrize("pattern", ["yyyy-MM-dd HH:mm", "MM-dd HH:mm", "HH:mm", "yyyy-MM-dd"])
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_the_fast_time_formats_read_as_babel_writes_them(app, pattern, language):
     from datetime import UTC, datetime

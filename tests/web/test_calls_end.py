@@ -63,7 +63,7 @@ def test_settling_a_switchboard_call_without_its_hangup_ends_it_and_frees_the_ag
     assert state_of(cast.owner) == AgentStatus.AVAILABLE
     later = now + timedelta(seconds=100)
     assert board.live_calls(later) == []
-    row = next(r for r in board.agents(later) if r.user.id == cast.owner.id)
+    row = next(r for r in board.agents(later) if r.user_id == cast.owner.id)
     assert (row.shown_state, row.call) == (AgentStatus.AVAILABLE, None)
 
     # The hangup arriving afterwards keeps the earlier end and leaves the agent free.
@@ -80,7 +80,7 @@ def test_an_agent_on_a_call_is_shown_on_it_whatever_state_they_set(cast):
     now = utcnow()
     switchboard_call(cast.owner, "set-free", at=now)
     hotline.set_agent_state(cast.owner, AgentStatus.AVAILABLE, now)
-    row = next(r for r in board.agents(now) if r.user.id == cast.owner.id)
+    row = next(r for r in board.agents(now) if r.user_id == cast.owner.id)
     assert row.call is not None and row.shown_state == AgentStatus.ON_CALL
 
 
@@ -103,8 +103,8 @@ def test_calls_nothing_was_heard_of_for_too_long_are_closed_as_lost(cast):
     for kept in (fresh_ring, long_talk):
         assert (lost[kept.pbx_call_id].state, lost[kept.pbx_call_id].lost_reason) != ("ended", "no_event")
     assert state_of(cast.owner) == AgentStatus.WRAP_UP  # the call is still to be written up
-    assert [c.call.pbx_call_id for c in board.live_calls(now)] == ["long-talk"]
-    assert [c.call.pbx_call_id for c in board.ringing(now, 15)] == ["fresh-ring"]
+    assert [c.call.id for c in board.live_calls(now)] == [long_talk.id]
+    assert [c.call.id for c in board.ringing(now, 15)] == [fresh_ring.id]
     # Nothing more to close: running again changes nothing.
     assert hotline.close_lost_calls(now, ringing_after=RINGING_AFTER, answered_after=ANSWERED_AFTER) == 0
 
