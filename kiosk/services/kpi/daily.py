@@ -1,10 +1,11 @@
 """Daily rollups: each closed Shanghai day counted once, by the same aggregate queries as any period.
 
 A period's counts are sums of its days' counts (every measure is a count or a sum; the talk times are
-kept as "calls per whole second", whose sum gives any period's p90). So a page sums the rolled-up days of
-its periods (``KpiDay``: a month's trend is a few hundred small rows instead of a year of index entries
-per family; the talk times as rows, ``KpiTalkDay``, summed by the database) and counts the other days from
-the rows, with the very queries of ``counts``:
+kept as "calls per whole second", whose sum gives any period's p90). So a page sums the rolled-up closed
+months and days of its periods (``KpiMonth``: each closed month's days summed once, so a month's trend is
+a dozen rows per scope however busy the year was; ``KpiDay`` for the other days, the talk times as rows,
+``KpiTalkDay``, summed by the database) and counts the other days from the rows, with the very queries of
+``counts``:
 
 * a day is rolled up only once it is closed: its last instant plus ``GRACE`` is past (a write that began
   before midnight has committed by then), so today, and yesterday for its first minutes, are always
@@ -12,22 +13,27 @@ the rows, with the very queries of ``counts``:
 * a rollup is judged at the time it was counted, which for a closed day is the verdict at any later
   time: every "open past its deadline" test compares a deadline inside the day with a time after it;
 * a write that touches a closed day marks it stale in its own transaction (``stale``); a stale day is
-  counted live until the refresh counts it again;
+  counted live until the refresh counts it again, and a month with a stale day is summed from its days;
 * a rollup counted with another three-ring target is not used.
 
+What is counted as it is now, not per day (the households on file and the owner profiles, ``STANDING``),
+is kept the same way: the refresh's count is read while no change has been marked since.
+
 ``refresh`` (the worker's ``kpi-rollups`` job, ``flask --app kiosk kpi-rollups``) counts the missing and
-stale days of the last ``HORIZON_DAYS``, newest first, one day per transaction, behind an advisory lock:
-two refreshes never interleave, so the marks a refresh reads are exactly the changes it has seen.
+stale days of the last ``HORIZON_DAYS``, newest first, one day per transaction, then the closed months
+among them, behind an advisory lock: two refreshes never interleave, so the marks a refresh reads are
+exactly the changes it has seen.
 """
 
 from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, delete, func, literal_column, or_, select, union_all
+from sqlalchemy.sql.elements import ColumnElement
 
 from kiosk.clock import SHANGHAI
 from kiosk.database import advisory_lock, dialect_insert, unit_of_work
@@ -199,40 +205,33 @@ def _decode(scope: str, text: str) -> Keyed:
     return out
 
 
-def _covered(first: date, last: date, marks: Iterable[tuple[date, date]]) -> bool:
-    """Whether a mark overlaps the days ``first..last``."""
-    return any(a <= last and first <= b for a, b in marks)
+def _unmarked(first, last) -> ColumnElement:
+    """No stale mark overlaps the days ``first..last`` (columns): tested in the statement that reads the
+    rollups, so a refresh that lands in between cannot pair a new mark with an old row or the reverse."""
+    return ~select(KpiStaleDays.id).where(KpiStaleDays.first_day <= last, KpiStaleDays.last_day >= first
+                                         ).exists()
 
 
-def _marks(first: date, last: date) -> list[tuple[date, date]]:
-    """The stale marks over ``first..last``, read before the rollups: a refresh that lands in between
-    leaves no mark over a row this read still sees as old."""
-    return [tuple(m) for m in db.session.execute(select(KpiStaleDays.first_day, KpiStaleDays.last_day).where(
-        KpiStaleDays.first_day <= last, KpiStaleDays.last_day >= first)).all()]
-
-
-def _rolled(scope: str, runs: list[tuple[date, date]], marks: list[tuple[date, date]],
-            ring_target: float) -> dict[date, Keyed]:
+def _rolled(scope: str, runs: list[tuple[date, date]], ring_target: float) -> dict[date, Keyed]:
     """The usable day rollups of ``scope`` on the (closed) days of ``runs``: counted with ``ring_target``
     and not marked stale."""
     if not runs:
         return {}
     rows = db.session.execute(select(KpiDay.day, KpiDay.counts).where(
-        KpiDay.scope == scope, KpiDay.ring_target == ring_target,
+        KpiDay.scope == scope, KpiDay.ring_target == ring_target, _unmarked(KpiDay.day, KpiDay.day),
         or_(*(and_(KpiDay.day >= a, KpiDay.day <= b) for a, b in runs))))
-    return {day: _decode(scope, text) for day, text in rows if not _covered(day, day, marks)}
+    return {day: _decode(scope, text) for day, text in rows}
 
 
-def _rolled_months(scope: str, first: date, last: date, marks: list[tuple[date, date]],
-                   ring_target: float) -> dict[tuple[date, date], Keyed]:
+def _rolled_months(scope: str, first: date, last: date, ring_target: float) -> dict[tuple[date, date], Keyed]:
     """The usable month rollups of ``scope`` inside the (closed) days ``first..last``: counted with
     ``ring_target``, no day of them marked stale."""
-    if scope not in MONTH_SCOPES:
+    if scope not in MONTH_SCOPES or first > last:
         return {}
     rows = db.session.execute(select(KpiMonth.first_day, KpiMonth.last_day, KpiMonth.counts).where(
         KpiMonth.scope == scope, KpiMonth.ring_target == ring_target, KpiMonth.first_day >= first,
-        KpiMonth.last_day <= last))
-    return {(a, b): _decode(scope, text) for a, b, text in rows if not _covered(a, b, marks)}
+        KpiMonth.last_day <= last, _unmarked(KpiMonth.first_day, KpiMonth.last_day)))
+    return {(a, b): _decode(scope, text) for a, b, text in rows}
 
 
 def _runs(days: list[date]) -> list[tuple[date, date]]:
@@ -269,21 +268,19 @@ def sums(scope: str, units: list[tuple[date, date]], now: datetime, ring_target:
     the other days counted from the rows, one span per run of such days."""
     first, last = min(u[0] for u in units), max(u[1] for u in units)
     closed = min(last, last_closed_day(now))
-    marks = _marks(first, closed) if first <= closed else []
     cuts = sorted({u[0] for u in units} | {u[1] + ONE_DAY for u in units})
     segments = list(zip(cuts, cuts[1:], strict=False))  # [start, end) day ranges
     wanted = [any(u[0] <= s and e <= u[1] + ONE_DAY for u in units) for s, e in segments]
     totals: list[Keyed] = [{} for _ in segments]
     covered: set[date] = set()
-    for (a, b), keyed in (_rolled_months(scope, first, closed, marks, ring_target) if first <= closed
-                          else {}).items():
+    for (a, b), keyed in _rolled_months(scope, first, closed, ring_target).items():
         i = bisect_right(cuts, a) - 1
         if wanted[i] and b < segments[i][1]:  # wholly inside one segment that a unit wants
             _add(totals[i], keyed)
             covered.update(_each_day(a, b))
     days = [day for i, (start, end) in enumerate(segments) if wanted[i]
             for day in _each_day(start, end - ONE_DAY) if day not in covered]
-    rolled = _rolled(scope, _runs([day for day in days if day <= closed]), marks, ring_target)
+    rolled = _rolled(scope, _runs([day for day in days if day <= closed]), ring_target)
     live: list[tuple[int, date, date]] = []  # (segment, first day, day after)
     for day in days:
         if day in rolled:
@@ -315,8 +312,7 @@ def rotation(first: date, last: date, now: datetime, ring_target: float) -> dict
     """The sales office's days ``first..last`` as ``fairness.replayed`` gives them: the rolled-up days
     read, the others (one run from the first to the last of them) replayed."""
     closed = min(last, last_closed_day(now))
-    rolled = _rolled("rotation", [(first, closed)], _marks(first, closed), ring_target) if first <= closed \
-        else {}
+    rolled = _rolled("rotation", [(first, closed)] if first <= closed else [], ring_target)
     days = {day: keyed[0] for day, keyed in rolled.items() if 0 in keyed}
     live = [day for day in _each_day(first, last) if day not in rolled]
     if live:
