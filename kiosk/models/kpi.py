@@ -1,7 +1,9 @@
-"""The KPIs' daily rollups: what each closed Shanghai day counted, and the days a later change made stale.
+"""The KPIs' rollups: what each closed Shanghai day and month counted, and the days a later change made
+stale.
 
-``kiosk.services.kpi.daily`` writes and reads them; a page sums a period's closed days from here and
-counts the other days (today, a day changed since, a day not rolled up yet) from the rows themselves.
+``kiosk.services.kpi.daily`` writes and reads them; a page sums a period's closed months and days from
+here and counts the other days (today, a day changed since, a day not rolled up yet) from the rows
+themselves.
 """
 
 from __future__ import annotations
@@ -49,3 +51,41 @@ class KpiTalkDay(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
     calls: Mapped[int] = mapped_column(Integer)
+
+
+class KpiMonth(db.Model):
+    """One closed calendar month's counts for one scope: its days' rollups summed once, so that a year of
+    months (a month's trend) is a dozen rows whatever the traffic; as ``KpiDay.counts``, talk times as
+    ``[[seconds, calls], …]``. Written once every day of the month is rolled up with ``ring_target``,
+    dropped with the days when a change marks one of them stale."""
+
+    __tablename__ = "kpi_months"
+
+    first_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_day: Mapped[date] = mapped_column(Date)
+    ring_target: Mapped[float] = mapped_column(Float)
+    counts: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KpiStanding(db.Model):
+    """What the KPIs count as it is now rather than day by day -- the households on file and the owner
+    profiles, in total (``scope`` "total") and per project ("project") -- as JSON like ``KpiDay.counts``.
+    Used only while no ``KpiStandingMark`` exists."""
+
+    __tablename__ = "kpi_standing"
+
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    counts: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KpiStandingMark(db.Model):
+    """A change to what ``KpiStanding`` counted (an owner's profile or home, a household's members, a
+    building's project), written in the transaction of the change, removed by the refresh that counts
+    again."""
+
+    __tablename__ = "kpi_standing_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)

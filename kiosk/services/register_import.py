@@ -51,6 +51,7 @@ from kiosk.models.property import (
     Unit,
     UnitMember,
 )
+from kiosk.services.kpi import stale
 from kiosk.services.register import Actor
 
 #: The largest file taken (an ERP's export of a large estate is well under this).
@@ -400,6 +401,7 @@ def _write(register: _Register, new_units: dict, new_people: list[_Person], acto
         db.session.add(item)
         db.session.flush()
         register.buildings[(project, building)] = item.id
+    stale.mark_standing(db.session)  # the owners, units and households below are inserted in bulk
     units = list(new_units.values())
     unit_ids = _insert_returning(Unit, [{"building_id": register.buildings[u.key[:2]], "number": u.key[2],
                                          "area": u.area, "layout": u.layout, "status": u.status}

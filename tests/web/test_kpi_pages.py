@@ -535,3 +535,20 @@ def test_the_report_command_refuses_what_it_cannot_write(runner, args, tmp_path,
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(args=["report", *args])
     assert result.exit_code == 2 and "Error" in result.output
+
+
+@pytest.mark.parametrize("dim, key, missed", [(None, None, False), (None, None, True), ("agent", 7, False),
+                                              ("department", "", True), ("class", "B", False)])
+def test_a_drill_link_is_the_url_url_for_builds(app, dim, key, missed):
+    """The page builds its two hundred drill links from one path per KPI: the same URLs."""
+    from flask import url_for
+
+    from kiosk.blueprints.kpi import drill_url
+
+    for period in (WORLD_MONTH, period_for(PeriodKind.WEEK, date(2026, 6, 12)), period_for(PeriodKind.DAY,
+                                                                                       date(2026, 6, 9))):
+        with app.test_request_context("/kpi/"):
+            for code in (KpiCode.SLIPS_OVERDUE, KpiCode.P90_HANDLING_TIME):
+                assert drill_url(code, period, dim, key, missed) == url_for(
+                    "kpi.drill", kpi_code=code.value, period=period.label, dim=dim, key=key,
+                    missed="1" if missed else None)

@@ -22,7 +22,7 @@ from kiosk.domain.kpi import KpiCode, PeriodKind, period_for
 from kiosk.extensions import db
 from kiosk.models.callbacks import Callback, CallbackKind, CallbackStatus
 from kiosk.models.calls import Call
-from kiosk.models.kpi import KpiDay, KpiStaleDays, KpiTalkDay
+from kiosk.models.kpi import KpiDay, KpiMonth, KpiStaleDays, KpiStanding, KpiStandingMark, KpiTalkDay
 from kiosk.models.tasks import TaskSlip
 from kiosk.services import kpi
 from kiosk.services.kpi import daily
@@ -47,8 +47,8 @@ def world(app, make_user, make_department, monkeypatch):
 
 def live_report(period=PERIOD, now=NOW, ring=RING) -> kpi.KpiReport:
     """The report from the rows alone: every rollup set aside for this one count."""
-    db.session.execute(delete(KpiDay))
-    db.session.execute(delete(KpiTalkDay))
+    for model in (KpiDay, KpiTalkDay, KpiMonth, KpiStanding):
+        db.session.execute(delete(model))
     counted = kpi.report(period, now, ring_target_seconds=ring)
     assert counted.volume  # what came in, counted now (the report counts it when first read)
     db.session.rollback()  # the rollups are back
@@ -89,6 +89,11 @@ def test_a_rolled_up_month_is_the_month_counted_from_its_rows(world):
         assert kpi.breakdowns(PERIOD, NOW, ring_target_seconds=RING) == live.breakdowns
     assert not statements.reading("calls") and not statements.reading("task_slips")
     assert not statements.reading("incidents")
+    # June is a closed month: its breakdowns are one row per scope (the days read are those of the year of
+    # visits per project before the first whole month rolled up, 21-31 May), its standing figures
+    # (households, owner profiles) the kept count
+    assert len(statements.reading("kpi_days")) == 1 and not statements.reading("kpi_talk_days")
+    assert not [s for s in statements.seen if "FROM owners" in s or "FROM unit_members" in s]
     replayed = kpi.replayed(PERIOD.start, PERIOD.end)
     with Statements() as statements:  # nor was a day of the sales office replayed
         assert daily.rotation(PERIOD.start, PERIOD.end, NOW, RING) == replayed
@@ -131,9 +136,10 @@ def test_a_slip_of_last_month_resolved_now_shows_at_once(world):
     assert after == live_report()
     assert after.volume == live_report().volume
     assert after.values[KpiCode.SLIPS_OVERDUE].numerator == before.values[KpiCode.SLIPS_OVERDUE].numerator - 1
-    # the refresh counts the changed days again and the figures stay
+    # the refresh counts the changed days again, and June's month, and the figures stay
     assert kpi.refresh(NOW, RING, horizon=HORIZON) > 0
     assert db.session.scalar(select(func.count()).select_from(KpiStaleDays)) == 0
+    assert _rolled_months() == {PERIOD.start}
     assert report() == after
 
 
@@ -217,13 +223,76 @@ def _rolled_days() -> set[date]:
     return set(db.session.scalars(select(KpiDay.day).distinct()))
 
 
+def _rolled_months() -> set[date]:
+    return set(db.session.scalars(select(KpiMonth.first_day).distinct()))
+
+
+def test_a_month_is_rolled_up_once_its_last_day_has_closed_in_shanghai(world, monkeypatch):
+    """June ends at midnight in Shanghai on 30 June; it is kept summed once that day is rolled up, and a
+    change to it afterwards shows at once and drops the month's sum until the refresh counts it again."""
+    midnight = datetime(2026, 7, 1, tzinfo=SHANGHAI).astimezone(UTC)
+    for moment in (midnight - timedelta(minutes=2), midnight + timedelta(minutes=12)):  # before the grace
+        freeze_clock(monkeypatch, moment)
+        kpi.refresh(moment, RING, horizon=35)
+        assert date(2026, 6, 30) not in _rolled_days() and PERIOD.start not in _rolled_months()
+    after_grace = midnight + daily.GRACE + timedelta(minutes=3)
+    freeze_clock(monkeypatch, after_grace)
+    kpi.refresh(after_grace, RING, horizon=35)
+    assert _rolled_months() == {PERIOD.start}
+    rolled = report(now=after_grace)
+    assert rolled == live_report(now=after_grace)
+    call = db.session.scalars(select(Call).where(
+        Call.talk_seconds.is_not(None), Call.created_at >= PERIOD.start_utc, Call.created_at < PERIOD.end_utc)
+    ).first()
+    call.talk_seconds += 1000  # a talk time corrected late: the month's p90 and average move
+    db.session.commit()
+    changed = report(now=after_grace)
+    assert changed == live_report(now=after_grace)
+    code = KpiCode.AVERAGE_HANDLING_TIME
+    assert changed.values[code].value > rolled.values[code].value
+    kpi.refresh(after_grace, RING, horizon=35)
+    assert _rolled_months() == {PERIOD.start}
+    assert report(now=after_grace) == changed
+
+
+def test_an_owner_profile_completed_later_shows_at_once(world):
+    from kiosk.models.property import Owner, Unit, UnitMember
+
+    kpi.refresh(NOW, RING, horizon=HORIZON)
+    assert db.session.scalar(select(func.count()).select_from(KpiStanding)) == 2
+    before = report()
+    owner = db.session.scalars(select(Owner).where(Owner.moved_in_on.is_(None))).one()
+    owner.moved_in_on = date(2026, 5, 1)  # the move-in date found later: the profile is complete now
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(KpiStandingMark)) == 1  # with the change
+    after = report()
+    assert after == live_report()
+    code = KpiCode.OWNER_PROFILE_COMPLETENESS
+    assert after.values[code].numerator == before.values[code].numerator + 1
+    # a home gets its first member on file: one household more
+    empty = db.session.scalar(select(Unit.id).where(~Unit.id.in_(select(UnitMember.unit_id)))
+                              .order_by(Unit.id))
+    db.session.add(UnitMember(unit_id=empty, owner_id=owner.id))
+    db.session.commit()
+    grown = report()
+    assert grown == live_report()
+    visits = KpiCode.ANNUAL_VISIT_COVERAGE
+    assert grown.values[visits].basis == after.values[visits].basis + 1
+    kpi.refresh(NOW, RING, horizon=HORIZON)
+    assert db.session.scalar(select(func.count()).select_from(KpiStandingMark)) == 0
+    assert report() == grown
+
+
 def test_two_refreshes_at_once_count_each_day_once(app, world):
     db.session.remove()
-    counted = in_threads(app, lambda _n: kpi.refresh(NOW, RING, horizon=40), 2)
-    assert sum(counted) == 40
-    assert db.session.scalar(select(func.count()).select_from(KpiDay)) == 40 * len(daily.SCOPES)
+    counted = in_threads(app, lambda _n: kpi.refresh(NOW, RING, horizon=HORIZON), 2)
+    assert sum(counted) == HORIZON
+    assert db.session.scalar(select(func.count()).select_from(KpiDay)) == HORIZON * len(daily.SCOPES)
+    assert db.session.scalar(select(func.count()).select_from(KpiMonth)) == len(daily.MONTH_SCOPES)  # June
+    assert db.session.scalar(select(func.count()).select_from(KpiStanding)) == len(daily.STANDING)
     week = period_for(PeriodKind.WEEK, date(2026, 7, 10))
     assert report(week) == live_report(week)
+    assert report() == live_report()
 
 
 def test_the_worker_job_rolls_up_a_month_at_a_time(app, world):

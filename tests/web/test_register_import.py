@@ -204,3 +204,19 @@ def test_the_command_line_names_refused_rows_and_imports_nothing(app, runner, tm
     (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
     bad = runner.invoke(args=["import-owners", str(tmp_path / "bad.xlsx")])
     assert bad.exit_code == 1 and "无法读取这个 Excel 文件" in bad.output
+
+
+def test_an_import_shows_at_once_in_the_kpis_standing_figures(app):
+    """The import writes owners, units and households in bulk statements (no ORM flush sees them): it
+    marks the KPIs' standing figures (households on file, owner profiles) itself, so they are counted
+    again from the rows rather than read from the refresh's count."""
+    from kiosk.models.kpi import KpiStandingMark
+    from kiosk.services import kpi
+    from kiosk.services.kpi import daily
+
+    _import(xlsx(rows_for(5)))  # the project and building are there: the next file adds rows in bulk only
+    kpi.refresh(NOW, 15.0, horizon=1)
+    assert daily.standing("total")[0]["households"] == 5 and _count(KpiStandingMark) == 0
+    _import(xlsx(rows_for(5, start=5)))
+    assert _count(KpiStandingMark) > 0
+    assert daily.standing("total")[0]["households"] == 10

@@ -108,8 +108,8 @@ def call_counts(grouping: Grouping, start: datetime, end: datetime, ring_target_
 
 def talk_counts(grouping: Grouping | ByPeriods, start: datetime | None = None,
                 end: datetime | None = None) -> dict:
-    """How many answered calls talked each whole number of seconds, per group: ``{key: {"talk": [[seconds,
-    calls], …]}}``, from which ``nearest_p90`` takes the p90 of any set of days (talk time is whole seconds,
+    """How many answered calls talked each whole number of seconds, per group: ``{key: {"talk": {seconds:
+    calls}}}``, from which ``nearest_p90`` takes the p90 of any set of days (talk time is whole seconds,
     so this is every talk time, counted)."""
     if isinstance(grouping, ByPeriods):
         statement = union_all(*(
@@ -124,7 +124,7 @@ def talk_counts(grouping: Grouping | ByPeriods, start: datetime | None = None,
                                                                                        literal_column("2"))
     out: dict = {}
     for k, seconds, calls in db.session.execute(statement):
-        out.setdefault(k, {"talk": []})["talk"].append([seconds, calls])
+        out.setdefault(k, {"talk": {}})["talk"][seconds] = calls
     return out
 
 

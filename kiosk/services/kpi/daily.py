@@ -1,10 +1,11 @@
 """Daily rollups: each closed Shanghai day counted once, by the same aggregate queries as any period.
 
 A period's counts are sums of its days' counts (every measure is a count or a sum; the talk times are
-kept as "calls per whole second", whose sum gives any period's p90). So a page sums the rolled-up days of
-its periods (``KpiDay``: a month's trend is a few hundred small rows instead of a year of index entries
-per family; the talk times as rows, ``KpiTalkDay``, summed by the database) and counts the other days from
-the rows, with the very queries of ``counts``:
+kept as "calls per whole second", whose sum gives any period's p90). So a page sums the rolled-up closed
+months and days of its periods (``KpiMonth``: each closed month's days summed once, so a month's trend is
+a dozen rows per scope however busy the year was; ``KpiDay`` for the other days, the talk times as rows,
+``KpiTalkDay``, summed by the database) and counts the other days from the rows, with the very queries of
+``counts``:
 
 * a day is rolled up only once it is closed: its last instant plus ``GRACE`` is past (a write that began
   before midnight has committed by then), so today, and yesterday for its first minutes, are always
@@ -12,33 +13,41 @@ the rows, with the very queries of ``counts``:
 * a rollup is judged at the time it was counted, which for a closed day is the verdict at any later
   time: every "open past its deadline" test compares a deadline inside the day with a time after it;
 * a write that touches a closed day marks it stale in its own transaction (``stale``); a stale day is
-  counted live until the refresh counts it again;
+  counted live until the refresh counts it again, and a month with a stale day is summed from its days;
 * a rollup counted with another three-ring target is not used.
 
+What is counted as it is now, not per day (the households on file and the owner profiles, ``STANDING``),
+is kept the same way: the refresh's count is read while no change has been marked since.
+
 ``refresh`` (the worker's ``kpi-rollups`` job, ``flask --app kiosk kpi-rollups``) counts the missing and
-stale days of the last ``HORIZON_DAYS``, newest first, one day per transaction, behind an advisory lock:
-two refreshes never interleave, so the marks a refresh reads are exactly the changes it has seen.
+stale days of the last ``HORIZON_DAYS``, newest first, one day per transaction, then the closed months
+among them, behind an advisory lock: two refreshes never interleave, so the marks a refresh reads are
+exactly the changes it has seen.
 """
 
 from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, delete, func, literal_column, or_, select, union_all
+from sqlalchemy.sql.elements import ColumnElement
 
 from kiosk.clock import SHANGHAI
 from kiosk.database import advisory_lock, dialect_insert, unit_of_work
 from kiosk.extensions import db
-from kiosk.models.kpi import KpiDay, KpiStaleDays, KpiTalkDay
+from kiosk.models.kpi import KpiDay, KpiMonth, KpiStaleDays, KpiStanding, KpiStandingMark, KpiTalkDay
 from kiosk.services.kpi.counts import (
+    TOTAL,
     ByPeriods,
     Grouping,
     answer_counts,
     call_counts,
     callback_counts,
+    household_counts,
+    profile_counts,
     report_counts,
     slip_counts,
     talk_counts,
@@ -141,6 +150,9 @@ SCOPES: dict[str, Callable[[list[Span], datetime, float], list[Keyed]]] = {
     "rotation": _rotation,
     "volume": lambda spans, now, ring_target: volume_counts(spans),
 }
+#: The scopes whose closed months are kept summed too (``KpiMonth``): all but the rotation, which is
+#: read day by day (a day's replay is not a sum).
+MONTH_SCOPES = tuple(scope for scope in SCOPES if scope != "rotation")
 
 
 def day_start(day: date) -> datetime:
@@ -158,41 +170,68 @@ def _add(into: Keyed, part: Keyed) -> None:
         target = into.setdefault(key, {})
         for measure, value in values.items():
             if measure == "talk":
-                talk = target.setdefault("talk", {})
-                for seconds, calls in (value.items() if isinstance(value, dict) else value):
+                talk = target.get("talk")
+                if talk is None:
+                    target["talk"] = dict(value)
+                    continue
+                for seconds, calls in value.items():
                     talk[seconds] = talk.get(seconds, 0) + calls
             else:
                 target[measure] = (target.get(measure) or 0) + (value or 0)
 
 
 def _encode(keyed: Keyed) -> str:
-    """As JSON, each key written as text ("" for no key: a row without a department, say)."""
-    return json.dumps({"" if key is None else str(key): values for key, values in keyed.items()},
+    """As JSON, each key written as text ("" for no key: a row without a department, say); talk times
+    (``{seconds: calls}``) as one flat list ``[seconds, calls, seconds, calls, …]``: JSON keys are text,
+    and a list of pairs would be a small list per second to build and collect at every read."""
+    def plain(values: dict) -> dict:
+        talk = values.get("talk")
+        return values if talk is None else {**values, "talk": [n for pair in sorted(talk.items())
+                                                                for n in pair]}
+
+    return json.dumps({"" if key is None else str(key): plain(values) for key, values in keyed.items()},
                       separators=(",", ":"))
 
 
 def _decode(scope: str, text: str) -> Keyed:
     """``_encode`` read back: keys are ids (0 for the totals), but an incident class's (a letter)."""
     key = str if scope == "class" else int
-    return {None if k == "" else key(k): values for k, values in json.loads(text).items()}
+    out = {}
+    for k, values in json.loads(text).items():
+        if "talk" in values:
+            talk = values["talk"]
+            values["talk"] = dict(zip(talk[::2], talk[1::2], strict=True))
+        out[None if k == "" else key(k)] = values
+    return out
 
 
-def _covered(day: date, marks: Iterable[tuple[date, date]]) -> bool:
-    return any(first <= day <= last for first, last in marks)
+def _unmarked(first, last) -> ColumnElement:
+    """No stale mark overlaps the days ``first..last`` (columns): tested in the statement that reads the
+    rollups, so a refresh that lands in between cannot pair a new mark with an old row or the reverse."""
+    return ~select(KpiStaleDays.id).where(KpiStaleDays.first_day <= last, KpiStaleDays.last_day >= first
+                                         ).exists()
 
 
-def _rolled(scope: str, first: date, last: date, now: datetime, ring_target: float) -> dict[date, Keyed]:
-    """The usable rollups of ``scope`` for the days ``first..last``: closed, counted with ``ring_target``
-    and not marked stale (the marks are read first: a refresh that lands in between leaves no mark over
-    a row this read still sees as old)."""
-    last = min(last, last_closed_day(now))
-    if first > last:
+def _rolled(scope: str, runs: list[tuple[date, date]], ring_target: float) -> dict[date, Keyed]:
+    """The usable day rollups of ``scope`` on the (closed) days of ``runs``: counted with ``ring_target``
+    and not marked stale."""
+    if not runs:
         return {}
-    marks = db.session.execute(select(KpiStaleDays.first_day, KpiStaleDays.last_day).where(
-        KpiStaleDays.first_day <= last, KpiStaleDays.last_day >= first)).all()
     rows = db.session.execute(select(KpiDay.day, KpiDay.counts).where(
-        KpiDay.scope == scope, KpiDay.day >= first, KpiDay.day <= last, KpiDay.ring_target == ring_target))
-    return {day: _decode(scope, text) for day, text in rows if not _covered(day, marks)}
+        KpiDay.scope == scope, KpiDay.ring_target == ring_target, _unmarked(KpiDay.day, KpiDay.day),
+        or_(*(and_(KpiDay.day >= a, KpiDay.day <= b) for a, b in runs))))
+    return {day: _decode(scope, text) for day, text in rows}
+
+
+def _rolled_months(scope: str, first: date, last: date, ring_target: float) -> dict[tuple[date, date], Keyed]:
+    """The usable month rollups of ``scope`` inside the (closed) days ``first..last``: counted with
+    ``ring_target``, no day of them marked stale."""
+    if scope not in MONTH_SCOPES or first > last:
+        return {}
+    rows = db.session.execute(select(KpiMonth.first_day, KpiMonth.last_day, KpiMonth.counts).where(
+        KpiMonth.scope == scope, KpiMonth.ring_target == ring_target, KpiMonth.first_day >= first,
+        KpiMonth.last_day <= last, _unmarked(KpiMonth.first_day, KpiMonth.last_day)))
+    return {(a, b): _decode(scope, text) for a, b, text in rows}
 
 
 def _runs(days: list[date]) -> list[tuple[date, date]]:
@@ -222,28 +261,35 @@ def _add_talk(totals: list[Keyed], cuts: list[date], rolled: dict[date, Keyed]) 
 
 
 def sums(scope: str, units: list[tuple[date, date]], now: datetime, ring_target: float) -> list[Keyed]:
-    """``scope``'s counts summed over each of ``units`` (inclusive day ranges, possibly overlapping): the
-    rolled-up days read, the others counted from the rows, one span per run of such days between the
-    units' bounds (so each span lies wholly inside or outside every unit)."""
+    """``scope``'s counts summed over each of ``units`` (inclusive day ranges, possibly overlapping).
+
+    The units' bounds cut the days into segments (each wholly inside or outside every unit); a segment
+    is summed from the rolled-up months that lie wholly inside it, the rolled-up days of the rest, and
+    the other days counted from the rows, one span per run of such days."""
     first, last = min(u[0] for u in units), max(u[1] for u in units)
-    rolled = _rolled(scope, first, last, now, ring_target)
+    closed = min(last, last_closed_day(now))
     cuts = sorted({u[0] for u in units} | {u[1] + ONE_DAY for u in units})
     segments = list(zip(cuts, cuts[1:], strict=False))  # [start, end) day ranges
     wanted = [any(u[0] <= s and e <= u[1] + ONE_DAY for u in units) for s, e in segments]
-    live: list[tuple[int, date, date]] = []  # (segment, first day, day after)
-    for i, (start, end) in enumerate(segments):
-        if not wanted[i]:
-            continue
-        day = start
-        while day < end:
-            if day in rolled:
-                day += ONE_DAY
-                continue
-            run = day
-            while day < end and day not in rolled:
-                day += ONE_DAY
-            live.append((i, run, day))
     totals: list[Keyed] = [{} for _ in segments]
+    covered: set[date] = set()
+    for (a, b), keyed in _rolled_months(scope, first, closed, ring_target).items():
+        i = bisect_right(cuts, a) - 1
+        if wanted[i] and b < segments[i][1]:  # wholly inside one segment that a unit wants
+            _add(totals[i], keyed)
+            covered.update(_each_day(a, b))
+    days = [day for i, (start, end) in enumerate(segments) if wanted[i]
+            for day in _each_day(start, end - ONE_DAY) if day not in covered]
+    rolled = _rolled(scope, _runs([day for day in days if day <= closed]), ring_target)
+    live: list[tuple[int, date, date]] = []  # (segment, first day, day after)
+    for day in days:
+        if day in rolled:
+            continue
+        i = bisect_right(cuts, day) - 1
+        if live and live[-1][0] == i and live[-1][2] == day:
+            live[-1] = (i, live[-1][1], day + ONE_DAY)
+        else:
+            live.append((i, day, day + ONE_DAY))
     for day, keyed in rolled.items():
         _add(totals[bisect_right(cuts, day) - 1], keyed)
     if scope == "talk" and rolled:
@@ -265,7 +311,8 @@ def sums(scope: str, units: list[tuple[date, date]], now: datetime, ring_target:
 def rotation(first: date, last: date, now: datetime, ring_target: float) -> dict[date, dict]:
     """The sales office's days ``first..last`` as ``fairness.replayed`` gives them: the rolled-up days
     read, the others (one run from the first to the last of them) replayed."""
-    rolled = _rolled("rotation", first, last, now, ring_target)
+    closed = min(last, last_closed_day(now))
+    rolled = _rolled("rotation", [(first, closed)] if first <= closed else [], ring_target)
     days = {day: keyed[0] for day, keyed in rolled.items() if 0 in keyed}
     live = [day for day in _each_day(first, last) if day not in rolled]
     if live:
@@ -278,6 +325,40 @@ def _each_day(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
+# ---- standing: counted as it is now ----------------------------------------------------------------------
+
+#: The households on file and the owner profiles (their denominators and the complete ones), in total
+#: and per project: not a sum of days (no history is kept), kept as one count since the last change.
+STANDING: dict[str, Callable[[], Keyed]] = {
+    "total": lambda: _merged(household_counts(), profile_counts(TOTAL)),
+    "project": lambda: _merged(household_counts(_keyed("visits", "project")),
+                               profile_counts(_keyed("owners", "project"))),
+}
+
+
+def standing(scope: str) -> Keyed:
+    """``STANDING[scope]``'s counts: as the refresh kept them while no change has been marked since (one
+    statement), else counted from the rows."""
+    kept = db.session.scalar(select(KpiStanding.counts).where(
+        KpiStanding.scope == scope, ~select(KpiStandingMark.id).exists()))
+    return STANDING[scope]() if kept is None else _decode(scope, kept)
+
+
+def _store_standing(now: datetime) -> None:
+    """Take the marks and count again, if any change was marked or a count is missing."""
+    marks = db.session.scalars(select(KpiStandingMark.id)).all()
+    kept = db.session.scalar(select(func.count()).select_from(KpiStanding))
+    if not marks and kept == len(STANDING):
+        return
+    if marks:
+        db.session.execute(delete(KpiStandingMark).where(KpiStandingMark.id.in_(marks)))
+    for scope, count in STANDING.items():
+        text = _encode(count())
+        db.session.execute(dialect_insert(KpiStanding).values(scope=scope, counts=text, computed_at=now)
+                           .on_conflict_do_update(index_elements=[KpiStanding.scope],
+                                                  set_={"counts": text, "computed_at": now}))
+
+
 # ---- refresh -------------------------------------------------------------------------------------------
 
 
@@ -288,6 +369,7 @@ def _next_day(oldest: date, newest: date, ring_target: float) -> date | None:
     for _id, first, last in marks:
         db.session.execute(delete(KpiDay).where(KpiDay.day >= first, KpiDay.day <= last))
         db.session.execute(delete(KpiTalkDay).where(KpiTalkDay.day >= first, KpiTalkDay.day <= last))
+        db.session.execute(delete(KpiMonth).where(KpiMonth.first_day <= last, KpiMonth.last_day >= first))
     if marks:
         db.session.execute(delete(KpiStaleDays).where(KpiStaleDays.id.in_([m.id for m in marks])))
     current = [KpiDay.day >= oldest, KpiDay.day <= newest, KpiDay.ring_target == ring_target]
@@ -307,10 +389,10 @@ def _store(day: date, now: datetime, ring_target: float) -> None:
     for scope, count in SCOPES.items():
         keyed = count(span, now, ring_target)[0]
         if scope == "talk":  # kept as rows (``KpiTalkDay``); the day's row says it is there
-            talk = keyed.pop(0, {}).get("talk", [])
+            talk = keyed.pop(0, {}).get("talk", {})
             if talk:
                 db.session.execute(KpiTalkDay.__table__.insert(), [
-                    {"day": day, "seconds": seconds, "calls": calls} for seconds, calls in talk])
+                    {"day": day, "seconds": seconds, "calls": calls} for seconds, calls in talk.items()])
         text = _encode(keyed)
         db.session.execute(dialect_insert(KpiDay).values(
             day=day, scope=scope, ring_target=ring_target, counts=text, computed_at=now,
@@ -318,18 +400,54 @@ def _store(day: date, now: datetime, ring_target: float) -> None:
                                 set_={"ring_target": ring_target, "counts": text, "computed_at": now}))
 
 
+def _next_month(oldest: date, newest: date, ring_target: float) -> tuple[date, date] | None:
+    """The newest calendar month inside ``oldest..newest`` without a complete, current rollup (called
+    once every day there is rolled up: such a month's days all are)."""
+    complete = set(db.session.scalars(
+        select(KpiMonth.first_day).where(KpiMonth.first_day >= oldest, KpiMonth.ring_target == ring_target)
+        .group_by(KpiMonth.first_day).having(func.count() == len(MONTH_SCOPES))))
+    first = newest.replace(day=1)
+    while first >= oldest:
+        last = (first + timedelta(days=31)).replace(day=1) - ONE_DAY
+        if last <= newest and first not in complete:
+            return first, last
+        first = (first - ONE_DAY).replace(day=1)
+    return None
+
+
+def _store_month(first: date, last: date, now: datetime, ring_target: float) -> None:
+    """The month's days summed, scope by scope (``sums``: its days are rolled up, so it reads them)."""
+    for scope in MONTH_SCOPES:
+        text = _encode(sums(scope, [(first, last)], now, ring_target)[0])
+        db.session.execute(dialect_insert(KpiMonth).values(
+            first_day=first, scope=scope, last_day=last, ring_target=ring_target, counts=text,
+            computed_at=now,
+        ).on_conflict_do_update(index_elements=[KpiMonth.first_day, KpiMonth.scope],
+                                set_={"last_day": last, "ring_target": ring_target, "counts": text,
+                                      "computed_at": now}))
+
+
 def refresh(now: datetime, ring_target: float, limit: int | None = None, horizon: int = HORIZON_DAYS) -> int:
-    """Roll up the missing and stale closed days of the last ``horizon`` days (newest first, at most
-    ``limit``), each in its own transaction behind the ``kpi-rollups`` lock. Returns the days counted."""
+    """Count the standing figures again if a change was marked; roll up the missing and stale closed days
+    of the last ``horizon`` days (newest first, at most ``limit``), each in its own transaction behind the
+    ``kpi-rollups`` lock; once no day is left, the closed months among them, one a transaction. Returns
+    the days counted."""
     newest = last_closed_day(now)
     oldest = newest - timedelta(days=horizon - 1)
+    with unit_of_work():
+        advisory_lock("kpi-rollups")
+        _store_standing(now)
     done = 0
     while limit is None or done < limit:
         with unit_of_work():
             advisory_lock("kpi-rollups")
             day = _next_day(oldest, newest, ring_target)
-            if day is None:
+            if day is not None:
+                _store(day, now, ring_target)
+            elif (month := _next_month(oldest, newest, ring_target)) is not None:
+                _store_month(*month, now, ring_target)
+            else:
                 break
-            _store(day, now, ring_target)
-        done += 1
+        if day is not None:
+            done += 1
     return done

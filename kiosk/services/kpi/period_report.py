@@ -15,7 +15,7 @@ from kiosk.domain import kpi as rules
 from kiosk.domain.kpi import KpiCode, Period, PeriodKind
 from kiosk.extensions import db
 from kiosk.services.kpi import daily
-from kiosk.services.kpi.counts import SLIPS, TOTAL, grouped_by, household_counts, nearest_p90, profile_counts
+from kiosk.services.kpi.counts import SLIPS, nearest_p90
 from kiosk.services.kpi.dimensions import DIMENSIONS
 from kiosk.services.kpi.fairness import SalespersonRow, fairness_of, rotation_days
 from kiosk.services.kpi.values import Counts, KpiValue, complaint_split, kpi_values
@@ -156,8 +156,9 @@ def _trend(periods: list[Period], now: datetime, ring_target_seconds: float) -> 
     totals = daily.sums("total", list(map(_days, periods)), now, ring_target_seconds)
     visits = daily.sums("visits", list(map(_year_days, periods)), now, ring_target_seconds)
     talk = daily.sums("talk", list(map(_days, periods)), now, ring_target_seconds)
-    households = household_counts().get(0, {"households": 0})
-    profiles = profile_counts(TOTAL).get(0, {})
+    standing = daily.standing("total").get(0, {})
+    households = {"households": standing.get("households", 0)}
+    profiles = {k: standing[k] for k in ("complete", "owners") if k in standing}
     out = []
     for i in range(n):
         counts = Counts(_measures({**totals[i].get(0, {}), "talk": talk[i].get(0, {}).get("talk", {})}))
@@ -202,8 +203,7 @@ def breakdowns(period: Period, now: datetime, *, ring_target_seconds: float) -> 
 
     projects = _merge(_named("project", summed("project")),
                       _named("project", summed("project_visits", [_year_days(period)])),
-                      household_counts(grouped_by("visits", "project")),
-                      profile_counts(grouped_by("owners", "project")))
+                      _named("project", daily.standing("project")))
     return [_breakdown("agent", AGENT_CODES, _merge(_named("agent", summed("agent")))),
             _breakdown("department", DEPARTMENT_CODES, _merge(_named("department", summed("department")))),
             _breakdown("project", PROJECT_CODES, projects),

@@ -5,8 +5,10 @@ A changed row marks the days from the earliest day it may count on (its own mome
 call's first ring, a slip's opening and deadline …; everything that hangs off it -- a slip's callbacks, the
 slips opened from a call -- comes later) up to yesterday; a change to who belongs where (an agent's
 department, an owner's home, a unit's building, a building's project) re-groups every day, so it marks
-them all. Days after yesterday have no rollup yet (``daily.GRACE``). The services' few bulk statements
-call ``mark_since`` themselves (ORM flushes do not see them).
+them all. Days after yesterday have no rollup yet (``daily.GRACE``). A change to what the standing
+figures count (households on file, owner profiles: ``daily.STANDING``) adds a ``KpiStandingMark``. The
+services' few bulk statements call ``mark_since`` and ``mark_standing`` themselves (ORM flushes do not see
+them).
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from kiosk.clock import SHANGHAI, utcnow
 from kiosk.models.callbacks import Callback
 from kiosk.models.calls import Call
 from kiosk.models.coverage import UnitVisit
-from kiosk.models.kpi import KpiStaleDays
+from kiosk.models.kpi import KpiStaleDays, KpiStandingMark
 from kiosk.models.people import User
-from kiosk.models.property import Building, Owner, Unit
+from kiosk.models.property import Building, Owner, Project, Unit, UnitMember
 from kiosk.models.rotation import RotationDay, RotationEvent
 from kiosk.models.tasks import TaskEvent, TaskSlip
 from kiosk.models.visits import Incident, Visit
@@ -48,6 +50,15 @@ GROUPING: dict[type, tuple[str, ...]] = {
     Owner: ("unit_id",),
     Unit: ("building_id",),
     Building: ("project_id",),
+}
+
+#: Per model: the columns the standing figures read (a new or deleted row counts as a change too).
+STANDING: dict[type, tuple[str, ...]] = {
+    Owner: ("name", "mobile", "unit_id", "moved_in_on", "merged_into_id"),
+    UnitMember: ("unit_id",),
+    Unit: ("building_id",),
+    Building: ("project_id",),
+    Project: (),
 }
 
 
@@ -92,6 +103,16 @@ def _first_day(session: Session) -> date | None:
     return min(days, default=None)
 
 
+def _changes_standing(session: Session) -> bool:
+    return any(obj in session.new or obj in session.deleted or _changed(obj, STANDING[type(obj)])
+               for obj in (*session.new, *session.dirty, *session.deleted) if type(obj) in STANDING)
+
+
+def mark_standing(session: Session) -> None:
+    """Mark the standing figures stale: counted from the rows until the refresh counts them again."""
+    session.add(KpiStandingMark())
+
+
 def mark_since(session: Session, first: date) -> None:
     """Mark the closed days from ``first`` on stale (nothing when ``first`` is today or later)."""
     yesterday = utcnow().astimezone(SHANGHAI).date() - timedelta(days=1)
@@ -103,5 +124,8 @@ def mark_since(session: Session, first: date) -> None:
 def _mark_stale_days(session: Session, _context, _instances) -> None:
     with session.no_autoflush:
         first = _first_day(session)
+        standing = _changes_standing(session)
     if first is not None:
         mark_since(session, first)
+    if standing:
+        mark_standing(session)
