@@ -266,7 +266,8 @@ def in_transaction(statement, parameters: dict) -> list:
         cursor = driver.cursor()
         try:
             cursor.execute(prepared.compiled.string, values)
-            rows = cursor.fetchall() if cursor.description else []
+            # What the statement names (PostgreSQL's compiler adds a RETURNING of the key to a plain insert)
+            rows = cursor.fetchall() if prepared.results else []
         finally:
             cursor.close()
     except dialect.loaded_dbapi.Error as error:
