@@ -66,6 +66,11 @@ class PairForm(FlaskForm):
 
 
 class VisitForm(FlaskForm):
+    class Meta:
+        # CSRFProtect checks every POST's token before the view; the form's own copy of the token would
+        # only sign it once more on each sign-in (the page draws ``csrf_token()`` itself).
+        csrf = False
+
     name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(40)])
     mobile = PhoneField(_l("手机号码"), kinds=MOBILE_ONLY, required_field=True)
     party_size = StringField(_l("来访人数"), default="1", filters=[strip],

@@ -133,8 +133,12 @@ def credential_cookie(secret_key: str, device: KioskDevice, secret: str) -> str:
     return _serializer(secret_key).dumps(f"{device.id}:{secret}")
 
 
+@lru_cache(maxsize=256)
 def _claim(secret_key: str, cookie: str | None) -> tuple[int, str] | None:
-    """(device id, credential secret) of a cookie whose signature holds; the credential is not checked."""
+    """(device id, credential secret) of a cookie whose signature holds; the credential is not checked.
+
+    Remembered per cookie (a bounded cache): a tablet sends the same cookie with every request, and its
+    signature, which never expires, holds or not for good; the credential is still checked each time."""
     if not cookie:
         return None
     try:

@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, select, update
 
-from kiosk.database import insert_or_skip, unit_of_work
+from kiosk.database import in_transaction, insert_or_skip, unit_of_work
 from kiosk.extensions import db
 from kiosk.models.submissions import FormSubmission
 
@@ -65,8 +65,9 @@ def by_user(user_id: int, form: str, key: str | None) -> Submission | None:
     return Submission(f"user-{user_id}", form, key) if key else None
 
 
-#: Core statements on the transaction's connection: the claim and its settling are on every sign-in and
-#: every form that creates something, and the ORM's bulk statements cost several times as much.
+#: Core statements handed to the driver in the transaction (``in_transaction``): the claim and its settling
+#: are on every sign-in and every form that creates something, and the ORM's bulk statements cost several
+#: times as much.
 _SUBMISSIONS = FormSubmission.__table__
 _THIS_KEY = (_SUBMISSIONS.c.submitter == bindparam("its_submitter"),
              _SUBMISSIONS.c.form == bindparam("its_form"), _SUBMISSIONS.c.key == bindparam("its_key"))
@@ -83,17 +84,15 @@ def _claim(submission: Submission, now: datetime) -> int | None:
     id of what the first one created (waiting for it to commit on PostgreSQL)."""
     claim = insert_or_skip(_SUBMISSIONS, ("submitter", "form", "key", "created_at"),
                            ("submitter", "form", "key"), "id")
-    connection = db.session.connection()
     while True:
-        claimed = connection.execute(claim, {"submitter": submission.submitter, "form": submission.form,
-                                             "key": submission.key, "created_at": now}).scalar()
-        if claimed is not None:
+        if in_transaction(claim, {"submitter": submission.submitter, "form": submission.form,
+                                  "key": submission.key, "created_at": now}):
             return None
-        first = connection.execute(_RESULT, _key(submission)).first()
-        if first is not None:  # else purged between the two statements: claim it again
-            if first.result_id is None:
+        first = in_transaction(_RESULT, _key(submission))
+        if first:  # else purged between the two statements: claim it again
+            if first[0].result_id is None:
                 raise RuntimeError(f"submission {submission.form} committed without its result")
-            return first.result_id
+            return first[0].result_id
 
 
 def repeat_of(submission: Submission | None, model: type, now: datetime):
@@ -130,7 +129,7 @@ def earlier(submission: Submission | None, model: type):
 def settle(submission: Submission | None, record_id: int) -> None:
     """Store what the first submission created beside its key, in the same transaction (before commit)."""
     if submission is not None:
-        db.session.connection().execute(_SETTLE, {**_key(submission), "its_result": record_id})
+        in_transaction(_SETTLE, {**_key(submission), "its_result": record_id})
 
 
 def purge_submission_keys(now: datetime, older_than: timedelta = KEEP_KEYS) -> int:

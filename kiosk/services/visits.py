@@ -6,11 +6,23 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, bindparam, exists, false, func, literal, or_, select, update
+from sqlalchemy import (
+    Select,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import SHANGHAI
-from kiosk.database import advisory_lock, insert_or_skip, unit_of_work
+from kiosk.database import advisory_lock, in_transaction, insert_or_skip, unit_of_work
 from kiosk.domain.classify import (
     AlertRole,
     Place,
@@ -129,22 +141,24 @@ def may_see_incident(user: User, incident: Incident) -> bool:
 # ---- sign in ---------------------------------------------------------------------------------------
 
 
-#: The tables a sign-in writes and reads, in Core statements on the transaction's connection: one sign-in
-#: is a handful of single-row statements, and the ORM's unit of work would cost several times their price.
+#: The tables a sign-in writes and reads, in Core statements handed to the driver in the transaction
+#: (``in_transaction``): one sign-in is a handful of single-row statements, and the ORM's unit of work, or
+#: SQLAlchemy's execution of each, would cost several times their price.
 _VISITS = Visit.__table__
 _WATCH_LIST = WatchPerson.__table__
 _OWNER_PHONES = OwnerPhone.__table__
-#: About a mobile, in one statement of two index look-ups: the visit it has open at the place (the newest),
-#: and whether it is on a file of the register (the owner's own, a co-owner's, a household member's ...).
-_ABOUT_MOBILE = select(
+#: What a sign-in reads before it writes, in one statement: about the mobile, by two index look-ups, the
+#: visit it has open at the place (the newest) and whether it is on a file of the register (the owner's
+#: own, a co-owner's, a household member's ...); and the watch list, one row per entry (one row with no
+#: entry when the list is empty). A mobile of None finds no visit and no file.
+_ABOUT_VISITOR = select(
     select(_VISITS.c.id)
     .where(_VISITS.c.mobile == bindparam("mobile"), _VISITS.c.place == bindparam("place"),
            _VISITS.c.signed_out_at.is_(None))
     .order_by(_VISITS.c.signed_in_at.desc()).limit(1).scalar_subquery().label("open_visit_id"),
     exists().where(_OWNER_PHONES.c.number == bindparam("mobile")).label("on_register"),
-)
-_WATCH_ENTRIES = select(_WATCH_LIST.c.name, _WATCH_LIST.c.mobile, _WATCH_LIST.c.alert_role,
-                        _WATCH_LIST.c.note, _WATCH_LIST.c.kind)
+    *(_WATCH_LIST.c[name] for name in ("name", "mobile", "alert_role", "note", "kind")),
+).select_from(select(literal_column("1").label("one")).subquery("visitor").outerjoin(_WATCH_LIST, true()))
 
 
 @dataclass(frozen=True)
@@ -158,10 +172,12 @@ class SignedIn:
     rejoined: bool = False
 
 
-def watch_entries() -> list[WatchListEntry]:
-    rows = db.session.connection().execute(_WATCH_ENTRIES)
-    return [WatchListEntry(name=name, mobile=mobile, alert_role=AlertRole(role) if role else None,
-                           note_zh=note, kind=WatchKind(kind)) for name, mobile, role, note, kind in rows]
+def _watch_entries(rows) -> list[WatchListEntry]:
+    """The watch list's entries among ``_ABOUT_VISITOR``'s rows."""
+    return [WatchListEntry(name=row.name, mobile=row.mobile,
+                           alert_role=AlertRole(row.alert_role) if row.alert_role else None,
+                           note_zh=row.note, kind=WatchKind(row.kind))
+            for row in rows if row.name is not None]
 
 
 #: What a sign-in writes of a visit (the rest is left empty until sign-out or purge).
@@ -174,12 +190,11 @@ _VISIT_COLUMNS = ("place", "device_id", "purpose", "name", "mobile", "party_size
 def _insert_with_badge(values: dict) -> tuple[int, str]:
     """The new visit's id and badge code: a code already taken inserts nothing, and another is drawn."""
     statement = insert_or_skip(_VISITS, _VISIT_COLUMNS, ("badge_code",), "id")
-    connection = db.session.connection()
     for _attempt in range(10):
         code = new_code(BADGE_LENGTH)
-        visit_id = connection.execute(statement, {**values, "badge_code": code}).scalar()
-        if visit_id is not None:
-            return visit_id, code
+        inserted = in_transaction(statement, {**values, "badge_code": code})
+        if inserted:
+            return inserted[0].id, code
     raise RuntimeError("no free badge code")
 
 
@@ -196,12 +211,13 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
         first = submissions.repeat_of(submission, Visit, now)
         if first is not None:
             return SignedIn(first.id, first.signed_in_at, first.badge_code)
-        still_here, on_register = _about_mobile(data.mobile, place)
+        about = _about_visitor(data.mobile, place)
+        still_here, on_register = about[0].open_visit_id, bool(about[0].on_register)
         if still_here is not None:
             submissions.settle(submission, still_here)
             return SignedIn(still_here, rejoined=True)
         appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
-        hit = match_watch_list(data.name, data.mobile, watch_entries())
+        hit = match_watch_list(data.name, data.mobile, _watch_entries(about))
         outcome = classify_visit(
             data.purpose, has_appointment=appointment is not None,
             is_owner=data.relation == Relation.OWNER or on_register,
@@ -234,19 +250,17 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
     return visit
 
 
-def _about_mobile(mobile: str | None, place: Place) -> tuple[int | None, bool]:
-    """The id of the visit this mobile has open at this place (None: none) and whether the number is on
-    the register, read under a lock on the number.
+def _about_visitor(mobile: str | None, place: Place) -> list:
+    """``_ABOUT_VISITOR``'s rows, read under a lock on the mobile.
 
     SQLite: the write transaction (``BEGIN IMMEDIATE``) already admits one sign-in at a time. PostgreSQL:
     a transaction-scoped advisory lock keyed on the number makes two tablets signing the same person in at
-    once queue, so the second sees the first's committed visit (the lock is released at commit).
+    once queue, so the second sees the first's committed visit (the lock is released at commit; the
+    statement after it reads what was committed before it was granted).
     """
-    if not mobile:
-        return None, False
-    advisory_lock(f"visit:{mobile}")
-    found = db.session.connection().execute(_ABOUT_MOBILE, {"mobile": mobile, "place": place.value}).one()
-    return found.open_visit_id, bool(found.on_register)
+    if mobile:
+        advisory_lock(f"visit:{mobile}")
+    return in_transaction(_ABOUT_VISITOR, {"mobile": mobile, "place": place.value})
 
 
 def _open_incident(visit: SignedIn, name: str, incident_class: str | None, outcome, place: Place,

@@ -141,6 +141,14 @@ class CookieSessions(SecureCookieSessionInterface):
             return self.session_class()  # expired, as itsdangerous judges it
         return self.session_class(self.serializer.loads(payload))
 
+    def get_signing_serializer(self, app) -> URLSafeTimedSerializer | None:
+        """Flask's serializer, made once for the app's keys: Flask makes one for every answer that sets the
+        cookie, and making one tries its JSON out (a sign-in at the kiosk sets it each time)."""
+        if not app.secret_key:
+            return None
+        return self.signing_serializer((*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key))
+
+    @lru_cache(maxsize=4)  # noqa: B019 (the app's one interface lives as long as the process)
     def signing_serializer(self, keys: tuple) -> URLSafeTimedSerializer:
         """Flask's serializer for these keys (the newest last)."""
         return URLSafeTimedSerializer(list(keys), salt=self.salt, serializer=self.serializer,
