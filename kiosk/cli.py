@@ -228,7 +228,8 @@ def check_model_home_rounds_command() -> None:
 
 @click.command("kpi-rollups")
 def kpi_rollups_command() -> None:
-    """Count every closed day of the KPIs not rolled up yet, or changed since (after a deploy; cron-safe)."""
+    """Count every closed day (then month) of the KPIs not rolled up yet, or changed since, and the standing
+    figures if changed (after a deploy; cron-safe)."""
     from flask import current_app
 
     from kiosk.services import kpi

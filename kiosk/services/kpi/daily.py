@@ -74,7 +74,8 @@ def _keyed(family: str, dimension: str) -> Grouping:
     return d.key, None, d.join
 
 
-def _merged(*parts: Keyed) -> Keyed:
+def merged(*parts: Keyed) -> Keyed:
+    """Parts measuring different things of the same keys, as one (a key's measures from every part)."""
     out: Keyed = {}
     for part in parts:
         for key, values in part.items():
@@ -84,10 +85,10 @@ def _merged(*parts: Keyed) -> Keyed:
 
 def _totals(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
     by = ByPeriods(spans)
-    merged = _merged(call_counts(by, None, None, ring_target), slip_counts(by, None, None, now),
+    counted = merged(call_counts(by, None, None, ring_target), slip_counts(by, None, None, now),
                      callback_counts(by, None, None, now), answer_counts(by, None, None),
                      report_counts(by, None, None, now))
-    return [{0: merged.get(i, {})} for i in range(len(spans))]
+    return [{0: counted.get(i, {})} for i in range(len(spans))]
 
 
 def _visits(spans: list[Span], now: datetime, ring_target: float) -> list[Keyed]:
@@ -113,7 +114,7 @@ def _work(dimension: str) -> Callable[[list[Span], datetime, float], list[Keyed]
                      callback_counts(_keyed("callbacks", dimension), start, end, now)]
             if dimension in DIMENSIONS["incidents"]:
                 parts.append(report_counts(_keyed("incidents", dimension), start, end, now))
-            out.append(_merged(*parts))
+            out.append(merged(*parts))
         return out
 
     return count
@@ -330,8 +331,8 @@ def _each_day(first: date, last: date) -> list[date]:
 #: The households on file and the owner profiles (their denominators and the complete ones), in total
 #: and per project: not a sum of days (no history is kept), kept as one count since the last change.
 STANDING: dict[str, Callable[[], Keyed]] = {
-    "total": lambda: _merged(household_counts(), profile_counts(TOTAL)),
-    "project": lambda: _merged(household_counts(_keyed("visits", "project")),
+    "total": lambda: merged(household_counts(), profile_counts(TOTAL)),
+    "project": lambda: merged(household_counts(_keyed("visits", "project")),
                                profile_counts(_keyed("owners", "project"))),
 }
 

@@ -201,9 +201,8 @@ def breakdowns(period: Period, now: datetime, *, ring_target_seconds: float) -> 
     def summed(scope: str, unit: list[tuple[date, date]] = days) -> dict:
         return daily.sums(scope, unit, now, ring_target_seconds)[0]
 
-    projects = _merge(_named("project", summed("project")),
-                      _named("project", summed("project_visits", [_year_days(period)])),
-                      _named("project", daily.standing("project")))
+    projects = _merge(_named("project", daily.merged(
+        summed("project"), summed("project_visits", [_year_days(period)]), daily.standing("project"))))
     return [_breakdown("agent", AGENT_CODES, _merge(_named("agent", summed("agent")))),
             _breakdown("department", DEPARTMENT_CODES, _merge(_named("department", summed("department")))),
             _breakdown("project", PROJECT_CODES, projects),
