@@ -8,7 +8,7 @@ days' rollups are emptied too: their talk times are now written as one flat list
 the job counts them again (until it has, each day is counted from its rows).
 
 Revision ID: 5b0d7e21c9a4
-Revises: 992b334f0b6d
+Revises: b7c41d2e9a10
 Create Date: 2026-12-05 23:00:00
 
 """
@@ -20,7 +20,7 @@ from kiosk.models.types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '5b0d7e21c9a4'
-down_revision = '992b334f0b6d'
+down_revision = 'b7c41d2e9a10'
 branch_labels = None
 depends_on = None
 
