@@ -189,6 +189,8 @@ class _DriverStatement:
         return converted if self.order is None else tuple(converted[name] for name in self.order)
 
     def row(self, values) -> tuple:
+        if not any(self.results):  # as the driver gives them (the polls' texts and numbers)
+            return self.shape._make(values)
         return self.shape._make(convert(value) if convert else value
                                 for convert, value in zip(self.results, values, strict=True))
 

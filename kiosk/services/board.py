@@ -451,6 +451,7 @@ _PANEL_PARTS = {
     "headlines": ("calls", "talking_too_long", "slips", "incidents", "visitors"),
 }
 _DATED = ("headlines", "activity")
+_CALL_LIMIT = timedelta(seconds=CALL_LIMIT_SECONDS)
 
 
 def _parts(name: str) -> tuple[str, ...]:
@@ -494,16 +495,16 @@ def _read_versions(names, now: datetime, session_of: int | None = None, bell_of:
     bell, parameters = notifications.bell_parameters(bell_of) if bell_of is not None else (None, {})
     statement, where = _version_statement(tuple(names), session_of is not None, bell)
     parameters.update(now=now, session_of=session_of, stale_before=now - switch.STALE_AFTER,
-                      over_since=now - timedelta(seconds=CALL_LIMIT_SECONDS))
+                      over_since=now - _CALL_LIMIT)
     if bell_of is None:
         row = read_alone(statement, parameters)
     else:
         row = db.session.execute(statement, parameters).one()
-    day = local(now).date().isoformat()
     versions = {}
     for name in names:
-        values = "|".join(row[where[part]] for part in _parts(name))
-        versions[name] = _digest(f"{name}|{day if name in _DATED else ''}|{values}")
+        day = local(now).date().isoformat() if name in _DATED else ""
+        values = "|".join([row[where[part]] for part in _parts(name)])
+        versions[name] = _digest(f"{name}|{day}|{values}")
     return versions, row
 
 
