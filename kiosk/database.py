@@ -189,6 +189,8 @@ class _DriverStatement:
         return converted if self.order is None else tuple(converted[name] for name in self.order)
 
     def row(self, values) -> tuple:
+        if not any(self.results):  # as the driver gives them (the polls' texts and numbers)
+            return self.shape._make(values)
         return self.shape._make(convert(value) if convert else value
                                 for convert, value in zip(self.results, values, strict=True))
 
@@ -213,25 +215,21 @@ def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict)
     """The first row of ``prepared`` (None: none) on a pooled connection; the driver's errors raised as
     SQLAlchemy's (a lost connection invalidated and the pool's others closed, as SQLAlchemy does)."""
     dialect, values = engine.dialect, prepared.values(parameters)
-    autocommit = dialect.name != "sqlite"  # SQLite: no transaction here anyway (``configure_engine``)
     try:
         connection = engine.raw_connection()
     except dialect.loaded_dbapi.Error as error:  # no connection to be had (the server down or refusing)
         raise DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error,
                                   hide_parameters=engine.hide_parameters, dialect=dialect) from error
     try:
-        if autocommit:
-            dialect.set_isolation_level(connection.dbapi_connection, "AUTOCOMMIT")
-        try:
+        if dialect.name == "sqlite":  # no transaction here anyway (``configure_engine``)
             cursor = connection.cursor()
             try:
                 cursor.execute(prepared.compiled.string, values)
                 row = cursor.fetchone()
             finally:
                 cursor.close()
-        finally:
-            if autocommit:
-                dialect.reset_isolation_level(connection.dbapi_connection)
+        else:
+            row = _on_server(connection, prepared.compiled.string, values)
     except dialect.loaded_dbapi.Error as error:
         lost = dialect.is_disconnect(error, connection.dbapi_connection, None)
         if lost:
@@ -278,6 +276,34 @@ def in_transaction(statement, parameters: dict) -> list:
                                   hide_parameters=connection.engine.hide_parameters, dialect=dialect,
                                   connection_invalidated=lost) from error
     return [prepared.row(row) for row in rows]
+
+
+#: The pooled connection's own cursor for ``read_alone`` (kept in the pool's record of the connection,
+#: which forgets it with the connection).
+_ALONE_CURSOR = "kiosk_read_alone_cursor"
+
+
+def _on_server(connection, sql: str, values):
+    """The first row of ``sql`` on a PostgreSQL connection (psycopg), outside a transaction: the
+    connection is in autocommit for that statement only, and back as it was for whoever takes it next
+    (the ORM, whose transactions the driver begins).
+
+    Each connection keeps one cursor for these statements (making one, with its adapters, cost a sixth
+    of the statement's time in the driver; psycopg holds the whole result, so nothing stays open on the
+    server between uses), and the statement is prepared on the server at its first run there (``prepare``;
+    psycopg would wait for the fifth): the polls send the same few statements all day, so the server
+    parses and plans each once per connection."""
+    driver = connection.dbapi_connection
+    cursor = connection.info.get(_ALONE_CURSOR)
+    if cursor is None:
+        cursor = connection.info[_ALONE_CURSOR] = driver.cursor()
+    autocommit, driver.autocommit = driver.autocommit, True
+    try:
+        cursor.execute(sql, values, prepare=True)
+        return cursor.fetchone()
+    finally:
+        if not driver.closed:  # a lost connection: its own error is the one to tell (and it is dropped)
+            driver.autocommit = autocommit
 
 
 def begin_write() -> None:

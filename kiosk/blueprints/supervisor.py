@@ -18,7 +18,7 @@ from kiosk.web.access import roles
 from kiosk.web.fragments import rendered_block
 from kiosk.web.rendering import etag_response, render, wants_fragment
 from kiosk.web.security import passive
-from kiosk.web.sessions import checks_session, confirm_session, pending_user_id
+from kiosk.web.sessions import checks_session, confirm_session, session_to_check
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 #: The panels' blocks (the board page and the wall stitch them together, a poll answers one).
@@ -86,11 +86,10 @@ def panel(name: str):
     if not wants_fragment():
         return redirect(url_for("supervisor.board_page"))
     now = utcnow()
-    version, stored_session = board.panel_version(name, now, session_of=pending_user_id())
-    refused = confirm_session(stored_session)
+    identity = session_to_check()
+    version, stored_session = board.panel_version(name, now, session_of=identity and identity.user_id)
+    refused = confirm_session(identity, stored_session)
     if refused is not None:
         return refused
-
-    wall = request.args.get("wall") == "1"
-    return etag_response(f"{name}-{version}",
-                         lambda: make_response(_panel_html(name, version, now, wall)))
+    return etag_response(f"{name}-{version}", lambda: make_response(
+        _panel_html(name, version, now, request.args.get("wall") == "1")))  # the query read for a body only

@@ -23,6 +23,7 @@ from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.http import parse_cookie
 
 #: The session's keys: Flask-Login's ``<user id>:<session token>``, and our copy of the version and roles.
 USER_ID, VERSION, ROLES = "_user_id", "sv", "roles"
@@ -47,8 +48,9 @@ def signed_session() -> bool:
 
 def session_identity() -> Identity | None:
     """The identity the session carries; None without one (anonymous, or a session signed before it)."""
-    user_id = str(session.get(USER_ID, "")).partition(":")[0]
-    version, roles = session.get(VERSION), session.get(ROLES)
+    current = session._get_current_object()  # once: each reach through Flask's proxy costs a few µs
+    user_id = str(current.get(USER_ID, "")).partition(":")[0]
+    version, roles = current.get(VERSION), current.get(ROLES)
     if not user_id.isdigit() or not isinstance(version, int) or not isinstance(roles, list):
         return None
     return Identity(int(user_id), version, frozenset(str(role) for role in roles))
@@ -63,7 +65,7 @@ def remember(user) -> None:
 
 
 def checks_session(view):
-    """The view checks the session itself, in the statement it runs anyway (``pending_user_id`` and
+    """The view checks the session itself, in the statement it runs anyway (``session_to_check`` and
     ``confirm_session``); its access rule is judged on the session's roles."""
     view.checks_session = True
     return view
@@ -81,18 +83,18 @@ def defer_check(view, rule) -> bool:
     return True
 
 
-def pending_user_id() -> int | None:
-    """The user whose session version the view's statement must return (None: already checked)."""
-    identity = g.get("pending_identity")
-    return identity.user_id if identity else None
+def session_to_check() -> Identity | None:
+    """The identity the view's statement must check, taken over by the view: its ``user_id`` is the
+    user whose session version the statement returns (None: the session was checked already, the user
+    loaded)."""
+    return g.pop("pending_identity", None)
 
 
-def confirm_session(stored_version: int | None):
+def confirm_session(identity: Identity | None, stored_version: int | None):
     """After the view's statement: None when the session stands (the same version), else what to answer
     instead. A changed account is loaded as on any request: a revoked, disabled or re-passworded one is
     signed out (the login page), one with new roles is judged again on them (403 when they no longer
     admit it)."""
-    identity = g.pop("pending_identity", None)
     if identity is None or stored_version == identity.session_version:
         return None
     from kiosk.web.access import login_redirect, rule_for_endpoint
@@ -107,10 +109,15 @@ def confirm_session(stored_version: int | None):
 class _SignedJSON(TaggedJSONSerializer):
     """The session's JSON read with the standard library: it is parsed only once its signature is
     verified, so it is our own writing. The app's JSON (``kiosk.json_input``) first scans a text for
-    nesting, a guard for what others send that cost every signed-in request a tenth of its session."""
+    nesting, a guard for what others send that cost every signed-in request a tenth of its session.
+    One decoder serves every request (``json.loads`` with a hook builds a decoder each time)."""
+
+    def __init__(self):
+        super().__init__()
+        self._decoder = json.JSONDecoder(object_hook=self.untag)
 
     def loads(self, value: str | bytes):
-        return json.loads(value, object_hook=self.untag)
+        return self._decoder.decode(value.decode() if isinstance(value, bytes) else value)
 
 
 class CookieSessions(SecureCookieSessionInterface):
@@ -119,7 +126,8 @@ class CookieSessions(SecureCookieSessionInterface):
 
     * a cookie once verified is remembered with what it carries and when it was signed
       (``_verified_cookie``, a bounded cache): the same cookie, byte for byte, is then read from there;
-      its age is checked at every request as before, and any other cookie is verified as always;
+      its age is checked at every request as before, and any other cookie is verified as always. It is
+      remembered by the request's whole Cookie header, which is parsed only when it is new;
     * the payload is read with the standard JSON (``_SignedJSON``).
     """
 
@@ -128,11 +136,11 @@ class CookieSessions(SecureCookieSessionInterface):
     def open_session(self, app, request):
         if not app.secret_key:
             return None  # as Flask's: no key, no session
-        value = request.cookies.get(self.get_cookie_name(app))
-        if not value:
+        cookies = request.environ.get("HTTP_COOKIE")
+        if not cookies:
             return self.session_class()
         keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
-        verified = _verified_cookie(self, keys, value)
+        verified = _verified_cookie(self, self.get_cookie_name(app), keys, cookies)
         if verified is None:
             return self.session_class()
         payload, signed_at = verified
@@ -157,8 +165,14 @@ class CookieSessions(SecureCookieSessionInterface):
 
 
 @lru_cache(maxsize=512)
-def _verified_cookie(interface: CookieSessions, keys: tuple, value: str) -> tuple[str, int] | None:
-    """The session JSON of a cookie one of ``keys`` signed, and when (Unix seconds); None if none did."""
+def _verified_cookie(interface: CookieSessions, name: str, keys: tuple, cookies: str
+                     ) -> tuple[str, int] | None:
+    """The session JSON of the cookie ``name`` in the Cookie header ``cookies`` (read as Flask reads
+    ``request.cookies``), if one of ``keys`` signed it, and when (Unix seconds); None if none did or
+    there is no such cookie."""
+    value = parse_cookie(cookies).get(name)
+    if not value:
+        return None
     try:
         payload, signed_at = interface.signing_serializer(keys).loads(value, return_timestamp=True)
     except BadSignature:

@@ -61,6 +61,20 @@ def test_each_panel_answers_as_a_fragment_and_304_until_something_changes(boss, 
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
+def test_an_unchanged_polls_304_carries_its_caching_and_security_headers_and_no_body_headers(boss, cast):
+    open_one(cast)
+    etag = boss.get_htmx("/supervisor/panels/unassigned").headers["ETag"]
+    unchanged = boss.get_htmx("/supervisor/panels/unassigned", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.headers["ETag"] == etag and unchanged.headers["Cache-Control"] == "no-store"
+    assert set(unchanged.headers["Vary"].split(", ")) == {"HX-Request", "Cookie"}
+    assert unchanged.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" in unchanged.headers
+    assert "Content-Type" not in unchanged.headers and "Content-Length" not in unchanged.headers
+    among_others = boss.get_htmx("/supervisor/panels/unassigned", headers={"If-None-Match": f'"a", {etag}'})
+    assert among_others.status_code == 304
+
+
 def test_a_panel_opened_directly_leads_to_the_board(boss):
     assert boss.get("/supervisor/panels/unassigned").headers["Location"].endswith("/supervisor/")
     assert boss.get_htmx("/supervisor/panels/nothing").status_code == 404

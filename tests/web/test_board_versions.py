@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
 from kiosk.clock import utcnow
 from kiosk.domain.classify import VisitPurpose
@@ -123,6 +125,18 @@ def test_the_version_and_the_session_come_from_one_statement(cast):
     assert stored == cast.supervisor.session_version
     assert board.panel_version("incidents", utcnow(), session_of=10**6)[1] is None  # no such account
     assert db.session.query(Incident).count() == 0
+
+
+@pytest.mark.parametrize("name", board.PANELS)
+def test_a_polls_conditions_bind_only_the_moments_and_the_user(app, name):
+    """Any other value a poll's statement compares is written into its SQL: PostgreSQL plans a prepared
+    statement once for all its runs only when the plan it would keep (not knowing the bound values) is as
+    cheap as those it makes knowing them, and a call's state bound instead made it plan every poll of the
+    headlines afresh (1 ms of the server's time at a year)."""
+    statement, _where = board._version_statement((name,), True)
+    compared = {side.key for node in visitors.iterate(statement) if isinstance(node, BinaryExpression)
+                for side in (node.left, node.right) if isinstance(side, BindParameter)}
+    assert compared <= {"now", "over_since", "stale_before", "session_of"}
 
 
 def test_a_call_passing_three_minutes_and_a_new_day_change_the_wallboards_headlines(cast):
