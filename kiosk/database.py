@@ -126,7 +126,7 @@ def read_alone(statement, parameters: dict):
 
     A connection the server dropped since its last use (``ping_when_idle``) fails the statement; it only
     reads, so it runs once more, on a new connection."""
-    row = _alone_once_more(statement, parameters)
+    row = _alone_once_more(statement, parameters, many=False)
     if row is None:
         raise NoResultFound("read_alone: the statement returned no row")
     return row
@@ -135,24 +135,32 @@ def read_alone(statement, parameters: dict):
 def read_alone_or_none(statement, parameters: dict):
     """``read_alone`` of a statement that may find no row (None then): a check made before the request's
     own transaction, such as a tablet's credential."""
-    return _alone_once_more(statement, parameters)
+    return _alone_once_more(statement, parameters, many=False)
 
 
-def _alone_once_more(statement, parameters: dict):
+def rows_alone(statement, parameters: dict | None = None) -> list:
+    """Every row of one reading statement, run on its own as ``read_alone`` runs one (outside any
+    transaction, handed to the driver, once more on a dropped connection), each a named tuple: the rows a
+    board panel shows (``kiosk.services.board``; through SQLAlchemy's Connection and Result, and without
+    the server's prepared statement, a panel's reads on PostgreSQL cost twice as much)."""
+    return _alone_once_more(statement, parameters or {}, many=True)
+
+
+def _alone_once_more(statement, parameters: dict, *, many: bool):
     try:
-        return _read_alone(statement, parameters)
+        return _read_alone(statement, parameters, many)
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
-        return _read_alone(statement, parameters)
+        return _read_alone(statement, parameters, many)
 
 
-def _read_alone(statement, parameters: dict):
-    """The first row of ``statement`` or None, outside any transaction."""
+def _read_alone(statement, parameters: dict, many: bool):
+    """Every row of ``statement`` (``many``), or its first row or None, outside any transaction."""
     engine = db.engine
     prepared = None if _watched(engine) else _for_driver(statement, engine.dialect)
     if prepared is not None:
-        return _run_on_driver(engine, prepared, parameters)
+        return _run_on_driver(engine, prepared, parameters, many)
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             # The driver never begins a transaction of its own here (``configure_engine``): leaving out
@@ -161,7 +169,8 @@ def _read_alone(statement, parameters: dict):
             connection = connection.execution_options(**{ALONE: True})
         else:
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        return connection.execute(statement, parameters).one_or_none()
+        result = connection.execute(statement, parameters)
+        return result.all() if many else result.one_or_none()
 
 
 def _watched(engine: Engine) -> bool:
@@ -195,7 +204,7 @@ class _DriverStatement:
                                 for convert, value in zip(self.results, values, strict=True))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _for_driver(statement, dialect) -> _DriverStatement | None:
     """``statement`` compiled for ``dialect``; None when its SQL is completed at each run (expanding ``IN``
     lists, literal values, escaped names): then SQLAlchemy runs it."""
@@ -211,9 +220,10 @@ def _for_driver(statement, dialect) -> _DriverStatement | None:
     return _DriverStatement(compiled, binds, order, results, shape)
 
 
-def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict) -> tuple | None:
-    """The first row of ``prepared`` (None: none) on a pooled connection; the driver's errors raised as
-    SQLAlchemy's (a lost connection invalidated and the pool's others closed, as SQLAlchemy does)."""
+def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict, many: bool):
+    """Every row of ``prepared`` (``many``), or its first (None: none), on a pooled connection; the
+    driver's errors raised as SQLAlchemy's (a lost connection invalidated and the pool's others closed,
+    as SQLAlchemy does)."""
     dialect, values = engine.dialect, prepared.values(parameters)
     try:
         connection = engine.raw_connection()
@@ -225,22 +235,37 @@ def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict)
             cursor = connection.cursor()
             try:
                 cursor.execute(prepared.compiled.string, values)
-                row = cursor.fetchone()
+                rows = cursor.fetchall() if many else cursor.fetchone()
             finally:
                 cursor.close()
         else:
-            row = _on_server(connection, prepared.compiled.string, values)
+            rows = _on_server(connection, prepared.compiled.string, values, many)
     except dialect.loaded_dbapi.Error as error:
-        lost = dialect.is_disconnect(error, connection.dbapi_connection, None)
-        if lost:
-            connection.invalidate(error)
+
+        def invalidate(lost_error):
+            connection.invalidate(lost_error)
             engine.pool.dispose()  # the others were most likely dropped too (a restart)
-        raise DBAPIError.instance(prepared.compiled.string, values, error, dialect.loaded_dbapi.Error,
-                                  hide_parameters=engine.hide_parameters, dialect=dialect,
-                                  connection_invalidated=lost) from error
+
+        raise _driver_error(error, engine, connection.dbapi_connection, prepared, values,
+                            invalidate) from error
     finally:
         connection.close()
-    return None if row is None else prepared.row(row)
+    if many:
+        return [prepared.row(row) for row in rows]
+    return None if rows is None else prepared.row(rows)
+
+
+def _driver_error(error, engine: Engine, driver_connection, prepared: _DriverStatement, values,
+                  invalidate: Callable) -> DBAPIError:
+    """The driver's ``error`` as SQLAlchemy's (an ``IntegrityError`` is one), as SQLAlchemy would raise it:
+    a lost connection invalidated (``invalidate``) and said so, for a reader to try once more."""
+    dialect = engine.dialect
+    lost = dialect.is_disconnect(error, driver_connection, None)
+    if lost:
+        invalidate(error)
+    return DBAPIError.instance(prepared.compiled.string, values, error, dialect.loaded_dbapi.Error,
+                               hide_parameters=engine.hide_parameters, dialect=dialect,
+                               connection_invalidated=lost)
 
 
 def in_transaction(statement, parameters: dict) -> list:
@@ -269,12 +294,8 @@ def in_transaction(statement, parameters: dict) -> list:
         finally:
             cursor.close()
     except dialect.loaded_dbapi.Error as error:
-        lost = dialect.is_disconnect(error, driver, None)
-        if lost:
-            connection.invalidate(error)
-        raise DBAPIError.instance(prepared.compiled.string, values, error, dialect.loaded_dbapi.Error,
-                                  hide_parameters=connection.engine.hide_parameters, dialect=dialect,
-                                  connection_invalidated=lost) from error
+        raise _driver_error(error, connection.engine, driver, prepared, values,
+                            connection.invalidate) from error
     return [prepared.row(row) for row in rows]
 
 
@@ -283,10 +304,10 @@ def in_transaction(statement, parameters: dict) -> list:
 _ALONE_CURSOR = "kiosk_read_alone_cursor"
 
 
-def _on_server(connection, sql: str, values):
-    """The first row of ``sql`` on a PostgreSQL connection (psycopg), outside a transaction: the
-    connection is in autocommit for that statement only, and back as it was for whoever takes it next
-    (the ORM, whose transactions the driver begins).
+def _on_server(connection, sql: str, values, many: bool):
+    """Every row of ``sql`` (``many``), or its first, on a PostgreSQL connection (psycopg), outside a
+    transaction: the connection is in autocommit for that statement only, and back as it was for whoever
+    takes it next (the ORM, whose transactions the driver begins).
 
     Each connection keeps one cursor for these statements (making one, with its adapters, cost a sixth
     of the statement's time in the driver; psycopg holds the whole result, so nothing stays open on the
@@ -300,7 +321,7 @@ def _on_server(connection, sql: str, values):
     autocommit, driver.autocommit = driver.autocommit, True
     try:
         cursor.execute(sql, values, prepare=True)
-        return cursor.fetchone()
+        return cursor.fetchall() if many else cursor.fetchone()
     finally:
         if not driver.closed:  # a lost connection: its own error is the one to tell (and it is dropped)
             driver.autocommit = autocommit

@@ -24,17 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import namedtuple
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import cache, lru_cache, reduce
+from functools import cache, reduce
 
 from sqlalchemy import Float, Integer, Text, and_, bindparam, case, cast, func, literal_column, select
 
 from kiosk.clock import SHANGHAI, local
-from kiosk.database import ALONE, read_alone
+from kiosk.database import read_alone, rows_alone
 from kiosk.domain.call_timer import (
     CALL_LIMIT_SECONDS,
     CALL_TIMER,
@@ -82,38 +79,6 @@ LIST_LIMIT = 30
 WALL_LIST_LIMIT = 300
 
 
-@contextmanager
-def _reader() -> Iterator[Callable[..., list]]:
-    """Reads a panel's statements on a connection of their own, outside the request's session and any
-    transaction (no BEGIN nor ROLLBACK; on PostgreSQL two round trips fewer): a rendered panel is what its
-    rows say, as rows (loading ORM objects, and the session's setting up and closing, cost more than the
-    statements). The panel's version was read before, so a change made meanwhile shows in a newer one."""
-    with db.engine.connect() as connection:
-        alone = ({ALONE: True} if connection.dialect.name == "sqlite"
-                 else {"isolation_level": "AUTOCOMMIT"})
-        connection = connection.execution_options(**alone)
-
-        def read(statement, parameters=None) -> list:
-            result = connection.execute(statement, parameters or {})
-            shape = _row_shape(tuple(result.keys()))
-            return [shape._make(row) for row in result]
-
-        yield read
-
-
-@lru_cache(maxsize=64)
-def _row_shape(keys: tuple[str, ...]) -> type:
-    """A named tuple of a statement's columns: a template reads a row's columns by name ten times a row,
-    and a name read from SQLAlchemy's ``Row`` costs ten times one from a named tuple."""
-    return namedtuple("Row", keys, rename=True)
-
-
-def _rows(statement, parameters: dict | None = None) -> list:
-    """The rows of one statement (``_reader``)."""
-    with _reader() as read:
-        return read(statement, parameters)
-
-
 def _slips_version(now) -> list:
     newest = select(func.max(TaskEvent.id)).scalar_subquery()
     # Any slip's next warning (a finished slip's costs one needless render): one step along warn_at's index.
@@ -144,7 +109,7 @@ def _slips_statement(kind: str):
 
 
 def _slips(kind: str, now: datetime | None, limit: int) -> list:
-    return _rows(_slips_statement(kind), {"now": now, "limit": limit})
+    return rows_alone(_slips_statement(kind), {"now": now, "limit": limit})
 
 
 def unassigned(limit: int = 30) -> list:
@@ -186,7 +151,7 @@ def _by_department_statement():
 
 def by_department(now: datetime) -> list[tuple[str, int, int, int]]:
     """(department, open slips, near due, overdue) for every department with open slips."""
-    return [tuple(row) for row in _rows(_by_department_statement(), {"now": now})]
+    return [tuple(row) for row in rows_alone(_by_department_statement(), {"now": now})]
 
 
 @cache
@@ -205,7 +170,7 @@ def _activity_statement():
 def recent_activity(limit: int = 15) -> list:
     """The newest events first, by when they happened (not by when they were stored): (slip_id, at, kind,
     the slip's number, the actor's name) rows."""
-    return _rows(_activity_statement(), {"limit": limit})
+    return rows_alone(_activity_statement(), {"limit": limit})
 
 
 # --- calls and agents --------------------------------------------------------------------------------
@@ -282,12 +247,12 @@ def _ringing(rows, now: datetime, target_seconds: float) -> list[LiveCall]:
 
 def live_calls(now: datetime) -> list[LiveCall]:
     """Calls in progress, the longest first, each with its three-minute timer (seed 003 §2(11))."""
-    return _live(_rows(_calls_statement(CallState.ANSWERED.value)), now)
+    return _live(rows_alone(_calls_statement(CallState.ANSWERED.value)), now)
 
 
 def ringing(now: datetime, target_seconds: float) -> list[LiveCall]:
     """Inbound calls ringing, the longest wait first, judged against the three-ring target."""
-    return _ringing(_rows(_calls_statement(CallState.RINGING.value)), now, target_seconds)
+    return _ringing(rows_alone(_calls_statement(CallState.RINGING.value)), now, target_seconds)
 
 
 @dataclass(frozen=True)
@@ -316,8 +281,7 @@ def _agents_statement():
 
 def agents(now: datetime) -> list[AgentRow]:
     """Every agent with their state, since when, and the call they are on (with its timer)."""
-    with _reader() as read:
-        calls, people = read(_calls_statement(CallState.ANSWERED.value)), read(_agents_statement())
+    calls, people = rows_alone(_calls_statement(CallState.ANSWERED.value)), rows_alone(_agents_statement())
     current = {}
     for row in _live(calls, now):
         current.setdefault(row.call.agent_id, row)
@@ -369,9 +333,8 @@ def _incidents_statements():
 def incidents(now: datetime, limit: int = 20) -> IncidentBoard:
     """Incidents still open (unacknowledged first), and incident reports due, the most overdue first."""
     open_statement, reports_statement = _incidents_statements()
-    with _reader() as read:
-        still_open = read(open_statement, {"limit": limit})
-        reports = read(reports_statement, {"limit": limit})
+    still_open = rows_alone(open_statement, {"limit": limit})
+    reports = rows_alone(reports_statement, {"limit": limit})
     return IncidentBoard(still_open, reports, sum(1 for i in reports if i.report_due_at < now))
 
 
@@ -413,8 +376,7 @@ def _visitors_statements():
 def visitors(limit: int = 30) -> OnSite:
     """Who is on site now: groups and people by place, and the latest arrivals."""
     by_place, latest = _visitors_statements()
-    with _reader() as read:
-        return OnSite([tuple(row) for row in read(by_place)], read(latest, {"limit": limit}))
+    return OnSite([tuple(row) for row in rows_alone(by_place)], rows_alone(latest, {"limit": limit}))
 
 
 # --- the wallboard's headline numbers --------------------------------------------------------------------
@@ -475,12 +437,11 @@ def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds:
               ) -> list[HeadlineValue]:
     """The seven numbers on top of the wallboard, each with its colour (``kiosk.domain.wallboard``)."""
     today = _start_of_day(now)
-    with _reader() as read:
-        waiting = _ringing(read(_calls_statement(CallState.RINGING.value)), now, ring_target_seconds)
-        (answered, within, over_today, over_now, overdue_count, open_incidents, people), = read(
-            _headline_counts_statement(),
-            {"today": today, "rang_since": today - LONGEST_RING, "ring_target": ring_target_seconds,
-             "over_since": now - timedelta(seconds=CALL_LIMIT_SECONDS), "now": now})
+    waiting = _ringing(rows_alone(_calls_statement(CallState.RINGING.value)), now, ring_target_seconds)
+    (answered, within, over_today, over_now, overdue_count, open_incidents, people), = rows_alone(
+        _headline_counts_statement(),
+        {"today": today, "rang_since": today - LONGEST_RING, "ring_target": ring_target_seconds,
+         "over_since": now - timedelta(seconds=CALL_LIMIT_SECONDS), "now": now})
     longest = waiting[0].clock if waiting else None
     values = {
         Headline.CALLS_WAITING: len(waiting),
