@@ -55,9 +55,10 @@ class KpiTalkDay(db.Model):
 
 class KpiMonth(db.Model):
     """One closed calendar month's counts for one scope: its days' rollups summed once, so that a year of
-    months (a month's trend) is a dozen rows whatever the traffic; as ``KpiDay.counts``, talk times as
-    ``[[seconds, calls], …]``. Written once every day of the month is rolled up with ``ring_target``,
-    dropped with the days when a change marks one of them stale."""
+    months (a month's trend) is a dozen rows whatever the traffic; as ``KpiDay.counts``, talk times as one
+    flat list ``[seconds, calls, seconds, calls, …]`` (``kiosk.services.kpi.daily``). Written once every
+    day of the month is rolled up with ``ring_target``, dropped with the days when a change marks one of
+    them stale."""
 
     __tablename__ = "kpi_months"
 
