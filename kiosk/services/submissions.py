@@ -47,12 +47,14 @@ KEEP_KEYS = timedelta(days=2)
 @dataclass
 class Submission:
     """One sending of a form: who sent it, which form, its key. ``repeat`` is set when the key had been
-    claimed before and the service answered with the first submission's record."""
+    claimed before and the service answered with the first submission's record; ``first_sent_at`` is then
+    when that first sending claimed it (a record older than that was not made by it but found)."""
 
     submitter: str
     form: str
     key: str
     repeat: bool = False
+    first_sent_at: datetime | None = None
 
 
 def by_device(device_id: int, form: str, key: str | None) -> Submission | None:
@@ -71,7 +73,7 @@ def by_user(user_id: int, form: str, key: str | None) -> Submission | None:
 _SUBMISSIONS = FormSubmission.__table__
 _THIS_KEY = (_SUBMISSIONS.c.submitter == bindparam("its_submitter"),
              _SUBMISSIONS.c.form == bindparam("its_form"), _SUBMISSIONS.c.key == bindparam("its_key"))
-_RESULT = select(_SUBMISSIONS.c.result_id).where(*_THIS_KEY)
+_RESULT = select(_SUBMISSIONS.c.result_id, _SUBMISSIONS.c.created_at).where(*_THIS_KEY)
 _SETTLE = update(_SUBMISSIONS).where(*_THIS_KEY).values(result_id=bindparam("its_result"))
 
 
@@ -79,9 +81,10 @@ def _key(submission: Submission) -> dict:
     return {"its_submitter": submission.submitter, "its_form": submission.form, "its_key": submission.key}
 
 
-def _claim(submission: Submission, now: datetime) -> int | None:
+def _claim(submission: Submission, now: datetime):
     """Insert the key in the caller's write transaction: None when this is the first submission, else the
-    id of what the first one created (waiting for it to commit on PostgreSQL)."""
+    first one's (result_id, created_at): the id of what it created (waiting for it to commit on
+    PostgreSQL), and when it claimed the key."""
     claim = insert_or_skip(_SUBMISSIONS, ("submitter", "form", "key", "created_at"),
                            ("submitter", "form", "key"), "id")
     while True:
@@ -92,7 +95,7 @@ def _claim(submission: Submission, now: datetime) -> int | None:
         if first:  # else purged between the two statements: claim it again
             if first[0].result_id is None:
                 raise RuntimeError(f"submission {submission.form} committed without its result")
-            return first[0].result_id
+            return first[0]
 
 
 def repeat_of(submission: Submission | None, model: type, now: datetime):
@@ -105,12 +108,12 @@ def repeat_of(submission: Submission | None, model: type, now: datetime):
     """
     if submission is None:
         return None
-    first_id = _claim(submission, now)
-    if first_id is None:
+    first = _claim(submission, now)
+    if first is None:
         return None
     db.session.rollback()
-    submission.repeat = True
-    return db.session.get(model, first_id)
+    submission.repeat, submission.first_sent_at = True, first.created_at
+    return db.session.get(model, first.result_id)
 
 
 def earlier(submission: Submission | None, model: type):

@@ -210,6 +210,8 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
     with unit_of_work():
         first = submissions.repeat_of(submission, Visit, now)
         if first is not None:
+            if first.signed_in_at < submission.first_sent_at:  # the first sending found them on site
+                return SignedIn(first.id, rejoined=True)
             return SignedIn(first.id, first.signed_in_at, first.badge_code)
         about = _about_visitor(data.mobile, place)
         still_here, on_register = about[0].open_visit_id, bool(about[0].on_register)

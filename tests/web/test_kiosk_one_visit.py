@@ -33,6 +33,29 @@ def test_signing_in_again_while_on_site_returns_to_the_same_visit_and_badge(pair
     assert visits.on_site_count() == (1, 1)
 
 
+def test_a_double_tap_of_a_visitor_found_on_site_is_welcomed_back_twice(paired_client):
+    """The same form sent twice (one key) by someone already on site: the repeat is answered as the first
+    sending was, "您已登记", not as a new sign-in, and still nothing new is made."""
+    sign_in(paired_client(), VisitPurpose.REPAIR)
+    [visit] = scalars(select(Visit))
+    other = paired_client()
+    for _tap in range(2):
+        assert sign_in(other, VisitPurpose.REPAIR, submission_key="k" * 20).status_code == 303
+        page = other.get("/kiosk/done").get_data(as_text=True)
+        assert visit.badge_code in page and "您已登记，欢迎回来" in page and "登记成功" not in page
+    assert scalar(select(func.count(Visit.id))) == 1
+
+
+def test_a_double_tap_of_a_new_visitor_shows_the_one_new_visit(paired_client):
+    tablet = paired_client()
+    for _tap in range(2):
+        assert sign_in(tablet, VisitPurpose.REPAIR, submission_key="k" * 20).status_code == 303
+        page = tablet.get("/kiosk/done").get_data(as_text=True)
+        assert "登记成功，谢谢" in page and "您已登记" not in page
+    [visit] = scalars(select(Visit))
+    assert visit.badge_code in page
+
+
 def test_after_signing_out_the_same_mobile_is_a_new_visit(paired_client):
     tablet = paired_client()
     sign_in(tablet, VisitPurpose.REPAIR)
