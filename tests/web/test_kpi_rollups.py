@@ -299,3 +299,12 @@ def test_the_worker_job_rolls_up_a_month_at_a_time(app, world):
     job = job_named("kpi-rollups")
     assert job.run(NOW, app.config) == "汇总 KPI 日数据 31 天"
     assert len(_rolled_days()) == 31
+
+
+def test_a_days_talk_times_read_back_as_written_and_as_older_workers_wrote_them():
+    """Talk times are kept as one flat list; a row an older worker wrote during a deploy (pairs) reads the
+    same, so the KPI pages do not fail on it before its day is counted again."""
+    keyed = {None: {"calls": 3, "talk": {30: 2, 45: 1}}, 7: {"calls": 1, "talk": {200: 1}}}
+    assert daily._decode("agent", daily._encode(keyed)) == keyed
+    older = '{"":{"calls":3,"talk":[[30,2],[45,1]]},"7":{"calls":1,"talk":[[200,1]]}}'
+    assert daily._decode("agent", older) == keyed

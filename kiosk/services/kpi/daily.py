@@ -195,13 +195,16 @@ def _encode(keyed: Keyed) -> str:
 
 
 def _decode(scope: str, text: str) -> Keyed:
-    """``_encode`` read back: keys are ids (0 for the totals), but an incident class's (a letter)."""
+    """``_encode`` read back: keys are ids (0 for the totals), but an incident class's (a letter). Talk
+    times written as pairs ``[[seconds, calls], …]`` (the form before migration 5b0d7e21c9a4, which a
+    worker still running the older code may write during a deploy) are read too."""
     key = str if scope == "class" else int
     out = {}
     for k, values in json.loads(text).items():
         if "talk" in values:
             talk = values["talk"]
-            values["talk"] = dict(zip(talk[::2], talk[1::2], strict=True))
+            pairs = talk if talk and isinstance(talk[0], list) else zip(talk[::2], talk[1::2], strict=True)
+            values["talk"] = {seconds: calls for seconds, calls in pairs}
         out[None if k == "" else key(k)] = values
     return out
 
