@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, column, delete, func, select, table, text, update
 
 from kiosk.clock import utcnow
 from kiosk.extensions import db
@@ -15,6 +15,9 @@ from kiosk.models.tasks import OPEN_VALUES, SlipCount, TaskEvent, TaskSlip, stat
 from kiosk.services import board
 from kiosk.services.tasks import near_due_condition, overdue_condition
 from tests.web.slips import bring_to, make_cast, open_one
+
+#: SQLite's catalogue of the schema.
+sqlite_master = table("sqlite_master", column("type"), column("name"), column("tbl_name"))
 
 
 @pytest.fixture
@@ -76,3 +79,16 @@ def test_the_by_department_panel_counts_as_the_slips_say(cast):
     for moment in (now, now + timedelta(days=1), now + timedelta(days=4), now + timedelta(days=30)):
         assert board.by_department(moment) == live_by_department(moment)
     assert {late for _name, _total, _near, late in board.by_department(now)} != {0}
+
+
+def test_the_triggers_that_keep_the_counts_are_there_at_the_newest_schema(app):
+    """A later migration that rebuilds ``task_slips`` (SQLite's copy-and-move) drops its triggers: the counts
+    would then stop following the slips without any error."""
+    if db.engine.dialect.name == "sqlite":
+        names = db.session.scalars(select(sqlite_master.c.name).where(
+            sqlite_master.c.type == "trigger", sqlite_master.c.tbl_name == "task_slips"))
+        assert set(names) >= {"slip_counts_insert", "slip_counts_delete", "slip_counts_update"}
+    else:
+        names = db.session.scalars(text(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'task_slips'::regclass AND NOT tgisinternal"))
+        assert "slip_counts_follow" in set(names)

@@ -95,8 +95,12 @@ def upgrade():
                                 name=op.f('fk_slip_counts_department_id_departments'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('department_id', 'status', name=op.f('pk_slip_counts')),
     )
-    op.execute(FILL)
     postgres = op.get_bind().dialect.name == 'postgresql'
+    if postgres:
+        # No slip written between the count and the triggers (an install migrated while it serves): the
+        # writers wait for this transaction, the readers do not.
+        op.execute("LOCK TABLE task_slips IN SHARE ROW EXCLUSIVE MODE")
+    op.execute(FILL)
     for statement in POSTGRESQL_UP if postgres else SQLITE_UP:
         op.execute(statement)
 
