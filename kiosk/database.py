@@ -241,13 +241,8 @@ def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict,
         else:
             rows = _on_server(connection, prepared.compiled.string, values, many)
     except dialect.loaded_dbapi.Error as error:
-
-        def invalidate(lost_error):
-            connection.invalidate(lost_error)
-            engine.pool.dispose()  # the others were most likely dropped too (a restart)
-
         raise _driver_error(error, engine, connection.dbapi_connection, prepared, values,
-                            invalidate) from error
+                            connection.invalidate) from error
     finally:
         connection.close()
     if many:
@@ -258,11 +253,13 @@ def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict,
 def _driver_error(error, engine: Engine, driver_connection, prepared: _DriverStatement, values,
                   invalidate: Callable) -> DBAPIError:
     """The driver's ``error`` as SQLAlchemy's (an ``IntegrityError`` is one), as SQLAlchemy would raise it:
-    a lost connection invalidated (``invalidate``) and said so, for a reader to try once more."""
+    a lost connection invalidated (``invalidate``) and said so, for a reader to try once more, and the
+    pool's other connections closed (they were most likely dropped too: a restart)."""
     dialect = engine.dialect
     lost = dialect.is_disconnect(error, driver_connection, None)
     if lost:
         invalidate(error)
+        engine.pool.dispose()
     return DBAPIError.instance(prepared.compiled.string, values, error, dialect.loaded_dbapi.Error,
                                hide_parameters=engine.hide_parameters, dialect=dialect,
                                connection_invalidated=lost)
@@ -313,7 +310,11 @@ def _on_server(connection, sql: str, values, many: bool):
     of the statement's time in the driver; psycopg holds the whole result, so nothing stays open on the
     server between uses), and the statement is prepared on the server at its first run there (``prepare``;
     psycopg would wait for the fifth): the polls send the same few statements all day, so the server
-    parses and plans each once per connection."""
+    parses and plans each once per connection, until psycopg forgets them: a ROLLBACK on the connection
+    (the end of any other request's transaction) makes it deallocate all its prepared statements, and the
+    next poll there prepares its statement again. A board served by itself (a wall's polls) keeps them; a
+    connection shared with pages prepares anew after each page (a pool of its own for these reads, in
+    autocommit, would keep them: not done)."""
     driver = connection.dbapi_connection
     cursor = connection.info.get(_ALONE_CURSOR)
     if cursor is None:
