@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
+
+from kiosk.domain.classify import VisitPurpose
+from kiosk.extensions import db
+from kiosk.models.visits import Visit
+from tests.kiosk_support import visit_data
 
 
 def test_post_without_csrf_token_is_refused_with_a_chinese_message(client, make_user):
@@ -135,3 +141,13 @@ def test_a_concurrent_change_answers_409_and_keeps_the_database_usable(app, clie
     assert response.status_code == 409
     assert "数据已被他人修改" in response.get_data(as_text=True)
     assert client.get("/admin/users").status_code == 200
+
+
+def test_a_kiosk_sign_in_without_its_token_is_refused_and_signs_no_one_in(paired_client):
+    """The sign-in form carries no token of its own (``VisitForm``: CSRFProtect checks every POST before
+    the view); a POST without the page's token is still turned away before anything is written."""
+    tablet = paired_client()
+    refused = tablet.post("/kiosk/visit/repair", data=visit_data(VisitPurpose.REPAIR))
+    assert refused.status_code == 403 and "页面已过期或请求来源无法验证" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Visit.id))) == 0
+    assert tablet.post_form("/kiosk/visit/repair", visit_data(VisitPurpose.REPAIR)).status_code == 303
