@@ -236,23 +236,17 @@ class LiveCall:
     clock: Clock
 
 
-def _live(rows, now: datetime) -> list[LiveCall]:
-    return [LiveCall(call, _clock(call.answered_at, now, CALL_TIMER)) for call in rows]
-
-
-def _ringing(rows, now: datetime, target_seconds: float) -> list[LiveCall]:
-    thresholds = ring_wait_thresholds(target_seconds)
-    return [LiveCall(call, _clock(call.ringing_at or call.created_at, now, thresholds)) for call in rows]
-
-
 def live_calls(now: datetime) -> list[LiveCall]:
     """Calls in progress, the longest first, each with its three-minute timer (seed 003 §2(11))."""
-    return _live(rows_alone(_calls_statement(CallState.ANSWERED.value)), now)
+    return [LiveCall(call, _clock(call.answered_at, now, CALL_TIMER))
+            for call in rows_alone(_calls_statement(CallState.ANSWERED.value))]
 
 
 def ringing(now: datetime, target_seconds: float) -> list[LiveCall]:
     """Inbound calls ringing, the longest wait first, judged against the three-ring target."""
-    return _ringing(rows_alone(_calls_statement(CallState.RINGING.value)), now, target_seconds)
+    thresholds = ring_wait_thresholds(target_seconds)
+    return [LiveCall(call, _clock(call.ringing_at or call.created_at, now, thresholds))
+            for call in rows_alone(_calls_statement(CallState.RINGING.value))]
 
 
 @dataclass(frozen=True)
@@ -281,12 +275,11 @@ def _agents_statement():
 
 def agents(now: datetime) -> list[AgentRow]:
     """Every agent with their state, since when, and the call they are on (with its timer)."""
-    calls, people = rows_alone(_calls_statement(CallState.ANSWERED.value)), rows_alone(_agents_statement())
     current = {}
-    for row in _live(calls, now):
+    for row in live_calls(now):
         current.setdefault(row.call.agent_id, row)
     return [AgentRow(user_id, name, extension, state, since, current.get(user_id))
-            for user_id, name, extension, state, since in people]
+            for user_id, name, extension, state, since in rows_alone(_agents_statement())]
 
 
 # --- incidents ------------------------------------------------------------------------------------------
@@ -437,7 +430,7 @@ def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds:
               ) -> list[HeadlineValue]:
     """The seven numbers on top of the wallboard, each with its colour (``kiosk.domain.wallboard``)."""
     today = _start_of_day(now)
-    waiting = _ringing(rows_alone(_calls_statement(CallState.RINGING.value)), now, ring_target_seconds)
+    waiting = ringing(now, ring_target_seconds)
     (answered, within, over_today, over_now, overdue_count, open_incidents, people), = rows_alone(
         _headline_counts_statement(),
         {"today": today, "rang_since": today - LONGEST_RING, "ring_target": ring_target_seconds,
