@@ -358,12 +358,17 @@ def _store_standing(now: datetime) -> None:
         db.session.execute(delete(KpiStandingMark).where(KpiStandingMark.id.in_(marks)))
     for scope, count in STANDING.items():
         text = _encode(count())
-        db.session.execute(dialect_insert(KpiStanding).values(scope=scope, counts=text, computed_at=now)
-                           .on_conflict_do_update(index_elements=[KpiStanding.scope],
-                                                  set_={"counts": text, "computed_at": now}))
+        _keep(KpiStanding, ("scope",), scope=scope, counts=text, computed_at=now)
 
 
 # ---- refresh -------------------------------------------------------------------------------------------
+
+
+def _keep(model, key: tuple[str, ...], **values) -> None:
+    """Write a rollup row: inserted, or its other columns replaced where a row of its ``key`` is there."""
+    db.session.execute(dialect_insert(model).values(**values).on_conflict_do_update(
+        index_elements=[getattr(model, name) for name in key],
+        set_={name: value for name, value in values.items() if name not in key}))
 
 
 def _next_day(oldest: date, newest: date, ring_target: float) -> date | None:
@@ -398,10 +403,8 @@ def _store(day: date, now: datetime, ring_target: float) -> None:
                 db.session.execute(KpiTalkDay.__table__.insert(), [
                     {"day": day, "seconds": seconds, "calls": calls} for seconds, calls in talk.items()])
         text = _encode(keyed)
-        db.session.execute(dialect_insert(KpiDay).values(
-            day=day, scope=scope, ring_target=ring_target, counts=text, computed_at=now,
-        ).on_conflict_do_update(index_elements=[KpiDay.day, KpiDay.scope],
-                                set_={"ring_target": ring_target, "counts": text, "computed_at": now}))
+        _keep(KpiDay, ("day", "scope"), day=day, scope=scope, ring_target=ring_target, counts=text,
+              computed_at=now)
 
 
 def _next_month(oldest: date, newest: date, ring_target: float) -> tuple[date, date] | None:
@@ -423,12 +426,8 @@ def _store_month(first: date, last: date, now: datetime, ring_target: float) -> 
     """The month's days summed, scope by scope (``sums``: its days are rolled up, so it reads them)."""
     for scope in MONTH_SCOPES:
         text = _encode(sums(scope, [(first, last)], now, ring_target)[0])
-        db.session.execute(dialect_insert(KpiMonth).values(
-            first_day=first, scope=scope, last_day=last, ring_target=ring_target, counts=text,
-            computed_at=now,
-        ).on_conflict_do_update(index_elements=[KpiMonth.first_day, KpiMonth.scope],
-                                set_={"last_day": last, "ring_target": ring_target, "counts": text,
-                                      "computed_at": now}))
+        _keep(KpiMonth, ("first_day", "scope"), first_day=first, scope=scope, last_day=last,
+              ring_target=ring_target, counts=text, computed_at=now)
 
 
 def refresh(now: datetime, ring_target: float, limit: int | None = None, horizon: int = HORIZON_DAYS) -> int:
