@@ -188,6 +188,7 @@ class _DriverStatement:
     binds: dict  # bound parameter name → its type's conversion for the driver (None: as it is)
     order: tuple[str, ...] | None  # the names in the SQL's order for a positional paramstyle; None: by name
     results: tuple  # each column's conversion from the driver (None: as it is)
+    converts: bool  # does any column convert (else rows are taken as the driver gives them)
     shape: type  # the row: a named tuple of the columns' keys, as SQLAlchemy's Row reads them by name
 
     def values(self, parameters: dict):
@@ -198,7 +199,7 @@ class _DriverStatement:
         return converted if self.order is None else tuple(converted[name] for name in self.order)
 
     def row(self, values) -> tuple:
-        if not any(self.results):  # as the driver gives them (the polls' texts and numbers)
+        if not self.converts:  # as the driver gives them (the polls' texts and numbers)
             return self.shape._make(values)
         return self.shape._make(convert(value) if convert else value
                                 for convert, value in zip(self.results, values, strict=True))
@@ -217,7 +218,7 @@ def _for_driver(statement, dialect) -> _DriverStatement | None:
     results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     order = tuple(compiled.positiontup) if compiled.positional else None
     shape = namedtuple("Row", list(columns.keys()), rename=True)
-    return _DriverStatement(compiled, binds, order, results, shape)
+    return _DriverStatement(compiled, binds, order, results, any(results), shape)
 
 
 def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict, many: bool):

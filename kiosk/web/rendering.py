@@ -67,10 +67,10 @@ def etag_response(etag: str, produce):
     (``no-store``); the page's script sends the ETag of the last answer itself (app.js), so a poll still
     gets its 304. The 304, most polls' answer, is built with its headers at once; the poll's header is
     compared as it came before it is parsed (the script sends the one ETag it holds, as it was given)."""
-    held = request.environ.get("HTTP_IF_NONE_MATCH")
-    if held and (held == quote_etag(etag) or etag in request.if_none_match):
+    held, quoted = request.environ.get("HTTP_IF_NONE_MATCH"), quote_etag(etag)
+    if held and (held == quoted or etag in request.if_none_match):
         return NotModified(status=304, headers=[
-            ("ETag", quote_etag(etag)), ("Cache-Control", "no-store"), ("Vary", "HX-Request")])
+            ("ETag", quoted), ("Cache-Control", "no-store"), ("Vary", "HX-Request")])
     response = produce()
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-store"
