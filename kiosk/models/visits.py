@@ -59,7 +59,7 @@ class Visit(db.Model):
     __table_args__ = (
         Index("ix_visits_signed_in_at", "signed_in_at"),
         Index("ix_visits_on_site", "signed_out_at", "place"),
-        # A sign-in's "is this mobile still on site here?" (kiosk.services.visits._about_mobile).
+        # A sign-in's "is this mobile still on site here?" (kiosk.services.visits._about_visitor).
         Index("ix_visits_open_by_mobile", "mobile", "place",
               sqlite_where=VISIT_OPEN, postgresql_where=VISIT_OPEN),
     )
