@@ -10,7 +10,9 @@ supervisor of ``bench/yeardata.py``):
 ``--kiosk-visit PURPOSE`` profiles instead the kiosk's sign-in POST for that purpose (the path is ignored),
 as ``bench/speed.py`` sends it: a paired tablet, CSRF on, a fresh one-time key and mobile each request.
 It prints the SQL statements of one request, then the functions with the most time (their own and
-everything they called), summed over ``--requests`` requests.
+everything they called), summed over ``--requests`` requests. ``--cpu`` prints instead the CPU time per
+request without the profiler (the best of five batches of ``--requests``) beside a bare hello's, and their
+share: the in-process figure that other work on a shared machine disturbs least.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import os
 import pstats
 import random
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -41,6 +44,8 @@ def main() -> None:
                         help="profile the kiosk's sign-in POST for this purpose instead of the path")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--cpu", action="store_true",
+                        help="CPU per request (best of five batches) and its share of hello's, no profiler")
     args = parser.parse_args()
     os.environ.update(common.env(args.database_url))
     from sqlalchemy import event
@@ -65,6 +70,11 @@ def main() -> None:
     print(f"{path}: {answer.status_code}, {len(answer.data)} bytes, {len(statements)} statements")
     for statement in statements:
         print("   ", statement)
+    if args.cpu:
+        hello = app.test_client()
+        ours, bare = best_cpu(ask, args.requests), best_cpu(lambda: hello.get("/bench/hello"), args.requests)
+        print(f"\nCPU per request {ours * 1000:.3f} ms, hello {bare * 1000:.3f} ms: share {bare / ours:.2f}")
+        return
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(args.requests):
@@ -74,6 +84,17 @@ def main() -> None:
     each = stats.total_tt / args.requests * 1000
     print(f"\n{args.requests} requests, {each:.2f} ms each under the profiler")
     stats.print_stats(args.top)
+
+
+def best_cpu(ask, requests: int) -> float:
+    """The least CPU time per request over five batches of ``requests`` (the first batch warms up)."""
+    batches = []
+    for _ in range(6):
+        start = time.process_time()
+        for _ in range(requests):
+            ask()
+        batches.append((time.process_time() - start) / requests)
+    return min(batches[1:])
 
 
 def supervisor_get(app, args):
