@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 from collections import namedtuple
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -382,6 +382,17 @@ def dialect_insert(model):
     """``INSERT`` for the session's database, with its ``ON CONFLICT`` clauses (SQLite or PostgreSQL)."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def upsert(model, key: Sequence[str], values: dict, update: dict | None = None, **options):
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` for the session's database: ``values`` go in as a new row,
+    or, where a row of ``key`` is already there, ``update`` (by default the values not in ``key``) is
+    written into it, in one statement, so two writers at once leave one row. ``options`` go to
+    ``on_conflict_do_update`` (``where``); the caller adds ``returning`` and executes it."""
+    if update is None:
+        update = {name: value for name, value in values.items() if name not in key}
+    return dialect_insert(model).values(**values).on_conflict_do_update(
+        index_elements=[getattr(model, name) for name in key], set_=update, **options)
 
 
 def insert_or_skip(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...], returning: str):

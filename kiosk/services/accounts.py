@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from kiosk.database import dialect_insert, unit_of_work
+from kiosk.database import dialect_insert, unit_of_work, upsert
 from kiosk.domain import login_throttle
 from kiosk.domain.login_throttle import Attempt, ThrottlePolicy, Watched
 from kiosk.extensions import db
@@ -99,10 +99,8 @@ def _take_turn(username: str, now: datetime) -> None:
     One upsert, so it locks whether the row is new or not (on PostgreSQL; SQLite's ``BEGIN IMMEDIATE``
     already lets one writer in at a time).
     """
-    statement = dialect_insert(LoginWatch).values(kind=Watched.ACCOUNT.value, subject=username,
-                                                  touched_at=now)
-    db.session.execute(statement.on_conflict_do_update(index_elements=["kind", "subject"],
-                                                       set_={"touched_at": now}))
+    db.session.execute(upsert(LoginWatch, ("kind", "subject"),
+                              {"kind": Watched.ACCOUNT.value, "subject": username, "touched_at": now}))
 
 
 def _new_burst(watched: Watched, subject: str, now: datetime, policy: ThrottlePolicy) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import contains_eager
 
 from kiosk.clock import SHANGHAI
-from kiosk.database import dialect_insert, unit_of_work
+from kiosk.database import unit_of_work, upsert
 from kiosk.domain.kpi import KPIS, KpiCode
 from kiosk.domain.register import VisitKind
 from kiosk.extensions import db
@@ -47,11 +47,9 @@ def set_plan(year: int, project_id: int, user_id: int, planned: int) -> None:
     with ``INSERT ... ON CONFLICT DO UPDATE`` so two supervisors saving at once leave one row (the last
     one's number)."""
     with unit_of_work():
-        statement = dialect_insert(VisitPlan).values(year=year, project_id=project_id, user_id=user_id,
-                                                     planned=planned)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=[VisitPlan.year, VisitPlan.project_id, VisitPlan.user_id],
-            set_={"planned": statement.excluded.planned}))
+        db.session.execute(upsert(VisitPlan, ("year", "project_id", "user_id"),
+                                  {"year": year, "project_id": project_id, "user_id": user_id,
+                                   "planned": planned}))
 
 
 def _year_span(year: int) -> tuple[date, date, datetime, datetime]:

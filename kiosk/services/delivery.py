@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from kiosk.clock import local
-from kiosk.database import advisory_lock, dialect_insert, unit_of_work
+from kiosk.database import advisory_lock, dialect_insert, unit_of_work, upsert
 from kiosk.domain.messaging import (
     NEEDS_ADMIN,
     ROUTED_CHANNELS,
@@ -86,13 +86,8 @@ class DatabaseTokens:
 
     def put(self, name: str, value: str, expires_at: datetime) -> None:
         with unit_of_work():
-            db.session.execute(
-                dialect_insert(ProviderToken)
-                .values(name=name, value=value, expires_at=expires_at)
-                .on_conflict_do_update(
-                    index_elements=["name"], set_={"value": value, "expires_at": expires_at}
-                )
-            )
+            db.session.execute(upsert(ProviderToken, ("name",),
+                                      {"name": name, "value": value, "expires_at": expires_at}))
 
     def forget(self, name: str) -> None:
         with unit_of_work():

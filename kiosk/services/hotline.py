@@ -19,7 +19,7 @@ from sqlalchemy.orm import lazyload
 
 from kiosk import json_input
 from kiosk.clock import local
-from kiosk.database import dialect_insert, unit_of_work
+from kiosk.database import dialect_insert, unit_of_work, upsert
 from kiosk.domain.callbacks import CallbackResult
 from kiosk.domain.deadlines import Priority
 from kiosk.domain.deadlines import due_at as deadline_for
@@ -229,13 +229,10 @@ def count_refusal(pbx_name: str, reason: CtiRefusal, now: datetime) -> None:
     """
     with unit_of_work():
         known = db.session.scalar(select(PbxSecret.name).where(PbxSecret.name == pbx_name)) or ""
-        key = [CtiRefusalCount.pbx_name, CtiRefusalCount.reason, CtiRefusalCount.day]
-        db.session.execute(
-            dialect_insert(CtiRefusalCount)
-            .values(pbx_name=known, reason=reason.value, day=local(now).date(), count=1, last_at=now)
-            .on_conflict_do_update(index_elements=key,
-                                   set_={"count": CtiRefusalCount.count + 1, "last_at": now})
-        )
+        db.session.execute(upsert(
+            CtiRefusalCount, ("pbx_name", "reason", "day"),
+            {"pbx_name": known, "reason": reason.value, "day": local(now).date(), "count": 1, "last_at": now},
+            {"count": CtiRefusalCount.count + 1, "last_at": now}))
 
 
 @dataclass(frozen=True)
@@ -788,11 +785,9 @@ def open_callback_calls(callbacks: list[Callback]) -> dict[int, Call]:
 
 def _set_agent_state(user_id: int, status: AgentStatus, now: datetime) -> None:
     """Upsert; ``since`` only moves when the state really changes."""
-    statement = dialect_insert(AgentState).values(user_id=user_id, state=status.value, since=now)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=[AgentState.user_id], set_={"state": status.value, "since": now},
-        where=AgentState.state != status.value,
-    ))
+    db.session.execute(upsert(AgentState, ("user_id",),
+                              {"user_id": user_id, "state": status.value, "since": now},
+                              where=AgentState.state != status.value))
 
 
 def _queue_request_for(previous: AgentStatus | None, status: AgentStatus) -> str | None:

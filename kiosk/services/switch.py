@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, update
 
-from kiosk.database import dialect_insert, unit_of_work
+from kiosk.database import unit_of_work, upsert
 from kiosk.extensions import db
 from kiosk.models.calls import PbxSecret, SwitchConnector, SwitchRequest
 from kiosk.models.people import User
@@ -52,13 +52,11 @@ class RequestStatus:
 
 def _upsert(pbx_name: str, now: datetime, **values) -> None:
     with unit_of_work():
-        db.session.execute(
-            dialect_insert(SwitchConnector)
-            .values(pbx_name=pbx_name, updated_at=now, **{"address": "", "connected": False, "events": 0,
-                                                          "reconnects": 0, "last_error": "", **values})
-            .on_conflict_do_update(index_elements=[SwitchConnector.pbx_name],
-                                   set_={"updated_at": now, **values})
-        )
+        db.session.execute(upsert(
+            SwitchConnector, ("pbx_name",),
+            {"pbx_name": pbx_name, "updated_at": now, "address": "", "connected": False, "events": 0,
+             "reconnects": 0, "last_error": "", **values},
+            {"updated_at": now, **values}))
 
 
 def connector_connected(pbx_name: str, address: str, now: datetime, *, reconnect: bool) -> None:

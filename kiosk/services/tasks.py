@@ -13,11 +13,10 @@ from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import case, delete, exists, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
 from kiosk.clock import SHANGHAI
-from kiosk.database import dialect_insert, unit_of_work
+from kiosk.database import dialect_insert, unit_of_work, upsert
 from kiosk.domain import slip_lifecycle as lifecycle
 from kiosk.domain.callbacks import (
     CallbackResult,
@@ -55,13 +54,8 @@ from kiosk.services.notifications import notify
 def next_slip_number(now: datetime) -> str:
     """RW<yyyymmdd>-<nnnn>, by the Shanghai date; one atomic upsert, so two workers never share a number."""
     day = now.astimezone(SHANGHAI).date()
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(SlipCounter).values(day=day, last=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[SlipCounter.day], set_={"last": SlipCounter.last + 1}
-    ).returning(SlipCounter.last)
-    sequence = db.session.execute(statement).scalar_one()
+    statement = upsert(SlipCounter, ("day",), {"day": day, "last": 1}, {"last": SlipCounter.last + 1})
+    sequence = db.session.execute(statement.returning(SlipCounter.last)).scalar_one()
     return f"RW{day:%Y%m%d}-{sequence:04d}"
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import and_, delete, func, literal_column, or_, select, union_al
 from sqlalchemy.sql.elements import ColumnElement
 
 from kiosk.clock import SHANGHAI
-from kiosk.database import advisory_lock, dialect_insert, unit_of_work
+from kiosk.database import advisory_lock, unit_of_work, upsert
 from kiosk.extensions import db
 from kiosk.models.kpi import KpiDay, KpiMonth, KpiStaleDays, KpiStanding, KpiStandingMark, KpiTalkDay
 from kiosk.services.kpi.counts import (
@@ -357,18 +357,11 @@ def _store_standing(now: datetime) -> None:
     if marks:
         db.session.execute(delete(KpiStandingMark).where(KpiStandingMark.id.in_(marks)))
     for scope, count in STANDING.items():
-        text = _encode(count())
-        _keep(KpiStanding, ("scope",), scope=scope, counts=text, computed_at=now)
+        counts = {"scope": scope, "counts": _encode(count()), "computed_at": now}
+        db.session.execute(upsert(KpiStanding, ("scope",), counts))
 
 
 # ---- refresh -------------------------------------------------------------------------------------------
-
-
-def _keep(model, key: tuple[str, ...], **values) -> None:
-    """Write a rollup row: inserted, or its other columns replaced where a row of its ``key`` is there."""
-    db.session.execute(dialect_insert(model).values(**values).on_conflict_do_update(
-        index_elements=[getattr(model, name) for name in key],
-        set_={name: value for name, value in values.items() if name not in key}))
 
 
 def _next_day(oldest: date, newest: date, ring_target: float) -> date | None:
@@ -403,8 +396,8 @@ def _store(day: date, now: datetime, ring_target: float) -> None:
                 db.session.execute(KpiTalkDay.__table__.insert(), [
                     {"day": day, "seconds": seconds, "calls": calls} for seconds, calls in talk.items()])
         text = _encode(keyed)
-        _keep(KpiDay, ("day", "scope"), day=day, scope=scope, ring_target=ring_target, counts=text,
-              computed_at=now)
+        db.session.execute(upsert(KpiDay, ("day", "scope"), {"day": day, "scope": scope, "counts": text,
+                                                             "ring_target": ring_target, "computed_at": now}))
 
 
 def _next_month(oldest: date, newest: date, ring_target: float) -> tuple[date, date] | None:
@@ -426,8 +419,9 @@ def _store_month(first: date, last: date, now: datetime, ring_target: float) -> 
     """The month's days summed, scope by scope (``sums``: its days are rolled up, so it reads them)."""
     for scope in MONTH_SCOPES:
         text = _encode(sums(scope, [(first, last)], now, ring_target)[0])
-        _keep(KpiMonth, ("first_day", "scope"), first_day=first, scope=scope, last_day=last,
-              ring_target=ring_target, counts=text, computed_at=now)
+        db.session.execute(upsert(KpiMonth, ("first_day", "scope"),
+                                  {"first_day": first, "scope": scope, "last_day": last,
+                                   "ring_target": ring_target, "counts": text, "computed_at": now}))
 
 
 def refresh(now: datetime, ring_target: float, limit: int | None = None, horizon: int = HORIZON_DAYS) -> int:
