@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, select, update
 
-from kiosk.database import in_transaction, insert_or_skip, unit_of_work
+from kiosk.database import in_transaction, insert_or_skip, roll_back, unit_of_work
 from kiosk.extensions import db
 from kiosk.models.submissions import FormSubmission
 
@@ -101,17 +101,17 @@ def _claim(submission: Submission, now: datetime):
 def repeat_of(submission: Submission | None, model: type, now: datetime):
     """Claim ``submission``'s key; the record the first submission created when this one is a repeat.
 
-    Call first inside :func:`kiosk.database.unit_of_work`, before writing anything else. ``None``: this is
-    the first submission (or it carries no key); create the record and :func:`settle`. Otherwise the
-    transaction has been rolled back, ``submission.repeat`` is set, and the first's record of ``model``
-    is returned for the caller to answer with.
+    Call first inside :func:`kiosk.database.unit_of_work` (or ``driver_write``), before writing anything
+    else. ``None``: this is the first submission (or it carries no key); create the record and
+    :func:`settle`. Otherwise the transaction has been rolled back, ``submission.repeat`` is set, and the
+    first's record of ``model`` is returned for the caller to answer with.
     """
     if submission is None:
         return None
     first = _claim(submission, now)
     if first is None:
         return None
-    db.session.rollback()
+    roll_back()
     submission.repeat, submission.first_sent_at = True, first.created_at
     return db.session.get(model, first.result_id)
 

@@ -22,7 +22,14 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import SHANGHAI
-from kiosk.database import advisory_lock, in_transaction, insert_or_skip, unit_of_work
+from kiosk.database import (
+    advisory_lock,
+    driver_write,
+    in_transaction,
+    insert_or_skip,
+    orm_in_write,
+    unit_of_work,
+)
 from kiosk.domain.classify import (
     AlertRole,
     Place,
@@ -207,7 +214,7 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
     returns to that visit (``rejoined``), with no second incident, alert or head count.
     """
     device_id, device_name, place = device.id, device.name, Place(device.place)
-    with unit_of_work():
+    with driver_write():  # most sign-ins are the statements below alone; the ORM joins when needed
         first = submissions.repeat_of(submission, Visit, now)
         if first is not None:
             if first.signed_in_at < submission.first_sent_at:  # the first sending found them on site
@@ -218,6 +225,8 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
         if still_here is not None:
             submissions.settle(submission, still_here)
             return SignedIn(still_here, rejoined=True)
+        if data.appointment_id:  # read, and marked used, through the ORM
+            orm_in_write()
         appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
         hit = match_watch_list(data.name, data.mobile, _watch_entries(about))
         outcome = classify_visit(
@@ -225,6 +234,8 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
             is_owner=data.relation == Relation.OWNER or on_register,
             is_former_employee=data.relation == Relation.FORMER_EMPLOYEE, place=place, watch_list_match=hit,
         )
+        if outcome.alert_roles or data.host_department_id is not None or outbox.texts_customers():
+            orm_in_write()  # the incident, the notifications and the SMS are written through the ORM
         incident_class = outcome.incident_class.value if outcome.incident_class else None
         visit_id, badge_code = _insert_with_badge({
             "place": place.value, "device_id": device_id, "purpose": data.purpose.value, "name": data.name,
