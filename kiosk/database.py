@@ -373,7 +373,7 @@ def advisory_lock(name: str) -> None:
     """Line up the transactions that take the lock ``name`` until they end: on PostgreSQL a
     transaction-scoped advisory lock (released at commit or rollback); on SQLite nothing more is needed,
     the write transaction (``BEGIN IMMEDIATE``) already admits one writer at a time."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
         digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
         in_transaction(_ADVISORY_LOCK, {"key": int.from_bytes(digest, "big", signed=True)})
 
@@ -541,11 +541,11 @@ def dialect_insert(model):
 
 def insert_or_skip(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...], returning: str):
     """``INSERT INTO table (columns) VALUES (:column, …) ON CONFLICT (conflict) DO NOTHING RETURNING
-    returning`` for the session's database, as a statement SQLAlchemy compiles once: its dialects' own
+    returning`` for the app's database, as a statement SQLAlchemy compiles once: its dialects' own
     ``insert().on_conflict_do_nothing()`` is never cached and is compiled again at every execution
     (0.3 to 0.6 ms of CPU, more than running it). Execute it with the columns' values by name; the
     values go through the columns' types as usual."""
-    return _insert_or_skip(db.session.get_bind().dialect.name, table, columns, conflict, returning)
+    return _insert_or_skip(db.engine.dialect.name, table, columns, conflict, returning)
 
 
 @cache
