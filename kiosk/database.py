@@ -286,6 +286,7 @@ def in_transaction(statement, parameters: dict) -> list:
         prepared = _for_driver(statement, write.engine.dialect)
         if prepared is not None:
             return _on_driver(write.engine, write.driver, prepared, parameters, write.fairy.invalidate)
+        orm_in_write()  # SQLAlchemy completes this one's SQL at each run: on the write's connection too
     connection = db.session.connection()
     dialect = connection.dialect
     prepared = None if _watched(connection.engine) else _for_driver(statement, dialect)

@@ -94,3 +94,13 @@ def test_statements_after_the_orm_joined_run_in_its_transaction(app, make_user):
         (row,) = in_transaction(select(func.count(Notification.id)), {})
         assert row[0] == 1  # the ORM's row, seen by the driver's statement: one transaction
     assert _count(FormSubmission) == 1 and _count(Notification) == 1
+
+
+def test_a_statement_sqlalchemy_completes_at_each_run_joins_the_write(app):
+    key = submissions.by_device(1, "kiosk_repair", "e" * 20)
+    listed = select(func.count(FormSubmission.id)).where(FormSubmission.key.in_(["e" * 20, "f" * 20]))
+    with driver_write():
+        assert submissions.repeat_of(key, Visit, utcnow()) is None
+        (row,) = in_transaction(listed, {})  # an expanding IN: not for the driver straight
+        assert row[0] == 1
+    assert _count(FormSubmission) == 1
