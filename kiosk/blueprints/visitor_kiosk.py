@@ -6,9 +6,12 @@ No staff login: the tablet proves itself with its device cookie (``@device``).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, abort, current_app, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
+from itsdangerous import BadSignature, TimestampSigner
 
 from kiosk.clock import utcnow
 from kiosk.domain.classify import Place, VisitPurpose
@@ -33,11 +36,11 @@ from kiosk.web.templating import shanghai_time
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
-VISIT_KEY = "kiosk_visit_id"
 APPOINTMENT_KEY = "kiosk_appointment_id"
 SIGNED_OUT_KEY = "kiosk_signed_out"
-PRINTED_KEY = "kiosk_badge_printed"
-REJOINED_KEY = "kiosk_rejoined"
+#: The badge page's visit, whether its badge was printed and whether the visitor was already on site: a
+#: signed cookie of its own (``_badge_cookie``), not the session, which a sign-in then leaves unchanged.
+BADGE_COOKIE = "kiosk_badge"
 
 
 @bp.url_value_preprocessor
@@ -84,9 +87,11 @@ def pair():
 def start():
     if request.args.get("fresh"):
         # The idle timer or 完成 brought the tablet back: the next visitor starts clean, in the site's tongue.
-        for key in (VISIT_KEY, APPOINTMENT_KEY, SIGNED_OUT_KEY, PRINTED_KEY, REJOINED_KEY, "lang"):
+        for key in (APPOINTMENT_KEY, SIGNED_OUT_KEY, "lang"):
             session.pop(key, None)
-        return see_other(url_for("kiosk.start"))
+        response = see_other(url_for("kiosk.start"))
+        response.delete_cookie(BADGE_COOKIE, path=url_for("kiosk.done"))
+        return response
     session.pop(APPOINTMENT_KEY, None)
     return render("kiosk/start.html", purposes=purposes_at(_place()), place=_place())
 
@@ -129,14 +134,12 @@ def visit(purpose: str):
             if sales_desk.hands_off(place, chosen) and not record.rejoined:
                 sales_desk.hand_off(record.id, BuyerSays(form.buyer_says.data), form.salesperson.data or None,
                                     now=now, secret=current_app.secret_key, submission=submission)
-            if record.rejoined:  # their badge was printed when they first signed in
-                session.pop(PRINTED_KEY, None)
-            elif not (submission and submission.repeat):
-                session[PRINTED_KEY] = _print_badge(record.id)
-            session[REJOINED_KEY] = record.rejoined
-            session[VISIT_KEY] = record.id
+            # Printed for a new visit only: a rejoined visitor's badge was printed when they first signed
+            # in, a repeated submission's by its first sending (whose answer said so).
+            new_visit = not (record.rejoined or (submission and submission.repeat))
+            printed = _print_badge(record.id) if new_visit else None
             session.pop(APPOINTMENT_KEY, None)
-            return see_other(url_for("kiosk.done"))
+            return _to_badge(record.id, printed, record.rejoined)
         return render("kiosk/visit.html", "visit_form", form=form, purpose=chosen, appointment=appointment,
                       status=422)
     return render("kiosk/visit.html", "visit_form", form=form, purpose=chosen, appointment=appointment)
@@ -179,15 +182,55 @@ def appointment():
 @bp.route("/done")
 @device
 def done():
-    record = visits.get_visit(session.get(VISIT_KEY))
+    visit_id, printed, rejoined = _badge_of_cookie()
+    record = visits.get_visit(visit_id)
     # A visitor already on site may sign in again on another tablet of the same place: their visit's badge.
     if record is None or record.place != g.kiosk_device.place:
         return see_other(url_for("kiosk.start"))
     handed_off = sales_desk.hands_off(Place(record.place), VisitPurpose(record.purpose))
     salesperson = sales_desk.receiver_for(record) if handed_off else None
     return render("kiosk/done.html", visit=record, qr=_qr(record.badge_code), handed_off=handed_off,
-                  salesperson=salesperson, printed=session.get(PRINTED_KEY),
-                  rejoined=session.get(REJOINED_KEY))
+                  salesperson=salesperson, printed=printed, rejoined=rejoined)
+
+
+_PRINTED = {None: "", True: "1", False: "0"}
+
+
+@lru_cache(maxsize=4)
+def _badge_signer(keys: tuple[str, ...]) -> TimestampSigner:
+    """Made once per set of keys (the newest last, as the session's)."""
+    return TimestampSigner(list(keys), salt="kiosk-badge")
+
+
+def _signer() -> TimestampSigner:
+    return _badge_signer((*(current_app.config["SECRET_KEY_FALLBACKS"] or ()), current_app.secret_key))
+
+
+def _to_badge(visit_id: int, printed: bool | None, rejoined: bool):
+    """To the badge page of the visit, carried by the badge cookie: signed with the app's key and dated,
+    as the session cookie is, and sent to the badge page only. Setting it costs a fraction of signing the
+    whole session again, and the Cookie header of the tablet's other requests stays the same, so the
+    session's signature is not verified again at each (``kiosk.web.sessions`` remembers it by the header).
+    """
+    page = url_for("kiosk.done")
+    response = see_other(page)
+    value = _signer().sign(f"{visit_id}:{_PRINTED[printed]}:{int(rejoined)}").decode()
+    response.set_cookie(BADGE_COOKIE, value, httponly=True, samesite="Lax", path=page,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+
+def _badge_of_cookie() -> tuple[int | None, bool | None, bool]:
+    """(visit id, printed, rejoined) of the badge cookie; no visit without one signed within the session's
+    lifetime."""
+    try:
+        value = _signer().unsign(request.cookies.get(BADGE_COOKIE, ""),
+                                 max_age=current_app.permanent_session_lifetime.total_seconds()).decode()
+    except BadSignature:
+        return None, None, False
+    visit_id, printed, rejoined = value.split(":")
+    return int(visit_id), {"1": True, "0": False}.get(printed), rejoined == "1"
 
 
 def _print_badge(visit_id: int) -> bool | None:

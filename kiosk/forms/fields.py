@@ -158,11 +158,13 @@ class PhoneField(StringField):
     """
 
     widget = TelInput()
+    #: The validators of a required and of an optional number, made once: the field is built again for
+    #: every form (each kiosk sign-in), and WTForms' validators hold no state of a form.
+    _VALIDATORS = {True: (required(), max_length(MAX_LENGTH)), False: (Optional(), max_length(MAX_LENGTH))}
 
     def __init__(self, label=None, *, kinds: frozenset[PhoneKind], extension: bool = False,
                  required_field: bool = False, **kwargs):
-        first = required() if required_field else Optional()
-        super().__init__(label, filters=[strip], validators=[first, max_length(MAX_LENGTH)], **kwargs)
+        super().__init__(label, filters=(strip,), validators=self._VALIDATORS[required_field], **kwargs)
         self.kinds, self.extension = kinds, extension
 
     def post_validate(self, form, validation_stopped):

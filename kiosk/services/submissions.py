@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, select, update
 
-from kiosk.database import in_transaction, insert_or_skip, unit_of_work
+from kiosk.database import in_transaction, insert_or_skip, roll_back, unit_of_work
 from kiosk.extensions import db
 from kiosk.models.submissions import FormSubmission
 
@@ -81,15 +81,15 @@ def _key(submission: Submission) -> dict:
     return {"its_submitter": submission.submitter, "its_form": submission.form, "its_key": submission.key}
 
 
-def _claim(submission: Submission, now: datetime):
-    """Insert the key in the caller's write transaction: None when this is the first submission, else the
-    first one's (result_id, created_at): the id of what it created (waiting for it to commit on
-    PostgreSQL), and when it claimed the key."""
-    claim = insert_or_skip(_SUBMISSIONS, ("submitter", "form", "key", "created_at"),
+def _claim(submission: Submission, now: datetime, made: int | None):
+    """Insert the key (with ``made``, the record's id when it is made already) in the caller's write
+    transaction: None when this is the first submission, else the first one's (result_id, created_at): the
+    id of what it created (waiting for it to commit on PostgreSQL), and when it claimed the key."""
+    claim = insert_or_skip(_SUBMISSIONS, ("submitter", "form", "key", "created_at", "result_id"),
                            ("submitter", "form", "key"), "id")
     while True:
         if in_transaction(claim, {"submitter": submission.submitter, "form": submission.form,
-                                  "key": submission.key, "created_at": now}):
+                                  "key": submission.key, "created_at": now, "result_id": made}):
             return None
         first = in_transaction(_RESULT, _key(submission))
         if first:  # else purged between the two statements: claim it again
@@ -98,20 +98,26 @@ def _claim(submission: Submission, now: datetime):
             return first[0]
 
 
-def repeat_of(submission: Submission | None, model: type, now: datetime):
+def repeat_of(submission: Submission | None, model: type, now: datetime, *, made: int | None = None):
     """Claim ``submission``'s key; the record the first submission created when this one is a repeat.
 
-    Call first inside :func:`kiosk.database.unit_of_work`, before writing anything else. ``None``: this is
-    the first submission (or it carries no key); create the record and :func:`settle`. Otherwise the
-    transaction has been rolled back, ``submission.repeat`` is set, and the first's record of ``model``
-    is returned for the caller to answer with.
+    Call first inside :func:`kiosk.database.unit_of_work` (or ``driver_write``), before writing anything
+    else. ``None``: this is the first submission (or it carries no key); create the record and
+    :func:`settle`. Otherwise the transaction has been rolled back, ``submission.repeat`` is set, and the
+    first's record of ``model`` is returned for the caller to answer with.
+
+    ``made``: the id of the record this submission has just made, claimed with the key at once as the
+    write's last statement, so that nothing is left to ``settle`` (one statement fewer: the kiosk's
+    sign-in). A repeat then rolls back what it made with the rest of the write; sendings at once still
+    make one record: the later claim waits for the first's transaction on PostgreSQL, SQLite's writes
+    queue.
     """
     if submission is None:
         return None
-    first = _claim(submission, now)
+    first = _claim(submission, now, made)
     if first is None:
         return None
-    db.session.rollback()
+    roll_back()
     submission.repeat, submission.first_sent_at = True, first.created_at
     return db.session.get(model, first.result_id)
 

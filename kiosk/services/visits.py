@@ -22,7 +22,14 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import SHANGHAI
-from kiosk.database import advisory_lock, in_transaction, insert_or_skip, unit_of_work
+from kiosk.database import (
+    advisory_lock,
+    driver_write,
+    in_transaction,
+    insert_or_skip,
+    orm_in_write,
+    unit_of_work,
+)
 from kiosk.domain.classify import (
     AlertRole,
     Place,
@@ -202,22 +209,19 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
                     submission: submissions.Submission | None = None) -> SignedIn:
     """Record a kiosk sign-in; open an incident and alert the right people when the rules say so.
 
-    Once per submission: the same form sent again (a double tap) answers with the first visit and badge.
-    Once per person on site: a mobile signing in again at the same place while its visit is still open
-    returns to that visit (``rejoined``), with no second incident, alert or head count.
+    Once per submission: the same form sent again (a double tap) answers with the first visit and badge
+    (its one-time key is claimed last, with the visit: ``_first_sending``). Once per person on site: a
+    mobile signing in again at the same place while its visit is still open returns to that visit
+    (``rejoined``), with no second incident, alert or head count.
     """
     device_id, device_name, place = device.id, device.name, Place(device.place)
-    with unit_of_work():
-        first = submissions.repeat_of(submission, Visit, now)
-        if first is not None:
-            if first.signed_in_at < submission.first_sent_at:  # the first sending found them on site
-                return SignedIn(first.id, rejoined=True)
-            return SignedIn(first.id, first.signed_in_at, first.badge_code)
+    with driver_write():  # most sign-ins are the statements below alone; the ORM joins when needed
         about = _about_visitor(data.mobile, place)
         still_here, on_register = about[0].open_visit_id, bool(about[0].on_register)
         if still_here is not None:
-            submissions.settle(submission, still_here)
-            return SignedIn(still_here, rejoined=True)
+            return _first_sending(submission, still_here, now) or SignedIn(still_here, rejoined=True)
+        if data.appointment_id:  # read, and marked used, through the ORM
+            orm_in_write()
         appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
         hit = match_watch_list(data.name, data.mobile, _watch_entries(about))
         outcome = classify_visit(
@@ -225,6 +229,8 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
             is_owner=data.relation == Relation.OWNER or on_register,
             is_former_employee=data.relation == Relation.FORMER_EMPLOYEE, place=place, watch_list_match=hit,
         )
+        if outcome.alert_roles or data.host_department_id is not None or outbox.texts_customers():
+            orm_in_write()  # the incident, the notifications and the SMS are written through the ORM
         incident_class = outcome.incident_class.value if outcome.incident_class else None
         visit_id, badge_code = _insert_with_badge({
             "place": place.value, "device_id": device_id, "purpose": data.purpose.value, "name": data.name,
@@ -248,8 +254,19 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
         # Issue #21: the badge code to the visitor's own mobile (the number just given), when SMS is set up.
         outbox.queue_customer_sms("visitor_badge", data.mobile, {"code": badge_code}, recipient="访客",
                                   now=now)
-        submissions.settle(submission, visit_id)
-    return visit
+        return _first_sending(submission, visit_id, now) or visit
+
+
+def _first_sending(submission: submissions.Submission | None, visit_id: int, now: datetime
+                   ) -> SignedIn | None:
+    """Claim the submission's key with ``visit_id``, the write's last statement: None when it is this
+    sending's, else the first sending's answer (the write rolled back: a repeat makes nothing)."""
+    first = submissions.repeat_of(submission, Visit, now, made=visit_id)
+    if first is None:
+        return None
+    if first.signed_in_at < submission.first_sent_at:  # the first sending found them on site
+        return SignedIn(first.id, rejoined=True)
+    return SignedIn(first.id, first.signed_in_at, first.badge_code)
 
 
 def _about_visitor(mobile: str | None, place: Place) -> list:

@@ -245,6 +245,20 @@ def test_idle_return_clears_the_visit_and_language(paired_client):
     assert "欢迎光临" in client.get("/kiosk/").get_data(as_text=True)
 
 
+def test_a_sign_in_leaves_the_session_as_it_was_and_its_badge_rides_in_a_signed_cookie(paired_client):
+    """The session is not signed again at each sign-in (nor verified again at the tablet's next request):
+    the badge page's visit comes in a cookie of its own, which nobody can point at another visit."""
+    client = paired_client()
+    client.get("/kiosk/visit/repair")  # the session (its CSRF token) is made with the page
+    response = sign_in(client, VisitPurpose.REPAIR)
+    assert response.status_code == 303
+    assert [c.split("=")[0] for c in response.headers.getlist("Set-Cookie")] == ["kiosk_badge"]
+    assert scalar(select(Visit.badge_code)) in client.get("/kiosk/done").get_data(as_text=True)
+    signed = client.get_cookie("kiosk_badge", path="/kiosk/done").value
+    client.set_cookie("kiosk_badge", "9" + signed[1:], path="/kiosk/done")  # another visit's, this signature
+    assert client.get("/kiosk/done").status_code == 303
+
+
 def test_pages_have_the_idle_timer_and_a_no_js_refresh(paired_client):
     html = paired_client().get("/kiosk/visit/repair").get_data(as_text=True)
     assert 'id="kiosk-idle"' in html and "js/kiosk.js" in html
