@@ -18,8 +18,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import BigInteger, Table, TextClause, bindparam, event, func, select, text
+from sqlalchemy import BigInteger, Table, TextClause, bindparam, create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Compiled, Connection, Engine
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, NoResultFound
@@ -84,14 +85,9 @@ def ping_when_idle(engine: Engine) -> None:
 
 
 def configure_engine(engine: Engine) -> None:
-    if engine.dialect.name == "postgresql":
-
-        @event.listens_for(engine, "do_connect")
-        def session_options(_dialect, _record, _cargs, cparams):
-            cparams["options"] = " ".join(filter(None, [cparams.get("options"), POSTGRESQL_OPTIONS]))
-
     if engine.dialect.name != "sqlite":
-        ping_when_idle(engine)  # a file in the app's own process is never dropped: SQLite needs none
+        _configure_server(engine)
+        _configure_server(_alone_pool(engine))
         return
 
     @event.listens_for(engine, "connect")
@@ -110,6 +106,38 @@ def configure_engine(engine: Engine) -> None:
         if options.get("isolation_level") == "AUTOCOMMIT" or options.get(ALONE):
             return  # one statement, no transaction
         connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
+
+
+def _configure_server(engine: Engine) -> None:
+    """A server's connections (PostgreSQL): its session options, and a ping when idle (a file in the app's
+    own process is never dropped: SQLite needs none)."""
+
+    @event.listens_for(engine, "do_connect")
+    def session_options(_dialect, _record, _cargs, cparams):
+        cparams["options"] = " ".join(filter(None, [cparams.get("options"), POSTGRESQL_OPTIONS]))
+
+    ping_when_idle(engine)
+
+
+#: Connections of ``read_alone`` and ``rows_alone`` on PostgreSQL a worker keeps (a sync worker reads one
+#: statement at a time; more are opened when threads ask at once, and closed when they come back).
+ALONE_POOL_SIZE = 2
+_ALONE_POOLS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def _alone_pool(engine: Engine) -> Engine:
+    """An engine of ``engine``'s database whose connections stay in autocommit, for the reads outside a
+    transaction (``read_alone``, ``rows_alone``), disposed with ``engine``.
+
+    Had they used the app's pool, each read would switch its connection to autocommit and back, and the
+    server's prepared statements (``_on_server``) would not outlive the next page on that connection:
+    psycopg deallocates them all at every ROLLBACK, and every page's transaction ends in one. In a pool of
+    their own no transaction ever ends, and each connection keeps its statements prepared."""
+    alone = _ALONE_POOLS[engine] = create_engine(engine.url, isolation_level="AUTOCOMMIT",
+                                                 pool_size=ALONE_POOL_SIZE,
+                                                 hide_parameters=engine.hide_parameters)
+    event.listen(engine, "engine_disposed", lambda _engine: alone.dispose())
+    return alone
 
 
 #: Execution option of ``read_alone`` on SQLite: send no BEGIN (``configure_engine``).
@@ -230,7 +258,7 @@ def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict,
     as SQLAlchemy does)."""
     dialect, values = engine.dialect, prepared.values(parameters)
     try:
-        connection = engine.raw_connection()
+        connection = _ALONE_POOLS.get(engine, engine).raw_connection()  # SQLite: its own (no transaction)
     except dialect.loaded_dbapi.Error as error:  # no connection to be had (the server down or refusing)
         raise DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error,
                                   hide_parameters=engine.hide_parameters, dialect=dialect) from error
@@ -254,19 +282,31 @@ def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict,
     return None if rows is None else prepared.row(rows)
 
 
+#: PostgreSQL's "cached plan must not change result type": a statement prepared on a connection before a
+#: migration changed what it returns (a column's type, a table's columns). The server will not run it
+#: again; a new connection prepares it afresh.
+STALE_PLAN = "0A000"
+
+
 def _driver_error(error, engine: Engine, driver_connection, prepared: _DriverStatement, values,
                   invalidate: Callable) -> DBAPIError:
     """The driver's ``error`` as SQLAlchemy's (an ``IntegrityError`` is one), as SQLAlchemy would raise it:
     a lost connection invalidated (``invalidate``) and said so, for a reader to try once more, and the
-    pool's other connections closed (they were most likely dropped too: a restart)."""
+    pools' other connections closed, ``read_alone``'s too (they were most likely dropped too: a restart).
+    A connection whose prepared statement went stale (``STALE_PLAN``) is invalidated alone, and said so."""
     dialect = engine.dialect
     lost = dialect.is_disconnect(error, driver_connection, None)
     if lost:
         invalidate(error)
         engine.pool.dispose()
+        if engine in _ALONE_POOLS:
+            _ALONE_POOLS[engine].pool.dispose()
+    stale = not lost and getattr(error, "sqlstate", None) == STALE_PLAN
+    if stale:
+        invalidate(error)  # its prepared statements go with it; the pool's others meet this once each
     return DBAPIError.instance(prepared.compiled.string, values, error, dialect.loaded_dbapi.Error,
                                hide_parameters=engine.hide_parameters, dialect=dialect,
-                               connection_invalidated=lost)
+                               connection_invalidated=lost or stale)
 
 
 def in_transaction(statement, parameters: dict) -> list:
@@ -321,30 +361,20 @@ _ALONE_CURSOR = "kiosk_read_alone_cursor"
 
 
 def _on_server(connection, sql: str, values, many: bool):
-    """Every row of ``sql`` (``many``), or its first, on a PostgreSQL connection (psycopg), outside a
-    transaction: the connection is in autocommit for that statement only, and back as it was for whoever
-    takes it next (the ORM, whose transactions the driver begins).
+    """Every row of ``sql`` (``many``), or its first, on a PostgreSQL connection (psycopg) of
+    ``_alone_pool``, in autocommit: outside any transaction.
 
     Each connection keeps one cursor for these statements (making one, with its adapters, cost a sixth
     of the statement's time in the driver; psycopg holds the whole result, so nothing stays open on the
     server between uses), and the statement is prepared on the server at its first run there (``prepare``;
     psycopg would wait for the fifth): the polls send the same few statements all day, so the server
-    parses and plans each once per connection, until psycopg forgets them: a ROLLBACK on the connection
-    (the end of any other request's transaction) makes it deallocate all its prepared statements, and the
-    next poll there prepares its statement again. A board served by itself (a wall's polls) keeps them; a
-    connection shared with pages prepares anew after each page (a pool of its own for these reads, in
-    autocommit, would keep them: not done)."""
-    driver = connection.dbapi_connection
+    parses and plans each once per connection. No transaction ends on these connections, so psycopg
+    never deallocates them (it does at every ROLLBACK)."""
     cursor = connection.info.get(_ALONE_CURSOR)
     if cursor is None:
-        cursor = connection.info[_ALONE_CURSOR] = driver.cursor()
-    autocommit, driver.autocommit = driver.autocommit, True
-    try:
-        cursor.execute(sql, values, prepare=True)
-        return cursor.fetchall() if many else cursor.fetchone()
-    finally:
-        if not driver.closed:  # a lost connection: its own error is the one to tell (and it is dropped)
-            driver.autocommit = autocommit
+        cursor = connection.info[_ALONE_CURSOR] = connection.dbapi_connection.cursor()
+    cursor.execute(sql, values, prepare=True)
+    return cursor.fetchall() if many else cursor.fetchone()
 
 
 def begin_write() -> None:

@@ -18,7 +18,7 @@ from kiosk.web.access import roles
 from kiosk.web.fragments import rendered_block
 from kiosk.web.rendering import etag_response, render, wants_fragment
 from kiosk.web.security import passive
-from kiosk.web.sessions import checks_session, confirm_session, session_to_check
+from kiosk.web.sessions import adopt, checks_session, confirm_session, session_to_check
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 #: The panels' blocks (the board page and the wall stitch them together, a poll answers one).
@@ -51,12 +51,23 @@ def _panel_html(name: str, version: str, now, wall: bool):
 
 def _board(template_wall: bool, block: str | None = None):
     now = utcnow()
-    context = {"now": now, "wall": template_wall, "selected": None, "forms": {}}
-    if not (block and wants_fragment()):  # the actions beside the panels alone need no panel data
-        names = [name for name in board.PANELS if template_wall or name not in board.WALL_ONLY]
-        versions, context["bell_unread"] = board.page_versions(names, now, current_user)
-        context["panels"] = {name: _panel_html(name, versions[name], now, template_wall) for name in names}
+    identity = session_to_check()
     slip_id = row_id_or_none(request.args.get("slip", ""))
+    panels = not (block and wants_fragment())  # the actions beside the panels alone need no panel data
+    if identity is not None and (slip_id is not None or not panels):
+        refused = confirm_session(identity, None)  # the slip's forms need the account itself: loaded
+        if refused is not None:
+            return refused
+        identity = None
+    context = {"now": now, "wall": template_wall, "selected": None, "forms": {}}
+    if panels:
+        names = [name for name in board.PANELS if template_wall or name not in board.WALL_ONLY]
+        reading = _page_reading(names, now, identity)
+        if not isinstance(reading, board.PageReading):
+            return reading  # the session no longer stands
+        context["bell_unread"] = reading.bell_unread
+        context["panels"] = {name: _panel_html(name, reading.versions[name], now, template_wall)
+                             for name in names}
     if slip_id is not None:
         selected = tasks.get_slip(slip_id) or abort(404)
         context["selected"] = selected
@@ -64,14 +75,32 @@ def _board(template_wall: bool, block: str | None = None):
     return render("supervisor/board.html", block, **context)
 
 
+def _page_reading(names, now, identity):
+    """The page's one statement (``board.page_versions``), for the session's user (``identity``, whose
+    session it checks: the account is not loaded when it stands, ``adopt``) or the loaded one; or what to
+    answer instead when the session no longer stands."""
+    if identity is None:
+        return board.page_versions(names, now, current_user.id, current_user.roles)
+    reading = board.page_versions(names, now, identity.user_id, identity.roles)
+    refused = confirm_session(identity, reading.session_version)
+    if refused is not None:
+        return refused
+    if reading.session_version != identity.session_version:  # changed, and admitted on its new roles
+        return board.page_versions(names, now, current_user.id, current_user.roles)
+    adopt(identity, reading.display_name)
+    return reading
+
+
 @bp.route("/")
 @roles(Role.SUPERVISOR)
+@checks_session
 def board_page():
     return _board(False, "board_actions")
 
 
 @bp.route("/wall")
 @roles(Role.SUPERVISOR)
+@checks_session
 def wall():
     return _board(True)
 

@@ -167,6 +167,12 @@ def session_version_of(user_id):
     return select(User.session_version).where(User.id == user_id).scalar_subquery()
 
 
+def display_name_of(user_id):
+    """The account's name as a column for a request's one statement, as ``session_version_of`` (the board
+    page's top bar, ``kiosk.services.board.page_versions``)."""
+    return select(User.display_name).where(User.id == user_id).scalar_subquery()
+
+
 def get_user(user_id: int | None) -> User | None:
     """The account with this id; None for none chosen or a stale id."""
     return db.session.get(User, user_id) if user_id else None

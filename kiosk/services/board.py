@@ -41,7 +41,6 @@ from kiosk.domain.call_timer import (
 )
 from kiosk.domain.hotline import AgentStatus, CallState
 from kiosk.domain.wallboard import Headline, headline_colour
-from kiosk.extensions import db
 from kiosk.models.calls import AgentState, Call, live_call
 from kiosk.models.people import Department, User
 from kiosk.models.tasks import (
@@ -498,12 +497,11 @@ def _as_text(columns: list):
 
 
 @cache
-def _version_statement(names: tuple[str, ...], with_session: bool, bell: tuple[bool, bool] | None = None):
+def _version_statement(names: tuple[str, ...], with_session: bool, bell: tuple[str, ...] | None = None):
     """One statement for the versions of ``names``, built once: a poll only binds the moments and the
     user. Each part is read once however many of the panels share it, as one text (``_as_text``).
     Returns the statement and each part's column in its row. Then, with ``with_session``, the user's
-    session version; with ``bell`` (``notifications.bell_parameters``), the user's bell (its two columns
-    last)."""
+    session version; with ``bell`` (the user's roles), the user's name and bell (``PageReading``)."""
     columns, where = [], {}
     for part in dict.fromkeys(part for name in names for part in _parts(name)):
         where[part] = len(columns)
@@ -511,22 +509,16 @@ def _version_statement(names: tuple[str, ...], with_session: bool, bell: tuple[b
     if with_session:
         columns.append(accounts.session_version_of(_USER))
     if bell is not None:
-        columns += notifications.bell_columns(*bell)
+        columns += [accounts.display_name_of(_USER), *notifications.account_bell_columns(_USER, bell)]
     return select(*columns), where
 
 
-def _read_versions(names, now: datetime, session_of: int | None = None, bell_of: User | None = None):
-    """The versions of ``names`` and the row they were read from (``_version_statement``): read alone
-    (a poll opens no transaction), or with ``bell_of`` in the request's transaction, which loading that
-    user opened (a page: no second connection from the pool, so no second pre-ping on PostgreSQL)."""
-    bell, parameters = notifications.bell_parameters(bell_of) if bell_of is not None else (None, {})
+def _read_versions(names, now: datetime, session_of: int | None = None, bell: tuple[str, ...] | None = None):
+    """The versions of ``names`` and the row they were read from (``_version_statement``), read alone:
+    neither a poll nor the board page opens a transaction."""
     statement, where = _version_statement(tuple(names), session_of is not None, bell)
-    parameters.update(now=now, session_of=session_of, stale_before=now - switch.STALE_AFTER,
-                      over_since=now - _CALL_LIMIT)
-    if bell_of is None:
-        row = read_alone(statement, parameters)
-    else:
-        row = db.session.execute(statement, parameters).one()
+    row = read_alone(statement, {"now": now, "session_of": session_of,
+                                 "stale_before": now - switch.STALE_AFTER, "over_since": now - _CALL_LIMIT})
     versions = {}
     for name in names:
         day = local(now).date().isoformat() if name in _DATED else ""
@@ -544,11 +536,24 @@ def panel_versions(names, now: datetime, *, session_of: int | None = None
     return versions, (row[-1] if session_of is not None else None)
 
 
-def page_versions(names, now: datetime, user: User) -> tuple[dict[str, str], int]:
-    """The board page's one reading: the versions of its panels ``names`` (``panel_versions``) and the
-    user's unread count for the bell on its top bar (``notifications.bell_state``), in one statement."""
-    versions, row = _read_versions(names, now, bell_of=user)
-    return versions, row[-1]
+@dataclass(frozen=True)
+class PageReading:
+    """What the board page reads in one statement (``page_versions``)."""
+
+    versions: dict[str, str]
+    session_version: int | None  # the account's (None: no such account)
+    display_name: str | None  # for the top bar
+    bell_unread: int  # the bell's number (``notifications.bell_state``)
+
+
+def page_versions(names, now: datetime, user_id: int, roles) -> PageReading:
+    """The board page's one reading, outside a transaction: the versions of its panels ``names``
+    (``panel_versions``) and, of the account ``user_id`` holding ``roles`` (the signed session's word,
+    checked by the session version read with them, ``kiosk.web.sessions``), its name and its bell."""
+    held = tuple(sorted(roles))
+    versions, row = _read_versions(names, now, session_of=user_id, bell=held)
+    session_version, display_name, _newest, unread = row[-4:]
+    return PageReading(versions, session_version, display_name, unread)
 
 
 def panel_version(name: str, now: datetime, *, session_of: int | None = None) -> tuple[str, int | None]:

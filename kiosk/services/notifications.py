@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.database import unit_of_work
 from kiosk.extensions import db
 from kiosk.models.notifications import Notification, NotificationRead
-from kiosk.models.people import Department, User
+from kiosk.models.people import Department, Role, User
 from kiosk.services import outbox
 
 
@@ -67,11 +67,29 @@ def _unread(user: User):
 def bell_columns(with_roles: bool, with_department: bool) -> tuple:
     """The bell's two columns — newest visible id, unread count — for users with (or without) roles and a
     department, bound to ``user_id``, ``roles`` and ``department_id`` (``bell_parameters``), built once:
-    every page shows the bell, and building the statement took longer than running it. The board page
-    reads them in its own statement (``kiosk.services.board.page_versions``)."""
-    user_id = bindparam("user_id", type_=Integer())
-    visible = _visible(user_id, bindparam("roles", expanding=True) if with_roles else None,
-                       bindparam("department_id", type_=Integer()) if with_department else None)
+    every page shows the bell, and building the statement took longer than running it."""
+    return _bell_columns(bindparam("user_id", type_=Integer()),
+                         bindparam("roles", expanding=True) if with_roles else None,
+                         bindparam("department_id", type_=Integer()) if with_department else None)
+
+
+_ROLES = frozenset(role.value for role in Role)
+
+
+@cache
+def account_bell_columns(user_id, roles: tuple[str, ...]) -> tuple:
+    """``bell_columns`` of the account ``user_id`` (a bound parameter) holding ``roles`` (``Role`` values),
+    its department read in the same statement, for a page that has not loaded the user (the board page
+    reads them with its panels' versions, ``kiosk.services.board.page_versions``). The roles are written
+    into the SQL, one statement per set of them: a bound list would have SQLAlchemy complete the SQL at
+    each run, and the statement could not be handed to the driver as it is (``kiosk.database``)."""
+    department = select(User.department_id).where(User.id == user_id).scalar_subquery()
+    held = [literal_column(f"'{role}'") for role in roles if role in _ROLES]  # no other is ever notified
+    return _bell_columns(user_id, held or None, department)
+
+
+def _bell_columns(user_id, roles, department_id) -> tuple:
+    visible = _visible(user_id, roles, department_id)
     return (select(func.max(Notification.id)).where(visible).scalar_subquery(),
             select(func.count(Notification.id)).where(visible, _not_read_by(user_id)).scalar_subquery())
 

@@ -94,7 +94,7 @@ def confirm_session(identity: Identity | None, stored_version: int | None):
     """After the view's statement: None when the session stands (the same version), else what to answer
     instead. A changed account is loaded as on any request: a revoked, disabled or re-passworded one is
     signed out (the login page), one with new roles is judged again on them (403 when they no longer
-    admit it)."""
+    admit it). A view that read no version gives None for ``stored_version``: the account is loaded."""
     if identity is None or stored_version == identity.session_version:
         return None
     from kiosk.web.access import login_redirect, rule_for_endpoint
@@ -104,6 +104,46 @@ def confirm_session(identity: Identity | None, stored_version: int | None):
     if not rule_for_endpoint(current_app, request.endpoint).admits_user(current_user):
         abort(403)
     return None
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """The signed-in user as a confirmed session tells it (the stored session version is the session's,
+    so its token, activity and roles stand): for a page whose templates ask no more than its id, roles and
+    name (the board page's top bar), read with the check. ``adopt`` makes it Flask-Login's ``current_user``
+    for the rest of the request; anything else asked of it loads the account as any request does."""
+
+    identity: Identity
+    display_name: str
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    @property
+    def id(self) -> int:
+        return self.identity.user_id
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.identity.roles
+
+    def has_role(self, *roles: str) -> bool:
+        return self.identity.has_role(*roles)
+
+    def get_id(self) -> str:
+        return session[USER_ID]
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        login_manager = current_app.login_manager
+        login_manager._load_user()  # as on any request: the account itself from now on
+        return getattr(current_user._get_current_object(), name)
+
+
+def adopt(identity: Identity, display_name: str) -> None:
+    """The confirmed session's user (``SessionUser``) is the request's ``current_user``: not loaded."""
+    current_app.login_manager._update_request_context_with_user(SessionUser(identity, display_name))
 
 
 class _SignedJSON(TaggedJSONSerializer):

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import column, event, literal, select, table
+from sqlalchemy import column, create_engine, event, literal, select, table, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from kiosk.clock import utcnow
-from kiosk.database import read_alone, read_alone_or_none
+from kiosk.database import read_alone, read_alone_or_none, rows_alone
 from kiosk.extensions import db
 from kiosk.services import board
 from tests.web.slips import make_cast, open_one
@@ -58,3 +59,43 @@ def test_a_row_is_read_by_its_columns_names_as_sqlalchemys(app):
     row = read_alone(statement, {})
     assert (row.seven, row.letter) == (7, "x") == tuple(row)
     assert read_alone_or_none(statement.where(literal(1) == 2), {}) is None
+
+
+@pytest.fixture
+def postgres(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements on the server: PostgreSQL only")
+
+
+_PREPARED = select(column("statement")).select_from(table("pg_prepared_statements"))
+
+
+def test_a_polls_prepared_statement_outlives_a_pages_transaction(postgres, parameters):
+    """psycopg deallocates a connection's prepared statements at each ROLLBACK, which ends every page's
+    transaction: the reads alone have connections of their own, where none ends."""
+    statement = board._version_statement(("unassigned",), True)[0]
+    read_alone(statement, parameters)
+    for _page in range(3):  # on each of the app pool's connections (the test's session holds one)
+        with db.engine.connect() as connection:
+            connection.execute(select(literal(1)))
+            connection.rollback()  # a page's end
+    prepared = [row.statement for row in rows_alone(_PREPARED)]
+    assert [sql for sql in prepared if "session_version" in sql]
+
+
+def test_a_statement_prepared_before_a_migration_changed_its_columns_is_read_again(postgres):
+    """PostgreSQL will not run a prepared statement whose result type changed ("cached plan must not change
+    result type"): its connection is dropped and the read made once more, on a new one."""
+    migrations = create_engine(db.engine.url, poolclass=NullPool)  # another process's connection
+    with migrations.begin() as connection:
+        connection.execute(text("CREATE TABLE plan_probe (x integer)"))
+        connection.execute(text("INSERT INTO plan_probe VALUES (7)"))
+    try:
+        probe = select(column("x")).select_from(table("plan_probe"))
+        assert tuple(read_alone(probe, {})) == (7,)
+        with migrations.begin() as connection:
+            connection.execute(text("ALTER TABLE plan_probe ALTER COLUMN x TYPE text"))
+        assert tuple(read_alone(probe, {})) == ("7",)
+    finally:
+        with migrations.begin() as connection:
+            connection.execute(text("DROP TABLE plan_probe"))

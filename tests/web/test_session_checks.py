@@ -7,11 +7,16 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
+from flask import session
+from flask_login import current_user
 from sqlalchemy import event
 
+from kiosk.clock import utcnow
 from kiosk.extensions import db
-from kiosk.models.people import Role
+from kiosk.models.people import Role, User
 from kiosk.services import accounts
+from kiosk.services.notifications import notify
+from kiosk.web.sessions import USER_ID, Identity, SessionUser, adopt
 from tests.web.slips import client_for, make_cast, open_one
 
 POLL = "/supervisor/panels/unassigned"
@@ -135,3 +140,65 @@ def test_a_session_signed_before_the_session_version_is_checked_the_ordinary_way
         assert session["roles"] == ["supervisor"]  # taken from the account on that request
     accounts.sign_out_everywhere(cast.supervisor)
     assert ended(poll(boss, etag))
+
+
+PAGE = "/supervisor/"
+
+
+def page_ended(response) -> bool:
+    return response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_the_board_page_runs_one_statement_while_its_session_stands(boss):
+    """The kept board page is admitted on the session's roles and checks the session in the statement of
+    its panels' versions, which brings the name and the bell for the top bar: the account is not loaded."""
+    assert boss.get(PAGE).status_code == 200  # renders the panels, kept from now on
+    with statements() as seen:
+        page = boss.get(PAGE)
+    assert page.status_code == 200 and "陈静" in page.get_data(as_text=True)
+    assert len(seen) == 1 and "session_version" in seen[0] and "FROM notifications" in seen[0]
+
+
+@pytest.mark.parametrize("change", [
+    lambda user: accounts.update_user(user, display_name="陈静", roles=[Role.SUPERVISOR], department=None,
+                                      active=False, extension=None, new_password=None),
+    lambda user: accounts.change_password(user, "another-pass-2026"),
+    accounts.sign_out_everywhere,
+], ids=["deactivated", "new password", "signed out everywhere"])
+def test_an_ended_session_is_signed_out_at_its_next_board_page(boss, cast, change):
+    assert boss.get(PAGE).status_code == 200
+    change(cast.supervisor)
+    assert page_ended(boss.get(PAGE))
+    assert page_ended(boss.get("/supervisor/wall"))
+
+
+def test_the_board_page_shows_a_new_name_at_once(boss, cast):
+    assert boss.get(PAGE).status_code == 200
+    accounts.update_user(cast.supervisor, display_name="陈静主管", roles=[Role.SUPERVISOR], department=None,
+                         active=True, extension="8001", new_password=None)
+    assert "陈静主管" in boss.get(PAGE).get_data(as_text=True)
+
+
+def test_a_new_role_counts_in_the_board_pages_bell_at_once(boss, cast):
+    """The session's roles are stale until this very request: the bell is read again for the new ones."""
+    notify(kind="test", title="3栋电梯故障", now=utcnow(), role=Role.AGENT)
+    db.session.commit()
+    assert boss.get(PAGE).status_code == 200
+    accounts.update_user(cast.supervisor, display_name="陈静", roles=[Role.SUPERVISOR, Role.AGENT],
+                         department=None, active=True, extension=None, new_password=None)
+    assert '<span class="badge">1</span>' in boss.get(PAGE).get_data(as_text=True)
+    with boss.session_transaction() as session:
+        assert session["roles"] == ["agent", "supervisor"]
+
+
+def test_the_session_s_user_is_the_account_for_anything_more(app, cast):
+    """A page that adopted the session's user (``adopt``) and asks more of it than id, roles and name
+    gets the account itself, loaded as on any request."""
+    user = cast.supervisor
+    with app.test_request_context():
+        session[USER_ID] = f"{user.id}:{user.session_token}"
+        adopt(Identity(user.id, user.session_version, frozenset({"supervisor"})), "陈静")
+        assert current_user.display_name == "陈静" and current_user.has_role("supervisor")
+        assert isinstance(current_user._get_current_object(), SessionUser)
+        assert current_user.username == user.username
+        assert isinstance(current_user._get_current_object(), User)
