@@ -120,6 +120,15 @@ def test_a_sign_in_and_a_sign_out_change_the_visitors_version(desk):
     assert len({empty, one_on_site, two_on_site, one_left}) == 4
 
 
+def test_one_visitor_leaving_as_another_arrives_changes_the_visitors_version(desk):
+    """As many on site as before, but another visit: the sum of their ids rises."""
+    sign_in_visitor(desk, name="孙晓")
+    before = version("visitors")
+    sign_in_visitor(desk, name="钱多")
+    visits.sign_out_by_staff(db.session.query(Visit).filter_by(name="孙晓").one().id, utcnow())
+    assert version("visitors") != before
+
+
 def test_the_version_and_the_session_come_from_one_statement(cast):
     _, stored = board.panel_version("incidents", utcnow(), session_of=cast.supervisor.id)
     assert stored == cast.supervisor.session_version
