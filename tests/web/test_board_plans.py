@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from kiosk.clock import utcnow
 from kiosk.extensions import db
 from kiosk.services import board
 
@@ -32,3 +33,11 @@ def test_the_visitors_on_site_are_counted_from_their_index_alone_and_the_latest_
     statement, _where = board._version_statement(("visitors",), False)
     assert "COVERING INDEX ix_visits_on_site_places" in plan(statement)
 
+
+def test_the_headlines_count_the_overdue_slips_without_reading_them(plan):
+    """Not along the slips' (status, due_at) index up to now: a year's backlog of late slips."""
+    now = utcnow()
+    read = plan(board._headline_counts_statement(), now=now, today=now, rang_since=now, ring_target=15.0,
+                over_since=now)
+    assert "due_at<" not in read.replace(" ", "")
+    assert "due_at>" in read.replace(" ", "")
