@@ -51,9 +51,39 @@ def translated(table) -> dict:
     return found[1]
 
 
+# The board's helpers (supervisor/_panels.html): functions, not macros. A panel's block imported the
+# macros at each render and a macro's call cost as much as the rest of a row; the markup stays the same.
+
+
+def poll(name: str, wall: bool) -> Markup:
+    """The attributes of a panel that polls its own fragment (js/poll.js); on the laptop board a panel may
+    scroll, so it takes the keyboard's focus too."""
+    url = url_for("supervisor.panel", name=name, wall=1 if wall else None)
+    focus = "" if wall else ' tabindex="0"'
+    return Markup(f'id="panel_{escape(name)}"{focus} data-poll hx-get="{escape(url)}" '
+                  f'hx-trigger="every {escape(current_app.config["POLL_SECONDS"])}s" hx-swap="outerHTML"')
+
+
+def slip_rows(wall: bool) -> Markup:
+    """The attributes of a slip panel's rows' tbody: a ``slip_link`` opens the slip's actions beside the
+    panels (on the wall, none does)."""
+    return Markup("" if wall else ' hx-target="#board_actions" hx-swap="outerHTML"')
+
+
+def clock(c, label) -> Markup:
+    """A clock the browser ticks on (js/call-timer.js) from the server's start time and thresholds; its
+    colour and digits are the server's at render (``kiosk.services.board.Clock``)."""
+    thresholds = c.thresholds
+    return Markup(f'<span class="call-timer board-clock timer-{escape(c.colour)}" role="timer" '
+                  f'aria-label="{escape(label)}" data-started-at="{escape(c.started_at.isoformat())}" '
+                  f'data-amber-from="{escape(thresholds.amber_from)}" '
+                  f'data-red-after="{escape(thresholds.red_after)}" data-colour="{escape(c.colour)}">'
+                  f'<span class="timer-value">{c.seconds // 60:d}:{c.seconds % 60:02d}</span></span>')
+
+
 def slip_link(slip, wall: bool, board_url: str, text=None, css: str | None = None) -> Markup:
     """A board row's slip number (or ``text``) opening the slip's actions beside the panels (the rows'
-    ``hx-target``: ``slip_rows`` in supervisor/_macros.html); on the wall, the number alone. ``board_url``
+    ``hx-target``: ``slip_rows``); on the wall, the number alone. ``board_url``
     is the board page's, built once per panel. A function, not a macro: a panel has one on each of its
     30 rows, and a macro's call cost as much as the rest of the row."""
     if wall:
@@ -210,7 +240,7 @@ def register(app) -> None:
     app.jinja_env.filters["phone"] = phone_for_viewer
     app.jinja_env.filters["dial"] = readable  # the company's own numbers, spaced out
     app.jinja_env.filters["local"] = shanghai_time
-    app.jinja_env.globals["slip_link"] = slip_link
+    app.jinja_env.globals.update(poll=poll, slip_rows=slip_rows, clock=clock, slip_link=slip_link)
     app.jinja_env.globals["on_site_rows"] = on_site_rows
     app.jinja_env.filters["weekday"] = weekday
     app.jinja_env.filters["spoken_deadline"] = spoken_deadline
