@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, g, has_request_context, request, url_for
+from flask.templating import Environment as FlaskEnvironment
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -27,6 +28,18 @@ from kiosk.web.navigation import navigation_for
 #: fragment formats a time on each of its 30 rows, and Babel's formatter was a third of its cost).
 NUMERIC_PATTERNS = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "MM-dd HH:mm": "%m-%d %H:%M", "HH:mm": "%H:%M",
                     "yyyy-MM-dd": "%Y-%m-%d"}
+
+
+class Environment(FlaskEnvironment):
+    """Flask's Jinja environment, each template's globals one plain dict (the app's, then the template's own).
+
+    Jinja keeps them as a ChainMap over the environment's, and copies them into a dict for every render,
+    include and import: 17 µs for the app's 33 globals (a ChainMap is read key by key in Python), as much
+    as rendering an empty board panel, twelve times on the board page. Every global is set while the app
+    is built (``register``, the extensions, the blueprints), before any template is loaded, as Jinja asks."""
+
+    def make_globals(self, d):
+        return {**self.globals, **(d or {})}
 
 
 def shanghai_time(moment, fmt: str = "yyyy-MM-dd HH:mm") -> str:
