@@ -119,6 +119,23 @@ def slip_cells(slips, wall: bool, due: str, describe: int, text=None, css: str |
              shanghai_time(slip.due_at, due), slip_link(slip, wall, board_url, text, css)) for slip in slips]
 
 
+def agent_cells(agents, unset, since_at, talking) -> list[tuple]:
+    """The agents panel's rows with their cells worked out in one call per panel: (the agent's row, the state
+    shown as a code — "none" when never set — and in words, or ``unset``; when it was set, as a moment and
+    as ``since_at`` filled in with its time; the call they are on: the caller's number masked and its
+    ``clock`` labelled ``talking``, or nothing)."""
+    states = translated(labels.AGENT_STATE)
+    cells = []
+    for row in agents:
+        shown, since, call = row.shown_state, row.since, row.call
+        number = call and call.call.party_number
+        cells.append((row, shown or "none", states[shown] if shown else unset,
+                      since and since.isoformat(), since and since_at % {"t": shanghai_time(since, "HH:mm")},
+                      Markup(f"{escape(mask_phone(number) if number else '')} {clock(call.clock, talking)}")
+                      if call else ""))
+    return cells
+
+
 def on_site_rows(visits) -> list[tuple]:
     """The board's visitors on site as the cells of their rows, worked out in one call per panel: (flagged by
     an incident, name, party size when more than one, masked mobile, place in words, arrival time). Each
@@ -267,8 +284,7 @@ def register(app) -> None:
     app.jinja_env.filters["dial"] = readable  # the company's own numbers, spaced out
     app.jinja_env.filters["local"] = shanghai_time
     app.jinja_env.globals.update(poll=poll, slip_rows=slip_rows, clock=clock, slip_link=slip_link,
-                                 slip_cells=slip_cells)
-    app.jinja_env.globals["on_site_rows"] = on_site_rows
+                                 slip_cells=slip_cells, agent_cells=agent_cells, on_site_rows=on_site_rows)
     app.jinja_env.filters["weekday"] = weekday
     app.jinja_env.filters["spoken_deadline"] = spoken_deadline
     app.jinja_env.globals["get_locale"] = get_locale
