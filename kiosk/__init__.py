@@ -15,7 +15,10 @@ from kiosk.web.sessions import CookieSessions
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    from kiosk.web.templating import Environment
+
     app = Flask(__name__, instance_relative_config=True)
+    app.jinja_environment = Environment  # before anything builds app.jinja_env
     app.json = GuardedJSONProvider(app)  # request.get_json() with its nesting limited
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(Defaults)

@@ -284,16 +284,20 @@ def agents(now: datetime) -> list[AgentRow]:
 # --- incidents ------------------------------------------------------------------------------------------
 
 
+def _open_incidents() -> list:
+    """How many incidents are open: all the wallboard's headline shows of them."""
+    return [select(func.count(Incident.id)).where(Incident.closed_at.is_(None)).scalar_subquery()]
+
+
 def _incidents_version(now) -> list:
-    """The newest incident; how many are open and how many of those acknowledged; how many reports are
-    due and how many of them late now. An incident only moves forward (opened → acknowledged → closed
-    → report filed): any step changes one of these counts, unless a new incident makes up for it, which
-    raises the newest. Counted over the open and unreported ones only (partial indexes)."""
-    still_open = Incident.closed_at.is_(None)
+    """With how many are open (``_open_incidents``): the newest incident; how many of the open ones are
+    acknowledged; how many reports are due and how many of them late now. An incident only moves forward
+    (opened → acknowledged → closed → report filed): any step changes one of these counts, unless a new
+    incident makes up for it, which raises the newest. Counted over the open and unreported ones only
+    (partial indexes)."""
     due = Incident.closed_at.is_not(None) & Incident.report_filed_at.is_(None)
     return [select(func.max(Incident.id)).scalar_subquery(),
-            select(func.count(Incident.id)).where(still_open).scalar_subquery(),
-            select(func.count(Incident.acknowledged_at)).where(still_open).scalar_subquery(),
+            select(func.count(Incident.acknowledged_at)).where(Incident.closed_at.is_(None)).scalar_subquery(),
             select(func.count(Incident.id)).where(due).scalar_subquery(),
             select(func.count(Incident.id)).where(due, Incident.report_due_at < now).scalar_subquery()]
 
@@ -334,9 +338,13 @@ def incidents(now: datetime, limit: int = 20) -> IncidentBoard:
 
 
 def _visitors_version() -> list:
-    on_site = Visit.signed_out_at.is_(None)
-    return [select(func.count(Visit.id)).where(on_site).scalar_subquery(),
-            select(func.max(Visit.id)).where(on_site).scalar_subquery()]
+    """How many visits are on site and the sum of their ids, in one reading of the on-site index (their
+    newest id, read before, walked back through every visit when none was on site).
+
+    Exact: a sign-out alone lowers the count, and visits arriving as many leave raise the sum, ids being
+    handed out rising. The party size of a visit on site does not change."""
+    return [select(_as_text([func.count(Visit.id), func.sum(Visit.id)]))
+            .where(Visit.signed_out_at.is_(None)).scalar_subquery()]
 
 
 @dataclass(frozen=True)
@@ -404,6 +412,18 @@ _RANG_SINCE = bindparam("rang_since", type_=UTCDateTime())
 _RING_TARGET = bindparam("ring_target", type_=Float())
 
 
+def _overdue_count():
+    """How many running slips are past their deadline, without reading them (a year's backlog of late ones
+    grows with the year): the running ones the database counts per department (``SlipCount``) and those
+    without a department, less the running ones not yet due (a few days of them, along their index)."""
+    running = RUNNING_VALUES
+    counted = select(func.coalesce(func.sum(SlipCount.slips), 0)).where(literal_in(SlipCount.status, running))
+    # count(*): PostgreSQL then reads the indexes alone (the id is in neither).
+    uncounted = select(func.count()).where(status_among(running), TaskSlip.department_id.is_(None))
+    pending = select(func.count()).where(status_among(running), TaskSlip.due_at >= _NOW)
+    return counted.scalar_subquery() + uncounted.scalar_subquery() - pending.scalar_subquery()
+
+
 @cache
 def _headline_counts_statement():
     """Today's inbound calls answered (with a ring time), within three rings and over three minutes;
@@ -420,7 +440,7 @@ def _headline_counts_statement():
 
     return select(today.c.answered, today.c.within, today.c.over,
                   one(func.count(Call.id), _talking_too_long(_OVER_SINCE)),
-                  one(func.count(TaskSlip.id), overdue_condition(_NOW)),
+                  _overdue_count(),
                   one(func.count(Incident.id), Incident.closed_at.is_(None)),
                   one(func.coalesce(func.sum(Visit.party_size), 0), Visit.signed_out_at.is_(None)))
 
@@ -460,6 +480,7 @@ _VERSION_PARTS = {
     "agents": hotline.agents_version_columns,
     "talking_too_long": lambda: [select(func.count(Call.id)).where(_talking_too_long(_OVER_SINCE))
                                  .scalar_subquery()],
+    "open_incidents": _open_incidents,
     "incidents": lambda: _incidents_version(_NOW),
     "visitors": _visitors_version,
     "switch": lambda: switch.connectors_version_columns(_STALE_BEFORE),
@@ -471,10 +492,10 @@ _PANEL_PARTS = {
     "agents": ("agents", "calls"),
     "live_calls": ("calls",),
     "ringing": ("calls",),
-    "incidents": ("incidents",),
+    "incidents": ("open_incidents", "incidents"),
     "visitors": ("visitors",),
     "switch": ("switch",),
-    "headlines": ("calls", "talking_too_long", "slips", "incidents", "visitors"),
+    "headlines": ("calls", "talking_too_long", "slips", "open_incidents", "visitors"),
 }
 _DATED = ("headlines", "activity")
 _CALL_LIMIT = timedelta(seconds=CALL_LIMIT_SECONDS)

@@ -17,10 +17,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import case, func, select, update
 
-from kiosk.database import unit_of_work, upsert
+from kiosk.database import rows_alone, unit_of_work, upsert
 from kiosk.extensions import db
 from kiosk.models.calls import PbxSecret, SwitchConnector, SwitchRequest
 from kiosk.models.people import User
@@ -88,13 +89,23 @@ def connector_disconnected_at(pbx_name: str) -> datetime | None:
 
 @dataclass(frozen=True)
 class ConnectorHealth:
-    row: SwitchConnector
+    row: tuple  # a row of ``_connectors_statement``
     stale: bool  # connected, but nothing written for STALE_AFTER: the process is gone
 
 
+@cache
+def _connectors_statement():
+    """The columns the board shows of each connector; built once."""
+    c = SwitchConnector
+    return select(c.pbx_name, c.address, c.connected, c.connected_since, c.updated_at, c.disconnected_at,
+                  c.last_event_at, c.reconnects, c.last_error).order_by(c.pbx_name)
+
+
 def connectors(now: datetime) -> list[ConnectorHealth]:
-    rows = db.session.scalars(select(SwitchConnector).order_by(SwitchConnector.pbx_name))
-    return [ConnectorHealth(row, row.connected and now - row.updated_at > STALE_AFTER) for row in rows]
+    """The board's panel of connectors: rows read outside any transaction (``rows_alone``), as the other
+    panels' are (objects through the session cost its BEGIN, set-up and close, as much as the render)."""
+    return [ConnectorHealth(row, row.connected and now - row.updated_at > STALE_AFTER)
+            for row in rows_alone(_connectors_statement())]
 
 
 def connectors_version_columns(stale_before) -> list:

@@ -8,10 +8,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, g, has_request_context, request, url_for
+from flask.templating import Environment as FlaskEnvironment
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import pass_context
+from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
 from kiosk.clock import local, utcnow
@@ -27,6 +29,18 @@ from kiosk.web.navigation import navigation_for
 #: fragment formats a time on each of its 30 rows, and Babel's formatter was a third of its cost).
 NUMERIC_PATTERNS = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "MM-dd HH:mm": "%m-%d %H:%M", "HH:mm": "%H:%M",
                     "yyyy-MM-dd": "%Y-%m-%d"}
+
+
+class Environment(FlaskEnvironment):
+    """Flask's Jinja environment, each template's globals one plain dict (the app's, then the template's own).
+
+    Jinja keeps them as a ChainMap over the environment's, and copies them into a dict for every render,
+    include and import: 17 µs for the app's 33 globals (a ChainMap is read key by key in Python), as much
+    as rendering an empty board panel, twelve times on the board page. Every global is set while the app
+    is built (``register``, the extensions, the blueprints), before any template is loaded, as Jinja asks."""
+
+    def make_globals(self, d):
+        return {**self.globals, **(d or {})}
 
 
 def shanghai_time(moment, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -51,9 +65,39 @@ def translated(table) -> dict:
     return found[1]
 
 
+# The board's helpers (supervisor/_panels.html): functions, not macros. A panel's block imported the
+# macros at each render and a macro's call cost as much as the rest of a row; the markup stays the same.
+
+
+def poll(name: str, wall: bool) -> Markup:
+    """The attributes of a panel that polls its own fragment (js/poll.js); on the laptop board a panel may
+    scroll, so it takes the keyboard's focus too."""
+    url = url_for("supervisor.panel", name=name, wall=1 if wall else None)
+    focus = "" if wall else ' tabindex="0"'
+    return Markup(f'id="panel_{escape(name)}"{focus} data-poll hx-get="{escape(url)}" '
+                  f'hx-trigger="every {escape(current_app.config["POLL_SECONDS"])}s" hx-swap="outerHTML"')
+
+
+def slip_rows(wall: bool) -> Markup:
+    """The attributes of a slip panel's rows' tbody: a ``slip_link`` opens the slip's actions beside the
+    panels (on the wall, none does)."""
+    return Markup("" if wall else ' hx-target="#board_actions" hx-swap="outerHTML"')
+
+
+def clock(c, label) -> Markup:
+    """A clock the browser ticks on (js/call-timer.js) from the server's start time and thresholds; its
+    colour and digits are the server's at render (``kiosk.services.board.Clock``)."""
+    thresholds = c.thresholds
+    return Markup(f'<span class="call-timer board-clock timer-{escape(c.colour)}" role="timer" '
+                  f'aria-label="{escape(label)}" data-started-at="{escape(c.started_at.isoformat())}" '
+                  f'data-amber-from="{escape(thresholds.amber_from)}" '
+                  f'data-red-after="{escape(thresholds.red_after)}" data-colour="{escape(c.colour)}">'
+                  f'<span class="timer-value">{c.seconds // 60:d}:{c.seconds % 60:02d}</span></span>')
+
+
 def slip_link(slip, wall: bool, board_url: str, text=None, css: str | None = None) -> Markup:
     """A board row's slip number (or ``text``) opening the slip's actions beside the panels (the rows'
-    ``hx-target``: ``slip_rows`` in supervisor/_macros.html); on the wall, the number alone. ``board_url``
+    ``hx-target``: ``slip_rows``); on the wall, the number alone. ``board_url``
     is the board page's, built once per panel. A function, not a macro: a panel has one on each of its
     30 rows, and a macro's call cost as much as the rest of the row."""
     if wall:
@@ -61,6 +105,46 @@ def slip_link(slip, wall: bool, board_url: str, text=None, css: str | None = Non
     url = escape(f"{board_url}?slip={slip.id}")
     css_attribute, shown = f' class="{escape(css)}"' if css else "", escape(text or slip.number)
     return Markup(f'<a href="{url}#board_actions" hx-get="{url}"{css_attribute}>{shown}</a>')
+
+
+def slip_cells(slips, wall: bool, due: str, describe: int, text=None, css: str | None = None) -> list[tuple]:
+    """A slip panel's rows with their cells worked out in one call per panel: (the slip's row, its priority
+    and status in words, its department and assignee or "—", its description cut to ``describe``
+    characters, its deadline in the ``due`` pattern, its ``slip_link`` with ``text`` and ``css``). The
+    words, cuts, times and links were calls from the template on each of 30 rows, the half of its render."""
+    priorities, statuses = translated(labels.PRIORITY), translated(labels.SLIP_STATUS)
+    board_url, environment = url_for_templates("supervisor.board_page"), current_app.jinja_env
+    return [(slip, priorities[slip.priority], statuses[slip.status], slip.department or "—",
+             slip.assignee or "—", do_truncate(environment, slip.description, describe),
+             shanghai_time(slip.due_at, due), slip_link(slip, wall, board_url, text, css)) for slip in slips]
+
+
+def agent_cells(agents, unset, since_at, talking) -> list[tuple]:
+    """The agents panel's rows with their cells worked out in one call per panel: (the agent's row, the state
+    shown as a code — "none" when never set — and in words, or ``unset``; when it was set, as a moment and
+    as ``since_at`` filled in with its time; the call they are on: the caller's number masked and its
+    ``clock`` labelled ``talking``, or nothing)."""
+    states = translated(labels.AGENT_STATE)
+    cells = []
+    for row in agents:
+        shown, since, call = row.shown_state, row.since, row.call
+        number = call and call.call.party_number
+        cells.append((row, shown or "none", states[shown] if shown else unset,
+                      since and since.isoformat(), since and since_at % {"t": shanghai_time(since, "HH:mm")},
+                      Markup(f"{escape(mask_phone(number) if number else '')} {clock(call.clock, talking)}")
+                      if call else ""))
+    return cells
+
+
+def on_site_rows(visits) -> list[tuple]:
+    """The board's visitors on site as the cells of their rows, worked out in one call per panel: (flagged by
+    an incident, name, party size when more than one, masked mobile, place in words, arrival time). Each
+    call from a template (the mask, the place's word, the time: three a row) cost about as much as the row's
+    text; the board is a shared screen, so the mobile is always masked."""
+    places = translated(labels.PLACE)
+    return [(visit.incident_class, visit.name, visit.party_size if visit.party_size > 1 else None,
+             mask_phone(visit.mobile) if visit.mobile else "", places.get(visit.place, visit.place),
+             local(visit.signed_in_at).strftime("%H:%M")) for visit in visits]
 
 
 def weekday(day) -> str:
@@ -199,7 +283,8 @@ def register(app) -> None:
     app.jinja_env.filters["phone"] = phone_for_viewer
     app.jinja_env.filters["dial"] = readable  # the company's own numbers, spaced out
     app.jinja_env.filters["local"] = shanghai_time
-    app.jinja_env.globals["slip_link"] = slip_link
+    app.jinja_env.globals.update(poll=poll, slip_rows=slip_rows, clock=clock, slip_link=slip_link,
+                                 slip_cells=slip_cells, agent_cells=agent_cells, on_site_rows=on_site_rows)
     app.jinja_env.filters["weekday"] = weekday
     app.jinja_env.filters["spoken_deadline"] = spoken_deadline
     app.jinja_env.globals["get_locale"] = get_locale

@@ -8,6 +8,7 @@ import zlib
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from kiosk.clock import utcnow
 from kiosk.domain.classify import VisitPurpose
@@ -249,3 +250,25 @@ def test_the_wall_fragments_keep_the_wall_flag(boss, busy):
     html = boss.get_htmx("/supervisor/panels/incidents?wall=1").get_data(as_text=True)
     assert "wall=1" in html and "/visitors/incidents/" not in html
     assert "/visitors/incidents/" in _poll(boss, "incidents").get_data(as_text=True)
+
+
+def test_the_switch_panel_shows_each_connector_read_outside_any_transaction(boss):
+    """Connected or lost, with its address and error; its rows read as the other panels' are (``rows_alone``:
+    no transaction, so no BEGIN on SQLite, where the session's read sent one)."""
+    from kiosk.services import switch
+
+    switch.connector_connected("asterisk-1", "10.0.0.5:5038", utcnow(), reconnect=False)
+    switch.connector_lost("asterisk-2", "10.0.0.6:5038", utcnow(), "连接被拒绝")
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        html = boss.get_htmx("/supervisor/panels/switch").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert 'class="switch-row switch-up"' in html and "asterisk-1" in html and "10.0.0.5:5038" in html
+    assert 'class="switch-row switch-down"' in html and "连接被拒绝" in html and "重连 0 次" in html
+    assert len(seen) == 2 and not any(statement.startswith("BEGIN") for statement in seen), seen

@@ -120,6 +120,27 @@ def test_a_sign_in_and_a_sign_out_change_the_visitors_version(desk):
     assert len({empty, one_on_site, two_on_site, one_left}) == 4
 
 
+def test_one_visitor_leaving_as_another_arrives_changes_the_visitors_version(desk):
+    """As many on site as before, but another visit: the sum of their ids rises."""
+    sign_in_visitor(desk, name="孙晓")
+    before = version("visitors")
+    sign_in_visitor(desk, name="钱多")
+    visits.sign_out_by_staff(db.session.query(Visit).filter_by(name="孙晓").one().id, utcnow())
+    assert version("visitors") != before
+
+
+def test_the_headlines_see_how_many_incidents_are_open_not_each_step_of_one(cast, desk):
+    """The wallboard shows how many incidents are open: acknowledging one changes the incidents panel's
+    version, not the headlines' (their version reads the open count alone of the incidents' parts)."""
+    quiet = version("headlines")
+    incident = complaint_incident(desk)
+    headlines, panel = version("headlines"), version("incidents")
+    assert headlines != quiet
+    assert incidents.acknowledge(incident.id, cast.supervisor, utcnow())
+    assert version("headlines") == headlines
+    assert version("incidents") != panel
+
+
 def test_the_version_and_the_session_come_from_one_statement(cast):
     _, stored = board.panel_version("incidents", utcnow(), session_of=cast.supervisor.id)
     assert stored == cast.supervisor.session_version

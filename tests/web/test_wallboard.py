@@ -15,7 +15,7 @@ from kiosk.models.calls import Call
 from kiosk.models.tasks import TaskEvent
 from kiosk.services import board
 from tests.support import freeze_clock
-from tests.web.slips import client_for, make_cast, open_one
+from tests.web.slips import bring_to, client_for, make_cast, open_one
 from tests.web.test_board_live_panels import add_call, complaint_incident, sign_in_visitor
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Thursday
@@ -71,6 +71,19 @@ def test_each_headline_counts_today_and_takes_its_thresholds_colour(cast, make_d
         Headline.WITHIN_THREE_RINGS: (0.5, "red"), Headline.OVER_THREE_MINUTES: (2, "amber"),
         Headline.SLIPS_OVERDUE: (1, "red"), Headline.OPEN_INCIDENTS: (1, "red"),
         Headline.VISITORS_ON_SITE: (4, "calm")}
+
+
+def test_the_overdue_slips_count_those_of_every_department_and_of_none(cast):
+    """Counted from the running slips the database keeps per department and those without one, less the
+    ones not yet due (``board._overdue_count``): the same number as counting the late ones."""
+    late = NOW - timedelta(days=5)
+    open_one(cast, now=late)  # dispatched, overdue
+    open_one(cast, dispatched=False, now=late)  # no department yet, overdue
+    open_one(cast)  # dispatched, not yet due
+    open_one(cast, dispatched=False)  # no department, not yet due
+    bring_to(cast, "waiting_on_owner", now=late)  # its clock paused: not running, not overdue
+    bring_to(cast, "closed", now=late)
+    assert values()[Headline.SLIPS_OVERDUE][0] == 2
 
 
 def test_the_headlines_are_on_the_wall_only_and_poll_with_304_until_a_change(boss, cast):
