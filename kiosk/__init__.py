@@ -57,12 +57,13 @@ def _init_extensions(app: Flask) -> None:
     from kiosk import models  # noqa: F401  (registers the tables)
     from kiosk.database import configure_engine, end_session
     from kiosk.extensions import MigrationsOnDemand, babel, csrf, db, htmx, limiter, login_manager
-    from kiosk.web.i18n import select_locale
+    from kiosk.web.i18n import install_template_gettext, select_locale
 
     db.init_app(app)
     app.extensions["migrate"] = MigrationsOnDemand(app)  # Flask-Migrate when first asked (kiosk.extensions)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    install_template_gettext(app)
     htmx.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app, add_context_processor=False)  # ours is lazy (kiosk.web.templating)

@@ -14,10 +14,11 @@ function of its version; the board page reads every panel's version in one state
   row versions (an indexed look-up of a handful of rows; every change to a call bumps its version).
   Agents add their states' count and newest change. The timers on these panels tick in the browser
   from the answer or ring time, so time passing alone never changes the version.
-* Incidents (``_incidents_version``): the newest incident, how many are open and acknowledged, how many
-  reports are due and how many of them overdue now.
-* Visitors on site (``_visitors_version``): how many visits are open and the newest of them (a sign-in
-  raises the newest id, a sign-out lowers the count), over the on-site index.
+* Incidents (``_open_incidents``, ``_incidents_version``): how many are open (all the headlines read),
+  the newest incident, how many of the open ones are acknowledged, how many reports are due and how many
+  of them overdue now.
+* Visitors on site (``_visitors_version``): how many visits are open and the sum of their ids (a sign-out
+  lowers the count, arrivals as many as leave raise the sum), over the on-site index by place.
 """
 
 from __future__ import annotations
