@@ -476,8 +476,10 @@ def driver_write() -> Iterator[None]:
     token = _DRIVER_WRITE.set(write)
     try:
         try:
-            if dialect.name == "sqlite":  # PostgreSQL's driver begins at the first statement by itself
-                write.driver.execute("BEGIN IMMEDIATE")
+            if dialect.name == "sqlite":
+                write.driver.execute("BEGIN IMMEDIATE")  # the write lock up front, as begin_write
+            elif write.driver.autocommit:  # as the pool hands them out, it is not: the driver sends BEGIN
+                write.driver.autocommit = False  # before the first statement by itself
             yield
             if write.ended:
                 return

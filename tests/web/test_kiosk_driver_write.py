@@ -104,3 +104,22 @@ def test_a_statement_sqlalchemy_completes_at_each_run_joins_the_write(app):
         (row,) = in_transaction(listed, {})  # an expanding IN: not for the driver straight
         assert row[0] == 1
     assert _count(FormSubmission) == 1
+
+
+def test_a_connection_handed_out_in_autocommit_still_writes_whole_or_not_at_all(app, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's driver connections never begin by themselves (BEGIN IMMEDIATE is sent)")
+    checkout = db.engine.raw_connection
+
+    def in_autocommit():
+        fairy = checkout()
+        fairy.dbapi_connection.autocommit = True
+        return fairy
+
+    monkeypatch.setattr(db.engine, "raw_connection", in_autocommit)
+    key = submissions.by_device(1, "kiosk_repair", "a" * 20)
+    with pytest.raises(RuntimeError, match="after the key"), driver_write():
+        assert submissions.repeat_of(key, Visit, utcnow()) is None
+        raise RuntimeError("after the key")
+    monkeypatch.undo()
+    assert _count(FormSubmission) == 0
