@@ -24,6 +24,7 @@ from sqlalchemy import BigInteger, Table, TextClause, bindparam, create_engine, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Compiled, Connection, Engine
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, NoResultFound
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -483,10 +484,11 @@ def driver_write() -> Iterator[None]:
             yield
             if write.ended:
                 return
+            if write.joined is None and _pending_in_session():
+                orm_in_write()
             if write.joined is not None:
                 db.session.commit()
             else:
-                _nothing_left_in_session()
                 write.driver.commit()
         except dialect.loaded_dbapi.Error as error:
             raise _plain_driver_error(error, engine, write) from error
@@ -521,12 +523,25 @@ def _plain_driver_error(error, engine: Engine, write: _Write | None) -> DBAPIErr
                                connection_invalidated=lost)
 
 
-def _nothing_left_in_session() -> None:
-    """A write the session did not join must leave nothing in it: its changes would never be written."""
-    if db.session.registry.has():
-        session = db.session()
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("the ORM was used in a driver_write without orm_in_write()")
+def _pending_in_session() -> bool:
+    """Has the session changes not yet flushed (added inside the write without a statement since)?"""
+    if not db.session.registry.has():
+        return False
+    session = db.session()
+    return bool(session.new or session.dirty or session.deleted)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _join_on_execute(_state) -> None:
+    """Whatever the session runs inside a ``driver_write`` runs in it: the session joins first, so no read
+    or write of the ORM can go to another connection and transaction beside the write."""
+    orm_in_write()
+
+
+@event.listens_for(Session, "before_flush")
+def _join_on_flush(_session, _context, _instances) -> None:
+    """A flush inside a ``driver_write`` writes in it (``_join_on_execute``'s reason)."""
+    orm_in_write()
 
 
 def _roll_back(write: _Write) -> None:
@@ -545,7 +560,8 @@ def _roll_back(write: _Write) -> None:
 
 def orm_in_write() -> None:
     """Let the ORM session work in the ``driver_write`` under way (if any): from here its statements run
-    in that transaction, on that connection, and its commit ends the write."""
+    in that transaction, on that connection, and its commit ends the write. The session's first statement
+    or flush inside the write calls it by itself (``_join_on_execute``, ``_join_on_flush``)."""
     write = _DRIVER_WRITE.get()
     if write is None or write.joined is not None or write.ended:
         return

@@ -7,7 +7,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from kiosk.clock import utcnow
 from kiosk.database import _watched, driver_write, in_transaction, orm_in_write
@@ -71,15 +71,30 @@ def test_an_incident_is_written_in_the_same_transaction_as_its_visit(paired_clie
     assert incident.visit_id == scalar(select(Visit.id)) and _count(Notification) >= 1
 
 
-def test_the_orm_unjoined_in_a_driver_write_is_refused_and_nothing_written(app, make_user):
+def test_the_orm_used_in_a_driver_write_joins_it_by_itself(app, make_user):
     author = make_user("supervisor")
     key = submissions.by_device(1, "kiosk_repair", "u" * 20)
-    with pytest.raises(RuntimeError, match="orm_in_write"), driver_write():
+    with pytest.raises(RuntimeError, match="after the notification"), driver_write():
         assert submissions.repeat_of(key, Visit, utcnow()) is None
         db.session.add(Notification(kind="x", title="x", body="", level="info", created_at=utcnow(),
                                     user_id=author.id))
+        db.session.execute(text("SELECT 1"))  # a statement of the session: joined, not beside the write
+        db.session.flush()
+        (row,) = in_transaction(select(func.count(Notification.id)), {})
+        assert row[0] == 1  # the ORM's row, seen by the driver's statement: one transaction
+        raise RuntimeError("after the notification")
     db.session.rollback()
     assert _count(FormSubmission) == 0 and _count(Notification) == 0
+
+
+def test_what_the_orm_added_last_is_written_with_the_write(app, make_user):
+    author = make_user("supervisor")
+    key = submissions.by_device(1, "kiosk_repair", "a" * 20)
+    with driver_write():
+        assert submissions.repeat_of(key, Visit, utcnow()) is None
+        db.session.add(Notification(kind="x", title="x", body="", level="info", created_at=utcnow(),
+                                    user_id=author.id))
+    assert _count(FormSubmission) == 1 and _count(Notification) == 1
 
 
 def test_statements_after_the_orm_joined_run_in_its_transaction(app, make_user):
