@@ -96,29 +96,29 @@ def kiosk_post_limit() -> str:
 limit_posts = limiter.limit(kiosk_post_limit, key_func=device_key, methods=["POST"])
 
 
-def _session_expired() -> bool:
-    config = current_app.config
-    now = time.time()
-    login_at = session.get("login_at", 0)
-    seen_at = session.get("seen_at", 0)
+def _session_expired(current, config, now: float) -> bool:
     return (
-        now - login_at > config["SESSION_ABSOLUTE_HOURS"] * 3600
-        or now - seen_at > config["SESSION_IDLE_MINUTES"] * 60
+        now - current.get("login_at", 0) > config["SESSION_ABSOLUTE_HOURS"] * 3600
+        or now - current.get("seen_at", 0) > config["SESSION_IDLE_MINUTES"] * 60
     )
 
 
 def enforce_session_timeouts():
-    if not sessions.signed_session():
+    # Each of Flask's proxies is reached once (each reach costs a few µs, and a board's polls run this
+    # every few seconds per panel).
+    current = session._get_current_object()
+    if sessions.USER_ID not in current:  # ``sessions.signed_session``
         return None
-    if _session_expired():
+    app, now = current_app._get_current_object(), time.time()
+    if _session_expired(current, app.config, now):
         logout_user()
         session.clear()
         flash(_l("登录已超时，请重新登录。"), "warning")
         return login_redirect()
-    view = current_app.view_functions.get(request.endpoint or "")
-    passive_view = getattr(view, "passive", False)
-    if not (passive_view is True or (passive_view == "polls" and request.headers.get("HX-Request"))):
-        session["seen_at"] = int(time.time())
+    asked = request._get_current_object()
+    passive_view = getattr(app.view_functions.get(asked.endpoint or ""), "passive", False)
+    if not (passive_view is True or (passive_view == "polls" and asked.headers.get("HX-Request"))):
+        current["seen_at"] = int(now)
     return None
 
 
