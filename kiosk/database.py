@@ -285,8 +285,9 @@ def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict,
 
 #: PostgreSQL's "cached plan must not change result type": a statement prepared on a connection before a
 #: migration changed what it returns (a column's type, a table's columns). The server will not run it
-#: again; a new connection prepares it afresh.
-STALE_PLAN = "0A000"
+#: again; a new connection prepares it afresh. Its class (0A000, "feature not supported") holds other
+#: errors, which are defects to be seen as such: the message tells this one.
+STALE_PLAN = ("0A000", "cached plan must not change result type")
 
 
 def _driver_error(error, engine: Engine, driver_connection, prepared: _DriverStatement, values,
@@ -302,7 +303,7 @@ def _driver_error(error, engine: Engine, driver_connection, prepared: _DriverSta
         engine.pool.dispose()
         if engine in _ALONE_POOLS:
             _ALONE_POOLS[engine].pool.dispose()
-    stale = not lost and getattr(error, "sqlstate", None) == STALE_PLAN
+    stale = not lost and getattr(error, "sqlstate", None) == STALE_PLAN[0] and STALE_PLAN[1] in str(error)
     if stale:
         invalidate(error)  # its prepared statements go with it; the pool's others meet this once each
     return DBAPIError.instance(prepared.compiled.string, values, error, dialect.loaded_dbapi.Error,
@@ -566,7 +567,11 @@ def orm_in_write() -> None:
     if write is None or write.joined is not None or write.ended:
         return
     session = db.session()
-    _end_read(session)  # a read between the write's start and here (the session's own connection)
+    transaction = session.get_transaction()
+    # A read between the write's start and here holds the session's own connection: ended first. A
+    # transaction holding none yet (``Session.add`` begins one) joins as it is, its new objects kept.
+    if transaction is not None and transaction._connections:  # (no public way to ask)
+        _end_read(session)
     # Its BEGIN was sent (ALONE: none again); the session begins and commits the transaction as its own.
     write.joined = Connection(write.engine, connection=write.fairy).execution_options(**{ALONE: True})
     session.connection(bind_arguments={"bind": write.joined})

@@ -87,13 +87,16 @@ def test_the_orm_used_in_a_driver_write_joins_it_by_itself(app, make_user):
     assert _count(FormSubmission) == 0 and _count(Notification) == 0
 
 
-def test_what_the_orm_added_last_is_written_with_the_write(app, make_user):
-    author = make_user("supervisor")
+@pytest.mark.parametrize("flushed", [False, True])
+def test_what_the_orm_added_before_it_ran_anything_is_written_with_the_write(app, make_user, flushed):
+    author_id = make_user("supervisor").id  # read before: the ORM runs nothing inside the write
     key = submissions.by_device(1, "kiosk_repair", "a" * 20)
     with driver_write():
         assert submissions.repeat_of(key, Visit, utcnow()) is None
         db.session.add(Notification(kind="x", title="x", body="", level="info", created_at=utcnow(),
-                                    user_id=author.id))
+                                    user_id=author_id))  # Session.add begins the session's transaction
+        if flushed:
+            db.session.flush()
     assert _count(FormSubmission) == 1 and _count(Notification) == 1
 
 
