@@ -294,21 +294,27 @@ def _driver_error(error, engine: Engine, driver_connection, prepared: _DriverSta
                   invalidate: Callable) -> DBAPIError:
     """The driver's ``error`` as SQLAlchemy's (an ``IntegrityError`` is one), as SQLAlchemy would raise it:
     a lost connection invalidated (``invalidate``) and said so, for a reader to try once more, and the
-    pools' other connections closed, ``read_alone``'s too (they were most likely dropped too: a restart).
+    pools' other connections closed (``_close_pools``).
     A connection whose prepared statement went stale (``STALE_PLAN``) is invalidated alone, and said so."""
     dialect = engine.dialect
     lost = dialect.is_disconnect(error, driver_connection, None)
     if lost:
         invalidate(error)
-        engine.pool.dispose()
-        if engine in _ALONE_POOLS:
-            _ALONE_POOLS[engine].pool.dispose()
+        _close_pools(engine)
     stale = not lost and getattr(error, "sqlstate", None) == STALE_PLAN[0] and STALE_PLAN[1] in str(error)
     if stale:
         invalidate(error)  # its prepared statements go with it; the pool's others meet this once each
     return DBAPIError.instance(prepared.compiled.string, values, error, dialect.loaded_dbapi.Error,
                                hide_parameters=engine.hide_parameters, dialect=dialect,
                                connection_invalidated=lost or stale)
+
+
+def _close_pools(engine: Engine) -> None:
+    """After a lost connection, close the others kept for ``engine``, ``read_alone``'s too: they were most
+    likely dropped as well (a restart)."""
+    engine.pool.dispose()
+    if engine in _ALONE_POOLS:
+        _ALONE_POOLS[engine].pool.dispose()
 
 
 def in_transaction(statement, parameters: dict) -> list:
@@ -457,8 +463,8 @@ def driver_write() -> Iterator[None]:
     For a write of a few statements on every call (the kiosk's sign-in, whose statements go through
     ``in_transaction``): beginning the session's transaction, checking its connection out, committing and
     closing it cost more than the statements (about 0.2 ms of CPU against 0.07 on SQLite). Here BEGIN
-    and COMMIT go to the driver. Code that needs the ORM inside the write (an incident, a notification, an
-    appointment) calls ``orm_in_write`` first: the session joins the transaction on the same connection,
+    and COMMIT go to the driver. When the ORM is used inside the write (an incident, a notification, an
+    appointment), the session joins the transaction on the same connection by itself (``orm_in_write``),
     and its commit ends it. ``roll_back`` undoes it (a repeated submission). The driver's errors are raised
     as SQLAlchemy's, a lost connection invalidated, as for any other write. While anything listens to the
     engine's statements it is ``unit_of_work`` itself, for them to see every statement and the BEGIN."""
@@ -516,7 +522,7 @@ def _plain_driver_error(error, engine: Engine, write: _Write | None) -> DBAPIErr
     if write is not None:
         if lost:
             write.fairy.invalidate(error)
-            engine.pool.dispose()
+            _close_pools(engine)
         else:
             _roll_back(write)
     return DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error,

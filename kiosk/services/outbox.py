@@ -253,11 +253,6 @@ def route(
             )
 
 
-def texts_customers() -> bool:
-    """Is SMS set up (else ``queue_customer_sms`` queues nothing and reads nothing)?"""
-    return Channel.SMS in configured_channels(current_app.config)
-
-
 def queue_customer_sms(
     purpose: str,
     mobile: str | None,
@@ -269,7 +264,7 @@ def queue_customer_sms(
 ) -> OutboxMessage | None:
     """An SMS to a customer from the approved template of ``purpose``, at the number the caller read from
     the customer's own record; nothing when SMS is not set up or the template is not approved."""
-    if not mobile or not texts_customers():
+    if not mobile or Channel.SMS not in configured_channels(current_app.config):
         return None
     if approved_template(purpose) is None:
         return None

@@ -27,7 +27,6 @@ from kiosk.database import (
     driver_write,
     in_transaction,
     insert_or_skip,
-    orm_in_write,
     unit_of_work,
 )
 from kiosk.domain.classify import (
@@ -220,8 +219,6 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
         still_here, on_register = about[0].open_visit_id, bool(about[0].on_register)
         if still_here is not None:
             return _first_sending(submission, still_here, now) or SignedIn(still_here, rejoined=True)
-        if data.appointment_id:  # read, and marked used, through the ORM
-            orm_in_write()
         appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
         hit = match_watch_list(data.name, data.mobile, _watch_entries(about))
         outcome = classify_visit(
@@ -229,8 +226,6 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
             is_owner=data.relation == Relation.OWNER or on_register,
             is_former_employee=data.relation == Relation.FORMER_EMPLOYEE, place=place, watch_list_match=hit,
         )
-        if outcome.alert_roles or data.host_department_id is not None or outbox.texts_customers():
-            orm_in_write()  # the incident, the notifications and the SMS are written through the ORM
         incident_class = outcome.incident_class.value if outcome.incident_class else None
         visit_id, badge_code = _insert_with_badge({
             "place": place.value, "device_id": device_id, "purpose": data.purpose.value, "name": data.name,
