@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from threading import Barrier
+
+from sqlalchemy import event
 
 PASSWORD = "correct-horse-9"
 #: The smallest file the photo checks take for a PNG (its signature, then anything).
@@ -35,6 +39,24 @@ def freeze_clock(monkeypatch, moment: datetime) -> None:
             return moment.astimezone(tz)
 
     monkeypatch.setattr(kiosk.clock, "datetime", Frozen)
+
+
+@contextmanager
+def statements_sent(engine, keep: Callable[[str], bool] = lambda _statement: True) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` hands its driver while the block runs (those ``keep`` accepts), in
+    order. While anything listens, ``kiosk.database``'s driver paths go through SQLAlchemy, so they show
+    too."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if keep(statement):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
 
 
 def in_threads(app, work, threads: int) -> list:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from kiosk.extensions import db
 from kiosk.models.people import User
 from kiosk.services.directory import working_calendar
-from tests.support import OUT_OF_YEARS, field_error
+from tests.support import OUT_OF_YEARS, field_error, statements_sent
 
 
 def _user_form(**overrides):
@@ -44,17 +44,8 @@ def test_the_user_list_reads_every_department_in_one_query(client, login_as, mak
     for n in range(4):
         make_user("agent", department=make_department(name=f"部门甲{n}"))
     login_as("admin")
-    reads = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if "FROM departments" in statement:
-            reads.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(db.engine, lambda statement: "FROM departments" in statement) as reads:
         page = client.get("/admin/users").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert all(f"部门甲{n}" in page for n in range(4))
     assert len(reads) == 1
 

@@ -8,7 +8,6 @@ import zlib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from kiosk.clock import utcnow
 from kiosk.domain.classify import VisitPurpose
@@ -18,6 +17,7 @@ from kiosk.models.calls import Call
 from kiosk.models.visits import Incident, Visit
 from kiosk.services import board, hotline, incidents, visits
 from kiosk.services.directory import working_calendar
+from tests.support import statements_sent
 from tests.web.slips import client_for, make_cast
 
 NEW_PANELS = ["agents", "live_calls", "ringing", "incidents", "visitors"]
@@ -259,16 +259,8 @@ def test_the_switch_panel_shows_each_connector_read_outside_any_transaction(boss
 
     switch.connector_connected("asterisk-1", "10.0.0.5:5038", utcnow(), reconnect=False)
     switch.connector_lost("asterisk-2", "10.0.0.6:5038", utcnow(), "连接被拒绝")
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(db.engine) as seen:
         html = boss.get_htmx("/supervisor/panels/switch").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert 'class="switch-row switch-up"' in html and "asterisk-1" in html and "10.0.0.5:5038" in html
     assert 'class="switch-row switch-down"' in html and "连接被拒绝" in html and "重连 0 次" in html
     assert len(seen) == 2 and not any(statement.startswith("BEGIN") for statement in seen), seen

@@ -4,17 +4,16 @@ number of units, buildings and projects (no unit, building or project loaded one
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from kiosk.clock import utcnow
 from kiosk.extensions import db
 from kiosk.models.calls import Call
 from kiosk.models.property import Building, Project, Unit
 from kiosk.services import hotline
+from tests.support import statements_sent
 
 
 @pytest.fixture
@@ -31,19 +30,8 @@ def _add_units(project_name: str, buildings: int, per_building: int) -> None:
     db.session.commit()
 
 
-@contextmanager
 def _selects():
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    return statements_sent(db.engine, lambda statement: statement.lstrip().upper().startswith("SELECT"))
 
 
 def _call_screen(client, agent) -> tuple[str, int]:

@@ -13,7 +13,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, func, select
 
 from kiosk.clock import SHANGHAI
 from kiosk.config import Defaults
@@ -27,7 +27,7 @@ from kiosk.models.tasks import TaskSlip
 from kiosk.services import kpi
 from kiosk.services.kpi import daily
 from kiosk.worker.jobs import job_named
-from tests.support import freeze_clock, in_threads
+from tests.support import freeze_clock, in_threads, statements_sent
 from tests.web.kpi_support import PERIOD, build, read_report_page
 
 RING = Defaults.THREE_RINGS_SECONDS
@@ -59,23 +59,8 @@ def report(period=PERIOD, now=NOW, ring=RING) -> kpi.KpiReport:
     return kpi.report(period, now, ring_target_seconds=ring)
 
 
-class Statements:
-    """The SQL statements run inside the block."""
-
-    def __enter__(self):
-        self.seen = []
-        self.engine = db.engine
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def _record(self, _conn, _cursor, statement, *_args):
-        self.seen.append(statement)
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-    def reading(self, table: str) -> list[str]:
-        return [s for s in self.seen if f"FROM {table}" in s or f"JOIN {table}" in s]
+def reading(seen: list[str], table: str) -> list[str]:
+    return [s for s in seen if f"FROM {table}" in s or f"JOIN {table}" in s]
 
 
 def test_a_rolled_up_month_is_the_month_counted_from_its_rows(world):
@@ -85,19 +70,19 @@ def test_a_rolled_up_month_is_the_month_counted_from_its_rows(world):
     assert rolled == live and rolled.volume == live.volume
     assert rolled.values[KpiCode.SLIPS_OVERDUE].basis > 5  # the world really has something to count
     # ... and the month's breakdowns came from the rollups: no call, slip or incident was read
-    with Statements() as statements:
+    with statements_sent(db.engine) as seen:
         assert kpi.breakdowns(PERIOD, NOW, ring_target_seconds=RING) == live.breakdowns
-    assert not statements.reading("calls") and not statements.reading("task_slips")
-    assert not statements.reading("incidents")
+    assert not reading(seen, "calls") and not reading(seen, "task_slips")
+    assert not reading(seen, "incidents")
     # June is a closed month: its breakdowns are one row per scope (the days read are those of the year of
     # visits per project before the first whole month rolled up, 21-31 May), its standing figures
     # (households, owner profiles) the kept count
-    assert len(statements.reading("kpi_days")) == 1 and not statements.reading("kpi_talk_days")
-    assert not [s for s in statements.seen if "FROM owners" in s or "FROM unit_members" in s]
+    assert len(reading(seen, "kpi_days")) == 1 and not reading(seen, "kpi_talk_days")
+    assert not [s for s in seen if "FROM owners" in s or "FROM unit_members" in s]
     replayed = kpi.replayed(PERIOD.start, PERIOD.end)
-    with Statements() as statements:  # nor was a day of the sales office replayed
+    with statements_sent(db.engine) as seen:  # nor was a day of the sales office replayed
         assert daily.rotation(PERIOD.start, PERIOD.end, NOW, RING) == replayed
-    assert not statements.reading("rotation_days") and replayed
+    assert not reading(seen, "rotation_days") and replayed
     assert kpi.refresh(NOW, RING, horizon=HORIZON) == 0  # nothing left to do
 
 

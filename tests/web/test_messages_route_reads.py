@@ -3,9 +3,7 @@ saves, in this worker or another, counts from the next transaction on."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from kiosk.clock import utcnow
 from kiosk.database import unit_of_work
@@ -15,23 +13,14 @@ from kiosk.models.messaging import OutboxMessage
 from kiosk.services import delivery
 from kiosk.services.notifications import notify
 from tests.conftest import make_app
+from tests.support import statements_sent
 
 KIND = "slip_dispatched"  # its default route: the department's WeCom group and the WeCom app
 
 
-@contextmanager
 def routing_reads():
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        if "message_routes" in statement and statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
+    return statements_sent(db.engine, lambda statement: "message_routes" in statement
+                           and statement.lstrip().upper().startswith("SELECT"))
 
 
 def _alert(department, title: str = "派单") -> None:

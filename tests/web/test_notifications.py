@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import event
-
 from kiosk.clock import utcnow
 from kiosk.extensions import db
 from kiosk.models.notifications import NotificationRead
 from kiosk.services.notifications import bell_state, mark_read, notify
+from tests.support import statements_sent
 
 
 def _notify(**target):
@@ -110,15 +109,7 @@ def test_the_board_page_s_bell_counts_a_new_notification_at_its_next_load(client
 def test_the_board_page_reads_its_bell_in_the_statement_of_its_panels_versions(client, login_as):
     """One statement fewer on the supervisor's page: the bell's columns ride on the versions' statement."""
     login_as("supervisor")
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with statements_sent(db.engine) as seen:
         assert client.get("/supervisor/").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     reading_notifications = [statement for statement in seen if "FROM notifications" in statement]
     assert len(reading_notifications) == 1 and "agent_states" in reading_notifications[0]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from flask import request
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from kiosk.extensions import db
 from kiosk.models.security import LoginAttempt
 from kiosk.models.settings import Setting
 from kiosk.services.deployment import UNTRUSTED_FORWARDING_KEY
 from kiosk.web.access import public
+from tests.support import statements_sent
 
 PROXY = "10.0.0.2"  # the address the app's socket sees: the proxy's
 FORGED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https",
@@ -58,18 +59,12 @@ def test_scheme_host_and_address_follow_the_setting(app, client, seen):
 
 
 def _settings_inserts(app, client, requests: list[dict]) -> int:
-    inserts = []
+    def inserting(statement: str) -> bool:
+        return statement.lstrip().upper().startswith("INSERT INTO SETTINGS")
 
-    def count(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("INSERT INTO SETTINGS"):
-            inserts.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(db.engine, inserting) as inserts:
         for headers in requests:
             client.get("/auth/login", headers=headers)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return len(inserts)
 
 
