@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
@@ -88,8 +89,9 @@ def ping_when_idle(engine: Engine) -> None:
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         _configure_server(engine)
-        _configure_server(_alone_pool(engine))
+        _keep_for_alone(_configure_server(_alone_pool(engine)))
         return
+    _keep_for_alone(engine)
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
@@ -109,7 +111,7 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 
-def _configure_server(engine: Engine) -> None:
+def _configure_server(engine: Engine) -> Engine:
     """A server's connections (PostgreSQL): its session options, and a ping when idle (a file in the app's
     own process is never dropped: SQLite needs none)."""
 
@@ -118,6 +120,7 @@ def _configure_server(engine: Engine) -> None:
         cparams["options"] = " ".join(filter(None, [cparams.get("options"), POSTGRESQL_OPTIONS]))
 
     ping_when_idle(engine)
+    return engine
 
 
 #: Connections of ``read_alone`` and ``rows_alone`` on PostgreSQL a worker keeps (a sync worker reads one
@@ -139,6 +142,56 @@ def _alone_pool(engine: Engine) -> Engine:
                                                  hide_parameters=engine.hide_parameters)
     event.listen(engine, "engine_disposed", lambda _engine: alone.dispose())
     return alone
+
+
+class _Kept:
+    """The connection the last read alone used, kept checked out of its pool for the next one: a board's
+    polls read one statement each, and checking a connection out of SQLAlchemy's pool and back in (its
+    queue, lock, events and reset) cost a poll about as much as its statement on SQLite. One connection
+    is kept per pool, for whichever thread reads next (others check theirs out as before); one idle for
+    ``PING_AFTER_IDLE_SECONDS`` goes back to the pool, marked idle since its last use, and the read takes
+    one from the pool as before (pinged there on PostgreSQL, ``ping_when_idle``). A connection that was
+    invalidated is never kept; the engine's disposal and a lost connection (``_close_pools``) return the
+    kept one."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._connection: PoolProxiedConnection | None = None
+        self._used_at = 0.0
+
+    def take(self, pool: Engine) -> PoolProxiedConnection:
+        with self._lock:
+            connection, used_at, self._connection = self._connection, self._used_at, None
+        if connection is not None:
+            if time.monotonic() - used_at < PING_AFTER_IDLE_SECONDS:
+                return connection
+            info = connection.info
+            connection.close()
+            info[_RETURNED_AT] = used_at  # idle since then, not since now
+        return pool.raw_connection()
+
+    def give_back(self, connection: PoolProxiedConnection) -> None:
+        if connection.is_valid:
+            with self._lock:
+                if self._connection is None:
+                    self._connection, self._used_at = connection, time.monotonic()
+                    return
+        connection.close()
+
+    def release(self) -> None:
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+
+_KEPT: WeakKeyDictionary[Engine, _Kept] = WeakKeyDictionary()
+
+
+def _keep_for_alone(pool: Engine) -> None:
+    """The reads alone on ``pool`` keep their connection between them (``_Kept``)."""
+    kept = _KEPT[pool] = _Kept()
+    event.listen(pool, "engine_disposed", lambda _engine: kept.release())
 
 
 #: Execution option of ``read_alone`` on SQLite: send no BEGIN (``configure_engine``).
@@ -254,12 +307,14 @@ def _for_driver(statement, dialect) -> _DriverStatement | None:
 
 
 def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict, many: bool):
-    """Every row of ``prepared`` (``many``), or its first (None: none), on a pooled connection; the
-    driver's errors raised as SQLAlchemy's (a lost connection invalidated and the pool's others closed,
-    as SQLAlchemy does)."""
+    """Every row of ``prepared`` (``many``), or its first (None: none), on a pooled connection (the one the
+    last read kept, ``_Kept``); the driver's errors raised as SQLAlchemy's (a lost connection invalidated
+    and the pool's others closed, as SQLAlchemy does)."""
     dialect, values = engine.dialect, prepared.values(parameters)
+    pool = _ALONE_POOLS.get(engine, engine)  # SQLite: the engine's own (no transaction here)
+    kept = _KEPT.get(pool)
     try:
-        connection = _ALONE_POOLS.get(engine, engine).raw_connection()  # SQLite: its own (no transaction)
+        connection = pool.raw_connection() if kept is None else kept.take(pool)
     except dialect.loaded_dbapi.Error as error:  # no connection to be had (the server down or refusing)
         raise DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error,
                                   hide_parameters=engine.hide_parameters, dialect=dialect) from error
@@ -277,7 +332,10 @@ def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict,
         raise _driver_error(error, engine, connection.dbapi_connection, prepared, values,
                             connection.invalidate) from error
     finally:
-        connection.close()
+        if kept is None:
+            connection.close()
+        else:
+            kept.give_back(connection)
     if many:
         return [prepared.row(row) for row in rows]
     return None if rows is None else prepared.row(rows)
@@ -312,9 +370,11 @@ def _driver_error(error, engine: Engine, driver_connection, prepared: _DriverSta
 def _close_pools(engine: Engine) -> None:
     """After a lost connection, close the others kept for ``engine``, ``read_alone``'s too: they were most
     likely dropped as well (a restart)."""
-    engine.pool.dispose()
-    if engine in _ALONE_POOLS:
-        _ALONE_POOLS[engine].pool.dispose()
+    pools = [engine, _ALONE_POOLS[engine]] if engine in _ALONE_POOLS else [engine]
+    for pool in pools:
+        if pool in _KEPT:
+            _KEPT[pool].release()
+        pool.pool.dispose()
 
 
 def in_transaction(statement, parameters: dict) -> list:

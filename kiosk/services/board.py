@@ -210,10 +210,8 @@ def _calls_version() -> list:
     any before, so the set changes only by calls leaving (the count falls) or arriving (the newest
     rises); with the same set, any change to a call raises its version, so the sum. An indexed look-up
     of the few live calls, whatever the year holds."""
-    live = live_call()
-    return [select(func.count(Call.id)).where(live).scalar_subquery(),
-            select(func.max(Call.id)).where(live).scalar_subquery(),
-            select(func.sum(Call.version)).where(live).scalar_subquery()]
+    return [select(_as_text([func.count(Call.id), func.max(Call.id), func.sum(Call.version)]))
+            .where(live_call()).scalar_subquery()]
 
 
 @cache
@@ -299,8 +297,9 @@ def _incidents_version(now) -> list:
     due = Incident.closed_at.is_not(None) & Incident.report_filed_at.is_(None)
     return [select(func.max(Incident.id)).scalar_subquery(),
             select(func.count(Incident.acknowledged_at)).where(Incident.closed_at.is_(None)).scalar_subquery(),
-            select(func.count(Incident.id)).where(due).scalar_subquery(),
-            select(func.count(Incident.id)).where(due, Incident.report_due_at < now).scalar_subquery()]
+            select(_as_text([func.count(Incident.id),
+                             func.count(Incident.id).filter(Incident.report_due_at < now)]))
+            .where(due).scalar_subquery()]
 
 
 @dataclass(frozen=True)
@@ -478,13 +477,13 @@ def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds:
 _VERSION_PARTS = {
     "slips": lambda: _slips_version(_NOW),
     "calls": _calls_version,
-    "agents": hotline.agents_version_columns,
+    "agents": lambda: [select(_as_text(hotline.agents_version_columns())).scalar_subquery()],
     "talking_too_long": lambda: [select(func.count(Call.id)).where(_talking_too_long(_OVER_SINCE))
                                  .scalar_subquery()],
     "open_incidents": _open_incidents,
     "incidents": lambda: _incidents_version(_NOW),
     "visitors": _visitors_version,
-    "switch": lambda: switch.connectors_version_columns(_STALE_BEFORE),
+    "switch": lambda: [select(_as_text(switch.connectors_version_columns(_STALE_BEFORE))).scalar_subquery()],
 }
 #: What each panel's version is made of (a panel not named here: the slips'). The headlines count
 #: "today" and the activity panel writes the day of an event unless it is today: their versions carry

@@ -891,10 +891,9 @@ def agents_board() -> list[tuple[User, AgentState | None]]:
 
 
 def agents_version_columns() -> list:
-    """Cheap 'last change' of the agents' panel, as columns for one statement: every state change
-    moves ``since``."""
-    return [select(func.count(AgentState.user_id)).scalar_subquery(),
-            select(func.max(AgentState.since)).scalar_subquery()]
+    """Cheap 'last change' of the agents' panel, as the aggregates of one reading of ``agent_states``
+    (how many, and the newest change: every state change moves ``since``)."""
+    return [func.count(AgentState.user_id), func.max(AgentState.since)]
 
 
 def agents_version() -> str:

@@ -109,18 +109,15 @@ def connectors(now: datetime) -> list[ConnectorHealth]:
 
 
 def connectors_version_columns(stale_before) -> list:
-    """The board's version of the connectors' health, as columns of its one statement: how many
-    connectors, how many connected, their reconnections, the latest and the oldest report, and how many
-    have gone quiet since ``stale_before`` (a connector that dies writes nothing, so time must tell)."""
-    def one(column):
-        return select(column).scalar_subquery()
-
-    return [one(func.count(SwitchConnector.pbx_name)),
-            one(func.sum(case((SwitchConnector.connected.is_(True), 1), else_=0))),
-            one(func.sum(SwitchConnector.reconnects)),
-            one(func.max(SwitchConnector.updated_at)), one(func.min(SwitchConnector.updated_at)),
-            select(func.count(SwitchConnector.pbx_name))
-            .where(SwitchConnector.updated_at < stale_before).scalar_subquery()]
+    """The board's version of the connectors' health, as the aggregates of one reading of the
+    connectors: how many, how many connected, their reconnections, the latest and the oldest report, and
+    how many have gone quiet since ``stale_before`` (a connector that dies writes nothing, so time must
+    tell)."""
+    return [func.count(SwitchConnector.pbx_name),
+            func.sum(case((SwitchConnector.connected.is_(True), 1), else_=0)),
+            func.sum(SwitchConnector.reconnects),
+            func.max(SwitchConnector.updated_at), func.min(SwitchConnector.updated_at),
+            func.count(SwitchConnector.pbx_name).filter(SwitchConnector.updated_at < stale_before)]
 
 
 def dial_switchboard(now: datetime) -> str | None:

@@ -99,3 +99,55 @@ def test_a_statement_prepared_before_a_migration_changed_its_columns_is_read_aga
     finally:
         with migrations.begin() as connection:
             connection.execute(text("DROP TABLE plan_probe"))
+
+
+@pytest.fixture
+def checkouts(app):
+    """How many times the reads alone take a connection from their pool."""
+    from kiosk.database import _ALONE_POOLS
+
+    pool = _ALONE_POOLS.get(db.engine, db.engine)
+    taken = []
+
+    def count(*_args):
+        taken.append(1)
+
+    event.listen(pool, "checkout", count)
+    yield pool, taken
+    event.remove(pool, "checkout", count)
+
+
+def test_the_reads_alone_keep_their_connection_from_one_read_to_the_next(parameters, checkouts):
+    """A board's polls read one statement each: checking a connection out of the pool and back in cost a
+    poll as much as its statement on SQLite."""
+    statement = board._version_statement(("unassigned",), True)[0]
+    _pool, taken = checkouts
+    for _poll in range(5):
+        read_alone(statement, parameters)
+    assert len(taken) <= 1
+
+
+def test_a_kept_connection_idle_for_a_while_goes_back_to_the_pool(parameters, checkouts, monkeypatch):
+    """The pool pings a connection idle for a second before handing it out (PostgreSQL): one kept as long
+    goes back there, and the read takes one from the pool."""
+    from kiosk import database
+
+    statement = board._version_statement(("unassigned",), True)[0]
+    pool, taken = checkouts
+    read_alone(statement, parameters)
+    taken.clear()
+    later = database.time.monotonic() + database.PING_AFTER_IDLE_SECONDS
+    monkeypatch.setattr(database.time, "monotonic", lambda: later)
+    assert read_alone(statement, parameters)
+    assert taken == [1]
+
+
+def test_the_engines_disposal_returns_the_kept_connection(parameters):
+    from kiosk.database import _ALONE_POOLS, _KEPT
+
+    read_alone(board._version_statement(("unassigned",), True)[0], parameters)
+    pool = _ALONE_POOLS.get(db.engine, db.engine)
+    assert pool.pool.checkedout() >= 1
+    kept = _KEPT[pool]
+    db.engine.dispose()
+    assert kept._connection is None
