@@ -54,6 +54,13 @@ def analyze(connection) -> None:
 #: month page: 7.8 s of JIT for a 60 ms statement, see README's KPI section).
 POSTGRESQL_OPTIONS = "-c jit=off"
 
+#: The session settings of the connections of ``read_alone`` and ``rows_alone``: each statement they
+#: prepare (``_on_server``) runs on the one plan the server makes without the bound values, never planned
+#: again. PostgreSQL planned afresh, at every run, the statements whose plan it judged might depend on a
+#: value (a moment, a limit): a changed board panel's rows (0.1–0.5 ms of the server's time per render at
+#: a year, more than running them). Their bound values are moments, limits and ids, whatever they are the
+#: same index is read; any other value is written into the SQL (tests/web/test_board_plans.py).
+ALONE_OPTIONS = f"{POSTGRESQL_OPTIONS} -c plan_cache_mode=force_generic_plan"
 
 #: A pooled connection idle for longer than this is pinged before it is handed out (``ping_when_idle``).
 PING_AFTER_IDLE_SECONDS = 1.0
@@ -89,7 +96,7 @@ def ping_when_idle(engine: Engine) -> None:
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         _configure_server(engine)
-        _keep_for_alone(_configure_server(_alone_pool(engine)))
+        _keep_for_alone(_configure_server(_alone_pool(engine), ALONE_OPTIONS))
         return
     _keep_for_alone(engine)
 
@@ -111,13 +118,13 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 
-def _configure_server(engine: Engine) -> Engine:
-    """A server's connections (PostgreSQL): its session options, and a ping when idle (a file in the app's
-    own process is never dropped: SQLite needs none)."""
+def _configure_server(engine: Engine, options: str = POSTGRESQL_OPTIONS) -> Engine:
+    """A server's connections (PostgreSQL): its session ``options``, and a ping when idle (a file in the
+    app's own process is never dropped: SQLite needs none)."""
 
     @event.listens_for(engine, "do_connect")
     def session_options(_dialect, _record, _cargs, cparams):
-        cparams["options"] = " ".join(filter(None, [cparams.get("options"), POSTGRESQL_OPTIONS]))
+        cparams["options"] = " ".join(filter(None, [cparams.get("options"), options]))
 
     ping_when_idle(engine)
     return engine

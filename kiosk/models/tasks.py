@@ -36,11 +36,12 @@ class TaskSlip(db.Model):
     __tablename__ = "task_slips"
     __table_args__ = (
         # The board reads only the slips still open, from these (bounded however many the years close):
-        # unassigned and running ones by deadline, open ones by department (covering, for the counts).
+        # unassigned and running ones by deadline, open ones by department and deadline (covering, for the
+        # counts of those not yet due; ``status`` last, for SQLite to read it alone).
         partial_index("ix_task_slips_unassigned_due", "status", UNASSIGNED_VALUES, "due_at"),
         partial_index("ix_task_slips_running_due", "status", RUNNING_VALUES, "due_at", "warn_at"),
         partial_index("ix_task_slips_open_department", "status", OPEN_VALUES,
-                      "department_id", "status", "due_at", "warn_at"),
+                      "department_id", "due_at", "warn_at", "status"),
         Index("ix_task_slips_status_due_at", "status", "due_at"),
         Index("ix_task_slips_department_status", "department_id", "status"),
         # A caller's slips, for their file and the call screen (kiosk.services.customer_file).

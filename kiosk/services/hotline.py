@@ -69,6 +69,7 @@ from kiosk.models.people import Department, Role, User, UserRole
 from kiosk.models.phrases import ScriptPhrase
 from kiosk.models.property import Building, Owner, Project, Unit
 from kiosk.models.tasks import SlipSource, SlipStatus, TaskSlip
+from kiosk.models.types import literal_in
 from kiosk.services import audit, switch, tasks
 from kiosk.services.notifications import notify
 from kiosk.services.register import caller_profile
@@ -875,9 +876,10 @@ def _has_live_call(agent_id: int) -> bool:
 
 def agents_select(*columns):
     """``columns`` of every active agent and their state row (if any), by name: the agents' table on the
-    hotline and the supervisors' board."""
-    return (select(*columns)
-            .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.AGENT.value))
+    hotline and the supervisors' board (its role written into the SQL: the board's statements bind no
+    such value, ``kiosk.database.ALONE_OPTIONS``)."""
+    return (select(*columns).select_from(User)
+            .join(UserRole, and_(UserRole.user_id == User.id, literal_in(UserRole.role, (Role.AGENT.value,))))
             .outerjoin(AgentState, AgentState.user_id == User.id)
             .where(User.active.is_(True)).order_by(User.display_name))
 
