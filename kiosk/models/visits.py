@@ -71,10 +71,11 @@ class Visit(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # No index of its own on place, purpose or incident class: none is read alone, the log filters by
-    # them within a date range, and each would be written at every sign-in (migration 8d2e4b7a1c53).
+    # No index of its own on place, purpose, incident class or tablet: none is read alone (the log filters
+    # by the first three within a date range; a tablet is never deleted), and each would be written at
+    # every sign-in (migration 8d2e4b7a1c53).
     place: Mapped[str] = mapped_column(String(30))
-    device_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk_devices.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk_devices.id"))
     purpose: Mapped[str] = mapped_column(String(30))
     name: Mapped[str] = mapped_column(String(40))
     mobile: Mapped[str | None] = mapped_column(String(11), index=True)  # full 11 digits; shown masked
