@@ -71,9 +71,12 @@ class Visit(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    place: Mapped[str] = mapped_column(String(30), index=True)
-    device_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk_devices.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(30), index=True)
+    # No index of its own on place, purpose, incident class or tablet: none is read alone (the log filters
+    # by the first three within a date range; a tablet is never deleted), and each would be written at
+    # every sign-in (migration 8d2e4b7a1c53).
+    place: Mapped[str] = mapped_column(String(30))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk_devices.id"))
+    purpose: Mapped[str] = mapped_column(String(30))
     name: Mapped[str] = mapped_column(String(40))
     mobile: Mapped[str | None] = mapped_column(String(11), index=True)  # full 11 digits; shown masked
     party_size: Mapped[int] = mapped_column(Integer, default=1)
@@ -89,7 +92,7 @@ class Visit(db.Model):
     signed_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
     signed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sign_out_method: Mapped[str | None] = mapped_column(String(10))  # kiosk / staff / automatic
-    incident_class: Mapped[str | None] = mapped_column(String(1), index=True)
+    incident_class: Mapped[str | None] = mapped_column(String(1))
     waiting_for_salesperson: Mapped[bool] = mapped_column(Boolean, default=False)
     anonymised: Mapped[bool] = mapped_column(Boolean, default=False)
 
