@@ -10,7 +10,7 @@ written at every kiosk sign-in: four pages fewer for SQLite's commit to write (a
 another worker's commit emptied the connection's page cache), four index entries fewer for PostgreSQL.
 
 Revision ID: 8d2e4b7a1c53
-Revises: 3f9a6c1d2e84
+Revises: 8e4b2d9c7a61
 Create Date: 2026-12-05 07:05:00
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8d2e4b7a1c53'
-down_revision = '3f9a6c1d2e84'
+down_revision = '8e4b2d9c7a61'
 branch_labels = None
 depends_on = None
 
