@@ -7,7 +7,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import bindparam, event, func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import utcnow
@@ -18,20 +18,12 @@ from kiosk.models.submissions import FormSubmission
 from kiosk.models.visits import Incident, Visit, WatchPerson
 from kiosk.services import visits
 from tests.kiosk_support import MOBILE, scalar, sign_in
+from tests.support import statements_sent
 
 
-@contextmanager
 def listened():
     """While something listens to the engine's statements, they run through SQLAlchemy."""
-
-    def note(*_args):
-        pass
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
+    return statements_sent(db.engine)
 
 
 def _watch(make_user, *entries):

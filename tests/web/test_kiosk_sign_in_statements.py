@@ -3,10 +3,8 @@ reads, and a badge code drawn again when the one drawn is taken (the sign-in's o
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from kiosk.domain.classify import VisitPurpose
 from kiosk.extensions import db
@@ -14,20 +12,7 @@ from kiosk.models.submissions import FormSubmission
 from kiosk.models.visits import Visit
 from kiosk.services import visits
 from tests.kiosk_support import MOBILE, scalar, scalars, sign_in
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
+from tests.support import statements_sent
 
 
 def test_a_sign_in_is_the_tablet_check_the_visitor_and_two_writes(paired_client):
@@ -36,10 +21,11 @@ def test_a_sign_in_is_the_tablet_check_the_visitor_and_two_writes(paired_client)
     list for a purpose that asks for no department."""
     tablet = paired_client()
     tablet.get(f"/kiosk/visit/{VisitPurpose.OWNER_BUSINESS.value}")
-    with statements() as seen:
+    with statements_sent(db.engine) as seen:
         response = sign_in(tablet, VisitPurpose.OWNER_BUSINESS, submission_key="k" * 20)
     assert response.status_code == 303
-    sent = [s for s in seen if not s.startswith(("BEGIN", "SELECT pg_advisory_xact_lock"))]
+    sent = [s for s in map(" ".join, map(str.split, seen))
+            if not s.startswith(("BEGIN", "SELECT pg_advisory_xact_lock"))]
     expected = ["SELECT kiosk_devices.id,", "SELECT (SELECT visits.id ", "INSERT INTO visits ",
                 "INSERT INTO form_submissions "]
     assert len(sent) == len(expected), sent

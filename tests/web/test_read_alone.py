@@ -15,6 +15,7 @@ from kiosk.clock import utcnow
 from kiosk.database import read_alone, read_alone_or_none, rows_alone
 from kiosk.extensions import db
 from kiosk.services import board
+from tests.support import statements_sent
 from tests.web.slips import make_cast, open_one
 
 
@@ -41,16 +42,8 @@ def test_a_driver_error_is_sqlalchemys(app):
 
 
 def test_a_listener_sees_the_statement(parameters):
-    seen = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(db.engine) as seen:
         read_alone(board._version_statement(("unassigned",), True)[0], parameters)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert [statement for statement in seen if "session_version" in statement]
 
 

@@ -4,12 +4,9 @@ or one that lost its role, is refused at its very next poll."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 from flask import session
 from flask_login import current_user
-from sqlalchemy import event
 
 from kiosk.clock import utcnow
 from kiosk.extensions import db
@@ -17,6 +14,7 @@ from kiosk.models.people import Role, User
 from kiosk.services import accounts
 from kiosk.services.notifications import notify
 from kiosk.web.sessions import USER_ID, Identity, SessionUser, adopt
+from tests.support import statements_sent
 from tests.web.slips import client_for, make_cast, open_one
 
 POLL = "/supervisor/panels/unassigned"
@@ -33,20 +31,9 @@ def boss(app, cast):
     return client_for(app, cast.supervisor)
 
 
-@contextmanager
 def statements():
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.startswith("BEGIN"):  # SQLite's explicit transaction start (kiosk.database)
-            seen.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    """The statements sent, but SQLite's explicit transaction start (``kiosk.database``)."""
+    return statements_sent(db.engine, lambda statement: not statement.startswith("BEGIN"))
 
 
 def etag_of(client) -> str:
