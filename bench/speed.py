@@ -297,11 +297,12 @@ def _measured(port: int, targets: list, only: list[str] | None, *, rounds: int, 
         if name.startswith(SLOW):  # the best p50 of the rounds, as the best wrk run of the others
             p50 = min(common.latency(port, path, extra, slow_requests)[0] for _ in range(rounds))
             line = Line(name, 1000 / p50, p50, p50)
-        elif name.startswith(POLL):
-            runs = [_unchanged_poll(port, path, extra, seconds) for _ in range(rounds)]
         else:
-            runs = [wrk(port, path, extra, seconds, script if name.startswith("kiosk") else None)
-                    for _ in range(rounds)]
+            if name.startswith(POLL):
+                runs = [_unchanged_poll(port, path, extra, seconds) for _ in range(rounds)]
+            else:
+                runs = [wrk(port, path, extra, seconds, script if name.startswith("kiosk") else None)
+                        for _ in range(rounds)]
             fastest = max(runs)
             line = Line(name, fastest[0], fastest[1], min(run[2] for run in runs))
         lines.append(line)
