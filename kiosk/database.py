@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from operator import methodcaller
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -327,12 +328,7 @@ def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict,
                                   hide_parameters=engine.hide_parameters, dialect=dialect) from error
     try:
         if dialect.name == "sqlite":  # no transaction here anyway (``configure_engine``)
-            cursor = connection.cursor()
-            try:
-                cursor.execute(prepared.compiled.string, values)
-                rows = cursor.fetchall() if many else cursor.fetchone()
-            finally:
-                cursor.close()
+            rows = _on_cursor(connection, prepared.compiled.string, values, _ALL if many else _FIRST)
         else:
             rows = _on_server(connection, prepared.compiled.string, values, many)
     except dialect.loaded_dbapi.Error as error:
@@ -412,19 +408,32 @@ def in_transaction(statement, parameters: dict) -> list:
                       connection.invalidate)
 
 
+#: What a statement run on a cursor gives back (``_on_cursor``): its rows, its first row, or nothing.
+_ALL, _FIRST = methodcaller("fetchall"), methodcaller("fetchone")
+
+
+def _nothing(_cursor) -> list:
+    return []
+
+
+def _on_cursor(connection, sql: str, values, fetch: Callable):
+    """``fetch`` of a new cursor of the driver's ``connection`` that ran ``sql``; the cursor closed after."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, values)
+        return fetch(cursor)
+    finally:
+        cursor.close()
+
+
 def _on_driver(engine: Engine, driver, prepared: _DriverStatement, parameters: dict,
                invalidate: Callable) -> list:
     """The rows of ``prepared`` run on the driver's connection ``driver``, in its transaction."""
     dialect = engine.dialect
     values = prepared.values(parameters)
     try:
-        cursor = driver.cursor()
-        try:
-            cursor.execute(prepared.compiled.string, values)
-            # What the statement names (PostgreSQL's compiler adds a RETURNING of the key to a plain insert)
-            rows = cursor.fetchall() if prepared.results else []
-        finally:
-            cursor.close()
+        # What the statement names (PostgreSQL's compiler adds a RETURNING of the key to a plain insert)
+        rows = _on_cursor(driver, prepared.compiled.string, values, _ALL if prepared.results else _nothing)
     except dialect.loaded_dbapi.Error as error:
         raise _driver_error(error, engine, driver, prepared, values, invalidate) from error
     return [prepared.row(row) for row in rows]
