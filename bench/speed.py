@@ -257,8 +257,7 @@ def _get_targets(port: int, cookie: str) -> list[tuple[str, str, dict]]:
     targets = [("hello", "/bench/hello", {})]
     for name in PANEL_ROWS:
         path = f"/supervisor/panels/{name}"
-        etag = common.request(port, "GET", path, polling)[0].getheader("ETag")
-        targets += [(f"{POLL}{name}", path, {**polling, "If-None-Match": etag}),
+        targets += [(f"{POLL}{name}", path, {**polling, "If-None-Match": _current_etag(port, path, polling)}),
                     (f"fragment {name}", path, polling)]
     return targets + [
         ("board page", "/supervisor/", {"Cookie": cookie}),

@@ -219,8 +219,7 @@ def _calls_version() -> list:
     any before, so the set changes only by calls leaving (the count falls) or arriving (the newest
     rises); with the same set, any change to a call raises its version, so the sum. An indexed look-up
     of the few live calls, whatever the year holds."""
-    return [select(_as_text([func.count(Call.id), func.max(Call.id), func.sum(Call.version)]))
-            .where(live_call()).scalar_subquery()]
+    return [_read_once([func.count(Call.id), func.max(Call.id), func.sum(Call.version)], live_call())]
 
 
 @cache
@@ -309,9 +308,8 @@ def _incidents_version(now) -> list:
     due = Incident.closed_at.is_not(None) & Incident.report_filed_at.is_(None)
     return [select(func.max(Incident.id)).scalar_subquery(),
             select(func.count(Incident.acknowledged_at)).where(Incident.closed_at.is_(None)).scalar_subquery(),
-            select(_as_text([func.count(Incident.id),
-                             func.count(Incident.id).filter(Incident.report_due_at < now)]))
-            .where(due).scalar_subquery()]
+            _read_once([func.count(Incident.id),
+                        func.count(Incident.id).filter(Incident.report_due_at < now)], due)]
 
 
 @dataclass(frozen=True)
@@ -355,8 +353,7 @@ def _visitors_version() -> list:
 
     Exact: a sign-out alone lowers the count, and visits arriving as many leave raise the sum, ids being
     handed out rising. The party size of a visit on site does not change."""
-    return [select(_as_text([func.count(Visit.id), func.sum(Visit.id)]))
-            .where(Visit.signed_out_at.is_(None)).scalar_subquery()]
+    return [_read_once([func.count(Visit.id), func.sum(Visit.id)], Visit.signed_out_at.is_(None))]
 
 
 @dataclass(frozen=True)
@@ -490,13 +487,13 @@ def headlines(now: datetime, *, ring_target_seconds: float, visitors_thresholds:
 _VERSION_PARTS = {
     "slips": lambda: _slips_version(_NOW),
     "calls": _calls_version,
-    "agents": lambda: [select(_as_text(hotline.agents_version_columns())).scalar_subquery()],
+    "agents": lambda: [_read_once(hotline.agents_version_columns())],
     "talking_too_long": lambda: [select(func.count(Call.id)).where(_talking_too_long(_OVER_SINCE))
                                  .scalar_subquery()],
     "open_incidents": _open_incidents,
     "incidents": lambda: _incidents_version(_NOW),
     "visitors": _visitors_version,
-    "switch": lambda: [select(_as_text(switch.connectors_version_columns(_STALE_BEFORE))).scalar_subquery()],
+    "switch": lambda: [_read_once(switch.connectors_version_columns(_STALE_BEFORE))],
 }
 #: What each panel's version is made of (a panel not named here: the slips'). The headlines count
 #: "today" and the activity panel writes the day of an event unless it is today: their versions carry
@@ -528,6 +525,12 @@ def _as_text(columns: list):
     poll's time in the database layer went there)."""
     texts = [func.coalesce(cast(column, Text), _NOTHING) for column in columns]
     return reduce(lambda text, more: text.concat(_BAR).concat(more), texts)
+
+
+def _read_once(columns: list, *conditions):
+    """Aggregates of one part read in one pass over the rows ``conditions`` pick, as one text
+    (``_as_text``): a subquery per aggregate read the same rows again."""
+    return select(_as_text(columns)).where(*conditions).scalar_subquery()
 
 
 @cache
