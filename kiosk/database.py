@@ -25,10 +25,11 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import BigInteger, Table, TextClause, bindparam, create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Compiled, Connection, Engine
-from sqlalchemy.exc import DBAPIError, InvalidatePoolError, NoResultFound
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError, InvalidRequestError, NoResultFound
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.sql.elements import BindParameter
 
 from kiosk.extensions import db
 
@@ -274,22 +275,41 @@ def _watched(engine: Engine) -> bool:
 
 
 @dataclass(frozen=True)
+class _Bind:
+    """One of a compiled statement's bound parameters, as ``_DriverStatement.values`` fills it in."""
+
+    name: str  # in the compiled SQL
+    key: str  # in the parameters a caller passes (a literal's has none there: its own value)
+    parameter: BindParameter
+    convert: Callable | None  # its type's conversion for the driver (None: as it is)
+
+    def value(self, parameters: dict):
+        if self.key in parameters:
+            value = parameters[self.key]
+        elif self.parameter.required:
+            raise InvalidRequestError(f"A value is required for bind parameter {self.key!r}")
+        else:
+            value = self.parameter.effective_value
+        return value if self.convert is None else self.convert(value)
+
+
+@dataclass(frozen=True)
 class _DriverStatement:
     """A statement compiled for one dialect, as its driver takes it."""
 
     compiled: Compiled
-    binds: dict  # bound parameter name → its type's conversion for the driver (None: as it is)
-    order: tuple[str, ...] | None  # the names in the SQL's order for a positional paramstyle; None: by name
+    binds: tuple[_Bind, ...]  # in the SQL's order for a positional paramstyle (a name as often as it is used)
+    positional: bool
     results: tuple  # each column's conversion from the driver (None: as it is)
     converts: bool  # does any column convert (else rows are taken as the driver gives them)
     shape: type  # the row: a named tuple of the columns' keys, as SQLAlchemy's Row reads them by name
 
     def values(self, parameters: dict):
-        converted = {}
-        for name, value in self.compiled.construct_params(parameters).items():
-            convert = self.binds.get(name)
-            converted[name] = convert(value) if convert else value
-        return converted if self.order is None else tuple(converted[name] for name in self.order)
+        """The driver's parameters: what SQLAlchemy's ``construct_params`` and bind processors make of
+        ``parameters``, without going through every bind of the statement's cache key each time."""
+        if self.positional:
+            return tuple(bind.value(parameters) for bind in self.binds)
+        return {bind.name: bind.value(parameters) for bind in self.binds}
 
     def row(self, values) -> tuple:
         if not self.converts:  # as the driver gives them (the polls' texts and numbers)
@@ -305,13 +325,14 @@ def _for_driver(statement, dialect) -> _DriverStatement | None:
     compiled = statement.compile(dialect=dialect)
     if compiled.literal_execute_params or compiled.post_compile_params or compiled.escaped_bind_names:
         return None
-    binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-             for name, bind in compiled.binds.items()}
+    names = compiled.positiontup if compiled.positional else compiled.binds
+    binds = tuple(_Bind(name, compiled.binds[name].key, compiled.binds[name],
+                        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+                  for name in names)
     columns = statement.exported_columns  # a select's columns, or what a write RETURNs (none: no row)
     results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
-    order = tuple(compiled.positiontup) if compiled.positional else None
     shape = namedtuple("Row", list(columns.keys()), rename=True)
-    return _DriverStatement(compiled, binds, order, results, any(results), shape)
+    return _DriverStatement(compiled, binds, compiled.positional, results, any(results), shape)
 
 
 def _run_on_driver(engine: Engine, prepared: _DriverStatement, parameters: dict, many: bool):

@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import column, create_engine, event, literal, select, table, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Integer, bindparam, column, create_engine, event, literal, select, table, text
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.pool import NullPool
 
 from kiosk.clock import utcnow
 from kiosk.database import read_alone, read_alone_or_none, rows_alone
 from kiosk.extensions import db
+from kiosk.models.types import UTCDateTime
 from kiosk.services import board
 from tests.support import statements_sent
 from tests.web.slips import make_cast, open_one
@@ -53,6 +54,18 @@ def test_a_row_is_read_by_its_columns_names_as_sqlalchemys(app):
     assert (row.seven, row.letter) == (7, "x") == tuple(row)
     assert read_alone_or_none(statement.where(literal(1) == 2), {}) is None
 
+
+
+def test_parameters_fill_the_statement_as_sqlalchemy_fills_them(app):
+    """A parameter named twice is sent twice, a literal keeps its own value, a value goes through its type
+    (a moment is stored as the column's type writes it), and a missing one is SQLAlchemy's error."""
+    moment = utcnow()
+    twice = bindparam("n", type_=Integer)
+    statement = select((twice + twice).label("sum"), literal("kept").label("literal"),
+                       (bindparam("at", type_=UTCDateTime()) == moment).label("same"))
+    assert tuple(read_alone(statement, {"n": 4, "at": moment})) == (8, "kept", True)
+    with pytest.raises(InvalidRequestError, match="'n'"):
+        read_alone(statement, {"at": moment})
 
 @pytest.fixture
 def postgres(app):
