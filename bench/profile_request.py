@@ -12,7 +12,10 @@ as ``bench/speed.py`` sends it: a paired tablet, CSRF on, a fresh one-time key a
 It prints the SQL statements of one request, then the functions with the most time (their own and
 everything they called), summed over ``--requests`` requests. ``--cpu`` prints instead the CPU time per
 request without the profiler (the best of five batches of ``--requests``) beside a bare hello's, and their
-share: the in-process figure that other work on a shared machine disturbs least.
+share: the in-process figure that other work on a shared machine disturbs least. ``--without-write`` (with
+``--kiosk-visit`` and ``--cpu``) measures the same POST once more with the sign-in's database work left out
+(``visits.sign_in_visitor`` answers a made-up visit at once): what the tablet's cookie, CSRF, the form, the
+badge's cookie and the answer cost by themselves, the floor under any faster write.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--cpu", action="store_true",
                         help="CPU per request (best of five batches) and its share of hello's, no profiler")
+    parser.add_argument("--without-write", action="store_true",
+                        help="with --kiosk-visit --cpu: the sign-in again without its database work")
     args = parser.parse_args()
     os.environ.update(common.env(args.database_url))
     from sqlalchemy import event
@@ -74,6 +79,14 @@ def main() -> None:
         hello = app.test_client()
         ours, bare = best_cpu(ask, args.requests), best_cpu(lambda: hello.get("/bench/hello"), args.requests)
         print(f"\nCPU per request {ours * 1000:.3f} ms, hello {bare * 1000:.3f} ms: share {bare / ours:.2f}")
+        if args.without_write and args.kiosk_visit:
+            from kiosk.services import visits
+
+            visits.sign_in_visitor = lambda _device, _data, now, _submission=None: visits.SignedIn(
+                1, now, "B" * visits.BADGE_LENGTH)
+            floor = best_cpu(ask, args.requests)
+            print(f"without the write {floor * 1000:.3f} ms: share {bare / floor:.2f}; "
+                  f"the write {(ours - floor) * 1000:.3f} ms")
         return
     profiler = cProfile.Profile()
     profiler.enable()
