@@ -709,10 +709,10 @@ def upsert(model, key: Sequence[str], values: dict, update: dict | None = None, 
 
 def insert_or_skip(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...], returning: str):
     """``INSERT INTO table (columns) VALUES (:column, …) ON CONFLICT (conflict) DO NOTHING RETURNING
-    returning`` for the app's database, as a statement SQLAlchemy compiles once: its dialects' own
-    ``insert().on_conflict_do_nothing()`` is never cached and is compiled again at every execution
-    (0.3 to 0.6 ms of CPU, more than running it). Execute it with the columns' values by name; the
-    values go through the columns' types as usual."""
+    returning`` for the app's database (no ``conflict`` named: a conflict on any unique index skips), as a
+    statement SQLAlchemy compiles once: its dialects' own ``insert().on_conflict_do_nothing()`` is never
+    cached and is compiled again at every execution (0.3 to 0.6 ms of CPU, more than running it). Execute
+    it with the columns' values by name; the values go through the columns' types as usual."""
     return _insert_or_skip(db.engine.dialect.name, table, columns, conflict, returning)
 
 
@@ -721,7 +721,7 @@ def _insert_or_skip(dialect: str, table: Table, columns: tuple[str, ...], confli
                     returning: str) -> TextClause:
     module = postgresql if dialect == "postgresql" else sqlite
     statement = (module.insert(table).values({name: bindparam(name) for name in columns})
-                 .on_conflict_do_nothing(index_elements=list(conflict)).returning(table.c[returning]))
+                 .on_conflict_do_nothing(index_elements=list(conflict) or None).returning(table.c[returning]))
     named = str(statement.compile(dialect=module.dialect(paramstyle="named")))
     return (text(named).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
             .columns(table.c[returning]))

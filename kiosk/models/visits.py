@@ -65,8 +65,10 @@ class Visit(db.Model):
               sqlite_where=VISIT_OPEN, postgresql_where=VISIT_OPEN),
         Index("ix_visits_on_site_arrivals", "signed_in_at", "id",
               sqlite_where=VISIT_OPEN, postgresql_where=VISIT_OPEN),
-        # A sign-in's "is this mobile still on site here?" (kiosk.services.visits._about_visitor).
-        Index("ix_visits_open_by_mobile", "mobile", "place",
+        # A sign-in's "is this mobile still on site here?" (kiosk.services.visits._about_visitor), and the
+        # rule that it is there once: two tablets signing one mobile in at once make one visit (the second
+        # insert waits for the first's commit and skips).
+        Index("uq_visits_open_by_mobile", "mobile", "place", unique=True,
               sqlite_where=VISIT_OPEN, postgresql_where=VISIT_OPEN),
     )
 

@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import SHANGHAI
 from kiosk.database import (
-    advisory_lock,
     driver_write,
     in_transaction,
     insert_or_skip,
@@ -160,15 +159,17 @@ def may_see_incident(user: User, incident: Incident) -> bool:
 _VISITS = Visit.__table__
 _WATCH_LIST = WatchPerson.__table__
 _OWNER_PHONES = OwnerPhone.__table__
+#: The visit a mobile has open at a place: one at most (``uq_visits_open_by_mobile``). A mobile of None
+#: finds none.
+_OPEN_VISIT = select(_VISITS.c.id).where(_VISITS.c.mobile == bindparam("mobile"),
+                                         _VISITS.c.place == bindparam("place"),
+                                         _VISITS.c.signed_out_at.is_(None))
 #: What a sign-in reads before it writes, in one statement: about the mobile, by two index look-ups, the
-#: visit it has open at the place (the newest) and whether it is on a file of the register (the owner's
-#: own, a co-owner's, a household member's ...); and the watch list, one row per entry (one row with no
-#: entry when the list is empty). A mobile of None finds no visit and no file.
+#: visit it has open at the place and whether it is on a file of the register (the owner's own, a
+#: co-owner's, a household member's ...); and the watch list, one row per entry (one row with no entry
+#: when the list is empty). A mobile of None finds no visit and no file.
 _ABOUT_VISITOR = select(
-    select(_VISITS.c.id)
-    .where(_VISITS.c.mobile == bindparam("mobile"), _VISITS.c.place == bindparam("place"),
-           _VISITS.c.signed_out_at.is_(None))
-    .order_by(_VISITS.c.signed_in_at.desc()).limit(1).scalar_subquery().label("open_visit_id"),
+    _OPEN_VISIT.scalar_subquery().label("open_visit_id"),
     exists().where(_OWNER_PHONES.c.number == bindparam("mobile")).label("on_register"),
     *(_WATCH_LIST.c[name] for name in ("name", "mobile", "alert_role", "note", "kind")),
 ).select_from(select(literal_column("1").label("one")).subquery("visitor").outerjoin(_WATCH_LIST, true()))
@@ -200,14 +201,20 @@ _VISIT_COLUMNS = ("place", "device_id", "purpose", "name", "mobile", "party_size
                   "waiting_for_salesperson", "anonymised")
 
 
-def _insert_with_badge(values: dict) -> tuple[int, str]:
-    """The new visit's id and badge code: a code already taken inserts nothing, and another is drawn."""
-    statement = insert_or_skip(_VISITS, _VISIT_COLUMNS, ("badge_code",), "id")
+def _insert_with_badge(values: dict) -> SignedIn:
+    """The new visit, with its badge code; or, ``rejoined``, the visit the mobile has open at the place
+    after all (another tablet's sign-in of the same person committed first: on PostgreSQL the insert
+    waited for it and skipped, ``uq_visits_open_by_mobile``). A code already taken inserts nothing, and
+    another is drawn."""
+    statement = insert_or_skip(_VISITS, _VISIT_COLUMNS, (), "id")
     for _attempt in range(10):
         code = new_code(BADGE_LENGTH)
         inserted = in_transaction(statement, {**values, "badge_code": code})
         if inserted:
-            return inserted[0].id, code
+            return SignedIn(inserted[0].id, values["signed_in_at"], code)
+        found = in_transaction(_OPEN_VISIT, values) if values["mobile"] else None
+        if found:
+            return SignedIn(found[0].id, rejoined=True)
     raise RuntimeError("no free badge code")
 
 
@@ -225,7 +232,7 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
         about = _about_visitor(data.mobile, place)
         still_here, on_register = about[0].open_visit_id, bool(about[0].on_register)
         if still_here is not None:
-            return _first_sending(submission, still_here, now) or SignedIn(still_here, rejoined=True)
+            return _rejoined(submission, still_here, now)
         appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
         hit = match_watch_list(data.name, data.mobile, _watch_entries(about))
         outcome = classify_visit(
@@ -234,7 +241,7 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
             is_former_employee=data.relation == Relation.FORMER_EMPLOYEE, place=place, watch_list_match=hit,
         )
         incident_class = outcome.incident_class.value if outcome.incident_class else None
-        visit_id, badge_code = _insert_with_badge({
+        visit = _insert_with_badge({
             "place": place.value, "device_id": device_id, "purpose": data.purpose.value, "name": data.name,
             "mobile": data.mobile, "party_size": data.party_size, "relation": data.relation,
             "organisation": data.organisation, "host_name": data.host_name,
@@ -247,16 +254,22 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
                                         and place in (Place.SALES_OFFICE, Place.MODEL_HOME)),
             "anonymised": False,
         })
-        visit = SignedIn(visit_id, now, badge_code)
+        if visit.rejoined:  # signed in on another tablet a moment ago
+            return _rejoined(submission, visit.id, now)
         if appointment is not None and appointment.used_at is None:
             appointment.used_at = now
         if outcome.alert_roles:
             _open_incident(visit, data.name, incident_class, outcome, place, device_name, now)
         _tell_host(visit, data, place, appointment, now)
         # Issue #21: the badge code to the visitor's own mobile (the number just given), when SMS is set up.
-        outbox.queue_customer_sms("visitor_badge", data.mobile, {"code": badge_code}, recipient="访客",
+        outbox.queue_customer_sms("visitor_badge", data.mobile, {"code": visit.badge_code}, recipient="访客",
                                   now=now)
-        return _first_sending(submission, visit_id, now) or visit
+        return _first_sending(submission, visit.id, now) or visit
+
+
+def _rejoined(submission: submissions.Submission | None, visit_id: int, now: datetime) -> SignedIn:
+    """The answer to someone found on site: their open visit (the first sending's answer to a repeat)."""
+    return _first_sending(submission, visit_id, now) or SignedIn(visit_id, rejoined=True)
 
 
 def _first_sending(submission: submissions.Submission | None, visit_id: int, now: datetime
@@ -272,15 +285,13 @@ def _first_sending(submission: submissions.Submission | None, visit_id: int, now
 
 
 def _about_visitor(mobile: str | None, place: Place) -> list:
-    """``_ABOUT_VISITOR``'s rows, read under a lock on the mobile.
+    """``_ABOUT_VISITOR``'s rows, read in the write transaction.
 
-    SQLite: the write transaction (``BEGIN IMMEDIATE``) already admits one sign-in at a time. PostgreSQL:
-    a transaction-scoped advisory lock keyed on the number makes two tablets signing the same person in at
-    once queue, so the second sees the first's committed visit (the lock is released at commit; the
-    statement after it reads what was committed before it was granted).
+    Two tablets signing the same person in at once: on SQLite the write transaction (``BEGIN IMMEDIATE``)
+    admits one sign-in at a time, so the second reads the first's visit. On PostgreSQL both may read that
+    the person is not on site; the unique index of open visits then makes the second's insert wait for the
+    first's commit and skip (``_insert_with_badge``), and the second returns to the first's visit.
     """
-    if mobile:
-        advisory_lock(f"visit:{mobile}")
     return in_transaction(_ABOUT_VISITOR, {"mobile": mobile, "place": place.value})
 
 
