@@ -52,6 +52,7 @@ class Appointment(db.Model):
 
 
 VISIT_OPEN = text("signed_out_at IS NULL")
+VISIT_KEYED = text("submission_key IS NOT NULL")
 
 
 class Visit(db.Model):
@@ -70,6 +71,10 @@ class Visit(db.Model):
         # insert waits for the first's commit and skips).
         Index("uq_visits_open_by_mobile", "mobile", "place", unique=True,
               sqlite_where=VISIT_OPEN, postgresql_where=VISIT_OPEN),
+        # One visit per submission of a tablet's sign-in form (``kiosk.services.submissions``: the form is
+        # the purpose's): a double tap's insert skips and is answered with the first's visit.
+        Index("uq_visits_submission", "device_id", "purpose", "submission_key", unique=True,
+              sqlite_where=VISIT_KEYED, postgresql_where=VISIT_KEYED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +102,7 @@ class Visit(db.Model):
     incident_class: Mapped[str | None] = mapped_column(String(1))
     waiting_for_salesperson: Mapped[bool] = mapped_column(Boolean, default=False)
     anonymised: Mapped[bool] = mapped_column(Boolean, default=False)
+    submission_key: Mapped[str | None] = mapped_column(String(64))  # the sign-in form's one-time key
 
     device: Mapped[KioskDevice | None] = relationship()
     host_department: Mapped[Department | None] = relationship()

@@ -17,6 +17,10 @@ committed, ``ON CONFLICT DO NOTHING`` inserts nothing and the next read (a new s
 COMMITTED) finds the first's row and result; if it rolled back (a refusal, an error), the repeat's
 insert goes through and it is the first. Either way no repeat gets a 500 or a second record.
 
+The kiosk's sign-in keeps its key on the visit it makes instead (``kiosk.services.visits``): a unique
+index over the tablet, the purpose and the key lets one visit through, and the sign-in is one statement
+(and a table's write) shorter. The rules below hold for it all the same.
+
 Scope. Keys are per submitter (a tablet, ``device-<id>``, or a user, ``user-<id>``) and per form: a key
 copied from somebody else's page is a new key for me (nobody reads another's result), and a key pasted
 into another form cannot answer with a record of the wrong kind.
@@ -47,14 +51,12 @@ KEEP_KEYS = timedelta(days=2)
 @dataclass
 class Submission:
     """One sending of a form: who sent it, which form, its key. ``repeat`` is set when the key had been
-    claimed before and the service answered with the first submission's record; ``first_sent_at`` is then
-    when that first sending claimed it (a record older than that was not made by it but found)."""
+    claimed before and the service answered with the first submission's record."""
 
     submitter: str
     form: str
     key: str
     repeat: bool = False
-    first_sent_at: datetime | None = None
 
 
 def by_device(device_id: int, form: str, key: str | None) -> Submission | None:
@@ -73,7 +75,7 @@ def by_user(user_id: int, form: str, key: str | None) -> Submission | None:
 _SUBMISSIONS = FormSubmission.__table__
 _THIS_KEY = (_SUBMISSIONS.c.submitter == bindparam("its_submitter"),
              _SUBMISSIONS.c.form == bindparam("its_form"), _SUBMISSIONS.c.key == bindparam("its_key"))
-_RESULT = select(_SUBMISSIONS.c.result_id, _SUBMISSIONS.c.created_at).where(*_THIS_KEY)
+_RESULT = select(_SUBMISSIONS.c.result_id).where(*_THIS_KEY)
 _SETTLE = update(_SUBMISSIONS).where(*_THIS_KEY).values(result_id=bindparam("its_result"))
 
 
@@ -81,15 +83,14 @@ def _key(submission: Submission) -> dict:
     return {"its_submitter": submission.submitter, "its_form": submission.form, "its_key": submission.key}
 
 
-def _claim(submission: Submission, now: datetime, made: int | None):
-    """Insert the key (with ``made``, the record's id when it is made already) in the caller's write
-    transaction: None when this is the first submission, else the first one's (result_id, created_at): the
-    id of what it created (waiting for it to commit on PostgreSQL), and when it claimed the key."""
+def _claim(submission: Submission, now: datetime):
+    """Insert the key in the caller's write transaction: None when this is the first submission, else the
+    first one's row: the id of what it created (waiting for it to commit on PostgreSQL)."""
     claim = insert_or_skip(_SUBMISSIONS, ("submitter", "form", "key", "created_at", "result_id"),
                            ("submitter", "form", "key"), "id")
     while True:
         if in_transaction(claim, {"submitter": submission.submitter, "form": submission.form,
-                                  "key": submission.key, "created_at": now, "result_id": made}):
+                                  "key": submission.key, "created_at": now, "result_id": None}):
             return None
         first = in_transaction(_RESULT, _key(submission))
         if first:  # else purged between the two statements: claim it again
@@ -98,27 +99,21 @@ def _claim(submission: Submission, now: datetime, made: int | None):
             return first[0]
 
 
-def repeat_of(submission: Submission | None, model: type, now: datetime, *, made: int | None = None):
+def repeat_of(submission: Submission | None, model: type, now: datetime):
     """Claim ``submission``'s key; the record the first submission created when this one is a repeat.
 
     Call first inside :func:`kiosk.database.unit_of_work` (or ``driver_write``), before writing anything
     else. ``None``: this is the first submission (or it carries no key); create the record and
     :func:`settle`. Otherwise the transaction has been rolled back, ``submission.repeat`` is set, and the
     first's record of ``model`` is returned for the caller to answer with.
-
-    ``made``: the id of the record this submission has just made, claimed with the key at once as the
-    write's last statement, so that nothing is left to ``settle`` (one statement fewer: the kiosk's
-    sign-in). A repeat then rolls back what it made with the rest of the write; sendings at once still
-    make one record: the later claim waits for the first's transaction on PostgreSQL, SQLite's writes
-    queue.
     """
     if submission is None:
         return None
-    first = _claim(submission, now, made)
+    first = _claim(submission, now)
     if first is None:
         return None
     roll_back()
-    submission.repeat, submission.first_sent_at = True, first.created_at
+    submission.repeat = True
     return db.session.get(model, first.result_id)
 
 

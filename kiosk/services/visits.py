@@ -164,6 +164,10 @@ _OWNER_PHONES = OwnerPhone.__table__
 _OPEN_VISIT = select(_VISITS.c.id).where(_VISITS.c.mobile == bindparam("mobile"),
                                          _VISITS.c.place == bindparam("place"),
                                          _VISITS.c.signed_out_at.is_(None))
+#: The visit a tablet's sign-in form for a purpose made with a one-time key (``uq_visits_submission``).
+_SENT_BEFORE = select(_VISITS.c.id, _VISITS.c.signed_in_at, _VISITS.c.badge_code).where(
+    _VISITS.c.device_id == bindparam("device_id"), _VISITS.c.purpose == bindparam("purpose"),
+    _VISITS.c.submission_key == bindparam("submission_key"))
 #: What a sign-in reads before it writes, in one statement: about the mobile, by two index look-ups, the
 #: visit it has open at the place and whether it is on a file of the register (the owner's own, a
 #: co-owner's, a household member's ...); and the watch list, one row per entry (one row with no entry
@@ -197,25 +201,42 @@ def _watch_entries(rows) -> list[WatchListEntry]:
 #: What a sign-in writes of a visit (the rest is left empty until sign-out or purge).
 _VISIT_COLUMNS = ("place", "device_id", "purpose", "name", "mobile", "party_size", "relation", "organisation",
                   "host_name", "host_department_id", "host_user_id", "appointment_id", "been_before",
-                  "previous_salesperson", "badge_code", "signed_in_at", "incident_class",
+                  "previous_salesperson", "badge_code", "signed_in_at", "incident_class", "submission_key",
                   "waiting_for_salesperson", "anonymised")
 
 
-def _insert_with_badge(values: dict) -> SignedIn:
-    """The new visit, with its badge code; or, ``rejoined``, the visit the mobile has open at the place
-    after all (another tablet's sign-in of the same person committed first: on PostgreSQL the insert
-    waited for it and skipped, ``uq_visits_open_by_mobile``). A code already taken inserts nothing, and
-    another is drawn."""
+def _insert_with_badge(values: dict, submission: submissions.Submission | None) -> SignedIn:
+    """The new visit, with its badge code. Or the visit its insert met instead: the one the first sending
+    of ``submission`` made (a double tap, a resend: ``_sent_before``), or, ``rejoined``, the visit the
+    mobile has open at the place after all (another tablet's sign-in of the same person). On PostgreSQL
+    the insert waits for such a sign-in under way to commit, and skips (``uq_visits_submission``,
+    ``uq_visits_open_by_mobile``). A badge code already taken inserts nothing, and another is drawn."""
     statement = insert_or_skip(_VISITS, _VISIT_COLUMNS, (), "id")
     for _attempt in range(10):
         code = new_code(BADGE_LENGTH)
         inserted = in_transaction(statement, {**values, "badge_code": code})
         if inserted:
             return SignedIn(inserted[0].id, values["signed_in_at"], code)
+        first = _sent_before(submission, values["device_id"], values["purpose"])
+        if first is not None:
+            return first
         found = in_transaction(_OPEN_VISIT, values) if values["mobile"] else None
         if found:
             return SignedIn(found[0].id, rejoined=True)
     raise RuntimeError("no free badge code")
+
+
+def _sent_before(submission: submissions.Submission | None, device_id: int, purpose: str) -> SignedIn | None:
+    """The visit the first sending of ``submission`` made, its badge and time (``submission.repeat`` set);
+    None when nothing was made with its key (or it has none)."""
+    if submission is None:
+        return None
+    first = in_transaction(_SENT_BEFORE, {"device_id": device_id, "purpose": purpose,
+                                          "submission_key": submission.key})
+    if not first:
+        return None
+    submission.repeat = True
+    return SignedIn(first[0].id, first[0].signed_in_at, first[0].badge_code)
 
 
 def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
@@ -223,16 +244,17 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
     """Record a kiosk sign-in; open an incident and alert the right people when the rules say so.
 
     Once per submission: the same form sent again (a double tap) answers with the first visit and badge
-    (its one-time key is claimed last, with the visit: ``_first_sending``). Once per person on site: a
-    mobile signing in again at the same place while its visit is still open returns to that visit
-    (``rejoined``), with no second incident, alert or head count.
+    (the visit carries the form's one-time key: ``_sent_before``). Once per person on site: a mobile
+    signing in again at the same place while its visit is still open returns to that visit
+    (``rejoined``), with no second incident, alert or head count; so does a repeat of such a sign-in.
     """
     device_id, device_name, place = device.id, device.name, Place(device.place)
     with driver_write():  # most sign-ins are the statements below alone; the ORM joins when needed
         about = _about_visitor(data.mobile, place)
         still_here, on_register = about[0].open_visit_id, bool(about[0].on_register)
         if still_here is not None:
-            return _rejoined(submission, still_here, now)
+            return (_sent_before(submission, device_id, data.purpose.value)
+                    or SignedIn(still_here, rejoined=True))
         appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
         hit = match_watch_list(data.name, data.mobile, _watch_entries(about))
         outcome = classify_visit(
@@ -252,10 +274,10 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
             "signed_in_at": now, "incident_class": incident_class,
             "waiting_for_salesperson": (data.purpose is VisitPurpose.VIEWING
                                         and place in (Place.SALES_OFFICE, Place.MODEL_HOME)),
-            "anonymised": False,
-        })
-        if visit.rejoined:  # signed in on another tablet a moment ago
-            return _rejoined(submission, visit.id, now)
+            "anonymised": False, "submission_key": submission.key if submission else None,
+        }, submission)
+        if visit.rejoined or (submission and submission.repeat):  # made by another sign-in a moment ago
+            return visit
         if appointment is not None and appointment.used_at is None:
             appointment.used_at = now
         if outcome.alert_roles:
@@ -264,24 +286,7 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
         # Issue #21: the badge code to the visitor's own mobile (the number just given), when SMS is set up.
         outbox.queue_customer_sms("visitor_badge", data.mobile, {"code": visit.badge_code}, recipient="访客",
                                   now=now)
-        return _first_sending(submission, visit.id, now) or visit
-
-
-def _rejoined(submission: submissions.Submission | None, visit_id: int, now: datetime) -> SignedIn:
-    """The answer to someone found on site: their open visit (the first sending's answer to a repeat)."""
-    return _first_sending(submission, visit_id, now) or SignedIn(visit_id, rejoined=True)
-
-
-def _first_sending(submission: submissions.Submission | None, visit_id: int, now: datetime
-                   ) -> SignedIn | None:
-    """Claim the submission's key with ``visit_id``, the write's last statement: None when it is this
-    sending's, else the first sending's answer (the write rolled back: a repeat makes nothing)."""
-    first = submissions.repeat_of(submission, Visit, now, made=visit_id)
-    if first is None:
-        return None
-    if first.signed_in_at < submission.first_sent_at:  # the first sending found them on site
-        return SignedIn(first.id, rejoined=True)
-    return SignedIn(first.id, first.signed_in_at, first.badge_code)
+        return visit
 
 
 def _about_visitor(mobile: str | None, place: Place) -> list:

@@ -15,10 +15,10 @@ from tests.kiosk_support import MOBILE, scalar, scalars, sign_in
 from tests.support import statements_sent
 
 
-def test_a_sign_in_is_the_tablet_check_the_visitor_and_two_writes(paired_client):
+def test_a_sign_in_is_the_tablet_check_the_visitor_and_one_write(paired_client):
     """The tablet's credential; the mobile's open visit, its register entry and the watch list in one
-    statement; the visit; the one-time key claimed with the visit's id. Nothing read twice, no department
-    list for a purpose that asks for no department."""
+    statement; the visit, with the form's one-time key. Nothing read twice, no department list for a
+    purpose that asks for no department."""
     tablet = paired_client()
     tablet.get(f"/kiosk/visit/{VisitPurpose.OWNER_BUSINESS.value}")
     with statements_sent(db.engine) as seen:
@@ -26,13 +26,12 @@ def test_a_sign_in_is_the_tablet_check_the_visitor_and_two_writes(paired_client)
     assert response.status_code == 303
     sent = [s for s in map(" ".join, map(str.split, seen))
             if not s.startswith("BEGIN")]
-    expected = ["SELECT kiosk_devices.id,", "SELECT (SELECT visits.id ", "INSERT INTO visits ",
-                "INSERT INTO form_submissions "]
+    expected = ["SELECT kiosk_devices.id,", "SELECT (SELECT visits.id ", "INSERT INTO visits "]
     assert len(sent) == len(expected), sent
     assert all(s.startswith(start) for s, start in zip(sent, expected, strict=True)), sent
     visit = scalar(select(Visit))
-    assert visit.mobile == MOBILE and visit.badge_code
-    assert scalar(select(FormSubmission.result_id)) == visit.id
+    assert (visit.mobile, visit.submission_key) == (MOBILE, "k" * 20) and visit.badge_code
+    assert scalar(select(FormSubmission.id)) is None
 
 
 def test_the_on_site_look_up_reads_the_open_visits_of_the_mobile_only(app):

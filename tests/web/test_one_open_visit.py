@@ -17,7 +17,7 @@ from kiosk.database import driver_write
 from kiosk.domain.classify import VisitPurpose
 from kiosk.extensions import db
 from kiosk.models.visits import Visit
-from kiosk.services import visits
+from kiosk.services import submissions, visits
 from tests.kiosk_support import MOBILE, scalar, scalars, sign_in
 
 BEFORE = "8d2e4b7a1c53"  # the revision the unique index follows (or an ancestor, once re-chained)
@@ -46,7 +46,8 @@ def test_a_sign_in_whose_person_another_tablet_signed_in_first_returns_to_that_v
     first = scalar(select(Visit.id))
     with driver_write():
         found = visits._insert_with_badge({**dict.fromkeys(visits._VISIT_COLUMNS),
-                                           **_open_visit(MOBILE, badge="FFFFFF")})
+                                           **_open_visit(MOBILE, badge="FFFFFF")},
+                                          submissions.by_device(1, "kiosk_repair", "s" * 20))
     assert (found.id, found.rejoined, found.badge_code) == (first, True, None)
     assert scalar(select(func.count(Visit.id))) == 1
 
@@ -59,6 +60,19 @@ def test_signing_in_after_signing_out_is_a_new_open_visit(paired_client):
     assert sign_in(tablet, VisitPurpose.REPAIR).status_code == 303
     on_site = [visit.signed_out_at is None for visit in scalars(select(Visit).order_by(Visit.id))]
     assert on_site == [False, False, True]
+
+
+def test_a_sign_in_sent_again_after_its_visitor_signed_out_is_answered_with_its_visit(paired_client):
+    """The resend of a sign-in whose visitor has left meanwhile (its visit no longer open): its insert
+    meets the visit's one-time key, and it is answered as the first sending was, with nothing new made."""
+    tablet = paired_client()
+    assert sign_in(tablet, VisitPurpose.REPAIR, submission_key="r" * 20).status_code == 303
+    [visit] = scalars(select(Visit))
+    assert tablet.post_form("/kiosk/sign-out", {"code": MOBILE}).status_code == 303
+    assert sign_in(tablet, VisitPurpose.REPAIR, submission_key="r" * 20).status_code == 303
+    page = tablet.get("/kiosk/done").get_data(as_text=True)
+    assert visit.badge_code in page and "登记成功" in page
+    assert [v.id for v in scalars(select(Visit))] == [visit.id]
 
 
 def test_the_migration_signs_out_all_but_the_newest_of_a_persons_open_visits_at_a_place(tmp_path):
