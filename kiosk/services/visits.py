@@ -42,7 +42,7 @@ from kiosk.domain.schedules import next_wall_clock_time
 from kiosk.extensions import db
 from kiosk.models.people import Department, Role, User
 from kiosk.models.property import OwnerPhone
-from kiosk.models.visits import Appointment, Incident, KioskDevice, Visit, WatchPerson
+from kiosk.models.visits import Appointment, Incident, KioskDevice, OnSiteCount, Visit, WatchPerson
 from kiosk.services import outbox, submissions
 from kiosk.services.devices import Tablet
 from kiosk.services.notifications import notify
@@ -457,10 +457,9 @@ def visitor_log(f: LogFilter, limit: int = 500) -> list[Visit]:
 
 
 def on_site_count() -> tuple[int, int]:
-    """(visits, people) on site now."""
+    """(visits, people) on site now, from the places' counts the database keeps (``OnSiteCount``)."""
     visits, people = db.session.execute(
-        select(func.count(Visit.id), func.coalesce(func.sum(Visit.party_size), 0))
-        .where(Visit.signed_out_at.is_(None))
+        select(func.coalesce(func.sum(OnSiteCount.visits), 0), func.coalesce(func.sum(OnSiteCount.people), 0))
     ).one()
     return visits, people
 

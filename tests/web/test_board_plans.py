@@ -28,13 +28,18 @@ def plan(app):
     return explained
 
 
-def test_the_visitors_on_site_are_counted_from_their_index_alone_and_the_latest_read_in_order(plan):
+def test_the_visitors_on_site_are_counted_without_reading_them_and_the_latest_read_in_order(plan):
+    """The counts, the version and the headlines' people read the places' counts (``OnSiteCount``), not
+    the visits on site (thousands at a busy year's end)."""
     by_place, latest = board._visitors_statements()
-    assert "COVERING INDEX ix_visits_on_site_places" in plan(by_place)
     read = plan(latest, limit=30)
     assert "ix_visits_on_site_arrivals" in read and "TEMP B-TREE" not in read  # no sort of them all
-    statement, _where = board._version_statement(("visitors",), False)
-    assert "COVERING INDEX ix_visits_on_site_places" in plan(statement)
+    now = utcnow()
+    for statement in (by_place, board._version_statement(("visitors", "headlines"), False)[0],
+                      board._headline_counts_statement()):
+        read = plan(statement, now=now, today=now, rang_since=now, ring_target=15.0, over_since=now,
+                    stale_before=now)
+        assert "on_site_counts" in read and "visits" not in read.replace("on_site_counts", "")
 
 
 def test_the_headlines_count_the_overdue_slips_without_reading_them(plan):
