@@ -9,7 +9,7 @@ place never seen before makes its row. The index by place read only for those co
 fewer for every sign-in and sign-out to write.
 
 Revision ID: a1e6c5e5309a
-Revises: 8d2e4b7a1c53
+Revises: e7a2c9d4f1b6
 Create Date: 2026-12-05 09:30:00
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a1e6c5e5309a'
-down_revision = '8d2e4b7a1c53'
+down_revision = 'e7a2c9d4f1b6'
 branch_labels = None
 depends_on = None
 
