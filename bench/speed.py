@@ -197,17 +197,30 @@ def wrk(port: int, path: str, headers: dict, seconds: int,
 
 
 def post_script(workdir: Path, path: str, headers: dict, body: str) -> Path:
-    """A wrk Lua script POSTing ``body`` with a fresh one-time key and mobile number each time."""
+    """A wrk Lua script POSTing ``body`` with a fresh one-time key and mobile number each time.
+
+    Each of wrk's threads runs the script in a Lua state of its own, whose random numbers all start from
+    the same seed: unseeded, every thread sent the same keys and mobiles in the same order, so half the
+    "sign-ins" of two threads were a repeat of the other thread's (answered with its visit, not signed in).
+    ``setup`` numbers the threads, and each seeds its numbers and marks its keys with its own."""
     script = workdir / "post.lua"
     lines = [f'wrk.headers["{name}"] = "{value}"' for name, value in headers.items()]
     script.write_text("\n".join([
         'wrk.method = "POST"',
         *lines,
+        "local threads = 0",
+        "setup = function(thread)",
+        "  threads = threads + 1",
+        "  thread:set('id', threads)",
+        "end",
+        "init = function(args)",
+        "  math.randomseed(id * 7919 + os.time())",
+        "end",
         "local n = 0",
         "request = function()",
         "  n = n + 1",
-        "  local key = string.format('bench%08d%08d', math.random(0, 99999999), n)",
-        "  local mobile = string.format('139%08d', math.random(0, 99999999))",
+        "  local key = string.format('bench%d-%08d%08d', id, math.random(0, 99999999), n)",
+        "  local mobile = string.format('13%d%08d', id % 10, math.random(0, 99999999))",
         f'  local body = string.gsub(string.gsub("{body}", "KEYKEY", key), "MOBILEMOBILE", mobile)',
         f'  return wrk.format(nil, "{path}", nil, body)',
         "end",
