@@ -4,9 +4,7 @@ a new visitors version."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import time, timedelta
-from threading import Barrier
 
 from sqlalchemy import column, delete, func, select, table, text, update
 
@@ -16,6 +14,7 @@ from kiosk.domain.wallboard import Headline
 from kiosk.extensions import db
 from kiosk.models.visits import KioskDevice, OnSiteCount, Visit
 from kiosk.services import board, visits
+from tests.support import in_threads
 from tests.web.test_board_live_panels import sign_in_visitor
 
 #: SQLite's catalogue of the schema.
@@ -115,19 +114,11 @@ def test_tablets_at_one_place_signing_in_at_once_are_all_counted(app, make_devic
     tablets = [make_device("sales_office").id for _ in range(4)]
     db.session.commit()
     for round_ in range(2):
-        barrier = Barrier(len(tablets))
+        def sign_in(i, round_=round_):
+            device = db.session.get(KioskDevice, tablets[i])
+            return sign_in_visitor(device, name=f"来访{round_}-{i}", party_size=i + 1).id
 
-        def sign_in(i, round_=round_, barrier=barrier):
-            with app.app_context():
-                try:
-                    device = db.session.get(KioskDevice, tablets[i])
-                    barrier.wait()
-                    return sign_in_visitor(device, name=f"来访{round_}-{i}", party_size=i + 1).id
-                finally:
-                    db.session.remove()
-
-        with ThreadPoolExecutor(max_workers=len(tablets)) as pool:
-            assert len(set(pool.map(sign_in, range(len(tablets))))) == len(tablets)
+        assert len(set(in_threads(app, sign_in, len(tablets)))) == len(tablets)
         db.session.rollback()
         assert kept_counts() == live_counts() == {"sales_office": (4 * (round_ + 1), 10 * (round_ + 1))}
 
