@@ -279,15 +279,15 @@ class _Bind:
     """One of a compiled statement's bound parameters, as ``_DriverStatement.values`` fills it in."""
 
     name: str  # in the compiled SQL
-    key: str  # in the parameters a caller passes (a literal's has none there: its own value)
-    parameter: BindParameter
+    parameter: BindParameter  # its key names it in the parameters a caller passes (a literal's: none)
     convert: Callable | None  # its type's conversion for the driver (None: as it is)
 
     def value(self, parameters: dict):
-        if self.key in parameters:
-            value = parameters[self.key]
+        key = self.parameter.key
+        if key in parameters:
+            value = parameters[key]
         elif self.parameter.required:
-            raise InvalidRequestError(f"A value is required for bind parameter {self.key!r}")
+            raise InvalidRequestError(f"A value is required for bind parameter {key!r}")
         else:
             value = self.parameter.effective_value
         return value if self.convert is None else self.convert(value)
@@ -325,10 +325,10 @@ def _for_driver(statement, dialect) -> _DriverStatement | None:
     compiled = statement.compile(dialect=dialect)
     if compiled.literal_execute_params or compiled.post_compile_params or compiled.escaped_bind_names:
         return None
-    names = compiled.positiontup if compiled.positional else compiled.binds
-    binds = tuple(_Bind(name, compiled.binds[name].key, compiled.binds[name],
-                        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-                  for name in names)
+    named = [(name, compiled.binds[name]) for name in (compiled.positiontup if compiled.positional
+                                                        else compiled.binds)]
+    binds = tuple(_Bind(name, bind, bind.type.dialect_impl(dialect).bind_processor(dialect))
+                  for name, bind in named)
     columns = statement.exported_columns  # a select's columns, or what a write RETURNs (none: no row)
     results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     shape = namedtuple("Row", list(columns.keys()), rename=True)
