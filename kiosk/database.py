@@ -240,16 +240,28 @@ def rows_alone(statement, parameters: dict | None = None) -> list:
     return _alone_once_more(statement, parameters or {}, many=True)
 
 
+def write_alone(statement, parameters: dict) -> list:
+    """The rows (``RETURNING``) of one writing statement run on its own as ``rows_alone`` runs a read:
+    outside any transaction, in autocommit, so it commits by itself (its triggers with it), on the reads'
+    kept connection, handed to the driver. For a write that is one statement whole (a kiosk sign-in
+    that writes only its visit): BEGIN and COMMIT would be two round trips more on PostgreSQL, and a
+    connection checked out of the pool and back. The session's read transaction is ended first, as for
+    any write (``end_session_read``). Not run again on a dropped connection: whether it was written is
+    not known."""
+    end_session_read()
+    return _run_alone(statement, parameters, many=True)
+
+
 def _alone_once_more(statement, parameters: dict, *, many: bool):
     try:
-        return _read_alone(statement, parameters, many)
+        return _run_alone(statement, parameters, many)
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
-        return _read_alone(statement, parameters, many)
+        return _run_alone(statement, parameters, many)
 
 
-def _read_alone(statement, parameters: dict, many: bool):
+def _run_alone(statement, parameters: dict, many: bool):
     """Every row of ``statement`` (``many``), or its first row or None, outside any transaction."""
     engine = db.engine
     prepared = None if _watched(engine) else _for_driver(statement, engine.dialect)
@@ -493,6 +505,14 @@ def begin_write() -> None:
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+def end_session_read() -> None:
+    """End the request's session's read transaction, if it has one open (``_end_read``): what the
+    statements after it read and write on a connection of their own is then what the session's next
+    reads see (on SQLite a reader keeps its snapshot until its transaction ends)."""
+    if db.session.registry.has():
+        _end_read(db.session())
+
+
 def _end_read(session) -> None:
     """End the read-only transaction the session has open (loading the signed-in user opens one), so that
     what the write commits is seen by the session's next reads (SQLite keeps a reader's snapshot)."""
@@ -570,8 +590,7 @@ def driver_write() -> Iterator[None]:
         with unit_of_work():
             yield
         return
-    if db.session.registry.has():
-        _end_read(db.session())
+    end_session_read()
     dialect = engine.dialect
     try:
         fairy = engine.raw_connection()

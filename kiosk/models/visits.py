@@ -63,7 +63,7 @@ class Visit(db.Model):
         # (the board, the visitor log's "on site"). How many there are by place: ``OnSiteCount``.
         Index("ix_visits_on_site_arrivals", "signed_in_at", "id",
               sqlite_where=VISIT_OPEN, postgresql_where=VISIT_OPEN),
-        # A sign-in's "is this mobile still on site here?" (kiosk.services.visits._about_visitor), and the
+        # A sign-in's "is this mobile still on site here?" (kiosk.services.visits._ABOUT_VISITOR), and the
         # rule that it is there once: two tablets signing one mobile in at once make one visit (the second
         # insert waits for the first's commit and skips).
         Index("uq_visits_open_by_mobile", "mobile", "place", unique=True,

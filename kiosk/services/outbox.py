@@ -253,6 +253,12 @@ def route(
             )
 
 
+def customer_sms_possible(mobile: str | None) -> bool:
+    """Could an SMS go to ``mobile``: a number, and SMS set up (``queue_customer_sms`` checks the
+    template too)?"""
+    return bool(mobile) and Channel.SMS in configured_channels(current_app.config)
+
+
 def queue_customer_sms(
     purpose: str,
     mobile: str | None,
@@ -264,7 +270,7 @@ def queue_customer_sms(
 ) -> OutboxMessage | None:
     """An SMS to a customer from the approved template of ``purpose``, at the number the caller read from
     the customer's own record; nothing when SMS is not set up or the template is not approved."""
-    if not mobile or Channel.SMS not in configured_channels(current_app.config):
+    if not customer_sms_possible(mobile):
         return None
     if approved_template(purpose) is None:
         return None

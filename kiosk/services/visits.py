@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import (
     Select,
@@ -24,12 +26,16 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.clock import SHANGHAI
 from kiosk.database import (
     driver_write,
+    end_session_read,
     in_transaction,
     insert_or_skip,
+    rows_alone,
     unit_of_work,
+    write_alone,
 )
 from kiosk.domain.classify import (
     AlertRole,
+    Classification,
     Place,
     VisitPurpose,
     WatchKind,
@@ -205,38 +211,49 @@ _VISIT_COLUMNS = ("place", "device_id", "purpose", "name", "mobile", "party_size
                   "waiting_for_salesperson", "anonymised")
 
 
-def _insert_with_badge(values: dict, submission: submissions.Submission | None) -> SignedIn:
+#: How a sign-in runs a statement: ``in_transaction`` inside its write, ``write_alone`` on its own.
+Run = Callable[[Any, dict], list]
+
+
+def _insert_with_badge(values: dict, submission: submissions.Submission | None, run: Run) -> SignedIn:
     """The new visit, with its badge code. Or the visit its insert met instead: the one the first sending
     of ``submission`` made (a double tap, a resend: ``_sent_before``), or, ``rejoined``, the visit the
-    mobile has open at the place after all (another tablet's sign-in of the same person). On PostgreSQL
-    the insert waits for such a sign-in under way to commit, and skips (``uq_visits_submission``,
+    mobile has open at the place after all (another tablet's sign-in of the same person). The insert waits
+    for such a sign-in under way to commit, and skips (``uq_visits_submission``,
     ``uq_visits_open_by_mobile``). A badge code already taken inserts nothing, and another is drawn."""
     statement = insert_or_skip(_VISITS, _VISIT_COLUMNS, (), "id")
     for _attempt in range(10):
         code = new_code(BADGE_LENGTH)
-        inserted = in_transaction(statement, {**values, "badge_code": code})
+        inserted = run(statement, {**values, "badge_code": code})
         if inserted:
             return SignedIn(inserted[0].id, values["signed_in_at"], code)
-        first = _sent_before(submission, values["device_id"], values["purpose"])
+        first = _sent_before(submission, values["device_id"], values["purpose"], run)
         if first is not None:
             return first
-        found = in_transaction(_OPEN_VISIT, values) if values["mobile"] else None
+        found = run(_OPEN_VISIT, values) if values["mobile"] else None
         if found:
             return SignedIn(found[0].id, rejoined=True)
     raise RuntimeError("no free badge code")
 
 
-def _sent_before(submission: submissions.Submission | None, device_id: int, purpose: str) -> SignedIn | None:
+def _sent_before(submission: submissions.Submission | None, device_id: int, purpose: str,
+                 run: Run = rows_alone) -> SignedIn | None:
     """The visit the first sending of ``submission`` made, its badge and time (``submission.repeat`` set);
     None when nothing was made with its key (or it has none)."""
     if submission is None:
         return None
-    first = in_transaction(_SENT_BEFORE, {"device_id": device_id, "purpose": purpose,
-                                          "submission_key": submission.key})
+    first = run(_SENT_BEFORE, {"device_id": device_id, "purpose": purpose, "submission_key": submission.key})
     if not first:
         return None
     submission.repeat = True
     return SignedIn(first[0].id, first[0].signed_in_at, first[0].badge_code)
+
+
+def _visit_alone(data: SignIn, appointment: Appointment | None, outcome: Classification) -> bool:
+    """Is the visit all a sign-in writes? No incident or alert, no host to tell, no appointment to mark
+    used, no SMS to queue: then its insert is the whole write, one statement on its own."""
+    return (appointment is None and not outcome.alert_roles and data.host_department_id is None
+            and not outbox.customer_sms_possible(data.mobile))
 
 
 def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
@@ -247,35 +264,45 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
     (the visit carries the form's one-time key: ``_sent_before``). Once per person on site: a mobile
     signing in again at the same place while its visit is still open returns to that visit
     (``rejoined``), with no second incident, alert or head count; so does a repeat of such a sign-in.
+
+    What the sign-in needs to know of the person is read first, on its own (``_ABOUT_VISITOR``). A sign-in
+    that writes only its visit (``_visit_alone``, most of them) then inserts it on its own: one statement
+    that commits by itself. Any other writes its visit and the rest in one transaction. Two tablets
+    signing the same person in at once may both read that the person is not on site: the unique index of
+    open visits makes the second's insert wait for the first's to commit and skip, and the second returns
+    to the first's visit (``_insert_with_badge``), with no incident or alert of its own.
     """
     device_id, device_name, place = device.id, device.name, Place(device.place)
-    with driver_write():  # most sign-ins are the statements below alone; the ORM joins when needed
-        about = _about_visitor(data.mobile, place)
-        still_here, on_register = about[0].open_visit_id, bool(about[0].on_register)
-        if still_here is not None:
-            return (_sent_before(submission, device_id, data.purpose.value)
-                    or SignedIn(still_here, rejoined=True))
-        appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
-        hit = match_watch_list(data.name, data.mobile, _watch_entries(about))
-        outcome = classify_visit(
-            data.purpose, has_appointment=appointment is not None,
-            is_owner=data.relation == Relation.OWNER or on_register,
-            is_former_employee=data.relation == Relation.FORMER_EMPLOYEE, place=place, watch_list_match=hit,
-        )
-        incident_class = outcome.incident_class.value if outcome.incident_class else None
-        visit = _insert_with_badge({
-            "place": place.value, "device_id": device_id, "purpose": data.purpose.value, "name": data.name,
-            "mobile": data.mobile, "party_size": data.party_size, "relation": data.relation,
-            "organisation": data.organisation, "host_name": data.host_name,
-            "host_department_id": data.host_department_id,
-            "host_user_id": appointment.host_id if appointment else None,
-            "appointment_id": appointment.id if appointment else None,
-            "been_before": data.been_before, "previous_salesperson": data.previous_salesperson,
-            "signed_in_at": now, "incident_class": incident_class,
-            "waiting_for_salesperson": (data.purpose is VisitPurpose.VIEWING
-                                        and place in (Place.SALES_OFFICE, Place.MODEL_HOME)),
-            "anonymised": False, "submission_key": submission.key if submission else None,
-        }, submission)
+    end_session_read()  # the session's reads after the sign-in (a hand-off) see the visit it met or made
+    about = rows_alone(_ABOUT_VISITOR, {"mobile": data.mobile, "place": place.value})
+    still_here, on_register = about[0].open_visit_id, bool(about[0].on_register)
+    if still_here is not None:
+        return _sent_before(submission, device_id, data.purpose.value) or SignedIn(still_here, rejoined=True)
+    appointment = db.session.get(Appointment, data.appointment_id) if data.appointment_id else None
+    hit = match_watch_list(data.name, data.mobile, _watch_entries(about))
+    outcome = classify_visit(
+        data.purpose, has_appointment=appointment is not None,
+        is_owner=data.relation == Relation.OWNER or on_register,
+        is_former_employee=data.relation == Relation.FORMER_EMPLOYEE, place=place, watch_list_match=hit,
+    )
+    incident_class = outcome.incident_class.value if outcome.incident_class else None
+    values = {
+        "place": place.value, "device_id": device_id, "purpose": data.purpose.value, "name": data.name,
+        "mobile": data.mobile, "party_size": data.party_size, "relation": data.relation,
+        "organisation": data.organisation, "host_name": data.host_name,
+        "host_department_id": data.host_department_id,
+        "host_user_id": appointment.host_id if appointment else None,
+        "appointment_id": appointment.id if appointment else None,
+        "been_before": data.been_before, "previous_salesperson": data.previous_salesperson,
+        "signed_in_at": now, "incident_class": incident_class,
+        "waiting_for_salesperson": (data.purpose is VisitPurpose.VIEWING
+                                    and place in (Place.SALES_OFFICE, Place.MODEL_HOME)),
+        "anonymised": False, "submission_key": submission.key if submission else None,
+    }
+    if _visit_alone(data, appointment, outcome):
+        return _insert_with_badge(values, submission, write_alone)
+    with driver_write():  # the ORM joins it for the incident, the alerts, the appointment, the messages
+        visit = _insert_with_badge(values, submission, in_transaction)
         if visit.rejoined or (submission and submission.repeat):  # made by another sign-in a moment ago
             return visit
         if appointment is not None and appointment.used_at is None:
@@ -287,17 +314,6 @@ def sign_in_visitor(device: KioskDevice | Tablet, data: SignIn, now: datetime,
         outbox.queue_customer_sms("visitor_badge", data.mobile, {"code": visit.badge_code}, recipient="访客",
                                   now=now)
         return visit
-
-
-def _about_visitor(mobile: str | None, place: Place) -> list:
-    """``_ABOUT_VISITOR``'s rows, read in the write transaction.
-
-    Two tablets signing the same person in at once: on SQLite the write transaction (``BEGIN IMMEDIATE``)
-    admits one sign-in at a time, so the second reads the first's visit. On PostgreSQL both may read that
-    the person is not on site; the unique index of open visits then makes the second's insert wait for the
-    first's commit and skip (``_insert_with_badge``), and the second returns to the first's visit.
-    """
-    return in_transaction(_ABOUT_VISITOR, {"mobile": mobile, "place": place.value})
 
 
 def _open_incident(visit: SignedIn, name: str, incident_class: str | None, outcome, place: Place,

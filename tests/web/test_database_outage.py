@@ -30,8 +30,9 @@ def _connection_lost(*_args, **_kwargs):
 
 def test_a_lost_connection_mid_sign_in_answers_503_and_stores_nothing(app, paired_client, monkeypatch):
     tablet = paired_client()
-    monkeypatch.setattr("kiosk.services.visits._tell_host", _connection_lost)  # after the visit's INSERT
-    response = sign_in(tablet, VisitPurpose.REPAIR)
+    # A complaint writes its visit and incident in one transaction; the host is told after both INSERTs.
+    monkeypatch.setattr("kiosk.services.visits._tell_host", _connection_lost)
+    response = sign_in(tablet, VisitPurpose.COMPLAINT, relation="owner")
     page = response.get_data(as_text=True)
     assert response.status_code == 503 and "系统暂时无法连接数据库" in page
     assert response.headers["Retry-After"] and response.headers["Cache-Control"] == "no-store"

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk import create_app
 from kiosk.clock import utcnow
-from kiosk.database import driver_write
+from kiosk.database import driver_write, in_transaction, write_alone
 from kiosk.domain.classify import VisitPurpose
 from kiosk.extensions import db
 from kiosk.models.visits import Visit
@@ -38,16 +38,21 @@ def test_the_database_refuses_a_second_open_visit_of_a_mobile_at_a_place(app):
         connection.execute(insert(Visit), [_open_visit(MOBILE, badge="EEEEEE")])
 
 
-def test_a_sign_in_whose_person_another_tablet_signed_in_first_returns_to_that_visit(app):
-    """What the second of two sign-ins at once meets on PostgreSQL (both read that the person is not on
-    site; the first commits): its insert skips, and it answers with the first's visit."""
+@pytest.mark.parametrize("alone", [True, False], ids=["visit alone", "in a transaction"])
+def test_a_sign_in_whose_person_another_tablet_signed_in_first_returns_to_that_visit(app, alone):
+    """What the second of two sign-ins at once meets (both read that the person is not on site; the first
+    commits): its insert skips, and it answers with the first's visit, whether its insert is the whole
+    write or a statement of a transaction."""
     with db.engine.begin() as connection:
         connection.execute(insert(Visit), [_open_visit(MOBILE)])
     first = scalar(select(Visit.id))
-    with driver_write():
-        found = visits._insert_with_badge({**dict.fromkeys(visits._VISIT_COLUMNS),
-                                           **_open_visit(MOBILE, badge="FFFFFF")},
-                                          submissions.by_device(1, "kiosk_repair", "s" * 20))
+    values = {**dict.fromkeys(visits._VISIT_COLUMNS), **_open_visit(MOBILE, badge="FFFFFF")}
+    key = submissions.by_device(1, "kiosk_repair", "s" * 20)
+    if alone:
+        found = visits._insert_with_badge(values, key, write_alone)
+    else:
+        with driver_write():
+            found = visits._insert_with_badge(values, key, in_transaction)
     assert (found.id, found.rejoined, found.badge_code) == (first, True, None)
     assert scalar(select(func.count(Visit.id))) == 1
 

@@ -176,8 +176,8 @@ def test_no_log_line_holds_a_number(app, world, caplog, monkeypatch):
         db.session.execute(text("INSERT INTO departments (code, name, active) VALUES (:m, NULL, true)"),
                            {"m": "13812340010"})
 
-    monkeypatch.setattr("kiosk.services.visits._tell_host", refused_row)
-    assert sign_in(tablet, VisitPurpose.REPAIR, mobile="13812340010").status_code == 500
+    monkeypatch.setattr("kiosk.services.visits._tell_host", refused_row)  # in a complaint's transaction
+    assert sign_in(tablet, VisitPurpose.COMPLAINT, relation="owner", mobile="13812340010").status_code == 500
     lines = [logging.Formatter().format(record) for record in caplog.records]
     assert any("unhandled error" in line for line in lines)  # the error was logged, masked
     assert [line for line in lines if MOBILE.search(line) or ID_NUMBER in line] == []

@@ -7,13 +7,26 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Integer, bindparam, column, create_engine, event, literal, select, table, text
-from sqlalchemy.exc import DBAPIError, InvalidRequestError
+from sqlalchemy import (
+    Integer,
+    bindparam,
+    column,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError
 from sqlalchemy.pool import NullPool
 
 from kiosk.clock import utcnow
-from kiosk.database import read_alone, read_alone_or_none, rows_alone
+from kiosk.database import read_alone, read_alone_or_none, rows_alone, write_alone
 from kiosk.extensions import db
+from kiosk.models.people import Department
 from kiosk.models.types import UTCDateTime
 from kiosk.services import board
 from tests.support import statements_sent
@@ -46,6 +59,32 @@ def test_a_listener_sees_the_statement(parameters):
     with statements_sent(db.engine) as seen:
         read_alone(board._version_statement(("unassigned",), True)[0], parameters)
     assert [statement for statement in seen if "session_version" in statement]
+
+
+_NEW_DEPARTMENT = insert(Department).values(code=bindparam("code"), name=bindparam("name"),
+                                            active=True).returning(Department.id)
+
+
+def _departments() -> int:
+    return db.session.scalar(select(func.count(Department.id)))
+
+
+def test_a_write_alone_commits_by_itself_and_the_session_sees_it_after(app):
+    """Its one statement is the whole write: the session's rollback does not undo it, and the session's
+    next read sees it (the session's read, begun before, is ended first: SQLite keeps a reader's
+    snapshot)."""
+    assert _departments() == 0  # the session reads: its transaction is open
+    [row] = write_alone(_NEW_DEPARTMENT, {"code": "hr", "name": "人事部"})
+    db.session.rollback()
+    assert _departments() == 1 and db.session.get(Department, row.id).code == "hr"
+
+
+def test_a_write_alone_refused_by_the_database_is_sqlalchemys_error_and_leaves_nothing(app):
+    write_alone(_NEW_DEPARTMENT, {"code": "hr", "name": "人事部"})
+    with pytest.raises(IntegrityError):
+        write_alone(_NEW_DEPARTMENT, {"code": "hr", "name": "人事部二"})
+    write_alone(_NEW_DEPARTMENT, {"code": "pr", "name": "公关部"})  # the connection is not left mid-write
+    assert _departments() == 2
 
 
 def test_a_row_is_read_by_its_columns_names_as_sqlalchemys(app):
