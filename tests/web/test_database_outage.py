@@ -41,6 +41,21 @@ def test_a_lost_connection_mid_sign_in_answers_503_and_stores_nothing(app, paire
     assert sign_in(tablet, VisitPurpose.REPAIR).status_code == 303
 
 
+def test_a_lost_connection_at_the_insert_of_a_visit_alone_answers_503_and_the_resend_signs_in(
+        app, paired_client, monkeypatch):
+    """A sign-in whose visit is its whole write (``write_alone``): the connection lost as it inserts is a
+    503, and the tablet's resend of the same form signs the visitor in once."""
+    tablet = paired_client()
+    monkeypatch.setattr("kiosk.services.visits.write_alone", _connection_lost)
+    response = sign_in(tablet, VisitPurpose.REPAIR, submission_key="o" * 20)
+    assert response.status_code == 503 and "系统暂时无法连接数据库" in response.get_data(as_text=True)
+    monkeypatch.undo()
+    for _sending in range(2):
+        assert sign_in(tablet, VisitPurpose.REPAIR, submission_key="o" * 20).status_code == 303
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Visit.id))) == 1
+
+
 def test_a_connection_closed_under_the_driver_is_a_503_too(app, client, login_as, monkeypatch):
     """psycopg's InterfaceError on a connection the server closed: SQLAlchemy marks it a disconnect."""
     login_as("agent")
