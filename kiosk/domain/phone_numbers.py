@@ -82,20 +82,36 @@ def _typed(text: str | None) -> str | None:
     return text if _ALLOWED.fullmatch(text) else None
 
 
+#: Eleven digits beginning 13 to 19, less 179: the metadata for CN strips no international or carrier
+#: prefix from them (its prefixes begin 11, 12 or 179), so they are the national number as typed.
+_PLAIN_MOBILE_DIGITS = re.compile(r"1(?:[3-68]\d|7[0-8]|9\d)\d{8}")
+
+
+def _parsed(text: str) -> phonenumbers.PhoneNumber | None:
+    """``phonenumbers.parse(text, "CN")``, or None where it fails. Most numbers typed are a plain mobile's
+    eleven digits: for those the number is made at once, as ``parse`` would make it, which spares its
+    general reading (half the time of checking a number; ``test_phone_numbers`` holds both ways equal)."""
+    if _PLAIN_MOBILE_DIGITS.fullmatch(text):
+        return phonenumbers.PhoneNumber(country_code=86, national_number=int(text))
+    try:
+        return phonenumbers.parse(text, REGION)
+    except NumberParseException:
+        return None
+
+
 def _number(text: str, kinds: frozenset[PhoneKind]) -> tuple[PhoneKind, str] | None:
     """The kind and national digits of a number without an extension, when ``kinds`` takes it."""
     compact = re.sub(r"[ \-().]", "", text)
     if PhoneKind.EXTENSION in kinds and compact.isdigit() and len(compact) in EXTENSION_DIGITS \
             and not compact.startswith("0"):
         return PhoneKind.EXTENSION, compact
-    try:
-        number = phonenumbers.parse(text, REGION)
-    except NumberParseException:
+    number = _parsed(text)
+    if number is None or number.country_code != 86 or number.extension:
         return None
-    if number.country_code != 86 or number.extension:
-        return None
-    if phonenumbers.is_valid_number(number):
-        found = phonenumbers.number_type(number)
+    # A valid number is one of a known type: the type's one look-up through the metadata answers both
+    # (``is_valid_number`` would run the same matching first).
+    found = phonenumbers.number_type(number)
+    if found != PhoneNumberType.UNKNOWN:
         kind = _TYPES.get(found)
         # A mobile is dialled without a trunk prefix: its national form is its significant number (the
         # library's, without formatting it first); other numbers keep the trunk 0 of the national format.
