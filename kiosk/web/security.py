@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, request, session
@@ -122,9 +123,10 @@ def enforce_session_timeouts():
     return None
 
 
+@lru_cache(maxsize=4)
 def content_security_policy(recording_base_url: str) -> str:
     """The policy; where the switch's recordings are played from another host (``RECORDING_BASE_URL``),
-    that host's origin may serve media (the call page's player)."""
+    that host's origin may serve media (the call page's player). Made once per setting, not per answer."""
     parts = urlsplit(recording_base_url or "")
     if parts.scheme in ("http", "https") and parts.netloc:
         return f"{CONTENT_SECURITY_POLICY}; media-src 'self' {parts.scheme}://{parts.netloc}"
