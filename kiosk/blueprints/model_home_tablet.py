@@ -26,9 +26,10 @@ from kiosk.web import labels
 from kiosk.web.access import device
 from kiosk.web.photo_storage import asset_photos
 from kiosk.web.rendering import render, see_other
-from kiosk.web.security import limit_posts
+from kiosk.web.security import limit_posts, tablet_posts
 
 bp = Blueprint("model_home", __name__, url_prefix="/model-home")
+tablet_posts(bp)
 
 #: The largest round form (a dozen checks with notes); the asset record carries its photos.
 ROUND_POST_BYTES = 64 * 1024

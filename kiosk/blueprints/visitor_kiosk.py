@@ -31,10 +31,11 @@ from kiosk.services import badges, devices, directory, rotation, sales_desk, sub
 from kiosk.web.access import device, public
 from kiosk.web.auditing import by_request
 from kiosk.web.rendering import render, render_whole_page, see_other
-from kiosk.web.security import limit_posts
+from kiosk.web.security import limit_posts, tablet_posts
 from kiosk.web.templating import shanghai_time
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+tablet_posts(bp)
 
 APPOINTMENT_KEY = "kiosk_appointment_id"
 SIGNED_OUT_KEY = "kiosk_signed_out"

@@ -7,6 +7,7 @@ import secrets
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import TelInput
@@ -20,6 +21,14 @@ MAX_ROW_ID = 2**31 - 1
 #: The years a date typed into a form or a link may fall in. Outside them a date is a typing slip, and
 #: year 1 or 9999 would overflow the conversion to UTC or a reminder's offset (a 500, not a message).
 YEARS = range(2000, 2100)
+
+
+class TabletForm(FlaskForm):
+    """A form a paired tablet posts (visitor kiosk, model-home tablet): it carries no token, as
+    ``kiosk.web.security.tablet_posts`` checks where a tablet's POST comes from instead."""
+
+    class Meta:
+        csrf = False
 
 
 def in_years(day: date) -> bool:

@@ -18,7 +18,16 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from kiosk.domain.model_home import AssetEvent, DamageCause
-from kiosk.forms.fields import SubmissionKeyField, max_length, options, required, row_id, strip, within_years
+from kiosk.forms.fields import (
+    SubmissionKeyField,
+    TabletForm,
+    max_length,
+    options,
+    required,
+    row_id,
+    strip,
+    within_years,
+)
 from kiosk.web import labels
 
 RESULT_CHOICES = options([("ok", _l("正常")), ("problem", _l("有问题"))])
@@ -50,7 +59,7 @@ def round_form(checks, formdata=None):
     """A form with a result and a note for each check (``result_<id>``, ``note_<id>``) and the butler's
     name."""
 
-    class RoundForm(FlaskForm):
+    class RoundForm(TabletForm):
         butler_name = _butler()
 
         def pairs(self):
@@ -73,7 +82,7 @@ def round_form(checks, formdata=None):
     return RoundForm(formdata=formdata) if formdata is not None else RoundForm()
 
 
-class AssetForm(FlaskForm):
+class AssetForm(TabletForm):
     item = StringField(_l("物品名称"), filters=[strip], validators=[required(), max_length(100)])
     event = RadioField(_l("情况"), choices=options(labels.ASSET_EVENT.items()), validate_choice=True,
                        validators=[InputRequired(message=_l("请选择丢失或损坏。"))])

@@ -6,7 +6,6 @@ import unicodedata
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
@@ -16,6 +15,7 @@ from kiosk.domain.rotation import BuyerSays
 from kiosk.forms.fields import (
     PhoneField,
     SubmissionKeyField,
+    TabletForm,
     max_length,
     options,
     required,
@@ -61,16 +61,11 @@ def validate_person_name(field) -> None:
         raise ValidationError(_l("请只填写文字，不要填写符号或表情。"))
 
 
-class PairForm(FlaskForm):
+class PairForm(TabletForm):
     code = StringField(_l("配对码"), filters=[strip], validators=[required(), max_length(20)])
 
 
-class VisitForm(FlaskForm):
-    class Meta:
-        # CSRFProtect checks every POST's token before the view; the form's own copy of the token would
-        # only sign it once more on each sign-in (the page draws ``csrf_token()`` itself).
-        csrf = False
-
+class VisitForm(TabletForm):
     name = StringField(_l("姓名"), filters=[strip], validators=[required(), max_length(40)])
     mobile = PhoneField(_l("手机号码"), kinds=MOBILE_ONLY, required_field=True)
     party_size = StringField(_l("来访人数"), default="1", filters=[strip],
@@ -150,9 +145,9 @@ def visit_form(purpose: VisitPurpose, *, departments=(), salespeople=(), appoint
                                               salespeople=salespeople)
 
 
-class AppointmentCodeForm(FlaskForm):
+class AppointmentCodeForm(TabletForm):
     code = StringField(_l("预约码"), filters=[strip], validators=[required(), max_length(12)])
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(TabletForm):
     code = StringField(_l("胸牌号码或手机号码"), filters=[strip], validators=[required(), max_length(20)])

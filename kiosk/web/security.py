@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
+from flask_wtf.csrf import CSRFError
 
 from kiosk.domain.login_throttle import ThrottlePolicy
-from kiosk.extensions import db, limiter, login_manager
+from kiosk.extensions import csrf, db, limiter, login_manager
 from kiosk.models.people import User
 from kiosk.services import devices
 from kiosk.web import sessions
@@ -95,6 +96,49 @@ def kiosk_post_limit() -> str:
 
 #: Every tablet (visitor kiosk, model-home tablet) counts its POSTs against ``KIOSK_POST_RATE_LIMIT``.
 limit_posts = limiter.limit(kiosk_post_limit, key_func=device_key, methods=["POST"])
+
+
+#: What a tablet's own requests say of where they come from (Fetch Metadata's ``Sec-Fetch-Site``): a page
+#: of the same origin, or the person at the tablet (an address typed, a bookmark).
+_OWN_SITE = frozenset({"same-origin", "none"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def from_another_origin(headers, own_origin: str) -> bool:
+    """Whether the browser says a page of another origin made this request.
+
+    ``Sec-Fetch-Site`` answers where the browser sends it (every browser a tablet runs: Chrome and Edge
+    since 2019, Firefox since 2021, Safari since 2023); otherwise ``Origin``, which browsers send with every
+    POST. A request with neither was not made by a page in a browser (a script, the tests' client), so no
+    other site can have sent it through the tablet's browser.
+    """
+    site = headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site not in _OWN_SITE
+    origin = headers.get("Origin")
+    return origin is not None and origin != own_origin
+
+
+def refuse_posts_from_other_origins():
+    """A tablet's POSTs are checked by where they come from, not by a token (``tablet_posts``)."""
+    asked = request._get_current_object()
+    if asked.method not in _SAFE_METHODS and from_another_origin(asked.headers,
+                                                                 f"{asked.scheme}://{asked.host}"):
+        raise CSRFError("request from another origin")
+
+
+def tablet_posts(bp) -> None:
+    """The tablets' blueprints (visitor kiosk, model-home tablet) refuse a POST another site's page made
+    (``from_another_origin``) in place of Flask-WTF's token.
+
+    The tablet's credential cookie is ``SameSite=Lax``: a browser sends it with no POST from another
+    site, so such a POST already meets the "not paired" page. What is left, a page of a sibling host on
+    the same site, or a browser that ignores SameSite, is refused here by the browser's own word. No token
+    to sign into each page and verify at each POST: a sign-in is one HMAC and a session read cheaper, and
+    no tablet page can go stale. Staff pages keep their tokens.
+    """
+    csrf.exempt(bp)
+    bp.before_request(refuse_posts_from_other_origins)
 
 
 def _session_expired(current, config, now: float) -> bool:

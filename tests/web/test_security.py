@@ -143,11 +143,47 @@ def test_a_concurrent_change_answers_409_and_keeps_the_database_usable(app, clie
     assert client.get("/admin/users").status_code == 200
 
 
-def test_a_kiosk_sign_in_without_its_token_is_refused_and_signs_no_one_in(paired_client):
-    """The sign-in form carries no token of its own (``VisitForm``: CSRFProtect checks every POST before
-    the view); a POST without the page's token is still turned away before anything is written."""
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},  # a sibling host of the same site
+    {"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"},  # the browser's word first
+    {"Origin": "https://attacker.example"},  # a browser without Fetch Metadata
+    {"Origin": "null"},  # a sandboxed frame or a page of a file
+    {"Origin": "https://localhost"},  # another scheme is another origin
+], ids=["cross-site", "same-site", "fetch-metadata-first", "other-origin", "null-origin", "other-scheme"])
+def test_a_tablet_post_made_by_another_origin_is_refused_and_signs_no_one_in(paired_client, headers):
+    """A tablet's POST is checked by where the browser says it comes from, not by a token
+    (``security.tablet_posts``): another site's page cannot sign a visitor in through the tablet, even
+    with a token of the tablet's session."""
     tablet = paired_client()
-    refused = tablet.post("/kiosk/visit/repair", data=visit_data(VisitPurpose.REPAIR))
+    refused = tablet.post_form("/kiosk/visit/repair", visit_data(VisitPurpose.REPAIR), headers=headers)
     assert refused.status_code == 403 and "页面已过期或请求来源无法验证" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Visit.id))) == 0
-    assert tablet.post_form("/kiosk/visit/repair", visit_data(VisitPurpose.REPAIR)).status_code == 303
+
+
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"},
+    {"Sec-Fetch-Site": "none"},  # the person at the tablet
+    {"Origin": "http://localhost"},  # a browser without Fetch Metadata, from the tablet's own page
+    {},  # no browser page at all
+], ids=["same-origin", "typed", "own-origin", "no-browser"])
+def test_a_tablet_post_from_its_own_page_signs_in_without_a_token(paired_client, headers):
+    tablet = paired_client()
+    page = tablet.get("/kiosk/visit/repair").get_data(as_text=True)
+    assert 'name="csrf_token"' not in page.split('id="visit_form"')[1].split("</form>")[0]
+    response = tablet.post("/kiosk/visit/repair", data=visit_data(VisitPurpose.REPAIR), headers=headers)
+    assert response.status_code == 303
+    assert db.session.scalar(select(func.count(Visit.id))) == 1
+
+
+def test_the_model_home_tablet_refuses_a_post_another_site_made(paired_client):
+    tablet = paired_client("model_home")
+    refused = tablet.post_form("/model-home/call-salesperson", {}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert refused.status_code == 403 and "页面已过期或请求来源无法验证" in refused.get_data(as_text=True)
+
+
+def test_staff_pages_still_need_their_token_from_their_own_origin(client, login_as):
+    """Only the tablets' blueprints trade the token for the origin check."""
+    login_as("agent")
+    response = client.post("/notifications/read", headers={"Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 403
