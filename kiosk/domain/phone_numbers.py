@@ -84,7 +84,7 @@ def _typed(text: str | None) -> str | None:
 
 #: Eleven digits beginning 13 to 19, less 179: the metadata for CN strips no international or carrier
 #: prefix from them (its prefixes begin 11, 12 or 179), so they are the national number as typed.
-_PLAIN_MOBILE_DIGITS = re.compile(r"1(?:[3-68]\d|7[0-8]|9\d)\d{8}")
+_PLAIN_MOBILE_DIGITS = re.compile(r"1(?:[3-68]\d|7[0-8]|9\d)\d{8}", re.ASCII)
 
 
 def _parsed(text: str) -> phonenumbers.PhoneNumber | None:

@@ -113,4 +113,5 @@ def test_a_plain_mobile_made_at_once_is_the_number_the_library_reads():
             assert _parsed(typed) == phonenumbers.parse(typed, "CN"), typed
     assert taken == 2 * 6_900
     assert _PLAIN_MOBILE_DIGITS.fullmatch("17912345678") is None
+    assert _PLAIN_MOBILE_DIGITS.fullmatch("139" + "\u0661" * 8) is None  # Arabic-Indic digits: not ours
     assert _parsed("17912345678") == phonenumbers.parse("17912345678", "CN")
