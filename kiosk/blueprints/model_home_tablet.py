@@ -29,7 +29,7 @@ from kiosk.web.rendering import render, see_other
 from kiosk.web.security import limit_posts, tablet_posts
 
 bp = Blueprint("model_home", __name__, url_prefix="/model-home")
-tablet_posts(bp)
+tablet_posts(bp)  # no CSRF token: POSTs are checked by where they come from
 
 #: The largest round form (a dozen checks with notes); the asset record carries its photos.
 ROUND_POST_BYTES = 64 * 1024
@@ -38,7 +38,7 @@ ASSET_POST_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + ROUND_POST_BYTES
 
 @bp.url_value_preprocessor
 def tablet_rules(endpoint, _values):
-    """Runs before CSRF reads the form: a tablet's POSTs are small, except the asset record's photos."""
+    """Runs before anything reads the form: a tablet's POSTs are small, except the asset record's photos."""
     g.no_store = True
     request.max_content_length = ASSET_POST_BYTES if endpoint == "model_home.asset" else ROUND_POST_BYTES
 

@@ -35,7 +35,7 @@ from kiosk.web.security import limit_posts, tablet_posts
 from kiosk.web.templating import shanghai_time
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
-tablet_posts(bp)
+tablet_posts(bp)  # no CSRF token: POSTs are checked by where they come from
 
 APPOINTMENT_KEY = "kiosk_appointment_id"
 SIGNED_OUT_KEY = "kiosk_signed_out"
@@ -46,7 +46,7 @@ BADGE_COOKIE = "kiosk_badge"
 
 @bp.url_value_preprocessor
 def tablet_rules(_endpoint, _values):
-    """Runs before every before_request hook (CSRF reads the form there), so the size limit applies."""
+    """Runs before every before_request hook, so the size limit holds before anything reads the form."""
     g.no_store = True
     request.max_content_length = current_app.config["KIOSK_MAX_POST_BYTES"]
 

@@ -102,43 +102,57 @@ limit_posts = limiter.limit(kiosk_post_limit, key_func=device_key, methods=["POS
 #: of the same origin, or the person at the tablet (an address typed, a bookmark).
 _OWN_SITE = frozenset({"same-origin", "none"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+#: The blueprints whose POSTs are checked by where they come from (``tablet_posts``).
+_TABLET_BLUEPRINTS: set[str] = set()
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL as browsers compare origins: the host in lower case, the
+    scheme's default port left out."""
+    parts = urlsplit(url)
+    scheme, host = parts.scheme.lower(), parts.netloc.rpartition("@")[2].lower()
+    return f"{scheme}://{host.removesuffix(_DEFAULT_PORTS.get(scheme, ''))}"
 
 
 def from_another_origin(headers, own_origin: str) -> bool:
-    """Whether the browser says a page of another origin made this request.
+    """Whether the browser says a page of another origin than ``own_origin`` made this request.
 
     ``Sec-Fetch-Site`` answers where the browser sends it (every browser a tablet runs: Chrome and Edge
-    since 2019, Firefox since 2021, Safari since 2023); otherwise ``Origin``, which browsers send with every
-    POST. A request with neither was not made by a page in a browser (a script, the tests' client), so no
-    other site can have sent it through the tablet's browser.
+    since 2019, Firefox since 2021, Safari since 2023, over HTTPS); otherwise ``Origin``, which browsers
+    send with every POST; otherwise, from an older browser, a ``Referer`` (our pages send it to their own
+    origin). A request with none of them was not made by a page in a browser (a script, the tests' client),
+    or its page hid where it came from, which another origin's page cannot do to the tablet's cookie.
     """
     site = headers.get("Sec-Fetch-Site")
     if site is not None:
         return site not in _OWN_SITE
-    origin = headers.get("Origin")
-    return origin is not None and origin != own_origin
+    origin = headers.get("Origin") or headers.get("Referer")
+    return origin is not None and _origin(origin) != _origin(own_origin)
 
 
-def refuse_posts_from_other_origins():
-    """A tablet's POSTs are checked by where they come from, not by a token (``tablet_posts``)."""
+def refuse_tablet_posts_from_other_origins():
+    """Before every other hook, as Flask-WTF's check ran: a tablet's POST from another origin is refused
+    before its tablet is looked up or anything is written (``tablet_posts``)."""
     asked = request._get_current_object()
-    if asked.method not in _SAFE_METHODS and from_another_origin(asked.headers,
-                                                                 f"{asked.scheme}://{asked.host}"):
+    if asked.method in _SAFE_METHODS or asked.blueprint not in _TABLET_BLUEPRINTS:
+        return
+    if from_another_origin(asked.headers, f"{asked.scheme}://{asked.host}"):
         raise CSRFError("request from another origin")
 
 
 def tablet_posts(bp) -> None:
-    """The tablets' blueprints (visitor kiosk, model-home tablet) refuse a POST another site's page made
+    """The tablets' blueprints (visitor kiosk, model-home tablet) refuse a POST another origin's page made
     (``from_another_origin``) in place of Flask-WTF's token.
 
     The tablet's credential cookie is ``SameSite=Lax``: a browser sends it with no POST from another
     site, so such a POST already meets the "not paired" page. What is left, a page of a sibling host on
     the same site, or a browser that ignores SameSite, is refused here by the browser's own word. No token
-    to sign into each page and verify at each POST: a sign-in is one HMAC and a session read cheaper, and
-    no tablet page can go stale. Staff pages keep their tokens.
+    to verify at each POST (a sign-in is an HMAC and a session read cheaper), and no tablet form can go
+    stale. Staff pages keep their tokens (the tablet's language switch is one of theirs).
     """
     csrf.exempt(bp)
-    bp.before_request(refuse_posts_from_other_origins)
+    _TABLET_BLUEPRINTS.add(bp.name)
 
 
 def _session_expired(current, config, now: float) -> bool:
@@ -203,6 +217,7 @@ def register(app) -> None:
     login_manager.login_message = _l("请先登录。")
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "basic"
+    app.before_request(refuse_tablet_posts_from_other_origins)
     app.before_request(enforce_session_timeouts)
     app.before_request(check_access)
     app.after_request(set_security_headers)

@@ -63,6 +63,19 @@ def test_one_rate_limit_budget_across_both_instances(stack, pairing_code):
     assert {answer.upstream for answer in answers[:10]} == stack.instances
 
 
+def test_a_tablet_s_post_is_judged_by_its_origin_through_nginx(stack, pairing_code):
+    """Behind nginx (TLS, a port of its own) the app sees the origin the browser saw: the tablet's own
+    POST is taken, one from another origin or site is refused before anything is read."""
+    tablet = stack.browser("127.0.0.11")
+    assert tablet.post_form("/kiosk/pair", {"code": pairing_code}).status == 303
+    other_port = tablet.origin.rpartition(":")[0] + f":{tablet.port + 1}"
+    refused = [tablet.post_form("/kiosk/sign-out", {"code": "ZZZZZZ"}, headers=headers) for headers in (
+        {"Origin": other_port, "Referer": other_port + "/"}, {"Sec-Fetch-Site": "cross-site"})]
+    assert [answer.status for answer in refused] == [403, 403]
+    own = tablet.post_form("/kiosk/sign-out", {"code": "ZZZZZZ"}, headers={"Sec-Fetch-Site": "same-origin"})
+    assert own.status == 422  # taken, and the code is unknown
+
+
 def test_check_deploy_passes_in_this_environment(stack):
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "check-deploy"], cwd=ROOT,
                           env=stack.env, capture_output=True, text=True, timeout=120)

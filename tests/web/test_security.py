@@ -150,7 +150,10 @@ def test_a_concurrent_change_answers_409_and_keeps_the_database_usable(app, clie
     {"Origin": "https://attacker.example"},  # a browser without Fetch Metadata
     {"Origin": "null"},  # a sandboxed frame or a page of a file
     {"Origin": "https://localhost"},  # another scheme is another origin
-], ids=["cross-site", "same-site", "fetch-metadata-first", "other-origin", "null-origin", "other-scheme"])
+    {"Origin": "http://localhost:8080"},  # another port too
+    {"Referer": "https://attacker.example/page"},  # a browser older still
+], ids=["cross-site", "same-site", "fetch-metadata-first", "other-origin", "null-origin", "other-scheme",
+        "other-port", "other-referer"])
 def test_a_tablet_post_made_by_another_origin_is_refused_and_signs_no_one_in(paired_client, headers):
     """A tablet's POST is checked by where the browser says it comes from, not by a token
     (``security.tablet_posts``): another site's page cannot sign a visitor in through the tablet, even
@@ -165,8 +168,10 @@ def test_a_tablet_post_made_by_another_origin_is_refused_and_signs_no_one_in(pai
     {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"},
     {"Sec-Fetch-Site": "none"},  # the person at the tablet
     {"Origin": "http://localhost"},  # a browser without Fetch Metadata, from the tablet's own page
+    {"Origin": "http://LOCALHOST:80"},  # the same origin, as browsers compare them
+    {"Referer": "http://localhost/kiosk/visit/repair"},  # a browser older still, from the tablet's page
     {},  # no browser page at all
-], ids=["same-origin", "typed", "own-origin", "no-browser"])
+], ids=["same-origin", "typed", "own-origin", "own-origin-spelt-otherwise", "own-referer", "no-browser"])
 def test_a_tablet_post_from_its_own_page_signs_in_without_a_token(paired_client, headers):
     tablet = paired_client()
     page = tablet.get("/kiosk/visit/repair").get_data(as_text=True)
@@ -174,6 +179,14 @@ def test_a_tablet_post_from_its_own_page_signs_in_without_a_token(paired_client,
     response = tablet.post("/kiosk/visit/repair", data=visit_data(VisitPurpose.REPAIR), headers=headers)
     assert response.status_code == 303
     assert db.session.scalar(select(func.count(Visit.id))) == 1
+
+
+def test_a_post_from_another_origin_is_refused_before_the_tablet_is_looked_up(app):
+    """As Flask-WTF's check did, the origin's comes before every other hook: a browser that is no tablet
+    hears why its POST was refused, not that it is unpaired."""
+    refused = app.test_client().post("/kiosk/visit/repair", data=visit_data(VisitPurpose.REPAIR),
+                                     headers={"Sec-Fetch-Site": "cross-site"})
+    assert refused.status_code == 403 and "页面已过期或请求来源无法验证" in refused.get_data(as_text=True)
 
 
 def test_the_model_home_tablet_refuses_a_post_another_site_made(paired_client):
