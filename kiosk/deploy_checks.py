@@ -138,11 +138,14 @@ def environment_problems(config: Mapping, facts: Facts) -> list[Problem]:
         problems.append(Problem(
             "proxy-not-trusted",
             "请求带有 X-Forwarded-For 头（前面有反向代理），但 KIOSK_TRUSTED_PROXIES 为 0："
-            "登录限制、限流和审计记录看到的都是代理的地址。"
+            "登录限制、限流和审计记录看到的都是代理的地址；平板若用不发送 Sec-Fetch-Site 的浏览器，"
+            "其提交会因来源与代理后的地址不符而被拒绝。"
             "请设置 KIOSK_TRUSTED_PROXIES 为前面代理的层数（通常为 1）。",
             "Requests arrive with X-Forwarded-For (a reverse proxy is in front) but KIOSK_TRUSTED_PROXIES "
-            "is 0: login throttling, rate limits and audit records all see the proxy's address. Set "
-            "KIOSK_TRUSTED_PROXIES to the number of proxies in front (usually 1).",
+            "is 0: login throttling, rate limits and audit records all see the proxy's address, and a "
+            "tablet whose browser sends no Sec-Fetch-Site has its forms refused (their origin is not the "
+            "address behind the proxy). Set KIOSK_TRUSTED_PROXIES to the number of proxies in front "
+            "(usually 1).",
         ))
     if facts.years_without_make_up_days:
         years = "、".join(str(y) for y in facts.years_without_make_up_days)
